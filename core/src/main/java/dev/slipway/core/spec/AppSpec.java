@@ -1,0 +1,38 @@
+package dev.slipway.core.spec;
+
+import dev.slipway.core.SourceLocation;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What {@code slipway.yaml} says about an app.
+ *
+ * @param app app name (RFC 1123 label); the {@code app.kubernetes.io/name} of everything Slipway applies
+ * @param manifests folder of Kubernetes YAML relative to the app directory, if any
+ * @param environments by name, in file order
+ * @param routeTimeout default timeout of the app's routes in the router
+ * @param services simple services Slipway renders itself
+ * @param source the slipway.yaml file (or the app directory when there is none)
+ */
+public record AppSpec(
+        String app,
+        Optional<Path> manifests,
+        Map<String, EnvironmentSpec> environments,
+        Duration routeTimeout,
+        List<ServiceSpec> services,
+        SourceLocation source) {
+
+    public static final Duration DEFAULT_ROUTE_TIMEOUT = Duration.ofSeconds(10);
+
+    public AppSpec {
+        environments = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(environments));
+        services = List.copyOf(services);
+    }
+
+    public Optional<EnvironmentSpec> environment(String name) {
+        return Optional.ofNullable(environments.get(name));
+    }
+}
