@@ -1,0 +1,36 @@
+package dev.slipway.cli;
+
+import dev.slipway.core.InvalidInputException;
+import dev.slipway.core.Problem;
+import picocli.CommandLine;
+
+/** Maps outcomes to exit codes and prints user errors as advice, never as stack traces. */
+final class ExitCodes {
+    static final int OK = 0;
+    static final int USER_ERROR = 1;
+    static final int USAGE = 2;
+
+    private ExitCodes() {}
+
+    static int forException(Throwable t) {
+        return t instanceof CommandLine.ParameterException ? USAGE : USER_ERROR;
+    }
+
+    static int handleExecutionException(Exception ex, CommandLine commandLine, CommandLine.ParseResult parseResult) {
+        var err = commandLine.getErr();
+        if (ex instanceof InvalidInputException invalid) {
+            for (Problem p : invalid.problems()) {
+                err.println(commandLine.getColorScheme().errorText("error: ") + p.describe());
+            }
+            return USER_ERROR;
+        }
+        if (ex instanceof UserFacingException user) {
+            err.println(commandLine.getColorScheme().errorText("error: ") + user.getMessage());
+            return USER_ERROR;
+        }
+        // A bug: keep the stack trace for the report.
+        err.println("slipway: internal error, please report it with this output:");
+        ex.printStackTrace(err); // NOPMD: a bug report needs the trace
+        return USER_ERROR;
+    }
+}
