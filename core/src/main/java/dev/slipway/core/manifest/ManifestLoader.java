@@ -152,10 +152,9 @@ public final class ManifestLoader {
                                     + " it",
                             "use metadata.name");
         }
-        String name = meta.get("name")
-                .requiredText("every object needs metadata.name")
-                .orElse("");
-        if (!name.isEmpty()) {
+        Optional<String> nameText = meta.get("name").requiredText("every object needs metadata.name");
+        String name = nameText.orElse("");
+        if (nameText.isPresent()) {
             Optional<String> bad = PATH_SEGMENT_NAMED_KINDS.contains(kind)
                     ? KubernetesNames.pathSegmentError(name)
                     : LABEL_NAMED_KINDS.contains(kind)

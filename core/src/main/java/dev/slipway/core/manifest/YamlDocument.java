@@ -36,8 +36,13 @@ public record YamlDocument(JsonNode root, Path file, int line, Map<String, Integ
         return new SourceLocation(file, line);
     }
 
-    /** A cursor on the whole document that records problems into {@code problems}. */
+    /** A cursor on the whole document that records problems into {@code problems}; null = absent. */
     public YamlCursor cursor(java.util.List<dev.slipway.core.Problem> problems) {
-        return new YamlCursor(this, "", "", root, problems);
+        return new YamlCursor(this, "", "", root, problems, false);
+    }
+
+    /** Like {@link #cursor} but a key without a value is a problem (for Slipway's own files). */
+    public YamlCursor strictCursor(java.util.List<dev.slipway.core.Problem> problems) {
+        return new YamlCursor(this, "", "", root, problems, true);
     }
 }

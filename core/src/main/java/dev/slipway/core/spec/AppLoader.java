@@ -103,13 +103,13 @@ public final class AppLoader {
                     "keep one document; put Kubernetes objects in the manifests folder"));
         }
         YamlDocument doc = docs.get(0);
-        YamlCursor root = doc.cursor(problems);
+        YamlCursor root = doc.strictCursor(problems);
         if (!root.expectObject(TOP_FIELDS)) {
             return null;
         }
-        String app =
-                root.get("app").requiredText("name the app, e.g. app: acme-web").orElse("");
-        if (!app.isEmpty()) {
+        Optional<String> appText = root.get("app").requiredText("name the app, e.g. app: acme-web");
+        String app = appText.orElse("");
+        if (appText.isPresent()) {
             label(root.get("app"), app, "app name");
         }
 
@@ -238,7 +238,8 @@ public final class AppLoader {
                     "environment name '" + name + "' " + badName.get(),
                     "rename it, e.g. '" + KubernetesNames.toLabel(name) + "'");
         }
-        if (!at.expectObject(ENVIRONMENT_FIELDS)) {
+        // "production:" with nothing under it means "all defaults", a common way to write it.
+        if (!at.node().isNull() && !at.expectObject(ENVIRONMENT_FIELDS)) {
             return Optional.empty();
         }
         String group = at.get("group").text().orElse(name);
@@ -263,9 +264,9 @@ public final class AppLoader {
         if (!at.expectObject(SERVICE_FIELDS)) {
             return Optional.empty();
         }
-        String name =
-                at.get("name").requiredText("name the service, e.g. name: web").orElse("");
-        if (!name.isEmpty()) {
+        Optional<String> nameText = at.get("name").requiredText("name the service, e.g. name: web");
+        String name = nameText.orElse("");
+        if (nameText.isPresent()) {
             label(at.get("name"), name, "service name");
             // Generated objects are named <service> and <service>-secrets: both must stay valid.
             if (name.length() > 55) {
