@@ -34,6 +34,9 @@ import org.yaml.snakeyaml.nodes.Tag;
  */
 public final class YamlDocuments {
     private static final int MAX_DEPTH = 200;
+    /** Nodes per document after alias expansion: stops "billion laughs" documents from exhausting memory. */
+    private static final int MAX_NODES = 1_000_000;
+
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private YamlDocuments() {}
@@ -102,6 +105,12 @@ public final class YamlDocuments {
 
     private static JsonNode convert(
             Node node, String pointer, Map<String, Integer> lines, Path file, List<Problem> problems, int depth) {
+        if (lines.size() > MAX_NODES) {
+            throw new InvalidInputException(Problem.at(
+                    new SourceLocation(file, line(node.getStartMark())),
+                    "document too large: more than " + MAX_NODES + " values once YAML aliases are expanded",
+                    "split the file, or use fewer nested aliases (*name)"));
+        }
         if (depth > MAX_DEPTH) {
             problems.add(Problem.at(
                     new SourceLocation(file, line(node.getStartMark())),
