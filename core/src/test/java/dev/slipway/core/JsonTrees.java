@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Tuple;
 
 /** Random JSON trees for property tests, with keys drawn from a vocabulary so paths collide often. */
 public final class JsonTrees {
@@ -35,9 +36,9 @@ public final class JsonTrees {
         }
         Arbitrary<JsonNode> child = Arbitraries.lazy(() -> values(depth - 1, keys));
         return Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(3, scalars()),
-                net.jqwik.api.Tuple.of(3, objects(child, keys).map(o -> (JsonNode) o)),
-                net.jqwik.api.Tuple.of(1, child.list().ofMaxSize(3).map(JsonTrees::array)));
+                Tuple.of(3, scalars()),
+                Tuple.of(3, objects(child, keys).map(o -> (JsonNode) o)),
+                Tuple.of(1, child.list().ofMaxSize(3).map(JsonTrees::array)));
     }
 
     /** JSON objects whose values come from {@code values}. */

@@ -1,6 +1,8 @@
 package dev.slipway.core.cluster;
 
 import dev.slipway.core.SourceLocation;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -12,7 +14,7 @@ import java.util.Optional;
  */
 public record ClustersConfig(Map<String, ClusterGroup> groups, SourceLocation source) {
     public ClustersConfig {
-        groups = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(groups));
+        groups = Collections.unmodifiableMap(new LinkedHashMap<>(groups));
     }
 
     public Optional<ClusterGroup> group(String name) {

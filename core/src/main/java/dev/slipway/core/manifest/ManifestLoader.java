@@ -6,6 +6,7 @@ import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
 import dev.slipway.core.SourceLocation;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -67,7 +68,7 @@ public final class ManifestLoader {
             try {
                 text = StandardCharsets.UTF_8
                         .newDecoder()
-                        .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file)))
+                        .decode(ByteBuffer.wrap(Files.readAllBytes(file)))
                         .toString();
             } catch (CharacterCodingException e) {
                 problems.add(Problem.at(SourceLocation.of(file), "file is not UTF-8 text", "save it as UTF-8"));

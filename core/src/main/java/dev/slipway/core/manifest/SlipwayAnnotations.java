@@ -7,6 +7,7 @@ import dev.slipway.core.Labels;
 import dev.slipway.core.Problem;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -31,7 +32,7 @@ public record SlipwayAnnotations(Optional<Set<String>> clusters, Map<String, Obj
 
     public SlipwayAnnotations {
         clusters = clusters.map(Set::copyOf);
-        overrides = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(overrides));
+        overrides = Collections.unmodifiableMap(new LinkedHashMap<>(overrides));
     }
 
     /**

@@ -1,8 +1,10 @@
 package dev.slipway.core.manifest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.slipway.core.Problem;
 import dev.slipway.core.SourceLocation;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -37,12 +39,12 @@ public record YamlDocument(JsonNode root, Path file, int line, Map<String, Integ
     }
 
     /** A cursor on the whole document that records problems into {@code problems}; null = absent. */
-    public YamlCursor cursor(java.util.List<dev.slipway.core.Problem> problems) {
+    public YamlCursor cursor(List<Problem> problems) {
         return new YamlCursor(this, "", "", root, problems, false);
     }
 
     /** Like {@link #cursor} but a key without a value is a problem (for Slipway's own files). */
-    public YamlCursor strictCursor(java.util.List<dev.slipway.core.Problem> problems) {
+    public YamlCursor strictCursor(List<Problem> problems) {
         return new YamlCursor(this, "", "", root, problems, true);
     }
 }

@@ -35,7 +35,7 @@ import org.yaml.snakeyaml.nodes.Tag;
 public final class YamlDocuments {
     private static final int MAX_DEPTH = 200;
     /** Nodes per document after alias expansion: stops "billion laughs" documents from exhausting memory. */
-    private static final int MAX_NODES = 1_000_000;
+    private static final int MAX_NODES = 250_000;
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 

@@ -26,6 +26,7 @@ import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
@@ -81,9 +82,7 @@ public final class Renderer {
             if (service.deploysToClusters()) {
                 for (Manifest generated : generate(app, env, service)) {
                     declared.add(new Declared(
-                            generated,
-                            new SlipwayAnnotations(java.util.Optional.empty(), Map.of(), 0),
-                            declared.size()));
+                            generated, new SlipwayAnnotations(Optional.empty(), Map.of(), 0), declared.size()));
                 }
             }
         }
@@ -208,7 +207,7 @@ public final class Renderer {
 
     /** Strips Slipway's annotations, sets the namespace and adds ownership labels. */
     private static void finish(ObjectNode body, Manifest original, KindScopes scopes, EnvironmentSpec env, String app) {
-        ObjectNode meta = body.with("metadata");
+        ObjectNode meta = body.withObjectProperty("metadata");
         JsonNode annotations = meta.path("annotations");
         if (annotations.isObject()) {
             ObjectNode a = (ObjectNode) annotations;

@@ -15,6 +15,7 @@ import dev.slipway.core.manifest.YamlDocuments;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -204,7 +205,7 @@ public final class AppLoader {
         Path rel;
         try {
             rel = Path.of(folder);
-        } catch (java.nio.file.InvalidPathException e) {
+        } catch (InvalidPathException e) {
             at.problem("'" + folder + "' is not a valid path", "write a folder relative to the app directory");
             return Optional.empty();
         }

@@ -3,6 +3,8 @@ package dev.slipway.core.spec;
 import dev.slipway.core.SourceLocation;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,7 +30,7 @@ public record AppSpec(
     public static final Duration DEFAULT_ROUTE_TIMEOUT = Duration.ofSeconds(10);
 
     public AppSpec {
-        environments = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(environments));
+        environments = Collections.unmodifiableMap(new LinkedHashMap<>(environments));
         services = List.copyOf(services);
     }
 

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.JsonTrees;
 import dev.slipway.core.Problem;
+import dev.slipway.core.SourceLocation;
 import dev.slipway.core.TestApps;
 import dev.slipway.core.cluster.ClustersConfigLoader;
 import dev.slipway.core.manifest.Manifest;
@@ -176,7 +177,7 @@ class ParsingRobustnessTest {
                     Map.of(),
                     AppSpec.DEFAULT_ROUTE_TIMEOUT,
                     List.of(),
-                    dev.slipway.core.SourceLocation.of(MANIFEST_FILE));
+                    SourceLocation.of(MANIFEST_FILE));
             App app = new App(APP, spec, manifests);
             new Renderer(SecretSource.REDACTED).render(app, "production", TestApps.threeClusters());
         });
