@@ -57,16 +57,8 @@ public final class Renderer {
      *     outside the group, or namespaces that contradict the environment
      */
     public Rendering render(App app, String environment, ClustersConfig clusters) {
-        EnvironmentSpec env = environment(app, environment);
-        ClusterGroup group = clusters.group(env.group())
-                .orElseThrow(() -> new InvalidInputException(Problem.at(
-                        clusters.source(),
-                        "environment '" + environment + "' deploys to cluster group '" + env.group()
-                                + "', which this clusters file does not define (it defines: "
-                                + String.join(", ", clusters.groups().keySet()) + ")",
-                        "add group '" + env.group() + "' to "
-                                + clusters.source().file() + ", or change the environment's group in "
-                                + app.spec().source().file())));
+        EnvironmentSpec env = app.spec().resolveEnvironment(environment);
+        ClusterGroup group = clusters.groupOf(env);
 
         List<Problem> problems = new ArrayList<>();
         List<Declared> declared = new ArrayList<>();
@@ -124,25 +116,6 @@ public final class Renderer {
     private record Declared(Manifest manifest, SlipwayAnnotations annotations, int index) {}
 
     private record Placed(Manifest manifest, int wave, int index) {}
-
-    /**
-     * The named environment. An app that declares no environments (e.g. one without slipway.yaml) gets an
-     * implicit one per cluster group: same name, namespace named after the app.
-     */
-    static EnvironmentSpec environment(App app, String environment) {
-        if (app.spec().environments().isEmpty()) {
-            return new EnvironmentSpec(
-                    environment, environment, app.spec().app(), app.spec().source());
-        }
-        return app.spec()
-                .environment(environment)
-                .orElseThrow(() -> new InvalidInputException(Problem.at(
-                        app.spec().source(),
-                        "unknown environment '" + environment + "'; this app declares: "
-                                + String.join(", ", app.spec().environments().keySet()),
-                        "pass one of those with --env, or add '" + environment + "' under environments: in "
-                                + app.spec().source().file())));
-    }
 
     private static void checkAgainstEnvironment(
             Manifest m,

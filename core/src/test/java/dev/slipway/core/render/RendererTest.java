@@ -318,6 +318,19 @@ class RendererTest {
                 .satisfies(c -> assertThat(c.namespace()).isEqualTo("billing"));
     }
 
+    @Test
+    void implicitEnvironmentNameMustBeUsableAsALabel() {
+        App app = AppLoader.load(TestApps.write(
+                dir.resolve("billing"), Map.of("cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")));
+
+        InvalidInputException e = catchThrowableOfType(InvalidInputException.class, () -> render(app, "Prod_EU"));
+
+        assertThat(e.problems()).singleElement().satisfies(p -> {
+            assertThat(p.where()).isEqualTo("--env");
+            assertThat(p.what()).startsWith("environment name 'Prod_EU' must consist of");
+        });
+    }
+
     private App serviceApp(String service) {
         return AppLoader.load(TestApps.write(dir, Map.of("slipway.yaml", """
                 app: predict
