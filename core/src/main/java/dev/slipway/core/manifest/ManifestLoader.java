@@ -234,6 +234,43 @@ public final class ManifestLoader {
         return false;
     }
 
+    /**
+     * The location of a field of a loaded manifest, e.g. one annotation, found by re-reading its file;
+     * errors found after loading (an override for a cluster outside the group) can then name the exact
+     * line. Falls back to the object's own location when the file changed or is gone.
+     *
+     * @param pointer JSON pointer inside the object, e.g. {@code /metadata/annotations/slipway.dev~1wave}
+     */
+    public static SourceLocation locate(Manifest manifest, String pointer) {
+        SourceLocation start = manifest.source();
+        if (start.line() <= 0 || !Files.isRegularFile(start.file())) {
+            return start;
+        }
+        try {
+            for (YamlDocument doc : YamlDocuments.parse(Files.readString(start.file()), start.file())) {
+                if (doc.line() == start.line()) {
+                    return doc.at(pointer);
+                }
+                JsonNode items = doc.root().path("items");
+                for (int i = 0; i < items.size(); i++) {
+                    SourceLocation item = doc.at("/items/" + i);
+                    if (item.line() == start.line()) {
+                        return doc.at("/items/" + i + pointer);
+                    }
+                }
+            }
+        } catch (IOException | InvalidInputException e) {
+            // The file changed since loading; the object's own line is still a useful answer.
+            return start;
+        }
+        return start;
+    }
+
+    /** JSON pointer of one annotation of an object. */
+    public static String annotationPointer(String key) {
+        return "/metadata/annotations/" + YamlDocuments.escape(key);
+    }
+
     static boolean isYaml(String fileName) {
         String lower = fileName.toLowerCase(Locale.ROOT);
         return lower.endsWith(".yaml") || lower.endsWith(".yml");

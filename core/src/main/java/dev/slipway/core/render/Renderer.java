@@ -12,6 +12,7 @@ import dev.slipway.core.cluster.ClusterGroup;
 import dev.slipway.core.cluster.ClustersConfig;
 import dev.slipway.core.manifest.KindScopes;
 import dev.slipway.core.manifest.Manifest;
+import dev.slipway.core.manifest.ManifestLoader;
 import dev.slipway.core.manifest.SlipwayAnnotations;
 import dev.slipway.core.spec.App;
 import dev.slipway.core.spec.EnvironmentSpec;
@@ -128,7 +129,7 @@ public final class Renderer {
             for (String name : annotations.clusters().get()) {
                 if (group.cluster(name).isEmpty()) {
                     problems.add(Problem.at(
-                            m.source(),
+                            ManifestLoader.locate(m, ManifestLoader.annotationPointer(Labels.CLUSTERS_ANNOTATION)),
                             m.ref().kind() + " '" + m.ref().name() + "': " + Labels.CLUSTERS_ANNOTATION
                                     + " names cluster '"
                                     + name + "', which is not in group '" + group.name() + "' (its clusters: "
@@ -140,7 +141,8 @@ public final class Renderer {
         for (String name : annotations.overrides().keySet()) {
             if (group.cluster(name).isEmpty()) {
                 problems.add(Problem.at(
-                        m.source(),
+                        ManifestLoader.locate(
+                                m, ManifestLoader.annotationPointer(Labels.OVERRIDE_ANNOTATION_PREFIX + name)),
                         m.ref().kind() + " '" + m.ref().name() + "': " + Labels.OVERRIDE_ANNOTATION_PREFIX + name
                                 + " is for a cluster that is not in group '" + group.name() + "' (its clusters: "
                                 + groupClusters + ")",
@@ -150,7 +152,7 @@ public final class Renderer {
         String ns = m.ref().namespace();
         if (!ns.isEmpty() && !ns.equals(env.namespace()) && !m.ref().kind().equals("Namespace")) {
             problems.add(Problem.at(
-                    m.source(),
+                    ManifestLoader.locate(m, "/metadata/namespace"),
                     m.ref().kind() + " '" + m.ref().name() + "' sets namespace '" + ns + "' but environment '"
                             + env.name() + "' deploys into namespace '" + env.namespace() + "'",
                     "remove metadata.namespace (Slipway sets it per environment)"));

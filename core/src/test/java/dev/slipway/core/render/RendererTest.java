@@ -150,7 +150,7 @@ class RendererTest {
         InvalidInputException e = catchThrowableOfType(InvalidInputException.class, () -> render(app, "production"));
 
         assertThat(e.problems()).singleElement().satisfies(p -> {
-            assertThat(p.where()).endsWith("a.yaml:1");
+            assertThat(p.where()).endsWith("a.yaml:3");
             assertThat(p.what())
                     .isEqualTo("ConfigMap 'region': slipway.dev/clusters names cluster 'south-9', which is"
                             + " not in group 'production' (its clusters: east-1, west-2, north-3)");
@@ -170,11 +170,36 @@ class RendererTest {
         InvalidInputException e = catchThrowableOfType(InvalidInputException.class, () -> render(app, "production"));
 
         assertThat(e.problems()).singleElement().satisfies(p -> {
+            assertThat(p.where()).endsWith("a.yaml:5");
             assertThat(p.what())
                     .isEqualTo("ConfigMap 'region': slipway.dev/override.east-9 is for a cluster that is"
                             + " not in group 'production' (its clusters: east-1, west-2, north-3)");
             assertThat(p.fix()).contains("rename the annotation");
         });
+    }
+
+    @Test
+    void errorsInsideAListPointAtTheItemsAnnotation() {
+        App app = app("""
+                apiVersion: v1
+                kind: List
+                items:
+                  - apiVersion: v1
+                    kind: ConfigMap
+                    metadata: {name: first}
+                  - apiVersion: v1
+                    kind: ConfigMap
+                    metadata:
+                      name: second
+                      annotations:
+                        slipway.dev/override.mars-1: '{data: {a: b}}'
+                """);
+
+        InvalidInputException e = catchThrowableOfType(InvalidInputException.class, () -> render(app, "production"));
+
+        assertThat(e.problems())
+                .singleElement()
+                .satisfies(p -> assertThat(p.where()).endsWith("a.yaml:12"));
     }
 
     @Test
@@ -270,6 +295,7 @@ class RendererTest {
         InvalidInputException e = catchThrowableOfType(InvalidInputException.class, () -> render(app, "production"));
 
         assertThat(e.problems()).singleElement().satisfies(p -> {
+            assertThat(p.where()).endsWith("a.yaml:3");
             assertThat(p.what())
                     .isEqualTo("ConfigMap 'c' sets namespace 'billing' but environment 'production'"
                             + " deploys into namespace 'shop'");
