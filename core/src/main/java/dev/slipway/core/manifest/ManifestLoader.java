@@ -37,7 +37,7 @@ public final class ManifestLoader {
 
     /**
      * Lists the YAML files under {@code folder} in deterministic order (by relative path, '/'-separated),
-     * skipping hidden files and folders and {@code skip} (the app's slipway.yaml).
+     * skipping hidden files and folders, {@code skip}, and any file named slipway.yaml.
      */
     public static List<Path> files(Path folder, Set<Path> skip) {
         try (Stream<Path> walk = Files.walk(folder)) {
@@ -45,6 +45,8 @@ public final class ManifestLoader {
                     .filter(p -> isYaml(p.getFileName().toString()))
                     .filter(p -> !isHidden(folder.relativize(p)))
                     .filter(p -> skip.stream().noneMatch(s -> sameFile(s, p)))
+                    // A nested app's spec (monorepos) is never a Kubernetes object.
+                    .filter(p -> !p.getFileName().toString().equals("slipway.yaml"))
                     .sorted(Comparator.comparing(
                             p -> folder.relativize(p).toString().replace('\\', '/')))
                     .toList();
@@ -134,6 +136,13 @@ public final class ManifestLoader {
         }
         String kind =
                 at.get("kind").requiredText("add kind, e.g. kind: Deployment").orElse("");
+        if (kind.equals("Kustomization") && apiVersion.startsWith("kustomize.config.k8s.io/")) {
+            at.problem(
+                    "this is a Kustomize file; Slipway applies plain Kubernetes objects and does not run Kustomize",
+                    "build it into the manifests folder (kubectl kustomize DIR > kubernetes/all.yaml) or move it out"
+                            + " of the manifests folder");
+            return Optional.empty();
+        }
         if (!kind.isEmpty() && !kind.matches("[A-Z][A-Za-z0-9]*")) {
             at.get("kind").problem("'" + kind + "' is not a kind", "kinds are CamelCase, e.g. ConfigMap");
         }
