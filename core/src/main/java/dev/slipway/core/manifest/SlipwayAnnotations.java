@@ -42,7 +42,7 @@ public record SlipwayAnnotations(Optional<Set<String>> clusters, Map<String, Obj
     public static SlipwayAnnotations of(Manifest manifest) {
         List<Problem> problems = new ArrayList<>();
         YamlDocument doc = new YamlDocument(
-                manifest.body(), manifest.source().file(), manifest.source().line(), Map.of());
+                manifest.body(), manifest.source().file(), manifest.source().line(), Map.of(), Map.of());
         SlipwayAnnotations result = validate(doc.cursor(problems), manifest.ref());
         if (!problems.isEmpty()) {
             throw new InvalidInputException(problems);

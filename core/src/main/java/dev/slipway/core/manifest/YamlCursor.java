@@ -153,6 +153,21 @@ public final class YamlCursor {
         return Optional.of(node.asText());
     }
 
+    /**
+     * Any scalar as the text the user wrote: {@code DEBUG: yes} stays "yes" and {@code ID: 0755} stays
+     * "0755" rather than becoming {@code true} and {@code 493}. Lists, mappings and null are refused.
+     */
+    public Optional<String> scalarText(String fix) {
+        if (skip()) {
+            return Optional.empty();
+        }
+        if (!node.isValueNode()) {
+            problem("expected a plain value, got " + describe(node), fix);
+            return Optional.empty();
+        }
+        return Optional.of(doc.plainScalars().getOrDefault(pointer, node.asText()));
+    }
+
     /** A required string; records "missing" when absent. */
     public Optional<String> requiredText(String fix) {
         if (isAbsent()) {

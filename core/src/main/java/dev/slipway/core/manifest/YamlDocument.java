@@ -15,10 +15,14 @@ import java.util.Map;
  * @param file the file as shown to the user
  * @param line 1-based line where the document's content starts
  * @param lines JSON pointer (e.g. {@code /spec/template}) to the 1-based line of that node's key or item
+ * @param plainScalars JSON pointer to the text as written of every unquoted non-string scalar ({@code yes},
+ *     {@code 0755}, {@code 1.10}), for places where a value is used as text and must not be reinterpreted
  */
-public record YamlDocument(JsonNode root, Path file, int line, Map<String, Integer> lines) {
+public record YamlDocument(
+        JsonNode root, Path file, int line, Map<String, Integer> lines, Map<String, String> plainScalars) {
     public YamlDocument {
         lines = Map.copyOf(lines);
+        plainScalars = Map.copyOf(plainScalars);
     }
 
     /** The location of the node at {@code pointer}, or of its nearest ancestor that has one. */

@@ -60,8 +60,9 @@ public final class YamlDocuments {
                     continue;
                 }
                 Map<String, Integer> lines = new HashMap<>();
-                JsonNode root = convert(node, "", lines, file, problems, 0);
-                docs.add(new YamlDocument(root, file, line(node.getStartMark()), lines));
+                Map<String, String> plain = new HashMap<>();
+                JsonNode root = convert(node, "", lines, plain, file, problems, 0);
+                docs.add(new YamlDocument(root, file, line(node.getStartMark()), lines, plain));
             }
         } catch (MarkedYAMLException e) {
             Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
@@ -104,7 +105,13 @@ public final class YamlDocuments {
     }
 
     private static JsonNode convert(
-            Node node, String pointer, Map<String, Integer> lines, Path file, List<Problem> problems, int depth) {
+            Node node,
+            String pointer,
+            Map<String, Integer> lines,
+            Map<String, String> plain,
+            Path file,
+            List<Problem> problems,
+            int depth) {
         if (lines.size() > MAX_NODES) {
             throw new InvalidInputException(Problem.at(
                     new SourceLocation(file, line(node.getStartMark())),
@@ -151,7 +158,7 @@ public final class YamlDocuments {
                 }
                 String child = pointer + "/" + escape(key);
                 lines.put(child, keyLine);
-                object.set(key, convert(tuple.getValueNode(), child, lines, file, problems, depth + 1));
+                object.set(key, convert(tuple.getValueNode(), child, lines, plain, file, problems, depth + 1));
             }
             for (NodeTuple tuple : merged) {
                 if (tuple.getKeyNode() instanceof ScalarNode scalarKey
@@ -160,7 +167,7 @@ public final class YamlDocuments {
                     String key = scalarKey.getValue();
                     String child = pointer + "/" + escape(key);
                     lines.put(child, line(scalarKey.getStartMark()));
-                    object.set(key, convert(tuple.getValueNode(), child, lines, file, problems, depth + 1));
+                    object.set(key, convert(tuple.getValueNode(), child, lines, plain, file, problems, depth + 1));
                 }
             }
             return object;
@@ -171,12 +178,16 @@ public final class YamlDocuments {
             for (Node item : sequence.getValue()) {
                 String child = pointer + "/" + i;
                 lines.put(child, line(item.getStartMark()));
-                array.add(convert(item, child, lines, file, problems, depth + 1));
+                array.add(convert(item, child, lines, plain, file, problems, depth + 1));
                 i++;
             }
             return array;
         }
-        return scalar((ScalarNode) node);
+        ScalarNode scalar = (ScalarNode) node;
+        if (!scalar.getTag().equals(Tag.STR)) {
+            plain.put(pointer, scalar.getValue());
+        }
+        return scalar(scalar);
     }
 
     private static void collectMerge(Node value, List<NodeTuple> into) {

@@ -313,12 +313,10 @@ public final class AppLoader {
             } else if (key.equals("PORT")) {
                 v.problem("PORT is set by Slipway from the service's port", "set port: instead");
             }
-            if (v.node().isValueNode() && !v.node().isNull()) {
-                env.put(key, v.node().asText());
+            if (v.node().isNull()) {
+                v.problem("has no value", "write a value, e.g. " + key + ": \"value\", or delete the line");
             } else {
-                v.problem(
-                        "environment values must be plain values, got " + YamlCursor.describe(v.node()),
-                        "write a string, e.g. " + key + ": \"value\"");
+                v.scalarText("write a string, e.g. " + key + ": \"value\"").ifPresent(text -> env.put(key, text));
             }
         }
 

@@ -46,7 +46,7 @@ class ErrorMessagesTest {
                 "blank run              | app: a\\nservices: [{name: w, run: '  '}]\\n       | slipway.yaml:2    | services[0].run: must not be blank",
                 "long service name      | app: a\\nservices: [{name: wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww, image: x}]\\n | slipway.yaml:2 | services[0].name: service name is longer than 55 characters",
                 "negative quantity      | app: a\\nservices: [{name: w, image: x, resources: {limits: {cpu: -1}}}]\\n | slipway.yaml:2 | services[0].resources.limits.cpu: '-1' is not a Kubernetes quantity",
-                "env value is a list    | app: a\\nservices: [{name: w, image: x, env: {A: [1]}}]\\n | slipway.yaml:2 | services[0].env.A: environment values must be plain values, got a list",
+                "env value is a list    | app: a\\nservices: [{name: w, image: x, env: {A: [1]}}]\\n | slipway.yaml:2 | services[0].env.A: expected a plain value, got a list",
                 "secret shadows env     | app: a\\nservices: [{name: w, image: x, env: {A: b}, secrets: [A]}]\\n | slipway.yaml:2 | services[0].secrets[0]: a secret has the same name as an environment variable of this service",
                 "spec is a list         | - app: a\\n                                        | slipway.yaml:1    | expected a mapping (key: value lines), got a list",
                 "environments is a list | app: a\\nmanifests: k\\nenvironments: [prod]\\n    | slipway.yaml:3    | environments: expected a mapping (key: value lines), got a list",
