@@ -199,7 +199,7 @@ public final class ManifestLoader {
                         .problem(
                                 what + " values must be strings, got " + YamlCursor.describe(v),
                                 v.isValueNode() && !v.isNull()
-                                        ? "quote it: \"" + v.asText() + "\""
+                                        ? "quote it: \"" + e.getValue().written() + "\""
                                         : "write the value as a quoted string");
             }
         }

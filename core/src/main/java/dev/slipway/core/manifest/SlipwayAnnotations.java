@@ -69,7 +69,9 @@ public record SlipwayAnnotations(Optional<Set<String>> clusters, Map<String, Obj
             if (!v.isTextual()) {
                 value.problem(
                         "annotation values must be strings, got " + YamlCursor.describe(v),
-                        v.isValueNode() ? "quote it: \"" + v.asText() + "\"" : "write the value as a quoted string");
+                        v.isValueNode()
+                                ? "quote it: \"" + value.written() + "\""
+                                : "write the value as a quoted string");
                 continue;
             }
             String text = v.asText();

@@ -147,7 +147,7 @@ public final class YamlCursor {
         if (!node.isTextual()) {
             problem(
                     "expected a string, got " + describe(node),
-                    node.isValueNode() ? "quote the value: \"" + node.asText() + "\"" : "");
+                    node.isValueNode() ? "quote the value: \"" + written() + "\"" : "");
             return Optional.empty();
         }
         return Optional.of(node.asText());
@@ -165,7 +165,12 @@ public final class YamlCursor {
             problem("expected a plain value, got " + describe(node), fix);
             return Optional.empty();
         }
-        return Optional.of(doc.plainScalars().getOrDefault(pointer, node.asText()));
+        return Optional.of(written());
+    }
+
+    /** A scalar's text exactly as the user wrote it (for hints such as {@code quote it: "yes"}). */
+    public String written() {
+        return doc.plainScalars().getOrDefault(pointer, node.asText());
     }
 
     /** A required string; records "missing" when absent. */

@@ -196,6 +196,9 @@ public final class Renderer {
             if (a.isEmpty()) {
                 meta.remove("annotations");
             }
+        } else if (annotations.isNull()) {
+            // "annotations:" without a value; sending null would only add noise to server-side apply.
+            meta.remove("annotations");
         }
         if (!scopes.isClusterScoped(original.ref())) {
             meta.put("namespace", env.namespace());

@@ -165,6 +165,14 @@ class ManifestLoaderTest {
     }
 
     @Test
+    void quoteHintRepeatsTheValueAsWritten() {
+        Problem p = onlyProblem("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels: {enabled: yes}\n");
+
+        assertThat(p.what()).endsWith("got the boolean true");
+        assertThat(p.fix()).isEqualTo("quote it: \"yes\"");
+    }
+
+    @Test
     void documentThatIsNotAMappingIsReported() {
         Problem p = onlyProblem("- just\n- a list\n");
 

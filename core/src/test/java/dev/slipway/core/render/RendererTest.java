@@ -90,6 +90,17 @@ class RendererTest {
     }
 
     @Test
+    void emptyLabelsAndAnnotationsAreTidiedUp() {
+        Rendering r = render(
+                app("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels:\n  annotations:\n"),
+                "production");
+
+        JsonNode meta = r.clusters().get(0).objects().get(0).body().path("metadata");
+        assertThat(meta.has("annotations")).isFalse();
+        assertThat(meta.path("labels").size()).isEqualTo(3);
+    }
+
+    @Test
     void overrideChangesOnlyItsClusterAndCannotRemoveOwnership() {
         Rendering r = render(app(DEPLOYMENT), "production");
 
