@@ -81,7 +81,21 @@ public final class AppLoader {
                         "no slipway.yaml and no Kubernetes YAML (.yaml/.yml) in this directory",
                         "run 'slipway init' here, or point at the folder holding your manifests"));
             }
+            if (files.isEmpty()) {
+                throw new InvalidInputException(Problem.at(
+                        spec.source(),
+                        "the manifests folder '" + spec.manifests().get() + "' holds no .yaml or .yml files",
+                        "add your Kubernetes YAML there, fix the path, or remove 'manifests'"));
+            }
             manifests = ManifestLoader.load(files, problems);
+            if (problems.isEmpty() && manifests.isEmpty() && spec.services().isEmpty()) {
+                // Deploying an app with no objects would prune everything it deployed before.
+                throw new InvalidInputException(Problem.at(
+                        spec.source(),
+                        "no Kubernetes objects found in '" + spec.manifests().get() + "' (every document is empty)",
+                        "add objects; an app with nothing to deploy would make deploy delete what it deployed"
+                                + " before"));
+            }
         }
         checkScopes(manifests, problems);
         checkGeneratedNames(spec, manifests, problems);
@@ -89,7 +103,7 @@ public final class AppLoader {
         return new App(appDir, spec, manifests);
     }
 
-    /** Parses slipway.yaml text; exposed for tests and {@code slipway validate} of a single file. */
+    /** Parses slipway.yaml text, recording problems; {@code specFile} is used for locations only. */
     static AppSpec parseSpec(String text, Path appDir, Path specFile, List<Problem> problems) {
         List<YamlDocument> docs = YamlDocuments.parse(text, specFile);
         if (docs.isEmpty()) {

@@ -74,6 +74,30 @@ class ErrorMessagesTest {
     }
 
     @Test
+    void emptyManifestsFolderIsRefused() throws Exception {
+        TestApps.write(dir, Map.of("slipway.yaml", "app: a\nmanifests: k\n", "k/README.md", "nothing"));
+
+        InvalidInputException e = catchThrowableOfType(InvalidInputException.class, () -> AppLoader.load(dir));
+
+        assertThat(e.problems())
+                .extracting(Problem::what)
+                .containsExactly("the manifests folder 'k' holds no .yaml or .yml files");
+    }
+
+    @Test
+    void manifestsWithoutAnyObjectAreRefusedBecauseDeployWouldPruneEverything() {
+        TestApps.write(
+                dir, Map.of("slipway.yaml", "app: a\nmanifests: k\n", "k/all.yaml", "# all commented out\n---\n"));
+
+        InvalidInputException e = catchThrowableOfType(InvalidInputException.class, () -> AppLoader.load(dir));
+
+        assertThat(e.problems()).singleElement().satisfies(p -> {
+            assertThat(p.what()).isEqualTo("no Kubernetes objects found in 'k' (every document is empty)");
+            assertThat(p.fix()).contains("delete what it deployed before");
+        });
+    }
+
+    @Test
     void specWithTheYmlExtensionIsToldToRename() {
         Problem p = onlyProblem(Map.of("slipway.yml", "app: a\n"));
 
