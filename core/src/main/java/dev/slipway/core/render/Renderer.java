@@ -28,7 +28,9 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
@@ -65,7 +67,7 @@ public final class Renderer {
         List<Declared> declared = new ArrayList<>();
         for (Manifest m : app.manifests()) {
             SlipwayAnnotations annotations = SlipwayAnnotations.of(m);
-            checkAgainstEnvironment(m, annotations, env, group, problems);
+            checkAgainstEnvironment(m, annotations, env, group, clusters, problems);
             declared.add(new Declared(m, annotations, declared.size()));
         }
         if (!problems.isEmpty()) {
@@ -118,35 +120,43 @@ public final class Renderer {
 
     private record Placed(Manifest manifest, int wave, int index) {}
 
+    /**
+     * Annotations may name clusters of any group, so one manifest can serve every environment (an override
+     * for {@code east-1} simply does not apply to staging). A name that is in no group at all is a typo.
+     */
     private static void checkAgainstEnvironment(
             Manifest m,
             SlipwayAnnotations annotations,
             EnvironmentSpec env,
             ClusterGroup group,
+            ClustersConfig clusters,
             List<Problem> problems) {
+        Set<String> known = new TreeSet<>();
+        clusters.groups().values().forEach(g -> g.clusters().forEach(c -> known.add(c.name())));
         String groupClusters = group.clusters().stream().map(Cluster::name).collect(Collectors.joining(", "));
+        String where = " (group '" + group.name() + "' of environment '" + env.name() + "' has: " + groupClusters
+                + "; all clusters: " + String.join(", ", known) + ")";
         if (annotations.clusters().isPresent()) {
             for (String name : annotations.clusters().get()) {
-                if (group.cluster(name).isEmpty()) {
+                if (!known.contains(name)) {
                     problems.add(Problem.at(
                             ManifestLoader.locate(m, ManifestLoader.annotationPointer(Labels.CLUSTERS_ANNOTATION)),
                             m.ref().kind() + " '" + m.ref().name() + "': " + Labels.CLUSTERS_ANNOTATION
-                                    + " names cluster '"
-                                    + name + "', which is not in group '" + group.name() + "' (its clusters: "
-                                    + groupClusters + ")",
-                            "use cluster names from group '" + group.name() + "' in the clusters file"));
+                                    + " names cluster '" + name + "', which is in no group of "
+                                    + clusters.source().file() + where,
+                            "use cluster names from the clusters file"));
                 }
             }
         }
         for (String name : annotations.overrides().keySet()) {
-            if (group.cluster(name).isEmpty()) {
+            if (!known.contains(name)) {
                 problems.add(Problem.at(
                         ManifestLoader.locate(
                                 m, ManifestLoader.annotationPointer(Labels.OVERRIDE_ANNOTATION_PREFIX + name)),
                         m.ref().kind() + " '" + m.ref().name() + "': " + Labels.OVERRIDE_ANNOTATION_PREFIX + name
-                                + " is for a cluster that is not in group '" + group.name() + "' (its clusters: "
-                                + groupClusters + ")",
-                        "rename the annotation to a cluster of the group, or remove it"));
+                                + " is for a cluster that is in no group of "
+                                + clusters.source().file() + where,
+                        "rename the annotation to a cluster of the clusters file, or remove it"));
             }
         }
         String ns = m.ref().namespace();

@@ -163,8 +163,9 @@ class RendererTest {
         assertThat(e.problems()).singleElement().satisfies(p -> {
             assertThat(p.where()).endsWith("a.yaml:3");
             assertThat(p.what())
-                    .isEqualTo("ConfigMap 'region': slipway.dev/clusters names cluster 'south-9', which is"
-                            + " not in group 'production' (its clusters: east-1, west-2, north-3)");
+                    .isEqualTo("ConfigMap 'region': slipway.dev/clusters names cluster 'south-9', which is in no"
+                            + " group of clusters.yaml (group 'production' of environment 'production' has: east-1,"
+                            + " west-2, north-3; all clusters: east-1, north-3, stage-1, west-2)");
         });
     }
 
@@ -183,8 +184,9 @@ class RendererTest {
         assertThat(e.problems()).singleElement().satisfies(p -> {
             assertThat(p.where()).endsWith("a.yaml:5");
             assertThat(p.what())
-                    .isEqualTo("ConfigMap 'region': slipway.dev/override.east-9 is for a cluster that is"
-                            + " not in group 'production' (its clusters: east-1, west-2, north-3)");
+                    .isEqualTo("ConfigMap 'region': slipway.dev/override.east-9 is for a cluster that is in no"
+                            + " group of clusters.yaml (group 'production' of environment 'production' has: east-1,"
+                            + " west-2, north-3; all clusters: east-1, north-3, stage-1, west-2)");
             assertThat(p.fix()).contains("rename the annotation");
         });
     }
@@ -211,6 +213,48 @@ class RendererTest {
         assertThat(e.problems())
                 .singleElement()
                 .satisfies(p -> assertThat(p.where()).endsWith("a.yaml:12"));
+    }
+
+    @Test
+    void annotationsForAnotherGroupsClustersDoNotApplyToThisEnvironment() {
+        Map<String, String> files = new LinkedHashMap<>();
+        files.put("slipway.yaml", "app: shop\nmanifests: k\nenvironments: {production: {}, staging: {}}\n");
+        files.put("k/a.yaml", """
+                apiVersion: v1
+                kind: ConfigMap
+                metadata:
+                  name: east-only
+                  annotations: {slipway.dev/clusters: east-1}
+                ---
+                apiVersion: v1
+                kind: ConfigMap
+                metadata:
+                  name: everywhere
+                  annotations: {slipway.dev/override.east-1: '{data: {region: east}}'}
+                data: {region: default}
+                """);
+        App app = AppLoader.load(TestApps.write(dir, files));
+
+        Rendering staging = render(app, "staging");
+        Rendering production = render(app, "production");
+
+        assertThat(names(staging.clusters().get(0))).containsExactly("ConfigMap/everywhere");
+        assertThat(staging.clusters()
+                        .get(0)
+                        .objects()
+                        .get(0)
+                        .body()
+                        .at("/data/region")
+                        .asText())
+                .isEqualTo("default");
+        assertThat(names(cluster(production, "east-1"))).containsExactly("ConfigMap/east-only", "ConfigMap/everywhere");
+        assertThat(cluster(production, "east-1")
+                        .objects()
+                        .get(1)
+                        .body()
+                        .at("/data/region")
+                        .asText())
+                .isEqualTo("east");
     }
 
     @Test
