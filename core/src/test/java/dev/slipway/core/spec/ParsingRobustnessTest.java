@@ -15,12 +15,15 @@ import dev.slipway.core.manifest.Manifest;
 import dev.slipway.core.manifest.ManifestLoader;
 import dev.slipway.core.render.Renderer;
 import dev.slipway.core.render.SecretSource;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -204,6 +207,30 @@ class ParsingRobustnessTest {
                         "generateName"));
     }
 
+    @Property(tries = 100)
+    void anyAppDirectoryLoadsAndRendersOrFailsWithLocatedProblems(
+            @ForAll("manifestTexts") String first, @ForAll("manifestTexts") String second) throws Exception {
+        Path dir = Files.createTempDirectory("slipway-app");
+        try {
+            TestApps.write(
+                    dir,
+                    Map.of(
+                            "slipway.yaml", "app: acme\nmanifests: k\nenvironments: {production: {namespace: acme}}\n",
+                            "k/a.yaml", first,
+                            "k/sub/b.yml", second));
+            expectResultOrLocatedProblems(dir, () -> {
+                App app = AppLoader.load(dir);
+                new Renderer(SecretSource.REDACTED).render(app, "production", TestApps.threeClusters());
+            });
+        } finally {
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
     // --- clusters file ----------------------------------------------------------------------------
 
     @Property(tries = 300)
@@ -220,14 +247,14 @@ class ParsingRobustnessTest {
 
     // --- shared -----------------------------------------------------------------------------------
 
-    private static void expectResultOrLocatedProblems(Path file, Runnable load) {
+    private static void expectResultOrLocatedProblems(Path where, Runnable load) {
         try {
             load.run();
             Statistics.label("outcome").collect("loaded");
         } catch (InvalidInputException e) {
             Statistics.label("outcome").collect("refused");
             assertThat(e.problems()).isNotEmpty().allSatisfy(p -> {
-                assertThat(p.where()).startsWith(file.toString());
+                assertThat(p.where()).startsWith(where.toString());
                 assertThat(p.what()).isNotBlank();
             });
         }
