@@ -257,10 +257,9 @@ public final class AppLoader {
         if (!at.node().isNull() && !at.expectObject(ENVIRONMENT_FIELDS)) {
             return Optional.empty();
         }
-        String group = at.get("group").text().orElse(name);
-        if (group.isEmpty()) {
-            at.get("group").problem("must not be empty", "name a group from your clusters file");
-        }
+        Optional<String> groupText = at.get("group").text();
+        groupText.ifPresent(g -> label(at.get("group"), g, "group name"));
+        String group = groupText.orElse(name);
         String defaultNamespace = app.isEmpty() ? name : app + "-" + name;
         String namespace = at.get("namespace").text().orElse(defaultNamespace);
         if (!at.get("namespace").isAbsent()) {

@@ -181,7 +181,13 @@ class SpecSchemaTest {
             {
                 "/environments",
                 new Object[] {
-                    "[]", "{Prod: {}}", "{prod: {namespace: Bad}}", "{prod: {grup: x}}", "{prod: {group: ''}}", null
+                    "[]",
+                    "{Prod: {}}",
+                    "{prod: {namespace: Bad}}",
+                    "{prod: {grup: x}}",
+                    "{prod: {group: ''}}",
+                    "{prod: {group: Prod_EU}}",
+                    null
                 }
             },
             {"/services", new Object[] {"{}", "[]", "[1]", null}},
