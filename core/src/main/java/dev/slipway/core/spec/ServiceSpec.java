@@ -1,6 +1,8 @@
 package dev.slipway.core.spec;
 
 import dev.slipway.core.SourceLocation;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,8 +35,18 @@ public record ServiceSpec(
         SourceLocation source) {
 
     public ServiceSpec {
-        env = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(env));
+        env = Collections.unmodifiableMap(new LinkedHashMap<>(env));
         secrets = List.copyOf(secrets);
+    }
+
+    /** Name of the Kubernetes Secret that holds a service's secret values on each cluster. */
+    public static String secretObjectName(String serviceName) {
+        return serviceName + "-secrets";
+    }
+
+    /** Whether Slipway renders Kubernetes objects for this service (only services with an image). */
+    public boolean deploysToClusters() {
+        return image.isPresent();
     }
 
     /**
