@@ -36,6 +36,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class Exchange {
     private static final String REQUEST_ID = "x-request-id";
+    private static final long DISCARDABLE_BODY_BYTES = 64 * 1024;
 
     private final ProxyFrontendHandler frontend;
     private final ChannelHandlerContext ctx;
@@ -414,8 +415,11 @@ final class Exchange {
             finish(ctx.newSucceededFuture());
             return;
         }
-        // A bodyless request's end marker follows its head at once, so it counts as complete here.
-        if ((!requestComplete && !bodyless) || !clientKeepAlive || runtime.draining()) {
+        // The rest of a small body is read and dropped by the frontend; a big one is not worth reading.
+        boolean bigBodyPending = !requestComplete
+                && (HttpUtil.isTransferEncodingChunked(request)
+                        || HttpUtil.getContentLength(request, 0L) > DISCARDABLE_BODY_BYTES);
+        if (bigBodyPending || !clientKeepAlive || runtime.draining()) {
             closeAfter = true;
         }
         ByteBuf body = Unpooled.copiedBuffer(message + "\n", StandardCharsets.UTF_8);

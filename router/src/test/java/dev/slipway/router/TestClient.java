@@ -1,5 +1,6 @@
 package dev.slipway.router;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,7 +31,7 @@ final class TestClient implements AutoCloseable {
             socket = new Socket(address.getAddress(), address.getPort());
             socket.setSoTimeout(15_000);
             socket.setTcpNoDelay(true);
-            in = socket.getInputStream();
+            in = new BufferedInputStream(socket.getInputStream());
             out = socket.getOutputStream();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
