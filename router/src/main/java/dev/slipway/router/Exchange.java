@@ -311,6 +311,16 @@ final class Exchange {
         if (!requestComplete || !clientKeepAlive || runtime.draining()) {
             closeAfter = true;
         }
+        boolean delimited = HttpUtil.isContentLengthSet(response) || HttpUtil.isTransferEncodingChunked(response);
+        int code = response.status().code();
+        boolean mayHaveBody = code != 204 && code != 304 && !request.method().equals(HttpMethod.HEAD);
+        // An HTTP/1.0 upstream may end its body by closing; re-frame it so the client connection can stay open.
+        response.setProtocolVersion(HttpVersion.HTTP_1_1);
+        if (!delimited && mayHaveBody && !clientHttp10) {
+            HttpUtil.setTransferEncodingChunked(response, true);
+        } else if (!delimited && mayHaveBody) {
+            closeAfter = true;
+        }
         if (clientHttp10 && !closeAfter) {
             if (HttpUtil.isTransferEncodingChunked(response)) {
                 // An HTTP/1.0 client cannot read chunks: send the raw body and mark its end by closing.

@@ -64,7 +64,10 @@ public final class RouterConfigLoader {
             text = Files.readString(file);
         } catch (IOException e) {
             throw new InvalidInputException(new Problem(
-                    file.toString(), "cannot read the router config: " + e.getMessage(), "check the --config path"));
+                    file.toString(),
+                    "cannot read the router config ("
+                            + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.toString()) + ")",
+                    "check the --config path"));
         }
         JsonNode root;
         try {
@@ -73,7 +76,9 @@ public final class RouterConfigLoader {
         } catch (JsonProcessingException e) {
             int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
             throw new InvalidInputException(Problem.at(
-                    new SourceLocation(file, line), "not valid YAML: " + e.getOriginalMessage(), "fix the syntax"));
+                    new SourceLocation(file, line),
+                    "not valid YAML: " + oneLine(e.getOriginalMessage()),
+                    "fix the syntax"));
         } catch (IOException e) {
             throw new InvalidInputException(
                     new Problem(file.toString(), "cannot parse the router config: " + e.getMessage(), ""));
@@ -115,6 +120,15 @@ public final class RouterConfigLoader {
             probe = probe.substring(0, probe.lastIndexOf('/'));
         }
         return file + " (" + fieldName(pointer) + ")";
+    }
+
+    /** The parser's message without its multi-line source excerpt, which the file:line already points at. */
+    private static String oneLine(String message) {
+        return message.lines()
+                .map(String::trim)
+                .filter(l -> !l.isEmpty() && !l.startsWith("in 'reader'") && !l.matches("\\^+"))
+                .reduce((a, b) -> a + ", " + b)
+                .orElse(message);
     }
 
     private static String fieldName(String pointer) {
