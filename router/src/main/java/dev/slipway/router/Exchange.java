@@ -213,9 +213,8 @@ final class Exchange {
         upstreamHandler.bind(this);
         ChannelFuture last = ch.write(request);
         if (bodyless) {
-            if (requestComplete) {
-                last = ch.write(LastHttpContent.EMPTY_LAST_CONTENT);
-            }
+            // Nothing can follow the head: end the request now, in the same flush.
+            last = ch.write(LastHttpContent.EMPTY_LAST_CONTENT);
         } else {
             HttpContent c;
             while ((c = heldBody.poll()) != null) {
@@ -245,10 +244,8 @@ final class Exchange {
             return;
         }
         if (bodyless) {
+            // The upstream request was already ended when its head was sent.
             content.release();
-            if (upstream != null && requestComplete) {
-                upstream.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-            }
             return;
         }
         if (upstream == null) {
