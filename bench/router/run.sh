@@ -18,7 +18,7 @@ export WRK_REPORT="$here/report.lua"
 P_EAST=19000 P_WEST=19001 P_SLIPWAY=19100 P_ADMIN=19101 P_HAPROXY=19200 P_HASTATS=19201 P_NGINX=19300
 PIDS=()
 
-log() { echo "[bench] $*" >&2; }
+log() { echo "[bench $(date -u +%T)] $*" >&2; }
 
 install_missing() {
   local missing=()
@@ -36,14 +36,22 @@ cleanup() {
   for p in "${PIDS[@]}"; do
     kill "$p" 2>/dev/null || true
   done
-  wait 2>/dev/null || true
 }
 trap cleanup EXIT
 
-# Pins a command to CPU $1 when the layout is pinned; "-" runs it unpinned.
+# Runs a command pinned to CPU $1 ("-": unpinned). It execs, so call it in a subshell (with & or in a
+# pipeline): then $! is the command's own pid and killing it stops the command, not a wrapper shell.
 on_cpu() {
   local cpu=$1; shift
-  if [[ $cpu == - ]]; then "$@"; else taskset -c "$cpu" "$@"; fi
+  if [[ $cpu == - ]]; then exec "$@"; else exec taskset -c "$cpu" "$@"; fi
+}
+
+port_free() {
+  for _ in $(seq 1 200); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null || return 0
+    sleep 0.05
+  done
+  log "port $1 is still in use"; return 1
 }
 
 wait_port() {
@@ -124,7 +132,7 @@ haproxy_config() { # servers...
   cat <<CONF
 global
   nbthread 1
-  maxconn 20000
+  maxconn 9000
 defaults
   mode http
   timeout connect 1s
@@ -184,6 +192,7 @@ start_slipway() { # cpu config-file
 stop_proxy() {
   kill "$PID_PROXY" 2>/dev/null || true
   wait "$PID_PROXY" 2>/dev/null || true
+  port_free $P_SLIPWAY && port_free $P_HAPROXY && port_free $P_NGINX
 }
 
 # Runs wrk and prints its RESULT line. Args: cpu port connections seconds [script]
@@ -208,7 +217,6 @@ rss_kib() { # pid: RSS of the process and its children (nginx workers)
 }
 
 rss_at_1000() { # cpu port
-  ulimit -n 65536
   on_cpu "$1" wrk -t1 -c1000 -d5s -s "$here/report.lua" "http://127.0.0.1:$2/" >"$WORK/rss-wrk.txt" 2>&1 &
   local w=$!
   sleep 3.5
@@ -223,7 +231,7 @@ layout_run() { # layout-name proxy-cpu load-cpu
 
   log "layout $name: slipway (warm-up first)"
   start_slipway "$pcpu" "$WORK/slipway.yaml"
-  bench_once "$lcpu" $P_SLIPWAY "$CONNS" 8 >/dev/null
+  bench_once "$lcpu" $P_SLIPWAY "$CONNS" 6 >/dev/null
   R_slipway=$(bench_median "$lcpu" $P_SLIPWAY)
   if [[ $name == pinned ]]; then RSS_slipway=$(rss_at_1000 "$lcpu" $P_SLIPWAY); fi
   SLIPWAY_PID=$PID_PROXY
@@ -283,8 +291,8 @@ paced_p99() { # cpu-proxy cpu-load rate
 now_ms() { date +%s%3N; }
 
 failover_run() { # which: slipway|haproxy
-  start_backend east $P_EAST 0 2>/dev/null || true
-  start_backend west $P_WEST 0
+  start_backend east $P_EAST -
+  start_backend west $P_WEST -
   if [[ $1 == slipway ]]; then
     start_slipway - "$WORK/slipway-failover.yaml"; port=$P_SLIPWAY
     bench_once - $port "$CONNS" 3 >/dev/null
@@ -308,6 +316,7 @@ failover_run() { # which: slipway|haproxy
   wait "$w" || true
   stop_proxy
   kill "$PID_west" 2>/dev/null || true; wait "$PID_west" 2>/dev/null || true
+  port_free $P_WEST
   local errs divert
   errs=$(awk '{print $6+$7}' "$WORK/failover-$1.txt")
   divert=$([[ -n $diverted_at ]] && echo "$((diverted_at - killed_at)) ms" || echo "not within 4 s")
@@ -315,6 +324,8 @@ failover_run() { # which: slipway|haproxy
 }
 
 main() {
+  # 1,000 connections through a proxy need ~2,000 descriptors per process; HAProxy asks for 2 x maxconn.
+  ulimit -n "$(ulimit -Hn)"
   install_missing
   log "building the CLI (once) and writing configs to $WORK"
   "$root/slipway" --version >/dev/null
@@ -339,6 +350,7 @@ main() {
   paced_p99 1 0 $((hap_rps / 2))
   layout_run unpinned - -
   kill "$PID_east" 2>/dev/null || true; wait "$PID_east" 2>/dev/null || true
+  port_free $P_EAST
   echo
   echo "### Failover: kill the east cluster 2 s into an 8 s run ($CONNS connections, unpinned)"
   echo
