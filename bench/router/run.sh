@@ -307,7 +307,14 @@ failover_run() { # which: slipway|haproxy
   kill -KILL $(ps -o pid= --ppid "$PID_east") "$PID_east" 2>/dev/null || true
   for _ in $(seq 1 200); do
     if [[ $1 == slipway ]]; then
-      curl -s "127.0.0.1:$P_ADMIN/config" | tr -d ' \n' | grep -q '"name":"east","weight":1,"healthy":false' && { diverted_at=$(now_ms); break; }
+      # The router records when the endpoint stopped taking traffic; polling alone would add curl's latency.
+      local cfg
+      cfg=$(curl -s "127.0.0.1:$P_ADMIN/config" | tr -d ' \n')
+      if grep -q '"name":"east","weight":1,"healthy":false' <<<"$cfg"; then
+        diverted_at=$(grep -o '"unavailableSinceMillis":[0-9]*' <<<"$cfg" | cut -d: -f2 | sort -n | tail -1)
+        diverted_at=${diverted_at:-$(now_ms)}
+        break
+      fi
     else
       curl -s "127.0.0.1:$P_HASTATS/stats;csv" | grep -q '^be,east,.*,DOWN' && { diverted_at=$(now_ms); break; }
     fi

@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -143,12 +144,17 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                         .put("healthy", b.clusterHealthy(c, now));
                 ArrayNode endpoints = cn.putArray("endpoints");
                 for (EndpointState e : c.endpoints()) {
-                    endpoints
+                    ObjectNode en = endpoints
                             .addObject()
                             .put("address", e.label)
                             .put("available", e.available(now))
                             .put("healthCheck", e.checkHealthy() ? "up" : "down")
                             .put("ejected", e.ejected(now));
+                    long since = e.unavailableSinceMillis(now);
+                    if (since != 0) {
+                        en.put("unavailableSince", Instant.ofEpochMilli(since).toString())
+                                .put("unavailableSinceMillis", since);
+                    }
                 }
             }
         }

@@ -17,6 +17,8 @@ final class EndpointState {
     private volatile boolean checkHealthy = true;
     // 0 when not ejected; otherwise a System.nanoTime() deadline.
     private volatile long ejectedUntilNanos;
+    // Wall-clock time the endpoint stopped taking traffic (0 while available), for operators and benchmarks.
+    private volatile long unavailableSinceMillis;
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
     private final AtomicInteger ejections = new AtomicInteger();
     // Only touched by the health checker's single thread.
@@ -31,6 +33,11 @@ final class EndpointState {
 
     boolean available(long nowNanos) {
         return checkHealthy && !ejected(nowNanos);
+    }
+
+    /** Epoch millis when the endpoint last stopped taking traffic, if it is not taking traffic now. */
+    long unavailableSinceMillis(long nowNanos) {
+        return available(nowNanos) ? 0 : unavailableSinceMillis;
     }
 
     boolean checkHealthy() {
@@ -58,6 +65,9 @@ final class EndpointState {
         long base = policy.baseEjection().toNanos();
         long ejectFor = Math.min(policy.maxEjection().toNanos(), base << Math.min(n - 1, 16));
         ejectedUntilNanos = (nowNanos + ejectFor) | 1;
+        if (checkHealthy) {
+            unavailableSinceMillis = System.currentTimeMillis();
+        }
         return true;
     }
 
@@ -78,6 +88,9 @@ final class EndpointState {
             if (ok) {
                 ejectedUntilNanos = 0;
                 consecutiveFailures.set(0);
+                unavailableSinceMillis = 0;
+            } else if (unavailableSinceMillis == 0 || !ejected(System.nanoTime())) {
+                unavailableSinceMillis = System.currentTimeMillis();
             }
         }
     }

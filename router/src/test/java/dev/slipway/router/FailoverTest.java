@@ -66,6 +66,7 @@ class FailoverTest {
                 assertThat(divertedAfterMillis).isLessThan(1000);
                 assertThat(load.lastAnswer.get("east").get()).isLessThan(killedAt + 1_000_000_000L);
             }
+            assertThat(admin.get("/config").body()).contains("\"unavailableSinceMillis\"");
             assertThat(admin.get("/metrics").body())
                     .contains("slipway_router_cluster_healthy{backend=\"web\",cluster=\"east\"} 0.0");
         }
