@@ -14,7 +14,7 @@ import net.jqwik.api.constraints.StringLength;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
-class SecretStoreProperties {
+class SecretStoreRoundTripTest {
     private static Path dir;
     private static SecretStore store;
 
