@@ -18,7 +18,11 @@ import picocli.CommandLine.Command;
             "Exit codes: 0 success, 1 user error (invalid input, failed rollout), 2 usage error."
         },
         subcommands = {
+            InitCommand.class,
+            ValidateCommand.class,
+            RenderCommand.class,
             SecretCommand.class,
+            SchemaCommand.class,
             CompletionCommand.class,
             RouterCommand.class,
             CommandLine.HelpCommand.class,

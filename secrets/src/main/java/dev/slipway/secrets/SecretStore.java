@@ -12,6 +12,9 @@ import com.google.crypto.tink.aead.AeadConfig;
 import com.google.crypto.tink.aead.PredefinedAeadParameters;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
+import dev.slipway.core.render.SecretSource;
+import dev.slipway.core.spec.App;
+import dev.slipway.core.spec.ServiceSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -48,7 +51,7 @@ import java.util.regex.Pattern;
  *
  * <p>Errors never carry secret names or values: they count positions instead.
  */
-public final class SecretStore {
+public final class SecretStore implements SecretSource {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern APP_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     private static final Pattern SECRET_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,252}");
@@ -158,11 +161,42 @@ public final class SecretStore {
     }
 
     /**
+     * This store as the renderer's secret source for one app: a missing secret is reported at the service
+     * that asks for it (its slipway.yaml line and the secret's position in its {@code secrets} list).
+     */
+    public SecretSource forApp(App app) {
+        return (appName, names) -> {
+            try {
+                return values(appName, names);
+            } catch (MissingSecretsException e) {
+                Optional<ServiceSpec> service = app.spec().services().stream()
+                        .filter(s -> s.secrets().equals(names))
+                        .findFirst();
+                if (service.isEmpty()) {
+                    throw e;
+                }
+                String positions = e.missingPositions().stream()
+                        .map(p -> "#" + p)
+                        .collect(java.util.stream.Collectors.joining(", "));
+                throw new InvalidInputException(Problem.at(
+                        service.get().source(),
+                        "service '" + service.get().name() + "': secret " + positions + " of its " + names.size()
+                                + " (in its secrets list) "
+                                + (e.missingPositions().size() == 1 ? "is" : "are")
+                                + " not set for app " + appName,
+                        "compare the service's secrets list with `slipway secret list " + appName
+                                + "` and set the missing one with `slipway secret set " + appName + " NAME`"));
+            }
+        };
+    }
+
+    /**
      * Decrypts the named values, in the order asked.
      *
      * @throws MissingSecretsException when some are not set (by position in {@code names}, never by name)
      * @throws InvalidInputException when a value was tampered with or the key file does not match
      */
+    @Override
     public Map<String, String> values(String app, List<String> names) {
         checkApp(app);
         if (names.isEmpty()) {
