@@ -86,7 +86,7 @@ class ExamplesTest {
     @Test
     void invalidAppReportsFileAndLineAsJson() throws Exception {
         Path app = tmp.resolve("broken");
-        Files.createDirectories(app);
+        Files.createDirectories(app.resolve("k8s"));
         Files.writeString(app.resolve("slipway.yaml"), "app: broken\nmanifests: k8s/\nenvironments:\n  production: {group: p, namespace: Bad_NS}\n");
 
         var result = cli.run("validate", app.toString(), "--output", "json");
