@@ -37,25 +37,31 @@ public interface ClusterTarget extends AutoCloseable {
     /** Creates the namespace with these labels unless it exists (an existing one is left alone). */
     void ensureNamespace(String namespace, Map<String, String> labels);
 
-    /** The live objects among {@code refs}; missing ones are absent from the map. */
-    Map<ObjectRef, ObjectNode> get(Collection<ObjectRef> refs);
+    /**
+     * The live versions of {@code objects} (identified by apiVersion, kind, namespace and name); objects that
+     * do not exist, or whose kind the cluster does not know yet, are absent from the map.
+     */
+    Map<ObjectRef, ObjectNode> get(Collection<ObjectNode> objects);
 
     /** Server-side apply with field manager {@code slipway}; conflicts are returned, not thrown. */
     ApplyResult apply(ObjectNode object, boolean forceConflicts);
 
-    /** Deletes the object; false when it was already gone. */
-    boolean delete(ObjectRef ref);
+    /** Deletes the object (identified by apiVersion, kind, namespace and name); false when it was already gone. */
+    boolean delete(ObjectNode object);
 
     /**
      * Waits (by watching, never by sleeping) until every object is healthy, one has failed, or the timeout
      * passes. Reports each change of state to {@code progress} as it happens.
      */
-    HealthOutcome awaitHealthy(List<ObjectRef> refs, Duration timeout, Consumer<ObjectHealth> progress);
+    HealthOutcome awaitHealthy(List<ObjectNode> objects, Duration timeout, Consumer<ObjectHealth> progress);
 
-    /** The current health of each object, read once (for status). */
-    List<ObjectHealth> health(List<ObjectRef> refs);
+    /** The current health of each object, read once (for status), in the given order. */
+    List<ObjectHealth> health(List<ObjectNode> objects);
 
-    /** Takes the deploy lock of {@code scope}, or says who holds it; an expired lock is taken over. */
+    /**
+     * Takes the deploy lock of {@code scope} (the namespace exists by then), or says who holds it; an expired
+     * lock is taken over.
+     */
     LockGrant lock(AppEnvironment scope, String holder, Instant now, Duration ttl);
 
     /** Releases a lock this target granted; a lock taken over meanwhile by someone else is left alone. */

@@ -20,12 +20,10 @@ import dev.slipway.core.revision.RevisionSummary;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -111,10 +109,10 @@ public final class DeployEngine {
                     continue;
                 }
                 RevisionSummary current = revisions.get(0);
-                List<ObjectRef> refs = target.revision(env.on(), current.number())
-                        .map(r -> r.objects().stream().map(ObjectRef::of).toList())
+                List<ObjectNode> objects = target.revision(env.on(), current.number())
+                        .map(Revision::objects)
                         .orElse(List.of());
-                result.add(ClusterStatus.of(cluster.name(), Optional.of(current), target.health(refs)));
+                result.add(ClusterStatus.of(cluster.name(), Optional.of(current), target.health(objects)));
             } catch (ClusterFailureException e) {
                 result.add(ClusterStatus.unavailable(e.failure()));
             }
@@ -146,7 +144,11 @@ public final class DeployEngine {
     }
 
     /** A plan together with the desired objects it was made from, keyed for apply. */
-    private record Planned(ClusterPlan plan, Map<ObjectRef, ObjectNode> desired, Optional<Revision> previous) {}
+    private record Planned(
+            ClusterPlan plan,
+            Map<ObjectRef, ObjectNode> desired,
+            Map<ObjectRef, ObjectNode> live,
+            Optional<Revision> previous) {}
 
     private DeployReport run(EnvironmentTarget env, List<Job> jobs, DeployOptions options, DeployListener listener) {
         try (Connections connections = connect(jobs)) {
@@ -226,6 +228,10 @@ public final class DeployEngine {
         if (isUpToDate(first)) {
             return ClusterResult.unchanged(first.plan());
         }
+        if (!first.plan().namespaceExists()) {
+            // The lock lives in the namespace, so the namespace comes first.
+            target.ensureNamespace(scope.namespace(), Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_SLIPWAY));
+        }
         LockGrant grant = target.lock(scope, options.who(), clock.instant(), options.lockTtl());
         if (grant instanceof LockGrant.Held held) {
             return ClusterResult.failed(
@@ -261,9 +267,6 @@ public final class DeployEngine {
         AppEnvironment scope = job.scope();
         listener.clusterStarted(plan);
         int number = planned.previous().map(Revision::number).orElse(0) + 1;
-        if (!plan.namespaceExists()) {
-            target.ensureNamespace(scope.namespace(), Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_SLIPWAY));
-        }
         for (PlannedChange change : plan.changes()) {
             if (change.action() != ChangeAction.CREATE && change.action() != ChangeAction.UPDATE) {
                 continue;
@@ -283,12 +286,12 @@ public final class DeployEngine {
         }
         for (PlannedChange change : plan.changes()) {
             if (change.action() == ChangeAction.DELETE) {
-                target.delete(change.ref());
+                target.delete(planned.live().get(change.ref()));
                 listener.pruned(job.name(), change.ref());
             }
         }
-        List<ObjectRef> refs = new ArrayList<>(planned.desired().keySet());
-        HealthOutcome health = target.awaitHealthy(refs, options.timeout(), h -> listener.health(job.name(), h));
+        HealthOutcome health =
+                target.awaitHealthy(job.objects(), options.timeout(), h -> listener.health(job.name(), h));
         Optional<ClusterFailure> failure = Optional.empty();
         if (health instanceof HealthOutcome.Failed f) {
             failure = Optional.of(ClusterFailure.unhealthy(job.name(), f.object()));
@@ -325,10 +328,10 @@ public final class DeployEngine {
         AppEnvironment scope = job.scope();
         Map<ObjectRef, ObjectNode> desired = new LinkedHashMap<>();
         job.objects().forEach(o -> desired.put(ObjectRef.of(o), o));
-        Set<ObjectRef> refs = new LinkedHashSet<>(desired.keySet());
-        refs.addAll(Planner.pruneCandidates(previous));
+        Map<ObjectRef, ObjectNode> lookup = new LinkedHashMap<>(desired);
+        previous.ifPresent(r -> r.objects().forEach(o -> lookup.putIfAbsent(ObjectRef.of(o), o)));
         boolean namespaceExists = target.namespaceExists(scope.namespace());
-        Map<ObjectRef, ObjectNode> live = target.get(refs);
+        Map<ObjectRef, ObjectNode> live = target.get(lookup.values());
         ClusterPlan plan = Planner.plan(
                 job.name(),
                 scope.namespace(),
@@ -338,7 +341,7 @@ public final class DeployEngine {
                 job.objects(),
                 live,
                 previous);
-        return new Planned(plan, desired, previous);
+        return new Planned(plan, desired, live, previous);
     }
 
     private static Optional<Revision> previousRevision(ClusterTarget target, AppEnvironment scope) {
