@@ -87,7 +87,9 @@ class ExamplesTest {
     void invalidAppReportsFileAndLineAsJson() throws Exception {
         Path app = tmp.resolve("broken");
         Files.createDirectories(app.resolve("k8s"));
-        Files.writeString(app.resolve("slipway.yaml"), "app: broken\nmanifests: k8s/\nenvironments:\n  production: {group: p, namespace: Bad_NS}\n");
+        Files.writeString(
+                app.resolve("slipway.yaml"),
+                "app: broken\nmanifests: k8s/\nenvironments:\n  production: {group: p, namespace: Bad_NS}\n");
 
         var result = cli.run("validate", app.toString(), "--output", "json");
 
