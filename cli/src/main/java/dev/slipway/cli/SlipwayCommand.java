@@ -63,6 +63,9 @@ public final class SlipwayCommand implements Runnable {
         cl.setExitCodeExceptionMapper(ExitCodes::forException);
         cl.setExecutionExceptionHandler(ExitCodes::handleExecutionException);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        // Examples in help are whole command lines; 100 columns keeps them on one line.
+        cl.setUsageHelpWidth(100);
+        cl.setUsageHelpAutoWidth(true);
         return cl;
     }
 }

@@ -34,7 +34,7 @@ import picocli.CommandLine.Spec;
         },
         footerHeading = "%nExamples:%n",
         footer = {
-            "  slipway status acme-web --env production --app-dir examples/acme-web --clusters examples/clusters.yaml",
+            "  slipway status acme-web --env production --app-dir examples/acme-web --all",
             "  slipway status acme-web --env production --output json | jq '.clusters[].healthy'"
         })
 final class StatusCommand implements Callable<Integer> {

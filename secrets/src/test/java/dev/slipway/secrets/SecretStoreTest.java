@@ -6,12 +6,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.core.InvalidInputException;
+import dev.slipway.core.SourceLocation;
+import dev.slipway.core.spec.App;
+import dev.slipway.core.spec.AppSpec;
+import dev.slipway.core.spec.ServiceSpec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -197,6 +202,38 @@ class SecretStoreTest {
         assertThatThrownBy(() -> store.names("acme-web"))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("not in the format Slipway writes");
+    }
+
+    @Test
+    void asAnAppsSecretSourceAMissingSecretIsReportedAtItsService() {
+        SecretStore store = store();
+        store.set("shop", "STRIPE_KEY", "sk");
+        ServiceSpec api = new ServiceSpec(
+                "api",
+                Optional.of("ghcr.io/acme/shop:1"),
+                Optional.empty(),
+                8080,
+                "/healthz",
+                1,
+                Map.of(),
+                List.of("STRIPE_KEY", "DATABASE_PASSWORD"),
+                ServiceSpec.Resources.DEFAULT,
+                new SourceLocation(Path.of("shop/slipway.yaml"), 7));
+        AppSpec spec = new AppSpec(
+                "shop",
+                Optional.empty(),
+                Map.of(),
+                AppSpec.DEFAULT_ROUTE_TIMEOUT,
+                List.of(api),
+                SourceLocation.of(Path.of("shop/slipway.yaml")));
+        App app = new App(Path.of("shop"), spec, List.of());
+
+        assertThatThrownBy(() -> store.forApp(app).values("shop", api.secrets()))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("shop/slipway.yaml:7")
+                .hasMessageContaining("service 'api': secret #2 of its 2")
+                .hasMessageNotContaining("DATABASE_PASSWORD");
+        assertThat(store.forApp(app).values("shop", List.of("STRIPE_KEY"))).containsEntry("STRIPE_KEY", "sk");
     }
 
     @Test
