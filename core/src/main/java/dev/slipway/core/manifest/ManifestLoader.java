@@ -184,7 +184,8 @@ public final class ManifestLoader {
     private static void stringMap(YamlCursor map, String what) {
         for (Map.Entry<String, YamlCursor> e : map.entries()) {
             JsonNode v = e.getValue().node();
-            if (!v.isTextual()) {
+            // Slipway's own annotations are checked, with better hints, by SlipwayAnnotations.
+            if (!v.isTextual() && !e.getKey().startsWith("slipway.dev/")) {
                 e.getValue()
                         .problem(
                                 what + " values must be strings, got " + YamlCursor.describe(v),

@@ -200,8 +200,11 @@ public final class YamlCursor {
     public static String suggestion(String given, Collection<String> known) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
+        String g = given.toLowerCase(Locale.ROOT);
         for (String k : known) {
-            int d = distance(given.toLowerCase(Locale.ROOT), k.toLowerCase(Locale.ROOT));
+            String lk = k.toLowerCase(Locale.ROOT);
+            // A known name hidden in a longer or shorter one (healthcheck, env_vars) is the likeliest intent.
+            int d = lk.length() >= 3 && (g.startsWith(lk) || lk.startsWith(g) && g.length() >= 3) ? 1 : distance(g, lk);
             if (d < bestDistance) {
                 bestDistance = d;
                 best = k;

@@ -156,9 +156,7 @@ public final class AppLoader {
                 }
             });
         }
-        if (manifests.isEmpty()
-                && root.get("services").isAbsent()
-                && !root.get("app").isAbsent()) {
+        if (m.isAbsent() && root.get("services").isAbsent() && !root.get("app").isAbsent()) {
             root.problem(
                     "nothing to deploy: slipway.yaml has neither 'manifests' nor 'services'",
                     "add 'manifests: kubernetes/' (a folder of Kubernetes YAML) or a 'services' list");
