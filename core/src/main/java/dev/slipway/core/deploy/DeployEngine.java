@@ -296,8 +296,7 @@ public final class DeployEngine {
         if (health instanceof HealthOutcome.Failed f) {
             failure = Optional.of(ClusterFailure.unhealthy(job.name(), f.object()));
         } else if (health instanceof HealthOutcome.TimedOut t) {
-            failure =
-                    Optional.of(ClusterFailure.timedOut(job.name(), t.pending().get(0), options.timeout()));
+            failure = Optional.of(ClusterFailure.timedOut(job.name(), t.pending(), options.timeout()));
         }
         record(target, job, number, options, failure.isPresent() ? RevisionOutcome.FAILED : RevisionOutcome.SUCCEEDED);
         return failure.map(f -> ClusterResult.failed(f, Optional.of(plan), OptionalInt.of(number)))
