@@ -74,9 +74,8 @@ class DeployEngineTest {
 
         assertThat(report.succeeded()).isTrue();
         clusters.values().forEach(c -> {
-            assertThat(c.writes)
-                    .containsExactly(
-                            "create namespace shop", "lock", "apply config-0", "apply config-1", "record 1", "unlock");
+            assertThat(c.writes).startsWith("create namespace shop", "lock").endsWith("record 1", "unlock");
+            assertThat(c.writes).contains("apply config-0", "apply config-1").hasSize(6);
             assertThat(c.revisions.get(1).summary().who()).isEqualTo("alice");
         });
     }

@@ -71,9 +71,11 @@ final class InMemoryCluster {
 
             @Override
             public ApplyResult apply(ObjectNode object, boolean forceConflicts) {
-                writes.add("apply " + ObjectRef.of(object).name());
-                objects.put(ObjectRef.of(object), object.deepCopy());
-                return ApplyResult.applied(object);
+                synchronized (InMemoryCluster.this) {
+                    writes.add("apply " + ObjectRef.of(object).name());
+                    objects.put(ObjectRef.of(object), object.deepCopy());
+                    return ApplyResult.applied(object);
+                }
             }
 
             @Override
