@@ -6,7 +6,6 @@ import dev.slipway.core.Labels;
 import dev.slipway.core.cluster.Cluster;
 import dev.slipway.core.manifest.Manifest;
 import dev.slipway.core.manifest.ObjectRef;
-import dev.slipway.core.manifest.SlipwayAnnotations;
 import dev.slipway.core.plan.AppliedHash;
 import dev.slipway.core.plan.ChangeAction;
 import dev.slipway.core.plan.ClusterPlan;
@@ -482,31 +481,19 @@ public final class DeployEngine {
                     .map(Manifest::body)
                     .map(body -> prepare(body, scope))
                     .toList();
-            jobs.add(new Job(rc.cluster(), scope, objects, OptionalInt.empty(), batchKeys(rendering, objects)));
+            jobs.add(new Job(rc.cluster(), scope, objects, OptionalInt.empty(), batchKeys(rc, objects)));
         }
         return jobs;
     }
 
-    /**
-     * Wave and kind of each object, read from the app's own manifests (rendered objects no longer carry
-     * their wave). Objects not found there (generated services) are in wave 0.
-     */
-    private static Map<ObjectRef, String> batchKeys(Rendering rendering, List<ObjectNode> objects) {
-        Map<String, Integer> waves = new java.util.HashMap<>();
-        for (Manifest m : rendering.app().manifests()) {
-            waves.put(identity(m.ref()), SlipwayAnnotations.of(m).wave());
-        }
+    /** Wave and kind of each rendered object, as the renderer resolved them for this cluster. */
+    private static Map<ObjectRef, String> batchKeys(RenderedCluster rc, List<ObjectNode> objects) {
         Map<ObjectRef, String> keys = new java.util.HashMap<>();
-        for (ObjectNode object : objects) {
-            ObjectRef ref = ObjectRef.of(object);
-            keys.put(ref, waves.getOrDefault(identity(ref), 0) + "/" + ref.group() + "/" + ref.kind());
+        for (int i = 0; i < objects.size(); i++) {
+            ObjectRef ref = ObjectRef.of(objects.get(i));
+            keys.put(ref, rc.waves().get(i) + "/" + ref.group() + "/" + ref.kind());
         }
         return keys;
-    }
-
-    /** Group, kind and name: the renderer may fill in the namespace, so it is not part of the match. */
-    private static String identity(ObjectRef ref) {
-        return ref.group() + "/" + ref.kind() + "/" + ref.name();
     }
 
     /** Adds the ownership labels prune relies on and the fingerprint that makes no-op redeploys free. */
