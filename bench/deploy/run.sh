@@ -113,8 +113,14 @@ if command -v kubectl >/dev/null && timeout 120 "$work/kubectl-apply.sh" >"$resu
 else
   echo "no; kubectl said (also in results/kubectl-attempt.log):"
   tail -n 5 "$results/kubectl-attempt.log" | sed 's/^/  /'
+  # Past the client-side validation (which needs the server's OpenAPI document), the next wall is
+  # discovery: record what kubectl says then too.
+  timeout 120 kubectl --context east-1 --request-timeout=10s apply --server-side --validate=false \
+      --field-manager=bench -f "$work/rendered/east-1.yaml" >"$results/kubectl-attempt-novalidate.log" 2>&1 || true
+  echo "  with --validate=false: $(sort "$results/kubectl-attempt-novalidate.log" | uniq -c | sort -rn | head -n 1)"
 fi
 
+echo "load average before timing: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores" | tee "$results/load.txt"
 echo "== first deploy: slipway vs baseline ($runs runs each, a fresh namespace per run)"
 baselines=(-n "fabric8 sequential SSA loop" "$work/fabric8-apply.sh")
 if $kubectl_ok; then
@@ -137,6 +143,7 @@ echo "== CLI cold start"
 hyperfine --runs "$((runs > 10 ? runs : 10))" --warmup 2 --export-json "$results/cold-start.json" \
     -n "slipway --version" "$root/slipway --version"
 
+echo "load average after timing: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$results/load.txt"
 python3 - "$results" <<'PY'
 import json, sys, pathlib
 r = pathlib.Path(sys.argv[1])
