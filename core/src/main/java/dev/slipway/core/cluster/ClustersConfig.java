@@ -1,6 +1,11 @@
 package dev.slipway.core.cluster;
 
+import dev.slipway.core.InvalidInputException;
+import dev.slipway.core.Problem;
 import dev.slipway.core.SourceLocation;
+import dev.slipway.core.spec.EnvironmentSpec;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -12,10 +17,26 @@ import java.util.Optional;
  */
 public record ClustersConfig(Map<String, ClusterGroup> groups, SourceLocation source) {
     public ClustersConfig {
-        groups = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(groups));
+        groups = Collections.unmodifiableMap(new LinkedHashMap<>(groups));
     }
 
     public Optional<ClusterGroup> group(String name) {
         return Optional.ofNullable(groups.get(name));
+    }
+
+    /**
+     * The cluster group an environment deploys to.
+     *
+     * @throws InvalidInputException naming this file and the groups it defines when there is no such group
+     */
+    public ClusterGroup groupOf(EnvironmentSpec environment) {
+        return group(environment.group())
+                .orElseThrow(() -> new InvalidInputException(Problem.at(
+                        source,
+                        "environment '" + environment.name() + "' deploys to cluster group '" + environment.group()
+                                + "', which this clusters file does not define (it defines: "
+                                + String.join(", ", groups.keySet()) + ")",
+                        "add group '" + environment.group() + "' to " + source.file()
+                                + ", pass another clusters file with --clusters, or change the environment's group")));
     }
 }

@@ -112,7 +112,7 @@ public final class ClustersConfigLoader {
             problems.add(
                     Problem.at(docs.get(1).start(), "the clusters file holds more than one YAML document", "keep one"));
         }
-        YamlCursor root = docs.get(0).cursor(problems);
+        YamlCursor root = docs.get(0).strictCursor(problems);
         Map<String, ClusterGroup> groups = new LinkedHashMap<>();
         if (root.expectObject(TOP_FIELDS)) {
             YamlCursor groupsAt = root.get("groups");
@@ -175,10 +175,9 @@ public final class ClustersConfigLoader {
             return Optional.empty();
         }
         at.expectObject(CLUSTER_FIELDS);
-        String name = at.get("name")
-                .requiredText("name the cluster, e.g. name: east-1")
-                .orElse("");
-        if (!name.isEmpty()) {
+        Optional<String> nameText = at.get("name").requiredText("name the cluster, e.g. name: east-1");
+        String name = nameText.orElse("");
+        if (nameText.isPresent()) {
             KubernetesNames.labelError(name)
                     .ifPresent(why -> at.get("name")
                             .problem(

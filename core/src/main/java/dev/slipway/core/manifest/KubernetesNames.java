@@ -1,5 +1,6 @@
 package dev.slipway.core.manifest;
 
+import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -63,7 +64,7 @@ public final class KubernetesNames {
 
     /** A suggestion that turns a near-miss into a valid RFC 1123 label, for error hints. */
     public static String toLabel(String name) {
-        String s = name.toLowerCase(java.util.Locale.ROOT)
+        String s = name.toLowerCase(Locale.ROOT)
                 .replaceAll("[^a-z0-9-]+", "-")
                 .replaceAll("^-+", "")
                 .replaceAll("-+$", "");

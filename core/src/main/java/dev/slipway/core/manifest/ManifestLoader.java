@@ -6,6 +6,7 @@ import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
 import dev.slipway.core.SourceLocation;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,7 +37,7 @@ public final class ManifestLoader {
 
     /**
      * Lists the YAML files under {@code folder} in deterministic order (by relative path, '/'-separated),
-     * skipping hidden files and folders and {@code skip} (the app's slipway.yaml).
+     * skipping hidden files and folders, {@code skip}, and any file named slipway.yaml.
      */
     public static List<Path> files(Path folder, Set<Path> skip) {
         try (Stream<Path> walk = Files.walk(folder)) {
@@ -44,6 +45,8 @@ public final class ManifestLoader {
                     .filter(p -> isYaml(p.getFileName().toString()))
                     .filter(p -> !isHidden(folder.relativize(p)))
                     .filter(p -> skip.stream().noneMatch(s -> sameFile(s, p)))
+                    // A nested app's spec (monorepos) is never a Kubernetes object.
+                    .filter(p -> !p.getFileName().toString().equals("slipway.yaml"))
                     .sorted(Comparator.comparing(
                             p -> folder.relativize(p).toString().replace('\\', '/')))
                     .toList();
@@ -67,7 +70,7 @@ public final class ManifestLoader {
             try {
                 text = StandardCharsets.UTF_8
                         .newDecoder()
-                        .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file)))
+                        .decode(ByteBuffer.wrap(Files.readAllBytes(file)))
                         .toString();
             } catch (CharacterCodingException e) {
                 problems.add(Problem.at(SourceLocation.of(file), "file is not UTF-8 text", "save it as UTF-8"));
@@ -133,6 +136,13 @@ public final class ManifestLoader {
         }
         String kind =
                 at.get("kind").requiredText("add kind, e.g. kind: Deployment").orElse("");
+        if (kind.equals("Kustomization") && apiVersion.startsWith("kustomize.config.k8s.io/")) {
+            at.problem(
+                    "this is a Kustomize file; Slipway applies plain Kubernetes objects and does not run Kustomize",
+                    "build it into the manifests folder (kubectl kustomize DIR > kubernetes/all.yaml) or move it out"
+                            + " of the manifests folder");
+            return Optional.empty();
+        }
         if (!kind.isEmpty() && !kind.matches("[A-Z][A-Za-z0-9]*")) {
             at.get("kind").problem("'" + kind + "' is not a kind", "kinds are CamelCase, e.g. ConfigMap");
         }
@@ -152,10 +162,9 @@ public final class ManifestLoader {
                                     + " it",
                             "use metadata.name");
         }
-        String name = meta.get("name")
-                .requiredText("every object needs metadata.name")
-                .orElse("");
-        if (!name.isEmpty()) {
+        Optional<String> nameText = meta.get("name").requiredText("every object needs metadata.name");
+        String name = nameText.orElse("");
+        if (nameText.isPresent()) {
             Optional<String> bad = PATH_SEGMENT_NAMED_KINDS.contains(kind)
                     ? KubernetesNames.pathSegmentError(name)
                     : LABEL_NAMED_KINDS.contains(kind)
@@ -190,7 +199,7 @@ public final class ManifestLoader {
                         .problem(
                                 what + " values must be strings, got " + YamlCursor.describe(v),
                                 v.isValueNode() && !v.isNull()
-                                        ? "quote it: \"" + v.asText() + "\""
+                                        ? "quote it: \"" + e.getValue().written() + "\""
                                         : "write the value as a quoted string");
             }
         }
@@ -232,6 +241,43 @@ public final class ManifestLoader {
             }
         }
         return false;
+    }
+
+    /**
+     * The location of a field of a loaded manifest, e.g. one annotation, found by re-reading its file;
+     * errors found after loading (an override for a cluster outside the group) can then name the exact
+     * line. Falls back to the object's own location when the file changed or is gone.
+     *
+     * @param pointer JSON pointer inside the object, e.g. {@code /metadata/annotations/slipway.dev~1wave}
+     */
+    public static SourceLocation locate(Manifest manifest, String pointer) {
+        SourceLocation start = manifest.source();
+        if (start.line() <= 0 || !Files.isRegularFile(start.file())) {
+            return start;
+        }
+        try {
+            for (YamlDocument doc : YamlDocuments.parse(Files.readString(start.file()), start.file())) {
+                if (doc.line() == start.line()) {
+                    return doc.at(pointer);
+                }
+                JsonNode items = doc.root().path("items");
+                for (int i = 0; i < items.size(); i++) {
+                    SourceLocation item = doc.at("/items/" + i);
+                    if (item.line() == start.line()) {
+                        return doc.at("/items/" + i + pointer);
+                    }
+                }
+            }
+        } catch (IOException | InvalidInputException e) {
+            // The file changed since loading; the object's own line is still a useful answer.
+            return start;
+        }
+        return start;
+    }
+
+    /** JSON pointer of one annotation of an object. */
+    public static String annotationPointer(String key) {
+        return "/metadata/annotations/" + YamlDocuments.escape(key);
     }
 
     static boolean isYaml(String fileName) {

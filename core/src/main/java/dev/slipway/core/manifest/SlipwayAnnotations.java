@@ -7,6 +7,7 @@ import dev.slipway.core.Labels;
 import dev.slipway.core.Problem;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -31,7 +32,7 @@ public record SlipwayAnnotations(Optional<Set<String>> clusters, Map<String, Obj
 
     public SlipwayAnnotations {
         clusters = clusters.map(Set::copyOf);
-        overrides = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(overrides));
+        overrides = Collections.unmodifiableMap(new LinkedHashMap<>(overrides));
     }
 
     /**
@@ -41,7 +42,7 @@ public record SlipwayAnnotations(Optional<Set<String>> clusters, Map<String, Obj
     public static SlipwayAnnotations of(Manifest manifest) {
         List<Problem> problems = new ArrayList<>();
         YamlDocument doc = new YamlDocument(
-                manifest.body(), manifest.source().file(), manifest.source().line(), Map.of());
+                manifest.body(), manifest.source().file(), manifest.source().line(), Map.of(), Map.of());
         SlipwayAnnotations result = validate(doc.cursor(problems), manifest.ref());
         if (!problems.isEmpty()) {
             throw new InvalidInputException(problems);
@@ -68,7 +69,9 @@ public record SlipwayAnnotations(Optional<Set<String>> clusters, Map<String, Obj
             if (!v.isTextual()) {
                 value.problem(
                         "annotation values must be strings, got " + YamlCursor.describe(v),
-                        v.isValueNode() ? "quote it: \"" + v.asText() + "\"" : "write the value as a quoted string");
+                        v.isValueNode()
+                                ? "quote it: \"" + value.written() + "\""
+                                : "write the value as a quoted string");
                 continue;
             }
             String text = v.asText();

@@ -22,13 +22,15 @@ public final class YamlCursor {
     private final String path;
     private final JsonNode node;
     private final List<Problem> problems;
+    private final boolean strict;
 
-    YamlCursor(YamlDocument doc, String pointer, String path, JsonNode node, List<Problem> problems) {
+    YamlCursor(YamlDocument doc, String pointer, String path, JsonNode node, List<Problem> problems, boolean strict) {
         this.doc = doc;
         this.pointer = pointer;
         this.path = path;
         this.node = node;
         this.problems = problems;
+        this.strict = strict;
     }
 
     /** The value here; {@link MissingNode} when absent. */
@@ -53,6 +55,19 @@ public final class YamlCursor {
         return node.isMissingNode() || node.isNull();
     }
 
+    /**
+     * Whether a typed read has nothing to read. A key written without a value ({@code key:}) is YAML
+     * null: manifests treat it as absent like kubectl does; strict files (slipway.yaml, the clusters
+     * file) report it, because a forgotten value should not silently become a default.
+     */
+    private boolean skip() {
+        if (node.isNull() && strict) {
+            problem("has no value", "give it a value or delete the line");
+            return true;
+        }
+        return node.isMissingNode() || node.isNull();
+    }
+
     public SourceLocation location() {
         return doc.at(pointer);
     }
@@ -65,7 +80,7 @@ public final class YamlCursor {
     public YamlCursor get(String field) {
         JsonNode child = node.isObject() ? node.path(field) : MissingNode.getInstance();
         String childPath = path.isEmpty() ? field : path + "." + field;
-        return new YamlCursor(doc, pointer + "/" + YamlDocuments.escape(field), childPath, child, problems);
+        return new YamlCursor(doc, pointer + "/" + YamlDocuments.escape(field), childPath, child, problems, strict);
     }
 
     /**
@@ -75,7 +90,7 @@ public final class YamlCursor {
      * @return false when the value is present but not a mapping
      */
     public boolean expectObject(Collection<String> known) {
-        if (isAbsent()) {
+        if (skip()) {
             return true;
         }
         if (!node.isObject()) {
@@ -94,7 +109,7 @@ public final class YamlCursor {
     /** The entries of a mapping (empty when absent; a problem when not a mapping). */
     public List<Map.Entry<String, YamlCursor>> entries() {
         List<Map.Entry<String, YamlCursor>> out = new ArrayList<>();
-        if (isAbsent()) {
+        if (skip()) {
             return out;
         }
         if (!node.isObject()) {
@@ -111,7 +126,7 @@ public final class YamlCursor {
     /** The items of a list (empty when absent; a problem when not a list). */
     public List<YamlCursor> items() {
         List<YamlCursor> out = new ArrayList<>();
-        if (isAbsent()) {
+        if (skip()) {
             return out;
         }
         if (!node.isArray()) {
@@ -119,23 +134,43 @@ public final class YamlCursor {
             return out;
         }
         for (int i = 0; i < node.size(); i++) {
-            out.add(new YamlCursor(doc, pointer + "/" + i, path + "[" + i + "]", node.get(i), problems));
+            out.add(new YamlCursor(doc, pointer + "/" + i, path + "[" + i + "]", node.get(i), problems, strict));
         }
         return out;
     }
 
     /** A string value; numbers and booleans are refused (quote them), as Kubernetes would. */
     public Optional<String> text() {
-        if (isAbsent()) {
+        if (skip()) {
             return Optional.empty();
         }
         if (!node.isTextual()) {
             problem(
                     "expected a string, got " + describe(node),
-                    node.isValueNode() ? "quote the value: \"" + node.asText() + "\"" : "");
+                    node.isValueNode() ? "quote the value: \"" + written() + "\"" : "");
             return Optional.empty();
         }
         return Optional.of(node.asText());
+    }
+
+    /**
+     * Any scalar as the text the user wrote: {@code DEBUG: yes} stays "yes" and {@code ID: 0755} stays
+     * "0755" rather than becoming {@code true} and {@code 493}. Lists, mappings and null are refused.
+     */
+    public Optional<String> scalarText(String fix) {
+        if (skip()) {
+            return Optional.empty();
+        }
+        if (!node.isValueNode()) {
+            problem("expected a plain value, got " + describe(node), fix);
+            return Optional.empty();
+        }
+        return Optional.of(written());
+    }
+
+    /** A scalar's text exactly as the user wrote it (for hints such as {@code quote it: "yes"}). */
+    public String written() {
+        return doc.plainScalars().getOrDefault(pointer, node.asText());
     }
 
     /** A required string; records "missing" when absent. */
@@ -149,7 +184,7 @@ public final class YamlCursor {
 
     /** An integer in {@code [min, max]}. */
     public Optional<Integer> integer(long min, long max) {
-        if (isAbsent()) {
+        if (skip()) {
             return Optional.empty();
         }
         if (!node.isIntegralNumber() || !node.canConvertToLong()) {
@@ -165,7 +200,7 @@ public final class YamlCursor {
     }
 
     public Optional<Boolean> bool() {
-        if (isAbsent()) {
+        if (skip()) {
             return Optional.empty();
         }
         if (!node.isBoolean()) {

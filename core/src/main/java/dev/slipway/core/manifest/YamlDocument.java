@@ -1,8 +1,10 @@
 package dev.slipway.core.manifest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.slipway.core.Problem;
 import dev.slipway.core.SourceLocation;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -13,10 +15,14 @@ import java.util.Map;
  * @param file the file as shown to the user
  * @param line 1-based line where the document's content starts
  * @param lines JSON pointer (e.g. {@code /spec/template}) to the 1-based line of that node's key or item
+ * @param plainScalars JSON pointer to the text as written of every unquoted non-string scalar ({@code yes},
+ *     {@code 0755}, {@code 1.10}), for places where a value is used as text and must not be reinterpreted
  */
-public record YamlDocument(JsonNode root, Path file, int line, Map<String, Integer> lines) {
+public record YamlDocument(
+        JsonNode root, Path file, int line, Map<String, Integer> lines, Map<String, String> plainScalars) {
     public YamlDocument {
         lines = Map.copyOf(lines);
+        plainScalars = Map.copyOf(plainScalars);
     }
 
     /** The location of the node at {@code pointer}, or of its nearest ancestor that has one. */
@@ -36,8 +42,13 @@ public record YamlDocument(JsonNode root, Path file, int line, Map<String, Integ
         return new SourceLocation(file, line);
     }
 
-    /** A cursor on the whole document that records problems into {@code problems}. */
-    public YamlCursor cursor(java.util.List<dev.slipway.core.Problem> problems) {
-        return new YamlCursor(this, "", "", root, problems);
+    /** A cursor on the whole document that records problems into {@code problems}; null = absent. */
+    public YamlCursor cursor(List<Problem> problems) {
+        return new YamlCursor(this, "", "", root, problems, false);
+    }
+
+    /** Like {@link #cursor} but a key without a value is a problem (for Slipway's own files). */
+    public YamlCursor strictCursor(List<Problem> problems) {
+        return new YamlCursor(this, "", "", root, problems, true);
     }
 }

@@ -34,6 +34,9 @@ import org.yaml.snakeyaml.nodes.Tag;
  */
 public final class YamlDocuments {
     private static final int MAX_DEPTH = 200;
+    /** Nodes per document after alias expansion: stops "billion laughs" documents from exhausting memory. */
+    private static final int MAX_NODES = 250_000;
+
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private YamlDocuments() {}
@@ -57,8 +60,9 @@ public final class YamlDocuments {
                     continue;
                 }
                 Map<String, Integer> lines = new HashMap<>();
-                JsonNode root = convert(node, "", lines, file, problems, 0);
-                docs.add(new YamlDocument(root, file, line(node.getStartMark()), lines));
+                Map<String, String> plain = new HashMap<>();
+                JsonNode root = convert(node, "", lines, plain, file, problems, 0);
+                docs.add(new YamlDocument(root, file, line(node.getStartMark()), lines, plain));
             }
         } catch (MarkedYAMLException e) {
             Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
@@ -101,7 +105,19 @@ public final class YamlDocuments {
     }
 
     private static JsonNode convert(
-            Node node, String pointer, Map<String, Integer> lines, Path file, List<Problem> problems, int depth) {
+            Node node,
+            String pointer,
+            Map<String, Integer> lines,
+            Map<String, String> plain,
+            Path file,
+            List<Problem> problems,
+            int depth) {
+        if (lines.size() > MAX_NODES) {
+            throw new InvalidInputException(Problem.at(
+                    new SourceLocation(file, line(node.getStartMark())),
+                    "document too large: more than " + MAX_NODES + " values once YAML aliases are expanded",
+                    "split the file, or use fewer nested aliases (*name)"));
+        }
         if (depth > MAX_DEPTH) {
             problems.add(Problem.at(
                     new SourceLocation(file, line(node.getStartMark())),
@@ -142,7 +158,7 @@ public final class YamlDocuments {
                 }
                 String child = pointer + "/" + escape(key);
                 lines.put(child, keyLine);
-                object.set(key, convert(tuple.getValueNode(), child, lines, file, problems, depth + 1));
+                object.set(key, convert(tuple.getValueNode(), child, lines, plain, file, problems, depth + 1));
             }
             for (NodeTuple tuple : merged) {
                 if (tuple.getKeyNode() instanceof ScalarNode scalarKey
@@ -151,7 +167,7 @@ public final class YamlDocuments {
                     String key = scalarKey.getValue();
                     String child = pointer + "/" + escape(key);
                     lines.put(child, line(scalarKey.getStartMark()));
-                    object.set(key, convert(tuple.getValueNode(), child, lines, file, problems, depth + 1));
+                    object.set(key, convert(tuple.getValueNode(), child, lines, plain, file, problems, depth + 1));
                 }
             }
             return object;
@@ -162,12 +178,16 @@ public final class YamlDocuments {
             for (Node item : sequence.getValue()) {
                 String child = pointer + "/" + i;
                 lines.put(child, line(item.getStartMark()));
-                array.add(convert(item, child, lines, file, problems, depth + 1));
+                array.add(convert(item, child, lines, plain, file, problems, depth + 1));
                 i++;
             }
             return array;
         }
-        return scalar((ScalarNode) node);
+        ScalarNode scalar = (ScalarNode) node;
+        if (!scalar.getTag().equals(Tag.STR)) {
+            plain.put(pointer, scalar.getValue());
+        }
+        return scalar(scalar);
     }
 
     private static void collectMerge(Node value, List<NodeTuple> into) {

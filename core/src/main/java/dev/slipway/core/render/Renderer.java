@@ -12,6 +12,7 @@ import dev.slipway.core.cluster.ClusterGroup;
 import dev.slipway.core.cluster.ClustersConfig;
 import dev.slipway.core.manifest.KindScopes;
 import dev.slipway.core.manifest.Manifest;
+import dev.slipway.core.manifest.ManifestLoader;
 import dev.slipway.core.manifest.SlipwayAnnotations;
 import dev.slipway.core.spec.App;
 import dev.slipway.core.spec.EnvironmentSpec;
@@ -26,7 +27,10 @@ import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
@@ -56,22 +60,14 @@ public final class Renderer {
      *     outside the group, or namespaces that contradict the environment
      */
     public Rendering render(App app, String environment, ClustersConfig clusters) {
-        EnvironmentSpec env = environment(app, environment);
-        ClusterGroup group = clusters.group(env.group())
-                .orElseThrow(() -> new InvalidInputException(Problem.at(
-                        clusters.source(),
-                        "environment '" + environment + "' deploys to cluster group '" + env.group()
-                                + "', which this clusters file does not define (it defines: "
-                                + String.join(", ", clusters.groups().keySet()) + ")",
-                        "add group '" + env.group() + "' to "
-                                + clusters.source().file() + ", or change the environment's group in "
-                                + app.spec().source().file())));
+        EnvironmentSpec env = app.spec().resolveEnvironment(environment);
+        ClusterGroup group = clusters.groupOf(env);
 
         List<Problem> problems = new ArrayList<>();
         List<Declared> declared = new ArrayList<>();
         for (Manifest m : app.manifests()) {
             SlipwayAnnotations annotations = SlipwayAnnotations.of(m);
-            checkAgainstEnvironment(m, annotations, env, group, problems);
+            checkAgainstEnvironment(m, annotations, env, group, clusters, problems);
             declared.add(new Declared(m, annotations, declared.size()));
         }
         if (!problems.isEmpty()) {
@@ -81,9 +77,7 @@ public final class Renderer {
             if (service.deploysToClusters()) {
                 for (Manifest generated : generate(app, env, service)) {
                     declared.add(new Declared(
-                            generated,
-                            new SlipwayAnnotations(java.util.Optional.empty(), Map.of(), 0),
-                            declared.size()));
+                            generated, new SlipwayAnnotations(Optional.empty(), Map.of(), 0), declared.size()));
                 }
             }
         }
@@ -127,58 +121,48 @@ public final class Renderer {
     private record Placed(Manifest manifest, int wave, int index) {}
 
     /**
-     * The named environment. An app that declares no environments (e.g. one without slipway.yaml) gets an
-     * implicit one per cluster group: same name, namespace named after the app.
+     * Annotations may name clusters of any group, so one manifest can serve every environment (an override
+     * for {@code east-1} simply does not apply to staging). A name that is in no group at all is a typo.
      */
-    static EnvironmentSpec environment(App app, String environment) {
-        if (app.spec().environments().isEmpty()) {
-            return new EnvironmentSpec(
-                    environment, environment, app.spec().app(), app.spec().source());
-        }
-        return app.spec()
-                .environment(environment)
-                .orElseThrow(() -> new InvalidInputException(Problem.at(
-                        app.spec().source(),
-                        "unknown environment '" + environment + "'; this app declares: "
-                                + String.join(", ", app.spec().environments().keySet()),
-                        "pass one of those with --env, or add '" + environment + "' under environments: in "
-                                + app.spec().source().file())));
-    }
-
     private static void checkAgainstEnvironment(
             Manifest m,
             SlipwayAnnotations annotations,
             EnvironmentSpec env,
             ClusterGroup group,
+            ClustersConfig clusters,
             List<Problem> problems) {
+        Set<String> known = new TreeSet<>();
+        clusters.groups().values().forEach(g -> g.clusters().forEach(c -> known.add(c.name())));
         String groupClusters = group.clusters().stream().map(Cluster::name).collect(Collectors.joining(", "));
+        String where = " (group '" + group.name() + "' of environment '" + env.name() + "' has: " + groupClusters
+                + "; all clusters: " + String.join(", ", known) + ")";
         if (annotations.clusters().isPresent()) {
             for (String name : annotations.clusters().get()) {
-                if (group.cluster(name).isEmpty()) {
+                if (!known.contains(name)) {
                     problems.add(Problem.at(
-                            m.source(),
+                            ManifestLoader.locate(m, ManifestLoader.annotationPointer(Labels.CLUSTERS_ANNOTATION)),
                             m.ref().kind() + " '" + m.ref().name() + "': " + Labels.CLUSTERS_ANNOTATION
-                                    + " names cluster '"
-                                    + name + "', which is not in group '" + group.name() + "' (its clusters: "
-                                    + groupClusters + ")",
-                            "use cluster names from group '" + group.name() + "' in the clusters file"));
+                                    + " names cluster '" + name + "', which is in no group of "
+                                    + clusters.source().file() + where,
+                            "use cluster names from the clusters file"));
                 }
             }
         }
         for (String name : annotations.overrides().keySet()) {
-            if (group.cluster(name).isEmpty()) {
+            if (!known.contains(name)) {
                 problems.add(Problem.at(
-                        m.source(),
+                        ManifestLoader.locate(
+                                m, ManifestLoader.annotationPointer(Labels.OVERRIDE_ANNOTATION_PREFIX + name)),
                         m.ref().kind() + " '" + m.ref().name() + "': " + Labels.OVERRIDE_ANNOTATION_PREFIX + name
-                                + " is for a cluster that is not in group '" + group.name() + "' (its clusters: "
-                                + groupClusters + ")",
-                        "rename the annotation to a cluster of the group, or remove it"));
+                                + " is for a cluster that is in no group of "
+                                + clusters.source().file() + where,
+                        "rename the annotation to a cluster of the clusters file, or remove it"));
             }
         }
         String ns = m.ref().namespace();
         if (!ns.isEmpty() && !ns.equals(env.namespace()) && !m.ref().kind().equals("Namespace")) {
             problems.add(Problem.at(
-                    m.source(),
+                    ManifestLoader.locate(m, "/metadata/namespace"),
                     m.ref().kind() + " '" + m.ref().name() + "' sets namespace '" + ns + "' but environment '"
                             + env.name() + "' deploys into namespace '" + env.namespace() + "'",
                     "remove metadata.namespace (Slipway sets it per environment)"));
@@ -208,7 +192,7 @@ public final class Renderer {
 
     /** Strips Slipway's annotations, sets the namespace and adds ownership labels. */
     private static void finish(ObjectNode body, Manifest original, KindScopes scopes, EnvironmentSpec env, String app) {
-        ObjectNode meta = body.with("metadata");
+        ObjectNode meta = body.withObjectProperty("metadata");
         JsonNode annotations = meta.path("annotations");
         if (annotations.isObject()) {
             ObjectNode a = (ObjectNode) annotations;
@@ -222,6 +206,9 @@ public final class Renderer {
             if (a.isEmpty()) {
                 meta.remove("annotations");
             }
+        } else if (annotations.isNull()) {
+            // "annotations:" without a value; sending null would only add noise to server-side apply.
+            meta.remove("annotations");
         }
         if (!scopes.isClusterScoped(original.ref())) {
             meta.put("namespace", env.namespace());

@@ -15,6 +15,7 @@ import dev.slipway.core.manifest.YamlDocuments;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -80,7 +81,21 @@ public final class AppLoader {
                         "no slipway.yaml and no Kubernetes YAML (.yaml/.yml) in this directory",
                         "run 'slipway init' here, or point at the folder holding your manifests"));
             }
+            if (files.isEmpty()) {
+                throw new InvalidInputException(Problem.at(
+                        spec.source(),
+                        "the manifests folder '" + spec.manifests().get() + "' holds no .yaml or .yml files",
+                        "add your Kubernetes YAML there, fix the path, or remove 'manifests'"));
+            }
             manifests = ManifestLoader.load(files, problems);
+            if (problems.isEmpty() && manifests.isEmpty() && spec.services().isEmpty()) {
+                // Deploying an app with no objects would prune everything it deployed before.
+                throw new InvalidInputException(Problem.at(
+                        spec.source(),
+                        "no Kubernetes objects found in '" + spec.manifests().get() + "' (every document is empty)",
+                        "add objects; an app with nothing to deploy would make deploy delete what it deployed"
+                                + " before"));
+            }
         }
         checkScopes(manifests, problems);
         checkGeneratedNames(spec, manifests, problems);
@@ -88,7 +103,7 @@ public final class AppLoader {
         return new App(appDir, spec, manifests);
     }
 
-    /** Parses slipway.yaml text; exposed for tests and {@code slipway validate} of a single file. */
+    /** Parses slipway.yaml text, recording problems; {@code specFile} is used for locations only. */
     static AppSpec parseSpec(String text, Path appDir, Path specFile, List<Problem> problems) {
         List<YamlDocument> docs = YamlDocuments.parse(text, specFile);
         if (docs.isEmpty()) {
@@ -103,13 +118,13 @@ public final class AppLoader {
                     "keep one document; put Kubernetes objects in the manifests folder"));
         }
         YamlDocument doc = docs.get(0);
-        YamlCursor root = doc.cursor(problems);
+        YamlCursor root = doc.strictCursor(problems);
         if (!root.expectObject(TOP_FIELDS)) {
             return null;
         }
-        String app =
-                root.get("app").requiredText("name the app, e.g. app: acme-web").orElse("");
-        if (!app.isEmpty()) {
+        Optional<String> appText = root.get("app").requiredText("name the app, e.g. app: acme-web");
+        String app = appText.orElse("");
+        if (appText.isPresent()) {
             label(root.get("app"), app, "app name");
         }
 
@@ -204,7 +219,7 @@ public final class AppLoader {
         Path rel;
         try {
             rel = Path.of(folder);
-        } catch (java.nio.file.InvalidPathException e) {
+        } catch (InvalidPathException e) {
             at.problem("'" + folder + "' is not a valid path", "write a folder relative to the app directory");
             return Optional.empty();
         }
@@ -238,13 +253,13 @@ public final class AppLoader {
                     "environment name '" + name + "' " + badName.get(),
                     "rename it, e.g. '" + KubernetesNames.toLabel(name) + "'");
         }
-        if (!at.expectObject(ENVIRONMENT_FIELDS)) {
+        // "production:" with nothing under it means "all defaults", a common way to write it.
+        if (!at.node().isNull() && !at.expectObject(ENVIRONMENT_FIELDS)) {
             return Optional.empty();
         }
-        String group = at.get("group").text().orElse(name);
-        if (group.isEmpty()) {
-            at.get("group").problem("must not be empty", "name a group from your clusters file");
-        }
+        Optional<String> groupText = at.get("group").text();
+        groupText.ifPresent(g -> label(at.get("group"), g, "group name"));
+        String group = groupText.orElse(name);
         String defaultNamespace = app.isEmpty() ? name : app + "-" + name;
         String namespace = at.get("namespace").text().orElse(defaultNamespace);
         if (!at.get("namespace").isAbsent()) {
@@ -263,9 +278,9 @@ public final class AppLoader {
         if (!at.expectObject(SERVICE_FIELDS)) {
             return Optional.empty();
         }
-        String name =
-                at.get("name").requiredText("name the service, e.g. name: web").orElse("");
-        if (!name.isEmpty()) {
+        Optional<String> nameText = at.get("name").requiredText("name the service, e.g. name: web");
+        String name = nameText.orElse("");
+        if (nameText.isPresent()) {
             label(at.get("name"), name, "service name");
             // Generated objects are named <service> and <service>-secrets: both must stay valid.
             if (name.length() > 55) {
@@ -311,12 +326,10 @@ public final class AppLoader {
             } else if (key.equals("PORT")) {
                 v.problem("PORT is set by Slipway from the service's port", "set port: instead");
             }
-            if (v.node().isValueNode() && !v.node().isNull()) {
-                env.put(key, v.node().asText());
+            if (v.node().isNull()) {
+                v.problem("has no value", "write a value, e.g. " + key + ": \"value\", or delete the line");
             } else {
-                v.problem(
-                        "environment values must be plain values, got " + YamlCursor.describe(v.node()),
-                        "write a string, e.g. " + key + ": \"value\"");
+                v.scalarText("write a string, e.g. " + key + ": \"value\"").ifPresent(text -> env.put(key, text));
             }
         }
 

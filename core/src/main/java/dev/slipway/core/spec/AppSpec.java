@@ -1,8 +1,13 @@
 package dev.slipway.core.spec;
 
+import dev.slipway.core.InvalidInputException;
+import dev.slipway.core.Problem;
 import dev.slipway.core.SourceLocation;
+import dev.slipway.core.manifest.KubernetesNames;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,11 +33,36 @@ public record AppSpec(
     public static final Duration DEFAULT_ROUTE_TIMEOUT = Duration.ofSeconds(10);
 
     public AppSpec {
-        environments = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(environments));
+        environments = Collections.unmodifiableMap(new LinkedHashMap<>(environments));
         services = List.copyOf(services);
     }
 
     public Optional<EnvironmentSpec> environment(String name) {
         return Optional.ofNullable(environments.get(name));
+    }
+
+    /**
+     * The environment {@code --env name} selects. An app that declares no environments (e.g. one without
+     * slipway.yaml) has an implicit one per cluster group: same name, namespace named after the app.
+     *
+     * @throws InvalidInputException for an undeclared environment, listing the declared ones
+     */
+    public EnvironmentSpec resolveEnvironment(String name) {
+        if (environments.isEmpty()) {
+            KubernetesNames.labelError(name).ifPresent(why -> {
+                throw new InvalidInputException(new Problem(
+                        "--env",
+                        "environment name '" + name + "' " + why,
+                        "name a cluster group of the clusters file"));
+            });
+            return new EnvironmentSpec(name, name, app, source);
+        }
+        return environment(name)
+                .orElseThrow(() -> new InvalidInputException(Problem.at(
+                        source,
+                        "unknown environment '" + name + "'; this app declares: "
+                                + String.join(", ", environments.keySet()),
+                        "pass one of those with --env, or add '" + name + "' under environments: in "
+                                + source.file())));
     }
 }

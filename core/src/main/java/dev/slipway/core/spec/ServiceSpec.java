@@ -1,6 +1,8 @@
 package dev.slipway.core.spec;
 
 import dev.slipway.core.SourceLocation;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,7 +35,7 @@ public record ServiceSpec(
         SourceLocation source) {
 
     public ServiceSpec {
-        env = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(env));
+        env = Collections.unmodifiableMap(new LinkedHashMap<>(env));
         secrets = List.copyOf(secrets);
     }
 

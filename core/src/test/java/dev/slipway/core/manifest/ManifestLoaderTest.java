@@ -75,12 +75,20 @@ class ManifestLoaderTest {
         TestApps.write(
                 dir,
                 Map.of(
-                        "b.yaml", cm.formatted("b"),
-                        "a/z.yml", cm.formatted("az"),
-                        "a/b/c.yaml", cm.formatted("abc"),
-                        ".hidden/x.yaml", cm.formatted("hidden"),
-                        "notes.txt", "not yaml",
-                        "slipway.yaml", "app: x"));
+                        "b.yaml",
+                        cm.formatted("b"),
+                        "a/z.yml",
+                        cm.formatted("az"),
+                        "a/b/c.yaml",
+                        cm.formatted("abc"),
+                        ".hidden/x.yaml",
+                        cm.formatted("hidden"),
+                        "nested-app/slipway.yaml",
+                        "app: other\nmanifests: k\n",
+                        "notes.txt",
+                        "not yaml",
+                        "slipway.yaml",
+                        "app: x"));
 
         List<Path> files = ManifestLoader.files(dir, Set.of(dir.resolve("slipway.yaml")));
         List<Manifest> out = ManifestLoader.load(files, problems);
@@ -100,6 +108,18 @@ class ManifestLoaderTest {
                         "kind: missing required field",
                         "metadata.name: missing required field");
         assertThat(problems).allSatisfy(p -> assertThat(p.where()).isEqualTo("k8s/app.yaml:1"));
+    }
+
+    @Test
+    void kustomizeFilesGetAnExplanationRatherThanAMissingNameError() {
+        Problem p = onlyProblem("""
+                apiVersion: kustomize.config.k8s.io/v1beta1
+                kind: Kustomization
+                resources: [deploy.yaml]
+                """);
+
+        assertThat(p.what()).startsWith("this is a Kustomize file");
+        assertThat(p.fix()).contains("kubectl kustomize");
     }
 
     @Test
@@ -142,6 +162,14 @@ class ManifestLoaderTest {
         assertThat(p.where()).isEqualTo("k8s/app.yaml:6");
         assertThat(p.what()).isEqualTo("metadata.labels.tier: label values must be strings, got the number 3");
         assertThat(p.fix()).isEqualTo("quote it: \"3\"");
+    }
+
+    @Test
+    void quoteHintRepeatsTheValueAsWritten() {
+        Problem p = onlyProblem("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels: {enabled: yes}\n");
+
+        assertThat(p.what()).endsWith("got the boolean true");
+        assertThat(p.fix()).isEqualTo("quote it: \"yes\"");
     }
 
     @Test

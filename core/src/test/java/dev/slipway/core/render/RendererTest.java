@@ -90,6 +90,17 @@ class RendererTest {
     }
 
     @Test
+    void emptyLabelsAndAnnotationsAreTidiedUp() {
+        Rendering r = render(
+                app("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels:\n  annotations:\n"),
+                "production");
+
+        JsonNode meta = r.clusters().get(0).objects().get(0).body().path("metadata");
+        assertThat(meta.has("annotations")).isFalse();
+        assertThat(meta.path("labels").size()).isEqualTo(3);
+    }
+
+    @Test
     void overrideChangesOnlyItsClusterAndCannotRemoveOwnership() {
         Rendering r = render(app(DEPLOYMENT), "production");
 
@@ -150,10 +161,11 @@ class RendererTest {
         InvalidInputException e = catchThrowableOfType(InvalidInputException.class, () -> render(app, "production"));
 
         assertThat(e.problems()).singleElement().satisfies(p -> {
-            assertThat(p.where()).endsWith("a.yaml:1");
+            assertThat(p.where()).endsWith("a.yaml:3");
             assertThat(p.what())
-                    .isEqualTo("ConfigMap 'region': slipway.dev/clusters names cluster 'south-9', which is"
-                            + " not in group 'production' (its clusters: east-1, west-2, north-3)");
+                    .isEqualTo("ConfigMap 'region': slipway.dev/clusters names cluster 'south-9', which is in no"
+                            + " group of clusters.yaml (group 'production' of environment 'production' has: east-1,"
+                            + " west-2, north-3; all clusters: east-1, north-3, stage-1, west-2)");
         });
     }
 
@@ -170,11 +182,79 @@ class RendererTest {
         InvalidInputException e = catchThrowableOfType(InvalidInputException.class, () -> render(app, "production"));
 
         assertThat(e.problems()).singleElement().satisfies(p -> {
+            assertThat(p.where()).endsWith("a.yaml:5");
             assertThat(p.what())
-                    .isEqualTo("ConfigMap 'region': slipway.dev/override.east-9 is for a cluster that is"
-                            + " not in group 'production' (its clusters: east-1, west-2, north-3)");
+                    .isEqualTo("ConfigMap 'region': slipway.dev/override.east-9 is for a cluster that is in no"
+                            + " group of clusters.yaml (group 'production' of environment 'production' has: east-1,"
+                            + " west-2, north-3; all clusters: east-1, north-3, stage-1, west-2)");
             assertThat(p.fix()).contains("rename the annotation");
         });
+    }
+
+    @Test
+    void errorsInsideAListPointAtTheItemsAnnotation() {
+        App app = app("""
+                apiVersion: v1
+                kind: List
+                items:
+                  - apiVersion: v1
+                    kind: ConfigMap
+                    metadata: {name: first}
+                  - apiVersion: v1
+                    kind: ConfigMap
+                    metadata:
+                      name: second
+                      annotations:
+                        slipway.dev/override.mars-1: '{data: {a: b}}'
+                """);
+
+        InvalidInputException e = catchThrowableOfType(InvalidInputException.class, () -> render(app, "production"));
+
+        assertThat(e.problems())
+                .singleElement()
+                .satisfies(p -> assertThat(p.where()).endsWith("a.yaml:12"));
+    }
+
+    @Test
+    void annotationsForAnotherGroupsClustersDoNotApplyToThisEnvironment() {
+        Map<String, String> files = new LinkedHashMap<>();
+        files.put("slipway.yaml", "app: shop\nmanifests: k\nenvironments: {production: {}, staging: {}}\n");
+        files.put("k/a.yaml", """
+                apiVersion: v1
+                kind: ConfigMap
+                metadata:
+                  name: east-only
+                  annotations: {slipway.dev/clusters: east-1}
+                ---
+                apiVersion: v1
+                kind: ConfigMap
+                metadata:
+                  name: everywhere
+                  annotations: {slipway.dev/override.east-1: '{data: {region: east}}'}
+                data: {region: default}
+                """);
+        App app = AppLoader.load(TestApps.write(dir, files));
+
+        Rendering staging = render(app, "staging");
+        Rendering production = render(app, "production");
+
+        assertThat(names(staging.clusters().get(0))).containsExactly("ConfigMap/everywhere");
+        assertThat(staging.clusters()
+                        .get(0)
+                        .objects()
+                        .get(0)
+                        .body()
+                        .at("/data/region")
+                        .asText())
+                .isEqualTo("default");
+        assertThat(names(cluster(production, "east-1"))).containsExactly("ConfigMap/east-only", "ConfigMap/everywhere");
+        assertThat(cluster(production, "east-1")
+                        .objects()
+                        .get(1)
+                        .body()
+                        .at("/data/region")
+                        .asText())
+                .isEqualTo("east");
     }
 
     @Test
@@ -270,6 +350,7 @@ class RendererTest {
         InvalidInputException e = catchThrowableOfType(InvalidInputException.class, () -> render(app, "production"));
 
         assertThat(e.problems()).singleElement().satisfies(p -> {
+            assertThat(p.where()).endsWith("a.yaml:3");
             assertThat(p.what())
                     .isEqualTo("ConfigMap 'c' sets namespace 'billing' but environment 'production'"
                             + " deploys into namespace 'shop'");
@@ -316,6 +397,19 @@ class RendererTest {
         assertThat(r.clusters())
                 .singleElement()
                 .satisfies(c -> assertThat(c.namespace()).isEqualTo("billing"));
+    }
+
+    @Test
+    void implicitEnvironmentNameMustBeUsableAsALabel() {
+        App app = AppLoader.load(TestApps.write(
+                dir.resolve("billing"), Map.of("cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")));
+
+        InvalidInputException e = catchThrowableOfType(InvalidInputException.class, () -> render(app, "Prod_EU"));
+
+        assertThat(e.problems()).singleElement().satisfies(p -> {
+            assertThat(p.where()).isEqualTo("--env");
+            assertThat(p.what()).startsWith("environment name 'Prod_EU' must consist of");
+        });
     }
 
     private App serviceApp(String service) {

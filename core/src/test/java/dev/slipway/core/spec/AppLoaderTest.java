@@ -95,6 +95,27 @@ class AppLoaderTest {
     }
 
     @Test
+    void envValuesKeepTheTextAsWritten() {
+        TestApps.write(dir, Map.of("slipway.yaml", """
+                app: a
+                services:
+                  - name: web
+                    image: x
+                    env: {DEBUG: yes, MODE: 0755, VERSION: 1.10, BIG: 1e3, QUOTED: "on"}
+                """));
+
+        ServiceSpec s = AppLoader.load(dir).spec().services().get(0);
+
+        assertThat(s.env())
+                .containsExactly(
+                        Map.entry("DEBUG", "yes"),
+                        Map.entry("MODE", "0755"),
+                        Map.entry("VERSION", "1.10"),
+                        Map.entry("BIG", "1e3"),
+                        Map.entry("QUOTED", "on"));
+    }
+
+    @Test
     void serviceDefaultsAreSafeAndDocumented() {
         TestApps.write(dir, Map.of("slipway.yaml", "app: a\nservices:\n  - {name: web, image: nginx:1.27}\n"));
 
