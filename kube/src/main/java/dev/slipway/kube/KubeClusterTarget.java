@@ -40,6 +40,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -54,11 +56,13 @@ final class KubeClusterTarget implements ClusterTarget {
 
     private static final Pattern CONFLICT_MANAGER = Pattern.compile("conflict with \"([^\"]*)\"");
     private static final int LIST_THRESHOLD = 3;
+    private static final int LOOKUP_CONCURRENCY = 6;
 
     private final String cluster;
     private final KubernetesClient client;
     private final LeaseLocks locks;
     private final RevisionSecrets revisions;
+    private ExecutorService lookupPool;
 
     KubeClusterTarget(String cluster, KubernetesClient client) {
         this.cluster = cluster;
@@ -115,33 +119,19 @@ final class KubeClusterTarget implements ClusterTarget {
         for (ObjectNode object : objects) {
             byKind.computeIfAbsent(KindKey.of(object), k -> new ArrayList<>()).add(object);
         }
-        Map<ObjectRef, ObjectNode> live = new HashMap<>();
+        // Kinds are independent: look them up concurrently.
+        Map<ObjectRef, ObjectNode> live = new ConcurrentHashMap<>();
+        List<CompletableFuture<Void>> lookups = new ArrayList<>();
         for (Map.Entry<KindKey, List<ObjectNode>> entry : byKind.entrySet()) {
-            KindKey key = entry.getKey();
-            Optional<ObjectRef> first =
-                    Optional.of(ObjectRef.of(entry.getValue().get(0)));
-            call(first, () -> {
-                if (!knowsKind(key)) {
-                    return null; // e.g. a custom resource whose CRD this deploy will create
-                }
-                if (entry.getValue().size() >= LIST_THRESHOLD) {
-                    for (GenericKubernetesResource item : resources(key).list().getItems()) {
-                        ObjectNode node = toNode(item);
-                        live.put(ObjectRef.of(node), node);
-                    }
-                } else {
-                    for (ObjectNode object : entry.getValue()) {
-                        GenericKubernetesResource item = resources(key)
-                                .withName(object.path("metadata").path("name").asText())
-                                .get();
-                        if (item != null) {
-                            ObjectNode node = toNode(item);
-                            live.put(ObjectRef.of(node), node);
-                        }
-                    }
-                }
-                return null;
-            });
+            lookups.add(CompletableFuture.runAsync(() -> lookUp(entry.getKey(), entry.getValue(), live), lookupPool()));
+        }
+        try {
+            CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new)).join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw e;
         }
         Map<ObjectRef, ObjectNode> wanted = new HashMap<>();
         for (ObjectNode object : objects) {
@@ -151,6 +141,42 @@ final class KubeClusterTarget implements ClusterTarget {
             }
         }
         return wanted;
+    }
+
+    private void lookUp(KindKey key, List<ObjectNode> objects, Map<ObjectRef, ObjectNode> live) {
+        call(Optional.of(ObjectRef.of(objects.get(0))), () -> {
+            if (!knowsKind(key)) {
+                return null; // e.g. a custom resource whose CRD this deploy will create
+            }
+            if (objects.size() >= LIST_THRESHOLD) {
+                for (GenericKubernetesResource item : resources(key).list().getItems()) {
+                    ObjectNode node = toNode(item);
+                    live.put(ObjectRef.of(node), node);
+                }
+            } else {
+                for (ObjectNode object : objects) {
+                    GenericKubernetesResource item = resources(key)
+                            .withName(object.path("metadata").path("name").asText())
+                            .get();
+                    if (item != null) {
+                        ObjectNode node = toNode(item);
+                        live.put(ObjectRef.of(node), node);
+                    }
+                }
+            }
+            return null;
+        });
+    }
+
+    private synchronized ExecutorService lookupPool() {
+        if (lookupPool == null) {
+            lookupPool = Executors.newFixedThreadPool(LOOKUP_CONCURRENCY, runnable -> {
+                Thread thread = new Thread(runnable, "slipway-lookup-" + cluster);
+                thread.setDaemon(true);
+                return thread;
+            });
+        }
+        return lookupPool;
     }
 
     @Override
@@ -296,6 +322,11 @@ final class KubeClusterTarget implements ClusterTarget {
 
     @Override
     public void close() {
+        synchronized (this) {
+            if (lookupPool != null) {
+                lookupPool.shutdownNow();
+            }
+        }
         client.close();
     }
 

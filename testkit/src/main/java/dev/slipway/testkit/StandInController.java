@@ -32,6 +32,7 @@ final class StandInController implements AutoCloseable {
 
     private final KubernetesClient client;
     private final List<SharedIndexInformer<GenericKubernetesResource>> informers = new ArrayList<>();
+    private volatile boolean closed;
     private volatile Function<JsonNode, WorkloadOutcome> outcomes = WorkloadOutcome.BY_ANNOTATION_OR_IMAGE;
 
     StandInController(KubernetesClient client) {
@@ -97,7 +98,6 @@ final class StandInController implements AutoCloseable {
                 return; // already reported; writing again would loop on our own update events
             }
             object.set("status", status);
-            object.with("metadata").remove("resourceVersion");
             GenericKubernetesResource updated =
                     client.getKubernetesSerialization().convertValue(object, GenericKubernetesResource.class);
             var operation = client.genericKubernetesResources(apiVersion, kind);
@@ -106,16 +106,18 @@ final class StandInController implements AutoCloseable {
                             : operation
                                     .inNamespace(resource.getMetadata().getNamespace())
                                     .resource(updated))
-                    .patchStatus();
+                    .updateStatus();
         } catch (KubernetesClientException e) {
-            // Deleted between the event and our update (404): nothing left to report on. Anything else is a bug.
-            if (e.getCode() != 404) {
+            // 404: deleted meanwhile, nothing to report on. 409: changed meanwhile; the watch event of that
+            // change brings us back here with the new version. Anything else is a bug.
+            if (e.getCode() != 404 && e.getCode() != 409 && !closed) {
                 throw e;
             }
             LOG.debug(
-                    "{} {} disappeared before its status was set",
+                    "{} {} changed before its status was set ({})",
                     kind,
-                    resource.getMetadata().getName());
+                    resource.getMetadata().getName(),
+                    e.getCode());
         }
     }
 
@@ -160,7 +162,7 @@ final class StandInController implements AutoCloseable {
         client.endpoints().inNamespace(namespace).resource(wanted).createOr(NonDeletingOperation::update);
     }
 
-    /** Merge patches keep fields we no longer set, so "already reported" means: every field we set is there. */
+    /** Whether every status field we would set already has that value (then writing again would only loop). */
     private static boolean contains(JsonNode existing, ObjectNode wanted) {
         for (var it = wanted.fields(); it.hasNext(); ) {
             var field = it.next();
@@ -271,6 +273,7 @@ final class StandInController implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true; // requests in flight now fail by design
         informers.forEach(SharedIndexInformer::close);
         client.close();
     }

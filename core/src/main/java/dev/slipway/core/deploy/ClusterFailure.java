@@ -109,12 +109,17 @@ public record ClusterFailure(String cluster, Reason reason, Optional<ObjectRef> 
                 "inspect it with kubectl describe; fix and deploy again, or roll back");
     }
 
-    public static ClusterFailure timedOut(String cluster, ObjectHealth pending, java.time.Duration timeout) {
+    /** The first object still not healthy is named; the others are counted. */
+    public static ClusterFailure timedOut(String cluster, List<ObjectHealth> pending, java.time.Duration timeout) {
+        String others = pending.size() > 1 ? " (and " + (pending.size() - 1) + " more not healthy)" : "";
         return new ClusterFailure(
                 cluster,
                 Reason.TIMED_OUT,
-                Optional.of(pending.ref()),
-                "not healthy after " + timeout.toSeconds() + "s: " + pending.message(),
+                pending.isEmpty()
+                        ? Optional.empty()
+                        : Optional.of(pending.get(0).ref()),
+                "not healthy after " + timeout.toSeconds() + "s"
+                        + (pending.isEmpty() ? "" : ": " + pending.get(0).message()) + others,
                 "raise --timeout if it is just slow, else inspect it with kubectl describe");
     }
 

@@ -18,7 +18,8 @@ import java.util.function.Consumer;
  * ClusterFailureException} when the cluster cannot be talked to; everything a deploy must report is a
  * returned value.
  *
- * <p>Calls for one target come from one thread at a time; a target is closed after each command.
+ * <p>A target is used by one deploy at a time and closed after each command; {@link #apply} may be called
+ * from several threads at once (objects of one wave and kind are applied concurrently).
  */
 public interface ClusterTarget extends AutoCloseable {
 

@@ -6,6 +6,7 @@ import dev.slipway.core.Labels;
 import dev.slipway.core.cluster.Cluster;
 import dev.slipway.core.manifest.Manifest;
 import dev.slipway.core.manifest.ObjectRef;
+import dev.slipway.core.manifest.SlipwayAnnotations;
 import dev.slipway.core.plan.AppliedHash;
 import dev.slipway.core.plan.ChangeAction;
 import dev.slipway.core.plan.ClusterPlan;
@@ -35,6 +36,9 @@ import java.util.concurrent.Future;
  * first failure. Knows nothing about Kubernetes clients; a {@link ClusterTargets} supplies the clusters.
  */
 public final class DeployEngine {
+    /** Requests in flight per cluster while applying one batch; API servers handle this easily. */
+    private static final int APPLY_CONCURRENCY = 8;
+
     private final ClusterTargets targets;
     private final Clock clock;
 
@@ -136,10 +140,28 @@ public final class DeployEngine {
 
     // --- the deploy itself -------------------------------------------------------------------------------
 
-    /** Work for one cluster: the objects to converge to and, for rollbacks, the revision they come from. */
-    private record Job(Cluster cluster, AppEnvironment scope, List<ObjectNode> objects, OptionalInt rollbackOf) {
+    /**
+     * Work for one cluster: the objects to converge to and, for rollbacks, the revision they come from.
+     * Consecutive objects with the same batch key (same wave and kind) may be applied concurrently; objects
+     * without a key are applied one at a time.
+     */
+    private record Job(
+            Cluster cluster,
+            AppEnvironment scope,
+            List<ObjectNode> objects,
+            OptionalInt rollbackOf,
+            Map<ObjectRef, String> batchKeys) {
+        Job(Cluster cluster, AppEnvironment scope, List<ObjectNode> objects, OptionalInt rollbackOf) {
+            this(cluster, scope, objects, rollbackOf, Map.of());
+        }
+
         String name() {
             return cluster.name();
+        }
+
+        boolean sameBatch(ObjectRef a, ObjectRef b) {
+            String key = batchKeys.get(a);
+            return key != null && key.equals(batchKeys.get(b));
         }
     }
 
@@ -267,22 +289,39 @@ public final class DeployEngine {
         AppEnvironment scope = job.scope();
         listener.clusterStarted(plan);
         int number = planned.previous().map(Revision::number).orElse(0) + 1;
-        for (PlannedChange change : plan.changes()) {
-            if (change.action() != ChangeAction.CREATE && change.action() != ChangeAction.UPDATE) {
-                continue;
+        List<PlannedChange> toApply = plan.changes().stream()
+                .filter(c -> c.action() == ChangeAction.CREATE || c.action() == ChangeAction.UPDATE)
+                .toList();
+        ExecutorService pool = Executors.newFixedThreadPool(APPLY_CONCURRENCY, daemonThreads("slipway-apply"));
+        try {
+            int start = 0;
+            while (start < toApply.size()) {
+                int end = start + 1;
+                while (end < toApply.size()
+                        && job.sameBatch(
+                                toApply.get(start).ref(), toApply.get(end).ref())) {
+                    end++;
+                }
+                List<PlannedChange> batch = toApply.subList(start, end);
+                List<ApplyResult> results = applyBatch(target, planned, batch, options, pool);
+                for (int i = 0; i < batch.size(); i++) {
+                    PlannedChange change = batch.get(i);
+                    Optional<ClusterFailure> failure = Optional.empty();
+                    if (results.get(i) instanceof ApplyResult.Conflict c) {
+                        failure = Optional.of(ClusterFailure.conflict(job.name(), change.ref(), c.conflicts()));
+                    } else if (results.get(i) instanceof ApplyResult.Rejected r) {
+                        failure = Optional.of(ClusterFailure.rejected(job.name(), change.ref(), r.reason()));
+                    }
+                    if (failure.isPresent()) {
+                        record(target, job, number, options, RevisionOutcome.FAILED);
+                        return ClusterResult.failed(failure.get(), Optional.of(plan), OptionalInt.of(number));
+                    }
+                    listener.applied(job.name(), change);
+                }
+                start = end;
             }
-            ApplyResult applied = target.apply(planned.desired().get(change.ref()), options.forceConflicts());
-            Optional<ClusterFailure> failure = Optional.empty();
-            if (applied instanceof ApplyResult.Conflict c) {
-                failure = Optional.of(ClusterFailure.conflict(job.name(), change.ref(), c.conflicts()));
-            } else if (applied instanceof ApplyResult.Rejected r) {
-                failure = Optional.of(ClusterFailure.rejected(job.name(), change.ref(), r.reason()));
-            }
-            if (failure.isPresent()) {
-                record(target, job, number, options, RevisionOutcome.FAILED);
-                return ClusterResult.failed(failure.get(), Optional.of(plan), OptionalInt.of(number));
-            }
-            listener.applied(job.name(), change);
+        } finally {
+            pool.shutdownNow();
         }
         for (PlannedChange change : plan.changes()) {
             if (change.action() == ChangeAction.DELETE) {
@@ -296,12 +335,50 @@ public final class DeployEngine {
         if (health instanceof HealthOutcome.Failed f) {
             failure = Optional.of(ClusterFailure.unhealthy(job.name(), f.object()));
         } else if (health instanceof HealthOutcome.TimedOut t) {
-            failure =
-                    Optional.of(ClusterFailure.timedOut(job.name(), t.pending().get(0), options.timeout()));
+            failure = Optional.of(ClusterFailure.timedOut(job.name(), t.pending(), options.timeout()));
         }
         record(target, job, number, options, failure.isPresent() ? RevisionOutcome.FAILED : RevisionOutcome.SUCCEEDED);
         return failure.map(f -> ClusterResult.failed(f, Optional.of(plan), OptionalInt.of(number)))
                 .orElseGet(() -> ClusterResult.deployed(plan, number));
+    }
+
+    /** Applies one batch; objects of the same wave and kind do not depend on each other, so they go at once. */
+    private static List<ApplyResult> applyBatch(
+            ClusterTarget target,
+            Planned planned,
+            List<PlannedChange> batch,
+            DeployOptions options,
+            ExecutorService pool) {
+        if (batch.size() == 1) {
+            return List.of(target.apply(planned.desired().get(batch.get(0).ref()), options.forceConflicts()));
+        }
+        List<Future<ApplyResult>> futures = new ArrayList<>();
+        for (PlannedChange change : batch) {
+            futures.add(pool.submit(() -> target.apply(planned.desired().get(change.ref()), options.forceConflicts())));
+        }
+        List<ApplyResult> results = new ArrayList<>();
+        try {
+            for (Future<ApplyResult> future : futures) {
+                results.add(future.get());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("deploy interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+        return results;
+    }
+
+    private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
+        return runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        };
     }
 
     private void record(ClusterTarget target, Job job, int number, DeployOptions options, RevisionOutcome outcome) {
@@ -390,9 +467,31 @@ public final class DeployEngine {
                     .map(Manifest::body)
                     .map(body -> prepare(body, scope))
                     .toList();
-            jobs.add(new Job(rc.cluster(), scope, objects, OptionalInt.empty()));
+            jobs.add(new Job(rc.cluster(), scope, objects, OptionalInt.empty(), batchKeys(rendering, objects)));
         }
         return jobs;
+    }
+
+    /**
+     * Wave and kind of each object, read from the app's own manifests (rendered objects no longer carry
+     * their wave). Objects not found there (generated services) are in wave 0.
+     */
+    private static Map<ObjectRef, String> batchKeys(Rendering rendering, List<ObjectNode> objects) {
+        Map<String, Integer> waves = new java.util.HashMap<>();
+        for (Manifest m : rendering.app().manifests()) {
+            waves.put(identity(m.ref()), SlipwayAnnotations.of(m).wave());
+        }
+        Map<ObjectRef, String> keys = new java.util.HashMap<>();
+        for (ObjectNode object : objects) {
+            ObjectRef ref = ObjectRef.of(object);
+            keys.put(ref, waves.getOrDefault(identity(ref), 0) + "/" + ref.group() + "/" + ref.kind());
+        }
+        return keys;
+    }
+
+    /** Group, kind and name: the renderer may fill in the namespace, so it is not part of the match. */
+    private static String identity(ObjectRef ref) {
+        return ref.group() + "/" + ref.kind() + "/" + ref.name();
     }
 
     /** Adds the ownership labels prune relies on and the fingerprint that makes no-op redeploys free. */
