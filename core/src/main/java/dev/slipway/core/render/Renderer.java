@@ -108,7 +108,8 @@ public final class Renderer {
             rendered.add(new RenderedCluster(
                     cluster,
                     env.namespace(),
-                    placed.stream().map(p -> p.manifest).toList()));
+                    placed.stream().map(p -> p.manifest).toList(),
+                    placed.stream().map(p -> p.wave).toList()));
         }
         if (!problems.isEmpty()) {
             throw new InvalidInputException(problems);

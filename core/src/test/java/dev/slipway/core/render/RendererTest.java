@@ -306,6 +306,7 @@ class RendererTest {
                 metadata: {name: late, annotations: {slipway.dev/wave: "1"}}
                 """), "production");
 
+        assertThat(r.clusters().get(0).waves()).containsExactly(-1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1);
         assertThat(names(r.clusters().get(0)))
                 .containsExactly(
                         "Job/migrate",
