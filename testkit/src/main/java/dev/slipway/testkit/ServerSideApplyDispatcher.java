@@ -61,7 +61,28 @@ final class ServerSideApplyDispatcher extends KubernetesCrudDispatcher {
             return status(401, "Unauthorized", "Unauthorized", List.of());
         }
         if (request.method() == HttpMethod.GET) {
+            String path = pathOf(request.getPath());
+            if (path.startsWith("/openapi/")) {
+                // No schemas to offer; clients (kubectl) then skip client-side validation.
+                return new MockResponse().setResponseCode(404);
+            }
+            var discovery = Discovery.answer(path, path.equals("/apis") ? customGroups() : Map.of());
+            if (discovery.isPresent()) {
+                return new MockResponse().setResponseCode(200).setBody(discovery.get());
+            }
+            if (path.startsWith("/apis/") && path.split("/").length == 4) {
+                // A custom group/version: the mock answers it, but only when asked without a query string.
+                return Discovery.withVerbs(super.handleGet(path));
+            }
             return super.dispatch(request);
+        }
+        if (String.valueOf(request.getHeader("Content-Type")).contains("protobuf")) {
+            // The mock stores JSON only; failing fast beats a request that never gets an answer.
+            return status(
+                    415,
+                    "UnsupportedMediaType",
+                    "the simulated API server accepts JSON and YAML bodies only",
+                    List.of());
         }
         if (!fromController) {
             writes.add(request.method() + " " + pathOf(request.getPath()));
@@ -75,6 +96,15 @@ final class ServerSideApplyDispatcher extends KubernetesCrudDispatcher {
                 owners.remove(pathOf(request.getPath()));
             }
             return super.dispatch(request);
+        }
+    }
+
+    private Map<String, List<String>> customGroups() {
+        MockResponse crds = super.handleGet("/apis/apiextensions.k8s.io/v1/customresourcedefinitions");
+        try {
+            return Discovery.customGroups(JSON.readTree(crds.getBody().readUtf8()));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("the mock server stored invalid JSON", e);
         }
     }
 

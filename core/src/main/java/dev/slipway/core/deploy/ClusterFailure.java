@@ -60,14 +60,21 @@ public record ClusterFailure(String cluster, Reason reason, Optional<ObjectRef> 
                 "check the network/VPN and the server address of this cluster's kubeconfig context; nothing was changed");
     }
 
+    /** 401: the credentials are invalid or expired; 403: they are valid but not allowed to do this. */
     public static ClusterFailure credentialsRejected(String cluster, int httpStatus) {
+        boolean forbidden = httpStatus == 403;
         return new ClusterFailure(
                 cluster,
                 Reason.CREDENTIALS_REJECTED,
                 Optional.empty(),
-                "the API server rejected the kubeconfig credentials (HTTP " + httpStatus + ")",
-                "log in again or refresh the credentials of this cluster's kubeconfig context (they may have expired);"
-                        + " nothing was changed");
+                forbidden
+                        ? "the API server refused the kubeconfig credentials access (HTTP 403)"
+                        : "the API server rejected the kubeconfig credentials (HTTP " + httpStatus + ")",
+                (forbidden
+                                ? "ask for permission to manage the environment's namespace on this cluster"
+                                : "log in again or refresh the credentials of this cluster's kubeconfig context"
+                                        + " (they may have expired)")
+                        + "; nothing was changed");
     }
 
     public static ClusterFailure locked(String cluster, String holder, Instant since, Instant expires) {

@@ -261,13 +261,17 @@ public final class DeployEngine {
                     Optional.of(first.plan()),
                     OptionalInt.empty());
         }
-        DeployLock lock = ((LockGrant.Acquired) grant).lock();
+        LockGrant.Acquired acquired = (LockGrant.Acquired) grant;
+        DeployLock lock = acquired.lock();
         try {
-            // Plan again under the lock: another deploy may have finished in between.
-            previous = previousRevision(target, scope);
-            Planned planned = planCluster(target, job, previous);
-            if (isUpToDate(planned)) {
-                return ClusterResult.unchanged(planned.plan());
+            Planned planned = first;
+            if (acquired.takenOver() || !newestRevision(target, scope).equals(number(first.previous()))) {
+                // Another deploy changed the cluster between our look and the lock (every deploy that writes
+                // records a revision, or dies holding the lock): plan again.
+                planned = planCluster(target, job, previousRevision(target, scope));
+                if (isUpToDate(planned)) {
+                    return ClusterResult.unchanged(planned.plan());
+                }
             }
             return converge(target, job, planned, options, listener);
         } finally {
@@ -419,6 +423,17 @@ public final class DeployEngine {
                 live,
                 previous);
         return new Planned(plan, desired, live, previous);
+    }
+
+    private static OptionalInt newestRevision(ClusterTarget target, AppEnvironment scope) {
+        List<RevisionSummary> revisions = target.revisions(scope);
+        return revisions.isEmpty()
+                ? OptionalInt.empty()
+                : OptionalInt.of(revisions.get(0).number());
+    }
+
+    private static OptionalInt number(Optional<Revision> revision) {
+        return revision.map(r -> OptionalInt.of(r.number())).orElse(OptionalInt.empty());
     }
 
     private static Optional<Revision> previousRevision(ClusterTarget target, AppEnvironment scope) {
