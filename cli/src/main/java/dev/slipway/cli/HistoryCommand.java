@@ -21,8 +21,10 @@ import picocli.CommandLine.Spec;
         name = "history",
         mixinStandardHelpOptions = true,
         description = {
-            "Lists the revisions recorded on each cluster of the environment's group, newest first: number,"
-                    + " when, outcome, who, ref, and which revision a rollback re-applied. Never the objects.",
+            "Lists the revisions recorded on each cluster, newest first.",
+            "",
+            "Per cluster of the environment's group: number, when, outcome, who, ref, and which revision a"
+                    + " rollback re-applied. Never the objects.",
             "",
             "The environment's group and namespace come from the app's slipway.yaml (--app-dir, default: the"
                     + " current directory)."
@@ -86,7 +88,7 @@ final class HistoryCommand implements Callable<Integer> {
                     out.println("  never deployed");
                 } else {
                     for (RevisionSummary r : h.revisions()) {
-                        String line = "  " + r.describe();
+                        String line = "  " + describe(r);
                         out.println(
                                 r.outcome() == dev.slipway.core.revision.RevisionOutcome.FAILED
                                         ? ansi.string("@|red " + line + "|@")
@@ -96,5 +98,22 @@ final class HistoryCommand implements Callable<Integer> {
             }
         }
         return allRead ? ExitCodes.OK : ExitCodes.USER_ERROR;
+    }
+
+    /** One history line: {@code 7  2026-11-23T10:00:00Z  succeeded  alice  ref main  (rollback of 5)}. */
+    static String describe(RevisionSummary r) {
+        StringBuilder sb = new StringBuilder()
+                .append(r.number())
+                .append("  ")
+                .append(r.when().truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
+                .append("  ")
+                .append(r.outcome().label())
+                .append("  ")
+                .append(r.who());
+        if (!r.ref().isEmpty()) {
+            sb.append("  ref ").append(r.ref());
+        }
+        r.rollbackOf().ifPresent(n -> sb.append("  (rollback of ").append(n).append(')'));
+        return sb.toString();
     }
 }
