@@ -10,7 +10,7 @@ import java.util.List;
  *
  * @param cluster the cluster
  * @param namespace the environment's namespace on that cluster
- * @param objects in apply order (kind order, then wave, then file order)
+ * @param objects in apply order: wave, then built-in kind order, then source order (docs/spec.md)
  */
 public record RenderedCluster(Cluster cluster, String namespace, List<Manifest> objects) {
     public RenderedCluster {

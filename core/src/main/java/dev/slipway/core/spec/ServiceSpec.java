@@ -37,6 +37,16 @@ public record ServiceSpec(
         secrets = List.copyOf(secrets);
     }
 
+    /** Name of the Kubernetes Secret that holds a service's secret values on each cluster. */
+    public static String secretObjectName(String serviceName) {
+        return serviceName + "-secrets";
+    }
+
+    /** Whether Slipway renders Kubernetes objects for this service (only services with an image). */
+    public boolean deploysToClusters() {
+        return image.isPresent();
+    }
+
     /**
      * Requests and limits in Kubernetes quantity syntax.
      *
