@@ -1,0 +1,88 @@
+package dev.slipway.server;
+
+import dev.slipway.store.DeployRecord;
+import dev.slipway.store.Store;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes queued deploys from the store and runs them, one at a time per app/environment (the store's slot
+ * guarantees it, across servers too) and side by side across environments. Polls as a backstop for deploys
+ * enqueued by other servers; a local enqueue wakes it at once.
+ */
+final class DeployQueue implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeployQueue.class);
+    private static final Duration POLL = Duration.ofMillis(500);
+
+    private final Store store;
+    private final DeployRunner runner;
+    private final String owner;
+    private final ScheduledExecutorService poller;
+    private final ExecutorService workers;
+    private final AtomicBoolean draining = new AtomicBoolean();
+
+    DeployQueue(Store store, DeployRunner runner, String owner, int parallelism) {
+        this.store = store;
+        this.runner = runner;
+        this.owner = owner;
+        this.poller = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "slipway-deploy-queue"));
+        this.workers = Executors.newFixedThreadPool(parallelism, r -> daemon(r, "slipway-deploy"));
+    }
+
+    void start() {
+        poller.scheduleWithFixedDelay(this::drain, 0, POLL.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Looks for work now rather than at the next poll. */
+    void wake() {
+        if (!poller.isShutdown()) {
+            poller.execute(this::drain);
+        }
+    }
+
+    private void drain() {
+        if (!draining.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            Optional<DeployRecord> next;
+            while ((next = store.deploys().claimNext(owner)).isPresent()) {
+                DeployRecord deploy = next.get();
+                workers.execute(() -> {
+                    runner.run(deploy);
+                    wake();
+                });
+            }
+        } catch (RuntimeException e) {
+            // The database may be briefly unreachable; the next poll tries again.
+            LOG.warn("could not read the deploy queue: {}", e.toString());
+        } finally {
+            draining.set(false);
+        }
+    }
+
+    @Override
+    public void close() {
+        poller.shutdownNow();
+        workers.shutdownNow();
+        try {
+            workers.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+}
