@@ -71,13 +71,10 @@ final class DeployQueue implements AutoCloseable {
 
     @Override
     public void close() {
+        // Running deploys are not interrupted: the server marks them interrupted in the store as it stops, exactly
+        // as a restart after a crash would, and their threads end at their next write to the closed store.
         poller.shutdownNow();
-        workers.shutdownNow();
-        try {
-            workers.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        workers.shutdown();
     }
 
     private static Thread daemon(Runnable r, String name) {

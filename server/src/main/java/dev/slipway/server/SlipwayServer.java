@@ -151,8 +151,12 @@ public final class SlipwayServer implements AutoCloseable {
         background.shutdownNow();
         queue.close();
         http.stop();
-        store.leases().release(serverLease(), config.serverId());
-        store.close();
+        try {
+            store.deploys().interruptRunningOf(config.serverId()).forEach(this::auditInterrupted);
+            store.leases().release(serverLease(), config.serverId());
+        } finally {
+            store.close();
+        }
     }
 
     private void recover() {

@@ -36,7 +36,8 @@ public record StoreConfig(String jdbcUrl, DatabaseCredentials credentials, Optio
      * server loses no acknowledged record.
      */
     public static StoreConfig h2File(Path base) {
-        String url = "jdbc:h2:file:" + base.toAbsolutePath() + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000";
+        // The async file system survives thread interrupts; plain NIO channels close the database on one.
+        String url = "jdbc:h2:async:" + base.toAbsolutePath() + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000";
         return new StoreConfig(url, DatabaseCredentials.none(), Optional.empty(), 8);
     }
 
