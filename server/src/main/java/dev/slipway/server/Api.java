@@ -43,7 +43,7 @@ import java.util.regex.Pattern;
 final class Api {
 
     private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}|[0-9a-f]{64}");
-    private static final int MAX_LIMIT = 1000;
+    private static final int MAX_LIMIT = 10_000;
 
     private final Store store;
     private final DeployEngine engine;
@@ -355,7 +355,10 @@ final class Api {
     }
 
     private void listLabs(Context ctx, Caller caller) {
-        List<LabRecord> labs = store.labs().listLive(query(ctx, "app"));
+        int offset = query(ctx, "offset")
+                .map(o -> (int) Math.max(0, Math.min(Integer.MAX_VALUE, number("offset", o))))
+                .orElse(0);
+        List<LabRecord> labs = store.labs().listLive(query(ctx, "app"), limit(ctx, 100), offset);
         json(ctx, 200, Views.array(labs, l -> Views.lab(l, Optional.empty(), clock)));
     }
 

@@ -122,11 +122,20 @@ public final class Labs {
 
     /** Labs not yet deleted, of one app or all, soonest expiry first. */
     public List<LabRecord> listLive(Optional<String> app) {
+        return listLive(app, Integer.MAX_VALUE, 0);
+    }
+
+    /** One page of {@link #listLive(Optional)}. */
+    public List<LabRecord> listLive(Optional<String> app, int limit, int offset) {
         return jdbi.withHandle(h -> {
-            var query = h.createQuery("SELECT * FROM labs WHERE state <> 'DELETED'"
-                    + (app.isPresent() ? " AND app = :app" : "") + " ORDER BY expires_at, id");
+            var query = h.createQuery(
+                    "SELECT * FROM labs WHERE state <> 'DELETED'" + (app.isPresent() ? " AND app = :app" : "")
+                            + " ORDER BY expires_at, id LIMIT :limit OFFSET :offset");
             app.ifPresent(a -> query.bind("app", a));
-            return query.map((rs, ctx) -> lab(rs)).list();
+            return query.bind("limit", limit)
+                    .bind("offset", offset)
+                    .map((rs, ctx) -> lab(rs))
+                    .list();
         });
     }
 
