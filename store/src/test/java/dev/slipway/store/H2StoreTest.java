@@ -7,10 +7,10 @@ import org.junit.jupiter.api.io.TempDir;
 class H2StoreTest extends StoreBehaviour {
 
     @TempDir
-    Path dir;
+    static Path dir;
 
     @Override
-    StoreConfig newConfig() {
+    StoreConfig sharedConfig() {
         return TestDatabases.h2(dir);
     }
 }
