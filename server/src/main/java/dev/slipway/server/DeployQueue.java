@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -28,6 +29,9 @@ final class DeployQueue implements AutoCloseable {
     private final ScheduledExecutorService poller;
     private final ExecutorService workers;
     private final AtomicBoolean draining = new AtomicBoolean();
+    // A deploy is claimed only when a worker is free to run it, so a claimed deploy is a running one and
+    // other servers can take what this one has no room for.
+    private final Semaphore freeWorkers;
 
     DeployQueue(Store store, DeployRunner runner, String owner, int parallelism) {
         this.store = store;
@@ -35,6 +39,7 @@ final class DeployQueue implements AutoCloseable {
         this.owner = owner;
         this.poller = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "slipway-deploy-queue"));
         this.workers = Executors.newFixedThreadPool(parallelism, r -> daemon(r, "slipway-deploy"));
+        this.freeWorkers = new Semaphore(parallelism);
     }
 
     void start() {
@@ -53,11 +58,18 @@ final class DeployQueue implements AutoCloseable {
             return;
         }
         try {
-            Optional<DeployRecord> next;
-            while ((next = store.deploys().claimNext(owner)).isPresent()) {
+            while (freeWorkers.tryAcquire()) {
+                Optional<DeployRecord> next = claimOrRelease();
+                if (next.isEmpty()) {
+                    break;
+                }
                 DeployRecord deploy = next.get();
                 workers.execute(() -> {
-                    runner.run(deploy);
+                    try {
+                        runner.run(deploy);
+                    } finally {
+                        freeWorkers.release();
+                    }
                     wake();
                 });
             }
@@ -66,6 +78,19 @@ final class DeployQueue implements AutoCloseable {
             LOG.warn("could not read the deploy queue: {}", e.toString());
         } finally {
             draining.set(false);
+        }
+    }
+
+    private Optional<DeployRecord> claimOrRelease() {
+        try {
+            Optional<DeployRecord> next = store.deploys().claimNext(owner);
+            if (next.isEmpty()) {
+                freeWorkers.release();
+            }
+            return next;
+        } catch (RuntimeException e) {
+            freeWorkers.release();
+            throw e;
         }
     }
 
