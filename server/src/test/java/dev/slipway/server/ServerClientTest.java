@@ -18,8 +18,19 @@ class ServerClientTest {
     @TempDir
     Path root;
 
+    private static String greeting(TestClusters clusters) {
+        return clusters.cluster("east-1")
+                .client()
+                .configMaps()
+                .inNamespace("shop")
+                .withName("settings")
+                .get()
+                .getData()
+                .get("greeting");
+    }
+
     @Test
-    void aDeployIsFollowedToTheEndAndRefusalsBecomeUserErrors() throws Exception {
+    void deploysAndRollbacksAreFollowedToTheEndAndRefusalsBecomeUserErrors() throws Exception {
         try (TestClusters clusters = TestClusters.start("east-1")) {
             ServerFixture fixture = new ServerFixture(root, clusters);
             ServerConfig config = fixture.config("client");
@@ -41,6 +52,29 @@ class ServerClientTest {
                 assertThat(client.deploys("shop", "production", 10))
                         .extracting(ServerClient.RemoteDeploy::ref)
                         .containsExactly(Optional.of("v7"));
+                java.nio.file.Files.writeString(
+                        fixture.appDir.resolve("kubernetes/app.yaml"),
+                        java.nio.file.Files.readString(fixture.appDir.resolve("kubernetes/app.yaml"))
+                                .replace("greeting: hello", "greeting: bye"));
+                assertThat(client.follow(
+                                        client.deploy("shop", "production", Optional.of("v8"))
+                                                .id(),
+                                        l -> {})
+                                .state())
+                        .isEqualTo("succeeded");
+                assertThat(greeting(clusters)).isEqualTo("bye");
+
+                ServerClient.RemoteDeploy rolledBack = client.follow(
+                        client.rollback("shop", "production", Optional.empty()).id(), l -> {});
+
+                assertThat(rolledBack.state()).as(rolledBack.toString()).isEqualTo("succeeded");
+                assertThat(greeting(clusters)).isEqualTo("hello");
+                var latest = client.revisions("shop", "production")
+                        .get(0)
+                        .get("revisions")
+                        .get(0);
+                assertThat(latest.get("number").asInt()).isEqualTo(3);
+                assertThat(latest.get("rollbackOf").asInt()).isEqualTo(1);
                 assertThatThrownBy(() -> client.labUp("shop", "feature/x", ServerFixture.SHA_RED, Optional.empty()))
                         .isInstanceOf(InvalidInputException.class)
                         .hasMessageContaining("CI status is pending");
