@@ -3,6 +3,7 @@ package dev.slipway.server;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.slipway.core.Problem;
 import dev.slipway.core.deploy.ClusterHistory;
 import dev.slipway.core.deploy.DeployEngine;
 import dev.slipway.core.deploy.EnvironmentTarget;
@@ -33,6 +34,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -242,7 +244,7 @@ final class Api {
                         .put("ref", r.ref())
                         .put("who", r.who())
                         .put("when", r.when().toString())
-                        .put("outcome", r.outcome().name().toLowerCase(java.util.Locale.ROOT))
+                        .put("outcome", r.outcome().name().toLowerCase(Locale.ROOT))
                         .put("objects", r.objectCount());
                 node.put(
                         "rollbackOf",
@@ -271,7 +273,7 @@ final class Api {
             throw ApiException.conflict(
                     "deploy " + interrupted.id(),
                     "only an interrupted deploy can be resumed; this one is "
-                            + interrupted.state().name().toLowerCase(java.util.Locale.ROOT),
+                            + interrupted.state().name().toLowerCase(Locale.ROOT),
                     "enqueue a new deploy instead");
         }
         DeployRecord resumed = store.deploys()
@@ -322,7 +324,7 @@ final class Api {
             throw new ApiException(
                     409,
                     "CI has not passed",
-                    List.of(new dev.slipway.core.Problem(
+                    List.of(new Problem(
                             "commit " + ref,
                             "CI status is " + ci.state().wireName() + " (" + contexts + ")"
                                     + ci.decidingLink().map(l -> ", see " + l).orElse(""),
@@ -373,7 +375,7 @@ final class Api {
                 .claimForDown(lab.id(), serverId, LabReaper.CLAIM)
                 .orElseThrow(() -> ApiException.conflict(
                         "lab " + lab.id(),
-                        "the lab is " + lab.state().name().toLowerCase(java.util.Locale.ROOT) + ", not active",
+                        "the lab is " + lab.state().name().toLowerCase(Locale.ROOT) + ", not active",
                         "nothing to do; 'lab list' shows live labs"));
         boolean deleted = reaper.tearDown(claimed, caller, "taken down by " + caller.name());
         LabRecord after = store.labs().find(lab.id()).orElseThrow();
@@ -440,7 +442,7 @@ final class Api {
         String secret = webhookSecret.orElseThrow(() -> new ApiException(
                 404,
                 "Not found",
-                List.of(new dev.slipway.core.Problem(
+                List.of(new Problem(
                         "/api/ci/github",
                         "the GitHub webhook is not enabled on this server",
                         "start the server with --github-webhook-secret-file"))));

@@ -1,6 +1,7 @@
 package dev.slipway.server;
 
 import dev.slipway.core.InvalidInputException;
+import dev.slipway.core.Problem;
 import dev.slipway.core.deploy.ClusterTargets;
 import dev.slipway.core.deploy.DeployEngine;
 import dev.slipway.core.render.Renderer;
@@ -251,7 +252,7 @@ public final class SlipwayServer implements AutoCloseable {
                             ctx,
                             e.getStatus(),
                             e.getMessage(),
-                            List.of(new dev.slipway.core.Problem(
+                            List.of(new Problem(
                                     ctx.method() + " " + ctx.path(),
                                     e.getMessage(),
                                     "see /openapi.json for the API"))));
@@ -261,7 +262,7 @@ public final class SlipwayServer implements AutoCloseable {
                         ctx,
                         500,
                         "Internal server error",
-                        List.of(new dev.slipway.core.Problem(
+                        List.of(new Problem(
                                 ctx.method() + " " + ctx.path(),
                                 "the server failed to handle the request",
                                 "see the server log")));
@@ -327,8 +328,7 @@ public final class SlipwayServer implements AutoCloseable {
                     Views.problem(
                                     400,
                                     "Bad request",
-                                    List.of(new dev.slipway.core.Problem(
-                                            "id", "the deploy id is not a number", "pass the numeric id")))
+                                    List.of(new Problem("id", "the deploy id is not a number", "pass the numeric id")))
                             .toString());
             client.close();
             return;
@@ -367,7 +367,7 @@ public final class SlipwayServer implements AutoCloseable {
         task.set(background.scheduleWithFixedDelay(push, 0, LOG_POLL.toMillis(), TimeUnit.MILLISECONDS));
     }
 
-    private static void problem(Context ctx, int status, String title, List<dev.slipway.core.Problem> problems) {
+    private static void problem(Context ctx, int status, String title, List<Problem> problems) {
         ctx.status(status)
                 .contentType("application/problem+json")
                 .result(Views.problem(status, title, problems).toString());

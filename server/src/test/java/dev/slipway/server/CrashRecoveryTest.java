@@ -5,15 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.slipway.testkit.TestClusters;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -69,8 +65,9 @@ class CrashRecoveryTest {
                             "--deploy-timeout",
                             "10m")
                     .redirectErrorStream(true)
+                    .redirectOutput(root.resolve("child.log").toFile())
                     .start();
-            String url = awaitListening(child);
+            String url = awaitListening(root.resolve("child.log"));
             ApiClient api = new ApiClient(url, ServerFixture.adminToken(config));
             assertThat(api.post("/api/apps", "{\"directory\": \"" + fixture.appDir + "\"}")
                             .status())
@@ -123,43 +120,17 @@ class CrashRecoveryTest {
                 .toList();
     }
 
-    private static String awaitListening(Process process) throws Exception {
+    private static String awaitListening(Path output) {
         Pattern listening = Pattern.compile("listening on (http\\S+)");
-        CompletableFuture<String> url = CompletableFuture.supplyAsync(() -> {
-            try (BufferedReader out =
-                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                StringBuilder seen = new StringBuilder();
-                while ((line = out.readLine()) != null) {
-                    Matcher m = listening.matcher(line);
-                    if (m.find()) {
-                        drain(out);
-                        return m.group(1);
-                    }
-                    seen.append(line).append('\n');
-                }
-                throw new IllegalStateException("server exited before listening:\n" + seen);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+        String[] url = new String[1];
+        await().atMost(Duration.ofSeconds(90)).until(() -> {
+            Matcher m = listening.matcher(Files.exists(output) ? Files.readString(output) : "");
+            if (m.find()) {
+                url[0] = m.group(1);
+                return true;
             }
+            return false;
         });
-        return url.get(60, TimeUnit.SECONDS);
-    }
-
-    /** Keeps reading the child's output so it never blocks on a full pipe. */
-    private static void drain(BufferedReader out) {
-        Thread drainer = new Thread(
-                () -> {
-                    try {
-                        while (out.readLine() != null) {
-                            // discard
-                        }
-                    } catch (java.io.IOException closed) {
-                        // the child was killed; nothing more to read
-                    }
-                },
-                "child-output");
-        drainer.setDaemon(true);
-        drainer.start();
+        return url[0];
     }
 }
