@@ -196,13 +196,8 @@ public final class ServerMain {
     }
 
     private static int port(String text) {
-        try {
-            int port = Integer.parseInt(text);
-            if (port >= 0 && port <= 65535) {
-                return port;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
+        if (text.matches("[0-9]{1,5}") && Integer.parseInt(text) <= 65535) {
+            return Integer.parseInt(text);
         }
         throw invalid("--port", "'" + text + "' is not a port", "use a number from 0 to 65535");
     }
