@@ -361,7 +361,8 @@ final class Api {
                 .map(o -> (int) Math.max(0, Math.min(Integer.MAX_VALUE, number("offset", o))))
                 .orElse(0);
         List<LabRecord> labs = store.labs().listLive(query(ctx, "app"), limit(ctx, 100), offset);
-        json(ctx, 200, Views.array(labs, l -> Views.lab(l, Optional.empty(), clock)));
+        var ci = store.ciStatuses().combined(labs.stream().map(LabRecord::ref).toList());
+        json(ctx, 200, Views.array(labs, l -> Views.lab(l, Optional.ofNullable(ci.get(l.ref())), clock)));
     }
 
     private void getLab(Context ctx, Caller caller) {

@@ -222,6 +222,7 @@ class ServerApiTest {
             assertThat(l.get("branch").asText()).isEqualTo("Feature/Login");
             assertThat(l.get("createdBy").asText()).isEqualTo("admin");
             assertThat(l.get("expiresIn").asText()).isEqualTo("24h");
+            assertThat(l.get("ciState").asText()).isEqualTo("success");
         });
         assertThat(actions("lab.refused")).hasSizeGreaterThanOrEqualTo(2);
     }

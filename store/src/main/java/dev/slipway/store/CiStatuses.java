@@ -69,6 +69,25 @@ public final class CiStatuses {
                 .list());
     }
 
+    /** The combined verdict of each commit, read in a few queries however many commits there are. */
+    public java.util.Map<String, CombinedStatus> combined(java.util.Collection<String> shas) {
+        List<String> distinct = shas.stream().distinct().toList();
+        java.util.Map<String, List<CiStatus>> bySha = new java.util.HashMap<>();
+        for (int from = 0; from < distinct.size(); from += 500) {
+            List<String> chunk = distinct.subList(from, Math.min(distinct.size(), from + 500));
+            jdbi.useHandle(h -> h.createQuery("SELECT * FROM ci_statuses WHERE sha IN (<shas>) ORDER BY repo, context")
+                    .bindList("shas", chunk)
+                    .map((rs, ctx) -> status(rs))
+                    .forEach(s -> bySha.computeIfAbsent(s.sha(), k -> new java.util.ArrayList<>())
+                            .add(s)));
+        }
+        java.util.Map<String, CombinedStatus> result = new java.util.HashMap<>();
+        for (String sha : distinct) {
+            result.put(sha, CombinedStatus.of(sha, bySha.getOrDefault(sha, List.of())));
+        }
+        return result;
+    }
+
     /** The commit's statuses folded into one verdict. */
     public CombinedStatus combined(String sha) {
         return CombinedStatus.of(sha, forCommit(sha));
