@@ -72,8 +72,9 @@ mkdir -p "$work/rendered"
 # get the Namespace object first, as slipway creates it too.
 "$root/slipway" render "$work/app" --env production | awk -v dir="$work/rendered" -v ns="bench-\$n" '
   /^# cluster / { name = \$3; sub(/,\$/, "", name); file = dir "/" name ".yaml";
-                  print "apiVersion: v1\\nkind: Namespace\\nmetadata:\\n  name: " ns > file; next }
+                  print "apiVersion: v1\\nkind: Namespace\\nmetadata:\\n  name: " ns "\\n---" > file; next }
   { print >> file }'
+python3 "$here/split_crds.py" "$work"/rendered/*.yaml >/dev/null
 FRESH
 chmod +x "$work/fresh.sh"
 
@@ -84,8 +85,12 @@ ns=\$(cat "$work/namespace")
 for c in east-1 east-2 west-1; do
   # --validate=false: client-side validation needs the server's OpenAPI document, which the simulated
   # API servers do not publish; the API server itself still validates what it stores.
+  # Two applies, as with any kubectl deploy that ships a CRD and its objects together (see split_crds.py).
   kubectl --context "\$c" --request-timeout=30s apply --server-side --validate=false --field-manager=bench \\
-      -f "$work/rendered/\$c.yaml" >/dev/null
+      -f "$work/rendered/\$c.crds.yaml" >/dev/null
+  kubectl --context "\$c" --request-timeout=30s wait --for condition=established --timeout=60s customresourcedefinitions.apiextensions.k8s.io --all >/dev/null
+  kubectl --context "\$c" --request-timeout=30s apply --server-side --validate=false --field-manager=bench \\
+      -f "$work/rendered/\$c.rest.yaml" >/dev/null
 done
 KUBECTL
 chmod +x "$work/kubectl-apply.sh"
@@ -112,6 +117,15 @@ echo "== kubectl against the simulated API servers (must apply all objects, or t
 for c in east-1 east-2 west-1; do
   echo "  $c: $(kubectl --context "$c" get configmaps,deployments,services -n "$(cat "$work/namespace")" -o name | wc -l) configmaps/deployments/services after kubectl apply"
 done
+
+# ARCHIVE_FROM=deploy: let the launcher make its class-data archive from a deploy instead of from
+# `--version` (it archives whatever the first command after a build loads), to measure what that is worth.
+if [[ "${ARCHIVE_FROM:-version}" == deploy ]]; then
+  rm -f "$root/cli/target/slipway.jsa"
+  "$work/fresh.sh"
+  "$root/slipway" deploy "$work/app" --env production >"$results/archive-training.log"
+  echo "class-data archive made from a deploy: $(du -h "$root/cli/target/slipway.jsa" | cut -f1)"
+fi
 
 echo "load average before timing: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores" | tee "$results/load.txt"
 echo "== first deploy: slipway vs baseline ($runs runs each, a fresh namespace per run)"
