@@ -56,11 +56,10 @@ public final class DeployEngine {
         List<Job> jobs = jobsOf(rendering, env);
         try (Connections connections = connect(jobs)) {
             connections.throwIfUnavailable();
+            Map<String, Look> looks = lookAtAll(jobs, connections);
             List<ClusterPlan> plans = new ArrayList<>();
             for (Job job : jobs) {
-                ClusterTarget target = connections.target(job.cluster());
-                plans.add(planCluster(target, job, previousRevision(target, job.scope()))
-                        .plan());
+                plans.add(looks.get(job.name()).planned().plan());
             }
             return new Plan(env.app(), env.environment(), plans);
         }
@@ -164,6 +163,32 @@ public final class DeployEngine {
         }
     }
 
+    /**
+     * What one cluster looked like before anything was written: its plan, or why it could not be read. A
+     * failure is kept, not thrown, so it surfaces when the deploy reaches that cluster in group order.
+     */
+    private record Look(Optional<Planned> made, Optional<ClusterFailureException> failure, boolean fresh) {
+        static Look of(Planned planned) {
+            return new Look(Optional.of(planned), Optional.empty(), true);
+        }
+
+        static Look failed(ClusterFailureException e) {
+            return new Look(Optional.empty(), Optional.of(e), true);
+        }
+
+        /** The same look, to be confirmed before it may declare the cluster unchanged. */
+        Look aged() {
+            return new Look(made, failure, false);
+        }
+
+        Planned planned() {
+            if (failure.isPresent()) {
+                throw failure.get();
+            }
+            return made.orElseThrow();
+        }
+    }
+
     /** A plan together with the desired objects it was made from, keyed for apply. */
     private record Planned(
             ClusterPlan plan,
@@ -176,31 +201,46 @@ public final class DeployEngine {
             if (!connections.failures().isEmpty()) {
                 return notStarted(env, connections.failures());
             }
+            // Reading is safe to do everywhere at once; only the writes go cluster by cluster.
+            Map<String, Look> looks = lookAtAll(jobs, connections);
             List<ClusterResult> results = env.group().parallel()
-                    ? runParallel(jobs, connections, options, listener)
-                    : runInOrder(jobs, connections, options, listener);
+                    ? runParallel(jobs, connections, looks, options, listener)
+                    : runInOrder(jobs, connections, looks, options, listener);
             return new DeployReport(env.app(), env.environment(), results, List.of());
         }
     }
 
     private List<ClusterResult> runInOrder(
-            List<Job> jobs, Connections connections, DeployOptions options, DeployListener listener) {
+            List<Job> jobs,
+            Connections connections,
+            Map<String, Look> looks,
+            DeployOptions options,
+            DeployListener listener) {
         List<ClusterResult> results = new ArrayList<>();
         boolean halted = false;
+        boolean wroteEarlier = false;
         for (Job job : jobs) {
             if (halted) {
                 results.add(ClusterResult.notStarted(job.name()));
                 continue;
             }
-            ClusterResult result = deployCluster(connections.target(job.cluster()), job, options, listener);
+            // Once an earlier cluster took time to converge, the looks at later ones may be out of date.
+            Look look = looks.get(job.name());
+            ClusterResult result = deployCluster(
+                    connections.target(job.cluster()), job, wroteEarlier ? look.aged() : look, options, listener);
             results.add(result);
             halted = !result.succeeded();
+            wroteEarlier |= result.outcome() != ClusterResult.Outcome.UNCHANGED;
         }
         return results;
     }
 
     private List<ClusterResult> runParallel(
-            List<Job> jobs, Connections connections, DeployOptions options, DeployListener listener) {
+            List<Job> jobs,
+            Connections connections,
+            Map<String, Look> looks,
+            DeployOptions options,
+            DeployListener listener) {
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, jobs.size()), runnable -> {
             Thread thread = new Thread(runnable, "slipway-deploy");
             thread.setDaemon(true);
@@ -209,8 +249,8 @@ public final class DeployEngine {
         try {
             List<Future<ClusterResult>> futures = new ArrayList<>();
             for (Job job : jobs) {
-                futures.add(
-                        pool.submit(() -> deployCluster(connections.target(job.cluster()), job, options, listener)));
+                futures.add(pool.submit(() -> deployCluster(
+                        connections.target(job.cluster()), job, looks.get(job.name()), options, listener)));
             }
             List<ClusterResult> results = new ArrayList<>();
             for (Future<ClusterResult> future : futures) {
@@ -230,10 +270,11 @@ public final class DeployEngine {
         }
     }
 
-    private ClusterResult deployCluster(ClusterTarget target, Job job, DeployOptions options, DeployListener listener) {
+    private ClusterResult deployCluster(
+            ClusterTarget target, Job job, Look look, DeployOptions options, DeployListener listener) {
         ClusterResult result;
         try {
-            result = deployLocked(target, job, options, listener);
+            result = deployLocked(target, job, look, options, listener);
         } catch (ClusterFailureException e) {
             result = ClusterResult.failed(e.failure(), Optional.empty(), OptionalInt.empty());
         }
@@ -241,11 +282,15 @@ public final class DeployEngine {
         return result;
     }
 
-    private ClusterResult deployLocked(ClusterTarget target, Job job, DeployOptions options, DeployListener listener) {
+    private ClusterResult deployLocked(
+            ClusterTarget target, Job job, Look look, DeployOptions options, DeployListener listener) {
         AppEnvironment scope = job.scope();
-        // Look before locking: a redeploy with no change must not write even a lock.
-        Optional<Revision> previous = previousRevision(target, scope);
-        Planned first = planCluster(target, job, previous);
+        // Looked before locking (see lookAtAll): a redeploy with no change must not write even a lock.
+        Planned first = look.planned();
+        if (isUpToDate(first) && !look.fresh() && !newestRevision(target, scope).equals(number(first.previous()))) {
+            // Another deploy recorded a revision here while earlier clusters converged: look again.
+            first = planCluster(target, job, previousRevision(target, scope));
+        }
         if (isUpToDate(first)) {
             return ClusterResult.unchanged(first.plan());
         }
@@ -515,18 +560,86 @@ public final class DeployEngine {
 
     // --- connections -------------------------------------------------------------------------------------
 
+    /**
+     * Plans every cluster at once, before the first write. Each plan is still checked under that cluster's
+     * lock (deployLocked re-plans when a revision was recorded meanwhile), so looking early is as safe as
+     * looking just before locking, and the group's clusters are read in parallel instead of one by one.
+     */
+    private Map<String, Look> lookAtAll(List<Job> jobs, Connections connections) {
+        List<Future<Look>> futures = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, jobs.size()), daemonThreads("slipway-look"));
+        try {
+            for (Job job : jobs) {
+                ClusterTarget target = connections.target(job.cluster());
+                futures.add(pool.submit(() -> {
+                    try {
+                        return Look.of(planCluster(target, job, previousRevision(target, job.scope())));
+                    } catch (ClusterFailureException e) {
+                        return Look.failed(e);
+                    }
+                }));
+            }
+            Map<String, Look> looks = new LinkedHashMap<>();
+            for (int i = 0; i < jobs.size(); i++) {
+                looks.put(jobs.get(i).name(), await(futures.get(i)));
+            }
+            return looks;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Opens and preflights every cluster at once; failures are reported in group order. */
     private Connections connect(List<Job> jobs) {
         Connections connections = new Connections();
-        for (Job job : jobs) {
-            try {
-                ClusterTarget target = targets.open(job.cluster());
-                connections.opened.put(job.name(), target);
-                target.preflight(job.scope().namespace());
-            } catch (ClusterFailureException e) {
-                connections.failures.add(e.failure());
+        List<Future<ClusterTarget>> futures = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, jobs.size()), daemonThreads("slipway-connect"));
+        try {
+            for (Job job : jobs) {
+                futures.add(pool.submit(() -> {
+                    ClusterTarget target = targets.open(job.cluster());
+                    try {
+                        target.preflight(job.scope().namespace());
+                    } catch (RuntimeException e) {
+                        target.close();
+                        throw e;
+                    }
+                    return target;
+                }));
             }
+            RuntimeException unexpected = null;
+            for (int i = 0; i < jobs.size(); i++) {
+                try {
+                    connections.opened.put(jobs.get(i).name(), await(futures.get(i)));
+                } catch (ClusterFailureException e) {
+                    connections.failures.add(e.failure());
+                } catch (RuntimeException e) {
+                    // Keep collecting so every opened target is closed, then fail as before.
+                    unexpected = unexpected == null ? e : unexpected;
+                }
+            }
+            if (unexpected != null) {
+                connections.close();
+                throw unexpected;
+            }
+            return connections;
+        } finally {
+            pool.shutdownNow();
         }
-        return connections;
+    }
+
+    private static <T> T await(Future<T> future) {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("deploy interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
     }
 
     /** The open targets of one command, closed together; preflight failures collected, not thrown. */

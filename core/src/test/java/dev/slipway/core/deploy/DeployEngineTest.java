@@ -122,6 +122,45 @@ class DeployEngineTest {
     }
 
     @Test
+    void everyClusterIsLookedAtBeforeTheFirstWriteAnywhere() {
+        List<String> writesAtLook = java.util.Collections.synchronizedList(new ArrayList<>());
+        clusters.values()
+                .forEach(c -> c.onGet = () -> writesAtLook.add(c.name + " after "
+                        + clusters.values().stream()
+                                .mapToInt(x -> x.writes.size())
+                                .sum() + " writes"));
+
+        DeployReport report = engine.deploy(rendering("a"), options, DeployListener.NONE);
+
+        assertThat(report.succeeded()).isTrue();
+        assertThat(writesAtLook)
+                .containsExactlyInAnyOrder("east-1 after 0 writes", "west-1 after 0 writes", "west-2 after 0 writes");
+    }
+
+    @Test
+    void aClusterChangedByAnotherDeployWhileEarlierClustersConvergedIsDeployedAnyway() {
+        engine.deploy(rendering("a"), options, DeployListener.NONE);
+        InMemoryCluster east = clusters.get("east-1");
+        InMemoryCluster west = clusters.get("west-2");
+        // Drift on east-1 only, so this deploy writes there first and looks at west-2 before that.
+        east.objects.clear();
+        DeployEngine other = new DeployEngine(c -> clusters.get(c.name()).target(), clock);
+        east.beforeLock = () -> {
+            east.beforeLock = () -> {};
+            other.deploy(rendering("b"), DeployOptions.by("bob"), DeployListener.NONE);
+        };
+
+        DeployReport report = engine.deploy(rendering("a"), options, DeployListener.NONE);
+
+        assertThat(report.cluster("west-2").orElseThrow().outcome()).isEqualTo(ClusterResult.Outcome.DEPLOYED);
+        assertThat(west.revisions.lastEntry().getValue().summary().who()).isEqualTo("alice");
+        assertThat(west.objects.values())
+                .singleElement()
+                .satisfies(
+                        o -> assertThat(o.path("data").path("value").asText()).isEqualTo("a"));
+    }
+
+    @Test
     void theFirstFailureHaltsTheGroup() {
         clusters.get("west-1").health = o -> ObjectHealth.failed(ObjectRef.of(o), "crash looping");
 

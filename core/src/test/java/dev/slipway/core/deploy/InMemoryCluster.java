@@ -32,6 +32,8 @@ final class InMemoryCluster {
     Optional<String> unreachable = Optional.empty();
     /** Runs when a lock is asked for: lets a test slip another deploy in between look and lock. */
     Runnable beforeLock = () -> {};
+    /** Runs when live objects are read: lets a test see when each cluster is looked at. */
+    Runnable onGet = () -> {};
 
     InMemoryCluster(String name) {
         this.name = name;
@@ -65,6 +67,7 @@ final class InMemoryCluster {
 
             @Override
             public Map<ObjectRef, ObjectNode> get(Collection<ObjectNode> wanted) {
+                onGet.run();
                 Map<ObjectRef, ObjectNode> found = new LinkedHashMap<>();
                 wanted.forEach(o -> Optional.ofNullable(objects.get(ObjectRef.of(o)))
                         .ifPresent(live -> found.put(ObjectRef.of(o), live.deepCopy())));
