@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Deploy benchmark (docs/benchmarks-deploy.md): examples/acme-web (53 objects) to a group of 3 simulated
+# Deploy benchmark (docs/benchmarks.md): examples/acme-web (53 objects) to a group of 3 simulated
 # clusters with `./slipway deploy`, against `kubectl apply --server-side` of the same rendered manifests to
 # the same API servers, and against a plain sequential fabric8 apply loop (second baseline), plus the no-op
 # redeploy and the CLI's cold start. Medians of RUNS (default 7) runs, via hyperfine.

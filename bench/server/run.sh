@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Control-plane benchmark (docs/benchmarks-server.md): 10,000 live review labs in the store, then the time of
+# Control-plane benchmark (docs/benchmarks.md): 10,000 live review labs in the store, then the time of
 # GET /api/labs over HTTP and of one reaper sweep with nothing expired, on embedded H2 and on PostgreSQL
 # (SLIPWAY_BENCH_PG_URL, default jdbc:postgresql://127.0.0.1:5432/test; credentials from PGUSER/PGPASSWORD).
 #
