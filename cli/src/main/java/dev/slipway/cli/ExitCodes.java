@@ -2,6 +2,7 @@ package dev.slipway.cli;
 
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
+import dev.slipway.core.deploy.ClusterFailureException;
 import picocli.CommandLine;
 
 /** Maps outcomes to exit codes and prints user errors as advice, never as stack traces. */
@@ -22,6 +23,11 @@ final class ExitCodes {
             for (Problem p : invalid.problems()) {
                 err.println(commandLine.getColorScheme().errorText("error: ") + p.describe());
             }
+            return USER_ERROR;
+        }
+        if (ex instanceof ClusterFailureException failure) {
+            err.println(commandLine.getColorScheme().errorText("error: ")
+                    + failure.failure().toProblem().describe());
             return USER_ERROR;
         }
         if (ex instanceof UserFacingException user) {

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Deploy benchmark (docs/benchmarks-deploy.md): examples/acme-web (53 objects) to a group of 3 simulated
+# clusters with `./slipway deploy`, against `kubectl apply --server-side` of the same rendered manifests
+# (falling back to a sequential fabric8 apply loop when kubectl cannot talk to the simulated API servers),
+# plus the no-op redeploy and the CLI's cold start. Medians of RUNS (default 7) runs, via hyperfine.
+#
+# Usage: bench/deploy/run.sh            (results in bench/deploy/results/)
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+here="$root/bench/deploy"
+runs="${RUNS:-7}"
+results="${RESULTS:-$here/results}"
+work="$(mktemp -d /tmp/slipway-bench.XXXXXX)"
+mkdir -p "$results"
+mock_pid=""
+
+cleanup() {
+  if [[ -n "$mock_pid" ]] && kill -0 "$mock_pid" 2>/dev/null; then
+    kill "$mock_pid"
+    wait "$mock_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+command -v hyperfine >/dev/null || { echo "needs hyperfine (apt-get install -y hyperfine)" >&2; exit 2; }
+command -v kubectl >/dev/null || echo "kubectl not found: the kubectl comparison will be skipped" >&2
+
+echo "== building (slipway jar, testkit classpath)"
+"$root/slipway" --version
+(cd "$root" && mvn -B -o -q -pl testkit -am package dependency:build-classpath \
+    -DskipTests -Dspotless.check.skip=true -Dmdep.outputFile="$work/cp.txt" -Dmdep.includeScope=runtime)
+classpath="$root/testkit/target/classes:$(cat "$work/cp.txt")"
+# The core jar from this build, not from ~/.m2.
+classpath="$root/core/target/classes:$classpath"
+
+echo "== starting 3 simulated clusters"
+java -cp "$classpath" dev.slipway.testkit.MockClustersMain \
+    --names east-1,east-2,west-1 --kubeconfig "$work/kubeconfig" >"$work/mock.log" 2>&1 &
+mock_pid=$!
+for _ in $(seq 1 300); do
+  grep -q "kubeconfig written" "$work/mock.log" 2>/dev/null && break
+  kill -0 "$mock_pid" 2>/dev/null || { cat "$work/mock.log" >&2; exit 1; }
+  sleep 0.1
+done
+grep -q "kubeconfig written" "$work/mock.log" || { echo "clusters did not start" >&2; cat "$work/mock.log" >&2; exit 1; }
+cat "$work/mock.log"
+
+export KUBECONFIG="$work/kubeconfig"
+export SLIPWAY_CLUSTERS="$root/examples/clusters.yaml"
+export SLIPWAY_SECRETS_DIR="$work/secrets" SLIPWAY_SECRETS_KEY="$work/secrets.key"
+export NO_COLOR=1
+
+# Every timed first deploy goes to a namespace nobody used before, so each run is a real first deploy.
+cat >"$work/fresh.sh" <<FRESH
+#!/usr/bin/env bash
+set -euo pipefail
+n=\$(( \$(cat "$work/counter" 2>/dev/null || echo 0) + 1 ))
+echo "\$n" >"$work/counter"
+rm -rf "$work/app" "$work/rendered"
+cp -r "$root/examples/acme-web" "$work/app"
+sed -i "s/namespace: acme-web}/namespace: bench-\$n}/" "$work/app/slipway.yaml"
+echo "bench-\$n" >"$work/namespace"
+mkdir -p "$work/rendered"
+for c in east-1 east-2 west-1; do
+  "$root/slipway" render "$work/app" --env production --cluster "\$c" >"$work/rendered/\$c.yaml"
+done
+FRESH
+chmod +x "$work/fresh.sh"
+
+cat >"$work/kubectl-apply.sh" <<KUBECTL
+#!/usr/bin/env bash
+set -euo pipefail
+ns=\$(cat "$work/namespace")
+for c in east-1 east-2 west-1; do
+  kubectl --context "\$c" create namespace "\$ns" >/dev/null
+  kubectl --context "\$c" apply --server-side --field-manager=bench -f "$work/rendered/\$c.yaml" >/dev/null
+done
+KUBECTL
+chmod +x "$work/kubectl-apply.sh"
+
+cat >"$work/fabric8-apply.sh" <<FABRIC8
+#!/usr/bin/env bash
+set -euo pipefail
+ns=\$(cat "$work/namespace")
+exec java -cp "$classpath" "$here/SequentialApply.java" "$work/kubeconfig" "\$ns" \
+    east-1="$work/rendered/east-1.yaml" east-2="$work/rendered/east-2.yaml" west-1="$work/rendered/west-1.yaml"
+FABRIC8
+chmod +x "$work/fabric8-apply.sh"
+
+echo "== can kubectl talk to the simulated API servers?"
+"$work/fresh.sh"
+kubectl_ok=false
+if command -v kubectl >/dev/null && "$work/kubectl-apply.sh" >"$results/kubectl-attempt.log" 2>&1; then
+  kubectl_ok=true
+  echo "yes"
+else
+  echo "no; kubectl said (also in results/kubectl-attempt.log):"
+  tail -n 5 "$results/kubectl-attempt.log" | sed 's/^/  /'
+fi
+
+echo "== first deploy: slipway vs baseline ($runs runs each, a fresh namespace per run)"
+baselines=(-n "fabric8 sequential SSA loop" "$work/fabric8-apply.sh")
+if $kubectl_ok; then
+  baselines=(-n "kubectl apply --server-side" "$work/kubectl-apply.sh" "${baselines[@]}")
+fi
+hyperfine --runs "$runs" --warmup 1 --prepare "$work/fresh.sh" --export-json "$results/first-deploy.json" \
+    -n "slipway deploy" "$root/slipway deploy $work/app --env production" \
+    "${baselines[@]}"
+
+echo "== no-op redeploy (same app, already deployed)"
+"$work/fresh.sh"
+"$root/slipway" deploy "$work/app" --env production >"$results/noop-setup.log"
+hyperfine --runs "$runs" --warmup 1 --export-json "$results/noop-deploy.json" \
+    -n "slipway deploy (no change)" "$root/slipway deploy $work/app --env production"
+# What a no-op redeploy reports (0 writes is asserted against the clusters' request logs in
+# cli/src/test/java/dev/slipway/cli/DeployCommandsTest.java).
+"$root/slipway" deploy "$work/app" --env production | tee "$results/noop-output.txt"
+
+echo "== CLI cold start"
+hyperfine --runs "$((runs > 10 ? runs : 10))" --warmup 2 --export-json "$results/cold-start.json" \
+    -n "slipway --version" "$root/slipway --version"
+
+python3 - "$results" <<'PY'
+import json, sys, pathlib
+r = pathlib.Path(sys.argv[1])
+def medians(name):
+    return {x["command"]: x["median"] for x in json.loads((r / name).read_text())["results"]}
+first = medians("first-deploy.json")
+noop = medians("noop-deploy.json")["slipway deploy (no change)"]
+cold = medians("cold-start.json")["slipway --version"]
+s = first["slipway deploy"]
+lines = ["| measurement | median (s) | ratio |", "|---|---|---|"]
+for name, t in first.items():
+    lines.append(f"| first deploy: {name} | {t:.3f} | {t / s:.2f}× slipway |")
+base = first.get("kubectl apply --server-side", first.get("fabric8 sequential SSA loop"))
+lines.append(f"| slipway first deploy / baseline | | {s / base:.2f}× (target ≤ 1.0×) |")
+lines.append(f"| no-op redeploy | {noop:.3f} | {noop / s:.2f}× first deploy (target ≤ 0.3×) |")
+lines.append(f"| cold start `./slipway --version` | {cold:.3f} | (target ≤ 0.5 s) |")
+out = "\n".join(lines)
+(r / "summary.md").write_text(out + "\n")
+print(out)
+PY

@@ -1,0 +1,7 @@
+package dev.slipway.cli;
+
+/** How read commands print: for people ({@code text}) or for scripts ({@code json}). */
+enum OutputFormat {
+    text,
+    json
+}

@@ -1,0 +1,339 @@
+package dev.slipway.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.slipway.testkit.MockCluster;
+import dev.slipway.testkit.TestClusters;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The cluster-facing commands end to end: the real CLI, the real kube backend and kubeconfig, three
+ * simulated clusters (east-1, east-2, west-1) and examples/acme-web. Each test deploys into its own
+ * namespace-distinct copy of the app, so tests do not see each other's revisions.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DeployCommandsTest {
+    private static final Path EXAMPLES =
+            Path.of("..").toAbsolutePath().normalize().resolve("examples");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private TestClusters clusters;
+
+    @TempDir
+    Path tmp;
+
+    private CliRun cli;
+    private Path app;
+    private String namespace;
+    private static int counter;
+
+    @BeforeAll
+    void startClusters() {
+        clusters = TestClusters.start("east-1", "east-2", "west-1");
+    }
+
+    @AfterAll
+    void stopClusters() {
+        clusters.close();
+    }
+
+    @BeforeEach
+    void setUp() throws IOException {
+        namespace = "acme-web-t" + (++counter);
+        app = tmp.resolve("acme-web");
+        copyTree(EXAMPLES.resolve("acme-web"), app);
+        // Its own namespace per test; the rest of the app is the example, untouched.
+        Files.writeString(
+                app.resolve("slipway.yaml"),
+                Files.readString(app.resolve("slipway.yaml"))
+                        .replace("namespace: acme-web}", "namespace: " + namespace + "}"));
+        cli = new CliRun(tmp.resolve("home"), tmp)
+                .env("KUBECONFIG", clusters.kubeconfig().toString())
+                .env("SLIPWAY_CLUSTERS", EXAMPLES.resolve("clusters.yaml").toString())
+                .env("USER", "alice");
+        clusters.all().forEach(MockCluster::clearWrites);
+    }
+
+    @Test
+    void planShowsEveryObjectAsACreateAndWritesNothing() throws Exception {
+        var result = cli.run("plan", app.toString(), "--env", "production", "--output", "json");
+
+        assertThat(result.exitCode()).as(result.toString()).isZero();
+        JsonNode plan = JSON.readTree(result.out());
+        assertThat(plan.get("clusters")).hasSize(3);
+        // Cluster-scoped objects (the CRD, ClusterRole and binding) may exist from other tests' deploys;
+        // everything in the fresh namespace is a create.
+        assertThat(plan.at("/clusters/0/summary/create").asInt()).isGreaterThanOrEqualTo(50);
+        assertThat(declared(plan.at("/clusters/0/summary"))).isEqualTo(53);
+        assertThat(declared(plan.at("/clusters/2/summary"))).isEqualTo(52);
+        assertThat(plan.at("/clusters/0/namespaceExists").asBoolean()).isFalse();
+        assertThat(totalWrites()).isZero();
+    }
+
+    @Test
+    void deployReachesAllThreeClustersAndARedeployWritesNothing() {
+        var first = deploy("--ref", "v1");
+        assertThat(first.exitCode()).as(first.toString()).isZero();
+        assertThat(first.out()).contains("east-1: ✓ deployed revision 1").contains("west-1: ✓ deployed revision 1");
+        for (String c : List.of("east-1", "east-2", "west-1")) {
+            assertThat(client(c)
+                            .apps()
+                            .deployments()
+                            .inNamespace(namespace)
+                            .list()
+                            .getItems())
+                    .hasSize(6);
+        }
+
+        clusters.all().forEach(MockCluster::clearWrites);
+        var again = deploy("--ref", "v1");
+
+        assertThat(again.exitCode()).as(again.toString()).isZero();
+        assertThat(again.out()).contains("Up to date");
+        assertThat(totalWrites()).isZero();
+    }
+
+    @Test
+    void overridesAndClusterSelectionLandPerCluster() {
+        assertThat(deploy().exitCode()).isZero();
+
+        assertThat(configMap("west-1", "web-config").getData()).containsEntry("REGION", "us-west-1");
+        assertThat(configMap("east-2", "web-config").getData()).containsEntry("REGION", "us-east-2");
+        assertThat(deployment("west-1", "web").getSpec().getReplicas()).isEqualTo(6);
+        assertThat(deployment("east-1", "web").getSpec().getReplicas()).isEqualTo(3);
+        assertThat(client("east-1")
+                        .batch()
+                        .v1()
+                        .cronjobs()
+                        .inNamespace(namespace)
+                        .withName("report-export")
+                        .get())
+                .isNotNull();
+        assertThat(client("west-1")
+                        .batch()
+                        .v1()
+                        .cronjobs()
+                        .inNamespace(namespace)
+                        .withName("report-export")
+                        .get())
+                .isNull();
+        assertThat(deployment("east-1", "web").getMetadata().getAnnotations())
+                .doesNotContainKey("slipway.dev/override.west-1");
+    }
+
+    @Test
+    void statusAndHistoryReportTheDeployedRevisionAsJson() throws Exception {
+        assertThat(deploy("--ref", "abc123").exitCode()).isZero();
+
+        var status = cli.run("status", "acme-web", "--env", "production", "--app-dir", app.toString(), "-o", "json");
+        assertThat(status.exitCode()).as(status.toString()).isZero();
+        JsonNode s = JSON.readTree(status.out());
+        assertThat(s.get("healthy").asBoolean()).isTrue();
+        assertThat(s.at("/clusters/1/revision/ref").asText()).isEqualTo("abc123");
+        assertThat(s.at("/clusters/1/revision/who").asText()).isEqualTo("alice");
+        assertThat(s.at("/clusters/0/objects").size()).isEqualTo(53);
+
+        var history = cli.run("history", "acme-web", "--env", "production", "--app-dir", app.toString(), "-o", "json");
+        assertThat(history.exitCode()).as(history.toString()).isZero();
+        JsonNode h = JSON.readTree(history.out());
+        assertThat(h.at("/clusters/2/revisions/0/number").asInt()).isEqualTo(1);
+        assertThat(h.at("/clusters/2/revisions/0/outcome").asText()).isEqualTo("succeeded");
+    }
+
+    @Test
+    void changedManifestShowsAsADiffAndRollbackRestoresThePreviousRevision() throws Exception {
+        assertThat(deploy("--ref", "v1").exitCode()).isZero();
+        Path configs = app.resolve("kubernetes/config/configmaps.yaml");
+        Files.writeString(configs, Files.readString(configs).replace("SESSION_TTL: 30m", "SESSION_TTL: 45m"));
+
+        var plan = cli.run("plan", app.toString(), "--env", "production");
+        assertThat(plan.out()).contains("~ ConfigMap/web-config (update)").contains("+  SESSION_TTL: 45m");
+        assertThat(plan.out()).contains("1 to update, 0 to delete, 52 unchanged");
+
+        assertThat(deploy("--ref", "v2").exitCode()).isZero();
+        assertThat(configMap("east-1", "web-config").getData()).containsEntry("SESSION_TTL", "45m");
+
+        var rollback = cli.run("rollback", "acme-web", "--env", "production", "--app-dir", app.toString());
+        assertThat(rollback.exitCode()).as(rollback.toString()).isZero();
+        assertThat(configMap("west-1", "web-config").getData()).containsEntry("SESSION_TTL", "30m");
+
+        JsonNode h = JSON.readTree(
+                cli.run("history", "acme-web", "--env", "production", "--app-dir", app.toString(), "-o", "json")
+                        .out());
+        assertThat(h.at("/clusters/0/revisions/0/number").asInt()).isEqualTo(3);
+        assertThat(h.at("/clusters/0/revisions/0/rollbackOf").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void aFailingClusterHaltsTheGroupAndLeavesLaterClustersUntouched() throws Exception {
+        Path web = app.resolve("kubernetes/web/deployment.yaml");
+        Files.writeString(
+                web,
+                Files.readString(web)
+                        .replace(
+                                "  annotations:\n",
+                                "  annotations:\n    slipway.dev/override.east-2: "
+                                        + "'{metadata: {annotations: {testkit.slipway.dev/outcome: fail}}}'\n"));
+
+        var result = deploy("--timeout", "30s");
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.err()).contains("cluster east-2").contains("Deployment.apps/web");
+        assertThat(result.err()).contains("1 later cluster(s) were not touched");
+        assertThat(client("east-1")
+                        .apps()
+                        .deployments()
+                        .inNamespace(namespace)
+                        .withName("web")
+                        .get())
+                .isNotNull();
+        assertThat(clusters.cluster("west-1").writes()).isEmpty();
+    }
+
+    @Test
+    void badInputIsOneClearMessageAndTouchesNoCluster() throws Exception {
+        Files.writeString(
+                app.resolve("kubernetes/web/duplicate.yaml"),
+                "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports: [{port: 80}]\n");
+
+        var result = deploy();
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.err())
+                .contains("duplicate.yaml")
+                .doesNotContain("Exception")
+                .doesNotContain("\tat ");
+        assertThat(totalWrites()).isZero();
+    }
+
+    @Test
+    void unknownEnvironmentTouchesNoCluster() {
+        var result = cli.run("deploy", app.toString(), "--env", "prod");
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.err()).contains("unknown environment 'prod'");
+        assertThat(totalWrites()).isZero();
+    }
+
+    @Test
+    void unknownKubeconfigContextIsReportedPerClusterWithoutWrites() throws Exception {
+        Path clustersFile = tmp.resolve("clusters.yaml");
+        Files.writeString(
+                clustersFile,
+                Files.readString(EXAMPLES.resolve("clusters.yaml")).replace("context: west-1", "context: west-9"));
+
+        var result = deploy("--clusters", clustersFile.toString());
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.err()).contains("cluster west-1").contains("west-9").contains("Nothing was changed");
+        assertThat(totalWrites()).isZero();
+    }
+
+    @Test
+    void missingSecretNamesTheServiceAndPositionButNotTheSecret() throws Exception {
+        Path predict = tmp.resolve("shop");
+        Files.createDirectories(predict);
+        Files.writeString(
+                predict.resolve("slipway.yaml"),
+                "app: shop\nenvironments:\n  production: {group: production, namespace: shop-" + counter + "}\n"
+                        + "services:\n  - name: api\n    image: ghcr.io/acme/shop:1.0\n    port: 8080\n"
+                        + "    health: /healthz\n    secrets: [STRIPE_KEY, DATABASE_PASSWORD]\n");
+        cli.stdin("sk_live_123").run("secret", "set", "shop", "STRIPE_KEY");
+
+        var missing = cli.run("deploy", predict.toString(), "--env", "production");
+        assertThat(missing.exitCode()).isEqualTo(1);
+        assertThat(missing.err()).contains("service 'api'").contains("#2").doesNotContain("DATABASE_PASSWORD");
+        assertThat(totalWrites()).isZero();
+
+        cli.stdin("pg-pass").run("secret", "set", "shop", "DATABASE_PASSWORD");
+        var deployed = cli.run("deploy", predict.toString(), "--env", "production", "--timeout", "30s");
+        assertThat(deployed.exitCode()).as(deployed.toString()).isZero();
+        assertThat(deployed.out()).doesNotContain("DATABASE_PASSWORD").doesNotContain("pg-pass");
+        Secret secret = client("east-1")
+                .secrets()
+                .inNamespace("shop-" + counter)
+                .withName("api-secrets")
+                .get();
+        assertThat(new String(
+                        Base64.getDecoder().decode(secret.getData().get("DATABASE_PASSWORD")), StandardCharsets.UTF_8))
+                .isEqualTo("pg-pass");
+
+        cli.stdin("pg-pass-2").run("secret", "set", "shop", "DATABASE_PASSWORD");
+        var plan = cli.run("plan", predict.toString(), "--env", "production");
+        assertThat(plan.out())
+                .contains("(secret, changed)")
+                .doesNotContain("api-secrets")
+                .doesNotContain("pg-pass");
+    }
+
+    private static int declared(JsonNode summary) {
+        return summary.get("create").asInt()
+                + summary.get("update").asInt()
+                + summary.get("unchanged").asInt();
+    }
+
+    private CliRun.Result deploy(String... extra) {
+        String[] args = new String[4 + extra.length];
+        args[0] = "deploy";
+        args[1] = app.toString();
+        args[2] = "--env";
+        args[3] = "production";
+        System.arraycopy(extra, 0, args, 4, extra.length);
+        return cli.run(args);
+    }
+
+    private io.fabric8.kubernetes.client.KubernetesClient client(String cluster) {
+        return clusters.cluster(cluster).client();
+    }
+
+    private ConfigMap configMap(String cluster, String name) {
+        return client(cluster)
+                .configMaps()
+                .inNamespace(namespace)
+                .withName(name)
+                .get();
+    }
+
+    private Deployment deployment(String cluster, String name) {
+        return client(cluster)
+                .apps()
+                .deployments()
+                .inNamespace(namespace)
+                .withName(name)
+                .get();
+    }
+
+    private int totalWrites() {
+        return clusters.all().stream().mapToInt(c -> c.writes().size()).sum();
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (var paths = Files.walk(from)) {
+            for (Path p : paths.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package dev.slipway.core.deploy;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.slipway.core.manifest.ObjectRef;
+import dev.slipway.core.revision.Revision;
+import dev.slipway.core.revision.RevisionSummary;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * One cluster as the {@link DeployEngine} sees it: the seam between the backend-agnostic engine and a
+ * backend (Kubernetes through fabric8, local processes). Implementations throw {@link
+ * ClusterFailureException} when the cluster cannot be talked to; everything a deploy must report is a
+ * returned value.
+ *
+ * <p>A target is used by one deploy at a time and closed after each command; {@link #apply} may be called
+ * from several threads at once (objects of one wave and kind are applied concurrently).
+ */
+public interface ClusterTarget extends AutoCloseable {
+
+    /** The cluster's name in the clusters file. */
+    String cluster();
+
+    /**
+     * Checks that the cluster answers and accepts the credentials, without writing anything.
+     *
+     * @throws ClusterFailureException naming what is wrong and what to do
+     */
+    void preflight(String namespace);
+
+    boolean namespaceExists(String namespace);
+
+    /** Creates the namespace with these labels unless it exists (an existing one is left alone). */
+    void ensureNamespace(String namespace, Map<String, String> labels);
+
+    /**
+     * The live versions of {@code objects} (identified by apiVersion, kind, namespace and name); objects that
+     * do not exist, or whose kind the cluster does not know yet, are absent from the map.
+     */
+    Map<ObjectRef, ObjectNode> get(Collection<ObjectNode> objects);
+
+    /** Server-side apply with field manager {@code slipway}; conflicts are returned, not thrown. */
+    ApplyResult apply(ObjectNode object, boolean forceConflicts);
+
+    /** Deletes the object (identified by apiVersion, kind, namespace and name); false when it was already gone. */
+    boolean delete(ObjectNode object);
+
+    /**
+     * Waits (by watching, never by sleeping) until every object is healthy, one has failed, or the timeout
+     * passes. Reports each change of state to {@code progress} as it happens.
+     */
+    HealthOutcome awaitHealthy(List<ObjectNode> objects, Duration timeout, Consumer<ObjectHealth> progress);
+
+    /** The current health of each object, read once (for status), in the given order. */
+    List<ObjectHealth> health(List<ObjectNode> objects);
+
+    /**
+     * Takes the deploy lock of {@code scope} (the namespace exists by then), or says who holds it; an expired
+     * lock is taken over.
+     */
+    LockGrant lock(AppEnvironment scope, String holder, Instant now, Duration ttl);
+
+    /** Releases a lock this target granted; a lock taken over meanwhile by someone else is left alone. */
+    void unlock(DeployLock lock);
+
+    /** Recorded revisions, newest first, without their objects. */
+    List<RevisionSummary> revisions(AppEnvironment scope);
+
+    /** One recorded revision with its objects. */
+    Optional<Revision> revision(AppEnvironment scope, int number);
+
+    /** Stores a revision in the cluster. */
+    void record(AppEnvironment scope, Revision revision);
+
+    /** Deletes a stored revision (history trimming). */
+    void forget(AppEnvironment scope, int number);
+
+    @Override
+    void close();
+}

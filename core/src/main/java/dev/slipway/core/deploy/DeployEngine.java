@@ -1,0 +1,555 @@
+package dev.slipway.core.deploy;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.slipway.core.InvalidInputException;
+import dev.slipway.core.Labels;
+import dev.slipway.core.cluster.Cluster;
+import dev.slipway.core.manifest.Manifest;
+import dev.slipway.core.manifest.ObjectRef;
+import dev.slipway.core.manifest.SlipwayAnnotations;
+import dev.slipway.core.plan.AppliedHash;
+import dev.slipway.core.plan.ChangeAction;
+import dev.slipway.core.plan.ClusterPlan;
+import dev.slipway.core.plan.Plan;
+import dev.slipway.core.plan.PlannedChange;
+import dev.slipway.core.plan.Planner;
+import dev.slipway.core.render.RenderedCluster;
+import dev.slipway.core.render.Rendering;
+import dev.slipway.core.revision.Revision;
+import dev.slipway.core.revision.RevisionOutcome;
+import dev.slipway.core.revision.RevisionSummary;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Deploys rendered apps to cluster groups through any backend: preflight every cluster, then per cluster
+ * lock → plan → apply → prune → wait for health → record the revision → unlock, halting the group at the
+ * first failure. Knows nothing about Kubernetes clients; a {@link ClusterTargets} supplies the clusters.
+ */
+public final class DeployEngine {
+    /** Requests in flight per cluster while applying one batch; API servers handle this easily. */
+    private static final int APPLY_CONCURRENCY = 8;
+
+    private final ClusterTargets targets;
+    private final Clock clock;
+
+    public DeployEngine(ClusterTargets targets, Clock clock) {
+        this.targets = targets;
+        this.clock = clock;
+    }
+
+    /**
+     * What deploying {@code rendering} would change on each cluster. Reads only.
+     *
+     * @throws InvalidInputException when a cluster cannot be reached or authenticated (one problem per cluster)
+     */
+    public Plan plan(Rendering rendering) {
+        EnvironmentTarget env = EnvironmentTarget.of(rendering);
+        List<Job> jobs = jobsOf(rendering, env);
+        try (Connections connections = connect(jobs)) {
+            connections.throwIfUnavailable();
+            List<ClusterPlan> plans = new ArrayList<>();
+            for (Job job : jobs) {
+                ClusterTarget target = connections.target(job.cluster());
+                plans.add(planCluster(target, job, previousRevision(target, job.scope()))
+                        .plan());
+            }
+            return new Plan(env.app(), env.environment(), plans);
+        }
+    }
+
+    /**
+     * Deploys {@code rendering} to its group: one cluster after the other in group order (all at once when
+     * the group is parallel); the first failure leaves later clusters untouched. A redeploy with no change
+     * writes nothing.
+     */
+    public DeployReport deploy(Rendering rendering, DeployOptions options, DeployListener listener) {
+        EnvironmentTarget env = EnvironmentTarget.of(rendering);
+        return run(env, jobsOf(rendering, env), options, listener);
+    }
+
+    /** Re-applies a recorded revision on every cluster of the group, recording a new revision marked as a rollback. */
+    public DeployReport rollback(EnvironmentTarget env, RollbackTo to, DeployOptions options, DeployListener listener) {
+        List<Job> placeholders = env.group().clusters().stream()
+                .map(c -> new Job(c, env.on(), List.of(), OptionalInt.empty()))
+                .toList();
+        List<Job> jobs = new ArrayList<>();
+        List<ClusterFailure> failures = new ArrayList<>();
+        try (Connections connections = connect(placeholders)) {
+            if (!connections.failures().isEmpty()) {
+                return notStarted(env, connections.failures());
+            }
+            for (Job placeholder : placeholders) {
+                ClusterTarget target = connections.target(placeholder.cluster());
+                Optional<Revision> revision = findRollbackRevision(target, env.on(), to, failures);
+                revision.ifPresent(r ->
+                        jobs.add(new Job(placeholder.cluster(), env.on(), r.objects(), OptionalInt.of(r.number()))));
+            }
+        }
+        if (!failures.isEmpty()) {
+            return notStarted(env, failures);
+        }
+        return run(env, jobs, options, listener);
+    }
+
+    /** Current revision and object health on each cluster. Reads only; an unreachable cluster is reported, not fatal. */
+    public List<ClusterStatus> status(EnvironmentTarget env) {
+        List<ClusterStatus> result = new ArrayList<>();
+        for (Cluster cluster : env.group().clusters()) {
+            try (ClusterTarget target = targets.open(cluster)) {
+                target.preflight(env.namespace());
+                List<RevisionSummary> revisions = target.revisions(env.on());
+                if (revisions.isEmpty()) {
+                    result.add(ClusterStatus.of(cluster.name(), Optional.empty(), List.of()));
+                    continue;
+                }
+                RevisionSummary current = revisions.get(0);
+                List<ObjectNode> objects = target.revision(env.on(), current.number())
+                        .map(Revision::objects)
+                        .orElse(List.of());
+                result.add(ClusterStatus.of(cluster.name(), Optional.of(current), target.health(objects)));
+            } catch (ClusterFailureException e) {
+                result.add(ClusterStatus.unavailable(e.failure()));
+            }
+        }
+        return result;
+    }
+
+    /** Recorded revisions per cluster, newest first, without their contents. */
+    public List<ClusterHistory> history(EnvironmentTarget env) {
+        List<ClusterHistory> result = new ArrayList<>();
+        for (Cluster cluster : env.group().clusters()) {
+            try (ClusterTarget target = targets.open(cluster)) {
+                target.preflight(env.namespace());
+                result.add(ClusterHistory.of(cluster.name(), target.revisions(env.on())));
+            } catch (ClusterFailureException e) {
+                result.add(ClusterHistory.unavailable(e.failure()));
+            }
+        }
+        return result;
+    }
+
+    // --- the deploy itself -------------------------------------------------------------------------------
+
+    /**
+     * Work for one cluster: the objects to converge to and, for rollbacks, the revision they come from.
+     * Consecutive objects with the same batch key (same wave and kind) may be applied concurrently; objects
+     * without a key are applied one at a time.
+     */
+    private record Job(
+            Cluster cluster,
+            AppEnvironment scope,
+            List<ObjectNode> objects,
+            OptionalInt rollbackOf,
+            Map<ObjectRef, String> batchKeys) {
+        Job(Cluster cluster, AppEnvironment scope, List<ObjectNode> objects, OptionalInt rollbackOf) {
+            this(cluster, scope, objects, rollbackOf, Map.of());
+        }
+
+        String name() {
+            return cluster.name();
+        }
+
+        boolean sameBatch(ObjectRef a, ObjectRef b) {
+            String key = batchKeys.get(a);
+            return key != null && key.equals(batchKeys.get(b));
+        }
+    }
+
+    /** A plan together with the desired objects it was made from, keyed for apply. */
+    private record Planned(
+            ClusterPlan plan,
+            Map<ObjectRef, ObjectNode> desired,
+            Map<ObjectRef, ObjectNode> live,
+            Optional<Revision> previous) {}
+
+    private DeployReport run(EnvironmentTarget env, List<Job> jobs, DeployOptions options, DeployListener listener) {
+        try (Connections connections = connect(jobs)) {
+            if (!connections.failures().isEmpty()) {
+                return notStarted(env, connections.failures());
+            }
+            List<ClusterResult> results = env.group().parallel()
+                    ? runParallel(jobs, connections, options, listener)
+                    : runInOrder(jobs, connections, options, listener);
+            return new DeployReport(env.app(), env.environment(), results, List.of());
+        }
+    }
+
+    private List<ClusterResult> runInOrder(
+            List<Job> jobs, Connections connections, DeployOptions options, DeployListener listener) {
+        List<ClusterResult> results = new ArrayList<>();
+        boolean halted = false;
+        for (Job job : jobs) {
+            if (halted) {
+                results.add(ClusterResult.notStarted(job.name()));
+                continue;
+            }
+            ClusterResult result = deployCluster(connections.target(job.cluster()), job, options, listener);
+            results.add(result);
+            halted = !result.succeeded();
+        }
+        return results;
+    }
+
+    private List<ClusterResult> runParallel(
+            List<Job> jobs, Connections connections, DeployOptions options, DeployListener listener) {
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, jobs.size()), runnable -> {
+            Thread thread = new Thread(runnable, "slipway-deploy");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            List<Future<ClusterResult>> futures = new ArrayList<>();
+            for (Job job : jobs) {
+                futures.add(
+                        pool.submit(() -> deployCluster(connections.target(job.cluster()), job, options, listener)));
+            }
+            List<ClusterResult> results = new ArrayList<>();
+            for (Future<ClusterResult> future : futures) {
+                results.add(future.get());
+            }
+            return results;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("deploy interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private ClusterResult deployCluster(ClusterTarget target, Job job, DeployOptions options, DeployListener listener) {
+        ClusterResult result;
+        try {
+            result = deployLocked(target, job, options, listener);
+        } catch (ClusterFailureException e) {
+            result = ClusterResult.failed(e.failure(), Optional.empty(), OptionalInt.empty());
+        }
+        listener.clusterFinished(result);
+        return result;
+    }
+
+    private ClusterResult deployLocked(ClusterTarget target, Job job, DeployOptions options, DeployListener listener) {
+        AppEnvironment scope = job.scope();
+        // Look before locking: a redeploy with no change must not write even a lock.
+        Optional<Revision> previous = previousRevision(target, scope);
+        Planned first = planCluster(target, job, previous);
+        if (isUpToDate(first)) {
+            return ClusterResult.unchanged(first.plan());
+        }
+        if (!first.plan().namespaceExists()) {
+            // The lock lives in the namespace, so the namespace comes first.
+            target.ensureNamespace(scope.namespace(), Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_SLIPWAY));
+        }
+        LockGrant grant = target.lock(scope, options.who(), clock.instant(), options.lockTtl());
+        if (grant instanceof LockGrant.Held held) {
+            return ClusterResult.failed(
+                    ClusterFailure.locked(job.name(), held.holder(), held.since(), held.expires()),
+                    Optional.of(first.plan()),
+                    OptionalInt.empty());
+        }
+        DeployLock lock = ((LockGrant.Acquired) grant).lock();
+        try {
+            // Plan again under the lock: another deploy may have finished in between.
+            previous = previousRevision(target, scope);
+            Planned planned = planCluster(target, job, previous);
+            if (isUpToDate(planned)) {
+                return ClusterResult.unchanged(planned.plan());
+            }
+            return converge(target, job, planned, options, listener);
+        } finally {
+            target.unlock(lock);
+        }
+    }
+
+    /** Nothing to write and the last deploy ended well (a failed one is retried even without changes). */
+    private static boolean isUpToDate(Planned planned) {
+        return !planned.plan().hasChanges()
+                && planned.previous()
+                        .map(r -> r.outcome() == RevisionOutcome.SUCCEEDED)
+                        .orElse(false);
+    }
+
+    private ClusterResult converge(
+            ClusterTarget target, Job job, Planned planned, DeployOptions options, DeployListener listener) {
+        ClusterPlan plan = planned.plan();
+        AppEnvironment scope = job.scope();
+        listener.clusterStarted(plan);
+        int number = planned.previous().map(Revision::number).orElse(0) + 1;
+        List<PlannedChange> toApply = plan.changes().stream()
+                .filter(c -> c.action() == ChangeAction.CREATE || c.action() == ChangeAction.UPDATE)
+                .toList();
+        ExecutorService pool = Executors.newFixedThreadPool(APPLY_CONCURRENCY, daemonThreads("slipway-apply"));
+        try {
+            int start = 0;
+            while (start < toApply.size()) {
+                int end = start + 1;
+                while (end < toApply.size()
+                        && job.sameBatch(
+                                toApply.get(start).ref(), toApply.get(end).ref())) {
+                    end++;
+                }
+                List<PlannedChange> batch = toApply.subList(start, end);
+                List<ApplyResult> results = applyBatch(target, planned, batch, options, pool);
+                for (int i = 0; i < batch.size(); i++) {
+                    PlannedChange change = batch.get(i);
+                    Optional<ClusterFailure> failure = Optional.empty();
+                    if (results.get(i) instanceof ApplyResult.Conflict c) {
+                        failure = Optional.of(ClusterFailure.conflict(job.name(), change.ref(), c.conflicts()));
+                    } else if (results.get(i) instanceof ApplyResult.Rejected r) {
+                        failure = Optional.of(ClusterFailure.rejected(job.name(), change.ref(), r.reason()));
+                    }
+                    if (failure.isPresent()) {
+                        record(target, job, number, options, RevisionOutcome.FAILED);
+                        return ClusterResult.failed(failure.get(), Optional.of(plan), OptionalInt.of(number));
+                    }
+                    listener.applied(job.name(), change);
+                }
+                start = end;
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        for (PlannedChange change : plan.changes()) {
+            if (change.action() == ChangeAction.DELETE) {
+                target.delete(planned.live().get(change.ref()));
+                listener.pruned(job.name(), change.ref());
+            }
+        }
+        HealthOutcome health =
+                target.awaitHealthy(job.objects(), options.timeout(), h -> listener.health(job.name(), h));
+        Optional<ClusterFailure> failure = Optional.empty();
+        if (health instanceof HealthOutcome.Failed f) {
+            failure = Optional.of(ClusterFailure.unhealthy(job.name(), f.object()));
+        } else if (health instanceof HealthOutcome.TimedOut t) {
+            failure = Optional.of(ClusterFailure.timedOut(job.name(), t.pending(), options.timeout()));
+        }
+        record(target, job, number, options, failure.isPresent() ? RevisionOutcome.FAILED : RevisionOutcome.SUCCEEDED);
+        return failure.map(f -> ClusterResult.failed(f, Optional.of(plan), OptionalInt.of(number)))
+                .orElseGet(() -> ClusterResult.deployed(plan, number));
+    }
+
+    /** Applies one batch; objects of the same wave and kind do not depend on each other, so they go at once. */
+    private static List<ApplyResult> applyBatch(
+            ClusterTarget target,
+            Planned planned,
+            List<PlannedChange> batch,
+            DeployOptions options,
+            ExecutorService pool) {
+        if (batch.size() == 1) {
+            return List.of(target.apply(planned.desired().get(batch.get(0).ref()), options.forceConflicts()));
+        }
+        List<Future<ApplyResult>> futures = new ArrayList<>();
+        for (PlannedChange change : batch) {
+            futures.add(pool.submit(() -> target.apply(planned.desired().get(change.ref()), options.forceConflicts())));
+        }
+        List<ApplyResult> results = new ArrayList<>();
+        try {
+            for (Future<ApplyResult> future : futures) {
+                results.add(future.get());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("deploy interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+        return results;
+    }
+
+    private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
+        return runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    private void record(ClusterTarget target, Job job, int number, DeployOptions options, RevisionOutcome outcome) {
+        AppEnvironment scope = job.scope();
+        Revision revision = Revision.of(
+                scope.app(),
+                scope.environment(),
+                job.name(),
+                number,
+                options.ref(),
+                options.who(),
+                clock.instant(),
+                outcome,
+                job.rollbackOf(),
+                job.objects());
+        target.record(scope, revision);
+        List<RevisionSummary> all = target.revisions(scope);
+        for (int i = options.keepRevisions(); i < all.size(); i++) {
+            target.forget(scope, all.get(i).number());
+        }
+    }
+
+    private Planned planCluster(ClusterTarget target, Job job, Optional<Revision> previous) {
+        AppEnvironment scope = job.scope();
+        Map<ObjectRef, ObjectNode> desired = new LinkedHashMap<>();
+        job.objects().forEach(o -> desired.put(ObjectRef.of(o), o));
+        Map<ObjectRef, ObjectNode> lookup = new LinkedHashMap<>(desired);
+        previous.ifPresent(r -> r.objects().forEach(o -> lookup.putIfAbsent(ObjectRef.of(o), o)));
+        boolean namespaceExists = target.namespaceExists(scope.namespace());
+        Map<ObjectRef, ObjectNode> live = target.get(lookup.values());
+        ClusterPlan plan = Planner.plan(
+                job.name(),
+                scope.namespace(),
+                namespaceExists,
+                scope.app(),
+                scope.environment(),
+                job.objects(),
+                live,
+                previous);
+        return new Planned(plan, desired, live, previous);
+    }
+
+    private static Optional<Revision> previousRevision(ClusterTarget target, AppEnvironment scope) {
+        List<RevisionSummary> revisions = target.revisions(scope);
+        return revisions.isEmpty()
+                ? Optional.empty()
+                : target.revision(scope, revisions.get(0).number());
+    }
+
+    private static Optional<Revision> findRollbackRevision(
+            ClusterTarget target, AppEnvironment scope, RollbackTo to, List<ClusterFailure> failures) {
+        List<RevisionSummary> revisions = target.revisions(scope);
+        String cluster = target.cluster();
+        OptionalInt number;
+        String missing;
+        if (to instanceof RollbackTo.Number n) {
+            number = revisions.stream().anyMatch(r -> r.number() == n.number())
+                    ? OptionalInt.of(n.number())
+                    : OptionalInt.empty();
+            missing = "revision " + n.number() + " is not recorded on this cluster";
+        } else {
+            number = revisions.stream()
+                    .skip(1)
+                    .filter(r -> r.outcome() == RevisionOutcome.SUCCEEDED)
+                    .mapToInt(RevisionSummary::number)
+                    .findFirst();
+            missing = "no earlier successful revision is recorded on this cluster";
+        }
+        if (number.isEmpty()) {
+            failures.add(ClusterFailure.noSuchRevision(cluster, missing));
+            return Optional.empty();
+        }
+        Optional<Revision> revision = target.revision(scope, number.getAsInt());
+        if (revision.isEmpty()) {
+            failures.add(
+                    ClusterFailure.noSuchRevision(cluster, "revision " + number.getAsInt() + " could not be read"));
+        }
+        return revision;
+    }
+
+    private static List<Job> jobsOf(Rendering rendering, EnvironmentTarget env) {
+        List<Job> jobs = new ArrayList<>();
+        for (RenderedCluster rc : rendering.clusters()) {
+            AppEnvironment scope = new AppEnvironment(env.app(), env.environment(), rc.namespace());
+            List<ObjectNode> objects = rc.objects().stream()
+                    .map(Manifest::body)
+                    .map(body -> prepare(body, scope))
+                    .toList();
+            jobs.add(new Job(rc.cluster(), scope, objects, OptionalInt.empty(), batchKeys(rendering, objects)));
+        }
+        return jobs;
+    }
+
+    /**
+     * Wave and kind of each object, read from the app's own manifests (rendered objects no longer carry
+     * their wave). Objects not found there (generated services) are in wave 0.
+     */
+    private static Map<ObjectRef, String> batchKeys(Rendering rendering, List<ObjectNode> objects) {
+        Map<String, Integer> waves = new java.util.HashMap<>();
+        for (Manifest m : rendering.app().manifests()) {
+            waves.put(identity(m.ref()), SlipwayAnnotations.of(m).wave());
+        }
+        Map<ObjectRef, String> keys = new java.util.HashMap<>();
+        for (ObjectNode object : objects) {
+            ObjectRef ref = ObjectRef.of(object);
+            keys.put(ref, waves.getOrDefault(identity(ref), 0) + "/" + ref.group() + "/" + ref.kind());
+        }
+        return keys;
+    }
+
+    /** Group, kind and name: the renderer may fill in the namespace, so it is not part of the match. */
+    private static String identity(ObjectRef ref) {
+        return ref.group() + "/" + ref.kind() + "/" + ref.name();
+    }
+
+    /** Adds the ownership labels prune relies on and the fingerprint that makes no-op redeploys free. */
+    static ObjectNode prepare(ObjectNode body, AppEnvironment scope) {
+        ObjectNode copy = body.deepCopy();
+        ObjectNode labels = copy.with("metadata").with("labels");
+        labels.put(Labels.APP, scope.app());
+        labels.put(Labels.ENV, scope.environment());
+        labels.put(Labels.MANAGED_BY, Labels.MANAGED_BY_SLIPWAY);
+        return AppliedHash.stamp(copy);
+    }
+
+    private DeployReport notStarted(EnvironmentTarget env, List<ClusterFailure> failures) {
+        List<ClusterResult> results = env.group().clusters().stream()
+                .map(c -> ClusterResult.notStarted(c.name()))
+                .toList();
+        return new DeployReport(env.app(), env.environment(), results, failures);
+    }
+
+    // --- connections -------------------------------------------------------------------------------------
+
+    private Connections connect(List<Job> jobs) {
+        Connections connections = new Connections();
+        for (Job job : jobs) {
+            try {
+                ClusterTarget target = targets.open(job.cluster());
+                connections.opened.put(job.name(), target);
+                target.preflight(job.scope().namespace());
+            } catch (ClusterFailureException e) {
+                connections.failures.add(e.failure());
+            }
+        }
+        return connections;
+    }
+
+    /** The open targets of one command, closed together; preflight failures collected, not thrown. */
+    private static final class Connections implements AutoCloseable {
+        private final Map<String, ClusterTarget> opened = new LinkedHashMap<>();
+        private final List<ClusterFailure> failures = new ArrayList<>();
+
+        ClusterTarget target(Cluster cluster) {
+            return opened.get(cluster.name());
+        }
+
+        List<ClusterFailure> failures() {
+            return failures;
+        }
+
+        void throwIfUnavailable() {
+            if (!failures.isEmpty()) {
+                throw new InvalidInputException(
+                        failures.stream().map(ClusterFailure::toProblem).toList());
+            }
+        }
+
+        @Override
+        public void close() {
+            opened.values().forEach(ClusterTarget::close);
+        }
+    }
+}

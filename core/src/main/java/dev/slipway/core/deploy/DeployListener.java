@@ -1,0 +1,25 @@
+package dev.slipway.core.deploy;
+
+import dev.slipway.core.manifest.ObjectRef;
+import dev.slipway.core.plan.ClusterPlan;
+import dev.slipway.core.plan.PlannedChange;
+
+/**
+ * Progress of a deploy as it happens, for progress displays. Called from the deploying thread (one per
+ * cluster when the group deploys in parallel); implementations must be thread-safe in that case.
+ */
+public interface DeployListener {
+    DeployListener NONE = new DeployListener() {};
+
+    /** The cluster's plan, computed under its lock, just before anything is written. */
+    default void clusterStarted(ClusterPlan plan) {}
+
+    default void applied(String cluster, PlannedChange change) {}
+
+    default void pruned(String cluster, ObjectRef ref) {}
+
+    /** An object's health changed while waiting. */
+    default void health(String cluster, ObjectHealth health) {}
+
+    default void clusterFinished(ClusterResult result) {}
+}

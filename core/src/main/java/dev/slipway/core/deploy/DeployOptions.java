@@ -1,0 +1,56 @@
+package dev.slipway.core.deploy;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How to deploy: what is being deployed, by whom, and the limits.
+ *
+ * @param ref what is deployed (git ref or commit), recorded in the revision; "" when unknown
+ * @param who who deploys, recorded in the revision and shown to anyone refused the lock
+ * @param timeout how long each cluster may take to become healthy
+ * @param forceConflicts take over fields other field managers own instead of failing
+ * @param keepRevisions how many revisions each cluster keeps (older ones are deleted)
+ */
+public record DeployOptions(String ref, String who, Duration timeout, boolean forceConflicts, int keepRevisions) {
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
+    public static final int DEFAULT_KEEP_REVISIONS = 10;
+
+    public DeployOptions {
+        Objects.requireNonNull(ref, "ref");
+        Objects.requireNonNull(who, "who");
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive");
+        }
+        if (keepRevisions < 1) {
+            throw new IllegalArgumentException("keepRevisions must be at least 1");
+        }
+    }
+
+    /** Defaults: no ref, 5 minute timeout, conflicts not forced, 10 revisions kept. */
+    public static DeployOptions by(String who) {
+        return new DeployOptions("", who, DEFAULT_TIMEOUT, false, DEFAULT_KEEP_REVISIONS);
+    }
+
+    public DeployOptions withRef(String newRef) {
+        return new DeployOptions(newRef, who, timeout, forceConflicts, keepRevisions);
+    }
+
+    public DeployOptions withTimeout(Duration newTimeout) {
+        return new DeployOptions(ref, who, newTimeout, forceConflicts, keepRevisions);
+    }
+
+    public DeployOptions withForceConflicts(boolean force) {
+        return new DeployOptions(ref, who, timeout, force, keepRevisions);
+    }
+
+    public DeployOptions withKeepRevisions(int keep) {
+        return new DeployOptions(ref, who, timeout, forceConflicts, keep);
+    }
+
+    /** How long a deploy lock lives if its holder dies: the health timeout plus time to apply and record. */
+    public Duration lockTtl() {
+        return timeout.plus(Duration.ofMinutes(2));
+    }
+}

@@ -1,0 +1,522 @@
+package dev.slipway.kube;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.slipway.core.Labels;
+import dev.slipway.core.deploy.AppEnvironment;
+import dev.slipway.core.deploy.ApplyResult;
+import dev.slipway.core.deploy.ClusterFailureException;
+import dev.slipway.core.deploy.ClusterTarget;
+import dev.slipway.core.deploy.DeployLock;
+import dev.slipway.core.deploy.FieldConflict;
+import dev.slipway.core.deploy.HealthOutcome;
+import dev.slipway.core.deploy.HealthState;
+import dev.slipway.core.deploy.LockGrant;
+import dev.slipway.core.deploy.ObjectHealth;
+import dev.slipway.core.manifest.ObjectRef;
+import dev.slipway.core.revision.Revision;
+import dev.slipway.core.revision.RevisionSummary;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Status;
+import io.fabric8.kubernetes.api.model.StatusCause;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.MixedOperation;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.ServerSideApplicable;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** A Kubernetes cluster reached through fabric8: real server-side apply, watches for waiting. */
+final class KubeClusterTarget implements ClusterTarget {
+    /** How long a just-applied CustomResourceDefinition may take to be served before its objects are applied. */
+    private static final Duration CRD_ESTABLISH_TIMEOUT = Duration.ofSeconds(30);
+
+    private static final Pattern CONFLICT_MANAGER = Pattern.compile("conflict with \"([^\"]*)\"");
+    private static final int LIST_THRESHOLD = 3;
+    private static final int LOOKUP_CONCURRENCY = 6;
+
+    private final String cluster;
+    private final KubernetesClient client;
+    private final LeaseLocks locks;
+    private final RevisionSecrets revisions;
+    private ExecutorService lookupPool;
+
+    KubeClusterTarget(String cluster, KubernetesClient client) {
+        this.cluster = cluster;
+        this.client = client;
+        this.locks = new LeaseLocks(client);
+        this.revisions = new RevisionSecrets(client);
+    }
+
+    @Override
+    public String cluster() {
+        return cluster;
+    }
+
+    @Override
+    public void preflight(String namespace) {
+        // A read every deploy needs anyway; proves the server answers and accepts our credentials.
+        call(Optional.empty(), () -> client.namespaces().withName(namespace).get());
+    }
+
+    @Override
+    public boolean namespaceExists(String namespace) {
+        return call(
+                Optional.empty(), () -> client.namespaces().withName(namespace).get() != null);
+    }
+
+    @Override
+    public void ensureNamespace(String namespace, Map<String, String> labels) {
+        call(Optional.empty(), () -> {
+            if (client.namespaces().withName(namespace).get() != null) {
+                return null;
+            }
+            try {
+                return client.namespaces()
+                        .resource(new NamespaceBuilder()
+                                .withNewMetadata()
+                                .withName(namespace)
+                                .withLabels(labels)
+                                .endMetadata()
+                                .build())
+                        .create();
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == 409) {
+                    return null; // created meanwhile by someone else: fine
+                }
+                throw e;
+            }
+        });
+    }
+
+    @Override
+    public Map<ObjectRef, ObjectNode> get(Collection<ObjectNode> objects) {
+        // One list per kind and namespace instead of one GET per object keeps no-op redeploys cheap.
+        Map<KindKey, List<ObjectNode>> byKind = new LinkedHashMap<>();
+        for (ObjectNode object : objects) {
+            byKind.computeIfAbsent(KindKey.of(object), k -> new ArrayList<>()).add(object);
+        }
+        // Kinds are independent: look them up concurrently.
+        Map<ObjectRef, ObjectNode> live = new ConcurrentHashMap<>();
+        List<CompletableFuture<Void>> lookups = new ArrayList<>();
+        for (Map.Entry<KindKey, List<ObjectNode>> entry : byKind.entrySet()) {
+            lookups.add(CompletableFuture.runAsync(() -> lookUp(entry.getKey(), entry.getValue(), live), lookupPool()));
+        }
+        try {
+            CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new)).join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw e;
+        }
+        Map<ObjectRef, ObjectNode> wanted = new HashMap<>();
+        for (ObjectNode object : objects) {
+            ObjectRef ref = ObjectRef.of(object);
+            if (live.containsKey(ref)) {
+                wanted.put(ref, live.get(ref));
+            }
+        }
+        return wanted;
+    }
+
+    private void lookUp(KindKey key, List<ObjectNode> objects, Map<ObjectRef, ObjectNode> live) {
+        call(Optional.of(ObjectRef.of(objects.get(0))), () -> {
+            if (!knowsKind(key)) {
+                return null; // e.g. a custom resource whose CRD this deploy will create
+            }
+            if (objects.size() >= LIST_THRESHOLD) {
+                for (GenericKubernetesResource item : resources(key).list().getItems()) {
+                    ObjectNode node = toNode(item);
+                    live.put(ObjectRef.of(node), node);
+                }
+            } else {
+                for (ObjectNode object : objects) {
+                    GenericKubernetesResource item = resources(key)
+                            .withName(object.path("metadata").path("name").asText())
+                            .get();
+                    if (item != null) {
+                        ObjectNode node = toNode(item);
+                        live.put(ObjectRef.of(node), node);
+                    }
+                }
+            }
+            return null;
+        });
+    }
+
+    private synchronized ExecutorService lookupPool() {
+        if (lookupPool == null) {
+            lookupPool = Executors.newFixedThreadPool(LOOKUP_CONCURRENCY, runnable -> {
+                Thread thread = new Thread(runnable, "slipway-lookup-" + cluster);
+                thread.setDaemon(true);
+                return thread;
+            });
+        }
+        return lookupPool;
+    }
+
+    @Override
+    public ApplyResult apply(ObjectNode object, boolean forceConflicts) {
+        ObjectRef ref = ObjectRef.of(object);
+        GenericKubernetesResource resource =
+                client.getKubernetesSerialization().convertValue(object, GenericKubernetesResource.class);
+        try {
+            KindKey key = KindKey.of(object);
+            if (!knowsKind(key)) {
+                return ApplyResult.rejected("the cluster does not serve kind "
+                        + object.path("apiVersion").asText() + " " + ref.kind()
+                        + " (is its CustomResourceDefinition installed?)");
+            }
+            ServerSideApplicable<GenericKubernetesResource> apply =
+                    client.resource(resource).fieldManager(Labels.FIELD_MANAGER);
+            if (forceConflicts) {
+                apply = apply.forceConflicts();
+            }
+            GenericKubernetesResource applied = apply.serverSideApply();
+            if (ref.kind().equals("CustomResourceDefinition") && ref.group().equals("apiextensions.k8s.io")) {
+                awaitEstablished(ref);
+            }
+            return ApplyResult.applied(toNode(applied));
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 409) {
+                return ApplyResult.conflict(conflicts(e.getStatus()));
+            }
+            if (e.getCode() >= 400 && e.getCode() != 401 && e.getCode() != 403 && e.getCode() < 500) {
+                return ApplyResult.rejected(statusMessage(e));
+            }
+            throw ApiErrors.translate(cluster, Optional.of(ref), e);
+        }
+    }
+
+    @Override
+    public boolean delete(ObjectNode object) {
+        ObjectRef ref = ObjectRef.of(object);
+        return call(Optional.of(ref), () -> {
+            KindKey key = KindKey.of(object);
+            if (!knowsKind(key)) {
+                return false;
+            }
+            return !resources(key).withName(ref.name()).delete().isEmpty();
+        });
+    }
+
+    @Override
+    public HealthOutcome awaitHealthy(List<ObjectNode> objects, Duration timeout, Consumer<ObjectHealth> progress) {
+        HealthWatch watch = new HealthWatch(objects, progress);
+        List<CompletableFuture<?>> informers = new ArrayList<>();
+        try {
+            call(Optional.empty(), () -> {
+                watch.workloadKinds()
+                        .forEach(key -> informers.add(resources(key)
+                                .informOnCondition(items -> watch.onWorkloads(
+                                        key, items.stream().map(this::toNode).toList()))));
+                watch.serviceNamespaces()
+                        .forEach(namespace -> informers.add(client.endpoints()
+                                .inNamespace(namespace)
+                                .informOnCondition(items -> watch.onEndpoints(
+                                        namespace,
+                                        items.stream().map(this::toNode).toList()))));
+                return null;
+            });
+            CompletableFuture<Void> all = CompletableFuture.allOf(informers.toArray(CompletableFuture[]::new));
+            CompletableFuture.anyOf(all, watch.failure()).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            return HealthOutcome.timedOut(watch.pending());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return HealthOutcome.timedOut(watch.pending());
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof KubernetesClientException k) {
+                throw ApiErrors.translate(cluster, Optional.empty(), k);
+            }
+            throw new IllegalStateException("watching health on cluster " + cluster + " failed", e.getCause());
+        } finally {
+            informers.forEach(f -> f.cancel(true));
+        }
+        return watch.failed().map(HealthOutcome::failed).orElseGet(HealthOutcome::allHealthy);
+    }
+
+    @Override
+    public List<ObjectHealth> health(List<ObjectNode> objects) {
+        HealthWatch snapshot = new HealthWatch(objects, h -> {});
+        call(Optional.empty(), () -> {
+            snapshot.workloadKinds()
+                    .forEach(key -> snapshot.onWorkloads(
+                            key,
+                            resources(key).list().getItems().stream()
+                                    .map(this::toNode)
+                                    .toList()));
+            snapshot.serviceNamespaces()
+                    .forEach(namespace -> snapshot.onEndpoints(
+                            namespace,
+                            client.endpoints().inNamespace(namespace).list().getItems().stream()
+                                    .map(this::toNode)
+                                    .toList()));
+            return null;
+        });
+        return snapshot.all();
+    }
+
+    @Override
+    public LockGrant lock(AppEnvironment scope, String holder, Instant now, Duration ttl) {
+        return call(Optional.empty(), () -> locks.acquire(scope, holder, now, ttl));
+    }
+
+    @Override
+    public void unlock(DeployLock lock) {
+        call(Optional.empty(), () -> {
+            locks.release(lock);
+            return null;
+        });
+    }
+
+    @Override
+    public List<RevisionSummary> revisions(AppEnvironment scope) {
+        return call(Optional.empty(), () -> revisions.list(scope));
+    }
+
+    @Override
+    public Optional<Revision> revision(AppEnvironment scope, int number) {
+        return call(Optional.empty(), () -> revisions.read(scope, number));
+    }
+
+    @Override
+    public void record(AppEnvironment scope, Revision revision) {
+        call(Optional.empty(), () -> {
+            revisions.write(scope, revision);
+            return null;
+        });
+    }
+
+    @Override
+    public void forget(AppEnvironment scope, int number) {
+        call(Optional.empty(), () -> {
+            revisions.delete(scope, number);
+            return null;
+        });
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (lookupPool != null) {
+                lookupPool.shutdownNow();
+            }
+        }
+        client.close();
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+
+    /** apiVersion + kind + namespace: what one list or informer covers. */
+    record KindKey(String apiVersion, String kind, String namespace) {
+        static KindKey of(JsonNode object) {
+            return new KindKey(
+                    object.path("apiVersion").asText(),
+                    object.path("kind").asText(),
+                    object.path("metadata").path("namespace").asText(""));
+        }
+    }
+
+    private boolean knowsKind(KindKey key) {
+        // Built-in kinds resolve locally; others by API discovery, which fails until their CRD is served.
+        try {
+            return client.getKubernetesSerialization().getRegisteredKubernetesResource(key.apiVersion(), key.kind())
+                            != null
+                    || client.genericKubernetesResources(key.apiVersion(), key.kind()) != null;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 401 || e.getCode() == 403 || ApiErrors.isConnectionProblem(e)) {
+                throw e;
+            }
+            return false;
+        }
+    }
+
+    private NonNamespaceOperation<
+                    GenericKubernetesResource, GenericKubernetesResourceList, Resource<GenericKubernetesResource>>
+            resources(KindKey key) {
+        MixedOperation<GenericKubernetesResource, GenericKubernetesResourceList, Resource<GenericKubernetesResource>>
+                op = client.genericKubernetesResources(key.apiVersion(), key.kind());
+        return key.namespace().isEmpty() ? op : op.inNamespace(key.namespace());
+    }
+
+    private void awaitEstablished(ObjectRef crd) {
+        try {
+            client.resources(CustomResourceDefinition.class)
+                    .withName(crd.name())
+                    .informOnCondition(items -> items.stream()
+                            .anyMatch(c -> c.getStatus() != null
+                                    && c.getStatus().getConditions() != null
+                                    && c.getStatus().getConditions().stream()
+                                            .anyMatch(cond -> cond.getType().equals("Established")
+                                                    && cond.getStatus().equals("True"))))
+                    .get(CRD_ESTABLISH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            throw new ClusterFailureException(dev.slipway.core.deploy.ClusterFailure.apiError(
+                    cluster,
+                    Optional.of(crd),
+                    "the CustomResourceDefinition was not established within " + CRD_ESTABLISH_TIMEOUT.toSeconds()
+                            + "s"));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a CRD", e);
+        }
+    }
+
+    private ObjectNode toNode(Object resource) {
+        return client.getKubernetesSerialization().convertValue(resource, ObjectNode.class);
+    }
+
+    private static List<FieldConflict> conflicts(Status status) {
+        List<FieldConflict> conflicts = new ArrayList<>();
+        if (status != null && status.getDetails() != null && status.getDetails().getCauses() != null) {
+            for (StatusCause cause : status.getDetails().getCauses()) {
+                Matcher m = CONFLICT_MANAGER.matcher(String.valueOf(cause.getMessage()));
+                conflicts.add(
+                        new FieldConflict(m.find() ? m.group(1) : "another manager", String.valueOf(cause.getField())));
+            }
+        }
+        if (conflicts.isEmpty()) {
+            String message = status == null ? "" : String.valueOf(status.getMessage());
+            Matcher m = CONFLICT_MANAGER.matcher(message);
+            conflicts.add(
+                    new FieldConflict(m.find() ? m.group(1) : "another manager", "(see message: " + message + ")"));
+        }
+        return conflicts;
+    }
+
+    private static String statusMessage(KubernetesClientException e) {
+        Status status = e.getStatus();
+        if (status != null
+                && status.getMessage() != null
+                && !status.getMessage().isBlank()) {
+            return status.getMessage();
+        }
+        return "HTTP " + e.getCode();
+    }
+
+    private <T> T call(Optional<ObjectRef> object, Supplier<T> request) {
+        try {
+            return request.get();
+        } catch (KubernetesClientException e) {
+            throw ApiErrors.translate(cluster, object, e);
+        }
+    }
+
+    /** Tracks the health of one wait's objects as informers report them. */
+    private static final class HealthWatch {
+        private final Map<ObjectRef, ObjectHealth> states = new ConcurrentHashMap<>();
+        private final Map<KindKey, List<ObjectRef>> workloads = new LinkedHashMap<>();
+        private final Map<String, List<ObjectRef>> services = new LinkedHashMap<>();
+        private final List<ObjectRef> order = new ArrayList<>();
+        private final Consumer<ObjectHealth> progress;
+        private final CompletableFuture<ObjectHealth> failure = new CompletableFuture<>();
+
+        HealthWatch(List<ObjectNode> objects, Consumer<ObjectHealth> progress) {
+            this.progress = progress;
+            for (ObjectNode object : objects) {
+                ObjectRef ref = ObjectRef.of(object);
+                order.add(ref);
+                if (WorkloadHealth.WATCHED_KINDS.contains(ref.kind())) {
+                    workloads
+                            .computeIfAbsent(KindKey.of(object), k -> new ArrayList<>())
+                            .add(ref);
+                    states.put(ref, ObjectHealth.progressing(ref, "waiting"));
+                } else if (WorkloadHealth.isServiceWithEndpoints(object)) {
+                    services.computeIfAbsent(ref.namespace(), k -> new ArrayList<>())
+                            .add(ref);
+                    states.put(ref, ObjectHealth.progressing(ref, "waiting"));
+                } else {
+                    states.put(ref, ObjectHealth.healthy(ref, "applied"));
+                }
+            }
+        }
+
+        Collection<KindKey> workloadKinds() {
+            return workloads.keySet();
+        }
+
+        Collection<String> serviceNamespaces() {
+            return services.keySet();
+        }
+
+        CompletableFuture<ObjectHealth> failure() {
+            return failure;
+        }
+
+        boolean onWorkloads(KindKey key, List<ObjectNode> items) {
+            Map<String, ObjectNode> byName = byName(items);
+            boolean done = true;
+            for (ObjectRef ref : workloads.get(key)) {
+                done &= update(WorkloadHealth.of(ref, byName.get(ref.name())));
+            }
+            return done;
+        }
+
+        boolean onEndpoints(String namespace, List<ObjectNode> items) {
+            Map<String, ObjectNode> byName = byName(items);
+            boolean done = true;
+            for (ObjectRef ref : services.get(namespace)) {
+                done &= update(WorkloadHealth.ofEndpoints(ref, byName.get(ref.name())));
+            }
+            return done;
+        }
+
+        /** @return whether this object needs no more waiting */
+        private synchronized boolean update(ObjectHealth health) {
+            ObjectHealth before = states.put(health.ref(), health);
+            if (!health.equals(before)) {
+                progress.accept(health);
+            }
+            if (health.state() == HealthState.FAILED) {
+                failure.complete(health);
+            }
+            return health.state() != HealthState.PROGRESSING;
+        }
+
+        Optional<ObjectHealth> failed() {
+            return Optional.ofNullable(failure.getNow(null));
+        }
+
+        List<ObjectHealth> pending() {
+            return order.stream()
+                    .map(states::get)
+                    .filter(h -> h.state() != HealthState.HEALTHY)
+                    .toList();
+        }
+
+        List<ObjectHealth> all() {
+            return order.stream().map(states::get).toList();
+        }
+
+        private static Map<String, ObjectNode> byName(List<ObjectNode> items) {
+            Map<String, ObjectNode> byName = new HashMap<>();
+            items.forEach(i -> byName.put(i.path("metadata").path("name").asText(), i));
+            return byName;
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package dev.slipway.kube;
+
+import dev.slipway.core.cluster.Cluster;
+import dev.slipway.core.deploy.ClusterFailure;
+import dev.slipway.core.deploy.ClusterFailureException;
+import dev.slipway.core.deploy.ClusterTarget;
+import dev.slipway.core.deploy.ClusterTargets;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Opens Kubernetes clusters by kubeconfig context, from {@code --kubeconfig FILE} or else the usual
+ * {@code $KUBECONFIG} / {@code ~/.kube/config}. Uses the JDK's HTTP client: no extra threads or libraries
+ * to start, which keeps CLI start-up fast.
+ */
+public final class KubeClusterTargets implements ClusterTargets {
+    private static final int CONNECT_TIMEOUT_MILLIS = 5_000;
+    private static final int REQUEST_TIMEOUT_MILLIS = 30_000;
+
+    private final Optional<Path> kubeconfig;
+
+    private KubeClusterTargets(Optional<Path> kubeconfig) {
+        this.kubeconfig = kubeconfig;
+    }
+
+    /** Clusters from {@code $KUBECONFIG} (or {@code ~/.kube/config}). */
+    public static KubeClusterTargets fromEnvironment() {
+        return new KubeClusterTargets(Optional.empty());
+    }
+
+    /** Clusters from an explicit kubeconfig file ({@code --kubeconfig}); empty falls back to the environment. */
+    public static KubeClusterTargets fromKubeconfig(Optional<Path> kubeconfig) {
+        return new KubeClusterTargets(kubeconfig);
+    }
+
+    @Override
+    public ClusterTarget open(Cluster cluster) {
+        String context = cluster.context() == null || cluster.context().isEmpty() ? cluster.name() : cluster.context();
+        Config config;
+        try {
+            if (kubeconfig.isPresent()) {
+                if (!Files.isReadable(kubeconfig.get())) {
+                    throw new ClusterFailureException(new ClusterFailure(
+                            cluster.name(),
+                            ClusterFailure.Reason.UNKNOWN_CONTEXT,
+                            Optional.empty(),
+                            "cannot read kubeconfig " + kubeconfig.get(),
+                            "check the --kubeconfig path"));
+                }
+                config = Config.fromKubeconfig(context, kubeconfig.get().toFile());
+            } else {
+                config = Config.autoConfigure(context);
+            }
+        } catch (KubernetesClientException | IllegalArgumentException e) {
+            throw new ClusterFailureException(new ClusterFailure(
+                    cluster.name(),
+                    ClusterFailure.Reason.UNKNOWN_CONTEXT,
+                    Optional.empty(),
+                    "cannot load the kubeconfig: " + ApiErrors.rootMessage(e),
+                    "fix the kubeconfig file ($KUBECONFIG or --kubeconfig)"));
+        }
+        // fabric8 silently falls back to the current context; a deploy must never go to the wrong cluster.
+        if (config.getCurrentContext() == null
+                || !context.equals(config.getCurrentContext().getName())) {
+            throw new ClusterFailureException(ClusterFailure.unknownContext(cluster.name(), context));
+        }
+        config.setConnectionTimeout(CONNECT_TIMEOUT_MILLIS);
+        config.setRequestTimeout(REQUEST_TIMEOUT_MILLIS);
+        // Retrying an unreachable server only delays the one clear error preflight should give.
+        config.setRequestRetryBackoffLimit(0);
+        KubernetesClient client = new KubernetesClientBuilder()
+                .withConfig(config)
+                .withHttpClientFactory(new JdkHttpClientFactory())
+                .build();
+        return new KubeClusterTarget(cluster.name(), client);
+    }
+}

@@ -1,0 +1,275 @@
+package dev.slipway.testkit;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.mockwebserver.dsl.HttpMethod;
+import io.fabric8.mockwebserver.http.Buffer;
+import io.fabric8.mockwebserver.http.Headers;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * fabric8's CRUD mock API server plus what it lacks for Slipway's tests: server-side apply (create or merge,
+ * with enough field ownership to report conflicts naming the other manager), a switch to reject credentials
+ * like an expired kubeconfig, and a log of writes so tests can prove a deploy wrote nothing. Test code only.
+ */
+final class ServerSideApplyDispatcher extends KubernetesCrudDispatcher {
+    /** User agent of the stand-in controller; its writes are not the deploy's and are not logged. */
+    static final String CONTROLLER_AGENT = "slipway-testkit-controller";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    private final Object writeMonitor = new Object();
+    /** Object path → field path → owning manager. */
+    private final Map<String, Map<String, String>> owners = new HashMap<>();
+
+    private final List<String> writes = new CopyOnWriteArrayList<>();
+    private volatile boolean rejectCredentials;
+
+    List<String> writes() {
+        return List.copyOf(writes);
+    }
+
+    void clearWrites() {
+        writes.clear();
+    }
+
+    void rejectCredentials(boolean reject) {
+        this.rejectCredentials = reject;
+    }
+
+    @Override
+    public MockResponse dispatch(RecordedRequest request) {
+        boolean fromController = CONTROLLER_AGENT.equals(request.getHeader("User-Agent"));
+        if (rejectCredentials && !fromController) {
+            return status(401, "Unauthorized", "Unauthorized", List.of());
+        }
+        if (request.method() == HttpMethod.GET) {
+            String path = pathOf(request.getPath());
+            if (path.startsWith("/openapi/")) {
+                // No schemas to offer; clients (kubectl) then skip client-side validation.
+                return new MockResponse().setResponseCode(404);
+            }
+            var discovery = Discovery.answer(path, path.equals("/apis") ? customGroups() : Map.of());
+            if (discovery.isPresent()) {
+                return new MockResponse().setResponseCode(200).setBody(discovery.get());
+            }
+            if (path.startsWith("/apis/") && path.split("/").length == 4) {
+                // A custom group/version: the mock answers it, but only when asked without a query string.
+                return Discovery.withVerbs(super.handleGet(path));
+            }
+            return super.dispatch(request);
+        }
+        if (String.valueOf(request.getHeader("Content-Type")).contains("protobuf")) {
+            // The mock stores JSON only; failing fast beats a request that never gets an answer.
+            return status(
+                    415,
+                    "UnsupportedMediaType",
+                    "the simulated API server accepts JSON and YAML bodies only",
+                    List.of());
+        }
+        if (!fromController) {
+            writes.add(request.method() + " " + pathOf(request.getPath()));
+        }
+        synchronized (writeMonitor) {
+            String contentType = String.valueOf(request.getHeader("Content-Type"));
+            if (request.method() == HttpMethod.PATCH && contentType.contains("apply-patch")) {
+                return apply(request);
+            }
+            if (request.method() == HttpMethod.DELETE) {
+                owners.remove(pathOf(request.getPath()));
+            }
+            return super.dispatch(request);
+        }
+    }
+
+    private Map<String, List<String>> customGroups() {
+        MockResponse crds = super.handleGet("/apis/apiextensions.k8s.io/v1/customresourcedefinitions");
+        try {
+            return Discovery.customGroups(JSON.readTree(crds.getBody().readUtf8()));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("the mock server stored invalid JSON", e);
+        }
+    }
+
+    private MockResponse apply(RecordedRequest request) {
+        String path = pathOf(request.getPath());
+        Map<String, String> query = queryOf(request.getPath());
+        String manager = query.getOrDefault("fieldManager", "");
+        if (manager.isEmpty()) {
+            return status(400, "BadRequest", "PATCH with apply-patch requires a fieldManager", List.of());
+        }
+        boolean force = Boolean.parseBoolean(query.getOrDefault("force", "false"));
+        ObjectNode applied;
+        try {
+            applied = (ObjectNode) YAML.readTree(request.getBody().readUtf8());
+        } catch (JsonProcessingException | ClassCastException e) {
+            return status(400, "BadRequest", "apply body is not an object: " + e.getMessage(), List.of());
+        }
+        MockResponse existing = super.handleGet(path);
+        Map<String, String> fieldOwners = owners.computeIfAbsent(path, p -> new HashMap<>());
+        Map<String, JsonNode> appliedFields = leaves(applied);
+        if (existing.code() == 404) {
+            fieldOwners.clear();
+            appliedFields.keySet().forEach(f -> fieldOwners.put(f, manager));
+            String collection = path.substring(0, path.lastIndexOf('/'));
+            return super.handleCreate(json(HttpMethod.POST, collection, applied));
+        }
+        ObjectNode current;
+        try {
+            current = (ObjectNode) JSON.readTree(existing.getBody().readUtf8());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("the mock server stored invalid JSON", e);
+        }
+        Map<String, JsonNode> currentFields = leaves(current);
+        List<String[]> conflicts = new ArrayList<>();
+        appliedFields.forEach((field, value) -> {
+            String owner = fieldOwners.get(field);
+            if (owner != null && !owner.equals(manager) && !value.equals(currentFields.get(field))) {
+                conflicts.add(new String[] {owner, displayField(field)});
+            }
+        });
+        if (!conflicts.isEmpty() && !force) {
+            return conflict(conflicts);
+        }
+        ObjectNode merged = current.deepCopy();
+        // Fields this manager applied before but no longer declares are removed, as real SSA does.
+        for (Iterator<Map.Entry<String, String>> it = fieldOwners.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, String> entry = it.next();
+            if (entry.getValue().equals(manager) && !appliedFields.containsKey(entry.getKey())) {
+                remove(merged, entry.getKey());
+                it.remove();
+            }
+        }
+        mergeInto(merged, applied);
+        appliedFields.keySet().forEach(f -> fieldOwners.put(f, manager));
+        return super.handleUpdate(json(HttpMethod.PUT, path, merged));
+    }
+
+    private static MockResponse conflict(List<String[]> conflicts) {
+        StringBuilder message = new StringBuilder(
+                "Apply failed with " + conflicts.size() + " conflict" + (conflicts.size() == 1 ? "" : "s") + ":");
+        List<ObjectNode> causes = new ArrayList<>();
+        for (String[] c : conflicts) {
+            message.append(" conflict with \"").append(c[0]).append("\": ").append(c[1]);
+            ObjectNode cause = JsonNodeFactory.instance.objectNode();
+            cause.put("reason", "FieldManagerConflict");
+            cause.put("message", "conflict with \"" + c[0] + "\"");
+            cause.put("field", c[1]);
+            causes.add(cause);
+        }
+        return status(409, "Conflict", message.toString(), causes);
+    }
+
+    private static MockResponse status(int code, String reason, String message, List<ObjectNode> causes) {
+        ObjectNode status = JsonNodeFactory.instance.objectNode();
+        status.put("kind", "Status");
+        status.put("apiVersion", "v1");
+        status.putObject("metadata");
+        status.put("status", "Failure");
+        status.put("message", message);
+        status.put("reason", reason);
+        status.put("code", code);
+        if (!causes.isEmpty()) {
+            ArrayNode array = status.putObject("details").putArray("causes");
+            causes.forEach(array::add);
+        }
+        return new MockResponse().setResponseCode(code).setBody(status.toString());
+    }
+
+    private static RecordedRequest json(HttpMethod method, String path, ObjectNode body) {
+        Headers headers =
+                Headers.builder().add("Content-Type", "application/json").build();
+        return new RecordedRequest(
+                "HTTP/1.1", method, path, headers, new Buffer(body.toString().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * JSON pointers ("/spec/replicas") of every scalar or list; lists are owned whole. Pointers, because
+     * label and annotation keys contain dots.
+     */
+    static Map<String, JsonNode> leaves(ObjectNode object) {
+        Map<String, JsonNode> out = new LinkedHashMap<>();
+        collect("", object, out);
+        out.remove("/apiVersion");
+        out.remove("/kind");
+        out.remove("/metadata/name");
+        out.remove("/metadata/namespace");
+        out.keySet().removeIf(k -> k.startsWith("/status"));
+        return out;
+    }
+
+    private static void collect(String prefix, JsonNode node, Map<String, JsonNode> out) {
+        if (node.isObject() && !node.isEmpty()) {
+            node.fields()
+                    .forEachRemaining(e -> collect(
+                            prefix + "/" + e.getKey().replace("~", "~0").replace("/", "~1"), e.getValue(), out));
+        } else {
+            out.put(prefix, node);
+        }
+    }
+
+    /** How the API server names a field in conflict messages: {@code .spec.replicas}. */
+    private static String displayField(String pointer) {
+        StringBuilder out = new StringBuilder();
+        for (String part : pointer.substring(1).split("/")) {
+            out.append('.').append(part.replace("~1", "/").replace("~0", "~"));
+        }
+        return out.toString();
+    }
+
+    private static void remove(ObjectNode root, String pointer) {
+        int last = pointer.lastIndexOf('/');
+        JsonNode parent = last == 0 ? root : root.at(pointer.substring(0, last));
+        if (parent instanceof ObjectNode object) {
+            object.remove(pointer.substring(last + 1).replace("~1", "/").replace("~0", "~"));
+        }
+    }
+
+    private static void mergeInto(ObjectNode target, ObjectNode patch) {
+        patch.fields().forEachRemaining(e -> {
+            JsonNode existing = target.get(e.getKey());
+            if (existing instanceof ObjectNode existingObject && e.getValue() instanceof ObjectNode patchObject) {
+                mergeInto(existingObject, patchObject);
+            } else {
+                target.set(e.getKey(), e.getValue().deepCopy());
+            }
+        });
+    }
+
+    private static String pathOf(String pathAndQuery) {
+        int q = pathAndQuery.indexOf('?');
+        return q < 0 ? pathAndQuery : pathAndQuery.substring(0, q);
+    }
+
+    private static Map<String, String> queryOf(String pathAndQuery) {
+        Map<String, String> query = new HashMap<>();
+        int q = pathAndQuery.indexOf('?');
+        if (q < 0) {
+            return query;
+        }
+        for (String pair : pathAndQuery.substring(q + 1).split("&")) {
+            int eq = pair.indexOf('=');
+            String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            query.put(key, value);
+        }
+        return query;
+    }
+}
