@@ -28,6 +28,11 @@ command -v hyperfine >/dev/null || { echo "needs hyperfine (apt-get install -y h
 command -v kubectl >/dev/null || echo "kubectl not found: the kubectl comparison will be skipped" >&2
 
 echo "== building (slipway jar, testkit classpath)"
+"$root/slipway" --version >/dev/null
+# A class-data archive older than the jar no longer matches it: drop it so the launcher makes a new one.
+if [[ "$root/cli/target/slipway.jsa" -ot "$root/cli/target/slipway.jar" ]]; then
+  rm -f "$root/cli/target/slipway.jsa"
+fi
 "$root/slipway" --version
 (cd "$root" && mvn -B -o -q -pl testkit -am package dependency:build-classpath \
     -DskipTests -Dspotless.check.skip=true -Dmdep.outputFile="$work/cp.txt" -Dmdep.includeScope=runtime)
@@ -63,9 +68,12 @@ cp -r "$root/examples/acme-web" "$work/app"
 sed -i "s/namespace: acme-web}/namespace: bench-\$n}/" "$work/app/slipway.yaml"
 echo "bench-\$n" >"$work/namespace"
 mkdir -p "$work/rendered"
-for c in east-1 east-2 west-1; do
-  "$root/slipway" render "$work/app" --env production --cluster "\$c" >"$work/rendered/\$c.yaml"
-done
+# One render for all clusters; each cluster's part starts with a "# cluster NAME, ..." line. The baselines
+# get the Namespace object first, as slipway creates it too.
+"$root/slipway" render "$work/app" --env production | awk -v dir="$work/rendered" -v ns="bench-\$n" '
+  /^# cluster / { name = \$3; sub(/,\$/, "", name); file = dir "/" name ".yaml";
+                  print "apiVersion: v1\\nkind: Namespace\\nmetadata:\\n  name: " ns > file; next }
+  { print >> file }'
 FRESH
 chmod +x "$work/fresh.sh"
 
@@ -74,8 +82,8 @@ cat >"$work/kubectl-apply.sh" <<KUBECTL
 set -euo pipefail
 ns=\$(cat "$work/namespace")
 for c in east-1 east-2 west-1; do
-  kubectl --context "\$c" create namespace "\$ns" >/dev/null
-  kubectl --context "\$c" apply --server-side --field-manager=bench -f "$work/rendered/\$c.yaml" >/dev/null
+  kubectl --context "\$c" --request-timeout=10s apply --server-side --field-manager=bench \\
+      -f "$work/rendered/\$c.yaml" >/dev/null
 done
 KUBECTL
 chmod +x "$work/kubectl-apply.sh"
@@ -83,23 +91,36 @@ chmod +x "$work/kubectl-apply.sh"
 cat >"$work/fabric8-apply.sh" <<FABRIC8
 #!/usr/bin/env bash
 set -euo pipefail
-ns=\$(cat "$work/namespace")
-exec java -cp "$classpath" "$here/SequentialApply.java" "$work/kubeconfig" "\$ns" \
+# Same JVM flags as ./slipway, class-data archive included, so only the work done differs.
+if [[ -f "$work/seqapply.jsa" ]]; then cds=(-XX:SharedArchiveFile="$work/seqapply.jsa" -Xshare:auto)
+else cds=(-XX:ArchiveClassesAtExit="$work/seqapply.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off); fi
+exec java "\${cds[@]}" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss1m -cp "$work/seqapply.jar:$(cat "$work/cp.txt")" \
+    SequentialApply "$work/kubeconfig" \
     east-1="$work/rendered/east-1.yaml" east-2="$work/rendered/east-2.yaml" west-1="$work/rendered/west-1.yaml"
 FABRIC8
 chmod +x "$work/fabric8-apply.sh"
 
+# Packaged as a jar next to jars only: class-data archives refuse directories on the class path.
+javac -d "$work/seqapply" -cp "$(cat "$work/cp.txt")" "$here/SequentialApply.java"
+jar --create --file "$work/seqapply.jar" -C "$work/seqapply" .
+
 echo "== can kubectl talk to the simulated API servers?"
 "$work/fresh.sh"
 kubectl_ok=false
-if command -v kubectl >/dev/null && "$work/kubectl-apply.sh" >"$results/kubectl-attempt.log" 2>&1; then
+if command -v kubectl >/dev/null && timeout 120 "$work/kubectl-apply.sh" >"$results/kubectl-attempt.log" 2>&1; then
   kubectl_ok=true
   echo "yes"
 else
   echo "no; kubectl said (also in results/kubectl-attempt.log):"
   tail -n 5 "$results/kubectl-attempt.log" | sed 's/^/  /'
+  # Past the client-side validation (which needs the server's OpenAPI document), the next wall is
+  # discovery: record what kubectl says then too.
+  timeout 120 kubectl --context east-1 --request-timeout=10s apply --server-side --validate=false \
+      --field-manager=bench -f "$work/rendered/east-1.yaml" >"$results/kubectl-attempt-novalidate.log" 2>&1 || true
+  echo "  with --validate=false: $(sort "$results/kubectl-attempt-novalidate.log" | uniq -c | sort -rn | head -n 1)"
 fi
 
+echo "load average before timing: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores" | tee "$results/load.txt"
 echo "== first deploy: slipway vs baseline ($runs runs each, a fresh namespace per run)"
 baselines=(-n "fabric8 sequential SSA loop" "$work/fabric8-apply.sh")
 if $kubectl_ok; then
@@ -122,6 +143,7 @@ echo "== CLI cold start"
 hyperfine --runs "$((runs > 10 ? runs : 10))" --warmup 2 --export-json "$results/cold-start.json" \
     -n "slipway --version" "$root/slipway --version"
 
+echo "load average after timing: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$results/load.txt"
 python3 - "$results" <<'PY'
 import json, sys, pathlib
 r = pathlib.Path(sys.argv[1])

@@ -3,6 +3,8 @@ package dev.slipway.cli;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
 import dev.slipway.core.deploy.ClusterFailureException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 /** Maps outcomes to exit codes and prints user errors as advice, never as stack traces. */
@@ -10,6 +12,8 @@ final class ExitCodes {
     static final int OK = 0;
     static final int USER_ERROR = 1;
     static final int USAGE = 2;
+
+    private static final Logger LOG = LoggerFactory.getLogger(ExitCodes.class);
 
     private ExitCodes() {}
 
@@ -34,9 +38,11 @@ final class ExitCodes {
             err.println(commandLine.getColorScheme().errorText("error: ") + user.getMessage());
             return USER_ERROR;
         }
-        // A bug: keep the stack trace for the report.
-        err.println("slipway: internal error, please report it with this output:");
-        ex.printStackTrace(err); // NOPMD: a bug report needs the trace
+        // A bug, not a user error: the trace goes to the log (stderr), which a bug report needs.
+        err.println("slipway: internal error (" + ex.getClass().getSimpleName()
+                + "); please report it with the output below");
+        err.flush();
+        LOG.error("internal error", ex);
         return USER_ERROR;
     }
 }

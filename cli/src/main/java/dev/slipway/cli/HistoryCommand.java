@@ -86,7 +86,7 @@ final class HistoryCommand implements Callable<Integer> {
                     out.println("  never deployed");
                 } else {
                     for (RevisionSummary r : h.revisions()) {
-                        String line = "  " + r.describe();
+                        String line = "  " + describe(r);
                         out.println(
                                 r.outcome() == dev.slipway.core.revision.RevisionOutcome.FAILED
                                         ? ansi.string("@|red " + line + "|@")
@@ -96,5 +96,22 @@ final class HistoryCommand implements Callable<Integer> {
             }
         }
         return allRead ? ExitCodes.OK : ExitCodes.USER_ERROR;
+    }
+
+    /** One history line: {@code 7  2026-11-23T10:00:00Z  succeeded  alice  ref main  (rollback of 5)}. */
+    static String describe(RevisionSummary r) {
+        StringBuilder sb = new StringBuilder()
+                .append(r.number())
+                .append("  ")
+                .append(r.when().truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
+                .append("  ")
+                .append(r.outcome().label())
+                .append("  ")
+                .append(r.who());
+        if (!r.ref().isEmpty()) {
+            sb.append("  ref ").append(r.ref());
+        }
+        r.rollbackOf().ifPresent(n -> sb.append("  (rollback of ").append(n).append(')'));
+        return sb.toString();
     }
 }

@@ -100,7 +100,8 @@ final class StatusCommand implements Callable<Integer> {
         String health = ok == s.objects().size()
                 ? ansi.string("@|green healthy|@")
                 : ansi.string("@|yellow " + (s.objects().size() - ok) + " not healthy|@");
-        out.println(head + "revision " + r.number() + " (" + r.outcome().label() + ", " + r.who() + ", " + r.when()
+        out.println(head + "revision " + r.number() + " (" + r.outcome().label() + ", " + r.who() + ", "
+                + r.when().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
                 + (r.ref().isEmpty() ? "" : ", ref " + r.ref()) + "), " + ok + "/"
                 + s.objects().size()
                 + " objects " + health);

@@ -247,6 +247,23 @@ class DeployCommandsTest {
     }
 
     @Test
+    void expiredCredentialsOnOneClusterStopTheDeployBeforeAnyWrite() {
+        clusters.cluster("west-1").rejectCredentials(true);
+        try {
+            var result = deploy();
+
+            assertThat(result.exitCode()).isEqualTo(1);
+            assertThat(result.err())
+                    .contains("cluster west-1")
+                    .contains("credentials")
+                    .contains("Nothing was changed");
+            assertThat(totalWrites()).isZero();
+        } finally {
+            clusters.cluster("west-1").rejectCredentials(false);
+        }
+    }
+
+    @Test
     void missingSecretNamesTheServiceAndPositionButNotTheSecret() throws Exception {
         Path predict = tmp.resolve("shop");
         Files.createDirectories(predict);
