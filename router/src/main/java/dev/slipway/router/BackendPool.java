@@ -1,0 +1,96 @@
+package dev.slipway.router;
+
+import dev.slipway.router.RouterConfig.Backend;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Picks an endpoint of one backend: weighted across the clusters whose available share is at or above the
+ * failover threshold, so an unhealthy cluster's traffic moves to the others without waiting for anyone.
+ */
+final class BackendPool {
+    final Backend config;
+    final List<ClusterEndpoints> clusters;
+
+    /** One cluster's endpoints with their live state. */
+    record ClusterEndpoints(String name, int weight, List<EndpointState> endpoints) {}
+
+    BackendPool(Backend config, List<ClusterEndpoints> clusters) {
+        this.config = config;
+        this.clusters = List.copyOf(clusters);
+    }
+
+    String name() {
+        return config.name();
+    }
+
+    boolean clusterHealthy(ClusterEndpoints c, long now) {
+        int available = 0;
+        for (EndpointState e : c.endpoints) {
+            if (e.available(now)) {
+                available++;
+            }
+        }
+        return available > 0 && available >= config.failoverBelow() * c.endpoints.size();
+    }
+
+    /**
+     * An endpoint to send to, avoiding {@code avoid} (the endpoint that just failed) and preferring a cluster
+     * other than its cluster; null when nothing at all is available.
+     */
+    EndpointState pick(EndpointState avoid, long now) {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        String avoidCluster = avoid == null ? null : avoid.cluster;
+        // Pass 1: healthy clusters except the one that just failed; 2: any healthy cluster; 3: panic, anything up.
+        for (int pass = 0; pass < 3; pass++) {
+            long total = 0;
+            for (ClusterEndpoints c : clusters) {
+                if (eligible(c, pass, avoidCluster, now)) {
+                    total += Math.max(c.weight, pass == 2 ? 1 : 0);
+                }
+            }
+            if (total == 0) {
+                continue;
+            }
+            long ticket = random.nextLong(total);
+            for (ClusterEndpoints c : clusters) {
+                if (!eligible(c, pass, avoidCluster, now)) {
+                    continue;
+                }
+                ticket -= Math.max(c.weight, pass == 2 ? 1 : 0);
+                if (ticket < 0) {
+                    EndpointState e = pickIn(c, avoid, now, random);
+                    if (e != null) {
+                        return e;
+                    }
+                    break;
+                }
+            }
+        }
+        return null;
+    }
+
+    private boolean eligible(ClusterEndpoints c, int pass, String avoidCluster, long now) {
+        return switch (pass) {
+            case 0 -> c.weight > 0 && !c.name.equals(avoidCluster) && clusterHealthy(c, now);
+            case 1 -> c.weight > 0 && clusterHealthy(c, now);
+            default -> c.endpoints.stream().anyMatch(e -> e.available(now));
+        };
+    }
+
+    private static EndpointState pickIn(ClusterEndpoints c, EndpointState avoid, long now, ThreadLocalRandom random) {
+        int n = c.endpoints.size();
+        int start = random.nextInt(n);
+        EndpointState fallback = null;
+        for (int i = 0; i < n; i++) {
+            EndpointState e = c.endpoints.get((start + i) % n);
+            if (e.available(now)) {
+                if (e != avoid) {
+                    return e;
+                }
+                fallback = e;
+            }
+        }
+        return fallback;
+    }
+}

@@ -1,0 +1,560 @@
+package dev.slipway.router;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One client request on its way through the router: picks the route and side, streams the request to an
+ * endpoint and the response back, retries when that is safe, and answers 504 when the route timeout fires.
+ * Runs entirely on the client channel's event loop.
+ */
+final class Exchange {
+    private static final String REQUEST_ID = "x-request-id";
+    private static final long DISCARDABLE_BODY_BYTES = 64 * 1024;
+
+    private final ProxyFrontendHandler frontend;
+    private final ChannelHandlerContext ctx;
+    private final ProxyRuntime runtime;
+    private final UpstreamPool pool;
+    private final HttpRequest request;
+    private final boolean clientKeepAlive;
+    private final boolean clientHttp10;
+    private final boolean bodyless;
+    private final boolean idempotent;
+    private final long startNanos = System.nanoTime();
+    private final ArrayDeque<HttpContent> heldBody = new ArrayDeque<>();
+    private String requestId;
+    private RouteTraffic route;
+    private BackendPool backend;
+    private String setCookie;
+    private boolean requestComplete;
+    private Channel upstream;
+    private ProxyBackendHandler upstreamHandler;
+    private EndpointState endpoint;
+    private int retries;
+    private boolean upstreamKeepAlive;
+    private boolean responseStarted;
+    private boolean closeAfter;
+    private int status;
+    private boolean done;
+    private boolean inFlight;
+    private ScheduledFuture<?> timeout;
+    private ChannelFuture lastWrite;
+
+    Exchange(
+            ProxyFrontendHandler frontend,
+            ChannelHandlerContext ctx,
+            ProxyRuntime runtime,
+            UpstreamPool pool,
+            HttpRequest request) {
+        this.frontend = frontend;
+        this.ctx = ctx;
+        this.runtime = runtime;
+        this.pool = pool;
+        this.request = request;
+        this.clientKeepAlive = HttpUtil.isKeepAlive(request);
+        this.clientHttp10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
+        this.bodyless = !HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0L;
+        HttpMethod m = request.method();
+        this.idempotent = m.equals(HttpMethod.GET)
+                || m.equals(HttpMethod.HEAD)
+                || m.equals(HttpMethod.OPTIONS)
+                || m.equals(HttpMethod.PUT)
+                || m.equals(HttpMethod.DELETE)
+                || m.equals(HttpMethod.TRACE);
+    }
+
+    boolean wantsBody() {
+        return !requestComplete;
+    }
+
+    void start(String clientIp) {
+        requestId = requestIdOf(request.headers());
+        RetryBudget budget = runtime.retryBudget();
+        budget.onRequest();
+        RoutingSnapshot snapshot = runtime.snapshot();
+        int maxInFlight = snapshot.config.limits().maxInFlight();
+        if (runtime.inFlight.incrementAndGet() > maxInFlight) {
+            runtime.inFlight.decrementAndGet();
+            runtime.metrics.count(RouterMeters.REJECTED, "overload");
+            fail(
+                    HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "router overloaded: more than " + maxInFlight + " requests in flight");
+            return;
+        }
+        inFlight = true;
+        String host = hostOf(request);
+        if (host == null && !clientHttp10) {
+            runtime.metrics.count(RouterMeters.REJECTED, "malformed");
+            closeAfter = true;
+            fail(HttpResponseStatus.BAD_REQUEST, "an HTTP/1.1 request needs a Host header");
+            return;
+        }
+        String path = pathOf(request.uri());
+        route = snapshot.route(host, path);
+        if (route == null) {
+            fail(HttpResponseStatus.NOT_FOUND, "no route for " + (host == null ? "" : host) + path);
+            return;
+        }
+        RouteTraffic.Decision decision = route.decide(request.headers());
+        backend = decision.backend();
+        setCookie = decision.setCookie();
+        prepareUpstreamRequest(host, clientIp);
+        Duration t = route.config.timeout();
+        timeout = ctx.executor().schedule(this::onTimeout, t.toNanos(), TimeUnit.NANOSECONDS);
+        attempt(null);
+    }
+
+    private void prepareUpstreamRequest(String host, String clientIp) {
+        HttpHeaders h = request.headers();
+        removeHopByHop(h);
+        h.remove(HttpHeaderNames.EXPECT);
+        String forwardedFor = h.get("x-forwarded-for");
+        h.set("x-forwarded-for", forwardedFor == null ? clientIp : forwardedFor + ", " + clientIp);
+        h.set("x-forwarded-proto", "http");
+        if (host != null) {
+            h.set("x-forwarded-host", request.headers().get(HttpHeaderNames.HOST));
+        }
+        h.set(REQUEST_ID, requestId);
+        request.setProtocolVersion(HttpVersion.HTTP_1_1);
+    }
+
+    /** Headers that describe one connection, not the message: never forwarded (RFC 9110 7.6.1). */
+    static void removeHopByHop(HttpHeaders h) {
+        String connection = h.get(HttpHeaderNames.CONNECTION);
+        if (connection != null) {
+            for (String token : connection.split(",")) {
+                String name = token.trim();
+                if (!name.isEmpty() && !name.equalsIgnoreCase("transfer-encoding")) {
+                    h.remove(name);
+                }
+            }
+            h.remove(HttpHeaderNames.CONNECTION);
+        }
+        h.remove(HttpHeaderNames.KEEP_ALIVE);
+        h.remove("proxy-connection");
+        h.remove(HttpHeaderNames.TE);
+        h.remove(HttpHeaderNames.TRAILER);
+        h.remove(HttpHeaderNames.UPGRADE);
+        h.remove(HttpHeaderNames.PROXY_AUTHENTICATE);
+    }
+
+    private void attempt(EndpointState avoid) {
+        EndpointState e = backend.pick(avoid, System.nanoTime());
+        if (e == null) {
+            fail(
+                    HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "route '" + route.name() + "': no available endpoint in backend '" + backend.name() + "'");
+            return;
+        }
+        endpoint = e;
+        Channel pooled = pool.poll(e.address);
+        if (pooled != null) {
+            send(pooled);
+            return;
+        }
+        int connectMillis = (int) Math.max(1, route.config.connectTimeout().toMillis());
+        pool.connect(e.address, connectMillis).addListener((ChannelFutureListener) f -> onConnected(f, e));
+    }
+
+    private void onConnected(ChannelFuture f, EndpointState e) {
+        if (!f.isSuccess()) {
+            if (done) {
+                return;
+            }
+            endpointFailed(e);
+            if (retryAllowed("connect")) {
+                attempt(e);
+            } else if (f.cause() instanceof ConnectTimeoutException) {
+                fail(
+                        HttpResponseStatus.GATEWAY_TIMEOUT,
+                        "route '" + route.name() + "': connecting to the backend timed out");
+            } else {
+                fail(HttpResponseStatus.BAD_GATEWAY, "route '" + route.name() + "': cannot connect to the backend");
+            }
+            return;
+        }
+        if (done) {
+            pool.offer(e.address, f.channel());
+            return;
+        }
+        send(f.channel());
+    }
+
+    private void send(Channel ch) {
+        upstream = ch;
+        upstreamHandler = ch.pipeline().get(ProxyBackendHandler.class);
+        upstreamHandler.bind(this);
+        ChannelFuture last = ch.write(request);
+        if (bodyless) {
+            // Nothing can follow the head: end the request now, in the same flush.
+            last = ch.write(LastHttpContent.EMPTY_LAST_CONTENT);
+        } else {
+            HttpContent c;
+            while ((c = heldBody.poll()) != null) {
+                last = ch.write(c);
+            }
+        }
+        ch.flush();
+        last.addListener(requestWritten(ch));
+        ch.read();
+    }
+
+    private ChannelFutureListener requestWritten(Channel ch) {
+        return f -> {
+            if (f.isSuccess() && !requestComplete && !done && upstream == ch) {
+                ctx.read();
+            }
+        };
+    }
+
+    /** A piece of the request body (or its end) from the client. */
+    void onRequestContent(HttpContent content) {
+        if (content instanceof LastHttpContent) {
+            requestComplete = true;
+        }
+        if (done) {
+            content.release();
+            return;
+        }
+        if (bodyless) {
+            // The upstream request was already ended when its head was sent.
+            content.release();
+            return;
+        }
+        if (upstream == null) {
+            heldBody.add(content);
+            return;
+        }
+        Channel ch = upstream;
+        ch.writeAndFlush(content).addListener(requestWritten(ch));
+    }
+
+    void onUpstreamMessage(Channel ch, Object msg) {
+        if (ch != upstream || done) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof HttpResponse response) {
+            int code = response.status().code();
+            if (code >= 100 && code < 200) {
+                // Interim responses (we strip Expect) are not the answer; wait for the real one.
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            if ((code == 502 || code == 503) && retryableAfterSend() && retryAllowed("status_" + code)) {
+                ReferenceCountUtil.release(msg);
+                endpointFailed(endpoint);
+                dropUpstream(true);
+                attempt(endpoint);
+                return;
+            }
+            if (code >= 500) {
+                endpointFailed(endpoint);
+            } else {
+                endpoint.recordSuccess();
+            }
+            status = code;
+            upstreamKeepAlive = HttpUtil.isKeepAlive(response);
+            prepareResponse(response);
+            responseStarted = true;
+            if (!(msg instanceof HttpContent)) {
+                lastWrite = ctx.write(response);
+                return;
+            }
+        }
+        if (msg instanceof LastHttpContent last) {
+            responseEnd(last);
+        } else if (msg instanceof HttpContent content) {
+            lastWrite = ctx.write(content);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void prepareResponse(HttpResponse response) {
+        HttpHeaders h = response.headers();
+        removeHopByHop(h);
+        h.set(REQUEST_ID, requestId);
+        if (setCookie != null) {
+            h.add(HttpHeaderNames.SET_COOKIE, setCookie);
+        }
+        if (!requestComplete || !clientKeepAlive || runtime.draining()) {
+            closeAfter = true;
+        }
+        boolean delimited = HttpUtil.isContentLengthSet(response) || HttpUtil.isTransferEncodingChunked(response);
+        int code = response.status().code();
+        boolean mayHaveBody = code != 204 && code != 304 && !request.method().equals(HttpMethod.HEAD);
+        // An HTTP/1.0 upstream may end its body by closing; re-frame it so the client connection can stay open.
+        response.setProtocolVersion(HttpVersion.HTTP_1_1);
+        if (!delimited && mayHaveBody && !clientHttp10) {
+            HttpUtil.setTransferEncodingChunked(response, true);
+        } else if (!delimited && mayHaveBody) {
+            closeAfter = true;
+        }
+        if (clientHttp10 && !closeAfter) {
+            if (HttpUtil.isTransferEncodingChunked(response)) {
+                // An HTTP/1.0 client cannot read chunks: send the raw body and mark its end by closing.
+                HttpUtil.setTransferEncodingChunked(response, false);
+                closeAfter = true;
+            } else {
+                h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            }
+        }
+        if (closeAfter) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+    }
+
+    /** After each burst of response data: flush to the client and read more only once it was written. */
+    void onUpstreamReadComplete(Channel ch) {
+        if (ch != upstream || done) {
+            return;
+        }
+        ChannelFuture w = lastWrite;
+        lastWrite = null;
+        ctx.flush();
+        if (w == null) {
+            ch.read();
+            return;
+        }
+        w.addListener(f -> {
+            if (f.isSuccess() && upstream == ch && !done) {
+                ch.read();
+            }
+        });
+    }
+
+    private void responseEnd(LastHttpContent last) {
+        cancelTimeout();
+        Channel ch = upstream;
+        boolean reusable = upstreamKeepAlive && requestComplete && heldBody.isEmpty();
+        upstreamHandler.unbind();
+        upstream = null;
+        if (reusable) {
+            pool.offer(endpoint.address, ch);
+        } else {
+            ch.close();
+        }
+        ChannelFuture f = ctx.writeAndFlush(last);
+        finish(f);
+    }
+
+    void onUpstreamClosed(Channel ch) {
+        if (ch != upstream || done) {
+            return;
+        }
+        upstream = null;
+        if (responseStarted) {
+            // Half a response cannot be repaired: end the client connection so it notices.
+            closeAfter = true;
+            status = 502;
+            finish(ctx.newSucceededFuture());
+            return;
+        }
+        endpointFailed(endpoint);
+        if (retryableAfterSend() && retryAllowed("reset")) {
+            attempt(endpoint);
+        } else {
+            fail(HttpResponseStatus.BAD_GATEWAY, "route '" + route.name() + "': the backend closed the connection");
+        }
+    }
+
+    private void onTimeout() {
+        if (done) {
+            return;
+        }
+        runtime.metrics.count(RouterMeters.TIMEOUTS, route.name());
+        fail(
+                HttpResponseStatus.GATEWAY_TIMEOUT,
+                "route '" + route.name() + "' timed out after " + human(route.config.timeout()));
+    }
+
+    /** The client went away: cancel the upstream request. */
+    void abort() {
+        if (done) {
+            return;
+        }
+        done = true;
+        cancelTimeout();
+        dropUpstream(true);
+        releaseHeld();
+        leaveInFlight();
+    }
+
+    private void fail(HttpResponseStatus s, String message) {
+        if (done) {
+            return;
+        }
+        cancelTimeout();
+        // Cancel the upstream request: its answer, if any, is no longer wanted.
+        dropUpstream(true);
+        releaseHeld();
+        status = s.code();
+        if (responseStarted) {
+            closeAfter = true;
+            finish(ctx.newSucceededFuture());
+            return;
+        }
+        // The rest of a small body is read and dropped by the frontend; a big one is not worth reading.
+        boolean bigBodyPending = !requestComplete
+                && (HttpUtil.isTransferEncodingChunked(request)
+                        || HttpUtil.getContentLength(request, 0L) > DISCARDABLE_BODY_BYTES);
+        if (bigBodyPending || !clientKeepAlive || runtime.draining()) {
+            closeAfter = true;
+        }
+        ByteBuf body = Unpooled.copiedBuffer(message + "\n", StandardCharsets.UTF_8);
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, s, body);
+        r.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes())
+                .set(REQUEST_ID, requestId);
+        if (closeAfter) {
+            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (clientHttp10) {
+            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        finish(ctx.writeAndFlush(r));
+    }
+
+    private void finish(ChannelFuture written) {
+        done = true;
+        cancelTimeout();
+        releaseHeld();
+        leaveInFlight();
+        runtime.metrics.requestDone(
+                route == null ? "none" : route.name(),
+                backend == null ? "none" : backend.name(),
+                endpoint == null ? "none" : endpoint.cluster,
+                status,
+                System.nanoTime() - startNanos);
+        if (closeAfter) {
+            written.addListener(ChannelFutureListener.CLOSE);
+        }
+        frontend.exchangeDone(this, !closeAfter);
+    }
+
+    private void dropUpstream(boolean close) {
+        Channel ch = upstream;
+        if (ch == null) {
+            return;
+        }
+        upstream = null;
+        upstreamHandler.unbind();
+        if (close) {
+            ch.close();
+        }
+    }
+
+    private boolean retryableAfterSend() {
+        return bodyless && idempotent && !responseStarted;
+    }
+
+    private boolean retryAllowed(String reason) {
+        if (retries >= runtime.snapshot().config.retries().maxRetries()) {
+            return false;
+        }
+        if (!runtime.retryBudget().tryRetry()) {
+            runtime.metrics.count(RouterMeters.RETRIES_DENIED, route.name());
+            return false;
+        }
+        retries++;
+        runtime.metrics.count(RouterMeters.RETRIES, route.name(), reason);
+        return true;
+    }
+
+    private void endpointFailed(EndpointState e) {
+        RouterConfig.OutlierDetection policy = backend.config.outlierDetection();
+        if (e.recordFailure(System.nanoTime(), policy)) {
+            runtime.metrics.count(RouterMeters.EJECTIONS, e.backend, e.cluster);
+        }
+    }
+
+    private void cancelTimeout() {
+        if (timeout != null) {
+            timeout.cancel(false);
+            timeout = null;
+        }
+    }
+
+    private void releaseHeld() {
+        HttpContent c;
+        while ((c = heldBody.poll()) != null) {
+            c.release();
+        }
+    }
+
+    private void leaveInFlight() {
+        if (inFlight) {
+            inFlight = false;
+            runtime.inFlight.decrementAndGet();
+        }
+    }
+
+    static String hostOf(HttpRequest request) {
+        String host = request.headers().get(HttpHeaderNames.HOST);
+        if (host == null || host.isEmpty()) {
+            return null;
+        }
+        int colon = host.lastIndexOf(':');
+        if (colon > 0 && host.indexOf(']') < colon) {
+            host = host.substring(0, colon);
+        }
+        return host.toLowerCase(Locale.ROOT);
+    }
+
+    static String pathOf(String uri) {
+        if (uri.startsWith("/")) {
+            return uri;
+        }
+        // Absolute form (http://host/path) as proxies may receive it.
+        int scheme = uri.indexOf("://");
+        if (scheme > 0) {
+            int slash = uri.indexOf('/', scheme + 3);
+            return slash < 0 ? "/" : uri.substring(slash);
+        }
+        return "/" + uri;
+    }
+
+    private static String requestIdOf(HttpHeaders headers) {
+        String given = headers.get(REQUEST_ID);
+        if (given != null
+                && !given.isEmpty()
+                && given.length() <= 128
+                && given.chars().allMatch(c -> c > 32 && c < 127)) {
+            return given;
+        }
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        return Long.toHexString(r.nextLong() | Long.MIN_VALUE) + Long.toHexString(r.nextLong() | Long.MIN_VALUE);
+    }
+
+    static String human(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+    }
+}

@@ -1,0 +1,198 @@
+package dev.slipway.router;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves one client connection: one exchange at a time, so pipelined requests are answered in order; the
+ * next request is read only when the current one is answered, and the body only as fast as upstream takes it.
+ */
+final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
+    /** Fired down every client pipeline when the router drains: idle connections close at once. */
+    static final Object DRAIN = new Object();
+
+    private static final Logger log = LoggerFactory.getLogger(ProxyFrontendHandler.class);
+
+    private final ProxyRuntime runtime;
+    private final ConnectionGuard guard;
+    private final ArrayDeque<HttpObject> waiting = new ArrayDeque<>();
+    private ChannelHandlerContext ctx;
+    private UpstreamPool pool;
+    private String clientIp;
+    private Exchange current;
+    private boolean closing;
+    private boolean dispatching;
+
+    ProxyFrontendHandler(ProxyRuntime runtime, ConnectionGuard guard) {
+        this.runtime = runtime;
+        this.guard = guard;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.pool = runtime.pool(ctx.channel().eventLoop());
+        this.clientIp = ctx.channel().remoteAddress() instanceof InetSocketAddress a
+                ? a.getAddress().getHostAddress()
+                : "unknown";
+        ctx.read();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closing || !(msg instanceof HttpObject o)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        waiting.add(o);
+        drain();
+    }
+
+    /** Hands waiting messages on while they can be handled; asks for more only when nothing is in progress. */
+    private void drain() {
+        if (dispatching) {
+            return;
+        }
+        dispatching = true;
+        try {
+            while (!closing && !waiting.isEmpty()) {
+                HttpObject next = waiting.peek();
+                if (current != null) {
+                    if (next instanceof HttpContent c && current.wantsBody()) {
+                        waiting.poll();
+                        current.onRequestContent(c);
+                        continue;
+                    }
+                    break;
+                }
+                waiting.poll();
+                if (next instanceof HttpRequest request) {
+                    begin(request);
+                } else {
+                    // The tail of a request that was already answered.
+                    ReferenceCountUtil.release(next);
+                }
+            }
+        } finally {
+            dispatching = false;
+        }
+        if (current == null && !closing && waiting.isEmpty()) {
+            if (runtime.draining()) {
+                closing = true;
+                ctx.close();
+                return;
+            }
+            guard.awaitingHead();
+            ctx.read();
+        }
+    }
+
+    private void begin(HttpRequest request) {
+        guard.headReceived();
+        if (request.decoderResult().isFailure()) {
+            reject(request);
+            return;
+        }
+        Exchange e = new Exchange(this, ctx, runtime, pool, request);
+        current = e;
+        e.start(clientIp);
+    }
+
+    /** Called by the exchange once its response is written (or failed). */
+    void exchangeDone(Exchange e, boolean keepAlive) {
+        if (current == e) {
+            current = null;
+        }
+        if (!keepAlive) {
+            closing = true;
+            releaseWaiting();
+            return;
+        }
+        drain();
+    }
+
+    private void reject(HttpRequest request) {
+        Throwable cause = request.decoderResult().cause();
+        ReferenceCountUtil.release(request);
+        HttpResponseStatus status;
+        String reason;
+        if (cause instanceof TooLongHttpHeaderException) {
+            status = HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
+            reason = "header_too_large";
+        } else if (cause instanceof TooLongHttpLineException) {
+            status = HttpResponseStatus.REQUEST_URI_TOO_LONG;
+            reason = "line_too_long";
+        } else {
+            status = HttpResponseStatus.BAD_REQUEST;
+            reason = "malformed";
+        }
+        runtime.metrics.count(RouterMeters.REJECTED, reason);
+        closing = true;
+        releaseWaiting();
+        ByteBuf body = Unpooled.copiedBuffer(status.reasonPhrase() + "\n", StandardCharsets.UTF_8);
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
+        r.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes())
+                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == DRAIN) {
+            if (current == null) {
+                closing = true;
+                releaseWaiting();
+                ctx.close();
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closing = true;
+        if (current != null) {
+            current.abort();
+            current = null;
+        }
+        releaseWaiting();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("client connection failed: {}", cause.toString());
+        ctx.close();
+    }
+
+    private void releaseWaiting() {
+        HttpObject o;
+        while ((o = waiting.poll()) != null) {
+            ReferenceCountUtil.release(o);
+        }
+    }
+}

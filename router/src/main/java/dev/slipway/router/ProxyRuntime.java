@@ -1,0 +1,74 @@
+package dev.slipway.router;
+
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.FastThreadLocal;
+import java.time.Clock;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** What every connection of one router shares: the current routing snapshot, limits, counters and pools. */
+final class ProxyRuntime {
+    final RouterMetrics metrics;
+    final Transport transport;
+    final Clock clock;
+    final AtomicInteger connections = new AtomicInteger();
+    final AtomicInteger inFlight = new AtomicInteger();
+    private final Set<UpstreamPool> pools = ConcurrentHashMap.newKeySet();
+    private final FastThreadLocal<UpstreamPool> poolOfLoop = new FastThreadLocal<>();
+    private volatile RoutingSnapshot snapshot;
+    private volatile RetryBudget retryBudget;
+    private volatile boolean draining;
+
+    ProxyRuntime(RouterMetrics metrics, Transport transport, Clock clock) {
+        this.metrics = metrics;
+        this.transport = transport;
+        this.clock = clock;
+        metrics.gauge(RouterMeters.CONNECTIONS, connections, AtomicInteger::get);
+        metrics.gauge(RouterMeters.IN_FLIGHT, inFlight, AtomicInteger::get);
+        metrics.gauge(
+                RouterMeters.POOL_IDLE,
+                pools,
+                ps -> ps.stream().mapToInt(UpstreamPool::idleCount).sum());
+    }
+
+    RoutingSnapshot snapshot() {
+        return snapshot;
+    }
+
+    void install(RoutingSnapshot next) {
+        RoutingSnapshot previous = snapshot;
+        if (previous == null || !previous.config.retries().equals(next.config.retries())) {
+            retryBudget = new RetryBudget(next.config.retries(), clock);
+        }
+        snapshot = next;
+        metrics.describe(next, System::nanoTime);
+    }
+
+    RetryBudget retryBudget() {
+        return retryBudget;
+    }
+
+    boolean draining() {
+        return draining;
+    }
+
+    void startDraining() {
+        draining = true;
+    }
+
+    /** The pool of the calling event loop: upstream channels live on the loop of the client channel. */
+    UpstreamPool pool(EventLoop loop) {
+        UpstreamPool pool = poolOfLoop.get();
+        if (pool == null) {
+            pool = new UpstreamPool(loop, this);
+            poolOfLoop.set(pool);
+            pools.add(pool);
+        }
+        return pool;
+    }
+
+    void closePools() {
+        pools.forEach(UpstreamPool::closeIdle);
+    }
+}

@@ -1,0 +1,141 @@
+package dev.slipway.router;
+
+import dev.slipway.router.RouterConfig.Route;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * One route as the proxy sees it: which requests it matches and, per its migration stage, whether a request
+ * goes to the current backend (A) or the next one (B). Immutable apart from the rps token bucket.
+ */
+final class RouteTraffic {
+    static final String OPTIN_COOKIE = "slipway-optin";
+    static final String OPTIN_HEADER = "X-Slipway-Optin";
+    static final String BUCKET_COOKIE = "slipway-bucket";
+
+    final Route config;
+    final BackendPool current;
+    final BackendPool next;
+    final Stage stage;
+    final TokenBucket bucket;
+    private final String host;
+    private final boolean wildcardHost;
+
+    /** Where one request goes, and a cookie to set when the client was just assigned a percent bucket. */
+    record Decision(BackendPool backend, String setCookie) {}
+
+    RouteTraffic(Route config, BackendPool current, BackendPool next, TokenBucket bucket) {
+        this.config = config;
+        this.current = current;
+        this.next = next;
+        this.stage = config.migration().map(RouterConfig.Migration::stage).orElse(Stage.off());
+        this.bucket = bucket;
+        String h = config.host().orElse(null);
+        this.wildcardHost = h != null && h.startsWith("*.");
+        this.host = wildcardHost ? h.substring(1) : h;
+    }
+
+    String name() {
+        return config.name();
+    }
+
+    boolean hasHost() {
+        return host != null;
+    }
+
+    boolean matches(String requestHost, String path) {
+        if (host != null) {
+            if (requestHost == null) {
+                return false;
+            }
+            if (wildcardHost ? !requestHost.endsWith(host) : !requestHost.equals(host)) {
+                return false;
+            }
+        }
+        String prefix = config.pathPrefix();
+        if (!path.startsWith(prefix)) {
+            return false;
+        }
+        if (path.length() == prefix.length() || prefix.endsWith("/")) {
+            return true;
+        }
+        char c = path.charAt(prefix.length());
+        return c == '/' || c == '?' || c == '#';
+    }
+
+    Decision decide(HttpHeaders headers) {
+        if (next == null || stage instanceof Stage.Off) {
+            return new Decision(current, null);
+        }
+        if (stage instanceof Stage.Full) {
+            return new Decision(next, null);
+        }
+        String cookies = headers.get("cookie");
+        if (optedIn(headers.get(OPTIN_HEADER)) || optedIn(cookie(cookies, OPTIN_COOKIE))) {
+            return new Decision(next, null);
+        }
+        if (stage instanceof Stage.RequestsPerSecond) {
+            return new Decision(bucket.tryTake() ? next : current, null);
+        }
+        if (stage instanceof Stage.Percent p) {
+            int clientBucket = parseBucket(cookie(cookies, BUCKET_COOKIE));
+            String setCookie = null;
+            if (clientBucket < 0) {
+                clientBucket = ThreadLocalRandom.current().nextInt(100);
+                setCookie = BUCKET_COOKIE + "=" + clientBucket + "; Path=/; Max-Age=2592000; HttpOnly";
+            }
+            return new Decision(clientBucket < p.percent() ? next : current, setCookie);
+        }
+        return new Decision(current, null);
+    }
+
+    private boolean optedIn(String value) {
+        if (value == null) {
+            return false;
+        }
+        for (String v : value.split(",")) {
+            String t = v.trim().toLowerCase(Locale.ROOT);
+            if (t.equals("*") || t.equals(config.name().toLowerCase(Locale.ROOT))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int parseBucket(String value) {
+        if (value == null || value.isEmpty() || value.length() > 2) {
+            return -1;
+        }
+        int n = 0;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            n = n * 10 + (c - '0');
+        }
+        return n;
+    }
+
+    /** The value of cookie {@code name} in a Cookie header, or null; no allocation when absent. */
+    static String cookie(String header, String name) {
+        if (header == null) {
+            return null;
+        }
+        int from = 0;
+        while (true) {
+            int i = header.indexOf(name, from);
+            if (i < 0) {
+                return null;
+            }
+            int eq = i + name.length();
+            boolean startsPair = i == 0 || header.charAt(i - 1) == ' ' || header.charAt(i - 1) == ';';
+            if (startsPair && eq < header.length() && header.charAt(eq) == '=') {
+                int end = header.indexOf(';', eq);
+                return header.substring(eq + 1, end < 0 ? header.length() : end).trim();
+            }
+            from = eq;
+        }
+    }
+}

@@ -1,0 +1,450 @@
+package dev.slipway.router;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.slipway.core.InvalidInputException;
+import dev.slipway.core.Problem;
+import dev.slipway.core.SourceLocation;
+import dev.slipway.router.RouterConfig.Address;
+import dev.slipway.router.RouterConfig.Backend;
+import dev.slipway.router.RouterConfig.Cluster;
+import dev.slipway.router.RouterConfig.HealthCheck;
+import dev.slipway.router.RouterConfig.Limits;
+import dev.slipway.router.RouterConfig.Migration;
+import dev.slipway.router.RouterConfig.OutlierDetection;
+import dev.slipway.router.RouterConfig.RetryPolicy;
+import dev.slipway.router.RouterConfig.Route;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads and validates the router's YAML config (format in docs/router.md). Collects every problem with its
+ * {@code file:line} and field so a bad reload can be fixed in one go while the last good config keeps serving.
+ */
+public final class RouterConfigLoader {
+    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
+    private static final Duration MAX_TIMEOUT = Duration.ofHours(1);
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    private final Path file;
+    private final Map<String, Integer> lines = new HashMap<>();
+    private final List<Problem> problems = new ArrayList<>();
+
+    private RouterConfigLoader(Path file) {
+        this.file = file;
+    }
+
+    /** Loads {@code file}; throws {@link InvalidInputException} listing every problem found. */
+    public static RouterConfig load(Path file) {
+        return new RouterConfigLoader(file).read();
+    }
+
+    private RouterConfig read() {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new InvalidInputException(new Problem(
+                    file.toString(),
+                    "cannot read the router config ("
+                            + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.toString()) + ")",
+                    "check the --config path"));
+        }
+        JsonNode root;
+        try {
+            root = YAML.readTree(text);
+            indexLines(text);
+        } catch (JsonProcessingException e) {
+            int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
+            throw new InvalidInputException(Problem.at(
+                    new SourceLocation(file, line),
+                    "not valid YAML: " + oneLine(e.getOriginalMessage()),
+                    "fix the syntax"));
+        } catch (IOException e) {
+            throw new InvalidInputException(
+                    new Problem(file.toString(), "cannot parse the router config: " + e.getMessage(), ""));
+        }
+        if (root == null || !root.isObject()) {
+            throw new InvalidInputException(Problem.at(
+                    SourceLocation.of(file),
+                    "the router config must be a YAML mapping",
+                    "start from the example in docs/router.md"));
+        }
+        RouterConfig config = parse((ObjectNode) root);
+        if (!problems.isEmpty()) {
+            throw new InvalidInputException(problems);
+        }
+        return config;
+    }
+
+    /** Records the line of every field and list item, keyed by JSON pointer, for error messages. */
+    private void indexLines(String text) throws IOException {
+        try (JsonParser p = YAML.getFactory().createParser(text)) {
+            JsonToken token;
+            while ((token = p.nextToken()) != null) {
+                if (token == JsonToken.FIELD_NAME || token.isScalarValue() || token.isStructStart()) {
+                    lines.putIfAbsent(
+                            p.getParsingContext().pathAsPointer().toString(),
+                            p.currentTokenLocation().getLineNr());
+                }
+            }
+        }
+    }
+
+    private String where(String pointer) {
+        String probe = pointer;
+        while (!probe.isEmpty()) {
+            Integer line = lines.get(probe);
+            if (line != null) {
+                return file + ":" + line + " (" + fieldName(pointer) + ")";
+            }
+            probe = probe.substring(0, probe.lastIndexOf('/'));
+        }
+        return file + " (" + fieldName(pointer) + ")";
+    }
+
+    /** The parser's message without its multi-line source excerpt, which the file:line already points at. */
+    private static String oneLine(String message) {
+        return message.lines()
+                .map(String::trim)
+                .filter(l -> !l.isEmpty() && !l.startsWith("in 'reader'") && !l.matches("\\^+"))
+                .reduce((a, b) -> a + ", " + b)
+                .orElse(message);
+    }
+
+    private static String fieldName(String pointer) {
+        return pointer.isEmpty() ? "top level" : pointer.substring(1).replace('/', '.');
+    }
+
+    private void problem(String pointer, String what, String fix) {
+        problems.add(new Problem(where(pointer), what, fix));
+    }
+
+    private RouterConfig parse(ObjectNode root) {
+        allowOnly(root, "", "listen", "admin", "defaults", "limits", "retries", "backends", "routes");
+        Address listen = address(root.get("listen"), "/listen", new Address("0.0.0.0", 8080));
+        Address admin = address(root.get("admin"), "/admin", new Address("127.0.0.1", 9901));
+
+        JsonNode defaults = object(root, "defaults", "");
+        allowOnly(defaults, "/defaults", "timeout", "connectTimeout");
+        Duration defaultTimeout = timeout(defaults.get("timeout"), "/defaults/timeout", RouterConfig.DEFAULT_TIMEOUT);
+        Duration defaultConnect = timeout(
+                defaults.get("connectTimeout"), "/defaults/connectTimeout", RouterConfig.DEFAULT_CONNECT_TIMEOUT);
+
+        JsonNode l = object(root, "limits", "");
+        allowOnly(
+                l,
+                "/limits",
+                "maxHeaderBytes",
+                "maxInitialLineBytes",
+                "headerReadTimeout",
+                "idleTimeout",
+                "maxConnections",
+                "maxInFlight");
+        Limits limits = new Limits(
+                integer(l.get("maxHeaderBytes"), "/limits/maxHeaderBytes", 16 * 1024, 1024, 1 << 20),
+                integer(l.get("maxInitialLineBytes"), "/limits/maxInitialLineBytes", 8 * 1024, 256, 1 << 20),
+                timeout(l.get("headerReadTimeout"), "/limits/headerReadTimeout", Duration.ofSeconds(10)),
+                timeout(l.get("idleTimeout"), "/limits/idleTimeout", Duration.ofSeconds(60)),
+                integer(l.get("maxConnections"), "/limits/maxConnections", 10_000, 1, 1_000_000),
+                integer(l.get("maxInFlight"), "/limits/maxInFlight", 10_000, 1, 1_000_000));
+
+        JsonNode r = object(root, "retries", "");
+        allowOnly(r, "/retries", "maxRetries", "budgetPercent", "minPerSecond");
+        RetryPolicy retries = new RetryPolicy(
+                integer(r.get("maxRetries"), "/retries/maxRetries", 2, 0, 10),
+                integer(r.get("budgetPercent"), "/retries/budgetPercent", 20, 0, 100),
+                integer(r.get("minPerSecond"), "/retries/minPerSecond", 10, 0, 1_000_000));
+
+        Map<String, Backend> backends = new LinkedHashMap<>();
+        JsonNode b = root.get("backends");
+        if (b == null || !b.isObject() || b.isEmpty()) {
+            problem("/backends", "there must be at least one backend", "add a 'backends:' mapping of name to backend");
+        } else {
+            for (Iterator<Map.Entry<String, JsonNode>> it = b.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                backend(e.getKey(), e.getValue(), "/backends/" + e.getKey()).ifPresent(x -> backends.put(x.name(), x));
+            }
+        }
+
+        List<Route> routes = new ArrayList<>();
+        JsonNode rs = root.get("routes");
+        if (rs == null || !rs.isArray() || rs.isEmpty()) {
+            problem("/routes", "there must be at least one route", "add a 'routes:' list");
+        } else {
+            Set<String> names = new HashSet<>();
+            for (int i = 0; i < rs.size(); i++) {
+                String at = "/routes/" + i;
+                Optional<Route> route =
+                        route(rs.get(i), at, defaultTimeout, defaultConnect, b == null ? Set.of() : fieldNames(b));
+                route.ifPresent(x -> {
+                    if (!names.add(x.name())) {
+                        problem(
+                                at + "/name",
+                                "route name '" + x.name() + "' is used twice",
+                                "give each route its own name");
+                    }
+                    routes.add(x);
+                });
+            }
+        }
+        return new RouterConfig(listen, admin, limits, retries, backends, routes, file);
+    }
+
+    private Optional<Backend> backend(String name, JsonNode node, String at) {
+        if (!node.isObject()) {
+            problem(at, "backend '" + name + "' must be a mapping", "see docs/router.md");
+            return Optional.empty();
+        }
+        allowOnly(node, at, "clusters", "failoverBelow", "healthCheck", "outlierDetection");
+        double failoverBelow = 0.5;
+        JsonNode fb = node.get("failoverBelow");
+        if (fb != null) {
+            if (!fb.isNumber() || fb.asDouble() < 0 || fb.asDouble() > 1) {
+                problem(at + "/failoverBelow", "failoverBelow must be a number from 0 to 1", "e.g. 0.5");
+            } else {
+                failoverBelow = fb.asDouble();
+            }
+        }
+        Optional<HealthCheck> health = Optional.empty();
+        JsonNode h = node.get("healthCheck");
+        if (h != null) {
+            String hat = at + "/healthCheck";
+            allowOnly(h, hat, "path", "interval", "timeout", "fall", "rise");
+            String path = text(h.get("path"), hat + "/path").orElse("/healthz");
+            if (!path.startsWith("/")) {
+                problem(hat + "/path", "a health check path must start with '/'", "e.g. /healthz");
+            }
+            health = Optional.of(new HealthCheck(
+                    path,
+                    timeout(h.get("interval"), hat + "/interval", Duration.ofSeconds(1)),
+                    timeout(h.get("timeout"), hat + "/timeout", Duration.ofMillis(500)),
+                    integer(h.get("fall"), hat + "/fall", 2, 1, 100),
+                    integer(h.get("rise"), hat + "/rise", 2, 1, 100)));
+        }
+        JsonNode o = object(node, "outlierDetection", at);
+        allowOnly(o, at + "/outlierDetection", "consecutiveFailures", "baseEjection", "maxEjection");
+        OutlierDetection outliers = new OutlierDetection(
+                integer(o.get("consecutiveFailures"), at + "/outlierDetection/consecutiveFailures", 5, 1, 1000),
+                timeout(o.get("baseEjection"), at + "/outlierDetection/baseEjection", Duration.ofSeconds(5)),
+                timeout(o.get("maxEjection"), at + "/outlierDetection/maxEjection", Duration.ofMinutes(2)));
+
+        List<Cluster> clusters = new ArrayList<>();
+        JsonNode cs = node.get("clusters");
+        if (cs == null || !cs.isArray() || cs.isEmpty()) {
+            problem(at + "/clusters", "backend '" + name + "' needs at least one cluster", "add a 'clusters:' list");
+        } else {
+            Set<String> names = new HashSet<>();
+            for (int i = 0; i < cs.size(); i++) {
+                String cat = at + "/clusters/" + i;
+                JsonNode c = cs.get(i);
+                if (!c.isObject()) {
+                    problem(cat, "a cluster must be a mapping with name, weight and endpoints", "see docs/router.md");
+                    continue;
+                }
+                allowOnly(c, cat, "name", "weight", "endpoints");
+                String cname = text(c.get("name"), cat + "/name").orElse("");
+                if (cname.isEmpty()) {
+                    problem(cat + "/name", "a cluster needs a name", "e.g. name: east");
+                } else if (!names.add(cname)) {
+                    problem(cat + "/name", "cluster '" + cname + "' appears twice in backend '" + name + "'", "");
+                }
+                int weight = integer(c.get("weight"), cat + "/weight", 1, 0, 1_000_000);
+                List<Address> endpoints = new ArrayList<>();
+                JsonNode es = c.get("endpoints");
+                if (es == null || !es.isArray() || es.isEmpty()) {
+                    problem(
+                            cat + "/endpoints",
+                            "cluster '" + cname + "' needs at least one endpoint",
+                            "e.g. endpoints: [10.0.0.5:8080]");
+                } else {
+                    for (int j = 0; j < es.size(); j++) {
+                        Address a = address(es.get(j), cat + "/endpoints/" + j, null);
+                        if (a != null) {
+                            endpoints.add(a);
+                        }
+                    }
+                }
+                clusters.add(new Cluster(cname, weight, endpoints));
+            }
+        }
+        return Optional.of(new Backend(name, clusters, failoverBelow, health, outliers));
+    }
+
+    private Optional<Route> route(
+            JsonNode node, String at, Duration defaultTimeout, Duration defaultConnect, Set<String> backends) {
+        if (!node.isObject()) {
+            problem(at, "a route must be a mapping", "see docs/router.md");
+            return Optional.empty();
+        }
+        allowOnly(node, at, "name", "host", "pathPrefix", "backend", "timeout", "connectTimeout", "migration");
+        String name = text(node.get("name"), at + "/name").orElse("");
+        if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+            problem(at + "/name", "a route needs a name of letters, digits, '.', '_' or '-'", "e.g. name: shop");
+        }
+        Optional<String> host = text(node.get("host"), at + "/host").map(h -> h.toLowerCase(Locale.ROOT));
+        String prefix = text(node.get("pathPrefix"), at + "/pathPrefix").orElse("/");
+        if (!prefix.startsWith("/")) {
+            problem(at + "/pathPrefix", "pathPrefix must start with '/'", "e.g. pathPrefix: /api");
+        }
+        String backend = text(node.get("backend"), at + "/backend").orElse("");
+        checkBackend(backend, at + "/backend", backends);
+        Duration timeout = timeout(node.get("timeout"), at + "/timeout", defaultTimeout);
+        Duration connect = timeout(node.get("connectTimeout"), at + "/connectTimeout", defaultConnect);
+        Optional<Migration> migration = Optional.empty();
+        JsonNode m = node.get("migration");
+        if (m != null) {
+            String mat = at + "/migration";
+            allowOnly(m, mat, "to", "stage");
+            String to = text(m.get("to"), mat + "/to").orElse("");
+            checkBackend(to, mat + "/to", backends);
+            String stageText = text(m.get("stage"), mat + "/stage").orElse("off");
+            Optional<Stage> stage = Stage.parse(stageText);
+            if (stage.isEmpty()) {
+                problem(mat + "/stage", "'" + stageText + "' is not a migration stage", Stage.syntax());
+            }
+            migration = Optional.of(new Migration(to, stage.orElse(Stage.off())));
+        }
+        return Optional.of(new Route(name, host, prefix, backend, timeout, connect, migration));
+    }
+
+    private void checkBackend(String backend, String at, Set<String> backends) {
+        if (backend.isEmpty()) {
+            problem(at, "a backend name is required", "name one of the backends under 'backends:'");
+        } else if (!backends.contains(backend)) {
+            problem(at, "backend '" + backend + "' is not defined", "define it under 'backends:' or fix the name");
+        }
+    }
+
+    private static Set<String> fieldNames(JsonNode node) {
+        Set<String> names = new HashSet<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
+    private JsonNode object(JsonNode parent, String field, String at) {
+        JsonNode node = parent.get(field);
+        if (node == null || node.isNull()) {
+            return YAML.createObjectNode();
+        }
+        if (!node.isObject()) {
+            problem(at + "/" + field, "'" + field + "' must be a mapping", "see docs/router.md");
+            return YAML.createObjectNode();
+        }
+        return node;
+    }
+
+    private void allowOnly(JsonNode node, String at, String... allowed) {
+        if (!node.isObject()) {
+            return;
+        }
+        Set<String> known = Set.of(allowed);
+        node.fieldNames().forEachRemaining(f -> {
+            if (!known.contains(f)) {
+                problem(at + "/" + f, "unknown field '" + f + "'", "known fields here: " + String.join(", ", allowed));
+            }
+        });
+    }
+
+    private Optional<String> text(JsonNode node, String at) {
+        if (node == null || node.isNull()) {
+            return Optional.empty();
+        }
+        if (!node.isValueNode()) {
+            problem(at, "expected a single value", "");
+            return Optional.empty();
+        }
+        return Optional.of(node.asText().trim());
+    }
+
+    private int integer(JsonNode node, String at, int fallback, int min, int max) {
+        if (node == null || node.isNull()) {
+            return fallback;
+        }
+        if (!node.canConvertToInt() || !node.isIntegralNumber() || node.asInt() < min || node.asInt() > max) {
+            problem(at, "expected a whole number from " + min + " to " + max + ", got '" + node.asText() + "'", "");
+            return fallback;
+        }
+        return node.asInt();
+    }
+
+    /** A positive duration such as 500ms, 10s, 2m or 1h; zero or "none" would mean waiting forever. */
+    private Duration timeout(JsonNode node, String at, Duration fallback) {
+        Optional<String> t = text(node, at);
+        if (t.isEmpty()) {
+            return fallback;
+        }
+        Matcher m = DURATION.matcher(t.get());
+        if (!m.matches()) {
+            problem(
+                    at,
+                    "'" + t.get() + "' is not a duration",
+                    "write a positive number with a unit: 250ms, 10s, 2m or 1h (there is no infinite timeout)");
+            return fallback;
+        }
+        long n = Long.parseLong(m.group(1));
+        Duration d = switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            default -> Duration.ofHours(n);
+        };
+        if (d.isZero() || d.compareTo(MAX_TIMEOUT) > 0) {
+            problem(
+                    at,
+                    "a timeout must be more than 0 and at most 1h, got '" + t.get() + "'",
+                    "every request needs a bound");
+            return fallback;
+        }
+        return d;
+    }
+
+    private Address address(JsonNode node, String at, Address fallback) {
+        Optional<String> t = text(node, at);
+        if (t.isEmpty()) {
+            if (fallback == null) {
+                problem(at, "an address is required", "write host:port, e.g. 10.0.0.5:8080");
+            }
+            return fallback;
+        }
+        String s = t.get();
+        int colon = s.lastIndexOf(':');
+        if (colon <= 0 || colon == s.length() - 1) {
+            problem(at, "'" + s + "' is not host:port", "write host:port, e.g. 10.0.0.5:8080");
+            return fallback;
+        }
+        String host = s.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        try {
+            int port = Integer.parseInt(s.substring(colon + 1));
+            if (port < 0 || port > 65535) {
+                throw new NumberFormatException();
+            }
+            return new Address(host, port);
+        } catch (NumberFormatException e) {
+            problem(at, "'" + s + "' has no valid port", "ports are 0-65535 (0 picks a free port)");
+            return fallback;
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package dev.slipway.router;
+
+import java.util.List;
+
+/**
+ * The catalogue of every meter the router publishes: one place to read what /metrics will show, with units
+ * and tag keys, so names cannot drift between the code that records and the docs that explain.
+ */
+public enum RouterMeters {
+    REQUESTS("slipway.router.requests", "Requests answered", null, "route", "backend", "cluster", "status"),
+    REQUEST_DURATION(
+            "slipway.router.request.duration", "Time from request head to response end", "seconds", "route", "backend"),
+    TIMEOUTS("slipway.router.timeouts", "Requests answered 504 because the route timeout fired", null, "route"),
+    RETRIES("slipway.router.retries", "Requests retried on another endpoint", null, "route", "reason"),
+    RETRIES_DENIED("slipway.router.retries.denied", "Retries refused by the retry budget", null, "route"),
+    REJECTED("slipway.router.rejected", "Requests or connections refused by protection limits", null, "reason"),
+    EJECTIONS(
+            "slipway.router.endpoint.ejections",
+            "Endpoints ejected by passive outlier detection",
+            null,
+            "backend",
+            "cluster"),
+    ENDPOINT_AVAILABLE(
+            "slipway.router.endpoint.available",
+            "1 when the endpoint takes traffic (healthy and not ejected)",
+            null,
+            "backend",
+            "cluster",
+            "endpoint"),
+    CLUSTER_HEALTHY(
+            "slipway.router.cluster.healthy",
+            "1 when the cluster's available share is at or above failoverBelow",
+            null,
+            "backend",
+            "cluster"),
+    STAGE("slipway.router.stage", "Migration stage of the route (1 for the active stage)", null, "route", "stage"),
+    STAGE_VALUE(
+            "slipway.router.stage.value",
+            "The number of the active stage (rps or percent), 0 otherwise",
+            null,
+            "route"),
+    CONNECTIONS("slipway.router.connections", "Open client connections", null),
+    IN_FLIGHT("slipway.router.in.flight", "Requests being proxied", null),
+    POOL_IDLE("slipway.router.upstream.pool.idle", "Idle pooled upstream connections", null),
+    UPSTREAM_CONNECTS("slipway.router.upstream.connects", "New upstream connections opened", null, "result"),
+    RELOADS("slipway.router.config.reloads", "Config reloads", null, "result");
+
+    private final String meterName;
+    private final String description;
+    private final String baseUnit;
+    private final List<String> tagKeys;
+
+    RouterMeters(String meterName, String description, String baseUnit, String... tagKeys) {
+        this.meterName = meterName;
+        this.description = description;
+        this.baseUnit = baseUnit;
+        this.tagKeys = List.of(tagKeys);
+    }
+
+    public String meterName() {
+        return meterName;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    /** Null when the meter counts things. */
+    public String baseUnit() {
+        return baseUnit;
+    }
+
+    public List<String> tagKeys() {
+        return tagKeys;
+    }
+}

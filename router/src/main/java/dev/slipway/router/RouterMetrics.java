@@ -1,0 +1,132 @@
+package dev.slipway.router;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
+
+/** Records router events into a Micrometer registry, caching meters so the hot path does no registry lookups. */
+final class RouterMetrics {
+    private final MeterRegistry registry;
+    private final ConcurrentHashMap<List<String>, Counter> counters = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<List<String>, Timer> timers = new ConcurrentHashMap<>();
+    private final List<Meter> snapshotMeters = new ArrayList<>();
+
+    RouterMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    MeterRegistry registry() {
+        return registry;
+    }
+
+    void count(RouterMeters meter, String... tagValues) {
+        counters.computeIfAbsent(
+                        key(meter, tagValues),
+                        k -> Counter.builder(meter.meterName())
+                                .description(meter.description())
+                                .tags(tags(meter, tagValues))
+                                .register(registry))
+                .increment();
+    }
+
+    void requestDone(String route, String backend, String cluster, int status, long nanos) {
+        count(RouterMeters.REQUESTS, route, backend, cluster, (status / 100) + "xx");
+        timers.computeIfAbsent(
+                        key(RouterMeters.REQUEST_DURATION, route, backend),
+                        k -> Timer.builder(RouterMeters.REQUEST_DURATION.meterName())
+                                .description(RouterMeters.REQUEST_DURATION.description())
+                                .tags(tags(RouterMeters.REQUEST_DURATION, route, backend))
+                                .serviceLevelObjectives(
+                                        Duration.ofMillis(1),
+                                        Duration.ofMillis(5),
+                                        Duration.ofMillis(10),
+                                        Duration.ofMillis(25),
+                                        Duration.ofMillis(50),
+                                        Duration.ofMillis(100),
+                                        Duration.ofMillis(250),
+                                        Duration.ofMillis(500),
+                                        Duration.ofSeconds(1),
+                                        Duration.ofMillis(2500),
+                                        Duration.ofSeconds(5),
+                                        Duration.ofSeconds(10))
+                                .register(registry))
+                .record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    <T> void gauge(RouterMeters meter, T target, ToDoubleFunction<T> value, String... tagValues) {
+        Gauge.builder(meter.meterName(), target, value)
+                .description(meter.description())
+                .tags(tags(meter, tagValues))
+                .strongReference(true)
+                .register(registry);
+    }
+
+    /** Replaces the gauges that describe a routing snapshot (endpoints, clusters, stages) with the new ones. */
+    synchronized void describe(RoutingSnapshot snapshot, Supplier<Long> nanoTime) {
+        snapshotMeters.forEach(registry::remove);
+        snapshotMeters.clear();
+        for (BackendPool b : snapshot.backends.values()) {
+            for (BackendPool.ClusterEndpoints c : b.clusters) {
+                snapshotMeters.add(Gauge.builder(
+                                RouterMeters.CLUSTER_HEALTHY.meterName(),
+                                c,
+                                x -> b.clusterHealthy(x, nanoTime.get()) ? 1 : 0)
+                        .description(RouterMeters.CLUSTER_HEALTHY.description())
+                        .tags(tags(RouterMeters.CLUSTER_HEALTHY, b.name(), c.name()))
+                        .register(registry));
+                for (EndpointState e : c.endpoints()) {
+                    snapshotMeters.add(Gauge.builder(
+                                    RouterMeters.ENDPOINT_AVAILABLE.meterName(),
+                                    e,
+                                    x -> x.available(nanoTime.get()) ? 1 : 0)
+                            .description(RouterMeters.ENDPOINT_AVAILABLE.description())
+                            .tags(tags(RouterMeters.ENDPOINT_AVAILABLE, b.name(), c.name(), e.label))
+                            .register(registry));
+                }
+            }
+        }
+        for (RouteTraffic r : snapshot.routes) {
+            Stage stage = r.stage;
+            snapshotMeters.add(Gauge.builder(RouterMeters.STAGE.meterName(), () -> 1)
+                    .description(RouterMeters.STAGE.description())
+                    .tags(tags(RouterMeters.STAGE, r.name(), stage.describe().split(" ")[0]))
+                    .register(registry));
+            double value = stage instanceof Stage.Percent p
+                    ? p.percent()
+                    : stage instanceof Stage.RequestsPerSecond rps ? rps.perSecond() : 0;
+            snapshotMeters.add(Gauge.builder(RouterMeters.STAGE_VALUE.meterName(), () -> value)
+                    .description(RouterMeters.STAGE_VALUE.description())
+                    .tags(tags(RouterMeters.STAGE_VALUE, r.name()))
+                    .register(registry));
+        }
+    }
+
+    private static List<String> key(RouterMeters meter, String... tagValues) {
+        String[] k = new String[tagValues.length + 1];
+        k[0] = meter.name();
+        System.arraycopy(tagValues, 0, k, 1, tagValues.length);
+        return List.of(k);
+    }
+
+    private static Tags tags(RouterMeters meter, String... values) {
+        List<String> keys = meter.tagKeys();
+        if (keys.size() != values.length) {
+            throw new IllegalArgumentException(meter + " takes tags " + keys);
+        }
+        Tags tags = Tags.empty();
+        for (int i = 0; i < values.length; i++) {
+            tags = tags.and(keys.get(i), values[i]);
+        }
+        return tags;
+    }
+}
