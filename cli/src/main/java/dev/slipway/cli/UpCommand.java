@@ -142,6 +142,11 @@ final class UpCommand implements Callable<Integer> {
         Map<String, String> base = new HashMap<>(context.env());
         base.keySet().removeIf(k -> k.startsWith("SLIPWAY_"));
         base.put("PYTHONUNBUFFERED", "1");
+        if (port != 0) {
+            // Services call each other through the router, so the route timeout protects the caller.
+            String host = listen.equals("0.0.0.0") ? "127.0.0.1" : listen;
+            base.put("SLIPWAY_ROUTER_URL", "http://" + host + ":" + port);
+        }
         Supervision supervision = new Supervision(
                 grace,
                 Supervision.DEFAULT.startTimeout(),
@@ -176,10 +181,14 @@ final class UpCommand implements Callable<Integer> {
                 .addShutdownHook(new Thread(
                         () -> {
                             out.println("stopping " + name + " ...");
-                            router.close();
-                            local.close();
-                            state.remove(name);
-                            sink.close();
+                            try {
+                                session.detach();
+                                router.close();
+                                local.close();
+                            } finally {
+                                state.remove(name);
+                                sink.close();
+                            }
                             out.println("stopped " + name);
                             out.flush();
                         },
@@ -351,6 +360,7 @@ final class UpCommand implements Callable<Integer> {
         private String listenHost;
         private int port;
         private String phase = "starting";
+        private String url;
 
         Session(LocalState state, String name, Path dir, Path routerFile, PrintWriter out, boolean terminal) {
             this.state = state;
@@ -366,15 +376,24 @@ final class UpCommand implements Callable<Integer> {
             this.listenHost = listenHost;
             this.router = router;
             this.port = configuredPort;
+            this.url = "http://" + name + ".localhost:" + router.address().getPort() + "/";
             changed(local);
         }
 
+        /** Stops following replica changes: the router is about to close. */
+        synchronized void detach() {
+            router = null;
+        }
+
         String url() {
-            return "http://" + name + ".localhost:" + router.address().getPort() + "/";
+            return url;
         }
 
         synchronized void phase(String phase) {
             this.phase = phase;
+            if (router == null) {
+                return;
+            }
             state.write(name, ProcessHandle.current().pid(), url(), dir, phase, local.status());
         }
 

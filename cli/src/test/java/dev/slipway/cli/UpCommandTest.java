@@ -90,7 +90,9 @@ class UpCommandTest {
         allGroups.addAll(pids(read(state)));
         kill("TERM", slipway.pid());
         assertThat(slipway.onExit().get().exitValue()).isNotEqualTo(137);
-        assertThat(state.resolve("run/predict.json")).doesNotExist();
+        assertThat(state.resolve("run/predict.json"))
+                .as(() -> text(home.resolve("up.out")))
+                .doesNotExist();
         allGroups.forEach(g -> assertThat(groupMembers(g)).as("group " + g).isEmpty());
         assertThat(Files.readString(state.resolve("logs/predict.log")))
                 .contains("predicted label=positive")
@@ -122,6 +124,52 @@ class UpCommandTest {
 
         CliRun.Result logs = cli.run("logs", "predict", "--service", "predict", "-n", "5");
         assertThat(logs.out()).contains("service=predict");
+    }
+
+    @Test
+    void theRouteTimeoutProtectsAServiceCallingASlowOne() throws Exception {
+        Path state = home.resolve("state");
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        Path shop = PREDICT.resolveSibling("shop");
+        slipway = start(state, "up", shop.toString(), "--port", Integer.toString(port), "--grace", "2s");
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> Files.exists(state.resolve("run/shop.json"))
+                        && JSON.readTree(state.resolve("run/shop.json").toFile())
+                                .path("phase")
+                                .asText()
+                                .equals("ready"));
+        String base = "http://127.0.0.1:" + port + "/";
+        JsonNode fast = get(base + "?item=tea");
+        assertThat(fast.path("price").asDouble()).isEqualTo(3.5);
+        assertThat(fast.path("currency").asText()).isEqualTo("EUR");
+
+        // Straight to a storefront replica: its own edge route has the same 2s timeout as its call to prices.
+        int storefront = JSON.readTree(state.resolve("run/shop.json").toFile())
+                .path("replicas")
+                .get(0)
+                .path("port")
+                .asInt();
+        long started = System.nanoTime();
+        JsonNode slow = get("http://127.0.0.1:" + storefront + "/?item=tea&delay=8");
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        assertThat(slow.path("price").isNull()).isTrue();
+        assertThat(slow.path("problem").asText())
+                .contains("prices answered 504")
+                .contains("timed out after 2s");
+        assertThat(took).isLessThan(Duration.ofSeconds(6));
+    }
+
+    private static JsonNode get(String url) throws IOException, InterruptedException {
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(URI.create(url))
+                        .timeout(Duration.ofSeconds(20))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return JSON.readTree(r.body());
     }
 
     private Process start(Path state, String... args) throws IOException {

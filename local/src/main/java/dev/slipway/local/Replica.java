@@ -230,9 +230,17 @@ final class Replica {
         pending = timer.schedule(g::kill, supervision.grace().toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private synchronized void exited(int gen, int code) {
+    private void exited(int gen, int code) {
+        // Completed outside the lock: what depends on it may read every replica's status.
+        if (exitedLocked(gen, code)) {
+            stopped.complete(null);
+        }
+    }
+
+    /** Handles a process exit; true when the replica is now stopped for good. */
+    private synchronized boolean exitedLocked(int gen, int code) {
         if (gen != generation) {
-            return;
+            return false;
         }
         cancelTimers();
         group.kill();
@@ -241,15 +249,15 @@ final class Replica {
             sink.event(id, "stopped (exit " + code + ")");
             group = null;
             onChange.run();
-            stopped.complete(null);
-            return;
+            return true;
         }
         if (restartRequested) {
             restartRequested = false;
             scheduleRestart(gen);
-            return;
+            return false;
         }
         crashed(gen, exitDescription(code));
+        return false;
     }
 
     private String exitDescription(int code) {
@@ -304,9 +312,18 @@ final class Replica {
     }
 
     /** Stops the replica: SIGTERM to its group, SIGKILL after the grace period. Completes when it is gone. */
-    synchronized CompletableFuture<Void> stop() {
+    CompletableFuture<Void> stop() {
+        // Completed outside the lock: what depends on it may read every replica's status.
+        if (stopLocked()) {
+            stopped.complete(null);
+        }
+        return stopped;
+    }
+
+    /** Starts stopping; true when there was no process left, so the replica is stopped already. */
+    private synchronized boolean stopLocked() {
         if (stopping) {
-            return stopped;
+            return false;
         }
         stopping = true;
         firstReady.completeExceptionally(new IllegalStateException(id.shortName() + " was stopped"));
@@ -317,13 +334,12 @@ final class Replica {
             }
             phase = ReplicaStatus.Phase.STOPPED;
             onChange.run();
-            stopped.complete(null);
-            return stopped;
+            return true;
         }
         phase = ReplicaStatus.Phase.STOPPING;
         onChange.run();
         terminateThenKill();
-        return stopped;
+        return false;
     }
 
     /** A port nothing listens on now; the child binds it soon after (the usual local race, rarely lost). */
