@@ -26,8 +26,10 @@ import picocli.CommandLine.Spec;
         name = "deploy",
         mixinStandardHelpOptions = true,
         description = {
-            "Deploys an app to every cluster of an environment's group: server-side apply (field manager"
-                    + " slipway), prune of what the app no longer declares, wait for health, record a revision.",
+            "Deploys an app to every cluster of an environment's group.",
+            "",
+            "Server-side apply (field manager slipway), prune of what the app no longer declares, wait for"
+                    + " health, record a revision.",
             "",
             "Clusters go one by one in the group's order (all at once for parallel groups). The first failure"
                     + " halts the group; later clusters keep their previous revision. A redeploy with no change"

@@ -21,8 +21,10 @@ import picocli.CommandLine.Spec;
         name = "history",
         mixinStandardHelpOptions = true,
         description = {
-            "Lists the revisions recorded on each cluster of the environment's group, newest first: number,"
-                    + " when, outcome, who, ref, and which revision a rollback re-applied. Never the objects.",
+            "Lists the revisions recorded on each cluster, newest first.",
+            "",
+            "Per cluster of the environment's group: number, when, outcome, who, ref, and which revision a"
+                    + " rollback re-applied. Never the objects.",
             "",
             "The environment's group and namespace come from the app's slipway.yaml (--app-dir, default: the"
                     + " current directory)."

@@ -28,8 +28,10 @@ import picocli.CommandLine.Spec;
         name = "plan",
         mixinStandardHelpOptions = true,
         description = {
-            "Shows what deploying an app would do on each cluster of the environment's group: objects to"
-                    + " create, to update (with a YAML diff), to delete (prune), and how many are unchanged.",
+            "Shows what a deploy would change on each cluster, before anything is written.",
+            "",
+            "Per cluster of the environment's group: objects to create, to update (with a YAML diff), to"
+                    + " delete (prune), and how many are unchanged.",
             "",
             "Reads the clusters, writes nothing. Secrets show only as (secret, changed): never their names or"
                     + " values. Colors on a terminal or with --color."

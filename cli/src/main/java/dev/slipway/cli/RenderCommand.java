@@ -29,8 +29,9 @@ import picocli.CommandLine.Spec;
         name = "render",
         mixinStandardHelpOptions = true,
         description = {
-            "Prints the exact objects each cluster of an environment's group receives: overrides applied,"
-                    + " slipway.dev annotations removed, namespace and labels set, in apply order.",
+            "Prints the exact objects each cluster of an environment receives.",
+            "",
+            "Overrides applied, slipway.dev annotations removed, namespace and labels set, in apply order.",
             "",
             "Secret values are replaced by \"" + SecretSource.REDACTED_VALUE + "\"; the secret store is not read."
                     + " Never contacts a cluster."

@@ -21,9 +21,10 @@ import picocli.CommandLine.Spec;
         name = "rollback",
         mixinStandardHelpOptions = true,
         description = {
-            "Re-applies a recorded revision on every cluster of the environment's group, cluster by cluster,"
-                    + " with the same apply, prune, health wait and halt-on-failure as deploy. Records a new"
-                    + " revision marked as a rollback.",
+            "Re-applies a recorded revision on every cluster of an environment's group.",
+            "",
+            "Cluster by cluster, with the same apply, prune, health wait and halt-on-failure as deploy."
+                    + " Records a new revision marked as a rollback.",
             "",
             "Without --to, each cluster goes back to its newest successful revision before the current one."
                     + " Nothing is touched unless every cluster has the revision to go back to."

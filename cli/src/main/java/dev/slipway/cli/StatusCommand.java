@@ -25,8 +25,10 @@ import picocli.CommandLine.Spec;
         name = "status",
         mixinStandardHelpOptions = true,
         description = {
-            "Shows, per cluster of the environment's group, the current revision (ref, who, when, outcome)"
-                    + " and the health of each of its objects. Reads only.",
+            "Shows the current revision and object health on each cluster.",
+            "",
+            "Per cluster of the environment's group: the current revision (ref, who, when, outcome) and the"
+                    + " health of each of its objects. Reads only.",
             "",
             "The environment's group and namespace come from the app's slipway.yaml (--app-dir, default: the"
                     + " current directory). Exit code 1 when a cluster is unreachable or an object is not"

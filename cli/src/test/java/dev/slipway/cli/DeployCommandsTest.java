@@ -247,6 +247,38 @@ class DeployCommandsTest {
     }
 
     @Test
+    void aDeployHoldingTheLockIsNamedAndNothingIsWritten() throws Exception {
+        assertThat(deploy().exitCode()).isZero();
+        Path configs = app.resolve("kubernetes/config/configmaps.yaml");
+        Files.writeString(configs, Files.readString(configs).replace("LOG_LEVEL: info", "LOG_LEVEL: debug"));
+        java.time.ZonedDateTime now = java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC);
+        client("east-1")
+                .leases()
+                .inNamespace(namespace)
+                .resource(new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder()
+                        .withNewMetadata()
+                        .withName("slipway-lock.acme-web.production")
+                        .withNamespace(namespace)
+                        .endMetadata()
+                        .withNewSpec()
+                        .withHolderIdentity("bob")
+                        .withAcquireTime(now)
+                        .withRenewTime(now)
+                        .withLeaseDurationSeconds(600)
+                        .endSpec()
+                        .build())
+                .create();
+        clusters.all().forEach(MockCluster::clearWrites);
+
+        var result = deploy();
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.err()).contains("cluster east-1").contains("bob");
+        assertThat(totalWrites()).isZero();
+        assertThat(configMap("east-1", "api-config").getData()).containsEntry("LOG_LEVEL", "info");
+    }
+
+    @Test
     void expiredCredentialsOnOneClusterStopTheDeployBeforeAnyWrite() {
         clusters.cluster("west-1").rejectCredentials(true);
         try {

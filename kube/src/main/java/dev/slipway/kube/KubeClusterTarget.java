@@ -278,7 +278,11 @@ final class KubeClusterTarget implements ClusterTarget {
                                     .toList()));
             return null;
         });
-        return snapshot.all();
+        // Kinds without readiness rules are healthy once applied, which they are only while they exist.
+        Map<ObjectRef, ObjectNode> live = get(objects);
+        return snapshot.all().stream()
+                .map(h -> live.containsKey(h.ref()) ? h : ObjectHealth.failed(h.ref(), "missing from the cluster"))
+                .toList();
     }
 
     @Override

@@ -57,6 +57,7 @@ final class LeaseLocks {
                 .withLeaseDurationSeconds((int) Math.max(1, ttl.toSeconds()))
                 .endSpec()
                 .build();
+        boolean takenOver = false;
         try {
             if (current == null) {
                 leases.resource(wanted).create();
@@ -71,6 +72,7 @@ final class LeaseLocks {
                                         ? 1
                                         : current.getSpec().getLeaseTransitions() + 1);
                 leases.resource(wanted).update();
+                takenOver = current.getSpec() != null && current.getSpec().getHolderIdentity() != null;
             }
         } catch (KubernetesClientException e) {
             if (e.getCode() == 409) {
@@ -81,7 +83,8 @@ final class LeaseLocks {
             }
             throw e;
         }
-        return LockGrant.acquired(new DeployLock(scope, id, holder, now, now.plus(ttl)));
+        DeployLock lock = new DeployLock(scope, id, holder, now, now.plus(ttl));
+        return takenOver ? LockGrant.takenOver(lock) : LockGrant.acquired(lock);
     }
 
     void release(DeployLock lock) {

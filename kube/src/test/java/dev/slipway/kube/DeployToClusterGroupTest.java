@@ -359,6 +359,32 @@ class DeployToClusterGroupTest {
     }
 
     @Test
+    void statusShowsTheCurrentRevisionAndAnObjectDeletedByHandAsMissing() {
+        TestApp app = new TestApp(root, "watched")
+                .manifest("web.yaml", TestApp.deployment("web", 2, "acme/web:1") + "---\n" + TestApp.service("web"))
+                .manifest("config.yaml", TestApp.configMap("settings", "v1"));
+        Rendering rendering = app.render(clusters, false);
+        assertThat(deploy(rendering).succeeded()).isTrue();
+        clusters.cluster("west-2")
+                .client()
+                .configMaps()
+                .inNamespace("watched")
+                .withName("settings")
+                .delete();
+
+        var status = engine.status(EnvironmentTarget.of(rendering));
+
+        assertThat(status.get(0).healthy()).isTrue();
+        assertThat(status.get(0).current())
+                .hasValueSatisfying(r -> assertThat(r.number()).isEqualTo(1));
+        assertThat(status.get(2).healthy()).isFalse();
+        assertThat(status.get(2).objects())
+                .filteredOn(o -> o.ref().name().equals("settings"))
+                .singleElement()
+                .satisfies(o -> assertThat(o.message()).isEqualTo("missing from the cluster"));
+    }
+
+    @Test
     void historyKeepsOnlyTheNewestRevisions() {
         TestApp app = new TestApp(root, "trimmed");
         for (int i = 1; i <= 4; i++) {

@@ -59,11 +59,21 @@ public final class SecretStore implements SecretSource {
     private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
     private static final int FORMAT_VERSION = 1;
 
-    static {
-        try {
-            AeadConfig.register();
-        } catch (GeneralSecurityException e) {
-            throw new ExceptionInInitializerError(e);
+    /**
+     * Registers Tink's AEAD key managers on first use only: registration loads hundreds of classes, and most
+     * commands (every deploy of an app without secrets) never decrypt anything.
+     */
+    private static final class TinkRegistration {
+        static {
+            try {
+                AeadConfig.register();
+            } catch (GeneralSecurityException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        static void ensure() {
+            // Class initialisation above does the work, exactly once.
         }
     }
 
@@ -324,6 +334,7 @@ public final class SecretStore implements SecretSource {
     }
 
     private Aead aead(boolean createIfMissing) {
+        TinkRegistration.ensure();
         try {
             KeysetHandle keyset = Files.exists(keyFile) ? loadKeyset() : createKeyset(createIfMissing);
             return keyset.getPrimitive(RegistryConfiguration.get(), Aead.class);

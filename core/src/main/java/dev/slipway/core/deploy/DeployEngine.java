@@ -6,7 +6,6 @@ import dev.slipway.core.Labels;
 import dev.slipway.core.cluster.Cluster;
 import dev.slipway.core.manifest.Manifest;
 import dev.slipway.core.manifest.ObjectRef;
-import dev.slipway.core.manifest.SlipwayAnnotations;
 import dev.slipway.core.plan.AppliedHash;
 import dev.slipway.core.plan.ChangeAction;
 import dev.slipway.core.plan.ClusterPlan;
@@ -261,13 +260,17 @@ public final class DeployEngine {
                     Optional.of(first.plan()),
                     OptionalInt.empty());
         }
-        DeployLock lock = ((LockGrant.Acquired) grant).lock();
+        LockGrant.Acquired acquired = (LockGrant.Acquired) grant;
+        DeployLock lock = acquired.lock();
         try {
-            // Plan again under the lock: another deploy may have finished in between.
-            previous = previousRevision(target, scope);
-            Planned planned = planCluster(target, job, previous);
-            if (isUpToDate(planned)) {
-                return ClusterResult.unchanged(planned.plan());
+            Planned planned = first;
+            if (acquired.takenOver() || !newestRevision(target, scope).equals(number(first.previous()))) {
+                // Another deploy changed the cluster between our look and the lock (every deploy that writes
+                // records a revision, or dies holding the lock): plan again.
+                planned = planCluster(target, job, previousRevision(target, scope));
+                if (isUpToDate(planned)) {
+                    return ClusterResult.unchanged(planned.plan());
+                }
             }
             return converge(target, job, planned, options, listener);
         } finally {
@@ -421,6 +424,17 @@ public final class DeployEngine {
         return new Planned(plan, desired, live, previous);
     }
 
+    private static OptionalInt newestRevision(ClusterTarget target, AppEnvironment scope) {
+        List<RevisionSummary> revisions = target.revisions(scope);
+        return revisions.isEmpty()
+                ? OptionalInt.empty()
+                : OptionalInt.of(revisions.get(0).number());
+    }
+
+    private static OptionalInt number(Optional<Revision> revision) {
+        return revision.map(r -> OptionalInt.of(r.number())).orElse(OptionalInt.empty());
+    }
+
     private static Optional<Revision> previousRevision(ClusterTarget target, AppEnvironment scope) {
         List<RevisionSummary> revisions = target.revisions(scope);
         return revisions.isEmpty()
@@ -467,31 +481,19 @@ public final class DeployEngine {
                     .map(Manifest::body)
                     .map(body -> prepare(body, scope))
                     .toList();
-            jobs.add(new Job(rc.cluster(), scope, objects, OptionalInt.empty(), batchKeys(rendering, objects)));
+            jobs.add(new Job(rc.cluster(), scope, objects, OptionalInt.empty(), batchKeys(rc, objects)));
         }
         return jobs;
     }
 
-    /**
-     * Wave and kind of each object, read from the app's own manifests (rendered objects no longer carry
-     * their wave). Objects not found there (generated services) are in wave 0.
-     */
-    private static Map<ObjectRef, String> batchKeys(Rendering rendering, List<ObjectNode> objects) {
-        Map<String, Integer> waves = new java.util.HashMap<>();
-        for (Manifest m : rendering.app().manifests()) {
-            waves.put(identity(m.ref()), SlipwayAnnotations.of(m).wave());
-        }
+    /** Wave and kind of each rendered object, as the renderer resolved them for this cluster. */
+    private static Map<ObjectRef, String> batchKeys(RenderedCluster rc, List<ObjectNode> objects) {
         Map<ObjectRef, String> keys = new java.util.HashMap<>();
-        for (ObjectNode object : objects) {
-            ObjectRef ref = ObjectRef.of(object);
-            keys.put(ref, waves.getOrDefault(identity(ref), 0) + "/" + ref.group() + "/" + ref.kind());
+        for (int i = 0; i < objects.size(); i++) {
+            ObjectRef ref = ObjectRef.of(objects.get(i));
+            keys.put(ref, rc.waves().get(i) + "/" + ref.group() + "/" + ref.kind());
         }
         return keys;
-    }
-
-    /** Group, kind and name: the renderer may fill in the namespace, so it is not part of the match. */
-    private static String identity(ObjectRef ref) {
-        return ref.group() + "/" + ref.kind() + "/" + ref.name();
     }
 
     /** Adds the ownership labels prune relies on and the fingerprint that makes no-op redeploys free. */

@@ -106,6 +106,22 @@ class DeployEngineTest {
     }
 
     @Test
+    void aDeployThatFinishedBetweenLookAndLockIsTakenIntoAccount() {
+        InMemoryCluster east = clusters.get("east-1");
+        DeployEngine other = new DeployEngine(c -> clusters.get(c.name()).target(), clock);
+        east.beforeLock = () -> {
+            east.beforeLock = () -> {};
+            other.deploy(rendering("a"), DeployOptions.by("bob"), DeployListener.NONE);
+        };
+
+        DeployReport report = engine.deploy(rendering("a"), options, DeployListener.NONE);
+
+        assertThat(report.cluster("east-1").orElseThrow().outcome()).isEqualTo(ClusterResult.Outcome.UNCHANGED);
+        assertThat(east.revisions).hasSize(1);
+        assertThat(east.revisions.get(1).summary().who()).isEqualTo("bob");
+    }
+
+    @Test
     void theFirstFailureHaltsTheGroup() {
         clusters.get("west-1").health = o -> ObjectHealth.failed(ObjectRef.of(o), "crash looping");
 

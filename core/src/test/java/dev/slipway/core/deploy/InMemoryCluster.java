@@ -30,6 +30,8 @@ final class InMemoryCluster {
     Optional<DeployLock> lease = Optional.empty();
     Function<ObjectNode, ObjectHealth> health = o -> ObjectHealth.healthy(ObjectRef.of(o), "ok");
     Optional<String> unreachable = Optional.empty();
+    /** Runs when a lock is asked for: lets a test slip another deploy in between look and lock. */
+    Runnable beforeLock = () -> {};
 
     InMemoryCluster(String name) {
         this.name = name;
@@ -107,16 +109,18 @@ final class InMemoryCluster {
 
             @Override
             public LockGrant lock(AppEnvironment scope, String holder, Instant now, Duration ttl) {
+                beforeLock.run();
                 if (lease.isPresent() && lease.get().expires().isAfter(now)) {
                     return LockGrant.heldBy(
                             lease.get().holder(),
                             lease.get().acquired(),
                             lease.get().expires());
                 }
+                boolean takenOver = lease.isPresent();
                 DeployLock lock = new DeployLock(scope, UUID.randomUUID().toString(), holder, now, now.plus(ttl));
                 lease = Optional.of(lock);
                 writes.add("lock");
-                return LockGrant.acquired(lock);
+                return takenOver ? LockGrant.takenOver(lock) : LockGrant.acquired(lock);
             }
 
             @Override

@@ -1,0 +1,648 @@
+package dev.slipway.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.slipway.core.Problem;
+import dev.slipway.core.deploy.ClusterHistory;
+import dev.slipway.core.deploy.DeployEngine;
+import dev.slipway.core.deploy.EnvironmentTarget;
+import dev.slipway.core.revision.RevisionSummary;
+import dev.slipway.core.spec.App;
+import dev.slipway.core.spec.AppLoader;
+import dev.slipway.core.spec.Durations;
+import dev.slipway.core.spec.EnvironmentSpec;
+import dev.slipway.store.AppRecord;
+import dev.slipway.store.AppRegistration;
+import dev.slipway.store.CiState;
+import dev.slipway.store.CiStatus;
+import dev.slipway.store.CombinedStatus;
+import dev.slipway.store.DeployRecord;
+import dev.slipway.store.DeployRequest;
+import dev.slipway.store.DeployState;
+import dev.slipway.store.EnvironmentRecord;
+import dev.slipway.store.IssuedToken;
+import dev.slipway.store.LabOpening;
+import dev.slipway.store.LabRecord;
+import dev.slipway.store.LabState;
+import dev.slipway.store.RequestSource;
+import dev.slipway.store.Scope;
+import dev.slipway.store.Store;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The REST API's handlers. Each route declares the scope it needs in {@link #routes()}, which is also what the
+ * OpenAPI document is checked against.
+ */
+final class Api {
+
+    private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}|[0-9a-f]{64}");
+    private static final int MAX_LIMIT = 10_000;
+
+    private final Store store;
+    private final DeployEngine engine;
+    private final AppSources sources;
+    private final DeployQueue queue;
+    private final LabReaper reaper;
+    private final Clock clock;
+    private final Duration defaultLabTtl;
+    private final Optional<String> webhookSecret;
+    private final String serverId;
+
+    Api(
+            Store store,
+            DeployEngine engine,
+            AppSources sources,
+            DeployQueue queue,
+            LabReaper reaper,
+            Clock clock,
+            ServerConfig config) {
+        this.store = store;
+        this.engine = engine;
+        this.sources = sources;
+        this.queue = queue;
+        this.reaper = reaper;
+        this.clock = clock;
+        this.defaultLabTtl = config.defaultLabTtl();
+        this.webhookSecret = config.githubWebhookSecret();
+        this.serverId = config.serverId();
+    }
+
+    /** A route: method, path, the scope it needs (empty: public) and its handler. */
+    record Route(HandlerType method, String path, Optional<Scope> scope, ApiHandler handler) {}
+
+    /** A handler that knows who calls. */
+    @FunctionalInterface
+    interface ApiHandler {
+        void handle(Context ctx, Caller caller) throws Exception;
+    }
+
+    List<Route> routes() {
+        return List.of(
+                route(HandlerType.GET, "/api/apps", Scope.READ, this::listApps),
+                route(HandlerType.POST, "/api/apps", Scope.ADMIN, this::registerApp),
+                route(HandlerType.GET, "/api/apps/{app}", Scope.READ, this::getApp),
+                route(HandlerType.DELETE, "/api/apps/{app}", Scope.ADMIN, this::removeApp),
+                route(HandlerType.GET, "/api/apps/{app}/environments", Scope.READ, this::listEnvironments),
+                route(
+                        HandlerType.POST,
+                        "/api/apps/{app}/environments/{env}/deploys",
+                        Scope.DEPLOY,
+                        this::enqueueDeploy),
+                route(
+                        HandlerType.POST,
+                        "/api/apps/{app}/environments/{env}/rollback",
+                        Scope.DEPLOY,
+                        this::enqueueRollback),
+                route(HandlerType.GET, "/api/apps/{app}/environments/{env}/revisions", Scope.READ, this::revisions),
+                route(HandlerType.GET, "/api/deploys", Scope.READ, this::listDeploys),
+                route(HandlerType.GET, "/api/deploys/{id}", Scope.READ, this::getDeploy),
+                route(HandlerType.POST, "/api/deploys/{id}/resume", Scope.DEPLOY, this::resumeDeploy),
+                route(HandlerType.POST, "/api/apps/{app}/labs", Scope.DEPLOY, this::labUp),
+                route(HandlerType.GET, "/api/labs", Scope.READ, this::listLabs),
+                route(HandlerType.GET, "/api/labs/{id}", Scope.READ, this::getLab),
+                route(HandlerType.DELETE, "/api/labs/{id}", Scope.DEPLOY, this::labDown),
+                route(HandlerType.POST, "/api/labs/{id}/extend", Scope.DEPLOY, this::labExtend),
+                route(HandlerType.POST, "/api/ci/statuses", Scope.DEPLOY, this::reportStatus),
+                route(HandlerType.GET, "/api/ci/statuses/{sha}", Scope.READ, this::commitStatus),
+                new Route(HandlerType.POST, "/api/ci/github", Optional.empty(), this::githubWebhook),
+                route(HandlerType.GET, "/api/audit", Scope.ADMIN, this::audit),
+                route(HandlerType.GET, "/api/tokens", Scope.ADMIN, this::listTokens),
+                route(HandlerType.POST, "/api/tokens", Scope.ADMIN, this::issueToken),
+                route(HandlerType.DELETE, "/api/tokens/{id}", Scope.ADMIN, this::revokeToken));
+    }
+
+    private static Route route(HandlerType method, String path, Scope scope, ApiHandler handler) {
+        return new Route(method, path, Optional.of(scope), handler);
+    }
+
+    // --- apps ------------------------------------------------------------------------------------------------
+
+    private void listApps(Context ctx, Caller caller) {
+        json(ctx, 200, Views.array(store.apps().list(), Views::app));
+    }
+
+    private void registerApp(Context ctx, Caller caller) {
+        JsonNode body = body(ctx);
+        String directory = requiredText(body, "directory");
+        Optional<String> labGroup = optionalText(body, "labGroup");
+        Duration ttl =
+                optionalText(body, "labTtl").map(t -> duration("labTtl", t)).orElse(defaultLabTtl);
+        App app = AppLoader.load(Path.of(directory));
+        labGroup.ifPresent(sources::group);
+        List<EnvironmentRecord> environments = app.spec().environments().values().stream()
+                .map((EnvironmentSpec e) -> new EnvironmentRecord(e.name(), e.group(), e.namespace()))
+                .toList();
+        AppRecord record = store.apps()
+                .register(
+                        new AppRegistration(
+                                app.spec().app(),
+                                Path.of(directory).toAbsolutePath().normalize().toString(),
+                                labGroup,
+                                ttl,
+                                environments),
+                        caller.name());
+        store.auditLog()
+                .record(
+                        caller.name(),
+                        "app.register",
+                        record.name(),
+                        caller.source(),
+                        "directory " + record.directory() + ", environments "
+                                + environments.stream()
+                                        .map(EnvironmentRecord::name)
+                                        .toList());
+        json(ctx, 201, Views.app(record));
+    }
+
+    private void getApp(Context ctx, Caller caller) {
+        json(ctx, 200, Views.app(app(ctx)));
+    }
+
+    private void removeApp(Context ctx, Caller caller) {
+        AppRecord app = app(ctx);
+        store.apps().remove(app.name());
+        store.auditLog().record(caller.name(), "app.remove", app.name(), caller.source(), "unregistered");
+        ctx.status(204);
+    }
+
+    private void listEnvironments(Context ctx, Caller caller) {
+        json(ctx, 200, Views.array(app(ctx).environments(), Views::environment));
+    }
+
+    // --- deploys ---------------------------------------------------------------------------------------------
+
+    private void enqueueDeploy(Context ctx, Caller caller) {
+        AppRecord app = app(ctx);
+        EnvironmentRecord env = environment(ctx, app);
+        JsonNode body = ctx.body().isBlank() ? Views.JSON.createObjectNode() : body(ctx);
+        Optional<String> ref = optionalText(body, "ref");
+        DeployRecord deploy = store.deploys()
+                .enqueue(DeployRequest.deploy(app.name(), env.name(), ref, caller.name(), caller.source()));
+        store.auditLog()
+                .record(
+                        caller.name(),
+                        "deploy.enqueue",
+                        app.name() + "/" + env.name(),
+                        caller.source(),
+                        "deploy " + deploy.id() + ref.map(r -> " of " + r).orElse(""));
+        queue.wake();
+        json(ctx, 202, Views.deploy(deploy));
+    }
+
+    private void enqueueRollback(Context ctx, Caller caller) {
+        AppRecord app = app(ctx);
+        EnvironmentRecord env = environment(ctx, app);
+        JsonNode body = ctx.body().isBlank() ? Views.JSON.createObjectNode() : body(ctx);
+        Optional<Integer> to = Optional.empty();
+        if (body.has("to") && !body.get("to").isNull()) {
+            if (!body.get("to").canConvertToInt() || body.get("to").asInt() < 1) {
+                throw ApiException.badRequest(
+                        "to",
+                        "'to' must be a revision number (1 or more)",
+                        "omit it to roll back to the previous revision");
+            }
+            to = Optional.of(body.get("to").asInt());
+        }
+        DeployRecord deploy = store.deploys()
+                .enqueue(DeployRequest.rollback(app.name(), env.name(), to, caller.name(), caller.source()));
+        store.auditLog()
+                .record(
+                        caller.name(),
+                        "deploy.rollback",
+                        app.name() + "/" + env.name(),
+                        caller.source(),
+                        "deploy " + deploy.id() + " to "
+                                + to.map(r -> "revision " + r).orElse("the previous revision"));
+        queue.wake();
+        json(ctx, 202, Views.deploy(deploy));
+    }
+
+    private void revisions(Context ctx, Caller caller) {
+        AppRecord app = app(ctx);
+        EnvironmentRecord env = environment(ctx, app);
+        EnvironmentTarget target = sources.target(app, env.name());
+        var result = Views.JSON.createArrayNode();
+        for (ClusterHistory history : engine.history(target)) {
+            ObjectNode cluster = result.addObject().put("cluster", history.cluster());
+            cluster.put(
+                    "unavailable",
+                    history.unavailable().map(f -> f.toProblem().describe()).orElse(null));
+            var revisions = cluster.putArray("revisions");
+            for (RevisionSummary r : history.revisions()) {
+                ObjectNode node = revisions
+                        .addObject()
+                        .put("number", r.number())
+                        .put("ref", r.ref())
+                        .put("who", r.who())
+                        .put("when", r.when().toString())
+                        .put("outcome", r.outcome().name().toLowerCase(Locale.ROOT))
+                        .put("objects", r.objectCount());
+                node.put(
+                        "rollbackOf",
+                        r.rollbackOf().isPresent() ? r.rollbackOf().getAsInt() : null);
+            }
+        }
+        json(ctx, 200, result);
+    }
+
+    private void listDeploys(Context ctx, Caller caller) {
+        json(
+                ctx,
+                200,
+                Views.array(
+                        store.deploys().list(query(ctx, "app"), query(ctx, "environment"), limit(ctx, 50)),
+                        Views::deploy));
+    }
+
+    private void getDeploy(Context ctx, Caller caller) {
+        json(ctx, 200, Views.deploy(deploy(ctx)));
+    }
+
+    private void resumeDeploy(Context ctx, Caller caller) {
+        DeployRecord interrupted = deploy(ctx);
+        if (interrupted.state() != DeployState.INTERRUPTED) {
+            throw ApiException.conflict(
+                    "deploy " + interrupted.id(),
+                    "only an interrupted deploy can be resumed; this one is "
+                            + interrupted.state().name().toLowerCase(Locale.ROOT),
+                    "enqueue a new deploy instead");
+        }
+        DeployRecord resumed = store.deploys()
+                .enqueue(interrupted.request().resuming(interrupted.id(), caller.name(), caller.source()));
+        store.auditLog()
+                .record(
+                        caller.name(),
+                        "deploy.resume",
+                        interrupted.app() + "/" + interrupted.environment(),
+                        caller.source(),
+                        "deploy " + resumed.id() + " resumes interrupted deploy " + interrupted.id());
+        queue.wake();
+        json(ctx, 202, Views.deploy(resumed));
+    }
+
+    // --- labs ------------------------------------------------------------------------------------------------
+
+    private void labUp(Context ctx, Caller caller) {
+        AppRecord app = app(ctx);
+        JsonNode body = body(ctx);
+        String branch = requiredText(body, "branch");
+        LabNames.invalidBranch(branch).ifPresent(why -> {
+            throw ApiException.badRequest("branch", why, "pass the pull request's source branch, e.g. feature/login");
+        });
+        String ref = requiredText(body, "ref");
+        if (!SHA.matcher(ref).matches()) {
+            throw ApiException.badRequest(
+                    "ref",
+                    "'" + ref + "' is not a full commit SHA",
+                    "pass the full 40-character commit SHA CI reported a status for (git rev-parse HEAD)");
+        }
+        CombinedStatus ci = store.ciStatuses().combined(ref);
+        if (ci.state() != CiState.SUCCESS) {
+            String contexts = ci.statuses().isEmpty()
+                    ? "no CI status reported yet"
+                    : String.join(
+                            ", ",
+                            ci.statuses().stream()
+                                    .map(s -> s.context() + ": " + s.state().wireName())
+                                    .toList());
+            store.auditLog()
+                    .record(
+                            caller.name(),
+                            "lab.refused",
+                            app.name() + "/lab/" + branch,
+                            caller.source(),
+                            "CI is " + ci.state().wireName() + " for " + ref);
+            throw new ApiException(
+                    409,
+                    "CI has not passed",
+                    List.of(new Problem(
+                            "commit " + ref,
+                            "CI status is " + ci.state().wireName() + " (" + contexts + ")"
+                                    + ci.decidingLink().map(l -> ", see " + l).orElse(""),
+                            "wait for CI to succeed on this commit, or fix it and push again")));
+        }
+        Optional<LabRecord> existing = store.labs().find(app.name(), branch);
+        LabNames.LabName name = existing.map(l -> new LabNames.LabName(l.slug(), l.namespace()))
+                .orElseGet(() -> LabNames.forBranch(
+                        app.name(),
+                        branch,
+                        ns -> store.labs().findByNamespace(ns).isPresent()));
+        Duration ttl = optionalText(body, "ttl").map(t -> duration("ttl", t)).orElse(app.labTtl());
+        LabRecord lab = store.labs()
+                .open(new LabOpening(app.name(), branch, name.slug(), name.namespace(), ref, caller.name(), ttl));
+        DeployRecord deploy = store.deploys()
+                .enqueue(DeployRequest.lab(
+                        app.name(), AppSources.labEnvironment(lab), lab.id(), ref, caller.name(), caller.source()));
+        store.auditLog()
+                .record(
+                        caller.name(),
+                        "lab.up",
+                        app.name() + "/lab/" + branch,
+                        caller.source(),
+                        "namespace " + lab.namespace() + ", ref " + ref + ", deploy " + deploy.id());
+        queue.wake();
+        ObjectNode result = Views.JSON.createObjectNode();
+        result.set("lab", Views.lab(lab, Optional.of(ci), clock));
+        result.set("deploy", Views.deploy(deploy));
+        json(ctx, 202, result);
+    }
+
+    private void listLabs(Context ctx, Caller caller) {
+        int offset = query(ctx, "offset")
+                .map(o -> (int) Math.max(0, Math.min(Integer.MAX_VALUE, number("offset", o))))
+                .orElse(0);
+        List<LabRecord> labs = store.labs().listLive(query(ctx, "app"), limit(ctx, 100), offset);
+        var ci = store.ciStatuses().combined(labs.stream().map(LabRecord::ref).toList());
+        json(ctx, 200, Views.array(labs, l -> Views.lab(l, Optional.ofNullable(ci.get(l.ref())), clock)));
+    }
+
+    private void getLab(Context ctx, Caller caller) {
+        LabRecord lab = lab(ctx);
+        json(ctx, 200, Views.lab(lab, Optional.of(store.ciStatuses().combined(lab.ref())), clock));
+    }
+
+    private void labDown(Context ctx, Caller caller) {
+        LabRecord lab = lab(ctx);
+        LabRecord claimed = store.labs()
+                .claimForDown(lab.id(), serverId, LabReaper.CLAIM)
+                .orElseThrow(() -> ApiException.conflict(
+                        "lab " + lab.id(),
+                        "the lab is " + lab.state().name().toLowerCase(Locale.ROOT) + ", not active",
+                        "nothing to do; 'lab list' shows live labs"));
+        boolean deleted = reaper.tearDown(claimed, caller, "taken down by " + caller.name());
+        LabRecord after = store.labs().find(lab.id()).orElseThrow();
+        json(ctx, deleted ? 200 : 502, Views.lab(after, Optional.empty(), clock));
+    }
+
+    private void labExtend(Context ctx, Caller caller) {
+        LabRecord lab = lab(ctx);
+        JsonNode body = ctx.body().isBlank() ? Views.JSON.createObjectNode() : body(ctx);
+        Duration by = optionalText(body, "by").map(t -> duration("by", t)).orElse(lab.ttl());
+        LabRecord extended = store.labs()
+                .extend(lab.id(), by)
+                .orElseThrow(() -> ApiException.conflict(
+                        "lab " + lab.id(), "the lab is not active", "bring it up again with 'lab up'"));
+        store.auditLog()
+                .record(
+                        caller.name(),
+                        "lab.extend",
+                        lab.app() + "/lab/" + lab.branch(),
+                        caller.source(),
+                        "by " + Durations.format(by) + ", expires at " + extended.expiresAt());
+        json(ctx, 200, Views.lab(extended, Optional.empty(), clock));
+    }
+
+    // --- CI --------------------------------------------------------------------------------------------------
+
+    private void reportStatus(Context ctx, Caller caller) {
+        JsonNode body = body(ctx);
+        String repo = requiredText(body, "repo");
+        String sha = requiredText(body, "sha");
+        if (!SHA.matcher(sha).matches()) {
+            throw ApiException.badRequest(
+                    "sha", "'" + sha + "' is not a full lower-case commit SHA", "send the 40-character SHA");
+        }
+        String context = requiredText(body, "context");
+        String stateText = requiredText(body, "state");
+        CiState state = CiState.parse(stateText)
+                .orElseThrow(() -> ApiException.badRequest(
+                        "state", "'" + stateText + "' is not a CI state", "use pending, success, failure or error"));
+        CiStatus status = store.ciStatuses()
+                .report(
+                        repo,
+                        sha,
+                        context,
+                        state,
+                        optionalText(body, "targetUrl"),
+                        optionalText(body, "description"),
+                        caller.name());
+        store.auditLog()
+                .record(
+                        caller.name(),
+                        "ci.status",
+                        repo + "@" + sha,
+                        caller.source(),
+                        context + " " + state.wireName());
+        json(ctx, 201, Views.ciStatus(status));
+    }
+
+    private void commitStatus(Context ctx, Caller caller) {
+        json(ctx, 200, Views.combined(store.ciStatuses().combined(ctx.pathParam("sha"))));
+    }
+
+    private void githubWebhook(Context ctx, Caller unauthenticated) {
+        String secret = webhookSecret.orElseThrow(() -> new ApiException(
+                404,
+                "Not found",
+                List.of(new Problem(
+                        "/api/ci/github",
+                        "the GitHub webhook is not enabled on this server",
+                        "start the server with --github-webhook-secret-file"))));
+        byte[] raw = ctx.bodyAsBytes();
+        if (!GithubWebhooks.signatureValid(secret, raw, ctx.header("X-Hub-Signature-256"))) {
+            throw ApiException.unauthorized("the X-Hub-Signature-256 signature does not match the payload");
+        }
+        String event = Optional.ofNullable(ctx.header("X-GitHub-Event")).orElse("");
+        if (event.equals("ping")) {
+            json(ctx, 200, Views.JSON.createObjectNode().put("ok", true));
+            return;
+        }
+        JsonNode payload = body(ctx);
+        Optional<GithubWebhooks.Reported> reported = switch (event) {
+            case "status" -> GithubWebhooks.fromStatusEvent(payload);
+            case "check_suite" -> GithubWebhooks.fromCheckSuiteEvent(payload);
+            default ->
+                throw ApiException.badRequest(
+                        "X-GitHub-Event",
+                        "event '" + event + "' is not handled",
+                        "subscribe the webhook to 'Statuses' and 'Check suites' only");
+        };
+        GithubWebhooks.Reported r = reported.orElseThrow(() -> ApiException.badRequest(
+                "body",
+                "the " + event + " payload lacks the commit, repository or state",
+                "send GitHub's payload unchanged"));
+        CiStatus status = store.ciStatuses()
+                .report(
+                        r.repo(),
+                        r.sha(),
+                        r.context(),
+                        r.state(),
+                        r.targetUrl(),
+                        r.description(),
+                        Caller.GITHUB.name());
+        store.auditLog()
+                .record(
+                        Caller.GITHUB.name(),
+                        "ci.status",
+                        r.repo() + "@" + r.sha(),
+                        RequestSource.CI,
+                        r.context() + " " + r.state().wireName());
+        json(ctx, 201, Views.ciStatus(status));
+    }
+
+    // --- audit and tokens ------------------------------------------------------------------------------------
+
+    private void audit(Context ctx, Caller caller) {
+        Optional<Long> before = query(ctx, "before").map(b -> number("before", b));
+        json(
+                ctx,
+                200,
+                Views.array(
+                        store.auditLog().list(query(ctx, "action"), query(ctx, "target"), before, limit(ctx, 100)),
+                        Views::audit));
+    }
+
+    private void listTokens(Context ctx, Caller caller) {
+        json(ctx, 200, Views.array(store.tokens().list(), Views::token));
+    }
+
+    private void issueToken(Context ctx, Caller caller) {
+        JsonNode body = body(ctx);
+        String name = requiredText(body, "name");
+        String scopeText = requiredText(body, "scope");
+        Scope scope = Scope.parse(scopeText)
+                .orElseThrow(() -> ApiException.badRequest(
+                        "scope", "'" + scopeText + "' is not a scope", "use read, deploy or admin"));
+        IssuedToken issued = store.tokens().issue(name, scope, caller.name());
+        store.auditLog()
+                .record(
+                        caller.name(),
+                        "token.issue",
+                        "token/" + issued.token().id(),
+                        caller.source(),
+                        "name " + name + ", scope " + scope.wireName());
+        ObjectNode result = Views.token(issued.token());
+        result.put("secret", issued.secret());
+        json(ctx, 201, result);
+    }
+
+    private void revokeToken(Context ctx, Caller caller) {
+        long id = number("id", ctx.pathParam("id"));
+        if (!store.tokens().revoke(id)) {
+            throw ApiException.notFound("token " + id, "no live token " + id, "list tokens with GET /api/tokens");
+        }
+        store.auditLog().record(caller.name(), "token.revoke", "token/" + id, caller.source(), "revoked");
+        ctx.status(204);
+    }
+
+    // --- request helpers -------------------------------------------------------------------------------------
+
+    private AppRecord app(Context ctx) {
+        String name = ctx.pathParam("app");
+        return store.apps()
+                .find(name)
+                .orElseThrow(() -> ApiException.notFound(
+                        "app",
+                        "no app '" + name + "' is registered",
+                        "register it with POST /api/apps, or check the name in GET /api/apps"));
+    }
+
+    private static EnvironmentRecord environment(Context ctx, AppRecord app) {
+        String env = ctx.pathParam("env");
+        return app.environment(env)
+                .orElseThrow(() -> ApiException.notFound(
+                        "environment",
+                        "app " + app.name() + " has no environment '" + env + "'",
+                        "use one of "
+                                + app.environments().stream()
+                                        .map(EnvironmentRecord::name)
+                                        .toList()));
+    }
+
+    private DeployRecord deploy(Context ctx) {
+        long id = number("id", ctx.pathParam("id"));
+        return store.deploys()
+                .find(id)
+                .orElseThrow(() ->
+                        ApiException.notFound("deploy " + id, "no deploy " + id, "list deploys with GET /api/deploys"));
+    }
+
+    private LabRecord lab(Context ctx) {
+        long id = number("id", ctx.pathParam("id"));
+        return store.labs()
+                .find(id)
+                .filter(l -> l.state() != LabState.DELETED)
+                .orElseThrow(
+                        () -> ApiException.notFound("lab " + id, "no live lab " + id, "list labs with GET /api/labs"));
+    }
+
+    static JsonNode body(Context ctx) {
+        JsonNode body;
+        try {
+            body = Views.JSON.readTree(ctx.body());
+        } catch (JsonProcessingException e) {
+            throw ApiException.badRequest(
+                    "body, line " + e.getLocation().getLineNr() + " column "
+                            + e.getLocation().getColumnNr(),
+                    "the request body is not valid JSON: " + e.getOriginalMessage(),
+                    "send a JSON object");
+        }
+        if (body == null || !body.isObject()) {
+            throw ApiException.badRequest(
+                    "body", "the request body must be a JSON object", "send a JSON object, e.g. {}");
+        }
+        return body;
+    }
+
+    private static String requiredText(JsonNode body, String field) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            throw ApiException.badRequest(
+                    field, "'" + field + "' is missing", "add \"" + field + "\" to the request body");
+        }
+        if (!value.isTextual() || value.asText().isBlank()) {
+            throw ApiException.badRequest(
+                    field, "'" + field + "' must be a non-empty string", "send it as a JSON string");
+        }
+        return value.asText();
+    }
+
+    private static Optional<String> optionalText(JsonNode body, String field) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            return Optional.empty();
+        }
+        if (!value.isTextual() || value.asText().isBlank()) {
+            throw ApiException.badRequest(
+                    field, "'" + field + "' must be a non-empty string", "send it as a JSON string or leave it out");
+        }
+        return Optional.of(value.asText());
+    }
+
+    private static Duration duration(String field, String text) {
+        return Durations.parse(text)
+                .orElseThrow(() -> ApiException.badRequest(
+                        field, "'" + text + "' is not a duration", "write it like 24h, 90m or 1h30m"));
+    }
+
+    private static long number(String field, String text) {
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest(field, "'" + text + "' is not a number", "pass the numeric id");
+        }
+    }
+
+    private static Optional<String> query(Context ctx, String name) {
+        return Optional.ofNullable(ctx.queryParam(name)).filter(s -> !s.isBlank());
+    }
+
+    private static int limit(Context ctx, int fallback) {
+        return query(ctx, "limit")
+                .map(l -> (int) Math.min(MAX_LIMIT, Math.max(1, number("limit", l))))
+                .orElse(fallback);
+    }
+
+    static void json(Context ctx, int status, JsonNode body) {
+        ctx.status(status).contentType("application/json").result(body.toString());
+    }
+}

@@ -1,0 +1,194 @@
+package dev.slipway.server;
+
+import dev.slipway.core.InvalidInputException;
+import dev.slipway.core.Problem;
+import dev.slipway.core.cluster.Cluster;
+import dev.slipway.core.deploy.ClusterResult;
+import dev.slipway.core.deploy.DeployEngine;
+import dev.slipway.core.deploy.DeployListener;
+import dev.slipway.core.deploy.DeployOptions;
+import dev.slipway.core.deploy.DeployReport;
+import dev.slipway.core.deploy.EnvironmentTarget;
+import dev.slipway.core.deploy.ObjectHealth;
+import dev.slipway.core.deploy.RollbackTo;
+import dev.slipway.core.manifest.ObjectRef;
+import dev.slipway.core.plan.ClusterPlan;
+import dev.slipway.core.plan.PlannedChange;
+import dev.slipway.core.render.Rendering;
+import dev.slipway.store.AppRecord;
+import dev.slipway.store.ClusterState;
+import dev.slipway.store.DeployRecord;
+import dev.slipway.store.DeployState;
+import dev.slipway.store.LabRecord;
+import dev.slipway.store.Store;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one claimed deploy through the core {@link DeployEngine}, writing each cluster's progress and a log to the
+ * store as it goes, so a server killed at any point leaves a record of what was done where.
+ */
+final class DeployRunner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeployRunner.class);
+
+    private final Store store;
+    private final DeployEngine engine;
+    private final AppSources sources;
+    private final Duration timeout;
+
+    DeployRunner(Store store, DeployEngine engine, AppSources sources, Duration timeout) {
+        this.store = store;
+        this.engine = engine;
+        this.sources = sources;
+        this.timeout = timeout;
+    }
+
+    void run(DeployRecord deploy) {
+        long id = deploy.id();
+        try {
+            AppRecord app = store.apps()
+                    .find(deploy.app())
+                    .orElseThrow(() -> new InvalidInputException(new Problem(
+                            "app",
+                            "app " + deploy.app() + " is no longer registered",
+                            "register it again and redeploy")));
+            DeployOptions options = DeployOptions.by(deploy.requestedBy())
+                    .withRef(deploy.ref().orElse(""))
+                    .withTimeout(timeout);
+            DeployReport report = switch (deploy.kind()) {
+                case DEPLOY -> deploy(id, sources.render(app, deploy.environment()), options);
+                case LAB -> {
+                    LabRecord lab =
+                            store.labs().find(deploy.labId().orElseThrow()).orElseThrow();
+                    yield deploy(id, sources.renderLab(app, lab), options);
+                }
+                case ROLLBACK -> {
+                    EnvironmentTarget target = sources.target(app, deploy.environment());
+                    plan(
+                            id,
+                            target.group().clusters().stream()
+                                    .map(Cluster::name)
+                                    .toList());
+                    RollbackTo to =
+                            deploy.rollbackTo().map(RollbackTo::revision).orElseGet(RollbackTo::previous);
+                    yield engine.rollback(target, to, options, new Progress(id));
+                }
+            };
+            finish(deploy, report);
+        } catch (InvalidInputException e) {
+            String message = e.problems().stream().map(Problem::describe).collect(Collectors.joining("; "));
+            store.deploys().appendLog(id, "failed: " + message);
+            store.deploys().finish(id, DeployState.FAILED, Optional.of(message));
+        } catch (RuntimeException e) {
+            LOG.error("deploy {} failed unexpectedly", id, e);
+            store.deploys()
+                    .appendLog(id, "failed: internal error (" + e.getClass().getSimpleName() + "), see the server log");
+            store.deploys().finish(id, DeployState.FAILED, Optional.of("internal error, see the server log"));
+        }
+    }
+
+    private DeployReport deploy(long id, Rendering rendering, DeployOptions options) {
+        plan(id, rendering.clusters().stream().map(c -> c.cluster().name()).toList());
+        return engine.deploy(rendering, options, new Progress(id));
+    }
+
+    private void plan(long id, List<String> clusters) {
+        store.deploys().planClusters(id, clusters);
+        store.deploys().appendLog(id, "deploying to " + String.join(", ", clusters));
+    }
+
+    private void finish(DeployRecord deploy, DeployReport report) {
+        long id = deploy.id();
+        for (ClusterResult result : report.clusters()) {
+            if (result.outcome() == ClusterResult.Outcome.NOT_STARTED) {
+                store.deploys()
+                        .updateCluster(
+                                id,
+                                result.cluster(),
+                                ClusterState.SKIPPED,
+                                Optional.empty(),
+                                Optional.of("not started: an earlier cluster failed"));
+            }
+        }
+        report.preflightFailures()
+                .forEach(f -> store.deploys()
+                        .updateCluster(
+                                id,
+                                f.cluster(),
+                                ClusterState.FAILED,
+                                Optional.empty(),
+                                Optional.of(f.toProblem().describe())));
+        if (report.succeeded()) {
+            deploy.labId().ifPresent(store.labs()::touchDeployed);
+            store.deploys().appendLog(id, report.unchanged() ? "done: nothing changed" : "done");
+            store.deploys().finish(id, DeployState.SUCCEEDED, Optional.empty());
+        } else {
+            String message = report.problems().stream().map(Problem::describe).collect(Collectors.joining("; "));
+            store.deploys().appendLog(id, "failed: " + message);
+            store.deploys().finish(id, DeployState.FAILED, Optional.of(message));
+        }
+    }
+
+    /** Writes the engine's progress to the store as it happens. */
+    private final class Progress implements DeployListener {
+        private final long id;
+
+        Progress(long id) {
+            this.id = id;
+        }
+
+        @Override
+        public void clusterStarted(ClusterPlan plan) {
+            store.deploys().updateCluster(id, plan.cluster(), ClusterState.RUNNING, Optional.empty(), Optional.empty());
+            store.deploys().appendLog(id, plan.cluster() + ": started");
+        }
+
+        @Override
+        public void applied(String cluster, PlannedChange change) {
+            String what = change.secret() ? "a secret" : change.ref().toString();
+            store.deploys()
+                    .appendLog(id, cluster + ": " + change.action().name().toLowerCase(Locale.ROOT) + " " + what);
+        }
+
+        @Override
+        public void pruned(String cluster, ObjectRef ref) {
+            store.deploys().appendLog(id, cluster + ": pruned " + ref);
+        }
+
+        @Override
+        public void health(String cluster, ObjectHealth health) {
+            store.deploys()
+                    .appendLog(
+                            id,
+                            cluster + ": " + health.ref() + " "
+                                    + health.state().name().toLowerCase(Locale.ROOT)
+                                    + (health.message().isEmpty() ? "" : " (" + health.message() + ")"));
+        }
+
+        @Override
+        public void clusterFinished(ClusterResult result) {
+            ClusterState state = switch (result.outcome()) {
+                case FAILED -> ClusterState.FAILED;
+                case NOT_STARTED -> ClusterState.SKIPPED;
+                default -> ClusterState.SUCCEEDED;
+            };
+            Optional<Integer> revision = result.revision().isPresent()
+                    ? Optional.of(result.revision().getAsInt())
+                    : Optional.empty();
+            Optional<String> message = result.failure().map(f -> f.toProblem().describe());
+            store.deploys().updateCluster(id, result.cluster(), state, revision, message);
+            store.deploys()
+                    .appendLog(
+                            id,
+                            result.cluster() + ": " + result.outcome().label()
+                                    + revision.map(r -> " (revision " + r + ")").orElse("")
+                                    + message.map(m -> ": " + m).orElse(""));
+        }
+    }
+}

@@ -1,0 +1,214 @@
+package dev.slipway.server;
+
+import dev.slipway.core.InvalidInputException;
+import dev.slipway.core.Problem;
+import dev.slipway.core.cluster.ClustersConfigLoader;
+import dev.slipway.core.render.SecretSource;
+import dev.slipway.core.spec.Durations;
+import dev.slipway.kube.KubeClusterTargets;
+import dev.slipway.store.DatabaseCredentials;
+import dev.slipway.store.StoreConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Runs the server until the process is stopped: the entry point behind {@code slipway server} (the CLI delegates to
+ * {@link #run}) and a plain {@code java -cp ... dev.slipway.server.ServerMain} for service managers. Credentials
+ * (database password, TLS password, webhook secret) are only ever read from files or the environment.
+ */
+public final class ServerMain {
+
+    static final String USAGE = """
+            usage: slipway server [--host ADDR] [--port N] [--state-dir DIR] [--db JDBC_URL]
+                                  [--db-credentials-file FILE] [--clusters FILE] [--kubeconfig FILE]
+                                  [--server-id ID] [--tls-keystore FILE.p12 --tls-password-file FILE]
+                                  [--github-webhook-secret-file FILE] [--lab-ttl 24h] [--deploy-timeout 5m]
+                                  [--reaper-interval 30s]
+            PostgreSQL credentials come from --db-credentials-file (user=, password=) or PGUSER/PGPASSWORD.""";
+
+    private static final Set<String> OPTIONS = Set.of(
+            "--host",
+            "--port",
+            "--state-dir",
+            "--db",
+            "--db-credentials-file",
+            "--clusters",
+            "--kubeconfig",
+            "--server-id",
+            "--tls-keystore",
+            "--tls-password-file",
+            "--github-webhook-secret-file",
+            "--lab-ttl",
+            "--deploy-timeout",
+            "--reaper-interval");
+
+    private ServerMain() {}
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.getenv(), Path.of(System.getProperty("user.home")), System.out, System.err));
+    }
+
+    /**
+     * Parses the options, starts the server and blocks until the JVM shuts down; returns 2 for a usage error and 1 for
+     * invalid configuration.
+     */
+    public static int run(String[] args, Map<String, String> env, Path home, PrintStream out, PrintStream err) {
+        Map<String, String> options = new HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!OPTIONS.contains(args[i]) || i + 1 >= args.length) {
+                err.println("slipway server: unknown option or missing value: " + args[i]);
+                err.println(USAGE);
+                return 2;
+            }
+            options.put(args[i], args[++i]);
+        }
+        SlipwayServer server;
+        try {
+            ServerConfig config = config(options, env, home);
+            KubeClusterTargets targets = KubeClusterTargets.fromKubeconfig(
+                    Optional.ofNullable(options.get("--kubeconfig")).map(Path::of));
+            server = SlipwayServer.start(config, Clock.systemUTC(), targets, noSecretStore());
+            out.println("slipway server listening on " + server.url());
+            server.adminTokenFile()
+                    .ifPresent(f -> out.println("first admin token written to " + f + " (readable by this user only)"));
+            server.generatedCaCertificate()
+                    .ifPresent(f -> out.println("clients should trust the server's CA certificate " + f));
+            out.flush();
+        } catch (InvalidInputException e) {
+            e.problems().forEach(p -> err.println("slipway server: " + p.describe()));
+            return 1;
+        } catch (IOException e) {
+            err.println("slipway server: " + e.getMessage());
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            server.close();
+                            stopped.countDown();
+                        },
+                        "slipway-server-shutdown"));
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    static ServerConfig config(Map<String, String> options, Map<String, String> env, Path home) throws IOException {
+        Path stateDir = Path.of(
+                options.getOrDefault("--state-dir", home.resolve(".slipway").toString()));
+        StoreConfig store;
+        if (options.containsKey("--db")) {
+            String url = options.get("--db");
+            DatabaseCredentials credentials = options.containsKey("--db-credentials-file")
+                    ? DatabaseCredentials.fromFile(Path.of(options.get("--db-credentials-file")))
+                    : DatabaseCredentials.fromEnvironment(env);
+            if (url.startsWith("jdbc:h2:")) {
+                store = new StoreConfig(url, credentials, Optional.empty(), 8);
+            } else if (url.startsWith("jdbc:postgresql:")) {
+                if (url.contains("password=")) {
+                    throw invalid(
+                            "--db",
+                            "the JDBC URL contains a password, which would show in the process list",
+                            "put it in --db-credentials-file or PGPASSWORD instead");
+                }
+                store = StoreConfig.postgres(url, credentials);
+            } else {
+                throw invalid(
+                        "--db",
+                        "'" + url + "' is neither an H2 nor a PostgreSQL JDBC URL",
+                        "use jdbc:postgresql://host:5432/db");
+            }
+        } else {
+            store = StoreConfig.h2File(stateDir.resolve("store"));
+        }
+        Path clusters = ClustersConfigLoader.locate(
+                Optional.ofNullable(options.get("--clusters")).map(Path::of), env, home);
+        ServerConfig config = ServerConfig.loopback(stateDir, clusters)
+                .withStore(store)
+                .withBind(options.getOrDefault("--host", "127.0.0.1"), port(options.getOrDefault("--port", "7420")));
+        if (options.containsKey("--server-id")) {
+            config = config.withServerId(options.get("--server-id"));
+        }
+        if (options.containsKey("--github-webhook-secret-file")) {
+            config = config.withGithubWebhookSecret(
+                    Files.readString(Path.of(options.get("--github-webhook-secret-file")), StandardCharsets.UTF_8)
+                            .strip());
+        }
+        if (options.containsKey("--deploy-timeout")) {
+            config = config.withDeployTimeout(duration(options, "--deploy-timeout"));
+        }
+        if (options.containsKey("--reaper-interval")) {
+            config = config.withReaperInterval(duration(options, "--reaper-interval"));
+        }
+        Optional<ServerConfig.TlsKeystore> tls = Optional.empty();
+        if (options.containsKey("--tls-keystore")) {
+            if (!options.containsKey("--tls-password-file")) {
+                throw invalid(
+                        "--tls-keystore",
+                        "a keystore was given without --tls-password-file",
+                        "add --tls-password-file FILE");
+            }
+            tls = Optional.of(new ServerConfig.TlsKeystore(
+                    Path.of(options.get("--tls-keystore")), Path.of(options.get("--tls-password-file"))));
+        }
+        Duration labTtl =
+                options.containsKey("--lab-ttl") ? duration(options, "--lab-ttl") : ServerConfig.DEFAULT_LAB_TTL;
+        return new ServerConfig(
+                config.host(),
+                config.port(),
+                config.stateDir(),
+                config.store(),
+                config.clustersFile(),
+                config.serverId(),
+                tls,
+                config.githubWebhookSecret(),
+                labTtl,
+                config.deployTimeout(),
+                config.reaperInterval());
+    }
+
+    /** Until the secrets module is wired in, apps that declare secrets are refused with a clear message. */
+    static SecretSource noSecretStore() {
+        return (app, names) -> {
+            if (names.isEmpty()) {
+                return Map.of();
+            }
+            throw new InvalidInputException(new Problem(
+                    "app " + app,
+                    "the app declares secrets but this server has no secret store configured",
+                    "deploy this app with the CLI for now"));
+        };
+    }
+
+    private static int port(String text) {
+        if (text.matches("[0-9]{1,5}") && Integer.parseInt(text) <= 65535) {
+            return Integer.parseInt(text);
+        }
+        throw invalid("--port", "'" + text + "' is not a port", "use a number from 0 to 65535");
+    }
+
+    private static Duration duration(Map<String, String> options, String option) {
+        return Durations.parse(options.get(option))
+                .orElseThrow(() -> invalid(
+                        option, "'" + options.get(option) + "' is not a duration", "write it like 30s, 5m or 24h"));
+    }
+
+    private static InvalidInputException invalid(String where, String what, String fix) {
+        return new InvalidInputException(List.of(new Problem(where, what, fix)));
+    }
+}

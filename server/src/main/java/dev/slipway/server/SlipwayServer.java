@@ -1,0 +1,397 @@
+package dev.slipway.server;
+
+import dev.slipway.core.InvalidInputException;
+import dev.slipway.core.Problem;
+import dev.slipway.core.deploy.ClusterTargets;
+import dev.slipway.core.deploy.DeployEngine;
+import dev.slipway.core.render.Renderer;
+import dev.slipway.core.render.SecretSource;
+import dev.slipway.store.DeployRecord;
+import dev.slipway.store.RequestSource;
+import dev.slipway.store.Scope;
+import dev.slipway.store.Store;
+import dev.slipway.store.TokenRecord;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.http.sse.SseClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code slipway server}: the control plane. Owns the store, the HTTP API, the deploy queue and the lab reaper, and
+ * on start recovers what a previous run of this server left mid-deploy.
+ */
+public final class SlipwayServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SlipwayServer.class);
+    private static final Duration HEARTBEAT = Duration.ofSeconds(10);
+    private static final Duration LIVENESS = Duration.ofSeconds(30);
+    private static final Duration LOG_POLL = Duration.ofMillis(200);
+
+    private final ServerConfig config;
+    private final Store store;
+    private final DeployQueue queue;
+    private final LabReaper reaper;
+    private final ScheduledExecutorService background;
+    private final Javalin http;
+    private final boolean tls;
+    private final Optional<Path> adminTokenFile;
+
+    private SlipwayServer(ServerConfig config, Clock clock, ClusterTargets targets, SecretSource secrets) {
+        this.config = config;
+        this.store = Store.open(config.store(), clock);
+        try {
+            this.adminTokenFile = FirstAdminToken.ensure(store, config.stateDir());
+            DeployEngine engine = new DeployEngine(targets, clock);
+            AppSources sources = new AppSources(config.clustersFile(), new Renderer(secrets));
+            this.queue = new DeployQueue(
+                    store, new DeployRunner(store, engine, sources, config.deployTimeout()), config.serverId(), 4);
+            this.reaper = new LabReaper(store, sources, new LabTeardown(targets), config.serverId(), clock);
+            this.background = Executors.newScheduledThreadPool(2, r -> {
+                Thread t = new Thread(r, "slipway-server-background");
+                t.setDaemon(true);
+                return t;
+            });
+            this.tls = !config.loopbackOnly() || config.tls().isPresent();
+            Api api = new Api(store, engine, sources, queue, reaper, clock, config);
+            this.http = createHttp(api, clock);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Starts a server: opens (and migrates) the store, recovers this server's interrupted deploys, then serves.
+     *
+     * @param targets how clusters are reached (the Kubernetes backend in production, test clusters in tests)
+     * @param secrets where secret values for rendering come from
+     */
+    public static SlipwayServer start(ServerConfig config, Clock clock, ClusterTargets targets, SecretSource secrets) {
+        SlipwayServer server = new SlipwayServer(config, clock, targets, secrets);
+        try {
+            server.recover();
+            server.http.start();
+            server.queue.start();
+            server.background.scheduleWithFixedDelay(
+                    server::heartbeat, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
+            server.background.scheduleWithFixedDelay(
+                    server::sweepQuietly,
+                    config.reaperInterval().toMillis(),
+                    config.reaperInterval().toMillis(),
+                    TimeUnit.MILLISECONDS);
+            LOG.info(
+                    "slipway server {} listening on {}://{}:{}",
+                    config.serverId(),
+                    server.tls ? "https" : "http",
+                    config.host(),
+                    server.port());
+            return server;
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
+        }
+    }
+
+    /** The port the server listens on (useful when it was started on port 0). */
+    public int port() {
+        return ((ServerConnector) http.jettyServer().server().getConnectors()[0]).getLocalPort();
+    }
+
+    /** The base URL clients use. */
+    public String url() {
+        return (tls ? "https" : "http") + "://"
+                + (config.host().contains(":") ? "[" + config.host() + "]" : config.host()) + ":" + port();
+    }
+
+    /** Where the first admin token was written on this start, if this start created it. */
+    public Optional<Path> adminTokenFile() {
+        return adminTokenFile;
+    }
+
+    /** The CA certificate clients should trust, when the server generated its own TLS identity. */
+    public Optional<Path> generatedCaCertificate() {
+        return tls && config.tls().isEmpty()
+                ? Optional.of(config.stateDir().resolve("tls").resolve(TlsMaterial.CA_PEM))
+                : Optional.empty();
+    }
+
+    /** Runs one reaper sweep now (the server also runs them on its own schedule). */
+    public SweepResult sweepLabsNow() {
+        LabReaper.Sweep sweep = reaper.sweep();
+        return new SweepResult(sweep.deleted(), sweep.failed());
+    }
+
+    /** What one reaper sweep did: labs deleted, and labs whose deletion failed (retried later). */
+    public record SweepResult(int deleted, int failed) {}
+
+    @Override
+    public void close() {
+        background.shutdownNow();
+        queue.close();
+        http.stop();
+        try {
+            store.deploys().interruptRunningOf(config.serverId()).forEach(this::auditInterrupted);
+            store.leases().release(serverLease(), config.serverId());
+        } finally {
+            store.close();
+        }
+    }
+
+    private void recover() {
+        store.leases().tryAcquire(serverLease(), config.serverId(), LIVENESS);
+        for (DeployRecord deploy : store.deploys().interruptRunningOf(config.serverId())) {
+            auditInterrupted(deploy);
+        }
+    }
+
+    private void heartbeat() {
+        try {
+            store.leases().tryAcquire(serverLease(), config.serverId(), LIVENESS);
+            store.deploys().interruptOrphaned().forEach(this::auditInterrupted);
+        } catch (RuntimeException e) {
+            LOG.warn("heartbeat failed: {}", e.toString());
+        }
+    }
+
+    private void auditInterrupted(DeployRecord deploy) {
+        LOG.warn(
+                "deploy {} of {}/{} was interrupted; resume or roll it back",
+                deploy.id(),
+                deploy.app(),
+                deploy.environment());
+        store.auditLog()
+                .record(
+                        "server",
+                        "deploy.interrupted",
+                        deploy.app() + "/" + deploy.environment(),
+                        RequestSource.SERVER,
+                        "deploy " + deploy.id() + " was running when its server stopped");
+    }
+
+    private void sweepQuietly() {
+        try {
+            LabReaper.Sweep sweep = reaper.sweep();
+            if (sweep.deleted() + sweep.failed() > 0) {
+                LOG.info("reaper: {} lab(s) deleted, {} failed and will be retried", sweep.deleted(), sweep.failed());
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("reaper sweep failed: {}", e.toString());
+        }
+    }
+
+    private String serverLease() {
+        return "server:" + config.serverId();
+    }
+
+    // --- HTTP ------------------------------------------------------------------------------------------------
+
+    private Javalin createHttp(Api api, Clock clock) {
+        String openApi = openApiDocument();
+        return Javalin.create(javalin -> {
+            javalin.startup.showJavalinBanner = false;
+            javalin.startup.showOldJavalinVersionWarning = false;
+            javalin.jetty.host = config.host();
+            javalin.jetty.port = config.port();
+            if (tls) {
+                TlsMaterial.ServerKeystore keystore = config.tls()
+                        .map(TlsMaterial::load)
+                        .orElseGet(() -> TlsMaterial.selfSigned(config.stateDir(), hostsFor(config.host()), clock));
+                javalin.jetty.addConnector((server, httpConfig) -> {
+                    SslContextFactory.Server ssl = new SslContextFactory.Server();
+                    ssl.setKeyStore(keystore.keystore());
+                    ssl.setKeyStorePassword(new String(keystore.password()));
+                    httpConfig.addCustomizer(new SecureRequestCustomizer(false));
+                    ServerConnector connector = new ServerConnector(server, ssl, new HttpConnectionFactory(httpConfig));
+                    connector.setHost(config.host());
+                    connector.setPort(config.port());
+                    return connector;
+                });
+            }
+            javalin.routes.get(
+                    "/health",
+                    ctx -> Api.json(ctx, 200, Views.JSON.createObjectNode().put("status", "ok")));
+            javalin.routes.get(
+                    "/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
+            for (Api.Route route : api.routes()) {
+                javalin.routes.addHttpHandler(route.method(), route.path(), ctx -> {
+                    Caller caller =
+                            route.scope().map(scope -> authenticate(ctx, scope)).orElse(Caller.GITHUB);
+                    route.handler().handle(ctx, caller);
+                });
+            }
+            javalin.routes.sse("/api/deploys/{id}/log", this::streamLog);
+            javalin.routes.exception(ApiException.class, (e, ctx) -> problem(ctx, e.status(), e.title(), e.problems()));
+            javalin.routes.exception(
+                    InvalidInputException.class, (e, ctx) -> problem(ctx, 400, "Invalid input", e.problems()));
+            javalin.routes.exception(
+                    HttpResponseException.class,
+                    (e, ctx) -> problem(
+                            ctx,
+                            e.getStatus(),
+                            e.getMessage(),
+                            List.of(new Problem(
+                                    ctx.method() + " " + ctx.path(),
+                                    e.getMessage(),
+                                    "see /openapi.json for the API"))));
+            javalin.routes.exception(Exception.class, (e, ctx) -> {
+                LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
+                problem(
+                        ctx,
+                        500,
+                        "Internal server error",
+                        List.of(new Problem(
+                                ctx.method() + " " + ctx.path(),
+                                "the server failed to handle the request",
+                                "see the server log")));
+            });
+        });
+    }
+
+    private Caller authenticate(Context ctx, Scope needed) {
+        String header = ctx.header("Authorization");
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            ctx.header("WWW-Authenticate", "Bearer");
+            throw ApiException.unauthorized("no bearer token was sent");
+        }
+        TokenRecord token = store.tokens()
+                .authenticate(header.substring(7).strip())
+                .orElseThrow(() -> {
+                    ctx.header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+                    return ApiException.unauthorized("the token is unknown or revoked");
+                });
+        if (!token.scope().grants(needed)) {
+            throw ApiException.forbidden(
+                    "token '" + token.name() + "' has scope " + token.scope().wireName() + "; this needs "
+                            + needed.wireName(),
+                    "ask an admin for a token with scope " + needed.wireName());
+        }
+        String sourceHeader =
+                Optional.ofNullable(ctx.header("X-Slipway-Source")).orElse("api");
+        RequestSource source = RequestSource.parse(sourceHeader)
+                .filter(s -> s == RequestSource.CLI
+                        || s == RequestSource.API
+                        || s == RequestSource.CHAT
+                        || s == RequestSource.CI)
+                .orElseThrow(() -> ApiException.badRequest(
+                        "X-Slipway-Source",
+                        "'" + sourceHeader + "' is not a request source",
+                        "use cli, api, chat or ci"));
+        return new Caller(token.name(), token.scope(), source);
+    }
+
+    /**
+     * Streams a deploy's log as server-sent events ({@code log} events whose id is the line number, so a client
+     * reconnects with {@code Last-Event-ID}), then one {@code end} event with the final state.
+     */
+    private void streamLog(SseClient client) {
+        Context ctx = client.ctx();
+        // Javalin's default content type would otherwise be applied to the stream's response.
+        ctx.contentType("text/event-stream");
+        long id;
+        try {
+            authenticate(ctx, Scope.READ);
+            id = Long.parseLong(ctx.pathParam("id"));
+            if (store.deploys().find(id).isEmpty()) {
+                throw ApiException.notFound("deploy " + id, "no deploy " + id, "list deploys with GET /api/deploys");
+            }
+        } catch (ApiException e) {
+            client.sendEvent(
+                    "error", Views.problem(e.status(), e.title(), e.problems()).toString());
+            client.close();
+            return;
+        } catch (NumberFormatException e) {
+            client.sendEvent(
+                    "error",
+                    Views.problem(
+                                    400,
+                                    "Bad request",
+                                    List.of(new Problem("id", "the deploy id is not a number", "pass the numeric id")))
+                            .toString());
+            client.close();
+            return;
+        }
+        AtomicInteger after = new AtomicInteger(Optional.ofNullable(ctx.header("Last-Event-ID"))
+                .filter(s -> s.matches("[0-9]{1,9}"))
+                .map(Integer::parseInt)
+                .orElse(0));
+        AtomicReference<ScheduledFuture<?>> task = new AtomicReference<>();
+        client.keepAlive();
+        long deployId = id;
+        Runnable push = () -> {
+            try {
+                boolean terminal = store.deploys()
+                        .find(deployId)
+                        .map(d -> d.state().isTerminal())
+                        .orElse(true);
+                for (var line : store.deploys().logAfter(deployId, after.get())) {
+                    client.sendEvent("log", line.line(), String.valueOf(line.seq()));
+                    after.set(line.seq());
+                }
+                if (terminal) {
+                    DeployRecord done = store.deploys().find(deployId).orElseThrow();
+                    client.sendEvent("end", done.state().name().toLowerCase(Locale.ROOT));
+                    client.close();
+                }
+            } catch (RuntimeException e) {
+                LOG.debug("log stream of deploy {} ended: {}", deployId, e.toString());
+                client.close();
+            }
+            if (client.terminated() && task.get() != null) {
+                task.get().cancel(false);
+            }
+        };
+        client.onClose(() -> Optional.ofNullable(task.get()).ifPresent(t -> t.cancel(false)));
+        task.set(background.scheduleWithFixedDelay(push, 0, LOG_POLL.toMillis(), TimeUnit.MILLISECONDS));
+    }
+
+    private static void problem(Context ctx, int status, String title, List<Problem> problems) {
+        ctx.status(status)
+                .contentType("application/problem+json")
+                .result(Views.problem(status, title, problems).toString());
+    }
+
+    private static List<String> hostsFor(String host) {
+        List<String> hosts = new ArrayList<>(List.of(host));
+        if (host.equals("0.0.0.0") || host.equals("::")) {
+            hosts.clear();
+            hosts.add(ServerConfig.defaultServerId());
+        }
+        hosts.add("localhost");
+        hosts.add("127.0.0.1");
+        return hosts.stream().distinct().toList();
+    }
+
+    static String openApiDocument() {
+        try (InputStream in = SlipwayServer.class.getResourceAsStream("/openapi.json")) {
+            if (in == null) {
+                throw new IllegalStateException("openapi.json is missing from the server jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

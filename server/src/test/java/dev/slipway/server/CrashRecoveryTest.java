@@ -1,0 +1,136 @@
+package dev.slipway.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.slipway.testkit.TestClusters;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A server process killed with SIGKILL mid-deploy: its record survives, marked interrupted, and can be resumed. */
+class CrashRecoveryTest {
+
+    @TempDir
+    Path root;
+
+    Process child;
+
+    @AfterEach
+    void killChild() {
+        if (child != null && child.isAlive()) {
+            child.destroyForcibly();
+        }
+    }
+
+    @Test
+    void aServerKilledMidDeployLeavesAnInterruptedRecordWithPerClusterProgressThatCanBeResumed() throws Exception {
+        try (TestClusters clusters = TestClusters.start("east-1", "west-1")) {
+            ServerFixture fixture = new ServerFixture(root, clusters);
+            // The Deployment becomes ready on east-1 and never on west-1, so the deploy is mid-group when killed.
+            Files.writeString(
+                    fixture.appDir.resolve("kubernetes/app.yaml"),
+                    Files.readString(fixture.appDir.resolve("kubernetes/app.yaml"))
+                            .replace(
+                                    "  name: web\n",
+                                    "  name: web\n  annotations:\n    slipway.dev/override.west-1: '{\"spec\": {\"template\": "
+                                            + "{\"metadata\": {\"annotations\": {\"testkit.slipway.dev/outcome\": \"hang\"}}}}}'\n"));
+            ServerConfig config = fixture.config("crashy");
+
+            child = new ProcessBuilder(
+                            Path.of(System.getProperty("java.home"), "bin", "java")
+                                    .toString(),
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            ServerMain.class.getName(),
+                            "--state-dir",
+                            config.stateDir().toString(),
+                            "--clusters",
+                            fixture.clustersFile.toString(),
+                            "--kubeconfig",
+                            clusters.kubeconfig().toString(),
+                            "--server-id",
+                            "crashy",
+                            "--port",
+                            "0",
+                            "--deploy-timeout",
+                            "10m")
+                    .redirectErrorStream(true)
+                    .redirectOutput(root.resolve("child.log").toFile())
+                    .start();
+            String url = awaitListening(root.resolve("child.log"));
+            ApiClient api = new ApiClient(url, ServerFixture.adminToken(config));
+            assertThat(api.post("/api/apps", "{\"directory\": \"" + fixture.appDir + "\"}")
+                            .status())
+                    .isEqualTo(201);
+            long id = api.post("/api/apps/shop/environments/production/deploys", "{\"ref\": \"v1\"}")
+                    .json()
+                    .get("id")
+                    .asLong();
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> clusterStates(api.get("/api/deploys/" + id).json())
+                            .equals(List.of("east-1:succeeded", "west-1:running")));
+
+            child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            assertThat(child.isAlive()).isFalse();
+
+            // The lock the killed deploy held on west-1 lives for the deploy timeout plus two minutes; the restarted
+            // server's clock is past it, as a real restart after that long would be.
+            TestClock later = new TestClock(Instant.now().plus(Duration.ofMinutes(15)));
+            try (SlipwayServer restarted = fixture.start(config, later)) {
+                ApiClient again = new ApiClient(restarted.url(), ServerFixture.adminToken(config));
+                JsonNode record = again.get("/api/deploys/" + id).json();
+                assertThat(record.get("state").asText()).isEqualTo("interrupted");
+                assertThat(clusterStates(record)).containsExactly("east-1:succeeded", "west-1:interrupted");
+                assertThat(record.get("clusters").get(0).get("revision").asInt())
+                        .isEqualTo(1);
+                assertThat(again.get("/api/audit?action=deploy.interrupted").json())
+                        .anySatisfy(e -> assertThat(e.get("details").asText()).contains("deploy " + id));
+
+                fixture.writeManifests("ready");
+                JsonNode resumed =
+                        again.post("/api/deploys/" + id + "/resume", "").json();
+                assertThat(resumed.get("resumes").asLong()).isEqualTo(id);
+                long resumedId = resumed.get("id").asLong();
+                await().atMost(Duration.ofSeconds(60))
+                        .until(() -> again.get("/api/deploys/" + resumedId)
+                                .json()
+                                .get("state")
+                                .asText()
+                                .equals("succeeded"));
+                assertThat(again.post("/api/deploys/" + id + "/resume", "").status())
+                        .as("resumed once is enough, still interrupted")
+                        .isEqualTo(202);
+            }
+        }
+    }
+
+    private static List<String> clusterStates(JsonNode deploy) {
+        return java.util.stream.StreamSupport.stream(deploy.get("clusters").spliterator(), false)
+                .map(c -> c.get("cluster").asText() + ":" + c.get("state").asText())
+                .toList();
+    }
+
+    private static String awaitListening(Path output) {
+        Pattern listening = Pattern.compile("listening on (http\\S+)");
+        String[] url = new String[1];
+        await().atMost(Duration.ofSeconds(90)).until(() -> {
+            Matcher m = listening.matcher(Files.exists(output) ? Files.readString(output) : "");
+            if (m.find()) {
+                url[0] = m.group(1);
+                return true;
+            }
+            return false;
+        });
+        return url[0];
+    }
+}

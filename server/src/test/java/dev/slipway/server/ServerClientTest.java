@@ -1,0 +1,87 @@
+package dev.slipway.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.slipway.core.InvalidInputException;
+import dev.slipway.testkit.TestClusters;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Java client the CLI uses in --server mode, against a real server. */
+class ServerClientTest {
+
+    @TempDir
+    Path root;
+
+    private static String greeting(TestClusters clusters) {
+        return clusters.cluster("east-1")
+                .client()
+                .configMaps()
+                .inNamespace("shop")
+                .withName("settings")
+                .get()
+                .getData()
+                .get("greeting");
+    }
+
+    @Test
+    void deploysAndRollbacksAreFollowedToTheEndAndRefusalsBecomeUserErrors() throws Exception {
+        try (TestClusters clusters = TestClusters.start("east-1")) {
+            ServerFixture fixture = new ServerFixture(root, clusters);
+            ServerConfig config = fixture.config("client");
+            try (SlipwayServer server = fixture.start(config)) {
+                ServerClient client = ServerClient.connect(
+                        server.url(), config.stateDir().resolve(FirstAdminToken.FILE_NAME), Optional.empty());
+                new ApiClient(server.url(), ServerFixture.adminToken(config))
+                        .post("/api/apps", "{\"directory\": \"" + fixture.appDir + "\"}");
+
+                ServerClient.RemoteDeploy queued = client.deploy("shop", "production", Optional.of("v7"));
+                List<String> lines = new CopyOnWriteArrayList<>();
+                ServerClient.RemoteDeploy done = client.follow(queued.id(), lines::add);
+
+                assertThat(done.state()).isEqualTo("succeeded");
+                assertThat(done.clusters())
+                        .singleElement()
+                        .satisfies(c -> assertThat(c.revision()).contains(1));
+                assertThat(lines).contains("east-1: deployed (revision 1)");
+                assertThat(client.deploys("shop", "production", 10))
+                        .extracting(ServerClient.RemoteDeploy::ref)
+                        .containsExactly(Optional.of("v7"));
+                java.nio.file.Files.writeString(
+                        fixture.appDir.resolve("kubernetes/app.yaml"),
+                        java.nio.file.Files.readString(fixture.appDir.resolve("kubernetes/app.yaml"))
+                                .replace("greeting: hello", "greeting: bye"));
+                assertThat(client.follow(
+                                        client.deploy("shop", "production", Optional.of("v8"))
+                                                .id(),
+                                        l -> {})
+                                .state())
+                        .isEqualTo("succeeded");
+                assertThat(greeting(clusters)).isEqualTo("bye");
+
+                ServerClient.RemoteDeploy rolledBack = client.follow(
+                        client.rollback("shop", "production", Optional.empty()).id(), l -> {});
+
+                assertThat(rolledBack.state()).as(rolledBack.toString()).isEqualTo("succeeded");
+                assertThat(greeting(clusters)).isEqualTo("hello");
+                var latest = client.revisions("shop", "production")
+                        .get(0)
+                        .get("revisions")
+                        .get(0);
+                assertThat(latest.get("number").asInt()).isEqualTo(3);
+                assertThat(latest.get("rollbackOf").asInt()).isEqualTo(1);
+                assertThatThrownBy(() -> client.labUp("shop", "feature/x", ServerFixture.SHA_RED, Optional.empty()))
+                        .isInstanceOf(InvalidInputException.class)
+                        .hasMessageContaining("CI status is pending");
+                assertThatThrownBy(() -> client.deploy("nope", "production", Optional.empty()))
+                        .isInstanceOf(InvalidInputException.class)
+                        .hasMessageContaining("no app 'nope'");
+            }
+        }
+    }
+}

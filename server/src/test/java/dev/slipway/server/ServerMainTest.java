@@ -1,0 +1,69 @@
+package dev.slipway.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The server's command line refuses what it cannot run, and never takes credentials from argv. */
+class ServerMainTest {
+
+    @TempDir
+    Path home;
+
+    final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    @Test
+    void anUnknownOptionIsAUsageError() {
+        assertThat(run("--pasword", "x")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown option", "usage: slipway server");
+    }
+
+    @Test
+    void aDatabasePasswordInTheJdbcUrlIsRefused() throws Exception {
+        Path clusters = Files.writeString(home.resolve("clusters.yaml"), "groups: {}\n");
+
+        int code =
+                run("--clusters", clusters.toString(), "--db", "jdbc:postgresql://db/slipway?user=a&password=hunter2");
+
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("contains a password", "PGPASSWORD");
+    }
+
+    @Test
+    void aMissingClustersFileIsReportedWithHowToCreateOne() {
+        assertThat(run("--port", "0")).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("no clusters file");
+    }
+
+    @Test
+    void postgresCredentialsComeFromTheServiceManagersEnvironment() throws Exception {
+        Path clusters = Files.writeString(home.resolve("clusters.yaml"), "groups: {}\n");
+
+        ServerConfig config = ServerMain.config(
+                Map.of("--db", "jdbc:postgresql://db:5432/slipway", "--clusters", clusters.toString()),
+                Map.of("PGUSER", "slipway", "PGPASSWORD", "s3cret"),
+                home);
+
+        assertThat(config.store().credentials().user()).contains("slipway");
+        assertThat(config.store().credentials().password()).contains("s3cret");
+        assertThat(config.store().credentials().toString()).doesNotContain("s3cret");
+        assertThat(config.host()).isEqualTo("127.0.0.1");
+    }
+
+    private int run(String... args) {
+        return ServerMain.run(
+                args,
+                Map.of(),
+                home,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,61 @@
+package dev.slipway.store;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.core.Jdbi;
+
+/** The append-only record of every action taken through the control plane. */
+public final class AuditLog {
+
+    private final Jdbi jdbi;
+    private final Clock clock;
+
+    AuditLog(Jdbi jdbi, Clock clock) {
+        this.jdbi = jdbi;
+        this.clock = clock;
+    }
+
+    /** Appends an entry stamped with the store's clock. */
+    public AuditEntry record(String actor, String action, String target, RequestSource source, String details) {
+        long now = clock.millis();
+        long id =
+                jdbi.withHandle(h -> h.createUpdate("INSERT INTO audit_log (at, actor, action, target, source, details)"
+                                + " VALUES (:at, :actor, :action, :target, :source, :details)")
+                        .bind("at", now)
+                        .bind("actor", actor)
+                        .bind("action", action)
+                        .bind("target", target)
+                        .bind("source", source.name())
+                        .bind("details", Millis.clip(details))
+                        .executeAndReturnGeneratedKeys("id")
+                        .mapTo(Long.class)
+                        .one());
+        return new AuditEntry(id, java.time.Instant.ofEpochMilli(now), actor, action, target, source, details);
+    }
+
+    /** Entries newest first, optionally of one action or target prefix, before an id (for paging). */
+    public List<AuditEntry> list(
+            Optional<String> action, Optional<String> targetPrefix, Optional<Long> beforeId, int limit) {
+        return jdbi.withHandle(h -> {
+            String where = (action.isPresent() ? " AND action = :action" : "")
+                    + (targetPrefix.isPresent() ? " AND target LIKE :prefix" : "")
+                    + (beforeId.isPresent() ? " AND id < :before" : "");
+            var query = h.createQuery("SELECT * FROM audit_log WHERE 1 = 1" + where + " ORDER BY id DESC LIMIT :limit");
+            action.ifPresent(a -> query.bind("action", a));
+            targetPrefix.ifPresent(
+                    p -> query.bind("prefix", p.replace("%", "\\%").replace("_", "\\_") + "%"));
+            beforeId.ifPresent(b -> query.bind("before", b));
+            return query.bind("limit", limit)
+                    .map((rs, ctx) -> new AuditEntry(
+                            rs.getLong("id"),
+                            Millis.instant(rs, "at"),
+                            rs.getString("actor"),
+                            rs.getString("action"),
+                            rs.getString("target"),
+                            RequestSource.valueOf(rs.getString("source")),
+                            rs.getString("details")))
+                    .list();
+        });
+    }
+}

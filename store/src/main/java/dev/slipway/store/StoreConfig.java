@@ -1,0 +1,63 @@
+package dev.slipway.store;
+
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Where the control plane keeps its records; one value so the server, tests and benchmarks open stores the same way.
+ *
+ * @param jdbcUrl an H2 or PostgreSQL JDBC URL
+ * @param credentials user and password, never taken from the command line
+ * @param schema the schema to migrate and use; empty means the database's default
+ * @param poolSize the most connections held open at once
+ */
+public record StoreConfig(String jdbcUrl, DatabaseCredentials credentials, Optional<String> schema, int poolSize) {
+
+    public StoreConfig {
+        Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+        Objects.requireNonNull(credentials, "credentials");
+        Objects.requireNonNull(schema, "schema");
+        if (!jdbcUrl.startsWith("jdbc:h2:") && !jdbcUrl.startsWith("jdbc:postgresql:")) {
+            throw new IllegalArgumentException("only H2 (jdbc:h2:) and PostgreSQL (jdbc:postgresql:) are supported");
+        }
+        if (poolSize < 1) {
+            throw new IllegalArgumentException("poolSize must be at least 1");
+        }
+    }
+
+    /** The default: an embedded H2 database in {@code ~/.slipway/store}. */
+    public static StoreConfig defaultEmbedded(Path home) {
+        return h2File(home.resolve(".slipway").resolve("store"));
+    }
+
+    /**
+     * An embedded H2 file database at {@code base} (H2 adds {@code .mv.db}); commits are flushed at once so a killed
+     * server loses no acknowledged record.
+     */
+    public static StoreConfig h2File(Path base) {
+        // The async file system survives thread interrupts; plain NIO channels close the database on one.
+        String url = "jdbc:h2:async:" + base.toAbsolutePath() + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000";
+        return new StoreConfig(url, DatabaseCredentials.none(), Optional.empty(), 8);
+    }
+
+    /** A PostgreSQL database reached at {@code jdbcUrl}. */
+    public static StoreConfig postgres(String jdbcUrl, DatabaseCredentials credentials) {
+        return new StoreConfig(jdbcUrl, credentials, Optional.empty(), 8);
+    }
+
+    /** The same database, using (and creating if needed) {@code name} as schema. */
+    public StoreConfig withSchema(String name) {
+        return new StoreConfig(jdbcUrl, credentials, Optional.of(name), poolSize);
+    }
+
+    /** The same database with a pool of {@code size} connections. */
+    public StoreConfig withPoolSize(int size) {
+        return new StoreConfig(jdbcUrl, credentials, schema, size);
+    }
+
+    /** Which SQL dialect the URL speaks. */
+    public Dialect dialect() {
+        return jdbcUrl.startsWith("jdbc:postgresql:") ? Dialect.POSTGRESQL : Dialect.H2;
+    }
+}

@@ -1,0 +1,491 @@
+package dev.slipway.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** What the store promises, checked on every database it supports (see the subclasses). */
+abstract class StoreBehaviour {
+
+    final TestClock clock = new TestClock(Instant.parse("2026-11-23T12:00:00Z"));
+    StoreConfig config;
+    Store store;
+
+    /** The database this class's tests share; each test starts from empty tables (cheaper than a fresh schema). */
+    abstract StoreConfig sharedConfig() throws Exception;
+
+    @BeforeEach
+    void open() throws Exception {
+        config = sharedConfig();
+        store = Store.open(config, clock);
+        emptyAllTables(config);
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    private static void emptyAllTables(StoreConfig config) throws Exception {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(
+                        config.jdbcUrl(),
+                        config.credentials().user().orElse(null),
+                        config.credentials().password().orElse(null));
+                java.sql.Statement s = c.createStatement()) {
+            if (config.schema().isPresent()) {
+                c.setSchema(config.schema().get());
+            }
+            for (String table : List.of(
+                    "deploy_log",
+                    "deploy_clusters",
+                    "deploy_slots",
+                    "deploys",
+                    "environments",
+                    "apps",
+                    "labs",
+                    "ci_statuses",
+                    "audit_log",
+                    "tokens",
+                    "leases")) {
+                s.execute("DELETE FROM " + table);
+            }
+        }
+    }
+
+    @Test
+    void reopeningTheStoreKeepsEveryRecordAndReappliesNoMigration() {
+        store.apps().register(registration("acme-web"), "alice");
+        DeployRecord deploy = store.deploys()
+                .enqueue(DeployRequest.deploy("acme-web", "production", Optional.of("v1"), "alice", RequestSource.CLI));
+        store.close();
+
+        store = Store.open(config, clock);
+
+        assertThat(store.apps().find("acme-web"))
+                .get()
+                .extracting(AppRecord::environments)
+                .asList()
+                .hasSize(2);
+        assertThat(store.deploys().find(deploy.id()))
+                .get()
+                .extracting(DeployRecord::state)
+                .isEqualTo(DeployState.QUEUED);
+    }
+
+    @Test
+    void registeringAnAppAgainReplacesItsEnvironments() {
+        store.apps().register(registration("acme-web"), "alice");
+        store.apps()
+                .register(
+                        new AppRegistration(
+                                "acme-web",
+                                "/srv/apps/acme-web",
+                                Optional.of("labs"),
+                                Duration.ofHours(4),
+                                List.of(new EnvironmentRecord("staging", "staging", "acme-web-staging"))),
+                        "bob");
+
+        AppRecord app = store.apps().find("acme-web").orElseThrow();
+        assertThat(app.environments()).extracting(EnvironmentRecord::name).containsExactly("staging");
+        assertThat(app.labTtl()).isEqualTo(Duration.ofHours(4));
+        assertThat(app.registeredBy()).isEqualTo("alice");
+    }
+
+    @Test
+    void deploysOfOneAppEnvironmentRunOneAtATimeInQueueOrder() {
+        DeployRecord first = enqueue("acme-web", "production", "v1");
+        DeployRecord second = enqueue("acme-web", "production", "v2");
+
+        assertThat(store.deploys().claimNext("server-a"))
+                .get()
+                .extracting(DeployRecord::id)
+                .isEqualTo(first.id());
+        assertThat(store.deploys().claimNext("server-a")).isEmpty();
+
+        store.deploys().finish(first.id(), DeployState.SUCCEEDED, Optional.empty());
+        DeployRecord next = store.deploys().claimNext("server-a").orElseThrow();
+        assertThat(next.id()).isEqualTo(second.id());
+        assertThat(next.state()).isEqualTo(DeployState.RUNNING);
+        assertThat(next.owner()).contains("server-a");
+    }
+
+    @Test
+    void deploysOfDifferentEnvironmentsRunSideBySide() {
+        enqueue("acme-web", "production", "v1");
+        enqueue("acme-web", "staging", "v1");
+
+        assertThat(store.deploys().claimNext("server-a")).isPresent();
+        assertThat(store.deploys().claimNext("server-a"))
+                .get()
+                .extracting(DeployRecord::environment)
+                .isEqualTo("staging");
+    }
+
+    @Test
+    void aFinishedDeployCannotFinishAgain() {
+        DeployRecord deploy = enqueue("acme-web", "production", "v1");
+        store.deploys().claimNext("server-a");
+        store.deploys().finish(deploy.id(), DeployState.FAILED, Optional.of("east-1: Deployment/web not ready"));
+
+        assertThatThrownBy(() -> store.deploys().finish(deploy.id(), DeployState.SUCCEEDED, Optional.empty()))
+                .isInstanceOf(IllegalTransitionException.class)
+                .hasMessageContaining("is not running");
+        assertThat(store.deploys().find(deploy.id()).orElseThrow().state()).isEqualTo(DeployState.FAILED);
+    }
+
+    @Test
+    void aQueuedDeployCannotSucceedWithoutRunning() {
+        DeployRecord deploy = enqueue("acme-web", "production", "v1");
+
+        assertThatThrownBy(() -> store.deploys().finish(deploy.id(), DeployState.SUCCEEDED, Optional.empty()))
+                .isInstanceOf(IllegalTransitionException.class);
+        assertThat(DeployState.QUEUED.next()).doesNotContain(DeployState.SUCCEEDED);
+    }
+
+    @Test
+    void restartingServerMarksItsRunningDeployInterruptedWithProgressPerCluster() {
+        DeployRecord deploy = enqueue("acme-web", "production", "v1");
+        store.deploys().claimNext("server-a");
+        store.deploys().planClusters(deploy.id(), List.of("east-1", "west-2", "south-3"));
+        store.deploys().updateCluster(deploy.id(), "east-1", ClusterState.SUCCEEDED, Optional.of(7), Optional.empty());
+        store.deploys()
+                .updateCluster(
+                        deploy.id(),
+                        "west-2",
+                        ClusterState.RUNNING,
+                        Optional.empty(),
+                        Optional.of("waiting for Deployment/web"));
+
+        List<DeployRecord> interrupted = store.deploys().interruptRunningOf("server-a");
+
+        assertThat(interrupted).singleElement().satisfies(d -> {
+            assertThat(d.state()).isEqualTo(DeployState.INTERRUPTED);
+            assertThat(d.clusters())
+                    .extracting(ClusterProgress::cluster, ClusterProgress::state, ClusterProgress::revision)
+                    .containsExactly(
+                            org.assertj.core.groups.Tuple.tuple("east-1", ClusterState.SUCCEEDED, Optional.of(7)),
+                            org.assertj.core.groups.Tuple.tuple("west-2", ClusterState.INTERRUPTED, Optional.empty()),
+                            org.assertj.core.groups.Tuple.tuple("south-3", ClusterState.PENDING, Optional.empty()));
+        });
+        // The environment is free again: a resumed deploy can run.
+        DeployRecord resumed =
+                store.deploys().enqueue(deploy.request().resuming(deploy.id(), "alice", RequestSource.CLI));
+        assertThat(store.deploys().claimNext("server-a"))
+                .get()
+                .extracting(DeployRecord::id)
+                .isEqualTo(resumed.id());
+        assertThat(store.deploys().find(resumed.id()).orElseThrow().resumes()).contains(deploy.id());
+    }
+
+    @Test
+    void deploysOfAServerWhoseLeaseExpiredAreInterruptedByAnother() {
+        DeployRecord alive = enqueue("acme-web", "production", "v1");
+        DeployRecord dead = enqueue("predict", "production", "v1");
+        store.leases().tryAcquire("server:alive", "alive", Duration.ofSeconds(30));
+        store.leases().tryAcquire("server:dead", "dead", Duration.ofSeconds(30));
+        store.deploys().claimNext("alive");
+        store.deploys().claimNext("dead");
+
+        clock.advance(Duration.ofSeconds(20));
+        store.leases().tryAcquire("server:alive", "alive", Duration.ofSeconds(30));
+        clock.advance(Duration.ofSeconds(20));
+
+        assertThat(store.deploys().interruptOrphaned())
+                .extracting(DeployRecord::id)
+                .containsExactly(dead.id());
+        assertThat(store.deploys().find(alive.id()).orElseThrow().state()).isEqualTo(DeployState.RUNNING);
+    }
+
+    @Test
+    void concurrentClaimsNeverRunOneAppEnvironmentTwice() throws Exception {
+        for (int i = 0; i < 6; i++) {
+            enqueue("acme-web", "production", "v" + i);
+            enqueue("predict", "production", "v" + i);
+        }
+        try (Store other = Store.open(config, clock)) {
+            List<Optional<DeployRecord>> claims =
+                    race(8, i -> (i % 2 == 0 ? store : other).deploys().claimNext("server-" + i));
+            List<String> won = claims.stream()
+                    .flatMap(Optional::stream)
+                    .map(DeployRecord::app)
+                    .toList();
+            assertThat(won).isNotEmpty().doesNotHaveDuplicates();
+            // Whichever app lost the race is claimed by the next poll; neither app is ever claimed twice.
+            List<String> all = new ArrayList<>(won);
+            store.deploys().claimNext("server-late").map(DeployRecord::app).ifPresent(all::add);
+            assertThat(all).containsExactlyInAnyOrder("acme-web", "predict");
+            assertThat(store.deploys().claimNext("server-later")).isEmpty();
+        }
+    }
+
+    @Test
+    void logLinesComeBackInOrderFromWhereTheReaderLeftOff() {
+        DeployRecord deploy = enqueue("acme-web", "production", "v1");
+        store.deploys().appendLog(deploy.id(), "east-1: applying 53 objects");
+        int second = store.deploys().appendLog(deploy.id(), "east-1: healthy");
+        store.deploys().appendLog(deploy.id(), "west-2: applying 53 objects");
+
+        assertThat(store.deploys().logAfter(deploy.id(), second))
+                .extracting(LogLine::line)
+                .containsExactly("west-2: applying 53 objects");
+        assertThat(store.deploys().logAfter(deploy.id(), 0)).hasSize(3);
+    }
+
+    @Test
+    void labExpiresOneTtlAfterItsLastDeploy() {
+        LabRecord lab = openLab("feature/login", "abc123");
+        assertThat(lab.expiresAt()).isEqualTo(clock.instant().plus(Duration.ofHours(24)));
+
+        clock.advance(Duration.ofHours(5));
+        store.labs().touchDeployed(lab.id());
+
+        assertThat(store.labs().find(lab.id()).orElseThrow().expiresAt())
+                .isEqualTo(clock.instant().plus(Duration.ofHours(24)));
+    }
+
+    @Test
+    void extendingALabPushesItsExpiryBack() {
+        LabRecord lab = openLab("feature/login", "abc123");
+
+        LabRecord extended = store.labs().extend(lab.id(), Duration.ofHours(6)).orElseThrow();
+
+        assertThat(extended.expiresAt()).isEqualTo(lab.expiresAt().plus(Duration.ofHours(6)));
+    }
+
+    @Test
+    void labsNotYetExpiredAreNeverClaimed() {
+        openLab("feature/login", "abc123");
+        clock.advance(Duration.ofHours(23));
+
+        assertThat(store.labs().claimExpired("reaper-a", 100, Duration.ofMinutes(5)))
+                .isEmpty();
+    }
+
+    @Test
+    void eachExpiredLabIsClaimedByExactlyOneOfManyConcurrentReapers() throws Exception {
+        for (int i = 0; i < 40; i++) {
+            openLab("branch-" + i, "sha" + i);
+        }
+        clock.advance(Duration.ofHours(25));
+        try (Store other = Store.open(config, clock)) {
+            List<List<LabRecord>> claims = race(
+                    6, i -> (i % 2 == 0 ? store : other).labs().claimExpired("reaper-" + i, 10, Duration.ofMinutes(5)));
+            List<Long> claimed =
+                    claims.stream().flatMap(List::stream).map(LabRecord::id).toList();
+            assertThat(claimed).doesNotHaveDuplicates();
+            // Whatever the race left unclaimed is picked up by the next sweep, still once.
+            List<Long> rest = store.labs().claimExpired("reaper-late", 100, Duration.ofMinutes(5)).stream()
+                    .map(LabRecord::id)
+                    .toList();
+            assertThat(rest).doesNotContainAnyElementsOf(claimed);
+            assertThat(claimed.size() + rest.size()).isEqualTo(40);
+        }
+    }
+
+    @Test
+    void aFailedDeletionIsRetriedOnlyAfterItsRetryTime() {
+        LabRecord lab = openLab("feature/login", "abc123");
+        clock.advance(Duration.ofHours(25));
+        store.labs().claimExpired("reaper-a", 10, Duration.ofMinutes(5));
+        store.labs()
+                .recordFailure(
+                        lab.id(),
+                        "reaper-a",
+                        "east-1 unreachable",
+                        clock.instant().plusSeconds(60));
+
+        assertThat(store.labs().claimExpired("reaper-b", 10, Duration.ofMinutes(5)))
+                .isEmpty();
+        clock.advance(Duration.ofSeconds(61));
+        LabRecord retried =
+                store.labs().claimExpired("reaper-b", 10, Duration.ofMinutes(5)).get(0);
+
+        assertThat(retried.reapAttempts()).isEqualTo(2);
+        assertThat(retried.lastError()).contains("east-1 unreachable");
+        assertThat(store.labs().markDeleted(lab.id(), "reaper-a"))
+                .as("the first reaper's claim is gone")
+                .isFalse();
+        assertThat(store.labs().markDeleted(lab.id(), "reaper-b")).isTrue();
+        assertThat(store.labs().listLive(Optional.empty())).isEmpty();
+    }
+
+    @Test
+    void aReapedLabBroughtUpAgainReusesItsNamespace() {
+        LabRecord lab = openLab("feature/login", "abc123");
+        store.labs().claimForDown(lab.id(), "server-a", Duration.ofMinutes(5));
+        store.labs().markDeleted(lab.id(), "server-a");
+
+        LabRecord again = store.labs()
+                .open(new LabOpening(
+                        "acme-web",
+                        "feature/login",
+                        "feature-login",
+                        "acme-web-lab-feature-login",
+                        "def456",
+                        "bob",
+                        Duration.ofHours(24)));
+
+        assertThat(again.id()).isEqualTo(lab.id());
+        assertThat(again.state()).isEqualTo(LabState.ACTIVE);
+        assertThat(again.createdBy()).isEqualTo("bob");
+        assertThat(again.ref()).isEqualTo("def456");
+    }
+
+    @Test
+    void combinedCiStatusFailsOnAnyFailureAndWaitsOnAnyPending() {
+        String sha = "3f2c9a0";
+        assertThat(store.ciStatuses().combined(sha).state()).isEqualTo(CiState.PENDING);
+        store.ciStatuses()
+                .report("acme/web", sha, "ci/build", CiState.SUCCESS, Optional.empty(), Optional.empty(), "ci");
+        store.ciStatuses()
+                .report(
+                        "acme/web",
+                        sha,
+                        "ci/test",
+                        CiState.PENDING,
+                        Optional.of("https://ci.example/1"),
+                        Optional.empty(),
+                        "ci");
+        assertThat(store.ciStatuses().combined(sha).state()).isEqualTo(CiState.PENDING);
+
+        store.ciStatuses()
+                .report(
+                        "acme/web",
+                        sha,
+                        "ci/test",
+                        CiState.FAILURE,
+                        Optional.of("https://ci.example/2"),
+                        Optional.empty(),
+                        "ci");
+        CombinedStatus failed = store.ciStatuses().combined(sha);
+        assertThat(failed.state()).isEqualTo(CiState.FAILURE);
+        assertThat(failed.decidingLink()).contains("https://ci.example/2");
+        assertThat(failed.statuses()).hasSize(2);
+
+        store.ciStatuses()
+                .report("acme/web", sha, "ci/test", CiState.SUCCESS, Optional.empty(), Optional.empty(), "ci");
+        assertThat(store.ciStatuses().combined(sha).state()).isEqualTo(CiState.SUCCESS);
+    }
+
+    @Test
+    void tokensAuthenticateByTheirSecretUntilRevoked() {
+        IssuedToken issued = store.tokens().issue("ci", Scope.DEPLOY, "admin");
+
+        assertThat(store.tokens().authenticate(issued.secret()))
+                .get()
+                .extracting(TokenRecord::scope)
+                .isEqualTo(Scope.DEPLOY);
+        assertThat(store.tokens().authenticate(issued.secret() + "x")).isEmpty();
+        assertThat(issued.toString()).doesNotContain(issued.secret());
+
+        store.tokens().revoke(issued.token().id());
+        assertThat(store.tokens().authenticate(issued.secret())).isEmpty();
+    }
+
+    @Test
+    void scopesIncludeTheOnesBelowThem() {
+        assertThat(Scope.ADMIN.grants(Scope.DEPLOY)).isTrue();
+        assertThat(Scope.DEPLOY.grants(Scope.READ)).isTrue();
+        assertThat(Scope.READ.grants(Scope.DEPLOY)).isFalse();
+        assertThat(Scope.DEPLOY.grants(Scope.ADMIN)).isFalse();
+    }
+
+    @Test
+    void aLeaseIsExclusiveUntilItExpires() {
+        assertThat(store.leases().tryAcquire("reaper", "a", Duration.ofSeconds(30)))
+                .isTrue();
+        assertThat(store.leases().tryAcquire("reaper", "b", Duration.ofSeconds(30)))
+                .isFalse();
+        assertThat(store.leases().tryAcquire("reaper", "a", Duration.ofSeconds(30)))
+                .as("renewal")
+                .isTrue();
+
+        clock.advance(Duration.ofSeconds(31));
+        assertThat(store.leases().tryAcquire("reaper", "b", Duration.ofSeconds(30)))
+                .isTrue();
+        assertThat(store.leases().holder("reaper")).contains("b");
+    }
+
+    @Test
+    void auditEntriesListNewestFirstAndFilterByAction() {
+        store.auditLog().record("alice", "deploy.enqueue", "acme-web/production", RequestSource.CLI, "ref v1");
+        clock.advance(Duration.ofSeconds(1));
+        store.auditLog().record("reaper", "lab.reap", "acme-web/lab/feature-x", RequestSource.REAPER, "expired");
+        store.auditLog().record("bob", "deploy.enqueue", "predict/production", RequestSource.API, "ref v2");
+
+        assertThat(store.auditLog().list(Optional.of("deploy.enqueue"), Optional.empty(), Optional.empty(), 10))
+                .extracting(AuditEntry::actor)
+                .containsExactly("bob", "alice");
+        assertThat(store.auditLog().list(Optional.empty(), Optional.of("acme-web/"), Optional.empty(), 10))
+                .extracting(AuditEntry::source)
+                .containsExactly(RequestSource.REAPER, RequestSource.CLI);
+    }
+
+    private DeployRecord enqueue(String app, String environment, String ref) {
+        return store.deploys()
+                .enqueue(DeployRequest.deploy(app, environment, Optional.of(ref), "alice", RequestSource.CLI));
+    }
+
+    private LabRecord openLab(String branch, String ref) {
+        String slug = branch.replace('/', '-');
+        return store.labs()
+                .open(new LabOpening(
+                        "acme-web", branch, slug, "acme-web-lab-" + slug, ref, "alice", Duration.ofHours(24)));
+    }
+
+    private static AppRegistration registration(String name) {
+        return new AppRegistration(
+                name,
+                "/srv/apps/" + name,
+                Optional.empty(),
+                Duration.ofHours(24),
+                List.of(
+                        new EnvironmentRecord("production", "production", name),
+                        new EnvironmentRecord("staging", "production", name + "-staging")));
+    }
+
+    /** Runs {@code n} calls at once (released together by a latch) and returns their results. */
+    private static <T> List<T> race(int n, IndexedCall<T> call) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<T>> futures = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                int index = i;
+                Callable<T> task = () -> {
+                    start.await();
+                    return call.call(index);
+                };
+                futures.add(pool.submit(task));
+            }
+            start.countDown();
+            List<T> results = Collections.synchronizedList(new ArrayList<>());
+            for (Future<T> future : futures) {
+                results.add(future.get(30, TimeUnit.SECONDS));
+            }
+            return results;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @FunctionalInterface
+    private interface IndexedCall<T> {
+        T call(int index) throws Exception;
+    }
+}
