@@ -11,7 +11,6 @@ PRICES = {"tea": 3.5, "coffee": 4.0, "cake": 5.25}
 
 
 class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
 
     def do_GET(self):
         url = urlparse(self.path)

@@ -30,7 +30,6 @@ def price(item, delay):
 
 
 class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
 
     def do_GET(self):
         url = urlparse(self.path)

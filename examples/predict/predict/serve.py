@@ -1,6 +1,7 @@
 """HTTP server: POST /predict {"input": "..."} -> {"prediction": "positive"|"negative", ...}; GET /healthz.
 
 Trains at start-up on data/sentiment.tsv. Stops gracefully on SIGTERM: requests in progress finish first.
+HTTP/1.0 (one request per connection) on purpose: no idle keep-alive connection can hold up a graceful stop.
 """
 import argparse
 import json
@@ -23,7 +24,6 @@ def log(message, **fields):
 
 class Handler(BaseHTTPRequestHandler):
     model = None
-    protocol_version = "HTTP/1.1"
 
     def do_GET(self):
         if self.path == "/healthz":

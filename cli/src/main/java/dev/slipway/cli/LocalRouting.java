@@ -95,6 +95,20 @@ final class LocalRouting {
                 .append("ms\n");
     }
 
+    /**
+     * Whether every service still has a replica to list; not so while everything stops, and the router
+     * refuses a backend without clusters, so the config in force is left alone then.
+     */
+    static boolean routable(LocalApp local) {
+        List<ReplicaStatus> status = local.status();
+        return LocalApp.runnable(local.app()).stream()
+                .allMatch(s -> status.stream()
+                        .anyMatch(r -> r.id().service().equals(s.name())
+                                && r.port() != 0
+                                && r.phase() != ReplicaStatus.Phase.STOPPING
+                                && r.phase() != ReplicaStatus.Phase.STOPPED));
+    }
+
     static String backend(String app, ServiceSpec service) {
         return app + "-" + service.name();
     }

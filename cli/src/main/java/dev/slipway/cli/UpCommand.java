@@ -401,8 +401,10 @@ final class UpCommand implements Callable<Integer> {
             if (router == null) {
                 return;
             }
-            LocalRouting.write(routerFile, LocalRouting.yaml(app, listenHost, port, true));
-            router.reload();
+            if (LocalRouting.routable(app)) {
+                LocalRouting.write(routerFile, LocalRouting.yaml(app, listenHost, port, true));
+                router.reload();
+            }
             List<ReplicaStatus> status = app.status();
             state.write(name, ProcessHandle.current().pid(), url(), dir, phase, status);
             show(status);

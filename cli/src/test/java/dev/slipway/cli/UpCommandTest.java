@@ -96,6 +96,8 @@ class UpCommandTest {
         allGroups.forEach(g -> assertThat(groupMembers(g)).as("group " + g).isEmpty());
         assertThat(Files.readString(state.resolve("logs/predict.log")))
                 .contains("predicted label=positive")
+                .contains("[slipway] stopped (exit 0)")
+                .doesNotContain("stopped (exit 137)")
                 .containsPattern("model trained, serving .* app=predict env=production service=predict replica=1"
                         + " cluster=local-2 rev=1");
     }
