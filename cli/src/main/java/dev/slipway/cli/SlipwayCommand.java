@@ -30,6 +30,10 @@ import picocli.CommandLine.Command;
             SchemaCommand.class,
             CompletionCommand.class,
             RouterCommand.class,
+            UpCommand.class,
+            DownCommand.class,
+            PsCommand.class,
+            LogsCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class SlipwayCommand implements Runnable {

@@ -1,0 +1,127 @@
+package dev.slipway.cli;
+
+import dev.slipway.core.spec.ServiceSpec;
+import dev.slipway.local.LocalApp;
+import dev.slipway.local.ReplicaStatus;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * Writes the router config for a local run: one backend per service whose clusters are the local replica sets
+ * and whose endpoints are the replicas that are ready now, and routes with the app's route timeout. The first
+ * service answers {@code <app>.localhost} (and any host when {@code anyHost}); the others
+ * {@code <service>.<app>.localhost}.
+ */
+final class LocalRouting {
+    private LocalRouting() {}
+
+    static String hostOf(String app, int serviceIndex, String service) {
+        return serviceIndex == 0 ? app + ".localhost" : service + "." + app + ".localhost";
+    }
+
+    static String yaml(LocalApp local, String listenHost, int port, boolean anyHost) {
+        String app = local.app().spec().app();
+        long timeoutMs = local.app().spec().routeTimeout().toMillis();
+        List<ServiceSpec> services = LocalApp.runnable(local.app());
+        List<ReplicaStatus> status = local.status();
+        StringBuilder y = new StringBuilder()
+                .append("# Written by slipway up; rewritten on every replica change.\n")
+                .append("listen: ")
+                .append(listenHost)
+                .append(':')
+                .append(port)
+                .append("\nadmin: 127.0.0.1:0\n")
+                .append("backends:\n");
+        for (ServiceSpec s : services) {
+            y.append("  ")
+                    .append(backend(app, s))
+                    .append(":\n")
+                    .append("    failoverBelow: 0.5\n")
+                    .append("    healthCheck: {path: '")
+                    .append(s.healthPath().replace("'", "''"))
+                    .append("', interval: 1s, timeout: 500ms, fall: 2, rise: 1}\n")
+                    .append("    outlierDetection: {consecutiveFailures: 1, baseEjection: 1s, maxEjection: 10s}\n")
+                    .append("    clusters:\n");
+            for (int c = 1; c <= local.options().clusters(); c++) {
+                String cluster = "local-" + c;
+                List<ReplicaStatus> members = status.stream()
+                        .filter(r -> r.id().service().equals(s.name())
+                                && r.id().cluster().equals(cluster)
+                                && r.port() != 0
+                                && r.phase() != ReplicaStatus.Phase.STOPPING
+                                && r.phase() != ReplicaStatus.Phase.STOPPED)
+                        .toList();
+                List<ReplicaStatus> ready =
+                        members.stream().filter(ReplicaStatus::ready).toList();
+                // The router needs an endpoint per cluster: a cluster with none ready lists its starting or
+                // crashed replicas, which the router's checks find down, so its traffic fails over.
+                String endpoints = (ready.isEmpty() ? members : ready)
+                        .stream().map(r -> "127.0.0.1:" + r.port()).collect(Collectors.joining(", "));
+                if (!endpoints.isEmpty()) {
+                    y.append("      - {name: ")
+                            .append(cluster)
+                            .append(", weight: 1, endpoints: [")
+                            .append(endpoints)
+                            .append("]}\n");
+                }
+            }
+        }
+        y.append("routes:\n");
+        for (int i = 0; i < services.size(); i++) {
+            ServiceSpec s = services.get(i);
+            route(y, backend(app, s), hostOf(app, i, s.name()), backend(app, s), timeoutMs);
+            if (i == 0 && anyHost) {
+                route(y, backend(app, s) + "-any-host", null, backend(app, s), timeoutMs);
+            }
+        }
+        return y.toString();
+    }
+
+    private static void route(StringBuilder y, String name, String host, String backend, long timeoutMs) {
+        y.append("  - name: ").append(name).append('\n');
+        if (host != null) {
+            y.append("    host: ").append(host).append('\n');
+        }
+        y.append("    backend: ")
+                .append(backend)
+                .append('\n')
+                .append("    timeout: ")
+                .append(timeoutMs)
+                .append("ms\n");
+    }
+
+    /**
+     * Whether every service still has a replica to list; not so while everything stops, and the router
+     * refuses a backend without clusters, so the config in force is left alone then.
+     */
+    static boolean routable(LocalApp local) {
+        List<ReplicaStatus> status = local.status();
+        return LocalApp.runnable(local.app()).stream()
+                .allMatch(s -> status.stream()
+                        .anyMatch(r -> r.id().service().equals(s.name())
+                                && r.port() != 0
+                                && r.phase() != ReplicaStatus.Phase.STOPPING
+                                && r.phase() != ReplicaStatus.Phase.STOPPED));
+    }
+
+    static String backend(String app, ServiceSpec service) {
+        return app + "-" + service.name();
+    }
+
+    /** Replaces {@code file} atomically so the router's file watcher never reads half a config. */
+    static void write(Path file, String yaml) {
+        try {
+            Files.createDirectories(file.getParent());
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.writeString(tmp, yaml);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+}

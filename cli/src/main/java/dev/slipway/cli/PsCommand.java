@@ -1,0 +1,58 @@
+package dev.slipway.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code slipway ps}: what {@code slipway up} runs on this machine. A command of its own because
+ * {@code slipway status} reads clusters and needs an app and environment.
+ */
+@Command(
+        name = "ps",
+        mixinStandardHelpOptions = true,
+        description = "Lists the apps slipway up runs on this machine, with every replica's state, port and restarts.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  slipway ps"})
+final class PsCommand implements Callable<Integer> {
+    @ParentCommand
+    SlipwayCommand root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        List<LocalState.Running> running = LocalState.of(root.context()).all();
+        if (running.isEmpty()) {
+            out.println("nothing runs locally; start an app with slipway up DIR");
+            return ExitCodes.OK;
+        }
+        for (LocalState.Running r : running) {
+            out.println(r.app() + "  " + r.url() + "  pid " + r.pid() + "  " + r.phase() + "  (" + r.directory() + ")");
+            List<String[]> rows = new ArrayList<>();
+            rows.add(new String[] {"SERVICE", "CLUSTER", "REPLICA", "REV", "STATE", "PORT", "RESTARTS", "PROBLEM"});
+            for (JsonNode n : r.replicas()) {
+                rows.add(new String[] {
+                    n.path("service").asText(),
+                    n.path("cluster").asText(),
+                    n.path("replica").asText(),
+                    n.path("rev").asText(),
+                    n.path("phase").asText(),
+                    n.path("port").asText(),
+                    n.path("restarts").asText(),
+                    n.path("problem").asText()
+                });
+            }
+            out.println(StatusTable.columns(rows));
+        }
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,437 @@
+package dev.slipway.cli;
+
+import dev.slipway.core.InvalidInputException;
+import dev.slipway.core.Problem;
+import dev.slipway.core.spec.App;
+import dev.slipway.core.spec.AppLoader;
+import dev.slipway.local.LocalApp;
+import dev.slipway.local.LocalRunException;
+import dev.slipway.local.LogSink;
+import dev.slipway.local.ReplicaId;
+import dev.slipway.local.ReplicaStatus;
+import dev.slipway.local.RotatingFileLog;
+import dev.slipway.local.Supervision;
+import dev.slipway.local.SyslogLog;
+import dev.slipway.router.Router;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchService;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code slipway up}: the app's services as local processes behind the router, with no infrastructure. */
+@Command(
+        name = "up",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Runs every service of the app that has a run: command as local processes (one per replica, each on"
+                    + " its own port in $PORT), checks their health path, restarts them on crash, and puts the"
+                    + " router in front: http://<app>.localhost:PORT/ and http://localhost:PORT/.",
+            "",
+            "Logs stream to the terminal with app= env= service= replica= cluster= rev= appended and go to"
+                    + " <state>/logs/<app>.log. Ctrl-C stops everything. State lives in $SLIPWAY_STATE_DIR, else"
+                    + " ~/.slipway."
+        },
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  slipway up examples/predict",
+            "  curl -s localhost:8080/predict -d '{\"input\": \"what a lovely day\"}'",
+            "  slipway up examples/predict --clusters 2 --detach && slipway ps && slipway down predict"
+        })
+final class UpCommand implements Callable<Integer> {
+    @ParentCommand
+    SlipwayCommand root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "DIR", description = "App directory (default: .).")
+    Path directory;
+
+    @Option(names = "--port", defaultValue = "8080", description = "Router port (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(
+            names = "--listen",
+            defaultValue = "127.0.0.1",
+            paramLabel = "HOST",
+            description = "Address the router listens on (default: ${DEFAULT-VALUE}).")
+    String listen;
+
+    @Option(
+            names = "--clusters",
+            defaultValue = "1",
+            paramLabel = "N",
+            description = "Run N local clusters (separate replica sets) to see failover (default: 1).")
+    int clusters;
+
+    @Option(names = "--env", paramLabel = "ENV", description = "Environment name (default: the first declared).")
+    String env;
+
+    @Option(names = "--detach", description = "Run in the background; stop with slipway down APP.")
+    boolean detach;
+
+    @Option(
+            names = "--syslog",
+            paramLabel = "HOST:PORT",
+            description = "Also send every log line to this syslog collector (RFC 5424 over UDP).")
+    String syslog;
+
+    @Option(
+            names = "--grace",
+            defaultValue = "10s",
+            converter = DurationConverter.class,
+            description = "Time between SIGTERM and SIGKILL when stopping a replica (default: ${DEFAULT-VALUE}).")
+    Duration grace;
+
+    @Mixin
+    SecretStoreOptions secretStore;
+
+    @Override
+    public Integer call() {
+        CliContext context = root.context();
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Path dir = context.resolve(directory == null ? Path.of(".") : directory);
+        App app = AppLoader.load(dir);
+        String name = app.spec().app();
+        LocalState state = LocalState.of(context);
+        if (clusters < 1 || clusters > 9) {
+            throw new InvalidInputException(new Problem("--clusters", "must be 1 to 9, got " + clusters, "e.g. 2"));
+        }
+        state.read(name).ifPresent(running -> {
+            throw new UserFacingException("app '" + name + "' already runs locally (pid " + running.pid() + ", "
+                    + running.url() + "); stop it with: slipway down " + name);
+        });
+        LocalApp.runnable(app);
+        checkPortFree();
+        if (detach) {
+            return detach(context, state, dir, name, out);
+        }
+        String environment = Optional.ofNullable(env)
+                .orElse(app.spec().environments().keySet().stream().findFirst().orElse("local"));
+        List<LogSink> sinks = new ArrayList<>();
+        sinks.add(new ConsoleLog(out));
+        sinks.add(RotatingFileLog.open(state.logs(), name, 10L * 1024 * 1024, 5, context.clock()));
+        if (syslog != null) {
+            sinks.add(SyslogLog.udp(parseAddress(syslog), hostname(), context.clock()));
+        }
+        LogSink sink = LogSink.fanOut(sinks);
+        Map<String, String> base = new HashMap<>(context.env());
+        base.keySet().removeIf(k -> k.startsWith("SLIPWAY_"));
+        base.put("PYTHONUNBUFFERED", "1");
+        if (port != 0) {
+            // Services call each other through the router, so the route timeout protects the caller.
+            String host = listen.equals("0.0.0.0") ? "127.0.0.1" : listen;
+            base.put("SLIPWAY_ROUTER_URL", "http://" + host + ":" + port);
+        }
+        Supervision supervision = new Supervision(
+                grace,
+                Supervision.DEFAULT.startTimeout(),
+                Supervision.DEFAULT.probeInterval(),
+                Supervision.DEFAULT.probeTimeout(),
+                Supervision.DEFAULT.failureThreshold(),
+                Supervision.DEFAULT.backoffInitial(),
+                Supervision.DEFAULT.backoffMax());
+        LocalApp.Options options = new LocalApp.Options(
+                environment,
+                clusters,
+                Optional.empty(),
+                secretStore.open(context),
+                base,
+                supervision,
+                sink,
+                context.clock());
+        Path routerFile = state.runDirectory(name).resolve("router.yaml");
+        Session session = new Session(state, name, dir, routerFile, out, context.terminal());
+        LocalApp local = LocalApp.start(app, 1, options, session::changed);
+        Router router;
+        try {
+            LocalRouting.write(routerFile, LocalRouting.yaml(local, listen, port, true));
+            router = Router.start(routerFile);
+        } catch (RuntimeException e) {
+            local.close();
+            sink.close();
+            throw e;
+        }
+        session.attach(local, router, listen, port);
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            out.println("stopping " + name + " ...");
+                            try {
+                                session.detach();
+                                router.close();
+                                local.close();
+                            } finally {
+                                state.remove(name);
+                                sink.close();
+                            }
+                            out.println("stopped " + name);
+                            out.flush();
+                        },
+                        "slipway-up-shutdown"));
+        String url = session.url();
+        out.println(name + " (" + environment + ", " + clusters + " local cluster" + (clusters == 1 ? "" : "s")
+                + ") on " + url + " and http://localhost:" + router.address().getPort() + "/ (router admin "
+                + router.adminAddress() + ")");
+        out.flush();
+        try {
+            local.awaitReady(supervision.startTimeout().plusSeconds(5));
+            session.phase("ready");
+            out.println("ready: " + url);
+        } catch (LocalRunException e) {
+            session.phase("degraded");
+            err.println("not ready (the other services keep running; fix and run slipway up again):");
+            e.replicas().forEach(r -> err.println("  " + r));
+            err.flush();
+        }
+        out.flush();
+        router.terminated().join();
+        return ExitCodes.OK;
+    }
+
+    private void checkPortFree() {
+        if (port == 0) {
+            return;
+        }
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress(InetAddress.getByName(listen), port));
+        } catch (IOException e) {
+            throw new InvalidInputException(new Problem(
+                    "--port",
+                    "cannot listen on " + listen + ":" + port + " (" + e.getMessage() + ")",
+                    "stop what uses the port (e.g. another slipway up: slipway ps) or pass --port"));
+        }
+    }
+
+    private int detach(CliContext context, LocalState state, Path dir, String name, PrintWriter out) {
+        List<String> command = new ArrayList<>(List.of(
+                "setsid",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "up",
+                dir.toString(),
+                "--port",
+                Integer.toString(port),
+                "--listen",
+                listen,
+                "--clusters",
+                Integer.toString(clusters),
+                "--grace",
+                grace.toMillis() + "ms"));
+        if (env != null) {
+            command.addAll(List.of("--env", env));
+        }
+        if (syslog != null) {
+            command.addAll(List.of("--syslog", syslog));
+        }
+        if (secretStore.keyFile != null) {
+            command.addAll(List.of(
+                    "--secrets-key", context.resolve(secretStore.keyFile).toString()));
+        }
+        if (secretStore.directory != null) {
+            command.addAll(List.of(
+                    "--secrets-dir", context.resolve(secretStore.directory).toString()));
+        }
+        Path runDir = state.runDirectory(name);
+        Path output = runDir.resolve("up.out");
+        try {
+            Files.createDirectories(runDir);
+            ProcessBuilder pb = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(output.toFile())
+                    .redirectInput(
+                            ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+            pb.environment().clear();
+            pb.environment().putAll(context.env());
+            Process p = pb.start();
+            awaitStarted(state, name, p, Duration.ofSeconds(90));
+            LocalState.Running running = state.read(name)
+                    .orElseThrow(() -> new UserFacingException(
+                            "slipway up for '" + name + "' stopped while starting; see " + output));
+            out.println(name + " runs in the background (pid " + running.pid() + ", " + running.phase() + ") on "
+                    + running.url());
+            out.println("  logs: slipway logs " + name + " -f    status: slipway ps    stop: slipway down " + name);
+            return running.phase().equals("ready") ? ExitCodes.OK : ExitCodes.USER_ERROR;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start slipway up in the background", e);
+        }
+    }
+
+    /** Waits until the background process wrote a final phase (ready/degraded) or died. */
+    private static void awaitStarted(LocalState state, String name, Process p, Duration timeout) throws IOException {
+        Path runFile = state.stateFile(name);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (WatchService watch = FileSystems.getDefault().newWatchService()) {
+            Files.createDirectories(runFile.getParent());
+            runFile.getParent()
+                    .register(watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
+            while (p.isAlive() && System.nanoTime() < deadline) {
+                Optional<LocalState.Running> r = state.read(name);
+                if (r.isPresent() && !r.get().phase().equals("starting")) {
+                    return;
+                }
+                var key = watch.poll(500, TimeUnit.MILLISECONDS);
+                if (key != null) {
+                    key.pollEvents();
+                    key.reset();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static InetSocketAddress parseAddress(String value) {
+        int colon = value.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new InvalidInputException(
+                    new Problem("--syslog", "'" + value + "' is not HOST:PORT", "e.g. --syslog 127.0.0.1:514"));
+        }
+        try {
+            return new InetSocketAddress(value.substring(0, colon), Integer.parseInt(value.substring(colon + 1)));
+        } catch (NumberFormatException e) {
+            throw new InvalidInputException(
+                    new Problem("--syslog", "'" + value + "' has no numeric port", "e.g. --syslog 127.0.0.1:514"));
+        }
+    }
+
+    private static String hostname() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+
+    /** Prints every line, from every replica, with its metadata. */
+    private static final class ConsoleLog implements LogSink {
+        private final PrintWriter out;
+
+        ConsoleLog(PrintWriter out) {
+            this.out = out;
+        }
+
+        @Override
+        public void line(ReplicaId replica, String text) {
+            synchronized (out) {
+                out.println(LogSink.format(replica, text));
+                out.flush();
+            }
+        }
+    }
+
+    /** Keeps the router's endpoints, the state file and the status display in step with the replicas. */
+    private static final class Session {
+        private final LocalState state;
+        private final String name;
+        private final Path dir;
+        private final Path routerFile;
+        private final PrintWriter out;
+        private final boolean terminal;
+        private final Map<String, String> shown = new LinkedHashMap<>();
+        private LocalApp local;
+        private Router router;
+        private String listenHost;
+        private int port;
+        private String phase = "starting";
+        private String url;
+
+        Session(LocalState state, String name, Path dir, Path routerFile, PrintWriter out, boolean terminal) {
+            this.state = state;
+            this.name = name;
+            this.dir = dir;
+            this.routerFile = routerFile;
+            this.out = out;
+            this.terminal = terminal;
+        }
+
+        synchronized void attach(LocalApp local, Router router, String listenHost, int configuredPort) {
+            this.local = local;
+            this.listenHost = listenHost;
+            this.router = router;
+            this.port = configuredPort;
+            this.url = "http://" + name + ".localhost:" + router.address().getPort() + "/";
+            changed(local);
+        }
+
+        /** Stops following replica changes: the router is about to close. */
+        synchronized void detach() {
+            router = null;
+        }
+
+        String url() {
+            return url;
+        }
+
+        synchronized void phase(String phase) {
+            this.phase = phase;
+            if (router == null) {
+                return;
+            }
+            state.write(name, ProcessHandle.current().pid(), url(), dir, phase, local.status());
+        }
+
+        synchronized void changed(LocalApp app) {
+            if (router == null) {
+                return;
+            }
+            if (LocalRouting.routable(app)) {
+                LocalRouting.write(routerFile, LocalRouting.yaml(app, listenHost, port, true));
+                router.reload();
+            }
+            List<ReplicaStatus> status = app.status();
+            state.write(name, ProcessHandle.current().pid(), url(), dir, phase, status);
+            show(status);
+        }
+
+        private void show(List<ReplicaStatus> status) {
+            Map<String, String> now = new LinkedHashMap<>();
+            status.forEach(s -> now.put(
+                    s.id().shortName() + " rev " + s.id().rev(),
+                    s.phase().name().toLowerCase() + " port " + s.port() + " restarts " + s.restarts()));
+            if (now.equals(shown)) {
+                return;
+            }
+            synchronized (out) {
+                if (terminal) {
+                    out.println(StatusTable.render(status, url()));
+                } else {
+                    now.forEach((k, v) -> {
+                        if (!v.equals(shown.get(k))) {
+                            out.println("status: " + k + " " + v);
+                        }
+                    });
+                }
+                out.flush();
+            }
+            shown.clear();
+            shown.putAll(now);
+        }
+    }
+}
