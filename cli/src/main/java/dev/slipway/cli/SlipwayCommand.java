@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
             SchemaCommand.class,
             CompletionCommand.class,
             RouterCommand.class,
+            ServerCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class SlipwayCommand implements Runnable {
