@@ -48,7 +48,8 @@ final class ThroughServer {
         return follow(client, queued, to);
     }
 
-    private static int follow(ServerClient client, RemoteDeploy queued, Printers to) {
+    /** Follows a queued deploy (also a lab's) to its end; exit 0 only when it succeeded. */
+    static int follow(ServerClient client, RemoteDeploy queued, Printers to) {
         RemoteDeploy done = client.follow(queued.id(), line -> {
             to.out().println("  " + line);
             to.out().flush();
