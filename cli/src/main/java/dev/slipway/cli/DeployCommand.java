@@ -11,6 +11,7 @@ import dev.slipway.core.spec.AppLoader;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Help.Ansi;
@@ -42,7 +43,8 @@ import picocli.CommandLine.Spec;
         footer = {
             "  slipway deploy examples/acme-web --env production --clusters examples/clusters.yaml",
             "  slipway deploy . --env production --ref \"$(git rev-parse --short HEAD)\" --timeout 10m",
-            "  slipway deploy . --env staging --force-conflicts   # take over fields another manager owns"
+            "  slipway deploy . --env staging --force-conflicts   # take over fields another manager owns",
+            "  slipway deploy . --env production --server https://slipway.internal:7420 --ca ca.pem"
         })
 final class DeployCommand implements Callable<Integer> {
     @ParentCommand
@@ -86,9 +88,15 @@ final class DeployCommand implements Callable<Integer> {
     @Mixin
     ColorOptions colorOptions;
 
+    @Mixin
+    ServerOptions server;
+
     @Override
     public Integer call() {
         CliContext context = root.context();
+        if (server.enabled(context)) {
+            return throughServer(context);
+        }
         // Everything that can be wrong with the input fails here, before any cluster is contacted.
         App app = AppLoader.load(context.resolve(directory));
         ClustersConfig clusters = clusterOptions.load(context);
@@ -111,6 +119,26 @@ final class DeployCommand implements Callable<Integer> {
         DeployReport report = Engines.open(context, clusterOptions).deploy(rendering, options, progress);
         progress.finish();
         return conclude(report, out, spec.commandLine().getErr(), ansi);
+    }
+
+    /** The server renders and applies its registered copy of the app; DIR only names the app. */
+    private int throughServer(CliContext context) {
+        for (String clusterSide : new String[] {"--timeout", "--force-conflicts"}) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(clusterSide)) {
+                throw new picocli.CommandLine.ParameterException(
+                        spec.commandLine(),
+                        clusterSide + " cannot be used with --server: the server's own settings apply"
+                                + " (slipway server --deploy-timeout)");
+            }
+        }
+        String appName = AppLoader.load(context.resolve(directory)).spec().app();
+        return ThroughServer.deploy(
+                server.connect(context),
+                server.server(context).orElseThrow(),
+                appName,
+                environment,
+                Optional.of(ref).filter(r -> !r.isEmpty()),
+                ThroughServer.printers(spec, colorOptions.ansi(context)));
     }
 
     /** Prints the outcome; failures become user errors with cluster, object and what to do. */

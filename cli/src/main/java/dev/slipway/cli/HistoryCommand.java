@@ -32,7 +32,8 @@ import picocli.CommandLine.Spec;
         footerHeading = "%nExamples:%n",
         footer = {
             "  slipway history acme-web --env production --app-dir examples/acme-web",
-            "  slipway history acme-web --env production --output json | jq '.clusters[0].revisions[0]'"
+            "  slipway history acme-web --env production --output json | jq '.clusters[0].revisions[0]'",
+            "  SLIPWAY_SERVER=http://127.0.0.1:7420 slipway history acme-web --env production"
         })
 final class HistoryCommand implements Callable<Integer> {
     @ParentCommand
@@ -57,9 +58,21 @@ final class HistoryCommand implements Callable<Integer> {
     @Mixin
     ColorOptions colorOptions;
 
+    @Mixin
+    ServerOptions server;
+
     @Override
     public Integer call() {
         CliContext context = root.context();
+        if (server.enabled(context)) {
+            return ThroughServer.history(
+                    server.connect(context),
+                    server.server(context).orElseThrow(),
+                    app,
+                    env.environment,
+                    output,
+                    ThroughServer.printers(spec, colorOptions.ansi(context)));
+        }
         EnvironmentTarget target = Engines.target(context, app, env.environment, env.appDir, env.clusters);
         List<ClusterHistory> histories = Engines.open(context, env.clusters).history(target);
         boolean allRead = histories.stream().allMatch(h -> h.unavailable().isEmpty());

@@ -6,6 +6,7 @@ import dev.slipway.core.deploy.EnvironmentTarget;
 import dev.slipway.core.deploy.RollbackTo;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Help.Ansi;
@@ -32,7 +33,8 @@ import picocli.CommandLine.Spec;
         footerHeading = "%nExamples:%n",
         footer = {
             "  slipway rollback acme-web --env production --app-dir examples/acme-web",
-            "  slipway rollback acme-web --env production --to 4"
+            "  slipway rollback acme-web --env production --to 4",
+            "  slipway rollback acme-web --env production --server https://slipway.internal:7420"
         })
 final class RollbackCommand implements Callable<Integer> {
     @ParentCommand
@@ -66,12 +68,24 @@ final class RollbackCommand implements Callable<Integer> {
     @Mixin
     ColorOptions colorOptions;
 
+    @Mixin
+    ServerOptions server;
+
     @Override
     public Integer call() {
         CliContext context = root.context();
         if (revision != null && revision < 1) {
             throw new picocli.CommandLine.ParameterException(
                     spec.commandLine(), "--to must be a revision number (1 or more)");
+        }
+        if (server.enabled(context)) {
+            return ThroughServer.rollback(
+                    server.connect(context),
+                    server.server(context).orElseThrow(),
+                    app,
+                    env.environment,
+                    Optional.ofNullable(revision),
+                    ThroughServer.printers(spec, colorOptions.ansi(context)));
         }
         EnvironmentTarget target = Engines.target(context, app, env.environment, env.appDir, env.clusters);
         PrintWriter out = spec.commandLine().getOut();

@@ -22,6 +22,12 @@ import sun.misc.Signal;
                     + " after their current request.",
             "Admin API (loopback by default): GET /healthz, /metrics, /config; POST /routes/NAME/stage"
                     + " (body: off|optin|rps N|percent N|full|rollback), /reload, /drain. See docs/router.md."
+        },
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  slipway router --config router.yaml",
+            "  curl -s -XPOST 127.0.0.1:9901/routes/web/stage -d 'percent 10'   # move 10% of web to backend B",
+            "  curl -s 127.0.0.1:9901/metrics | grep slipway_router_requests_total"
         })
 final class RouterCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(RouterCommand.class);

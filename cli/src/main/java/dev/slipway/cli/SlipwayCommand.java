@@ -34,6 +34,7 @@ import picocli.CommandLine.Command;
             DownCommand.class,
             PsCommand.class,
             LogsCommand.class,
+            ServerCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class SlipwayCommand implements Runnable {

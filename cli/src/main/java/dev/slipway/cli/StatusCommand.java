@@ -65,9 +65,26 @@ final class StatusCommand implements Callable<Integer> {
     @Mixin
     ColorOptions colorOptions;
 
+    @Mixin
+    ServerOptions server;
+
     @Override
     public Integer call() {
         CliContext context = root.context();
+        if (server.enabled(context)) {
+            if (all) {
+                throw new picocli.CommandLine.ParameterException(
+                        spec.commandLine(),
+                        "--all lists object health, which only the direct mode reads: drop --server");
+            }
+            return ThroughServer.status(
+                    server.connect(context),
+                    server.server(context).orElseThrow(),
+                    app,
+                    env.environment,
+                    output,
+                    ThroughServer.printers(spec, colorOptions.ansi(context)));
+        }
         EnvironmentTarget target = Engines.target(context, app, env.environment, env.appDir, env.clusters);
         List<ClusterStatus> statuses = Engines.open(context, env.clusters).status(target);
         boolean healthy = statuses.stream().allMatch(ClusterStatus::healthy);

@@ -4,32 +4,35 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import picocli.CommandLine;
 
 class HelpTest {
     @TempDir
     Path tmp;
 
+    /** Every registered command and subcommand, so a new command cannot skip its help. */
+    static Stream<String> commands() {
+        List<String> names = new java.util.ArrayList<>();
+        collect(SlipwayCommand.commandLine(), "", names);
+        return names.stream();
+    }
+
+    private static void collect(CommandLine parent, String prefix, List<String> names) {
+        parent.getSubcommands().forEach((name, sub) -> {
+            if (name.equals("help") || !sub.getCommandName().equals(name)) {
+                return; // picocli's own help command; aliases are the same command
+            }
+            names.add(prefix + name);
+            collect(sub, prefix + name + " ", names);
+        });
+    }
+
     @ParameterizedTest
-    @ValueSource(
-            strings = {
-                "init",
-                "validate",
-                "render",
-                "plan",
-                "deploy",
-                "status",
-                "history",
-                "rollback",
-                "secret",
-                "secret set",
-                "secret list",
-                "secret rm",
-                "schema",
-                "completion"
-            })
+    @MethodSource("commands")
     void everyCommandExplainsItselfWithExamples(String command) {
         List<String> args = new java.util.ArrayList<>(List.of(command.split(" ")));
         args.add("--help");

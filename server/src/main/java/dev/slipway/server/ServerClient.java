@@ -8,6 +8,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -240,7 +241,11 @@ public final class ServerClient {
     private InvalidInputException unreachable(IOException e) {
         return new InvalidInputException(new Problem(
                 baseUrl,
-                "cannot reach the Slipway server: " + e.getMessage(),
+                "cannot reach the Slipway server: "
+                        + (e instanceof ConnectException
+                                ? "connection refused"
+                                : Optional.ofNullable(e.getMessage())
+                                        .orElse(e.getClass().getSimpleName())),
                 "check --server and that the server is running; for https, pass the server's CA certificate"));
     }
 

@@ -3,13 +3,14 @@ package dev.slipway.server;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
 import dev.slipway.core.cluster.ClustersConfigLoader;
-import dev.slipway.core.render.SecretSource;
 import dev.slipway.core.spec.Durations;
 import dev.slipway.kube.KubeClusterTargets;
+import dev.slipway.secrets.SecretStore;
 import dev.slipway.store.DatabaseCredentials;
 import dev.slipway.store.StoreConfig;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,11 +65,17 @@ public final class ServerMain {
      * invalid configuration.
      */
     public static int run(String[] args, Map<String, String> env, Path home, PrintStream out, PrintStream err) {
+        return run(args, env, home, new PrintWriter(out, true), new PrintWriter(err, true));
+    }
+
+    /** As {@link #run(String[], Map, Path, PrintStream, PrintStream)}, for callers that print through writers (the CLI). */
+    public static int run(String[] args, Map<String, String> env, Path home, PrintWriter out, PrintWriter err) {
         Map<String, String> options = new HashMap<>();
         for (int i = 0; i < args.length; i++) {
             if (!OPTIONS.contains(args[i]) || i + 1 >= args.length) {
                 err.println("slipway server: unknown option or missing value: " + args[i]);
                 err.println(USAGE);
+                err.flush();
                 return 2;
             }
             options.put(args[i], args[++i]);
@@ -78,7 +85,7 @@ public final class ServerMain {
             ServerConfig config = config(options, env, home);
             KubeClusterTargets targets = KubeClusterTargets.fromKubeconfig(
                     Optional.ofNullable(options.get("--kubeconfig")).map(Path::of));
-            server = SlipwayServer.start(config, Clock.systemUTC(), targets, noSecretStore());
+            server = SlipwayServer.start(config, Clock.systemUTC(), targets, secretStore(env, home));
             out.println("slipway server listening on " + server.url());
             server.adminTokenFile()
                     .ifPresent(f -> out.println("first admin token written to " + f + " (readable by this user only)"));
@@ -182,17 +189,13 @@ public final class ServerMain {
                 config.reaperInterval());
     }
 
-    /** Until the secrets module is wired in, apps that declare secrets are refused with a clear message. */
-    static SecretSource noSecretStore() {
-        return (app, names) -> {
-            if (names.isEmpty()) {
-                return Map.of();
-            }
-            throw new InvalidInputException(new Problem(
-                    "app " + app,
-                    "the app declares secrets but this server has no secret store configured",
-                    "deploy this app with the CLI for now"));
-        };
+    /**
+     * The same encrypted store {@code slipway secret set} writes, so an app's secrets set by the user running the
+     * server reach its deploys: {@code $SLIPWAY_SECRETS_KEY} / {@code $SLIPWAY_SECRETS_DIR}, else under
+     * {@code ~/.config/slipway/}.
+     */
+    static SecretStore secretStore(Map<String, String> env, Path home) {
+        return SecretStore.forUser(env, home);
     }
 
     private static int port(String text) {

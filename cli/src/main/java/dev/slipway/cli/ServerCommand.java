@@ -1,0 +1,172 @@
+package dev.slipway.cli;
+
+import dev.slipway.server.ServerMain;
+import java.io.File;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code slipway server}: runs the control plane in the foreground. The options are declared here for help,
+ * completion and relative paths; the server itself ({@link ServerMain}) validates and applies them.
+ */
+@Command(
+        name = "server",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Runs the Slipway server (the control plane) until stopped: a REST API (GET /openapi.json), a"
+                    + " deploy queue run through the same engine as deploy, review labs gated on CI, their"
+                    + " reaper, and an audit log.",
+            "",
+            "On first start it writes an admin token to STATE_DIR/admin-token (0600, never logged). Any"
+                    + " address but loopback is served over TLS only, with a generated CA"
+                    + " (STATE_DIR/tls/ca.pem) unless --tls-keystore is given.",
+            "",
+            "Secrets never go on the command line: the database password comes from --db-credentials-file"
+                    + " or PGUSER/PGPASSWORD; app secrets from the store `slipway secret set` writes"
+                    + " ($SLIPWAY_SECRETS_KEY / $SLIPWAY_SECRETS_DIR, else ~/.config/slipway/)."
+        },
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  slipway server                                        # 127.0.0.1:7420, H2 in ~/.slipway",
+            "  slipway server --host 0.0.0.0 --clusters clusters.yaml # TLS with a generated CA",
+            "  PGUSER=slipway PGPASSWORD=... slipway server --db jdbc:postgresql://db:5432/slipway",
+            "  slipway deploy . --env production --server http://127.0.0.1:7420   # then, from the CLI",
+            "",
+            "Exit codes: 0 stopped normally, 1 invalid configuration, 2 usage error."
+        })
+final class ServerCommand implements Callable<Integer> {
+    @ParentCommand
+    SlipwayCommand root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(
+            names = "--host",
+            paramLabel = "ADDR",
+            description = "Bind address (default: 127.0.0.1). Anything but loopback is served over TLS only.")
+    String host;
+
+    @Option(names = "--port", paramLabel = "N", description = "Port (default: 7420); 0 picks a free one.")
+    String port;
+
+    @Option(
+            names = "--state-dir",
+            paramLabel = "DIR",
+            description = "First admin token, generated TLS CA, default H2 database (default: ~/.slipway).")
+    Path stateDir;
+
+    @Option(
+            names = "--db",
+            paramLabel = "JDBC_URL",
+            description = "jdbc:postgresql://host:5432/db for PostgreSQL, or a jdbc:h2: URL"
+                    + " (default: H2 file STATE_DIR/store.mv.db). A URL with password= is refused.")
+    String db;
+
+    @Option(
+            names = "--db-credentials-file",
+            paramLabel = "FILE",
+            description = "Properties file with user= and password= (mode 0600); else PGUSER/PGPASSWORD.")
+    Path dbCredentialsFile;
+
+    @Option(
+            names = "--clusters",
+            paramLabel = "FILE",
+            description = "Cluster groups deploys and labs go to (default: $SLIPWAY_CLUSTERS, else"
+                    + " ~/.config/slipway/clusters.yaml).")
+    Path clusters;
+
+    @Option(
+            names = "--kubeconfig",
+            paramLabel = "FILE",
+            description = "Kubeconfig holding the clusters' contexts (default: $KUBECONFIG, else ~/.kube/config).")
+    Path kubeconfig;
+
+    @Option(
+            names = "--server-id",
+            paramLabel = "ID",
+            description = "Identity among servers sharing a database; keep it stable (default: host name).")
+    String serverId;
+
+    @Option(
+            names = "--tls-keystore",
+            paramLabel = "FILE.p12",
+            description = "The server's own certificate (PKCS#12); needs --tls-password-file.")
+    Path tlsKeystore;
+
+    @Option(names = "--tls-password-file", paramLabel = "FILE", description = "File holding the keystore's password.")
+    Path tlsPasswordFile;
+
+    @Option(
+            names = "--github-webhook-secret-file",
+            paramLabel = "FILE",
+            description = "Enables POST /api/ci/github, verified with this secret (default: disabled).")
+    Path githubWebhookSecretFile;
+
+    @Option(
+            names = "--lab-ttl",
+            paramLabel = "DURATION",
+            description = "Default lab lifetime after its last deploy (default: 24h).")
+    String labTtl;
+
+    @Option(names = "--deploy-timeout", paramLabel = "DURATION", description = "Health wait per cluster (default: 5m).")
+    String deployTimeout;
+
+    @Option(
+            names = "--reaper-interval",
+            paramLabel = "DURATION",
+            description = "How often expired labs are looked for (default: 30s).")
+    String reaperInterval;
+
+    @Override
+    public Integer call() {
+        CliContext context = root.context();
+        List<String> args = new ArrayList<>();
+        add(args, "--host", host);
+        add(args, "--port", port);
+        add(args, "--state-dir", path(context, stateDir));
+        add(args, "--db", db);
+        add(args, "--db-credentials-file", path(context, dbCredentialsFile));
+        add(args, "--clusters", path(context, clusters));
+        // The CLI's own environment, not the JVM's, so in-process runs see the same $KUBECONFIG rule as deploy.
+        add(
+                args,
+                "--kubeconfig",
+                kubeconfig != null
+                        ? path(context, kubeconfig)
+                        : context.envValue("KUBECONFIG")
+                                .map(v -> path(context, Path.of(v.split(File.pathSeparator)[0])))
+                                .orElse(null));
+        add(args, "--server-id", serverId);
+        add(args, "--tls-keystore", path(context, tlsKeystore));
+        add(args, "--tls-password-file", path(context, tlsPasswordFile));
+        add(args, "--github-webhook-secret-file", path(context, githubWebhookSecretFile));
+        add(args, "--lab-ttl", labTtl);
+        add(args, "--deploy-timeout", deployTimeout);
+        add(args, "--reaper-interval", reaperInterval);
+        return ServerMain.run(
+                args.toArray(String[]::new),
+                context.env(),
+                context.home(),
+                spec.commandLine().getOut(),
+                spec.commandLine().getErr());
+    }
+
+    private static String path(CliContext context, Path path) {
+        return path == null ? null : context.resolve(path).toString();
+    }
+
+    private static void add(List<String> args, String option, String value) {
+        if (value != null) {
+            args.add(option);
+            args.add(value);
+        }
+    }
+}

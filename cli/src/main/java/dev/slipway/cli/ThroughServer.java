@@ -1,0 +1,255 @@
+package dev.slipway.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.slipway.server.ServerClient;
+import dev.slipway.server.ServerClient.RemoteCluster;
+import dev.slipway.server.ServerClient.RemoteDeploy;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
+import picocli.CommandLine.Help.Ansi;
+
+/**
+ * The {@code --server} side of deploy, rollback, status and history: the server queues, runs and records, and
+ * the CLI shows what it reports, so the output reads like the direct mode's wherever the API has the facts.
+ */
+final class ThroughServer {
+    private ThroughServer() {}
+
+    /** Queues a deploy, follows its log to the end and concludes like a direct deploy (exit 1 unless it succeeded). */
+    static int deploy(
+            ServerClient client, String server, String app, String environment, Optional<String> ref, Printers to) {
+        RemoteDeploy queued = client.deploy(app, environment, ref);
+        to.out()
+                .println("Deploying " + app + " to " + environment + " through " + server + " (deploy #" + queued.id()
+                        + ", " + queued.state() + ")");
+        return follow(client, queued, to);
+    }
+
+    /** Queues a rollback and follows it like a deploy. */
+    static int rollback(
+            ServerClient client,
+            String server,
+            String app,
+            String environment,
+            Optional<Integer> revision,
+            Printers to) {
+        RemoteDeploy queued = client.rollback(app, environment, revision);
+        to.out()
+                .println("Rolling back " + app + " in " + environment + " to "
+                        + revision.map(n -> "revision " + n).orElse("the previous successful revision") + " through "
+                        + server
+                        + " (deploy #" + queued.id() + ", " + queued.state() + ")");
+        return follow(client, queued, to);
+    }
+
+    /** Follows a queued deploy (also a lab's) to its end; exit 0 only when it succeeded. */
+    static int follow(ServerClient client, RemoteDeploy queued, Printers to) {
+        RemoteDeploy done = client.follow(queued.id(), line -> {
+            to.out().println("  " + line);
+            to.out().flush();
+        });
+        if (done.state().equals("succeeded")) {
+            to.out()
+                    .println(to.ansi()
+                            .string("@|green " + (done.kind().equals("rollback") ? "Rolled back" : "Deployed") + "|@ "
+                                    + done.app() + " in " + done.environment() + " (deploy #" + done.id() + ")."));
+            return ExitCodes.OK;
+        }
+        String error = to.ansi().string("@|red,bold error:|@ ");
+        List<RemoteCluster> notDone = done.clusters().stream()
+                .filter(c -> !c.state().equals("succeeded"))
+                .toList();
+        boolean clustersSayWhy = notDone.stream().anyMatch(c -> c.message().isPresent());
+        // The deploy's message repeats its failed cluster's, so it is printed only when no cluster says why.
+        to.err()
+                .println(error + "deploy #" + done.id() + " of " + done.app() + " to " + done.environment() + " "
+                        + done.state()
+                        + (clustersSayWhy
+                                ? ""
+                                : done.message().map(m -> ": " + m).orElse("")));
+        for (RemoteCluster c : notDone) {
+            to.err()
+                    .println("  " + c.cluster() + ": "
+                            + c.message()
+                                    .orElse(
+                                            c.state().equals("failed")
+                                                    ? "failed"
+                                                    : c.state() + ", not touched: keeps its previous revision"));
+        }
+        if (done.state().equals("interrupted")) {
+            to.err()
+                    .println("The server stopped while running it. Resume it (POST /api/deploys/" + done.id()
+                            + "/resume) or roll back with `slipway rollback " + done.app() + " --env "
+                            + done.environment()
+                            + " --server ...`.");
+        }
+        return ExitCodes.USER_ERROR;
+    }
+
+    /**
+     * The newest revision per cluster and the latest deploy; exit 1 when a cluster is unreachable or the latest
+     * deploy did not succeed. Object health is not in the API, so this is what the server recorded, not a probe.
+     */
+    static int status(
+            ServerClient client, String server, String app, String environment, OutputFormat format, Printers to) {
+        JsonNode histories = client.revisions(app, environment);
+        Optional<RemoteDeploy> latest =
+                client.deploys(app, environment, 1).stream().findFirst();
+        boolean clustersRead = true;
+        for (JsonNode h : histories) {
+            clustersRead &= !h.path("unavailable").isTextual();
+        }
+        boolean deployOk = latest.map(
+                        d -> !d.state().equals("failed") && !d.state().equals("interrupted"))
+                .orElse(true);
+        if (format == OutputFormat.json) {
+            ObjectNode doc = Output.object();
+            doc.put("app", app);
+            doc.put("environment", environment);
+            doc.put("server", server);
+            doc.put("healthy", clustersRead && deployOk);
+            if (latest.isPresent()) {
+                doc.set("latestDeploy", deployJson(latest.get()));
+            } else {
+                doc.putNull("latestDeploy");
+            }
+            ArrayNode clusters = doc.putArray("clusters");
+            for (JsonNode h : histories) {
+                ObjectNode c = clusters.addObject();
+                c.put("cluster", h.path("cluster").asText());
+                c.set("unavailable", h.path("unavailable"));
+                c.set(
+                        "revision",
+                        h.path("revisions").path(0).isMissingNode()
+                                ? null
+                                : h.path("revisions").get(0));
+            }
+            to.out().println(Output.json(doc));
+        } else {
+            to.out().println(app + " in " + environment + " (through " + server + ")");
+            to.out()
+                    .println("latest deploy: "
+                            + latest.map(ThroughServer::describeDeploy).orElse("none through this server"));
+            for (JsonNode h : histories) {
+                String head = to.ansi().string("@|bold " + h.path("cluster").asText() + "|@") + ": ";
+                if (h.path("unavailable").isTextual()) {
+                    to.out()
+                            .println(head + to.ansi().string("@|red unavailable|@") + ": "
+                                    + h.path("unavailable").asText());
+                } else if (h.path("revisions").isEmpty()) {
+                    to.out().println(head + "never deployed");
+                } else {
+                    to.out()
+                            .println(head + "revision "
+                                    + describeRevision(h.path("revisions").get(0)));
+                }
+            }
+        }
+        return clustersRead && deployOk ? ExitCodes.OK : ExitCodes.USER_ERROR;
+    }
+
+    /** The revisions each cluster recorded, newest first, as the server read them. */
+    static int history(
+            ServerClient client, String server, String app, String environment, OutputFormat format, Printers to) {
+        JsonNode histories = client.revisions(app, environment);
+        boolean allRead = true;
+        for (JsonNode h : histories) {
+            allRead &= !h.path("unavailable").isTextual();
+        }
+        if (format == OutputFormat.json) {
+            ObjectNode doc = Output.object();
+            doc.put("app", app);
+            doc.put("environment", environment);
+            doc.put("server", server);
+            doc.set("clusters", histories);
+            to.out().println(Output.json(doc));
+        } else {
+            for (JsonNode h : histories) {
+                to.out().println(to.ansi().string("@|bold " + h.path("cluster").asText() + "|@"));
+                if (h.path("unavailable").isTextual()) {
+                    to.out()
+                            .println("  " + to.ansi().string("@|red unavailable|@") + ": "
+                                    + h.path("unavailable").asText());
+                } else if (h.path("revisions").isEmpty()) {
+                    to.out().println("  never deployed");
+                } else {
+                    for (JsonNode r : h.path("revisions")) {
+                        String line = "  " + r.path("number").asInt() + "  "
+                                + r.path("when").asText() + "  "
+                                + r.path("outcome").asText() + "  "
+                                + r.path("who").asText()
+                                + (r.path("ref").asText().isEmpty()
+                                        ? ""
+                                        : "  ref " + r.path("ref").asText())
+                                + (r.path("rollbackOf").isInt()
+                                        ? "  (rollback of "
+                                                + r.path("rollbackOf").asInt() + ")"
+                                        : "");
+                        to.out()
+                                .println(
+                                        r.path("outcome").asText().equals("failed")
+                                                ? to.ansi().string("@|red " + line + "|@")
+                                                : line);
+                    }
+                }
+            }
+        }
+        return allRead ? ExitCodes.OK : ExitCodes.USER_ERROR;
+    }
+
+    private static String describeRevision(JsonNode r) {
+        return r.path("number").asInt() + " (" + r.path("outcome").asText() + ", "
+                + r.path("who").asText() + ", "
+                + r.path("when").asText()
+                + (r.path("ref").asText().isEmpty()
+                        ? ""
+                        : ", ref " + r.path("ref").asText())
+                + ")";
+    }
+
+    private static String describeDeploy(RemoteDeploy d) {
+        return "#" + d.id() + " " + d.kind() + " " + d.state()
+                + d.ref().map(r -> ", ref " + r).orElse("")
+                + d.message().map(m -> ": " + m.lines().findFirst().orElse("")).orElse("");
+    }
+
+    /** Times as the direct mode prints them: to the second. */
+    private static String seconds(String instant) {
+        try {
+            return Instant.parse(instant).truncatedTo(ChronoUnit.SECONDS).toString();
+        } catch (DateTimeParseException e) {
+            return instant;
+        }
+    }
+
+    private static ObjectNode deployJson(RemoteDeploy d) {
+        ObjectNode node = Output.object();
+        node.put("id", d.id());
+        node.put("kind", d.kind());
+        node.put("state", d.state());
+        node.put("ref", d.ref().orElse(null));
+        node.put("message", d.message().orElse(null));
+        ArrayNode clusters = node.putArray("clusters");
+        for (RemoteCluster c : d.clusters()) {
+            ObjectNode cluster = clusters.addObject();
+            cluster.put("cluster", c.cluster());
+            cluster.put("state", c.state());
+            cluster.put("revision", c.revision().orElse(null));
+            cluster.put("message", c.message().orElse(null));
+        }
+        return node;
+    }
+
+    static Printers printers(picocli.CommandLine.Model.CommandSpec spec, Ansi ansi) {
+        return new Printers(spec.commandLine().getOut(), spec.commandLine().getErr(), ansi);
+    }
+
+    /** Where a server-mode command prints: stdout, stderr, and the colour scheme. */
+    record Printers(PrintWriter out, PrintWriter err, Ansi ansi) {}
+}
