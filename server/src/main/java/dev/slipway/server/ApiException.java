@@ -42,7 +42,7 @@ final class ApiException extends RuntimeException {
                         new Problem(
                                 "Authorization header",
                                 what,
-                                "send 'Authorization: Bearer <token>' with a token from 'slipway token create' or the first admin token file")));
+                                "send 'Authorization: Bearer <token>' with the first admin token (written to the server's state directory on first start) or a token an admin issued with POST /api/tokens")));
     }
 
     static ApiException forbidden(String what, String fix) {
