@@ -1,5 +1,7 @@
 """HTTP server: POST /predict {"input": "..."} -> {"prediction": "positive"|"negative", ...}; GET /healthz.
 
+GET /predict?input=... answers the same: a read-only, idempotent form that proxies may retry safely.
+
 Trains at start-up on data/sentiment.tsv. Stops gracefully on SIGTERM: requests in progress finish first.
 HTTP/1.0 (one request per connection) on purpose: no idle keep-alive connection can hold up a graceful stop.
 """
@@ -11,6 +13,7 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 from predict.model import NaiveBayes, load
 
@@ -26,7 +29,14 @@ class Handler(BaseHTTPRequestHandler):
     model = None
 
     def do_GET(self):
-        if self.path == "/healthz":
+        url = urlsplit(self.path)
+        if url.path == "/predict":
+            text = parse_qs(url.query).get("input", [None])[0]
+            if text is None:
+                self.reply(400, {"error": "add ?input=... or POST {\"input\": \"...\"}"})
+            else:
+                self.predict(text)
+        elif self.path == "/healthz":
             self.reply(200, {"status": "ok"})
         elif self.path == "/":
             self.reply(200, {"service": "predict", "usage": "POST /predict {\"input\": \"...\"}",
@@ -50,6 +60,9 @@ class Handler(BaseHTTPRequestHandler):
         except (ValueError, KeyError, TypeError):
             self.reply(400, {"error": "send JSON like {\"input\": \"what a lovely day\"}"})
             return
+        self.predict(text)
+
+    def predict(self, text):
         started = time.monotonic()
         label, probability = Handler.model.predict(text)
         self.reply(200, {"prediction": label, "confidence": round(probability, 4),

@@ -277,7 +277,12 @@ class UpCommandTest {
         return out;
     }
 
-    /** GET-free load: POST /predict in a loop from one thread, recording failures and which cluster answered. */
+    /**
+     * Load from one thread: GET /predict?input=... in a loop, recording failures and which cluster answered.
+     * Idempotent requests are what the router promises never to fail when a replica dies (it retries them on
+     * another endpoint); a POST already sent to a replica killed mid-request cannot be retried safely by any
+     * proxy.
+     */
     private static final class Load {
         final String base;
         final AtomicInteger ok = new AtomicInteger();
@@ -304,9 +309,9 @@ class UpCommandTest {
             while (running.get()) {
                 try {
                     HttpResponse<String> r = HTTP.send(
-                            HttpRequest.newBuilder(URI.create(base + "predict"))
+                            HttpRequest.newBuilder(URI.create(base + "predict?input=great+work"))
                                     .timeout(Duration.ofSeconds(10))
-                                    .POST(HttpRequest.BodyPublishers.ofString("{\"input\": \"great work\"}"))
+                                    .GET()
                                     .build(),
                             HttpResponse.BodyHandlers.ofString());
                     if (r.statusCode() != 200) {
