@@ -105,7 +105,7 @@ final class LocalRouting {
         return y.toString();
     }
 
-    /** Appends the next revision's backend for {@code service}; false when it has no replica with a port yet. */
+    /** Appends the next revision's backend for {@code service}; false until one of its replicas is ready. */
     private static boolean nextBackend(StringBuilder y, String name, ServiceSpec service, JsonNode replicas) {
         Map<String, List<JsonNode>> byCluster = new TreeMap<>();
         for (JsonNode r : replicas) {
@@ -119,7 +119,12 @@ final class LocalRouting {
                         .add(r);
             }
         }
-        if (byCluster.isEmpty()) {
+        // Routes migrate only once the next revision answers: a stage set before then would send requests to
+        // replicas that cannot take them.
+        boolean anyReady = byCluster.values().stream()
+                .flatMap(List::stream)
+                .anyMatch(r -> r.path("phase").asText().equals("ready"));
+        if (!anyReady) {
             return false;
         }
         y.append("  ")

@@ -28,7 +28,8 @@ class HelpTest {
                 "secret list",
                 "secret rm",
                 "schema",
-                "completion"
+                "completion",
+                "traffic"
             })
     void everyCommandExplainsItselfWithExamples(String command) {
         List<String> args = new java.util.ArrayList<>(List.of(command.split(" ")));
