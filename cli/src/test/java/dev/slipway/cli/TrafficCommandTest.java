@@ -111,6 +111,25 @@ class TrafficCommandTest {
         assertThat(up.onExit().get().exitValue()).isNotEqualTo(137);
     }
 
+    @Test
+    void nextRevisionAndTrafficNeedARunningApp() throws IOException {
+        Path app = Files.createDirectories(home.resolve("demo"));
+        Files.writeString(app.resolve("server.py"), SERVER);
+        Files.writeString(
+                app.resolve("slipway.yaml"),
+                "app: demo\nservices:\n  - name: web\n    run: exec python3 server.py\n    health: /healthz\n");
+        CliRun cli = new CliRun(home, home)
+                .env("SLIPWAY_STATE_DIR", home.resolve("state").toString());
+
+        CliRun.Result next = cli.run("up", "--next", app.toString());
+        assertThat(next.exitCode()).isEqualTo(ExitCodes.USER_ERROR);
+        assertThat(next.err()).contains("app 'demo' does not run locally").contains("slipway up " + app);
+
+        CliRun.Result traffic = cli.run("traffic", "demo", "--stage", "full");
+        assertThat(traffic.exitCode()).isEqualTo(ExitCodes.USER_ERROR);
+        assertThat(traffic.err()).contains("app 'demo' does not run locally");
+    }
+
     private Process start(Path state, String output, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
