@@ -1,5 +1,6 @@
 package dev.slipway.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.slipway.core.spec.ServiceSpec;
 import dev.slipway.local.LocalApp;
 import dev.slipway.local.ReplicaStatus;
@@ -8,7 +9,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -25,6 +30,14 @@ final class LocalRouting {
     }
 
     static String yaml(LocalApp local, String listenHost, int port, boolean anyHost) {
+        return yaml(local, listenHost, port, anyHost, Optional.empty());
+    }
+
+    /**
+     * As above; with {@code next} (the replicas of {@code up --next}, as its state file lists them) each service
+     * also gets a backend {@code <app>-<service>-next} and its routes migrate to it, starting at stage off.
+     */
+    static String yaml(LocalApp local, String listenHost, int port, boolean anyHost, Optional<JsonNode> next) {
         String app = local.app().spec().app();
         long timeoutMs = local.app().spec().routeTimeout().toMillis();
         List<ServiceSpec> services = LocalApp.runnable(local.app());
@@ -71,18 +84,75 @@ final class LocalRouting {
                 }
             }
         }
+        List<String> migrating = new ArrayList<>();
+        next.ifPresent(replicas -> {
+            for (ServiceSpec s : services) {
+                if (nextBackend(y, backend(app, s) + "-next", s, replicas)) {
+                    migrating.add(s.name());
+                }
+            }
+        });
         y.append("routes:\n");
         for (int i = 0; i < services.size(); i++) {
             ServiceSpec s = services.get(i);
-            route(y, backend(app, s), hostOf(app, i, s.name()), backend(app, s), timeoutMs);
+            Optional<String> to =
+                    migrating.contains(s.name()) ? Optional.of(backend(app, s) + "-next") : Optional.empty();
+            route(y, backend(app, s), hostOf(app, i, s.name()), backend(app, s), timeoutMs, to);
             if (i == 0 && anyHost) {
-                route(y, backend(app, s) + "-any-host", null, backend(app, s), timeoutMs);
+                route(y, backend(app, s) + "-any-host", null, backend(app, s), timeoutMs, to);
             }
         }
         return y.toString();
     }
 
-    private static void route(StringBuilder y, String name, String host, String backend, long timeoutMs) {
+    /** Appends the next revision's backend for {@code service}; false until one of its replicas is ready. */
+    private static boolean nextBackend(StringBuilder y, String name, ServiceSpec service, JsonNode replicas) {
+        Map<String, List<JsonNode>> byCluster = new TreeMap<>();
+        for (JsonNode r : replicas) {
+            String phase = r.path("phase").asText();
+            if (r.path("service").asText().equals(service.name())
+                    && r.path("port").asInt() != 0
+                    && !phase.equals("stopping")
+                    && !phase.equals("stopped")) {
+                byCluster
+                        .computeIfAbsent(r.path("cluster").asText(), c -> new ArrayList<>())
+                        .add(r);
+            }
+        }
+        // Routes migrate only once the next revision answers: a stage set before then would send requests to
+        // replicas that cannot take them.
+        boolean anyReady = byCluster.values().stream()
+                .flatMap(List::stream)
+                .anyMatch(r -> r.path("phase").asText().equals("ready"));
+        if (!anyReady) {
+            return false;
+        }
+        y.append("  ")
+                .append(name)
+                .append(":\n")
+                .append("    failoverBelow: 0.5\n")
+                .append("    healthCheck: {path: '")
+                .append(service.healthPath().replace("'", "''"))
+                .append("', interval: 1s, timeout: 500ms, fall: 2, rise: 1}\n")
+                .append("    outlierDetection: {consecutiveFailures: 1, baseEjection: 1s, maxEjection: 10s}\n")
+                .append("    clusters:\n");
+        byCluster.forEach((cluster, members) -> {
+            List<JsonNode> ready = members.stream()
+                    .filter(r -> r.path("phase").asText().equals("ready"))
+                    .toList();
+            String endpoints = (ready.isEmpty() ? members : ready)
+                    .stream().map(r -> "127.0.0.1:" + r.path("port").asInt()).collect(Collectors.joining(", "));
+            y.append("      - {name: ")
+                    .append(cluster)
+                    .append(", weight: 1, endpoints: [")
+                    .append(endpoints)
+                    .append("]}\n");
+        });
+        return true;
+    }
+
+    private static void route(
+            StringBuilder y, String name, String host, String backend, long timeoutMs, Optional<String> migrateTo) {
         y.append("  - name: ").append(name).append('\n');
         if (host != null) {
             y.append("    host: ").append(host).append('\n');
@@ -93,6 +163,7 @@ final class LocalRouting {
                 .append("    timeout: ")
                 .append(timeoutMs)
                 .append("ms\n");
+        migrateTo.ifPresent(to -> y.append("    migration: {to: ").append(to).append("}\n"));
     }
 
     /**

@@ -49,7 +49,22 @@ final class LocalState {
     /** The state of a running app as {@code up} last wrote it. */
     record Running(String app, long pid, String url, String directory, String phase, JsonNode replicas) {}
 
+    /** Where {@code up --next} records the next revision's replicas, read by the running {@code up}. */
+    Path nextFile(String app) {
+        return runDirectory(app).resolve("next.json");
+    }
+
+    /** Where {@code up} records its router's admin address, for {@code slipway traffic}. */
+    Path adminFile(String app) {
+        return runDirectory(app).resolve("admin");
+    }
+
     void write(String app, long pid, String url, Path directory, String phase, List<ReplicaStatus> replicas) {
+        writeTo(stateFile(app), app, pid, url, directory, phase, replicas);
+    }
+
+    void writeTo(
+            Path file, String app, long pid, String url, Path directory, String phase, List<ReplicaStatus> replicas) {
         ObjectNode node = JSON.createObjectNode()
                 .put("app", app)
                 .put("pid", pid)
@@ -70,13 +85,12 @@ final class LocalState {
                     .put("problem", s.problem().orElse(""));
         }
         try {
-            Path file = stateFile(app);
             Files.createDirectories(file.getParent());
-            Path tmp = file.resolveSibling(app + ".json.tmp");
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
             Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node));
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + stateFile(app), e);
+            throw new UncheckedIOException("cannot write " + file, e);
         }
     }
 
@@ -89,7 +103,15 @@ final class LocalState {
     }
 
     Optional<Running> read(String app) {
-        Path file = stateFile(app);
+        return readFrom(stateFile(app));
+    }
+
+    /** The next revision started with {@code up --next}, while its process lives. */
+    Optional<Running> readNext(String app) {
+        return readFrom(nextFile(app));
+    }
+
+    private Optional<Running> readFrom(Path file) {
         if (!Files.isRegularFile(file)) {
             return Optional.empty();
         }
@@ -107,6 +129,9 @@ final class LocalState {
                 return Optional.of(r);
             }
             Files.deleteIfExists(file);
+            return Optional.empty();
+        } catch (java.nio.file.NoSuchFileException gone) {
+            // removed between the check and the read: its process just stopped
             return Optional.empty();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);

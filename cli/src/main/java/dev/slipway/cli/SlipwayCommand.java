@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
             SchemaCommand.class,
             CompletionCommand.class,
             RouterCommand.class,
+            TrafficCommand.class,
             UpCommand.class,
             DownCommand.class,
             PsCommand.class,

@@ -106,6 +106,12 @@ final class UpCommand implements Callable<Integer> {
             description = "Time between SIGTERM and SIGKILL when stopping a replica (default: ${DEFAULT-VALUE}).")
     Duration grace;
 
+    @Option(
+            names = "--next",
+            description = "Start the app's next revision beside the one slipway up runs; its routes migrate to it"
+                    + " with slipway traffic APP --stage ...")
+    boolean next;
+
     @Mixin
     SecretStoreOptions secretStore;
 
@@ -121,6 +127,9 @@ final class UpCommand implements Callable<Integer> {
         if (clusters < 1 || clusters > 9) {
             throw new InvalidInputException(new Problem("--clusters", "must be 1 to 9, got " + clusters, "e.g. 2"));
         }
+        if (next) {
+            return next(context, state, app, dir, out);
+        }
         state.read(name).ifPresent(running -> {
             throw new UserFacingException("app '" + name + "' already runs locally (pid " + running.pid() + ", "
                     + running.url() + "); stop it with: slipway down " + name);
@@ -130,40 +139,16 @@ final class UpCommand implements Callable<Integer> {
         if (detach) {
             return detach(context, state, dir, name, out);
         }
-        String environment = Optional.ofNullable(env)
-                .orElse(app.spec().environments().keySet().stream().findFirst().orElse("local"));
-        List<LogSink> sinks = new ArrayList<>();
-        sinks.add(new ConsoleLog(out));
-        sinks.add(RotatingFileLog.open(state.logs(), name, 10L * 1024 * 1024, 5, context.clock()));
-        if (syslog != null) {
-            sinks.add(SyslogLog.udp(parseAddress(syslog), hostname(), context.clock()));
-        }
-        LogSink sink = LogSink.fanOut(sinks);
-        Map<String, String> base = new HashMap<>(context.env());
-        base.keySet().removeIf(k -> k.startsWith("SLIPWAY_"));
-        base.put("PYTHONUNBUFFERED", "1");
+        String environment = environment(app);
+        LogSink sink = sink(context, state, name, out);
+        Map<String, String> base = baseEnv(context);
         if (port != 0) {
             // Services call each other through the router, so the route timeout protects the caller.
             String host = listen.equals("0.0.0.0") ? "127.0.0.1" : listen;
             base.put("SLIPWAY_ROUTER_URL", "http://" + host + ":" + port);
         }
-        Supervision supervision = new Supervision(
-                grace,
-                Supervision.DEFAULT.startTimeout(),
-                Supervision.DEFAULT.probeInterval(),
-                Supervision.DEFAULT.probeTimeout(),
-                Supervision.DEFAULT.failureThreshold(),
-                Supervision.DEFAULT.backoffInitial(),
-                Supervision.DEFAULT.backoffMax());
-        LocalApp.Options options = new LocalApp.Options(
-                environment,
-                clusters,
-                Optional.empty(),
-                secretStore.open(context),
-                base,
-                supervision,
-                sink,
-                context.clock());
+        LocalApp.Options options = options(context, environment, base, sink);
+        Supervision supervision = options.supervision();
         Path routerFile = state.runDirectory(name).resolve("router.yaml");
         Session session = new Session(state, name, dir, routerFile, out, context.terminal());
         LocalApp local = LocalApp.start(app, 1, options, session::changed);
@@ -171,12 +156,18 @@ final class UpCommand implements Callable<Integer> {
         try {
             LocalRouting.write(routerFile, LocalRouting.yaml(local, listen, port, true));
             router = Router.start(routerFile);
+            Files.writeString(state.adminFile(name), hostPort(router.adminAddress()));
+        } catch (IOException e) {
+            local.close();
+            sink.close();
+            throw new UncheckedIOException("cannot write " + state.adminFile(name), e);
         } catch (RuntimeException e) {
             local.close();
             sink.close();
             throw e;
         }
         session.attach(local, router, listen, port);
+        session.followNext();
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
@@ -211,6 +202,141 @@ final class UpCommand implements Callable<Integer> {
         out.flush();
         router.terminated().join();
         return ExitCodes.OK;
+    }
+
+    private String environment(App app) {
+        return Optional.ofNullable(env)
+                .orElse(app.spec().environments().keySet().stream().findFirst().orElse("local"));
+    }
+
+    private LogSink sink(CliContext context, LocalState state, String logName, PrintWriter out) {
+        List<LogSink> sinks = new ArrayList<>();
+        sinks.add(new ConsoleLog(out));
+        sinks.add(RotatingFileLog.open(state.logs(), logName, 10L * 1024 * 1024, 5, context.clock()));
+        if (syslog != null) {
+            sinks.add(SyslogLog.udp(parseAddress(syslog), hostname(), context.clock()));
+        }
+        return LogSink.fanOut(sinks);
+    }
+
+    private static Map<String, String> baseEnv(CliContext context) {
+        Map<String, String> base = new HashMap<>(context.env());
+        base.keySet().removeIf(k -> k.startsWith("SLIPWAY_"));
+        base.put("PYTHONUNBUFFERED", "1");
+        return base;
+    }
+
+    private LocalApp.Options options(CliContext context, String environment, Map<String, String> base, LogSink sink) {
+        Supervision supervision = new Supervision(
+                grace,
+                Supervision.DEFAULT.startTimeout(),
+                Supervision.DEFAULT.probeInterval(),
+                Supervision.DEFAULT.probeTimeout(),
+                Supervision.DEFAULT.failureThreshold(),
+                Supervision.DEFAULT.backoffInitial(),
+                Supervision.DEFAULT.backoffMax());
+        LocalApp.Options options = new LocalApp.Options(
+                environment,
+                clusters,
+                Optional.empty(),
+                secretStore.open(context),
+                base,
+                supervision,
+                sink,
+                context.clock());
+        return options;
+    }
+
+    /**
+     * {@code up --next}: the app's next revision as a second replica set beside the running one. Its replicas go
+     * to {@code run/<app>/next.json}; the running {@code up} follows that file and gives each route a migration
+     * to them, so {@code slipway traffic} moves requests with the router's stages. Stops with Ctrl-C, or when
+     * the running {@code up} ends.
+     */
+    private int next(CliContext context, LocalState state, App app, Path dir, PrintWriter out) {
+        String name = app.spec().app();
+        if (detach) {
+            throw new InvalidInputException(new Problem(
+                    "--next", "cannot be combined with --detach", "run slipway up --next in a terminal of its own"));
+        }
+        LocalState.Running current = state.read(name)
+                .orElseThrow(() -> new UserFacingException("app '" + name
+                        + "' does not run locally, so there is nothing to migrate from; start it first with:"
+                        + " slipway up " + dir));
+        state.readNext(name).ifPresent(n -> {
+            throw new UserFacingException("a next revision of '" + name + "' already runs (pid " + n.pid()
+                    + "); stop it first (Ctrl-C in its terminal)");
+        });
+        LocalApp.runnable(app);
+        int rev = 1;
+        for (var r : current.replicas()) {
+            rev = Math.max(rev, r.path("rev").asInt() + 1);
+        }
+        LogSink sink = sink(context, state, name + "-next", out);
+        Map<String, String> base = baseEnv(context);
+        base.put("SLIPWAY_ROUTER_URL", routerUrl(current.url(), name));
+        LocalApp.Options options = options(context, environment(app), base, sink);
+        Path file = state.nextFile(name);
+        long pid = ProcessHandle.current().pid();
+        java.util.concurrent.atomic.AtomicReference<String> phase =
+                new java.util.concurrent.atomic.AtomicReference<>("starting");
+        Object writing = new Object();
+        java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.function.Consumer<LocalApp> record = l -> {
+            synchronized (writing) {
+                if (!stopped.get()) {
+                    state.writeTo(file, name, pid, current.url(), dir, phase.get(), l.status());
+                }
+            }
+        };
+        LocalApp local = LocalApp.start(app, rev, options, record);
+        Runnable stop = () -> {
+            synchronized (writing) {
+                if (!stopped.compareAndSet(false, true)) {
+                    return;
+                }
+            }
+            try {
+                // the route loses its migration first, so no request goes to a stopping replica
+                Files.deleteIfExists(file);
+                local.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot remove " + file, e);
+            } finally {
+                sink.close();
+            }
+            out.println("stopped " + name + " rev " + local.rev());
+            out.flush();
+        };
+        Runtime.getRuntime().addShutdownHook(new Thread(stop, "slipway-up-next-shutdown"));
+        out.println(name + " rev " + rev + " starting beside the running revision (" + current.url() + ")");
+        out.flush();
+        try {
+            local.awaitReady(options.supervision().startTimeout().plusSeconds(5));
+            phase.set("ready");
+            record.accept(local);
+            out.println("ready: " + name + " rev " + rev + "; move traffic with: slipway traffic " + name
+                    + " --stage optin|rps=N|percent=N|full|rollback");
+        } catch (LocalRunException e) {
+            phase.set("degraded");
+            record.accept(local);
+            out.println("not ready (the running revision keeps all traffic):");
+            e.replicas().forEach(r -> out.println("  " + r));
+        }
+        out.flush();
+        ProcessHandle.of(current.pid()).ifPresent(h -> h.onExit().join());
+        out.println("slipway up of " + name + " ended; stopping rev " + rev);
+        stop.run();
+        return ExitCodes.OK;
+    }
+
+    private static String routerUrl(String url, String app) {
+        String u = url.replace(app + ".localhost", "127.0.0.1");
+        return u.endsWith("/") ? u.substring(0, u.length() - 1) : u;
+    }
+
+    private static String hostPort(InetSocketAddress address) {
+        return address.getAddress().getHostAddress() + ":" + address.getPort();
     }
 
     private void checkPortFree() {
@@ -380,6 +506,42 @@ final class UpCommand implements Callable<Integer> {
             changed(local);
         }
 
+        /** Rewrites the router config whenever {@code up --next} records a change of its replicas. */
+        void followNext() {
+            Path runDir = state.runDirectory(name);
+            Thread t = new Thread(
+                    () -> {
+                        try (WatchService watch = FileSystems.getDefault().newWatchService()) {
+                            runDir.register(
+                                    watch,
+                                    StandardWatchEventKinds.ENTRY_CREATE,
+                                    StandardWatchEventKinds.ENTRY_MODIFY,
+                                    StandardWatchEventKinds.ENTRY_DELETE);
+                            while (true) {
+                                var key = watch.take();
+                                boolean nextChanged = key.pollEvents().stream()
+                                        .anyMatch(
+                                                e -> String.valueOf(e.context()).equals("next.json"));
+                                key.reset();
+                                LocalApp app;
+                                synchronized (this) {
+                                    app = local;
+                                }
+                                if (nextChanged && app != null) {
+                                    changed(app);
+                                }
+                            }
+                        } catch (IOException e) {
+                            out.println("[slipway] cannot follow " + runDir + " for slipway up --next: " + e);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    },
+                    "slipway-up-next-follower");
+            t.setDaemon(true);
+            t.start();
+        }
+
         /** Stops following replica changes: the router is about to close. */
         synchronized void detach() {
             router = null;
@@ -402,7 +564,14 @@ final class UpCommand implements Callable<Integer> {
                 return;
             }
             if (LocalRouting.routable(app)) {
-                LocalRouting.write(routerFile, LocalRouting.yaml(app, listenHost, port, true));
+                LocalRouting.write(
+                        routerFile,
+                        LocalRouting.yaml(
+                                app,
+                                listenHost,
+                                port,
+                                true,
+                                state.readNext(name).map(LocalState.Running::replicas)));
                 router.reload();
             }
             List<ReplicaStatus> status = app.status();
