@@ -10,7 +10,6 @@ import dev.slipway.core.spec.App;
 import dev.slipway.core.spec.AppLoader;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -66,18 +65,8 @@ final class DeployCommand implements Callable<Integer> {
             description = "What is deployed (git ref or commit), recorded in the revision.")
     String ref;
 
-    @Option(
-            names = "--timeout",
-            paramLabel = "DURATION",
-            defaultValue = "5m",
-            converter = DurationConverter.class,
-            description = "How long each cluster may take to become healthy (default: ${DEFAULT-VALUE}).")
-    Duration timeout;
-
-    @Option(
-            names = "--force-conflicts",
-            description = "Take over fields another field manager owns instead of failing on the conflict.")
-    boolean forceConflicts;
+    @Mixin
+    RolloutOptions rollout;
 
     @Mixin
     ClusterOptions clusterOptions;
@@ -112,10 +101,8 @@ final class DeployCommand implements Callable<Integer> {
                 + rendering.group().name()
                 + (rendering.group().parallel() ? ", all clusters at once" : ", cluster by cluster") + ")");
         progress.start();
-        DeployOptions options = DeployOptions.by(Engines.who(context))
-                .withRef(ref)
-                .withTimeout(timeout)
-                .withForceConflicts(forceConflicts);
+        DeployOptions options =
+                rollout.applyTo(DeployOptions.by(Engines.who(context)).withRef(ref));
         DeployReport report = Engines.open(context, clusterOptions).deploy(rendering, options, progress);
         progress.finish();
         return conclude(report, out, spec.commandLine().getErr(), ansi);

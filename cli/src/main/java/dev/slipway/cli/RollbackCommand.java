@@ -5,7 +5,6 @@ import dev.slipway.core.deploy.DeployReport;
 import dev.slipway.core.deploy.EnvironmentTarget;
 import dev.slipway.core.deploy.RollbackTo;
 import java.io.PrintWriter;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -52,18 +51,8 @@ final class RollbackCommand implements Callable<Integer> {
     @Option(names = "--to", paramLabel = "REV", description = "Revision number to re-apply (see slipway history).")
     Integer revision;
 
-    @Option(
-            names = "--timeout",
-            paramLabel = "DURATION",
-            defaultValue = "5m",
-            converter = DurationConverter.class,
-            description = "How long each cluster may take to become healthy (default: ${DEFAULT-VALUE}).")
-    Duration timeout;
-
-    @Option(
-            names = "--force-conflicts",
-            description = "Take over fields another field manager owns instead of failing on the conflict.")
-    boolean forceConflicts;
+    @Mixin
+    RolloutOptions rollout;
 
     @Mixin
     ColorOptions colorOptions;
@@ -98,8 +87,7 @@ final class RollbackCommand implements Callable<Integer> {
                 + (revision == null ? "the previous successful revision" : "revision " + revision));
         progress.start();
         // The new revision records which one it re-applied; the ref stays that revision's own.
-        DeployOptions options =
-                DeployOptions.by(Engines.who(context)).withTimeout(timeout).withForceConflicts(forceConflicts);
+        DeployOptions options = rollout.applyTo(DeployOptions.by(Engines.who(context)));
         DeployReport report = Engines.open(context, env.clusters)
                 .rollback(
                         target,
