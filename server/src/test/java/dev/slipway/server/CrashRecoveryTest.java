@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -16,6 +17,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.threeten.extra.MutableClock;
 
 /** A server process killed with SIGKILL mid-deploy: its record survives, marked interrupted, and can be resumed. */
 class CrashRecoveryTest {
@@ -85,7 +87,7 @@ class CrashRecoveryTest {
 
             // The lock the killed deploy held on west-1 lives for the deploy timeout plus two minutes; the restarted
             // server's clock is past it, as a real restart after that long would be.
-            TestClock later = new TestClock(Instant.now().plus(Duration.ofMinutes(15)));
+            MutableClock later = MutableClock.of(Instant.now().plus(Duration.ofMinutes(15)), ZoneOffset.UTC);
             try (SlipwayServer restarted = fixture.start(config, later)) {
                 ApiClient again = new ApiClient(restarted.url(), ServerFixture.adminToken(config));
                 JsonNode record = again.get("/api/deploys/" + id).json();
