@@ -1,7 +1,7 @@
 """Storefront: GET /?item=tea[&delay=S] asks the prices service through the router and answers either way.
 
 The prices service is reached through the Slipway router (SLIPWAY_ROUTER_URL, Host prices.shop.localhost),
-so the app's route timeout bounds the call: a slow prices service costs the storefront 2 seconds, not forever.
+so the prices route's timeout bounds the call: a slow prices service costs the storefront 1 second, not forever.
 """
 import json
 import os

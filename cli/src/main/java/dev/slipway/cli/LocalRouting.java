@@ -18,7 +18,7 @@ import java.util.stream.Collectors;
 
 /**
  * Writes the router config for a local run: one backend per service whose clusters are the local replica sets
- * and whose endpoints are the replicas that are ready now, and routes with the app's route timeout. The first
+ * and whose endpoints are the replicas that are ready now, and routes with the service's route timeout (its {@code timeout}, else the app's {@code routeTimeout}). The first
  * service answers {@code <app>.localhost} (and any host when {@code anyHost}); the others
  * {@code <service>.<app>.localhost}.
  */
@@ -39,7 +39,6 @@ final class LocalRouting {
      */
     static String yaml(LocalApp local, String listenHost, int port, boolean anyHost, Optional<JsonNode> next) {
         String app = local.app().spec().app();
-        long timeoutMs = local.app().spec().routeTimeout().toMillis();
         List<ServiceSpec> services = LocalApp.runnable(local.app());
         List<ReplicaStatus> status = local.status();
         StringBuilder y = new StringBuilder()
@@ -97,6 +96,7 @@ final class LocalRouting {
             ServiceSpec s = services.get(i);
             Optional<String> to =
                     migrating.contains(s.name()) ? Optional.of(backend(app, s) + "-next") : Optional.empty();
+            long timeoutMs = local.app().spec().routeTimeout(s).toMillis();
             route(y, backend(app, s), hostOf(app, i, s.name()), backend(app, s), timeoutMs, to);
             if (i == 0 && anyHost) {
                 route(y, backend(app, s) + "-any-host", null, backend(app, s), timeoutMs, to);

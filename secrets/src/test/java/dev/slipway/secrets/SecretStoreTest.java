@@ -215,6 +215,7 @@ class SecretStoreTest {
                 8080,
                 "/healthz",
                 1,
+                Optional.empty(),
                 Map.of(),
                 List.of("STRIPE_KEY", "DATABASE_PASSWORD"),
                 ServiceSpec.Resources.DEFAULT,

@@ -37,7 +37,7 @@ public final class AppLoader {
     static final List<String> TOP_FIELDS = List.of("app", "manifests", "routeTimeout", "environments", "services");
     static final List<String> ENVIRONMENT_FIELDS = List.of("group", "namespace");
     static final List<String> SERVICE_FIELDS =
-            List.of("name", "image", "run", "port", "health", "replicas", "env", "secrets", "resources");
+            List.of("name", "image", "run", "port", "health", "replicas", "timeout", "env", "secrets", "resources");
     static final List<String> RESOURCES_FIELDS = List.of("requests", "limits");
     static final List<String> QUANTITY_FIELDS = List.of("cpu", "memory");
 
@@ -135,25 +135,7 @@ public final class AppLoader {
             manifests = manifestsFolder(m, folder.get(), appDir);
         }
 
-        Duration routeTimeout = AppSpec.DEFAULT_ROUTE_TIMEOUT;
-        YamlCursor rt = root.get("routeTimeout");
-        Optional<String> rtText = rt.node().isNumber() ? Optional.empty() : rt.text();
-        if (rt.node().isNumber()) {
-            rt.problem(
-                    "expected a duration with a unit, got the number "
-                            + rt.node().asText(),
-                    "write e.g. \"" + rt.node().asText() + "s\"");
-        }
-        if (rtText.isPresent()) {
-            Optional<Duration> d = Durations.parse(rtText.get());
-            if (d.isEmpty()) {
-                rt.problem(
-                        "'" + rtText.get() + "' is not a duration",
-                        "write a positive number with a unit: ms, s, m, h (e.g. 10s, 2m, 1h30m)");
-            } else {
-                routeTimeout = d.get();
-            }
-        }
+        Duration routeTimeout = duration(root.get("routeTimeout")).orElse(AppSpec.DEFAULT_ROUTE_TIMEOUT);
 
         Map<String, EnvironmentSpec> environments = new LinkedHashMap<>();
         for (Map.Entry<String, YamlCursor> e : root.get("environments").entries()) {
@@ -314,6 +296,7 @@ public final class AppLoader {
                             "write e.g. health: /healthz");
         }
         int replicas = at.get("replicas").integer(0, MAX_REPLICAS).orElse(DEFAULT_REPLICAS);
+        Optional<Duration> timeout = duration(at.get("timeout"));
 
         Map<String, String> env = new LinkedHashMap<>();
         for (Map.Entry<String, YamlCursor> e : at.get("env").entries()) {
@@ -353,8 +336,30 @@ public final class AppLoader {
         }
 
         ServiceSpec.Resources resources = resources(at.get("resources"));
-        return Optional.of(
-                new ServiceSpec(name, image, run, port, health, replicas, env, secrets, resources, at.location()));
+        return Optional.of(new ServiceSpec(
+                name, image, run, port, health, replicas, timeout, env, secrets, resources, at.location()));
+    }
+
+    /** A positive duration with a unit ({@code 10s}, {@code 1h30m}); absent, or a problem recorded, otherwise. */
+    private static Optional<Duration> duration(YamlCursor at) {
+        if (at.node().isNumber()) {
+            at.problem(
+                    "expected a duration with a unit, got the number "
+                            + at.node().asText(),
+                    "write e.g. \"" + at.node().asText() + "s\"");
+            return Optional.empty();
+        }
+        Optional<String> text = at.text();
+        if (text.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<Duration> d = Durations.parse(text.get());
+        if (d.isEmpty()) {
+            at.problem(
+                    "'" + text.get() + "' is not a duration",
+                    "write a positive number with a unit: ms, s, m, h (e.g. 10s, 2m, 1h30m)");
+        }
+        return d;
     }
 
     private static ServiceSpec.Resources resources(YamlCursor at) {

@@ -37,6 +37,11 @@ public record AppSpec(
         services = List.copyOf(services);
     }
 
+    /** The timeout of {@code service}'s route: its own {@code timeout}, else the app's {@code routeTimeout}. */
+    public Duration routeTimeout(ServiceSpec service) {
+        return service.timeout().orElse(routeTimeout);
+    }
+
     public Optional<EnvironmentSpec> environment(String name) {
         return Optional.ofNullable(environments.get(name));
     }

@@ -1,6 +1,7 @@
 package dev.slipway.core.spec;
 
 import dev.slipway.core.SourceLocation;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,6 +18,7 @@ import java.util.Optional;
  * @param port the port the service listens on ({@code PORT} is set to it)
  * @param healthPath HTTP path answering 2xx when the service is ready
  * @param replicas desired replicas
+ * @param timeout timeout of the service's route in the router; empty means the app's {@code routeTimeout}
  * @param env plain environment variables
  * @param secrets names of secrets (from {@code slipway secret set}) exposed as environment variables
  * @param resources requests and limits
@@ -29,6 +31,7 @@ public record ServiceSpec(
         int port,
         String healthPath,
         int replicas,
+        Optional<Duration> timeout,
         Map<String, String> env,
         List<String> secrets,
         Resources resources,

@@ -68,6 +68,7 @@ class AppLoaderTest {
                     port: 9000
                     health: /ready
                     replicas: 3
+                    timeout: 45s
                     env: {WORKERS: 4, DEBUG: false, MODE: fast}
                     secrets: [API_KEY]
                     resources:
@@ -87,6 +88,9 @@ class AppLoaderTest {
         assertThat(s.port()).isEqualTo(9000);
         assertThat(s.healthPath()).isEqualTo("/ready");
         assertThat(s.replicas()).isEqualTo(3);
+        assertThat(app.spec().routeTimeout(s))
+                .as("the service's own route timeout")
+                .isEqualTo(Duration.ofSeconds(45));
         assertThat(s.env())
                 .containsExactly(Map.entry("WORKERS", "4"), Map.entry("DEBUG", "false"), Map.entry("MODE", "fast"));
         assertThat(s.secrets()).containsExactly("API_KEY");

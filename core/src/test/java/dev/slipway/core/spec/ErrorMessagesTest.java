@@ -48,6 +48,8 @@ class ErrorMessagesTest {
                 "negative quantity      | app: a\\nservices: [{name: w, image: x, resources: {limits: {cpu: -1}}}]\\n | slipway.yaml:2 | services[0].resources.limits.cpu: '-1' is not a Kubernetes quantity",
                 "env value is a list    | app: a\\nservices: [{name: w, image: x, env: {A: [1]}}]\\n | slipway.yaml:2 | services[0].env.A: expected a plain value, got a list",
                 "secret shadows env     | app: a\\nservices: [{name: w, image: x, env: {A: b}, secrets: [A]}]\\n | slipway.yaml:2 | services[0].secrets[0]: a secret has the same name as an environment variable of this service",
+                "service timeout number | app: a\\nservices:\\n  - {name: w, run: x, timeout: 5}\\n | slipway.yaml:3 | services[0].timeout: expected a duration with a unit, got the number 5",
+                "service timeout text   | app: a\\nservices:\\n  - {name: w, run: x, timeout: soon}\\n | slipway.yaml:3 | services[0].timeout: 'soon' is not a duration",
                 "spec is a list         | - app: a\\n                                        | slipway.yaml:1    | expected a mapping (key: value lines), got a list",
                 "environments is a list | app: a\\nmanifests: k\\nenvironments: [prod]\\n    | slipway.yaml:3    | environments: expected a mapping (key: value lines), got a list",
             })
