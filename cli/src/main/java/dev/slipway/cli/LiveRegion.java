@@ -1,0 +1,71 @@
+package dev.slipway.cli;
+
+import java.io.PrintWriter;
+import java.util.List;
+
+/**
+ * A block of lines kept at the bottom of an interactive terminal and redrawn in place (the status table of
+ * {@code slipway up}), while log lines scroll above it. Each change erases the block with ANSI cursor movement
+ * ({@code CSI n F}, {@code CSI J}) and draws it again; lines are cut to the terminal's width so none wraps and the
+ * erase stays exact. Only for terminals: pipes and files get plain lines.
+ */
+final class LiveRegion {
+    private static final String CSI = "\u001b[";
+
+    private final PrintWriter out;
+    private final int width;
+    private List<String> region = List.of();
+
+    LiveRegion(PrintWriter out, int width) {
+        this.out = out;
+        this.width = Math.max(20, width);
+    }
+
+    /** The terminal's width from {@code $COLUMNS}, else 120. */
+    static int width(CliContext context) {
+        return context.envValue("COLUMNS")
+                .flatMap(c -> {
+                    try {
+                        return java.util.Optional.of(Integer.parseInt(c.trim()));
+                    } catch (NumberFormatException e) {
+                        return java.util.Optional.empty();
+                    }
+                })
+                .orElse(120);
+    }
+
+    /** Prints a line that scrolls, above the block. */
+    synchronized void line(String text) {
+        erase();
+        out.print(text);
+        out.print('\n');
+        draw();
+        out.flush();
+    }
+
+    /** Replaces the block with {@code block} (lines separated by newlines). */
+    synchronized void show(String block) {
+        erase();
+        region = block.lines().map(this::fit).toList();
+        draw();
+        out.flush();
+    }
+
+    private void erase() {
+        if (!region.isEmpty()) {
+            // to the start of the block's first line, then clear everything below
+            out.print(CSI + region.size() + "F" + CSI + "J");
+        }
+    }
+
+    private void draw() {
+        for (String l : region) {
+            out.print(l);
+            out.print('\n');
+        }
+    }
+
+    private String fit(String line) {
+        return line.length() < width ? line : line.substring(0, width - 2) + "…";
+    }
+}
