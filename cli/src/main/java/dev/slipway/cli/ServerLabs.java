@@ -64,7 +64,8 @@ final class ServerLabs {
                             + " extended (slipway lab extend).");
         } else {
             to.err()
-                    .println("The lab keeps what it had before this deploy and expires in " + timeLeft(lab, context)
+                    .println("The lab stays as its last successful deploy left it (if any) and expires in "
+                            + timeLeft(lab, context)
                             + " (" + ThroughServer.seconds(lab.expiresAt())
                             + "); fix the app and run slipway lab up again, or"
                             + " remove it with slipway lab down.");

@@ -75,15 +75,23 @@ final class ServerOptions {
 
     /** Connects to the server; every problem with the URL, token or CA is a user error naming what to fix. */
     ServerClient connect(CliContext context) {
-        Setting<String> server = serverSetting(context).orElseThrow();
-        checkUrl(server);
-        return connect(context, token(context, server.value(), TokenKeyring.ofSystem(context)));
+        Setting<String> server = checkedServer(context);
+        return open(context, server, token(context, server.value(), TokenKeyring.ofSystem(context)));
     }
 
     /** Connects to the server with a token found elsewhere ({@code slipway login} checks one before storing it). */
     ServerClient connect(CliContext context, Token token) {
+        return open(context, checkedServer(context), token);
+    }
+
+    /** The server to go through, checked before any token is looked for. */
+    private Setting<String> checkedServer(CliContext context) {
         Setting<String> server = serverSetting(context).orElseThrow();
         checkUrl(server);
+        return server;
+    }
+
+    private ServerClient open(CliContext context, Setting<String> server, Token token) {
         Optional<Setting<Path>> caFile = Optional.ofNullable(ca)
                 .map(f -> new Setting<>(context.resolve(f), "--ca"))
                 .or(() -> context.envValue(CA_ENV).map(f -> new Setting<>(context.resolve(Path.of(f)), "$" + CA_ENV)))
