@@ -339,6 +339,25 @@ class ServerModeTest {
     }
 
     @Test
+    void loginWritesANamedTokenFileSinceCommandsReadThatFirst() throws IOException {
+        CliRun cli = new CliRun(tmp.resolve("named-home"), tmp).env("SLIPWAY_TOKEN_FILE", "tokens/ci-token");
+        String secret = Files.readString(adminToken).strip();
+
+        var login = cli.stdin(secret).run("login", "--server", fixture.url());
+
+        Path named = tmp.resolve("tokens/ci-token");
+        assertThat(login.exitCode()).as(login.toString()).isZero();
+        assertThat(login.out())
+                .contains("Stored it in " + named + " (mode 0600)")
+                .contains("$SLIPWAY_TOKEN_FILE");
+        assertThat(login.err()).isEmpty();
+        assertThat(Files.readString(named).strip()).isEqualTo(secret);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(named)))
+                .isEqualTo("rw-------");
+        assertThat(tmp.resolve("named-home/.config/slipway/token")).doesNotExist();
+    }
+
+    @Test
     void serverHelpListsEveryOptionOfTheServer() {
         var result = cli.run("server", "--help");
 
