@@ -110,14 +110,7 @@ final class DeployCommand implements Callable<Integer> {
 
     /** The server renders and applies its registered copy of the app; DIR only names the app. */
     private int throughServer(CliContext context) {
-        for (String clusterSide : new String[] {"--timeout", "--force-conflicts"}) {
-            if (spec.commandLine().getParseResult().hasMatchedOption(clusterSide)) {
-                throw new picocli.CommandLine.ParameterException(
-                        spec.commandLine(),
-                        clusterSide + " cannot be used with --server: the server's own settings apply"
-                                + " (slipway server --deploy-timeout)");
-            }
-        }
+        rollout.refuseThroughServer();
         String appName = AppLoader.load(context.resolve(directory)).spec().app();
         return ThroughServer.deploy(
                 server.connect(context),

@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "extend",
         mixinStandardHelpOptions = true,
-        description = {"Keeps the branch's lab longer: its expiry moves to now + --by (default: its TTL)."},
+        description = {"Keeps the branch's lab longer: its expiry moves out by --by (default: its TTL)."},
         footerHeading = "%nExamples:%n",
         footer = {
             "  slipway lab extend examples/predict --branch feature/faster",
@@ -33,7 +33,7 @@ final class LabExtendCommand implements Callable<Integer> {
             names = "--by",
             paramLabel = "DURATION",
             converter = DurationConverter.class,
-            description = "New time left from now (default: the lab's TTL).")
+            description = "How much later the lab expires (default: the lab's TTL).")
     Duration by;
 
     @Mixin

@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
             "  slipway up examples/predict --detach",
             "  slipway lab up examples/predict --branch feature/faster",
             "  curl -s 'feature-faster.predict.localhost:8080/predict?input=great'",
-            "  slipway lab up . --server https://slipway.internal:7420 --ttl 48h"
+            "  slipway lab up . --server https://slipway.internal:7420 --ttl 48h",
+            "  slipway lab up . -b \"$BRANCH\" --ref \"$COMMIT_SHA\" --server https://slipway.internal:7420"
         })
 final class LabUpCommand implements Callable<Integer> {
     @ParentCommand
@@ -44,6 +45,13 @@ final class LabUpCommand implements Callable<Integer> {
             description = "Delete the lab this long after its last deploy (default: the app's lab TTL, else 24h).")
     Duration ttl;
 
+    @Option(
+            names = "--ref",
+            paramLabel = "SHA",
+            description = "With --server: deploy this full commit SHA instead of the one checked out in DIR (e.g. in"
+                    + " CI, where DIR may be a detached checkout).")
+    String ref;
+
     @Mixin
     SecretStoreOptions secretStore;
 
@@ -55,6 +63,10 @@ final class LabUpCommand implements Callable<Integer> {
         CliContext context = parent.context();
         if (server.enabled(context)) {
             return ServerLabs.up(this, context);
+        }
+        if (ref != null) {
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(), "--ref needs --server: a local lab runs DIR as it is on disk, not a commit");
         }
         return LocalLabs.up(this, context);
     }

@@ -68,6 +68,7 @@ final class RollbackCommand implements Callable<Integer> {
                     spec.commandLine(), "--to must be a revision number (1 or more)");
         }
         if (server.enabled(context)) {
+            rollout.refuseThroughServer();
             return ThroughServer.rollback(
                     server.connect(context),
                     server.server(context).orElseThrow(),

@@ -2,10 +2,18 @@ package dev.slipway.cli;
 
 import dev.slipway.core.deploy.DeployOptions;
 import java.time.Duration;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** {@code --timeout}/{@code --force-conflicts}: how a rollout applies and waits, shared by deploy and rollback. */
 final class RolloutOptions {
+    private static final String[] NAMES = {"--timeout", "--force-conflicts"};
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
     @Option(
             names = "--timeout",
             paramLabel = "DURATION",
@@ -21,5 +29,20 @@ final class RolloutOptions {
 
     DeployOptions applyTo(DeployOptions options) {
         return options.withTimeout(timeout).withForceConflicts(forceConflicts);
+    }
+
+    /**
+     * Through a server these options cannot apply (the server's own deploy timeout does, and it never forces
+     * conflicts), so giving them is a usage error rather than being silently ignored.
+     */
+    void refuseThroughServer() {
+        for (String name : NAMES) {
+            if (command.commandLine().getParseResult().hasMatchedOption(name)) {
+                throw new ParameterException(
+                        command.commandLine(),
+                        name + " cannot be used with --server: the server's own settings apply"
+                                + " (slipway server --deploy-timeout)");
+            }
+        }
     }
 }

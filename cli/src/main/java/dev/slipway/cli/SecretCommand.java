@@ -5,14 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
 import dev.slipway.secrets.SecretStore;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -104,7 +97,7 @@ final class SecretCommand implements Runnable {
 
         private static String readFile(Path file) {
             try {
-                return decode(Files.readAllBytes(file), file.toString());
+                return StdinSecret.decode(Files.readAllBytes(file), file.toString());
             } catch (NoSuchFileException e) {
                 throw new InvalidInputException(new Problem(file.toString(), "the file does not exist", ""));
             } catch (IOException e) {
@@ -116,56 +109,14 @@ final class SecretCommand implements Runnable {
         }
 
         private static String readStdin(CliContext context) {
-            if (context.terminal() && System.console() != null && context.stdin() == System.in) {
-                char[] typed = System.console().readPassword("Value (not shown): ");
-                if (typed == null || typed.length == 0) {
-                    throw emptyValue();
-                }
-                return new String(typed);
-            }
-            String value = decode(readAll(context.stdin()), "stdin");
-            if (value.endsWith("\r\n")) {
-                value = value.substring(0, value.length() - 2);
-            } else if (value.endsWith("\n")) {
-                value = value.substring(0, value.length() - 1);
-            }
-            if (value.isEmpty()) {
-                throw emptyValue();
-            }
-            return value;
-        }
-
-        private static InvalidInputException emptyValue() {
-            return new InvalidInputException(new Problem(
-                    "stdin",
-                    "no secret value was given",
-                    "pipe the value in (printf %s \"$VALUE\" | slipway secret set APP NAME) or use --from-file"));
-        }
-
-        private static byte[] readAll(InputStream in) {
-            try {
-                ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-                in.transferTo(buffer);
-                return buffer.toByteArray();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-
-        private static String decode(byte[] bytes, String where) {
-            try {
-                return StandardCharsets.UTF_8
-                        .newDecoder()
-                        .onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT)
-                        .decode(ByteBuffer.wrap(bytes))
-                        .toString();
-            } catch (CharacterCodingException e) {
-                throw new InvalidInputException(new Problem(
-                        where,
-                        "the secret value is not UTF-8 text",
-                        "base64-encode binary values (base64 < file | slipway secret set APP NAME)"));
-            }
+            return StdinSecret.read(
+                    context,
+                    "Value (not shown): ",
+                    new Problem(
+                            "stdin",
+                            "no secret value was given",
+                            "pipe the value in (printf %s \"$VALUE\" | slipway secret set APP NAME) or use"
+                                    + " --from-file"));
         }
     }
 

@@ -1,11 +1,13 @@
 package dev.slipway.cli;
 
+import dev.slipway.cli.CliConfig.Setting;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
 import dev.slipway.server.ServerClient;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -15,7 +17,8 @@ import picocli.CommandLine.Option;
 
 /**
  * Sends a command through a Slipway server instead of to the clusters, so deploys from many people are queued
- * and recorded in one place. The token comes from a file, never from argv, which every user can read.
+ * and recorded in one place. The token comes from a file or the OS keyring, never from argv, which every user can
+ * read.
  */
 final class ServerOptions {
     static final String SERVER_ENV = "SLIPWAY_SERVER";
@@ -26,13 +29,15 @@ final class ServerOptions {
             names = "--server",
             paramLabel = "URL",
             description = "Go through the Slipway server at URL (e.g. https://slipway.internal:7420) instead of"
-                    + " the clusters (default: $SLIPWAY_SERVER; unset = talk to the clusters directly).")
+                    + " the clusters (default: $SLIPWAY_SERVER, else server: in ~/.config/slipway/config.yaml;"
+                    + " unset = talk to the clusters directly; --server '' forces that).")
     String url;
 
     @Option(
             names = "--token-file",
             paramLabel = "FILE",
-            description = "File holding the API token for --server (default: $SLIPWAY_TOKEN_FILE, else"
+            description = "File holding the API token for --server (default: $SLIPWAY_TOKEN_FILE, else token-file:"
+                    + " in config.yaml, else the OS keyring entry slipway login stored, else"
                     + " ~/.config/slipway/token; must not be readable by other users).")
     Path tokenFile;
 
@@ -40,67 +45,139 @@ final class ServerOptions {
             names = "--ca",
             paramLabel = "FILE",
             description = "CA certificate (PEM) to trust for an https --server, e.g. the server's generated"
-                    + " STATE_DIR/tls/ca.pem (default: $SLIPWAY_SERVER_CA, else the system's trusted CAs).")
+                    + " STATE_DIR/tls/ca.pem (default: $SLIPWAY_SERVER_CA, else ca: in config.yaml, else the"
+                    + " system's trusted CAs).")
     Path ca;
 
-    /** The server to go through, if any: the flag, else {@code $SLIPWAY_SERVER}. */
+    private CliConfig config;
+
+    /** An API token and where it was found (never the token itself in any message). */
+    record Token(String secret, String source) {}
+
+    /** The server to go through, if any: the flag, else {@code $SLIPWAY_SERVER}, else the config file. */
     Optional<String> server(CliContext context) {
-        return Optional.ofNullable(url).filter(u -> !u.isBlank()).or(() -> context.envValue(SERVER_ENV));
+        return serverSetting(context).map(Setting::value);
     }
 
     boolean enabled(CliContext context) {
         return server(context).isPresent();
     }
 
+    private Optional<Setting<String>> serverSetting(CliContext context) {
+        if (url != null) {
+            // An explicitly empty --server is the way to talk to the clusters when a default server is set.
+            return Optional.of(url.strip()).filter(u -> !u.isEmpty()).map(u -> new Setting<>(u, "--server"));
+        }
+        return context.envValue(SERVER_ENV)
+                .map(u -> new Setting<>(u.strip(), "$" + SERVER_ENV))
+                .or(() -> config(context).server());
+    }
+
     /** Connects to the server; every problem with the URL, token or CA is a user error naming what to fix. */
     ServerClient connect(CliContext context) {
-        String server = server(context).orElseThrow();
+        Setting<String> server = checkedServer(context);
+        return open(context, server, token(context, server.value(), TokenKeyring.ofSystem(context)));
+    }
+
+    /** Connects to the server with a token found elsewhere ({@code slipway login} checks one before storing it). */
+    ServerClient connect(CliContext context, Token token) {
+        return open(context, checkedServer(context), token);
+    }
+
+    /** The server to go through, checked before any token is looked for. */
+    private Setting<String> checkedServer(CliContext context) {
+        Setting<String> server = serverSetting(context).orElseThrow();
         checkUrl(server);
-        Path token = tokenFile(context);
-        checkTokenFile(token);
-        Optional<Path> caFile = Optional.ofNullable(ca)
-                .map(context::resolve)
-                .or(() -> context.envValue(CA_ENV).map(Path::of).map(context::resolve));
-        if (caFile.isPresent() && !Files.isReadable(caFile.get())) {
+        return server;
+    }
+
+    private ServerClient open(CliContext context, Setting<String> server, Token token) {
+        Optional<Setting<Path>> caFile = Optional.ofNullable(ca)
+                .map(f -> new Setting<>(context.resolve(f), "--ca"))
+                .or(() -> context.envValue(CA_ENV).map(f -> new Setting<>(context.resolve(Path.of(f)), "$" + CA_ENV)))
+                .or(() -> config(context).ca());
+        if (caFile.isPresent() && !Files.isReadable(caFile.get().value())) {
             throw new InvalidInputException(new Problem(
-                    "--ca " + caFile.get(),
-                    "the CA certificate file does not exist or cannot be read",
-                    "copy the server's STATE_DIR/tls/ca.pem here, or point --ca / $" + CA_ENV + " at it"));
+                    caFile.get().where(),
+                    "the CA certificate file " + caFile.get().value() + " does not exist or cannot be read",
+                    "copy the server's STATE_DIR/tls/ca.pem there, or point --ca / $" + CA_ENV + " at it"));
         }
         try {
-            return ServerClient.connect(server, token, caFile);
+            return ServerClient.withToken(server.value(), token.secret(), caFile.map(Setting::value));
         } catch (IOException e) {
             throw new InvalidInputException(new Problem(
-                    caFile.map(f -> "--ca " + f).orElse("--token-file " + token),
+                    caFile.map(Setting::where).orElse(token.source()),
                     "cannot be used: " + e.getMessage(),
                     "check the file; a CA certificate must be PEM (the server's tls/ca.pem)"));
         }
     }
 
-    Path tokenFile(CliContext context) {
-        if (tokenFile != null) {
-            return context.resolve(tokenFile);
+    /**
+     * The token for {@code server}: the file named by --token-file, $SLIPWAY_TOKEN_FILE or the config file; else
+     * the keyring's entry for the server; else the default token file.
+     */
+    Token token(CliContext context, String server, Optional<TokenKeyring> keyring) {
+        Optional<Setting<Path>> named = namedTokenFile(context);
+        if (named.isPresent()) {
+            return readTokenFile(named.get().value(), named.get().where(), "");
         }
-        return context.envValue(TOKEN_FILE_ENV)
-                .map(Path::of)
-                .map(context::resolve)
-                .orElse(context.home().resolve(".config/slipway/token"));
+        String keyringSays = "";
+        if (keyring.isPresent()) {
+            try {
+                Optional<String> stored = keyring.get().lookup(keyringKey(server));
+                if (stored.isPresent()) {
+                    return new Token(stored.get(), keyring.get().name() + " (entry for " + server + ")");
+                }
+                keyringSays = ", and " + keyring.get().name() + " has no token for " + server;
+            } catch (TokenKeyring.KeyringException e) {
+                keyringSays = ", and the keyring could not be read: " + e.getMessage();
+            }
+        }
+        Path fallback = defaultTokenFile(context);
+        return readTokenFile(fallback, fallback.toString(), keyringSays);
     }
 
-    private static void checkUrl(String server) {
+    /** The keyring entry of a server: its URL without a trailing slash, as login stored it. */
+    static String keyringKey(String server) {
+        return server.endsWith("/") ? server.substring(0, server.length() - 1) : server;
+    }
+
+    /** The token file the user named (flag, environment, config file), if any. */
+    Optional<Setting<Path>> namedTokenFile(CliContext context) {
+        return Optional.ofNullable(tokenFile)
+                .map(f -> new Setting<>(context.resolve(f), "--token-file"))
+                .or(() -> context.envValue(TOKEN_FILE_ENV)
+                        .map(f -> new Setting<>(context.resolve(Path.of(f)), "$" + TOKEN_FILE_ENV)))
+                .or(() -> config(context).tokenFile());
+    }
+
+    static Path defaultTokenFile(CliContext context) {
+        return CliConfig.directory(context).resolve("token");
+    }
+
+    private CliConfig config(CliContext context) {
+        if (config == null) {
+            config = CliConfig.load(context);
+        }
+        return config;
+    }
+
+    private static void checkUrl(Setting<String> setting) {
+        String server = setting.value();
+        String where = setting.where();
         URI uri;
         try {
             uri = new URI(server);
         } catch (URISyntaxException e) {
-            throw badUrl(server, "is not a URL");
+            throw badUrl(where, "is not a URL");
         }
         if (uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
-            throw badUrl(server, "is not an http or https URL with a host");
+            throw badUrl(where, "is not an http or https URL with a host");
         }
         // The server only speaks plain HTTP on loopback; anywhere else the token would cross the network readable.
         if ("http".equals(uri.getScheme()) && !loopback(uri.getHost())) {
             throw badUrl(
-                    server,
+                    where,
                     "uses plain http to a host that is not loopback, which would send the token" + " unencrypted");
         }
     }
@@ -109,36 +186,40 @@ final class ServerOptions {
         return host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]") || host.equals("::1");
     }
 
-    private static InvalidInputException badUrl(String server, String what) {
+    private static InvalidInputException badUrl(String where, String what) {
         return new InvalidInputException(new Problem(
-                "--server " + server,
-                what,
-                "give the server's URL, e.g. https://slipway.internal:7420 (http only for 127.0.0.1)"));
+                where, what, "give the server's URL, e.g. https://slipway.internal:7420 (http only for 127.0.0.1)"));
     }
 
-    private static void checkTokenFile(Path token) {
-        String fix = "put the token the server's admin issued you (POST /api/tokens) in that file with mode 0600,"
-                + " or point --token-file / $" + TOKEN_FILE_ENV + " at it";
+    /** Reads a token file, refusing a missing, empty or group/other-readable one. */
+    private static Token readTokenFile(Path token, String where, String alsoLooked) {
+        String fix = "run slipway login --server URL and paste the token the server's admin issued you"
+                + " (POST /api/tokens), or put it in a file with mode 0600 and point --token-file, $"
+                + TOKEN_FILE_ENV + " or token-file: in " + "config.yaml at it";
         if (!Files.isRegularFile(token)) {
-            throw new InvalidInputException(new Problem("--token-file " + token, "no token file at this path", fix));
+            throw new InvalidInputException(new Problem(
+                    where.equals(token.toString()) ? token.toString() : where + " (" + token + ")",
+                    "no token file at this path" + alsoLooked,
+                    fix));
         }
         try {
-            if (Files.readString(token).isBlank()) {
-                throw new InvalidInputException(new Problem("--token-file " + token, "the token file is empty", fix));
+            String secret = Files.readString(token, StandardCharsets.UTF_8).strip();
+            if (secret.isEmpty()) {
+                throw new InvalidInputException(new Problem(where, "the token file is empty", fix));
             }
             if (Files.getFileStore(token).supportsFileAttributeView("posix")) {
                 Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(token);
                 if (permissions.contains(PosixFilePermission.GROUP_READ)
                         || permissions.contains(PosixFilePermission.OTHERS_READ)) {
                     throw new InvalidInputException(new Problem(
-                            "--token-file " + token,
+                            where,
                             "the token file is readable by other users of this machine",
                             "run chmod 600 " + token));
                 }
             }
+            return new Token(secret, where);
         } catch (IOException e) {
-            throw new InvalidInputException(
-                    new Problem("--token-file " + token, "cannot be read: " + e.getMessage(), fix));
+            throw new InvalidInputException(new Problem(where, "cannot be read: " + e.getMessage(), fix));
         }
     }
 }

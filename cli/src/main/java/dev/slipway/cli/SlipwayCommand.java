@@ -36,6 +36,7 @@ import picocli.CommandLine.Command;
             PsCommand.class,
             LogsCommand.class,
             ServerCommand.class,
+            LoginCommand.class,
             LabCommand.class,
             CommandLine.HelpCommand.class,
         })

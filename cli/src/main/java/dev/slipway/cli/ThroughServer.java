@@ -201,7 +201,7 @@ final class ThroughServer {
     }
 
     /** Times as the direct mode prints them: to the second. */
-    private static String seconds(String instant) {
+    static String seconds(String instant) {
         try {
             return Instant.parse(instant).truncatedTo(ChronoUnit.SECONDS).toString();
         } catch (DateTimeParseException e) {

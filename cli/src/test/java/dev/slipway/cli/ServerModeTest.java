@@ -4,24 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.slipway.core.render.SecretSource;
-import dev.slipway.kube.KubeClusterTargets;
-import dev.slipway.server.ServerConfig;
-import dev.slipway.server.SlipwayServer;
-import dev.slipway.testkit.TestClusters;
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
-import java.time.Duration;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,12 +21,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ServerModeTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = RunningServer.JSON;
 
     private Path tmp;
-
-    private TestClusters clusters;
-    private SlipwayServer server;
+    private RunningServer fixture;
     private Path appDir;
     private Path adminToken;
     private CliRun cli;
@@ -47,39 +32,15 @@ class ServerModeTest {
     @BeforeAll
     void startServer(@TempDir Path dir) throws Exception {
         tmp = dir;
-        clusters = TestClusters.start("east-1");
-        appDir = tmp.resolve("shop");
-        Files.createDirectories(appDir.resolve("kubernetes"));
-        Files.writeString(appDir.resolve("slipway.yaml"), """
-                app: shop
-                manifests: kubernetes/
-                environments:
-                  production: {group: production, namespace: shop}
-                  staging: {group: production, namespace: shop-staging}
-                  qa: {group: production, namespace: shop-qa}
-                  preview: {group: production, namespace: shop-preview}
-                """);
-        writeManifests("hello", "ready");
-        Path clustersFile = tmp.resolve("clusters.yaml");
-        Files.writeString(clustersFile, clusters.clustersFile("production", false));
-        ServerConfig config = ServerConfig.loopback(tmp.resolve("state"), clustersFile)
-                .withServerId("cli-test")
-                .withDeployTimeout(Duration.ofSeconds(20))
-                .withReaperInterval(Duration.ofHours(1));
-        server = SlipwayServer.start(
-                config,
-                Clock.systemUTC(),
-                KubeClusterTargets.fromKubeconfig(Optional.of(clusters.kubeconfig())),
-                SecretSource.REDACTED);
-        adminToken = server.adminTokenFile().orElseThrow();
-        api("POST", "/api/apps", "{\"directory\": \"" + appDir + "\"}");
+        fixture = RunningServer.start(dir);
+        appDir = fixture.appDir;
+        adminToken = fixture.adminToken;
         cli = new CliRun(tmp.resolve("home"), tmp).env("USER", "alice");
     }
 
     @AfterAll
     void stopServer() {
-        server.close();
-        clusters.close();
+        fixture.close();
     }
 
     @Test
@@ -92,13 +53,13 @@ class ServerModeTest {
                 "--ref",
                 "v1",
                 "--server",
-                server.url(),
+                fixture.url(),
                 "--token-file",
                 adminToken.toString());
 
         assertThat(result.exitCode()).as(result.toString()).isZero();
         assertThat(result.out())
-                .contains("Deploying shop to production through " + server.url())
+                .contains("Deploying shop to production through " + fixture.url())
                 .contains("east-1: deployed (revision 1)")
                 .contains("Deployed shop in production");
         assertThat(greeting("shop")).isEqualTo("hello");
@@ -107,18 +68,18 @@ class ServerModeTest {
     @Test
     void statusHistoryAndRollbackGoThroughTheServerNamedByTheEnvironment() throws IOException {
         CliRun viaEnv = new CliRun(tmp.resolve("home"), tmp)
-                .env("SLIPWAY_SERVER", server.url())
+                .env("SLIPWAY_SERVER", fixture.url())
                 .env("SLIPWAY_TOKEN_FILE", adminToken.toString());
         assertThat(viaEnv.run("deploy", appDir.toString(), "--env", "staging", "--ref", "v1")
                         .exitCode())
                 .isZero();
-        writeManifests("bye", "ready");
+        fixture.writeManifests("bye", "ready");
         try {
             assertThat(viaEnv.run("deploy", appDir.toString(), "--env", "staging", "--ref", "v2")
                             .exitCode())
                     .isZero();
         } finally {
-            writeManifests("hello", "ready");
+            fixture.writeManifests("hello", "ready");
         }
         assertThat(greeting("shop-staging")).isEqualTo("bye");
 
@@ -126,14 +87,14 @@ class ServerModeTest {
         assertThat(status.exitCode()).as(status.toString()).isZero();
         assertThat(status.out())
                 .contains("shop in staging (namespace shop-staging, group ")
-                .contains("through " + server.url() + ")")
+                .contains("through " + fixture.url() + ")")
                 .containsPattern("latest deploy: #\\d+ deploy succeeded, ref v2")
                 .containsPattern("east-1: revision 2 \\(succeeded, .*, ref v2\\), (\\d+)/\\1 objects healthy")
                 .contains("healthy  Deployment.apps/web");
         JsonNode live = JSON.readTree(
                 viaEnv.run("status", "shop", "--env", "staging", "-o", "json").out());
         assertThat(live.get("healthy").asBoolean()).isTrue();
-        assertThat(live.get("server").asText()).isEqualTo(server.url());
+        assertThat(live.get("server").asText()).isEqualTo(fixture.url());
         assertThat(live.get("clusters").get(0).get("objects"))
                 .anySatisfy(o -> assertThat(
                                 o.get("name").asText() + " " + o.get("state").asText())
@@ -155,7 +116,7 @@ class ServerModeTest {
 
     @Test
     void aFailedRolloutThroughTheServerExitsOneNamingTheCluster() throws IOException {
-        writeManifests("hello", "fail");
+        fixture.writeManifests("hello", "fail");
         try {
             var result = cli.run(
                     "deploy",
@@ -163,7 +124,7 @@ class ServerModeTest {
                     "--env",
                     "qa",
                     "--server",
-                    server.url(),
+                    fixture.url(),
                     "--token-file",
                     adminToken.toString());
 
@@ -174,20 +135,20 @@ class ServerModeTest {
                     .contains(
                             "east-1: cluster east-1, Deployment.apps/web (namespace shop-qa): did not become healthy");
             var status = cli.run(
-                    "status", "shop", "--env", "qa", "--server", server.url(), "--token-file", adminToken.toString());
+                    "status", "shop", "--env", "qa", "--server", fixture.url(), "--token-file", adminToken.toString());
             assertThat(status.exitCode()).as(status.toString()).isEqualTo(1);
             assertThat(status.out())
                     .containsPattern("latest deploy: #\\d+ deploy failed")
                     .as("the server reads the object's live health")
                     .containsPattern("(failed|progressing)  Deployment.apps/web");
         } finally {
-            writeManifests("hello", "ready");
+            fixture.writeManifests("hello", "ready");
         }
     }
 
     @Test
     void aMissingTokenFileIsAClearErrorBeforeAnyRequest() {
-        var result = cli.run("status", "shop", "--env", "production", "--server", server.url());
+        var result = cli.run("status", "shop", "--env", "production", "--server", fixture.url());
 
         assertThat(result.exitCode()).isEqualTo(1);
         assertThat(result.err())
@@ -197,7 +158,7 @@ class ServerModeTest {
 
     @Test
     void anUnknownTokenIsRefusedAndNothingIsDeployed() throws IOException {
-        Path wrong = token("wrong-token", "not-a-token-the-server-issued");
+        Path wrong = fixture.tokenFile("wrong-token", "not-a-token-the-server-issued");
 
         var result = cli.run(
                 "deploy",
@@ -205,7 +166,7 @@ class ServerModeTest {
                 "--env",
                 "preview",
                 "--server",
-                server.url(),
+                fixture.url(),
                 "--token-file",
                 "wrong-token");
 
@@ -215,7 +176,8 @@ class ServerModeTest {
                 .doesNotContain("not-a-token")
                 .doesNotContain("Exception");
         assertThat(result.err().toLowerCase()).containsAnyOf("token", "unauthorized");
-        assertThat(clusters.cluster("east-1")
+        assertThat(fixture.clusters
+                        .cluster("east-1")
                         .client()
                         .configMaps()
                         .inNamespace("shop-preview")
@@ -227,8 +189,8 @@ class ServerModeTest {
 
     @Test
     void aReadOnlyTokenMayReadButNotDeploy() throws Exception {
-        JsonNode issued = api("POST", "/api/tokens", "{\"name\": \"viewer\", \"scope\": \"read\"}");
-        token("viewer-token", issued.get("secret").asText());
+        JsonNode issued = fixture.api("POST", "/api/tokens", "{\"name\": \"viewer\", \"scope\": \"read\"}");
+        fixture.tokenFile("viewer-token", issued.get("secret").asText());
 
         var deploy = cli.run(
                 "deploy",
@@ -236,11 +198,11 @@ class ServerModeTest {
                 "--env",
                 "preview",
                 "--server",
-                server.url(),
+                fixture.url(),
                 "--token-file",
                 "viewer-token");
         var history = cli.run(
-                "history", "shop", "--env", "preview", "--server", server.url(), "--token-file", "viewer-token");
+                "history", "shop", "--env", "preview", "--server", fixture.url(), "--token-file", "viewer-token");
 
         assertThat(deploy.exitCode()).as(deploy.toString()).isEqualTo(1);
         assertThat(deploy.err()).startsWith("error: ").contains("deploy");
@@ -250,11 +212,11 @@ class ServerModeTest {
 
     @Test
     void aTokenFileOthersCanReadIsRefused() throws IOException {
-        Path shared = token("shared-token", "whatever");
+        Path shared = fixture.tokenFile("shared-token", "whatever");
         Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rw-r--r--"));
 
         var result = cli.run(
-                "history", "shop", "--env", "production", "--server", server.url(), "--token-file", "shared-token");
+                "history", "shop", "--env", "production", "--server", fixture.url(), "--token-file", "shared-token");
 
         assertThat(result.exitCode()).isEqualTo(1);
         assertThat(result.err()).contains("readable by other users").contains("chmod 600");
@@ -262,10 +224,7 @@ class ServerModeTest {
 
     @Test
     void anUnreachableServerIsAClearErrorNotATrace() throws IOException {
-        int closedPort;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closedPort = socket.getLocalPort();
-        }
+        int closedPort = closedPort();
 
         var result = cli.run(
                 "status",
@@ -309,12 +268,106 @@ class ServerModeTest {
                 "production",
                 "--force-conflicts",
                 "--server",
-                server.url(),
+                fixture.url(),
                 "--token-file",
                 adminToken.toString());
 
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.err()).contains("--force-conflicts cannot be used with --server");
+    }
+
+    @Test
+    void rollbackRefusesClusterSideOptionsWithServerLikeDeploy() {
+        var result = cli.run(
+                "rollback",
+                "shop",
+                "--env",
+                "production",
+                "--timeout",
+                "1m",
+                "--server",
+                fixture.url(),
+                "--token-file",
+                adminToken.toString());
+
+        assertThat(result.exitCode()).as(result.toString()).isEqualTo(2);
+        assertThat(result.err()).contains("--timeout cannot be used with --server");
+    }
+
+    @Test
+    void theConfigFileNamesServerAndTokenAndTheEnvironmentAndFlagsOverrideIt() throws IOException {
+        Path configDir = tmp.resolve("xdg/slipway");
+        Files.createDirectories(configDir);
+        Files.copy(adminToken, configDir.resolve("admin-token"));
+        Files.writeString(configDir.resolve("config.yaml"), """
+                # the team's control plane
+                server: %s
+                token-file: admin-token
+                """.formatted(fixture.url()));
+        int closedPort = closedPort();
+        String unreachable = "http://127.0.0.1:" + closedPort;
+        CliRun configured = new CliRun(tmp.resolve("home"), tmp)
+                .env("XDG_CONFIG_HOME", tmp.resolve("xdg").toString());
+
+        var fromConfig = configured.run("history", "shop", "--env", "production");
+        assertThat(fromConfig.exitCode()).as(fromConfig.toString()).isZero();
+        assertThat(fromConfig.out()).contains("east-1");
+
+        configured.env("SLIPWAY_SERVER", unreachable);
+        var envWins = configured.run("history", "shop", "--env", "production");
+        assertThat(envWins.exitCode()).isEqualTo(1);
+        assertThat(envWins.err()).contains(unreachable).contains("cannot reach the Slipway server");
+
+        var flagWins = configured.run("history", "shop", "--env", "production", "--server", fixture.url());
+        assertThat(flagWins.exitCode()).as(flagWins.toString()).isZero();
+
+        var direct = configured.run("history", "shop", "--env", "production", "--server", "", "--app-dir", "shop");
+        assertThat(direct.exitCode()).isEqualTo(1);
+        assertThat(direct.err()).contains("no clusters file");
+    }
+
+    @Test
+    void loginWithoutAKeyringChecksTheTokenAndKeepsItInThe0600TokenFile() throws IOException {
+        // No PATH in the environment: no keyring tool can be found, as on a machine without one.
+        CliRun noKeyring = new CliRun(tmp.resolve("login-home"), tmp);
+        Path tokenFile = tmp.resolve("login-home/.config/slipway/token");
+
+        var wrong = noKeyring.stdin("not-a-token\n").run("login", "--server", fixture.url());
+        assertThat(wrong.exitCode()).as(wrong.toString()).isEqualTo(1);
+        assertThat(wrong.err()).startsWith("error: ").doesNotContain("not-a-token");
+        assertThat(tokenFile).doesNotExist();
+
+        String secret = Files.readString(adminToken).strip();
+        var login = noKeyring.stdin(secret + "\n").run("login", "--server", fixture.url());
+        assertThat(login.exitCode()).as(login.toString()).isZero();
+        assertThat(login.out()).contains("accepts the token");
+        assertThat(login.err()).contains("not stored in a keyring").contains(tokenFile.toString());
+        assertThat(login.out() + login.err()).doesNotContain(secret);
+        assertThat(Files.readString(tokenFile).strip()).isEqualTo(secret);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tokenFile)))
+                .isEqualTo("rw-------");
+
+        var history = noKeyring.run("history", "shop", "--env", "production", "--server", fixture.url());
+        assertThat(history.exitCode()).as(history.toString()).isZero();
+    }
+
+    @Test
+    void loginWritesANamedTokenFileSinceCommandsReadThatFirst() throws IOException {
+        CliRun cli = new CliRun(tmp.resolve("named-home"), tmp).env("SLIPWAY_TOKEN_FILE", "tokens/ci-token");
+        String secret = Files.readString(adminToken).strip();
+
+        var login = cli.stdin(secret).run("login", "--server", fixture.url());
+
+        Path named = tmp.resolve("tokens/ci-token");
+        assertThat(login.exitCode()).as(login.toString()).isZero();
+        assertThat(login.out())
+                .contains("Stored it in " + named + " (mode 0600)")
+                .contains("$SLIPWAY_TOKEN_FILE");
+        assertThat(login.err()).isEmpty();
+        assertThat(Files.readString(named).strip()).isEqualTo(secret);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(named)))
+                .isEqualTo("rw-------");
+        assertThat(tmp.resolve("named-home/.config/slipway/token")).doesNotExist();
     }
 
     @Test
@@ -350,62 +403,12 @@ class ServerModeTest {
     }
 
     private String greeting(String namespace) {
-        ConfigMap map = clusters.cluster("east-1")
-                .client()
-                .configMaps()
-                .inNamespace(namespace)
-                .withName("settings")
-                .get();
-        return map.getData().get("greeting");
+        return fixture.greeting(namespace).orElseThrow();
     }
 
-    private Path token(String name, String secret) throws IOException {
-        Path file = tmp.resolve(name);
-        Files.writeString(file, secret + "\n");
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        return file;
-    }
-
-    private JsonNode api(String method, String path, String body) throws IOException, InterruptedException {
-        HttpResponse<String> response = HttpClient.newHttpClient()
-                .send(
-                        HttpRequest.newBuilder(URI.create(server.url() + path))
-                                .header(
-                                        "Authorization",
-                                        "Bearer " + Files.readString(adminToken).strip())
-                                .header("Content-Type", "application/json")
-                                .method(method, HttpRequest.BodyPublishers.ofString(body))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(response.body()).isLessThan(300);
-        return JSON.readTree(response.body());
-    }
-
-    private void writeManifests(String greeting, String outcome) throws IOException {
-        Files.writeString(appDir.resolve("kubernetes/app.yaml"), """
-                apiVersion: v1
-                kind: ConfigMap
-                metadata:
-                  name: settings
-                data:
-                  greeting: %s
-                ---
-                apiVersion: apps/v1
-                kind: Deployment
-                metadata:
-                  name: web
-                spec:
-                  replicas: 1
-                  selector:
-                    matchLabels: {app: web}
-                  template:
-                    metadata:
-                      labels: {app: web}
-                      annotations: {testkit.slipway.dev/outcome: %s}
-                    spec:
-                      containers:
-                        - name: web
-                          image: shop/web:1
-                """.formatted(greeting, outcome));
+    private static int closedPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
     }
 }

@@ -52,7 +52,12 @@ public final class ServerClient {
      * server uses its generated CA, pass its {@code ca.pem} as {@code caCertificate}.
      */
     public static ServerClient connect(String url, Path tokenFile, Optional<Path> caCertificate) throws IOException {
-        String token = Files.readString(tokenFile, StandardCharsets.UTF_8).strip();
+        return withToken(
+                url, Files.readString(tokenFile, StandardCharsets.UTF_8).strip(), caCertificate);
+    }
+
+    /** Like {@link #connect} with the token itself, for callers that read it elsewhere (the OS keyring). */
+    public static ServerClient withToken(String url, String token, Optional<Path> caCertificate) throws IOException {
         HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
         if (caCertificate.isPresent()) {
             builder.sslContext(trusting(caCertificate.get()));
@@ -95,6 +100,13 @@ public final class ServerClient {
 
     /** A lab brought up, and the deploy that brings it up. */
     public record LabUp(RemoteLab lab, RemoteDeploy deploy) {}
+
+    /** The names of the apps registered with the server; any valid token may read them. */
+    public List<String> apps() {
+        List<String> names = new ArrayList<>();
+        send("GET", "/api/apps", null).forEach(a -> names.add(a.path("name").asText()));
+        return names;
+    }
 
     public RemoteDeploy deploy(String app, String environment, Optional<String> ref) {
         ObjectNode body = Views.JSON.createObjectNode();

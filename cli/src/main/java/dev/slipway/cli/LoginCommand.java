@@ -1,0 +1,129 @@
+package dev.slipway.cli;
+
+import dev.slipway.cli.CliConfig.Setting;
+import dev.slipway.core.InvalidInputException;
+import dev.slipway.core.Problem;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code slipway login}: keeps a server's API token in the OS keyring, so no command needs it on argv or disk. */
+@Command(
+        name = "login",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Stores the API token for a Slipway server, read from stdin (prompted without echo on a terminal).",
+            "",
+            "The token is checked against the server first, then kept in the OS keyring: the Secret Service"
+                    + " (secret-tool) on Linux, the login keychain on macOS. Without a keyring it goes to"
+                    + " ~/.config/slipway/token (mode 0600) instead, and login says so; when a token file is named"
+                    + " (--token-file, $SLIPWAY_TOKEN_FILE, token-file: in config.yaml) it goes to that file, since"
+                    + " a named file is what every command reads first.",
+            "",
+            "There is deliberately no way to pass the token as an argument: argv is visible to every user of the"
+                    + " machine and ends up in shell history."
+        },
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  slipway login --server https://slipway.internal:7420 --ca ca.pem",
+            "  printf %%s \"$SLIPWAY_TOKEN\" | slipway login --server https://slipway.internal:7420",
+            "  slipway deploy . --env production --server https://slipway.internal:7420"
+        })
+final class LoginCommand implements Callable<Integer> {
+    @ParentCommand
+    SlipwayCommand root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ServerOptions server;
+
+    @Override
+    public Integer call() {
+        CliContext context = root.context();
+        String url = server.server(context)
+                .orElseThrow(() -> new InvalidInputException(new Problem(
+                        "--server",
+                        "no server to log in to",
+                        "pass --server URL, or set $" + ServerOptions.SERVER_ENV + " or server: in "
+                                + CliConfig.file(context))));
+        String secret = StdinSecret.read(
+                        context,
+                        "API token for " + url + " (not shown): ",
+                        new Problem(
+                                "stdin",
+                                "no token was given",
+                                "paste the token the server's admin issued you (POST /api/tokens), or pipe it in:"
+                                        + " printf %s \"$TOKEN\" | slipway login --server " + url))
+                .strip();
+        PrintWriter out = spec.commandLine().getOut();
+        List<String> apps = server.connect(context, new ServerOptions.Token(secret, "the token on stdin"))
+                .apps();
+        out.println("The server at " + url + " accepts the token (" + apps.size() + " app(s) registered).");
+
+        Optional<Setting<Path>> named = server.namedTokenFile(context);
+        if (named.isPresent()) {
+            writeTokenFile(named.get().value(), secret);
+            out.println("Stored it in " + named.get().value() + " (mode 0600), the token file named by "
+                    + named.get().where() + ".");
+            return ExitCodes.OK;
+        }
+        Optional<TokenKeyring> keyring = TokenKeyring.ofSystem(context);
+        String why = "no OS keyring tool is installed (on Linux: the secret-tool command, Debian package"
+                + " libsecret-tools, with a Secret Service such as gnome-keyring)";
+        if (keyring.isPresent()) {
+            try {
+                keyring.get().store(ServerOptions.keyringKey(url), secret);
+                out.println("Stored it in " + keyring.get().name() + " for " + ServerOptions.keyringKey(url)
+                        + "; commands going through this server use it.");
+                return ExitCodes.OK;
+            } catch (TokenKeyring.KeyringException e) {
+                why = e.getMessage();
+            }
+        }
+        Path file = ServerOptions.defaultTokenFile(context);
+        writeTokenFile(file, secret);
+        spec.commandLine()
+                .getErr()
+                .println("warning: not stored in a keyring: " + why + ". Stored it in " + file
+                        + " (mode 0600) instead.");
+        return ExitCodes.OK;
+    }
+
+    /** Writes the token readable by its owner only, from the first byte: a temporary file moved over the old one. */
+    private static void writeTokenFile(Path file, String secret) {
+        try {
+            Path dir = file.toAbsolutePath().getParent();
+            Files.createDirectories(dir);
+            Path temporary = Files.createTempFile(
+                    dir,
+                    ".token",
+                    ".tmp",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            try {
+                Files.writeString(temporary, secret + "\n", StandardCharsets.UTF_8);
+                Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(temporary);
+            }
+        } catch (IOException e) {
+            throw new InvalidInputException(new Problem(
+                    file.toString(),
+                    "cannot write the token file: " + e.getMessage(),
+                    "check the directory's permissions, or name another file with --token-file"));
+        }
+    }
+}
