@@ -45,19 +45,7 @@ class CrashRecoveryTest {
             child = startChild(config, fixture, clusters, List.of(), java.util.Map.of());
             String url = awaitListening(root.resolve("child.log"));
             ApiClient api = new ApiClient(url, ServerFixture.adminToken(config));
-            assertThat(api.post("/api/apps", "{\"directory\": \"" + fixture.appDir + "\"}")
-                            .status())
-                    .isEqualTo(201);
-            long id = api.post("/api/apps/shop/environments/production/deploys", "{\"ref\": \"v1\"}")
-                    .json()
-                    .get("id")
-                    .asLong();
-            await().atMost(Duration.ofSeconds(60))
-                    .until(() -> clusterStates(api.get("/api/deploys/" + id).json())
-                            .equals(List.of("east-1:succeeded", "west-1:running")));
-
-            child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-            assertThat(child.isAlive()).isFalse();
+            long id = deployAndKillMidGroup(api, fixture);
 
             // The lock the killed deploy held on west-1 lives for the deploy timeout plus two minutes; the restarted
             // server's clock is past it, as a real restart after that long would be.
@@ -123,6 +111,23 @@ class CrashRecoveryTest {
         return builder.start();
     }
 
+    /** Registers the app, starts a deploy, and kills the server once east-1 is done and west-1 is not. */
+    private long deployAndKillMidGroup(ApiClient api, ServerFixture fixture) throws InterruptedException {
+        assertThat(api.post("/api/apps", "{\"directory\": \"" + fixture.appDir + "\"}")
+                        .status())
+                .isEqualTo(201);
+        long id = api.post("/api/apps/shop/environments/production/deploys", "{\"ref\": \"v1\"}")
+                .json()
+                .get("id")
+                .asLong();
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> clusterStates(api.get("/api/deploys/" + id).json())
+                        .equals(List.of("east-1:succeeded", "west-1:running")));
+        child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        assertThat(child.isAlive()).isFalse();
+        return id;
+    }
+
     private static void makeWestHang(ServerFixture fixture) throws java.io.IOException {
         // The Deployment becomes ready on east-1 and never on west-1, so the deploy is mid-group when killed.
         Files.writeString(
@@ -151,18 +156,7 @@ class CrashRecoveryTest {
                     List.of("--db", jdbcUrl),
                     java.util.Map.of("PGUSER", database.credentials().user().orElse("postgres")));
             ApiClient api = new ApiClient(awaitListening(root.resolve("child.log")), ServerFixture.adminToken(configA));
-            assertThat(api.post("/api/apps", "{\"directory\": \"" + fixture.appDir + "\"}")
-                            .status())
-                    .isEqualTo(201);
-            long id = api.post("/api/apps/shop/environments/production/deploys", "{\"ref\": \"v1\"}")
-                    .json()
-                    .get("id")
-                    .asLong();
-            await().atMost(Duration.ofSeconds(60))
-                    .until(() -> clusterStates(api.get("/api/deploys/" + id).json())
-                            .equals(List.of("east-1:succeeded", "west-1:running")));
-
-            child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            long id = deployAndKillMidGroup(api, fixture);
 
             // Server B never ran this deploy. Once A's liveness lease has run out, B's heartbeat takes the orphan
             // over: it is marked interrupted, with what was done per cluster, and audited.
