@@ -36,6 +36,7 @@ import picocli.CommandLine.Spec;
         footer = {
             "  slipway server                                        # 127.0.0.1:7420, H2 in ~/.slipway",
             "  slipway server --host 0.0.0.0 --clusters clusters.yaml # TLS with a generated CA",
+            "  slipway server --config /etc/slipway/server.yaml      # the same options from a file",
             "  PGUSER=slipway PGPASSWORD=... slipway server --db jdbc:postgresql://db:5432/slipway",
             "  slipway deploy . --env production --server http://127.0.0.1:7420   # then, from the CLI",
             "",
@@ -47,6 +48,13 @@ final class ServerCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
+            description = "YAML file with these options, named without dashes (db: ..., port: 7420); relative"
+                    + " paths in it are relative to the file; flags given as well override it.")
+    Path config;
 
     @Option(
             names = "--host",
@@ -129,6 +137,7 @@ final class ServerCommand implements Callable<Integer> {
     public Integer call() {
         CliContext context = root.context();
         List<String> args = new ArrayList<>();
+        add(args, "--config", path(context, config));
         add(args, "--host", host);
         add(args, "--port", port);
         add(args, "--state-dir", path(context, stateDir));

@@ -31,14 +31,16 @@ import java.util.concurrent.CountDownLatch;
 public final class ServerMain {
 
     static final String USAGE = """
-            usage: slipway server [--host ADDR] [--port N] [--state-dir DIR] [--db JDBC_URL]
+            usage: slipway server [--config FILE] [--host ADDR] [--port N] [--state-dir DIR] [--db JDBC_URL]
                                   [--db-credentials-file FILE] [--clusters FILE] [--kubeconfig FILE]
                                   [--server-id ID] [--tls-keystore FILE.p12 --tls-password-file FILE]
                                   [--github-webhook-secret-file FILE] [--lab-ttl 24h] [--deploy-timeout 5m]
                                   [--reaper-interval 30s]
-            PostgreSQL credentials come from --db-credentials-file (user=, password=) or PGUSER/PGPASSWORD.""";
+            PostgreSQL credentials come from --db-credentials-file (user=, password=) or PGUSER/PGPASSWORD.
+            --config FILE reads the same options from YAML (db: ..., port: 7420); flags override it.""";
 
     private static final Set<String> OPTIONS = Set.of(
+            "--config",
             "--host",
             "--port",
             "--state-dir",
@@ -82,6 +84,7 @@ public final class ServerMain {
         }
         SlipwayServer server;
         try {
+            options = withConfigFile(options);
             ServerConfig config = config(options, env, home);
             KubeClusterTargets targets = KubeClusterTargets.fromKubeconfig(
                     Optional.ofNullable(options.get("--kubeconfig")).map(Path::of));
@@ -113,6 +116,16 @@ public final class ServerMain {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /** The flags, completed by the {@code --config} file if one is named; a flag given wins over the file. */
+    static Map<String, String> withConfigFile(Map<String, String> flags) {
+        Map<String, String> options = new HashMap<>(flags);
+        String file = options.remove("--config");
+        if (file != null) {
+            ServerConfigFile.read(Path.of(file), OPTIONS).forEach(options::putIfAbsent);
+        }
+        return options;
     }
 
     static ServerConfig config(Map<String, String> options, Map<String, String> env, Path home) throws IOException {

@@ -58,6 +58,42 @@ class ServerMainTest {
         assertThat(config.host()).isEqualTo("127.0.0.1");
     }
 
+    @Test
+    void aConfigFileSetsTheOptionsWithPathsRelativeToItAndFlagsOverrideIt() throws Exception {
+        Path etc = Files.createDirectories(home.resolve("etc/slipway"));
+        Files.writeString(etc.resolve("clusters.yaml"), "groups: {}\n");
+        Path file = Files.writeString(etc.resolve("server.yaml"), """
+                # the server of team shop
+                port: 7421
+                clusters: clusters.yaml
+                state-dir: ../../var/slipway
+                db: jdbc:postgresql://db:5432/slipway
+                lab-ttl: 48h
+                """);
+
+        Map<String, String> options = ServerMain.withConfigFile(Map.of("--config", file.toString(), "--port", "0"));
+        ServerConfig config = ServerMain.config(options, Map.of("PGUSER", "slipway"), home);
+
+        assertThat(config.port()).as("the flag wins over the file").isZero();
+        assertThat(config.clustersFile()).isEqualTo(etc.resolve("clusters.yaml"));
+        assertThat(config.stateDir()).isEqualTo(home.resolve("var/slipway"));
+        assertThat(config.store().jdbcUrl()).startsWith("jdbc:postgresql://db:5432/slipway");
+        assertThat(config.defaultLabTtl()).hasHours(48);
+    }
+
+    @Test
+    void aMistakeInTheConfigFileNamesItsLineAndWhatWasMeant() throws Exception {
+        Path file = Files.writeString(home.resolve("server.yaml"), "port: 0\nreaper-intervall: 10s\nhost: [a, b]\n");
+
+        assertThat(run("--config", file.toString())).isEqualTo(1);
+
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("server.yaml:2")
+                .contains("reaper-interval")
+                .contains("server.yaml:3")
+                .contains("expected a plain value");
+    }
+
     private int run(String... args) {
         return ServerMain.run(
                 args,
