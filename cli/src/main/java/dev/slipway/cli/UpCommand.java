@@ -53,13 +53,18 @@ import picocli.CommandLine.Spec;
             "",
             "Logs stream to the terminal with app= env= service= replica= cluster= rev= appended and go to"
                     + " <state>/logs/<app>.log. Ctrl-C stops everything. State lives in $SLIPWAY_STATE_DIR, else"
-                    + " ~/.slipway."
+                    + " ~/.slipway.",
+            "",
+            "If the app already runs, slipway up DIR redeploys it instead: the running slipway up replaces one"
+                    + " replica at a time with the new revision, each ready before the old one stops; if the new"
+                    + " revision does not become ready, the old one keeps serving and the command exits 1."
         },
         footerHeading = "%nExamples:%n",
         footer = {
             "  slipway up examples/predict",
             "  curl -s localhost:8080/predict -d '{\"input\": \"what a lovely day\"}'",
-            "  slipway up examples/predict --clusters 2 --detach && slipway ps && slipway down predict"
+            "  slipway up examples/predict --clusters 2 --detach && slipway ps && slipway down predict",
+            "  slipway up examples/predict      # again, while it runs: rolling redeploy"
         })
 final class UpCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
