@@ -193,4 +193,47 @@ class LocalLabsTest {
         appPids.forEach(
                 g -> assertThat(UpCommandTest.groupMembers(g)).as("group " + g).isEmpty());
     }
+
+    @Test
+    void aLabsServicesCallEachOtherInsideTheLab() throws Exception {
+        Path shop = Path.of("..").toAbsolutePath().normalize().resolve("examples/shop");
+        Path main = copy(shop, home.resolve("main"));
+        Path branch = copy(shop, home.resolve("branch"));
+        Files.writeString(
+                branch.resolve("slipway.yaml"),
+                Files.readString(branch.resolve("slipway.yaml")).replace("CURRENCY: EUR", "CURRENCY: USD"));
+        Path state = home.resolve("state");
+        CliRun cli = new CliRun(home, home)
+                .env("SLIPWAY_STATE_DIR", state.toString())
+                .env("PATH", System.getenv("PATH"));
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        CliRun.Result up =
+                cli.run("up", main.toString(), "--port", Integer.toString(port), "--detach", "--grace", "1s");
+        assertThat(up.exitCode()).as(up.toString()).isZero();
+        try {
+            CliRun.Result lab = cli.run("lab", "up", branch.toString(), "--branch", "usd");
+            assertThat(lab.exitCode()).as(lab.toString()).isZero();
+
+            // the lab's storefront asks prices.usd.shop.localhost, the lab's own prices service
+            assertThat(get(port, "usd.shop.localhost", "/?item=tea")).contains("\"currency\": \"USD\"");
+            assertThat(get(port, "prices.usd.shop.localhost", "/price?item=tea"))
+                    .contains("\"currency\": \"USD\"");
+            assertThat(get(port, "shop.localhost", "/?item=tea")).contains("\"currency\": \"EUR\"");
+        } finally {
+            assertThat(cli.run("down", "shop").out()).contains("stopped shop with its lab usd");
+        }
+    }
+
+    private static Path copy(Path from, Path to) throws java.io.IOException {
+        Files.createDirectories(to);
+        try (var files = Files.list(from)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                Files.copy(f, to.resolve(f.getFileName()));
+            }
+        }
+        return to;
+    }
 }

@@ -79,6 +79,9 @@ class TrafficCommandTest {
         Process next = start(state, "next.out", "up", "--next", app.toString(), "--grace", "2s");
         awaitReady(next, state.resolve("run/demo/next.json"), home.resolve("next.out"));
         assertThat(Files.readString(state.resolve("run/demo/next.json"))).contains("\"rev\" : 2");
+        assertThat(cli.run("ps").out())
+                .contains("demo next revision (slipway up --next)  pid " + next.pid() + "  ready")
+                .contains("local-1  0        2    ready");
         // the running up rewrites its router config when next.json changes; until then no route migrates
         await().atMost(Duration.ofSeconds(10))
                 .until(() ->
