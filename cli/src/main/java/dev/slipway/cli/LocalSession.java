@@ -440,19 +440,38 @@ final class LocalSession implements AutoCloseable {
             labs.put(slug, lab);
         }
         labChanged(slug);
-        try {
-            started.awaitReady(startTimeout());
-        } catch (LocalRunException e) {
+        Optional<List<String>> notReady = awaitReady(started);
+        if (notReady.isPresent()) {
             stopLab(lab, "it did not become ready");
             r.finish(
                     false,
                     "lab " + slug + " did not become ready, so it was stopped:\n  "
-                            + String.join("\n  ", e.replicas()) + "\nFix it and run slipway lab up again; the"
+                            + String.join("\n  ", notReady.get()) + "\nFix it and run slipway lab up again; the"
                             + " replicas' output: slipway logs " + name);
             return;
         }
         deployed(lab, ttl);
         r.finish(true, labOutcome(lab, "ready"), labJson(lab));
+    }
+
+    /**
+     * Waits for a new lab's replicas as a redeploy waits for new ones: until the start timeout, or until one of
+     * them crashed three times; empty when all are ready, else what is wrong with the others.
+     */
+    private Optional<List<String>> awaitReady(LocalApp lab) {
+        long deadline = System.nanoTime() + startTimeout().toNanos();
+        while (true) {
+            try {
+                lab.awaitReady(Duration.ofMillis(500));
+                return Optional.empty();
+            } catch (LocalRunException e) {
+                boolean crashLooping = lab.status().stream()
+                        .anyMatch(s -> !s.ready() && s.restarts() >= LocalApp.CRASHES_BEFORE_GIVING_UP);
+                if (crashLooping || Thread.currentThread().isInterrupted() || System.nanoTime() - deadline > 0) {
+                    return Optional.of(e.replicas());
+                }
+            }
+        }
     }
 
     private void redeployLab(LocalRequests.Request r, RunningLab lab, App app, Path labDir, String ref, Duration ttl) {

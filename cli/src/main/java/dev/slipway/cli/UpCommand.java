@@ -33,7 +33,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -177,7 +179,7 @@ final class UpCommand implements Callable<Integer> {
         }
         session.attach(local, router, listen, port);
         session.follow();
-        java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean stopped = new AtomicBoolean();
         Runnable stop = () -> {
             if (!stopped.compareAndSet(false, true)) {
                 return;
@@ -219,7 +221,7 @@ final class UpCommand implements Callable<Integer> {
             // Run in-process (tests): an interrupt stops it as Ctrl-C stops the process.
             Runtime.getRuntime().removeShutdownHook(hook);
             stop.run();
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             stop.run();
         }
         return ExitCodes.OK;

@@ -61,6 +61,14 @@ class LocalLabsTest {
         assertThat(badBranch.exitCode()).isEqualTo(ExitCodes.USER_ERROR);
         assertThat(badBranch.err()).contains("--branch").contains("not a valid git branch name");
 
+        Path broken = LocalFixtures.demo(Files.createDirectories(home.resolve("broken")), "exit 3");
+        CliRun.Result crashes = cli.run("lab", "up", broken.toString(), "--branch", "feature/Faster-UI");
+        assertThat(crashes.exitCode()).as(crashes.toString()).isEqualTo(ExitCodes.USER_ERROR);
+        assertThat(crashes.err())
+                .contains("lab feature-faster-ui did not become ready, so it was stopped")
+                .contains("exited at once with code 3");
+        assertThat(state.resolve("run/demo/labs/feature-faster-ui.json")).doesNotExist();
+
         CliRun.Result lab = cli.run("lab", "up", app.toString(), "--branch", "feature/Faster-UI", "--ttl", "2h");
         assertThat(lab.exitCode()).as(lab.toString()).isZero();
         String url = "http://feature-faster-ui.demo.localhost:" + port + "/";

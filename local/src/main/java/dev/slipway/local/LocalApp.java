@@ -30,7 +30,7 @@ import java.util.function.Consumer;
  */
 public final class LocalApp implements AutoCloseable {
     /** How often a new replica may crash before it is ready until a redeploy gives up on it. */
-    static final int CRASHES_BEFORE_GIVING_UP = 3;
+    public static final int CRASHES_BEFORE_GIVING_UP = 3;
 
     private final Options options;
     private final ScheduledExecutorService timer;
