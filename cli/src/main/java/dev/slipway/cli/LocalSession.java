@@ -349,7 +349,7 @@ final class LocalSession implements AutoCloseable {
         try {
             local.redeploy(app, rev, startTimeout(), r::progress);
         } catch (LocalRunException e) {
-            phase("ready");
+            phase(settled(local));
             r.finish(
                     false,
                     "rev " + rev + " did not become ready, so rev " + from + " keeps serving:\n  "
@@ -363,6 +363,11 @@ final class LocalSession implements AutoCloseable {
         phase("ready");
         say(name + " rev " + rev + " serves " + url);
         r.finish(true, name + " rev " + rev + " serves " + url + " (was rev " + from + ")");
+    }
+
+    /** The phase after a redeploy that did not go through: ready again, unless a replica of the old one is not. */
+    private static String settled(LocalApp app) {
+        return app.status().stream().allMatch(ReplicaStatus::ready) ? "ready" : "degraded";
     }
 
     /** One above the running revision and the next one ({@code up --next}), so revisions never repeat. */
@@ -483,7 +488,7 @@ final class LocalSession implements AutoCloseable {
         try {
             lab.local.redeploy(app, rev, startTimeout(), r::progress);
         } catch (LocalRunException e) {
-            setPhase(lab, "ready");
+            setPhase(lab, settled(lab.local));
             r.finish(
                     false,
                     "rev " + rev + " of lab " + lab.slug + " did not become ready, so rev " + from
