@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.core.deploy.ClusterHistory;
 import dev.slipway.core.deploy.EnvironmentTarget;
+import dev.slipway.core.deploy.StatusDocument;
 import dev.slipway.core.revision.RevisionSummary;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -85,9 +86,9 @@ final class HistoryCommand implements Callable<Integer> {
             for (ClusterHistory h : histories) {
                 ObjectNode c = clusters.addObject();
                 c.put("cluster", h.cluster());
-                h.unavailable().ifPresent(f -> c.set("unavailable", Json.failure(f)));
+                h.unavailable().ifPresent(f -> c.set("unavailable", StatusDocument.failure(f)));
                 ArrayNode revisions = c.putArray("revisions");
-                h.revisions().forEach(r -> revisions.add(Json.revision(r)));
+                h.revisions().forEach(r -> revisions.add(StatusDocument.revision(r)));
             }
             out.println(Output.json(doc));
         } else {

@@ -1,14 +1,14 @@
 package dev.slipway.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.slipway.core.deploy.ClusterFailure;
 import dev.slipway.core.deploy.ClusterStatus;
 import dev.slipway.core.deploy.EnvironmentTarget;
 import dev.slipway.core.deploy.HealthState;
-import dev.slipway.core.deploy.ObjectHealth;
-import dev.slipway.core.plan.PlannedChange;
-import dev.slipway.core.revision.RevisionSummary;
+import dev.slipway.core.deploy.StatusDocument;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -31,13 +31,15 @@ import picocli.CommandLine.Spec;
                     + " health of each of its objects. Reads only.",
             "",
             "The environment's group and namespace come from the app's slipway.yaml (--app-dir, default: the"
-                    + " current directory). Exit code 1 when a cluster is unreachable or an object is not"
-                    + " healthy."
+                    + " current directory); with --server the server reads its clusters and adds its latest deploy."
+                    + " Exit code 1 when a cluster is unreachable, an object is not healthy or (through a server)"
+                    + " the latest deploy failed."
         },
         footerHeading = "%nExamples:%n",
         footer = {
             "  slipway status acme-web --env production --app-dir examples/acme-web --all",
-            "  slipway status acme-web --env production --output json | jq '.clusters[].healthy'"
+            "  slipway status acme-web --env production --output json | jq '.clusters[].healthy'",
+            "  slipway status acme-web --env production --server https://slipway.internal:7420"
         })
 final class StatusCommand implements Callable<Integer> {
     @ParentCommand
@@ -71,114 +73,81 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         CliContext context = root.context();
+        Ansi ansi = colorOptions.ansi(context);
         if (server.enabled(context)) {
-            if (all) {
-                throw new picocli.CommandLine.ParameterException(
-                        spec.commandLine(),
-                        "--all lists object health, which only the direct mode reads: drop --server");
-            }
             return ThroughServer.status(
                     server.connect(context),
                     server.server(context).orElseThrow(),
                     app,
                     env.environment,
                     output,
-                    ThroughServer.printers(spec, colorOptions.ansi(context)));
+                    all,
+                    ThroughServer.printers(spec, ansi));
         }
         EnvironmentTarget target = Engines.target(context, app, env.environment, env.appDir, env.clusters);
         List<ClusterStatus> statuses = Engines.open(context, env.clusters).status(target);
-        boolean healthy = statuses.stream().allMatch(ClusterStatus::healthy);
+        ObjectNode doc = StatusDocument.of(target, statuses);
         var out = spec.commandLine().getOut();
         if (output == OutputFormat.json) {
-            out.println(Output.json(json(target, statuses, healthy)));
+            out.println(Output.json(doc));
         } else {
-            Ansi ansi = colorOptions.ansi(context);
             out.println(app + " in " + target.environment() + " (namespace " + target.namespace() + ", group "
                     + target.group().name() + ")");
-            statuses.forEach(s -> printCluster(s, ansi, out));
+            printClusters(doc, all, ansi, out);
         }
-        return healthy ? ExitCodes.OK : ExitCodes.USER_ERROR;
+        return doc.path("healthy").asBoolean() ? ExitCodes.OK : ExitCodes.USER_ERROR;
     }
 
-    private void printCluster(ClusterStatus s, Ansi ansi, java.io.PrintWriter out) {
-        String head = ansi.string("@|bold " + s.cluster() + "|@") + ": ";
-        if (s.unavailable().isPresent()) {
-            ClusterFailure f = s.unavailable().get();
-            out.println(head + ansi.string("@|red unavailable|@") + ": " + f.message());
-            out.println("  hint: " + f.hint());
-            return;
-        }
-        if (s.current().isEmpty()) {
-            out.println(head + "never deployed");
-            return;
-        }
-        RevisionSummary r = s.current().get();
-        long ok = s.objects().stream()
-                .filter(o -> o.state() == HealthState.HEALTHY)
-                .count();
-        String health = ok == s.objects().size()
-                ? ansi.string("@|green healthy|@")
-                : ansi.string("@|yellow " + (s.objects().size() - ok) + " not healthy|@");
-        out.println(head + "revision " + r.number() + " (" + r.outcome().label() + ", " + r.who() + ", "
-                + r.when().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
-                + (r.ref().isEmpty() ? "" : ", ref " + r.ref()) + "), " + ok + "/"
-                + s.objects().size()
-                + " objects " + health);
-        for (ObjectHealth o : s.objects()) {
-            if (all || o.state() != HealthState.HEALTHY) {
-                String colour = switch (o.state()) {
-                    case HEALTHY -> "green";
-                    case PROGRESSING -> "yellow";
-                    case FAILED -> "red";
-                };
-                out.println("  " + ansi.string("@|" + colour + " " + o.state().label() + "|@") + "  " + display(o)
-                        + (o.message().isEmpty() ? "" : ": " + o.message()));
+    /** Each cluster of a status document: its revision, how many objects are healthy, and those that are not. */
+    static void printClusters(JsonNode doc, boolean all, Ansi ansi, PrintWriter out) {
+        for (JsonNode c : doc.path("clusters")) {
+            String head = ansi.string("@|bold " + c.path("cluster").asText() + "|@") + ": ";
+            JsonNode unavailable = c.path("unavailable");
+            if (unavailable.isObject()) {
+                out.println(head + ansi.string("@|red unavailable|@") + ": "
+                        + unavailable.path("message").asText());
+                out.println("  hint: " + unavailable.path("hint").asText());
+                continue;
+            }
+            JsonNode r = c.path("revision");
+            if (!r.isObject()) {
+                out.println(head + "never deployed");
+                continue;
+            }
+            JsonNode objects = c.path("objects");
+            long ok = 0;
+            for (JsonNode o : objects) {
+                ok += o.path("state").asText().equals(HealthState.HEALTHY.label()) ? 1 : 0;
+            }
+            String health = ok == objects.size()
+                    ? ansi.string("@|green healthy|@")
+                    : ansi.string("@|yellow " + (objects.size() - ok) + " not healthy|@");
+            String ref = r.path("ref").asText();
+            out.println(head + "revision " + r.path("number").asInt() + " ("
+                    + r.path("outcome").asText() + ", " + r.path("who").asText() + ", "
+                    + Instant.parse(r.path("when").asText()).truncatedTo(ChronoUnit.SECONDS)
+                    + (ref.isEmpty() ? "" : ", ref " + ref) + "), " + ok + "/" + objects.size() + " objects "
+                    + health);
+            for (JsonNode o : objects) {
+                String state = o.path("state").asText();
+                if (all || !state.equals(HealthState.HEALTHY.label())) {
+                    String colour = state.equals(HealthState.PROGRESSING.label())
+                            ? "yellow"
+                            : state.equals(HealthState.FAILED.label()) ? "red" : "green";
+                    String message = o.path("message").asText();
+                    out.println("  " + ansi.string("@|" + colour + " " + state + "|@") + "  " + display(o)
+                            + (message.isEmpty() ? "" : ": " + message));
+                }
             }
         }
     }
 
-    private static String display(ObjectHealth o) {
-        if (PlannedChange.isSecret(o.ref())) {
+    private static String display(JsonNode o) {
+        if (o.path("secret").asBoolean()) {
             return "Secret (secret)";
         }
-        String kind = o.ref().group().isEmpty()
-                ? o.ref().kind()
-                : o.ref().kind() + "." + o.ref().group();
-        return kind + "/" + o.ref().name();
-    }
-
-    private static ObjectNode json(EnvironmentTarget target, List<ClusterStatus> statuses, boolean healthy) {
-        ObjectNode doc = Output.object();
-        doc.put("app", target.app());
-        doc.put("environment", target.environment());
-        doc.put("namespace", target.namespace());
-        doc.put("group", target.group().name());
-        doc.put("healthy", healthy);
-        ArrayNode clusters = doc.putArray("clusters");
-        for (ClusterStatus s : statuses) {
-            ObjectNode c = clusters.addObject();
-            c.put("cluster", s.cluster());
-            c.put("healthy", s.healthy());
-            s.unavailable().ifPresent(f -> c.set("unavailable", Json.failure(f)));
-            if (s.current().isPresent()) {
-                c.set("revision", Json.revision(s.current().get()));
-            } else {
-                c.putNull("revision");
-            }
-            ArrayNode objects = c.putArray("objects");
-            for (ObjectHealth o : s.objects()) {
-                ObjectNode entry = objects.addObject();
-                entry.put("kind", o.ref().kind());
-                entry.put("group", o.ref().group());
-                if (PlannedChange.isSecret(o.ref())) {
-                    entry.put("secret", true);
-                } else {
-                    entry.put("name", o.ref().name());
-                }
-                entry.put("state", o.state().label());
-                entry.put("message", o.message());
-            }
-        }
-        return doc;
+        String group = o.path("group").asText();
+        String kind = group.isEmpty() ? o.path("kind").asText() : o.path("kind").asText() + "." + group;
+        return kind + "/" + o.path("name").asText();
     }
 }

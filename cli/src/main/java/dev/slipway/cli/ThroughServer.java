@@ -97,61 +97,42 @@ final class ThroughServer {
      * deploy did not succeed. Object health is not in the API, so this is what the server recorded, not a probe.
      */
     static int status(
-            ServerClient client, String server, String app, String environment, OutputFormat format, Printers to) {
-        JsonNode histories = client.revisions(app, environment);
+            ServerClient client,
+            String server,
+            String app,
+            String environment,
+            OutputFormat format,
+            boolean all,
+            Printers to) {
+        JsonNode live = client.status(app, environment);
         Optional<RemoteDeploy> latest =
                 client.deploys(app, environment, 1).stream().findFirst();
-        boolean clustersRead = true;
-        for (JsonNode h : histories) {
-            clustersRead &= !h.path("unavailable").isTextual();
-        }
         boolean deployOk = latest.map(
                         d -> !d.state().equals("failed") && !d.state().equals("interrupted"))
                 .orElse(true);
+        boolean healthy = live.path("healthy").asBoolean() && deployOk;
         if (format == OutputFormat.json) {
             ObjectNode doc = Output.object();
-            doc.put("app", app);
-            doc.put("environment", environment);
+            doc.setAll((ObjectNode) live);
+            doc.put("healthy", healthy);
             doc.put("server", server);
-            doc.put("healthy", clustersRead && deployOk);
             if (latest.isPresent()) {
                 doc.set("latestDeploy", deployJson(latest.get()));
             } else {
                 doc.putNull("latestDeploy");
             }
-            ArrayNode clusters = doc.putArray("clusters");
-            for (JsonNode h : histories) {
-                ObjectNode c = clusters.addObject();
-                c.put("cluster", h.path("cluster").asText());
-                c.set("unavailable", h.path("unavailable"));
-                c.set(
-                        "revision",
-                        h.path("revisions").path(0).isMissingNode()
-                                ? null
-                                : h.path("revisions").get(0));
-            }
             to.out().println(Output.json(doc));
         } else {
-            to.out().println(app + " in " + environment + " (through " + server + ")");
+            to.out()
+                    .println(app + " in " + environment + " (namespace "
+                            + live.path("namespace").asText() + ", group "
+                            + live.path("group").asText() + ", through " + server + ")");
             to.out()
                     .println("latest deploy: "
                             + latest.map(ThroughServer::describeDeploy).orElse("none through this server"));
-            for (JsonNode h : histories) {
-                String head = to.ansi().string("@|bold " + h.path("cluster").asText() + "|@") + ": ";
-                if (h.path("unavailable").isTextual()) {
-                    to.out()
-                            .println(head + to.ansi().string("@|red unavailable|@") + ": "
-                                    + h.path("unavailable").asText());
-                } else if (h.path("revisions").isEmpty()) {
-                    to.out().println(head + "never deployed");
-                } else {
-                    to.out()
-                            .println(head + "revision "
-                                    + describeRevision(h.path("revisions").get(0)));
-                }
-            }
+            StatusCommand.printClusters(live, all, to.ansi(), to.out());
         }
-        return clustersRead && deployOk ? ExitCodes.OK : ExitCodes.USER_ERROR;
+        return healthy ? ExitCodes.OK : ExitCodes.USER_ERROR;
     }
 
     /** The revisions each cluster recorded, newest first, as the server read them. */

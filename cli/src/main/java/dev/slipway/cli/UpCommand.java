@@ -106,7 +106,8 @@ final class UpCommand implements Callable<Integer> {
     @Option(
             names = "--syslog",
             paramLabel = "HOST:PORT",
-            description = "Also send every log line to this syslog collector (RFC 5424 over UDP).")
+            description = "Also send every log line to this syslog collector as RFC 5424: udp://HOST:PORT,"
+                    + " tcp://HOST:PORT (octet-counted, reconnects), or HOST:PORT for UDP.")
     String syslog;
 
     @Option(
@@ -146,6 +147,9 @@ final class UpCommand implements Callable<Integer> {
         }
         LocalApp.runnable(app);
         checkPortFree();
+        if (syslog != null) {
+            collector(syslog);
+        }
         if (detach) {
             return detach(context, state, dir, name, out);
         }
@@ -285,7 +289,7 @@ final class UpCommand implements Callable<Integer> {
         sinks.add(new ConsoleLog(out));
         sinks.add(RotatingFileLog.open(state.logs(), logName, 10L * 1024 * 1024, 5, context.clock()));
         if (syslog != null) {
-            sinks.add(SyslogLog.udp(parseAddress(syslog), hostname(), context.clock()));
+            sinks.add(SyslogLog.open(collector(syslog), hostname(), context.clock()));
         }
         return LogSink.fanOut(sinks);
     }
@@ -504,17 +508,12 @@ final class UpCommand implements Callable<Integer> {
         }
     }
 
-    private static InetSocketAddress parseAddress(String value) {
-        int colon = value.lastIndexOf(':');
-        if (colon <= 0) {
-            throw new InvalidInputException(
-                    new Problem("--syslog", "'" + value + "' is not HOST:PORT", "e.g. --syslog 127.0.0.1:514"));
-        }
+    private static SyslogLog.Collector collector(String value) {
         try {
-            return new InetSocketAddress(value.substring(0, colon), Integer.parseInt(value.substring(colon + 1)));
-        } catch (NumberFormatException e) {
+            return SyslogLog.Collector.parse(value);
+        } catch (IllegalArgumentException e) {
             throw new InvalidInputException(
-                    new Problem("--syslog", "'" + value + "' has no numeric port", "e.g. --syslog 127.0.0.1:514"));
+                    new Problem("--syslog", e.getMessage(), "e.g. --syslog udp://127.0.0.1:514 or tcp://logs:601"));
         }
     }
 

@@ -38,7 +38,7 @@ final class CliRun {
         return this;
     }
 
-    /** The clock commands read (lab expiry, durations shown); tests move a {@link MovableClock} by hand. */
+    /** The clock commands read (lab expiry, durations shown); tests move a {@code MutableClock} by hand. */
     CliRun clock(Clock clock) {
         this.clock = clock;
         return this;

@@ -13,11 +13,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.threeten.extra.MutableClock;
 
 /**
  * {@code slipway lab} without a server: a branch's copy of the app beside {@code slipway up}, on its own processes
@@ -141,7 +143,7 @@ class LocalLabsTest {
     void aLabExpiresItsTtlAfterItsLastDeploy() throws Exception {
         Path app = LocalFixtures.demo(home, "exec python3 server.py");
         Path state = home.resolve("state");
-        MovableClock clock = new MovableClock(Instant.parse("2030-01-01T09:00:00Z"));
+        MutableClock clock = MutableClock.of(Instant.parse("2030-01-01T09:00:00Z"), ZoneOffset.UTC);
         CliRun upCli = new CliRun(home, home)
                 .env("SLIPWAY_STATE_DIR", state.toString())
                 .env("PATH", System.getenv("PATH"))
@@ -163,11 +165,11 @@ class LocalLabsTest {
         assertThat(read(labFile).path("expiresAt").asText()).isEqualTo("2030-01-01T10:00:00Z");
 
         // a redeploy 59 minutes in restarts the TTL: still there after the first expiry has passed
-        clock.advance(Duration.ofMinutes(59));
+        clock.add(Duration.ofMinutes(59));
         CliRun.Result redeploy = cli.run("lab", "up", app.toString(), "--branch", "feature/a");
         assertThat(redeploy.exitCode()).as(redeploy.toString()).isZero();
         assertThat(read(labFile).path("expiresAt").asText()).isEqualTo("2030-01-01T10:59:00Z");
-        clock.advance(Duration.ofMinutes(2));
+        clock.add(Duration.ofMinutes(2));
         await().during(Duration.ofSeconds(3))
                 .atMost(Duration.ofSeconds(10))
                 .until(() -> Files.exists(labFile)
@@ -180,7 +182,7 @@ class LocalLabsTest {
         assertThat(extend.out()).contains("lab feature-a of demo now expires 2030-01-01T13:01:00Z (in 3h)");
 
         List<Long> labPids = pids(read(labFile));
-        clock.advance(Duration.ofHours(3));
+        clock.add(Duration.ofHours(3));
         await().atMost(Duration.ofSeconds(30)).until(() -> !Files.exists(labFile));
         labPids.forEach(g -> await().atMost(Duration.ofSeconds(10))
                 .until(() -> UpCommandTest.groupMembers(g).isEmpty()));

@@ -122,12 +122,22 @@ class ServerModeTest {
         }
         assertThat(greeting("shop-staging")).isEqualTo("bye");
 
-        var status = viaEnv.run("status", "shop", "--env", "staging");
+        var status = viaEnv.run("status", "shop", "--env", "staging", "--all");
         assertThat(status.exitCode()).as(status.toString()).isZero();
         assertThat(status.out())
-                .contains("shop in staging (through " + server.url() + ")")
+                .contains("shop in staging (namespace shop-staging, group ")
+                .contains("through " + server.url() + ")")
                 .containsPattern("latest deploy: #\\d+ deploy succeeded, ref v2")
-                .containsPattern("east-1: revision 2 \\(succeeded, .*, ref v2\\)");
+                .containsPattern("east-1: revision 2 \\(succeeded, .*, ref v2\\), (\\d+)/\\1 objects healthy")
+                .contains("healthy  Deployment.apps/web");
+        JsonNode live = JSON.readTree(
+                viaEnv.run("status", "shop", "--env", "staging", "-o", "json").out());
+        assertThat(live.get("healthy").asBoolean()).isTrue();
+        assertThat(live.get("server").asText()).isEqualTo(server.url());
+        assertThat(live.get("clusters").get(0).get("objects"))
+                .anySatisfy(o -> assertThat(
+                                o.get("name").asText() + " " + o.get("state").asText())
+                        .isEqualTo("web healthy"));
 
         var rollback = viaEnv.run("rollback", "shop", "--env", "staging", "--to", "1");
         assertThat(rollback.exitCode()).as(rollback.toString()).isZero();
@@ -166,7 +176,10 @@ class ServerModeTest {
             var status = cli.run(
                     "status", "shop", "--env", "qa", "--server", server.url(), "--token-file", adminToken.toString());
             assertThat(status.exitCode()).as(status.toString()).isEqualTo(1);
-            assertThat(status.out()).containsPattern("latest deploy: #\\d+ deploy failed");
+            assertThat(status.out())
+                    .containsPattern("latest deploy: #\\d+ deploy failed")
+                    .as("the server reads the object's live health")
+                    .containsPattern("(failed|progressing)  Deployment.apps/web");
         } finally {
             writeManifests("hello", "ready");
         }

@@ -25,6 +25,7 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -32,12 +33,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.threeten.extra.MutableClock;
 
 /** Deploys through the real fabric8 backend to three simulated clusters that behave. */
 class DeployToClusterGroupTest {
     static TestClusters clusters;
     static KubeClusterTargets targets;
-    static MutableClock clock = new MutableClock(Instant.parse("2026-11-23T10:00:00Z"));
+    static MutableClock clock = MutableClock.of(Instant.parse("2026-11-23T10:00:00Z"), ZoneOffset.UTC);
     static DeployEngine engine;
 
     @TempDir
@@ -296,7 +298,7 @@ class DeployToClusterGroupTest {
         assertThat(failure.message()).contains("bob@laptop", "2026-11-23T10:00:00Z");
         assertThat(refused.cluster("west-1").orElseThrow().outcome()).isEqualTo(ClusterResult.Outcome.NOT_STARTED);
 
-        clock.advance(Duration.ofMinutes(11));
+        clock.add(Duration.ofMinutes(11));
         DeployReport afterExpiry = deploy(changed);
 
         assertThat(afterExpiry.problems()).isEmpty();

@@ -7,6 +7,7 @@ import dev.slipway.core.Problem;
 import dev.slipway.core.deploy.ClusterHistory;
 import dev.slipway.core.deploy.DeployEngine;
 import dev.slipway.core.deploy.EnvironmentTarget;
+import dev.slipway.core.deploy.StatusDocument;
 import dev.slipway.core.revision.RevisionSummary;
 import dev.slipway.core.spec.App;
 import dev.slipway.core.spec.AppLoader;
@@ -103,6 +104,7 @@ final class Api {
                         Scope.DEPLOY,
                         this::enqueueRollback),
                 route(HandlerType.GET, "/api/apps/{app}/environments/{env}/revisions", Scope.READ, this::revisions),
+                route(HandlerType.GET, "/api/apps/{app}/environments/{env}/status", Scope.READ, this::status),
                 route(HandlerType.GET, "/api/deploys", Scope.READ, this::listDeploys),
                 route(HandlerType.GET, "/api/deploys/{id}", Scope.READ, this::getDeploy),
                 route(HandlerType.POST, "/api/deploys/{id}/resume", Scope.DEPLOY, this::resumeDeploy),
@@ -224,6 +226,14 @@ final class Api {
                                 + to.map(r -> "revision " + r).orElse("the previous revision"));
         queue.wake();
         json(ctx, 202, Views.deploy(deploy));
+    }
+
+    /** Reads the clusters now: what {@code slipway status} shows, through the server's credentials. */
+    private void status(Context ctx, Caller caller) {
+        AppRecord app = app(ctx);
+        EnvironmentRecord env = environment(ctx, app);
+        EnvironmentTarget target = sources.target(app, env.name());
+        json(ctx, 200, StatusDocument.of(target, engine.status(target)));
     }
 
     private void revisions(Context ctx, Caller caller) {

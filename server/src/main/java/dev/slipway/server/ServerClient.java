@@ -130,6 +130,11 @@ public final class ServerClient {
         return send("GET", "/api/apps/" + segment(app) + "/environments/" + segment(environment) + "/revisions", null);
     }
 
+    /** The environment's live status per cluster, as the server read it now (see /openapi.json, EnvironmentStatus). */
+    public JsonNode status(String app, String environment) {
+        return send("GET", "/api/apps/" + segment(app) + "/environments/" + segment(environment) + "/status", null);
+    }
+
     /**
      * Follows a deploy's log until it ends, handing each line to {@code lines}; returns the final state of the deploy.
      */

@@ -91,7 +91,13 @@ final class Views {
                 .put("ttl", Durations.format(lab.ttl()))
                 .put("expiresAt", lab.expiresAt().toString());
         Duration left = Duration.between(clock.instant(), lab.expiresAt());
-        node.put("expiresIn", left.isNegative() || left.isZero() ? "expired" : Durations.format(left.withNanos(0)));
+        // Whole seconds, rounded: the store keeps coarser timestamps than the clock, so a fresh 2h lab is not
+        // "1h59m59s".
+        node.put(
+                "expiresIn",
+                left.isNegative() || left.isZero()
+                        ? "expired"
+                        : Durations.format(left.plusMillis(500).withNanos(0)));
         node.put("ciState", ci.map(c -> c.state().wireName()).orElse(null));
         node.put("lastError", lab.lastError().orElse(null));
         return node;

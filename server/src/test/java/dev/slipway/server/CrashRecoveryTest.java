@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.slipway.store.StoreConfig;
 import dev.slipway.testkit.TestClusters;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -16,6 +18,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.threeten.extra.MutableClock;
 
 /** A server process killed with SIGKILL mid-deploy: its record survives, marked interrupted, and can be resumed. */
 class CrashRecoveryTest {
@@ -36,37 +39,10 @@ class CrashRecoveryTest {
     void aServerKilledMidDeployLeavesAnInterruptedRecordWithPerClusterProgressThatCanBeResumed() throws Exception {
         try (TestClusters clusters = TestClusters.start("east-1", "west-1")) {
             ServerFixture fixture = new ServerFixture(root, clusters);
-            // The Deployment becomes ready on east-1 and never on west-1, so the deploy is mid-group when killed.
-            Files.writeString(
-                    fixture.appDir.resolve("kubernetes/app.yaml"),
-                    Files.readString(fixture.appDir.resolve("kubernetes/app.yaml"))
-                            .replace(
-                                    "  name: web\n",
-                                    "  name: web\n  annotations:\n    slipway.dev/override.west-1: '{\"spec\": {\"template\": "
-                                            + "{\"metadata\": {\"annotations\": {\"testkit.slipway.dev/outcome\": \"hang\"}}}}}'\n"));
+            makeWestHang(fixture);
             ServerConfig config = fixture.config("crashy");
 
-            child = new ProcessBuilder(
-                            Path.of(System.getProperty("java.home"), "bin", "java")
-                                    .toString(),
-                            "-cp",
-                            System.getProperty("java.class.path"),
-                            ServerMain.class.getName(),
-                            "--state-dir",
-                            config.stateDir().toString(),
-                            "--clusters",
-                            fixture.clustersFile.toString(),
-                            "--kubeconfig",
-                            clusters.kubeconfig().toString(),
-                            "--server-id",
-                            "crashy",
-                            "--port",
-                            "0",
-                            "--deploy-timeout",
-                            "10m")
-                    .redirectErrorStream(true)
-                    .redirectOutput(root.resolve("child.log").toFile())
-                    .start();
+            child = startChild(config, fixture, clusters, List.of(), java.util.Map.of());
             String url = awaitListening(root.resolve("child.log"));
             ApiClient api = new ApiClient(url, ServerFixture.adminToken(config));
             assertThat(api.post("/api/apps", "{\"directory\": \"" + fixture.appDir + "\"}")
@@ -85,7 +61,7 @@ class CrashRecoveryTest {
 
             // The lock the killed deploy held on west-1 lives for the deploy timeout plus two minutes; the restarted
             // server's clock is past it, as a real restart after that long would be.
-            TestClock later = new TestClock(Instant.now().plus(Duration.ofMinutes(15)));
+            MutableClock later = MutableClock.of(Instant.now().plus(Duration.ofMinutes(15)), ZoneOffset.UTC);
             try (SlipwayServer restarted = fixture.start(config, later)) {
                 ApiClient again = new ApiClient(restarted.url(), ServerFixture.adminToken(config));
                 JsonNode record = again.get("/api/deploys/" + id).json();
@@ -111,6 +87,103 @@ class CrashRecoveryTest {
                         .as("resumed once is enough, still interrupted")
                         .isEqualTo(202);
             }
+        }
+    }
+
+    /** A real server process, so it can be killed with SIGKILL; {@code extra} arguments, {@code env} added. */
+    private Process startChild(
+            ServerConfig config,
+            ServerFixture fixture,
+            TestClusters clusters,
+            List<String> extra,
+            java.util.Map<String, String> env)
+            throws java.io.IOException {
+        List<String> command = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                ServerMain.class.getName(),
+                "--state-dir",
+                config.stateDir().toString(),
+                "--clusters",
+                fixture.clustersFile.toString(),
+                "--kubeconfig",
+                clusters.kubeconfig().toString(),
+                "--server-id",
+                config.serverId(),
+                "--port",
+                "0",
+                "--deploy-timeout",
+                "10m"));
+        command.addAll(extra);
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(root.resolve("child.log").toFile());
+        builder.environment().putAll(env);
+        return builder.start();
+    }
+
+    private static void makeWestHang(ServerFixture fixture) throws java.io.IOException {
+        // The Deployment becomes ready on east-1 and never on west-1, so the deploy is mid-group when killed.
+        Files.writeString(
+                fixture.appDir.resolve("kubernetes/app.yaml"),
+                Files.readString(fixture.appDir.resolve("kubernetes/app.yaml"))
+                        .replace(
+                                "  name: web\n",
+                                "  name: web\n  annotations:\n    slipway.dev/override.west-1: '{\"spec\": {\"template\": "
+                                        + "{\"metadata\": {\"annotations\": {\"testkit.slipway.dev/outcome\": \"hang\"}}}}}'\n"));
+    }
+
+    @Test
+    void aDeployWhoseServerDiedIsMarkedInterruptedByAnotherServerOnTheSameDatabase() throws Exception {
+        StoreConfig database = PostgresSchemas.fresh();
+        PostgresSchemas.create(database);
+        try (TestClusters clusters = TestClusters.start("east-1", "west-1")) {
+            ServerFixture fixture = new ServerFixture(root, clusters);
+            makeWestHang(fixture);
+            ServerConfig configA = fixture.config("server-a", database);
+            String jdbcUrl =
+                    database.jdbcUrl() + "?currentSchema=" + database.schema().orElseThrow();
+            child = startChild(
+                    configA,
+                    fixture,
+                    clusters,
+                    List.of("--db", jdbcUrl),
+                    java.util.Map.of("PGUSER", database.credentials().user().orElse("postgres")));
+            ApiClient api = new ApiClient(awaitListening(root.resolve("child.log")), ServerFixture.adminToken(configA));
+            assertThat(api.post("/api/apps", "{\"directory\": \"" + fixture.appDir + "\"}")
+                            .status())
+                    .isEqualTo(201);
+            long id = api.post("/api/apps/shop/environments/production/deploys", "{\"ref\": \"v1\"}")
+                    .json()
+                    .get("id")
+                    .asLong();
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> clusterStates(api.get("/api/deploys/" + id).json())
+                            .equals(List.of("east-1:succeeded", "west-1:running")));
+
+            child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+
+            // Server B never ran this deploy. Once A's liveness lease has run out, B's heartbeat takes the orphan
+            // over: it is marked interrupted, with what was done per cluster, and audited.
+            MutableClock later = MutableClock.of(Instant.now().plus(Duration.ofMinutes(15)), ZoneOffset.UTC);
+            try (SlipwayServer b = fixture.start(fixture.config("server-b", database), later)) {
+                // tokens live in the shared database: A's first admin token works on B
+                ApiClient viaB = new ApiClient(b.url(), ServerFixture.adminToken(configA));
+                await().atMost(Duration.ofSeconds(60))
+                        .until(() -> viaB.get("/api/deploys/" + id)
+                                .json()
+                                .get("state")
+                                .asText()
+                                .equals("interrupted"));
+                JsonNode record = viaB.get("/api/deploys/" + id).json();
+                assertThat(clusterStates(record)).containsExactly("east-1:succeeded", "west-1:interrupted");
+                assertThat(record.get("message").asText()).contains("stopped answering");
+                assertThat(viaB.get("/api/audit?action=deploy.interrupted").json())
+                        .anySatisfy(e -> assertThat(e.get("details").asText()).contains("deploy " + id));
+            }
+        } finally {
+            PostgresSchemas.drop(database);
         }
     }
 

@@ -43,10 +43,10 @@ class LabReaperTest {
                         .as("the app's lab TTL")
                         .isEqualTo("2h");
 
-                fixture.clock.advance(Duration.ofHours(1));
+                fixture.clock.add(Duration.ofHours(1));
                 assertThat(server.sweepLabsNow()).isEqualTo(new SlipwayServer.SweepResult(0, 0));
 
-                fixture.clock.advance(Duration.ofHours(2));
+                fixture.clock.add(Duration.ofHours(2));
                 clusters.cluster("east-1").rejectCredentials(true);
                 assertThat(server.sweepLabsNow()).isEqualTo(new SlipwayServer.SweepResult(0, 1));
                 JsonNode failed = api.get("/api/audit?action=lab.delete-failed").json();
@@ -67,7 +67,7 @@ class LabReaperTest {
                 assertThat(server.sweepLabsNow())
                         .as("not before the retry time")
                         .isEqualTo(new SlipwayServer.SweepResult(0, 0));
-                fixture.clock.advance(Duration.ofMinutes(2));
+                fixture.clock.add(Duration.ofMinutes(2));
                 assertThat(server.sweepLabsNow()).isEqualTo(new SlipwayServer.SweepResult(1, 0));
                 assertThat(clusters.cluster("east-1")
                                 .client()

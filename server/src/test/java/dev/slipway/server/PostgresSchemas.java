@@ -26,13 +26,22 @@ final class PostgresSchemas {
         return StoreConfig.postgres(URL, credentials).withSchema(schema);
     }
 
+    /** Creates the schema now, for a server given only a JDBC URL naming it with {@code currentSchema}. */
+    static void create(StoreConfig config) throws SQLException {
+        execute(config, "CREATE SCHEMA IF NOT EXISTS " + config.schema().orElseThrow());
+    }
+
     static void drop(StoreConfig config) throws SQLException {
+        execute(config, "DROP SCHEMA IF EXISTS " + config.schema().orElseThrow() + " CASCADE");
+    }
+
+    private static void execute(StoreConfig config, String sql) throws SQLException {
         try (Connection c = DriverManager.getConnection(
                         config.jdbcUrl(),
                         config.credentials().user().orElse(null),
                         config.credentials().password().orElse(null));
                 Statement s = c.createStatement()) {
-            s.execute("DROP SCHEMA IF EXISTS " + config.schema().orElseThrow() + " CASCADE");
+            s.execute(sql);
         }
     }
 }

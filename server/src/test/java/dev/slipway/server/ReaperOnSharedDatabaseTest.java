@@ -54,7 +54,7 @@ class ReaperOnSharedDatabaseTest {
                                     .asText()
                                     .equals("succeeded"));
                 }
-                fixture.clock.advance(Duration.ofHours(25));
+                fixture.clock.add(Duration.ofHours(25));
 
                 CountDownLatch go = new CountDownLatch(1);
                 CompletableFuture<SlipwayServer.SweepResult> sweepA =

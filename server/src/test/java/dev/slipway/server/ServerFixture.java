@@ -11,7 +11,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.Optional;
+import org.threeten.extra.MutableClock;
 
 /** An app directory, a clusters file over test clusters, and servers started on them. */
 final class ServerFixture {
@@ -23,7 +25,7 @@ final class ServerFixture {
     final TestClusters clusters;
     final Path appDir;
     final Path clustersFile;
-    final TestClock clock = new TestClock(Instant.now());
+    final MutableClock clock = MutableClock.of(Instant.now(), ZoneOffset.UTC);
 
     ServerFixture(Path root, TestClusters clusters) {
         this.root = root;

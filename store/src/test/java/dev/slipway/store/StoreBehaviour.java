@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -18,11 +19,12 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.threeten.extra.MutableClock;
 
 /** What the store promises, checked on every database it supports (see the subclasses). */
 abstract class StoreBehaviour {
 
-    final TestClock clock = new TestClock(Instant.parse("2026-11-23T12:00:00Z"));
+    final MutableClock clock = MutableClock.of(Instant.parse("2026-11-23T12:00:00Z"), ZoneOffset.UTC);
     StoreConfig config;
     Store store;
 
@@ -201,9 +203,9 @@ abstract class StoreBehaviour {
         store.deploys().claimNext("alive");
         store.deploys().claimNext("dead");
 
-        clock.advance(Duration.ofSeconds(20));
+        clock.add(Duration.ofSeconds(20));
         store.leases().tryAcquire("server:alive", "alive", Duration.ofSeconds(30));
-        clock.advance(Duration.ofSeconds(20));
+        clock.add(Duration.ofSeconds(20));
 
         assertThat(store.deploys().interruptOrphaned())
                 .extracting(DeployRecord::id)
@@ -251,7 +253,7 @@ abstract class StoreBehaviour {
         LabRecord lab = openLab("feature/login", "abc123");
         assertThat(lab.expiresAt()).isEqualTo(clock.instant().plus(Duration.ofHours(24)));
 
-        clock.advance(Duration.ofHours(5));
+        clock.add(Duration.ofHours(5));
         store.labs().touchDeployed(lab.id());
 
         assertThat(store.labs().find(lab.id()).orElseThrow().expiresAt())
@@ -270,7 +272,7 @@ abstract class StoreBehaviour {
     @Test
     void labsNotYetExpiredAreNeverClaimed() {
         openLab("feature/login", "abc123");
-        clock.advance(Duration.ofHours(23));
+        clock.add(Duration.ofHours(23));
 
         assertThat(store.labs().claimExpired("reaper-a", 100, Duration.ofMinutes(5)))
                 .isEmpty();
@@ -281,7 +283,7 @@ abstract class StoreBehaviour {
         for (int i = 0; i < 40; i++) {
             openLab("branch-" + i, "sha" + i);
         }
-        clock.advance(Duration.ofHours(25));
+        clock.add(Duration.ofHours(25));
         try (Store other = Store.open(config, clock)) {
             List<List<LabRecord>> claims = race(
                     6, i -> (i % 2 == 0 ? store : other).labs().claimExpired("reaper-" + i, 10, Duration.ofMinutes(5)));
@@ -300,7 +302,7 @@ abstract class StoreBehaviour {
     @Test
     void aFailedDeletionIsRetriedOnlyAfterItsRetryTime() {
         LabRecord lab = openLab("feature/login", "abc123");
-        clock.advance(Duration.ofHours(25));
+        clock.add(Duration.ofHours(25));
         store.labs().claimExpired("reaper-a", 10, Duration.ofMinutes(5));
         store.labs()
                 .recordFailure(
@@ -311,7 +313,7 @@ abstract class StoreBehaviour {
 
         assertThat(store.labs().claimExpired("reaper-b", 10, Duration.ofMinutes(5)))
                 .isEmpty();
-        clock.advance(Duration.ofSeconds(61));
+        clock.add(Duration.ofSeconds(61));
         LabRecord retried =
                 store.labs().claimExpired("reaper-b", 10, Duration.ofMinutes(5)).get(0);
 
@@ -415,7 +417,7 @@ abstract class StoreBehaviour {
                 .as("renewal")
                 .isTrue();
 
-        clock.advance(Duration.ofSeconds(31));
+        clock.add(Duration.ofSeconds(31));
         assertThat(store.leases().tryAcquire("reaper", "b", Duration.ofSeconds(30)))
                 .isTrue();
         assertThat(store.leases().holder("reaper")).contains("b");
@@ -424,7 +426,7 @@ abstract class StoreBehaviour {
     @Test
     void auditEntriesListNewestFirstAndFilterByAction() {
         store.auditLog().record("alice", "deploy.enqueue", "acme-web/production", RequestSource.CLI, "ref v1");
-        clock.advance(Duration.ofSeconds(1));
+        clock.add(Duration.ofSeconds(1));
         store.auditLog().record("reaper", "lab.reap", "acme-web/lab/feature-x", RequestSource.REAPER, "expired");
         store.auditLog().record("bob", "deploy.enqueue", "predict/production", RequestSource.API, "ref v2");
 
