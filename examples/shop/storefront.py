@@ -2,6 +2,7 @@
 
 The prices service is reached through the Slipway router (SLIPWAY_ROUTER_URL, Host prices.shop.localhost),
 so the prices route's timeout bounds the call: a slow prices service costs the storefront 1 second, not forever.
+In a lab (SLIPWAY_LAB set) it asks the lab's own prices service, prices.<lab>.shop.localhost.
 """
 import json
 import os
@@ -14,7 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 ROUTER = os.environ.get("SLIPWAY_ROUTER_URL", "http://127.0.0.1:8080")
-PRICES_HOST = "prices.%s.localhost" % os.environ.get("SLIPWAY_APP", "shop")
+LAB = os.environ.get("SLIPWAY_LAB", "")
+PRICES_HOST = "prices.%s%s.localhost" % (LAB + "." if LAB else "", os.environ.get("SLIPWAY_APP", "shop"))
 
 
 def price(item, delay):

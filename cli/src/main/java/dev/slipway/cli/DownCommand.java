@@ -1,6 +1,7 @@
 package dev.slipway.cli;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -16,8 +17,8 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "down",
         mixinStandardHelpOptions = true,
-        description = "Stops a local app started with slipway up (SIGTERM: every replica gets its grace period)."
-                + " Without APP, stops every local app.",
+        description = "Stops a local app started with slipway up (SIGTERM: every replica gets its grace period),"
+                + " with its labs and its next revision (slipway up --next). Without APP, stops every local app.",
         footerHeading = "%nExamples:%n",
         footer = {"  slipway down predict", "  slipway down"})
 final class DownCommand implements Callable<Integer> {
@@ -45,21 +46,37 @@ final class DownCommand implements Callable<Integer> {
             return ExitCodes.OK;
         }
         for (LocalState.Running r : targets) {
-            ProcessHandle.of(r.pid()).ifPresent(p -> {
-                p.destroy();
-                try {
-                    p.onExit().get(2, TimeUnit.MINUTES);
-                } catch (TimeoutException | ExecutionException e) {
-                    throw new UserFacingException("slipway up of '" + r.app() + "' (pid " + r.pid()
-                            + ") did not stop within 2 minutes; kill it with kill " + r.pid());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new UserFacingException("interrupted while stopping " + r.app());
-                }
+            List<String> also = new ArrayList<>();
+            // up --next ends by itself when up does; stopping it first spares its requests a failed route
+            state.readNext(r.app()).ifPresent(n -> {
+                stop(n.pid(), r.app() + " --next");
+                also.add("its next revision");
             });
+            List<String> labs =
+                    state.labs(r.app()).stream().map(LocalState.Lab::slug).toList();
+            if (!labs.isEmpty()) {
+                also.add("its lab" + (labs.size() == 1 ? " " : "s ") + String.join(", ", labs));
+            }
+            stop(r.pid(), r.app());
             state.remove(r.app());
-            out.println("stopped " + r.app());
+            out.println("stopped " + r.app() + (also.isEmpty() ? "" : " with " + String.join(" and ", also)));
         }
         return ExitCodes.OK;
+    }
+
+    /** SIGTERM, as Ctrl-C: the process stops its replicas with their grace period, then exits. */
+    private static void stop(long pid, String what) {
+        ProcessHandle.of(pid).ifPresent(p -> {
+            p.destroy();
+            try {
+                p.onExit().get(2, TimeUnit.MINUTES);
+            } catch (TimeoutException | ExecutionException e) {
+                throw new UserFacingException("slipway up of '" + what + "' (pid " + pid
+                        + ") did not stop within 2 minutes; kill it with kill " + pid);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new UserFacingException("interrupted while stopping " + what);
+            }
+        });
     }
 }

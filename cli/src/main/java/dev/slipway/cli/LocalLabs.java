@@ -1,26 +1,208 @@
 package dev.slipway.cli;
 
-/** The {@code slipway lab} commands without --server: labs as local processes beside slipway up. */
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.slipway.core.InvalidInputException;
+import dev.slipway.core.Problem;
+import dev.slipway.core.spec.App;
+import dev.slipway.core.spec.AppLoader;
+import dev.slipway.core.spec.Durations;
+import dev.slipway.core.spec.ServiceSpec;
+import dev.slipway.local.LocalApp;
+import dev.slipway.server.LabNames;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The {@code slipway lab} commands without --server: labs as local processes beside slipway up. The app's running
+ * {@code slipway up} owns each lab's processes and routes {@code <slug>.<app>.localhost} to them; these commands
+ * ask it through {@link LocalRequests} and read what it records in {@link LocalState}.
+ */
 final class LocalLabs {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private LocalLabs() {}
 
     static int up(LabUpCommand command, CliContext context) {
-        throw notYet();
+        PrintWriter out = command.spec.commandLine().getOut();
+        Path dir = command.lab.directory(context);
+        App app = AppLoader.load(dir);
+        String name = app.spec().app();
+        if (command.lab.app != null && !command.lab.app.equals(name)) {
+            throw new InvalidInputException(new Problem(
+                    "--app",
+                    "'" + command.lab.app + "' is not the app of " + dir + " (its slipway.yaml declares '" + name
+                            + "')",
+                    "leave out --app: a local lab runs the app directory DIR"));
+        }
+        String branch = command.lab.branch(context);
+        String slug = slug(branch);
+        List<ServiceSpec> services = LocalApp.runnable(app);
+        services.stream().filter(s -> s.name().equals(slug)).findFirst().ifPresent(s -> {
+            throw new InvalidInputException(new Problem(
+                    "--branch",
+                    "branch '" + branch + "' would be lab '" + slug + "', whose host " + slug + "." + name
+                            + ".localhost is already the one of service " + s.name(),
+                    "run the lab from a branch with another name"));
+        });
+        LocalState state = LocalState.of(context);
+        LocalState.Running running = running(state, name, "slipway up " + dir + " --detach");
+        GitCheckout git = GitCheckout.of(dir);
+        ObjectNode request = JSON.createObjectNode()
+                .put("type", "lab-up")
+                .put("branch", branch)
+                .put("slug", slug)
+                .put("directory", dir.toString())
+                .put("ref", git.describe());
+        if (command.ttl != null) {
+            request.put("ttl", Durations.format(command.ttl));
+        }
+        if (command.secretStore.keyFile != null) {
+            request.put(
+                    "secretsKey", context.resolve(command.secretStore.keyFile).toString());
+        }
+        if (command.secretStore.directory != null) {
+            request.put(
+                    "secretsDir", context.resolve(command.secretStore.directory).toString());
+        }
+        boolean exists = state.labs(name).stream().anyMatch(l -> l.slug().equals(slug));
+        out.println((exists ? "redeploying" : "starting") + " lab " + slug + " of " + name + " (branch " + branch + ", "
+                + git.describe() + ") beside " + running.url());
+        out.flush();
+        return answer(LocalRequests.send(state, running, request, out), out);
     }
 
     static int list(LabListCommand command, CliContext context) {
-        throw notYet();
+        PrintWriter out = command.spec.commandLine().getOut();
+        LocalState state = LocalState.of(context);
+        List<LocalState.Lab> labs = command.app == null ? state.allLabs() : state.labs(command.app);
+        Instant now = context.clock().instant();
+        if (command.output == OutputFormat.json) {
+            ArrayNode array = JSON.createArrayNode();
+            for (LocalState.Lab lab : labs) {
+                ObjectNode n = lab.toJson();
+                n.remove("replicas");
+                n.remove("pid");
+                n.put(
+                        "expiresInSeconds",
+                        Math.max(0, Duration.between(now, lab.expiresAt()).toSeconds()));
+                array.add(n);
+            }
+            out.println(array.toPrettyString());
+            return ExitCodes.OK;
+        }
+        if (labs.isEmpty()) {
+            out.println("no local labs" + (command.app == null ? "" : " of " + command.app)
+                    + "; start one beside slipway up with: slipway lab up DIR --branch BRANCH");
+            return ExitCodes.OK;
+        }
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"APP", "BRANCH", "URL", "REF", "REV", "STATE", "LAST DEPLOY", "EXPIRES IN"});
+        for (LocalState.Lab lab : labs) {
+            rows.add(new String[] {
+                lab.app(),
+                lab.branch(),
+                lab.url(),
+                lab.ref(),
+                Integer.toString(lab.rev()),
+                lab.phase(),
+                ago(lab.lastDeploy(), now),
+                in(lab.expiresAt(), now)
+            });
+        }
+        out.println(StatusTable.columns(rows));
+        return ExitCodes.OK;
     }
 
     static int down(LabDownCommand command, CliContext context) {
-        throw notYet();
+        PrintWriter out = command.spec.commandLine().getOut();
+        Target target = target(command.lab, context);
+        ObjectNode request = JSON.createObjectNode()
+                .put("type", "lab-down")
+                .put("slug", target.lab().slug());
+        return answer(LocalRequests.send(target.state(), target.running(), request, out), out);
     }
 
     static int extend(LabExtendCommand command, CliContext context) {
-        throw notYet();
+        PrintWriter out = command.spec.commandLine().getOut();
+        Target target = target(command.lab, context);
+        ObjectNode request = JSON.createObjectNode()
+                .put("type", "lab-extend")
+                .put("slug", target.lab().slug());
+        if (command.by != null) {
+            request.put("by", Durations.format(command.by));
+        }
+        return answer(LocalRequests.send(target.state(), target.running(), request, out), out);
     }
 
-    private static UserFacingException notYet() {
-        return new UserFacingException("local labs are being built; see the open issue");
+    /** The slug of {@code branch}, the lab's name in host names and files; refuses what git would. */
+    static String slug(String branch) {
+        LabNames.invalidBranch(branch).ifPresent(why -> {
+            throw new InvalidInputException(new Problem(
+                    "--branch", why, "give the branch's name as git shows it, e.g. --branch feature/faster"));
+        });
+        return LabNames.slugOf(branch);
+    }
+
+    /** How long until {@code at}, as a person reads it: {@code 23h59m}, {@code 40s}, {@code now}. */
+    static String in(Instant at, Instant now) {
+        Duration d = Duration.between(now, at);
+        if (d.getSeconds() < 1) {
+            return "now";
+        }
+        return Durations.format(d.truncatedTo(d.toMinutes() >= 1 ? ChronoUnit.MINUTES : ChronoUnit.SECONDS));
+    }
+
+    static String ago(Instant at, Instant now) {
+        Duration d = Duration.between(at, now);
+        return d.getSeconds() < 1 ? "just now" : in(now, at) + " ago";
+    }
+
+    private record Target(LocalState state, LocalState.Running running, LocalState.Lab lab) {}
+
+    /** The running app and the existing lab a down or extend means, or an error listing the app's labs. */
+    private static Target target(LabOptions options, CliContext context) {
+        String name = options.app != null
+                ? options.app
+                : AppLoader.load(options.directory(context)).spec().app();
+        String branch = options.branch(context);
+        String slug = slug(branch);
+        LocalState state = LocalState.of(context);
+        LocalState.Running running = running(state, name, "slipway up DIR --detach");
+        List<LocalState.Lab> labs = state.labs(name);
+        LocalState.Lab lab = labs.stream()
+                .filter(l -> l.slug().equals(slug))
+                .findFirst()
+                .orElseThrow(() -> new UserFacingException("app '" + name + "' has no local lab for branch '"
+                        + branch + "'; "
+                        + (labs.isEmpty()
+                                ? "it has none (slipway lab up DIR --branch BRANCH starts one)"
+                                : "its labs are for "
+                                        + labs.stream()
+                                                .map(l -> "'" + l.branch() + "'")
+                                                .collect(Collectors.joining(", ")))));
+        return new Target(state, running, lab);
+    }
+
+    private static LocalState.Running running(LocalState state, String name, String start) {
+        return state.read(name)
+                .orElseThrow(() -> new UserFacingException("app '" + name + "' does not run locally, and its local"
+                        + " labs run beside it, behind its router; start it first with: " + start
+                        + " (or pass --server URL for a lab on the clusters)"));
+    }
+
+    private static int answer(LocalRequests.Outcome outcome, PrintWriter out) {
+        if (!outcome.ok()) {
+            throw new UserFacingException(outcome.message());
+        }
+        out.println(outcome.message());
+        return ExitCodes.OK;
     }
 }

@@ -20,7 +20,8 @@ import java.util.stream.Collectors;
  * Writes the router config for a local run: one backend per service whose clusters are the local replica sets
  * and whose endpoints are the replicas that are ready now, and routes with the service's route timeout (its {@code timeout}, else the app's {@code routeTimeout}). The first
  * service answers {@code <app>.localhost} (and any host when {@code anyHost}); the others
- * {@code <service>.<app>.localhost}.
+ * {@code <service>.<app>.localhost}. Each lab adds the same for its own replicas under
+ * {@code <slug>.<app>.localhost}.
  */
 final class LocalRouting {
     private LocalRouting() {}
@@ -29,18 +30,37 @@ final class LocalRouting {
         return serviceIndex == 0 ? app + ".localhost" : service + "." + app + ".localhost";
     }
 
+    /** The host a lab's service answers: {@code <slug>.<app>.localhost} for the first, else with the service. */
+    static String labHostOf(String app, String slug, int serviceIndex, String service) {
+        return (serviceIndex == 0 ? "" : service + ".") + slug + "." + app + ".localhost";
+    }
+
+    /** A lab the router reaches by its own host names. */
+    record LabRoute(String slug, LocalApp local) {}
+
     static String yaml(LocalApp local, String listenHost, int port, boolean anyHost) {
-        return yaml(local, listenHost, port, anyHost, Optional.empty());
+        return yaml(local, listenHost, port, anyHost, Optional.empty(), List.of());
+    }
+
+    static String yaml(LocalApp local, String listenHost, int port, boolean anyHost, Optional<JsonNode> next) {
+        return yaml(local, listenHost, port, anyHost, next, List.of());
     }
 
     /**
      * As above; with {@code next} (the replicas of {@code up --next}, as its state file lists them) each service
-     * also gets a backend {@code <app>-<service>-next} and its routes migrate to it, starting at stage off.
+     * also gets a backend {@code <app>-<service>-next} and its routes migrate to it, starting at stage off; each
+     * of {@code labs} that has replicas to list gets backends {@code <app>-lab-<slug>-<service>} and routes on
+     * its hosts (a lab that has none is left out, as the router refuses a backend without clusters).
      */
-    static String yaml(LocalApp local, String listenHost, int port, boolean anyHost, Optional<JsonNode> next) {
+    static String yaml(
+            LocalApp local,
+            String listenHost,
+            int port,
+            boolean anyHost,
+            Optional<JsonNode> next,
+            List<LabRoute> labs) {
         String app = local.app().spec().app();
         List<ServiceSpec> services = LocalApp.runnable(local.app());
-        List<ReplicaStatus> status = local.status();
         StringBuilder y = new StringBuilder()
                 .append("# Written by slipway up; rewritten on every replica change.\n")
                 .append("listen: ")
@@ -50,37 +70,12 @@ final class LocalRouting {
                 .append("\nadmin: 127.0.0.1:0\n")
                 .append("backends:\n");
         for (ServiceSpec s : services) {
-            y.append("  ")
-                    .append(backend(app, s))
-                    .append(":\n")
-                    .append("    failoverBelow: 0.5\n")
-                    .append("    healthCheck: {path: '")
-                    .append(s.healthPath().replace("'", "''"))
-                    .append("', interval: 1s, timeout: 500ms, fall: 2, rise: 1}\n")
-                    .append("    outlierDetection: {consecutiveFailures: 1, baseEjection: 1s, maxEjection: 10s}\n")
-                    .append("    clusters:\n");
-            for (int c = 1; c <= local.options().clusters(); c++) {
-                String cluster = "local-" + c;
-                List<ReplicaStatus> members = status.stream()
-                        .filter(r -> r.id().service().equals(s.name())
-                                && r.id().cluster().equals(cluster)
-                                && r.port() != 0
-                                && r.phase() != ReplicaStatus.Phase.STOPPING
-                                && r.phase() != ReplicaStatus.Phase.STOPPED)
-                        .toList();
-                List<ReplicaStatus> ready =
-                        members.stream().filter(ReplicaStatus::ready).toList();
-                // The router needs an endpoint per cluster: a cluster with none ready lists its starting or
-                // crashed replicas, which the router's checks find down, so its traffic fails over.
-                String endpoints = (ready.isEmpty() ? members : ready)
-                        .stream().map(r -> "127.0.0.1:" + r.port()).collect(Collectors.joining(", "));
-                if (!endpoints.isEmpty()) {
-                    y.append("      - {name: ")
-                            .append(cluster)
-                            .append(", weight: 1, endpoints: [")
-                            .append(endpoints)
-                            .append("]}\n");
-                }
+            localBackend(y, backend(app, s), s, local);
+        }
+        List<LabRoute> routed = labs.stream().filter(l -> routable(l.local())).toList();
+        for (LabRoute lab : routed) {
+            for (ServiceSpec s : LocalApp.runnable(lab.local().app())) {
+                localBackend(y, labBackend(app, lab.slug(), s), s, lab.local());
             }
         }
         List<String> migrating = new ArrayList<>();
@@ -102,7 +97,53 @@ final class LocalRouting {
                 route(y, backend(app, s) + "-any-host", null, backend(app, s), timeoutMs, to);
             }
         }
+        for (LabRoute lab : routed) {
+            List<ServiceSpec> labServices = LocalApp.runnable(lab.local().app());
+            long labTimeoutMs = lab.local().app().spec().routeTimeout().toMillis();
+            for (int i = 0; i < labServices.size(); i++) {
+                ServiceSpec s = labServices.get(i);
+                String name = labBackend(app, lab.slug(), s);
+                route(y, name, labHostOf(app, lab.slug(), i, s.name()), name, labTimeoutMs, Optional.empty());
+            }
+        }
         return y.toString();
+    }
+
+    /** A backend whose clusters are {@code local}'s replica sets and whose endpoints are its ready replicas. */
+    private static void localBackend(StringBuilder y, String name, ServiceSpec s, LocalApp local) {
+        y.append("  ")
+                .append(name)
+                .append(":\n")
+                .append("    failoverBelow: 0.5\n")
+                .append("    healthCheck: {path: '")
+                .append(s.healthPath().replace("'", "''"))
+                .append("', interval: 1s, timeout: 500ms, fall: 2, rise: 1}\n")
+                .append("    outlierDetection: {consecutiveFailures: 1, baseEjection: 1s, maxEjection: 10s}\n")
+                .append("    clusters:\n");
+        List<ReplicaStatus> status = local.status();
+        for (int c = 1; c <= local.options().clusters(); c++) {
+            String cluster = "local-" + c;
+            List<ReplicaStatus> members = status.stream()
+                    .filter(r -> r.id().service().equals(s.name())
+                            && r.id().cluster().equals(cluster)
+                            && r.port() != 0
+                            && r.phase() != ReplicaStatus.Phase.STOPPING
+                            && r.phase() != ReplicaStatus.Phase.STOPPED)
+                    .toList();
+            List<ReplicaStatus> ready =
+                    members.stream().filter(ReplicaStatus::ready).toList();
+            // The router needs an endpoint per cluster: a cluster with none ready lists its starting or
+            // crashed replicas, which the router's checks find down, so its traffic fails over.
+            String endpoints = (ready.isEmpty() ? members : ready)
+                    .stream().map(r -> "127.0.0.1:" + r.port()).collect(Collectors.joining(", "));
+            if (!endpoints.isEmpty()) {
+                y.append("      - {name: ")
+                        .append(cluster)
+                        .append(", weight: 1, endpoints: [")
+                        .append(endpoints)
+                        .append("]}\n");
+            }
+        }
     }
 
     /** Appends the next revision's backend for {@code service}; false until one of its replicas is ready. */
@@ -182,6 +223,10 @@ final class LocalRouting {
 
     static String backend(String app, ServiceSpec service) {
         return app + "-" + service.name();
+    }
+
+    static String labBackend(String app, String slug, ServiceSpec service) {
+        return app + "-lab-" + slug + "-" + service.name();
     }
 
     /** Replaces {@code file} atomically so the router's file watcher never reads half a config. */

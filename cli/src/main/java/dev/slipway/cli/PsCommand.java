@@ -2,6 +2,7 @@ package dev.slipway.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -17,7 +18,8 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "ps",
         mixinStandardHelpOptions = true,
-        description = "Lists the apps slipway up runs on this machine, with every replica's state, port and restarts.",
+        description = "Lists the apps slipway up runs on this machine, then each one's next revision (slipway up"
+                + " --next) and labs (slipway lab up), with every replica's state, port and restarts.",
         footerHeading = "%nExamples:%n",
         footer = {"  slipway ps"})
 final class PsCommand implements Callable<Integer> {
@@ -30,29 +32,46 @@ final class PsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        List<LocalState.Running> running = LocalState.of(root.context()).all();
+        LocalState state = LocalState.of(root.context());
+        List<LocalState.Running> running = state.all();
         if (running.isEmpty()) {
             out.println("nothing runs locally; start an app with slipway up DIR");
             return ExitCodes.OK;
         }
+        Instant now = root.context().clock().instant();
         for (LocalState.Running r : running) {
             out.println(r.app() + "  " + r.url() + "  pid " + r.pid() + "  " + r.phase() + "  (" + r.directory() + ")");
-            List<String[]> rows = new ArrayList<>();
-            rows.add(new String[] {"SERVICE", "CLUSTER", "REPLICA", "REV", "STATE", "PORT", "RESTARTS", "PROBLEM"});
-            for (JsonNode n : r.replicas()) {
-                rows.add(new String[] {
-                    n.path("service").asText(),
-                    n.path("cluster").asText(),
-                    n.path("replica").asText(),
-                    n.path("rev").asText(),
-                    n.path("phase").asText(),
-                    n.path("port").asText(),
-                    n.path("restarts").asText(),
-                    n.path("problem").asText()
-                });
+            out.println(table(r.replicas()));
+            state.readNext(r.app()).ifPresent(n -> {
+                out.println(r.app() + " next revision (slipway up --next)  pid " + n.pid() + "  " + n.phase() + "  ("
+                        + n.directory() + "); move traffic with slipway traffic " + r.app());
+                out.println(table(n.replicas()));
+            });
+            for (LocalState.Lab lab : state.labs(r.app())) {
+                out.println(r.app() + " lab " + lab.slug() + "  " + lab.url() + "  branch " + lab.branch() + "  "
+                        + lab.ref() + "  " + lab.phase() + "  expires in " + LocalLabs.in(lab.expiresAt(), now)
+                        + "  (" + lab.directory() + ")");
+                out.println(table(lab.replicas()));
             }
-            out.println(StatusTable.columns(rows));
         }
         return ExitCodes.OK;
+    }
+
+    private static String table(JsonNode replicas) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"SERVICE", "CLUSTER", "REPLICA", "REV", "STATE", "PORT", "RESTARTS", "PROBLEM"});
+        for (JsonNode n : replicas) {
+            rows.add(new String[] {
+                n.path("service").asText(),
+                n.path("cluster").asText(),
+                n.path("replica").asText(),
+                n.path("rev").asText(),
+                n.path("phase").asText(),
+                n.path("port").asText(),
+                n.path("restarts").asText(),
+                n.path("problem").asText()
+            });
+        }
+        return StatusTable.columns(rows);
     }
 }

@@ -1,5 +1,7 @@
 package dev.slipway.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
 import dev.slipway.core.spec.App;
@@ -8,7 +10,6 @@ import dev.slipway.local.LocalApp;
 import dev.slipway.local.LocalRunException;
 import dev.slipway.local.LogSink;
 import dev.slipway.local.ReplicaId;
-import dev.slipway.local.ReplicaStatus;
 import dev.slipway.local.RotatingFileLog;
 import dev.slipway.local.Supervision;
 import dev.slipway.local.SyslogLog;
@@ -32,7 +33,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -52,15 +55,22 @@ import picocli.CommandLine.Spec;
             "",
             "Logs stream to the terminal with app= env= service= replica= cluster= rev= appended and go to"
                     + " <state>/logs/<app>.log. Ctrl-C stops everything. State lives in $SLIPWAY_STATE_DIR, else"
-                    + " ~/.slipway."
+                    + " ~/.slipway.",
+            "",
+            "If the app already runs, slipway up DIR redeploys it instead: the running slipway up replaces one"
+                    + " replica at a time with the new revision, each ready before the old one stops; if the new"
+                    + " revision does not become ready, the old one keeps serving and the command exits 1."
         },
         footerHeading = "%nExamples:%n",
         footer = {
             "  slipway up examples/predict",
             "  curl -s localhost:8080/predict -d '{\"input\": \"what a lovely day\"}'",
-            "  slipway up examples/predict --clusters 2 --detach && slipway ps && slipway down predict"
+            "  slipway up examples/predict --clusters 2 --detach && slipway ps && slipway down predict",
+            "  slipway up examples/predict      # again, while it runs: rolling redeploy"
         })
 final class UpCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     @ParentCommand
     SlipwayCommand root;
 
@@ -131,10 +141,10 @@ final class UpCommand implements Callable<Integer> {
         if (next) {
             return next(context, state, app, dir, out);
         }
-        state.read(name).ifPresent(running -> {
-            throw new UserFacingException("app '" + name + "' already runs locally (pid " + running.pid() + ", "
-                    + running.url() + "); stop it with: slipway down " + name);
-        });
+        Optional<LocalState.Running> running = state.read(name);
+        if (running.isPresent()) {
+            return redeploy(context, state, running.get(), app, dir, out);
+        }
         LocalApp.runnable(app);
         checkPortFree();
         if (syslog != null) {
@@ -154,7 +164,8 @@ final class UpCommand implements Callable<Integer> {
         LocalApp.Options options = options(context, environment, base, sink);
         Supervision supervision = options.supervision();
         Path routerFile = state.runDirectory(name).resolve("router.yaml");
-        Session session = new Session(state, name, dir, routerFile, out, context.terminal());
+        LocalSession session =
+                new LocalSession(context, state, name, dir, routerFile, out, settings(context, environment));
         LocalApp local = LocalApp.start(app, 1, options, session::changed);
         Router router;
         try {
@@ -171,23 +182,27 @@ final class UpCommand implements Callable<Integer> {
             throw e;
         }
         session.attach(local, router, listen, port);
-        session.followNext();
-        Runtime.getRuntime()
-                .addShutdownHook(new Thread(
-                        () -> {
-                            out.println("stopping " + name + " ...");
-                            try {
-                                session.detach();
-                                router.close();
-                                local.close();
-                            } finally {
-                                state.remove(name);
-                                sink.close();
-                            }
-                            out.println("stopped " + name);
-                            out.flush();
-                        },
-                        "slipway-up-shutdown"));
+        session.follow();
+        AtomicBoolean stopped = new AtomicBoolean();
+        Runnable stop = () -> {
+            if (!stopped.compareAndSet(false, true)) {
+                return;
+            }
+            out.println("stopping " + name + " ...");
+            try {
+                session.detach();
+                session.close();
+                router.close();
+                local.close();
+            } finally {
+                state.remove(name);
+                sink.close();
+            }
+            out.println("stopped " + name);
+            out.flush();
+        };
+        Thread hook = new Thread(stop, "slipway-up-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
         String url = session.url();
         out.println(name + " (" + environment + ", " + clusters + " local cluster" + (clusters == 1 ? "" : "s")
                 + ") on " + url + " and http://localhost:" + router.address().getPort() + "/ (router admin "
@@ -204,7 +219,63 @@ final class UpCommand implements Callable<Integer> {
             err.flush();
         }
         out.flush();
-        router.terminated().join();
+        try {
+            router.terminated().get();
+        } catch (InterruptedException e) {
+            // Run in-process (tests): an interrupt stops it as Ctrl-C stops the process.
+            Runtime.getRuntime().removeShutdownHook(hook);
+            stop.run();
+        } catch (ExecutionException e) {
+            stop.run();
+        }
+        return ExitCodes.OK;
+    }
+
+    /**
+     * What this {@code up} runs with that a redeploy cannot change (the router, the replica sets, the logs), by
+     * option name, compared as {@link LocalSession#setting} writes them.
+     */
+    private Map<String, String> settings(CliContext context, String environment) {
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put("--port", LocalSession.setting(port));
+        s.put("--listen", LocalSession.setting(listen));
+        s.put("--clusters", LocalSession.setting(clusters));
+        s.put("--env", LocalSession.setting(environment));
+        s.put("--grace", LocalSession.setting(grace));
+        s.put("--syslog", LocalSession.setting(syslog));
+        s.put(
+                "--secrets-key",
+                LocalSession.setting(secretStore.keyFile == null ? null : context.resolve(secretStore.keyFile)));
+        s.put(
+                "--secrets-dir",
+                LocalSession.setting(secretStore.directory == null ? null : context.resolve(secretStore.directory)));
+        return s;
+    }
+
+    /**
+     * {@code slipway up DIR} while the app already runs: asks the running {@code up} for a rolling redeploy of
+     * what DIR holds now, shows its progress and exits 0 once the new revision serves, else 1 (the running
+     * revision keeps serving).
+     */
+    private int redeploy(
+            CliContext context, LocalState state, LocalState.Running running, App app, Path dir, PrintWriter out) {
+        LocalApp.runnable(app);
+        ObjectNode request = JSON.createObjectNode().put("type", "redeploy").put("directory", dir.toString());
+        ObjectNode given = request.putObject("options");
+        var parsed = spec.commandLine().getParseResult();
+        settings(context, env == null ? "" : env).forEach((option, value) -> {
+            if (parsed.hasMatchedOption(option)) {
+                given.put(option, value);
+            }
+        });
+        out.println(running.app() + " already runs (pid " + running.pid() + ", " + running.url()
+                + "); redeploying it from " + dir);
+        out.flush();
+        LocalRequests.Outcome outcome = LocalRequests.send(state, running, request, out);
+        if (!outcome.ok()) {
+            throw new UserFacingException(outcome.message());
+        }
+        out.println(outcome.message());
         return ExitCodes.OK;
     }
 
@@ -468,138 +539,6 @@ final class UpCommand implements Callable<Integer> {
                 out.println(LogSink.format(replica, text));
                 out.flush();
             }
-        }
-    }
-
-    /** Keeps the router's endpoints, the state file and the status display in step with the replicas. */
-    private static final class Session {
-        private final LocalState state;
-        private final String name;
-        private final Path dir;
-        private final Path routerFile;
-        private final PrintWriter out;
-        private final boolean terminal;
-        private final Map<String, String> shown = new LinkedHashMap<>();
-        private LocalApp local;
-        private Router router;
-        private String listenHost;
-        private int port;
-        private String phase = "starting";
-        private String url;
-
-        Session(LocalState state, String name, Path dir, Path routerFile, PrintWriter out, boolean terminal) {
-            this.state = state;
-            this.name = name;
-            this.dir = dir;
-            this.routerFile = routerFile;
-            this.out = out;
-            this.terminal = terminal;
-        }
-
-        synchronized void attach(LocalApp local, Router router, String listenHost, int configuredPort) {
-            this.local = local;
-            this.listenHost = listenHost;
-            this.router = router;
-            this.port = configuredPort;
-            this.url = "http://" + name + ".localhost:" + router.address().getPort() + "/";
-            changed(local);
-        }
-
-        /** Rewrites the router config whenever {@code up --next} records a change of its replicas. */
-        void followNext() {
-            Path runDir = state.runDirectory(name);
-            Thread t = new Thread(
-                    () -> {
-                        try (WatchService watch = FileSystems.getDefault().newWatchService()) {
-                            runDir.register(
-                                    watch,
-                                    StandardWatchEventKinds.ENTRY_CREATE,
-                                    StandardWatchEventKinds.ENTRY_MODIFY,
-                                    StandardWatchEventKinds.ENTRY_DELETE);
-                            while (true) {
-                                var key = watch.take();
-                                boolean nextChanged = key.pollEvents().stream()
-                                        .anyMatch(
-                                                e -> String.valueOf(e.context()).equals("next.json"));
-                                key.reset();
-                                LocalApp app;
-                                synchronized (this) {
-                                    app = local;
-                                }
-                                if (nextChanged && app != null) {
-                                    changed(app);
-                                }
-                            }
-                        } catch (IOException e) {
-                            out.println("[slipway] cannot follow " + runDir + " for slipway up --next: " + e);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                    },
-                    "slipway-up-next-follower");
-            t.setDaemon(true);
-            t.start();
-        }
-
-        /** Stops following replica changes: the router is about to close. */
-        synchronized void detach() {
-            router = null;
-        }
-
-        String url() {
-            return url;
-        }
-
-        synchronized void phase(String phase) {
-            this.phase = phase;
-            if (router == null) {
-                return;
-            }
-            state.write(name, ProcessHandle.current().pid(), url(), dir, phase, local.status());
-        }
-
-        synchronized void changed(LocalApp app) {
-            if (router == null) {
-                return;
-            }
-            if (LocalRouting.routable(app)) {
-                LocalRouting.write(
-                        routerFile,
-                        LocalRouting.yaml(
-                                app,
-                                listenHost,
-                                port,
-                                true,
-                                state.readNext(name).map(LocalState.Running::replicas)));
-                router.reload();
-            }
-            List<ReplicaStatus> status = app.status();
-            state.write(name, ProcessHandle.current().pid(), url(), dir, phase, status);
-            show(status);
-        }
-
-        private void show(List<ReplicaStatus> status) {
-            Map<String, String> now = new LinkedHashMap<>();
-            status.forEach(s -> now.put(
-                    s.id().shortName() + " rev " + s.id().rev(),
-                    s.phase().name().toLowerCase() + " port " + s.port() + " restarts " + s.restarts()));
-            if (now.equals(shown)) {
-                return;
-            }
-            synchronized (out) {
-                if (terminal) {
-                    out.println(StatusTable.render(status, url()));
-                } else {
-                    now.forEach((k, v) -> {
-                        if (!v.equals(shown.get(k))) {
-                            out.println("status: " + k + " " + v);
-                        }
-                    });
-                }
-                out.flush();
-            }
-            shown.clear();
-            shown.putAll(now);
         }
     }
 }

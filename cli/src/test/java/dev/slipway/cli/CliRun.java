@@ -16,6 +16,7 @@ final class CliRun {
     private final Map<String, String> env = new HashMap<>();
     private String stdin = "";
     private boolean terminal;
+    private Clock clock = Clock.systemUTC();
 
     CliRun(Path home, Path workingDirectory) {
         this.home = home;
@@ -37,6 +38,12 @@ final class CliRun {
         return this;
     }
 
+    /** The clock commands read (lab expiry, durations shown); tests move a {@code MutableClock} by hand. */
+    CliRun clock(Clock clock) {
+        this.clock = clock;
+        return this;
+    }
+
     Result run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
@@ -46,7 +53,7 @@ final class CliRun {
                 workingDirectory,
                 new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
                 terminal,
-                Clock.systemUTC());
+                clock);
         int code = Main.run(context, new PrintWriter(out, true), new PrintWriter(err, true), args);
         stdin = "";
         return new Result(code, out.toString(), err.toString());

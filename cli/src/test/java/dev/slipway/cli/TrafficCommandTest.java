@@ -79,6 +79,9 @@ class TrafficCommandTest {
         Process next = start(state, "next.out", "up", "--next", app.toString(), "--grace", "2s");
         awaitReady(next, state.resolve("run/demo/next.json"), home.resolve("next.out"));
         assertThat(Files.readString(state.resolve("run/demo/next.json"))).contains("\"rev\" : 2");
+        assertThat(cli.run("ps").out())
+                .contains("demo next revision (slipway up --next)  pid " + next.pid() + "  ready")
+                .contains("local-1  0        2    ready");
         // the running up rewrites its router config when next.json changes; until then no route migrates
         await().atMost(Duration.ofSeconds(10))
                 .until(() ->
@@ -107,7 +110,12 @@ class TrafficCommandTest {
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> responses(base, false).equals(Set.of("rev=1")));
 
-        up.destroy();
+        // slipway down stops the app with its next revision
+        Process again = start(state, "next2.out", "up", "--next", app.toString(), "--grace", "2s");
+        awaitReady(again, state.resolve("run/demo/next.json"), home.resolve("next2.out"));
+        CliRun.Result down = cli.run("down", "demo");
+        assertThat(down.out()).contains("stopped demo with its next revision");
+        assertThat(again.onExit().get().exitValue()).isNotEqualTo(137);
         assertThat(up.onExit().get().exitValue()).isNotEqualTo(137);
     }
 

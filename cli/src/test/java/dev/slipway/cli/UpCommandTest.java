@@ -279,7 +279,7 @@ class UpCommandTest {
      * another endpoint); a POST already sent to a replica killed mid-request cannot be retried safely by any
      * proxy.
      */
-    private static final class Load {
+    static final class Load {
         final String base;
         final AtomicInteger ok = new AtomicInteger();
         final List<String> failures = new CopyOnWriteArrayList<>();

@@ -29,6 +29,9 @@ import java.util.function.Consumer;
  * counterpart of a rollout to a cluster group, so {@code slipway up} needs no infrastructure.
  */
 public final class LocalApp implements AutoCloseable {
+    /** How often a new replica may crash before it is ready until a redeploy gives up on it. */
+    public static final int CRASHES_BEFORE_GIVING_UP = 3;
+
     private final Options options;
     private final ScheduledExecutorService timer;
     /** Replicas report changes here, outside their own locks, so a listener reading every status cannot deadlock. */
@@ -131,6 +134,7 @@ public final class LocalApp implements AutoCloseable {
             env.put("SLIPWAY_APP", app.spec().app());
             env.put("SLIPWAY_ENV", options.env());
             env.put("SLIPWAY_SERVICE", service.name());
+            options.lab().ifPresent(lab -> env.put("SLIPWAY_LAB", lab));
             env.putAll(service.env());
             env.putAll(secrets);
             SecretMask mask = new SecretMask(secrets.values());
@@ -219,55 +223,128 @@ public final class LocalApp implements AutoCloseable {
                 .toList();
     }
 
+    /** As {@link #redeploy(App, int, Duration, Consumer)} without progress lines. */
+    public void redeploy(App next, int nextRev, Duration timeout) {
+        redeploy(next, nextRev, timeout, line -> {});
+    }
+
     /**
      * Replaces every replica with one running {@code next} (revision {@code nextRev}), one at a time: the new
      * replica must be ready before the old one is taken out of the endpoint list and stopped. When a new
-     * replica does not become ready within {@code timeout}, the redeploy stops there: the new replicas started
-     * so far keep serving beside the remaining old ones, and the exception says which replica failed and why.
+     * replica does not become ready within {@code timeout}, the redeploy is undone the same way (the replicas
+     * already replaced are replaced back by the running revision, which then serves alone again) and the
+     * exception says which replica failed and why; a new replica that crashes three times before it is ready
+     * fails at once. {@code progress} gets one line per step.
      */
-    public synchronized void redeploy(App next, int nextRev, Duration timeout) {
-        List<Replica> incoming = replicasOf(next, nextRev);
-        List<Replica> current = new ArrayList<>(replicas);
-        for (Replica fresh : incoming) {
-            Optional<Replica> old = current.stream()
-                    .filter(r -> r.id().service().equals(fresh.id().service())
-                            && r.id().cluster().equals(fresh.id().cluster())
-                            && r.id().replica() == fresh.id().replica())
-                    .findFirst();
-            List<Replica> withFresh = new ArrayList<>(current);
-            withFresh.add(old.map(withFresh::indexOf).map(i -> i + 1).orElse(withFresh.size()), fresh);
-            current = withFresh;
-            replicas = List.copyOf(current);
-            fresh.start();
-            try {
-                fresh.firstReady().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
-                String why = fresh.status().problem().orElse("not ready within " + timeout.toSeconds() + "s");
-                fresh.stop().join();
-                current.remove(fresh);
-                replicas = List.copyOf(current);
-                changed();
-                throw new LocalRunException(List.of(fresh.id().shortName() + " (rev " + nextRev + "): " + why));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CompletionException(e);
-            }
-            if (old.isPresent()) {
-                current.remove(old.get());
-                replicas = List.copyOf(current);
-                changed();
-                old.get().stop().join();
+    public synchronized void redeploy(App next, int nextRev, Duration timeout, Consumer<String> progress) {
+        App previous = app;
+        int previousRev = rev;
+        for (Replica fresh : replicasOf(next, nextRev)) {
+            Optional<String> failed = rollIn(fresh, timeout, progress);
+            if (failed.isPresent()) {
+                progress.accept("rev " + nextRev + " failed; going back to rev " + previousRev);
+                rollBack(previous, previousRev, nextRev, timeout, progress);
+                throw new LocalRunException(List.of(failed.get()));
             }
         }
         // Services or replicas the new spec no longer has.
         List<Replica> leftovers =
-                current.stream().filter(r -> r.id().rev() != nextRev).toList();
+                replicas.stream().filter(r -> r.id().rev() != nextRev).toList();
+        List<Replica> current = new ArrayList<>(replicas);
         current.removeAll(leftovers);
-        replicas = List.copyOf(current);
-        changed();
-        leftovers.forEach(r -> r.stop().join());
         this.app = next;
         this.rev = nextRev;
+        replicas = List.copyOf(current);
+        changed();
+        leftovers.forEach(r -> {
+            progress.accept(r.id().shortName() + ": rev " + r.id().rev() + " stopping (not in rev " + nextRev + ")");
+            r.stop().join();
+        });
+    }
+
+    /** Puts the replicas of {@code previous} back where rev {@code failedRev} already replaced them. */
+    private void rollBack(App previous, int previousRev, int failedRev, Duration timeout, Consumer<String> progress) {
+        List<Replica> back = replicasOf(previous, previousRev);
+        for (Replica r : replicas) {
+            if (r.id().rev() != failedRev) {
+                continue;
+            }
+            Optional<Replica> old = back.stream().filter(b -> samePlace(b, r)).findFirst();
+            if (old.isPresent()) {
+                rollIn(old.get(), timeout, progress).ifPresent(why -> progress.accept("cannot go back: " + why));
+            } else {
+                List<Replica> current = new ArrayList<>(replicas);
+                current.remove(r);
+                replicas = List.copyOf(current);
+                changed();
+                r.stop().join();
+            }
+        }
+    }
+
+    /**
+     * Starts {@code fresh} beside the replica in its place (if any) and, once it is ready, stops that one; when it
+     * is not ready within {@code timeout} it is stopped instead and the reason returned.
+     */
+    private Optional<String> rollIn(Replica fresh, Duration timeout, Consumer<String> progress) {
+        List<Replica> current = new ArrayList<>(replicas);
+        Optional<Replica> old =
+                current.stream().filter(r -> samePlace(r, fresh)).findFirst();
+        current.add(old.map(current::indexOf).map(i -> i + 1).orElse(current.size()), fresh);
+        replicas = List.copyOf(current);
+        String name = fresh.id().shortName() + ": rev " + fresh.id().rev();
+        progress.accept(name + " starting");
+        fresh.start();
+        try {
+            awaitFirstReady(fresh, timeout);
+        } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+            String why = fresh.status().problem().orElse("not ready within " + timeout.toSeconds() + "s");
+            fresh.stop().join();
+            current.remove(fresh);
+            replicas = List.copyOf(current);
+            changed();
+            return Optional.of(fresh.id().shortName() + " (rev " + fresh.id().rev() + "): " + why);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CompletionException(e);
+        }
+        progress.accept(name + " ready on port " + fresh.status().port());
+        if (old.isPresent()) {
+            current.remove(old.get());
+            replicas = List.copyOf(current);
+            changed();
+            old.get().stop().join();
+            progress.accept(
+                    old.get().id().shortName() + ": rev " + old.get().id().rev() + " stopped");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Waits until {@code fresh} is ready; gives up after {@code timeout}, or at once when it crashed
+     * {@link #CRASHES_BEFORE_GIVING_UP} times before ever being ready (a broken revision need not keep the
+     * redeploy waiting for the whole start timeout).
+     */
+    private static void awaitFirstReady(Replica fresh, Duration timeout)
+            throws TimeoutException, java.util.concurrent.ExecutionException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                fresh.firstReady().get(100, TimeUnit.MILLISECONDS);
+                return;
+            } catch (TimeoutException e) {
+                if (fresh.status().restarts() >= CRASHES_BEFORE_GIVING_UP || System.nanoTime() - deadline > 0) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static boolean samePlace(Replica a, Replica b) {
+        return a != b
+                && a.id().service().equals(b.id().service())
+                && a.id().cluster().equals(b.id().cluster())
+                && a.id().replica() == b.id().replica();
     }
 
     /** Stops every replica (SIGTERM, grace, SIGKILL) and completes when all are gone. */

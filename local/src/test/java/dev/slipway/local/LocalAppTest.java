@@ -149,7 +149,9 @@ class LocalAppTest {
             // the app, its background sleep and the watchdog share each group
             groups.forEach(g -> assertThat(groupMembers(g)).hasSizeGreaterThanOrEqualTo(3));
         }
-        groups.forEach(g -> assertThat(groupMembers(g)).isEmpty());
+        // SIGKILLed members of a group take a moment to leave the process table
+        groups.forEach(g -> await().atMost(Duration.ofSeconds(5))
+                .until(() -> groupMembers(g).isEmpty()));
         assertThat(logs.lines).anyMatch(l -> l.contains("[slipway] stopped (exit"));
     }
 
@@ -172,6 +174,31 @@ class LocalAppTest {
             assertThat(local.status().stream().map(ReplicaStatus::pid)).doesNotContainAnyElementsOf(oldPids);
             assertThat(everEmpty).isFalse();
             oldPids.forEach(g -> assertThat(groupMembers(g)).isEmpty());
+        }
+    }
+
+    @Test
+    void aRedeployThatDoesNotBecomeReadyIsUndoneAndTheRunningRevisionKeepsServing() throws IOException {
+        App app = LocalFixture.app(
+                dir, "demo", "  - name: web\n    run: exec python3 server.py\n    health: /healthz\n    replicas: 2\n");
+        // rev 2's first replica is fine, its second one crashes: the first must be replaced back
+        App broken = LocalFixture.app(
+                java.nio.file.Files.createDirectories(dir.resolve("v2")),
+                "demo",
+                "  - name: web\n    run: '[ \"$SLIPWAY_REPLICA\" = 1 ] && exit 3; exec python3 server.py'\n"
+                        + "    health: /healthz\n    replicas: 2\n");
+        List<String> progress = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (LocalApp local = LocalApp.start(app, 1, LocalFixture.options(logs, 1, Map.of()), l -> {})) {
+            local.awaitReady(WAIT);
+            assertThatThrownBy(() -> local.redeploy(broken, 2, Duration.ofSeconds(3), progress::add))
+                    .isInstanceOf(LocalRunException.class)
+                    .hasMessageContaining("web/local-1/1 (rev 2)");
+            assertThat(local.rev()).isEqualTo(1);
+            assertThat(local.status()).hasSize(2).allMatch(s -> s.ready() && s.id().rev() == 1);
+            assertThat(progress)
+                    .anyMatch(l -> l.startsWith("web/local-1/0: rev 2 ready on port"))
+                    .contains("rev 2 failed; going back to rev 1")
+                    .anyMatch(l -> l.startsWith("web/local-1/0: rev 1 ready"));
         }
     }
 }

@@ -10,9 +10,10 @@ import java.util.function.Predicate;
 
 /**
  * Names review labs: a branch becomes a slug, the lab's namespace is {@code <app>-lab-<slug>}, a valid RFC 1123
- * label of at most 63 characters; overlong names and names another branch already holds get a hash suffix.
+ * label of at most 63 characters; overlong names and names another branch already holds get a hash suffix. The CLI
+ * names local labs with the same slug, so a branch has one name wherever its lab runs.
  */
-final class LabNames {
+public final class LabNames {
 
     static final int MAX_NAMESPACE = 63;
     private static final int HASH_LENGTH = 8;
@@ -23,7 +24,7 @@ final class LabNames {
     record LabName(String slug, String namespace) {}
 
     /** Why {@code branch} is not a branch name git would accept, if it is not. */
-    static Optional<String> invalidBranch(String branch) {
+    public static Optional<String> invalidBranch(String branch) {
         if (branch == null || branch.isBlank()) {
             return Optional.of("the branch name is empty");
         }
@@ -77,7 +78,7 @@ final class LabNames {
     }
 
     /** Lower-case letters and digits of the branch, every other run of characters a single dash. */
-    static String slugOf(String branch) {
+    public static String slugOf(String branch) {
         String lower = branch.toLowerCase(Locale.ROOT);
         StringBuilder slug = new StringBuilder();
         boolean dash = false;

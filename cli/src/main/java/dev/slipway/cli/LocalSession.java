@@ -1,0 +1,672 @@
+package dev.slipway.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.slipway.core.InvalidInputException;
+import dev.slipway.core.Problem;
+import dev.slipway.core.spec.App;
+import dev.slipway.core.spec.AppLoader;
+import dev.slipway.core.spec.Durations;
+import dev.slipway.local.LocalApp;
+import dev.slipway.local.LocalRunException;
+import dev.slipway.local.ReplicaId;
+import dev.slipway.local.ReplicaStatus;
+import dev.slipway.router.Router;
+import dev.slipway.secrets.SecretStore;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * What a running {@code slipway up} does besides supervising: keeps the router config, the state files and the
+ * status display in step with the app's replicas, its next revision ({@code up --next}, another process) and its
+ * labs (run here, one {@link LocalApp} each), and carries out what other commands ask through
+ * {@link LocalRequests}: redeploy the app, start, redeploy, stop or extend a lab. Requests and lab expiry run one
+ * at a time on one thread.
+ */
+final class LocalSession implements AutoCloseable {
+    static final Duration DEFAULT_LAB_TTL = Duration.ofHours(24);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final CliContext context;
+    private final LocalState state;
+    private final String name;
+    private final Path routerFile;
+    private final PrintWriter out;
+    private final boolean terminal;
+    private final Map<String, String> settings;
+    private final Map<String, String> shown = new LinkedHashMap<>();
+    private final Map<String, RunningLab> labs = new TreeMap<>();
+    private final ScheduledExecutorService work;
+    private Path dir;
+    private LocalApp local;
+    private Router router;
+    private String listenHost;
+    private int port;
+    private String phase = "starting";
+    private String url;
+    private Thread follower;
+
+    /** A lab this {@code up} runs. Fields change on the work thread only; read under the session's lock. */
+    private static final class RunningLab {
+        final String branch;
+        final String slug;
+        final Instant created;
+        final LocalApp local;
+        Path dir;
+        String ref;
+        Instant lastDeploy;
+        Duration ttl;
+        Instant expiresAt;
+        String phase = "starting";
+
+        RunningLab(String branch, String slug, Path dir, String ref, Instant created, Duration ttl, LocalApp local) {
+            this.branch = branch;
+            this.slug = slug;
+            this.dir = dir;
+            this.ref = ref;
+            this.created = created;
+            this.lastDeploy = created;
+            this.ttl = ttl;
+            this.expiresAt = created.plus(ttl);
+            this.local = local;
+        }
+    }
+
+    /**
+     * @param settings what this {@code up} was started with that a redeploy cannot change, by option name
+     *     ({@code --port} ...), as {@link #setting} writes them
+     */
+    LocalSession(
+            CliContext context,
+            LocalState state,
+            String name,
+            Path dir,
+            Path routerFile,
+            PrintWriter out,
+            Map<String, String> settings) {
+        this.context = context;
+        this.state = state;
+        this.name = name;
+        this.dir = dir;
+        this.routerFile = routerFile;
+        this.out = out;
+        this.terminal = context.terminal();
+        this.settings = Map.copyOf(settings);
+        this.work = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "slipway-up-requests-" + name);
+            t.setDaemon(true);
+            return t;
+        });
+        LocalRequests.clear(state.requestsDirectory(name));
+        LocalRequests.clear(state.labsDirectory(name));
+    }
+
+    /** How an option's value is compared between the running {@code up} and one asking it to redeploy. */
+    static String setting(Object value) {
+        if (value == null) {
+            return "";
+        }
+        return value instanceof Duration d ? Durations.format(d) : value.toString();
+    }
+
+    synchronized void attach(LocalApp local, Router router, String listenHost, int configuredPort) {
+        this.local = local;
+        this.listenHost = listenHost;
+        this.router = router;
+        this.port = configuredPort;
+        this.url = "http://" + name + ".localhost:" + router.address().getPort() + "/";
+        changed(local);
+    }
+
+    /**
+     * Starts following the run directory: {@code up --next} recording its replicas, and requests. Also checks
+     * every second for expired labs (and for requests a file event was missed for).
+     */
+    void follow() {
+        Path runDir = state.runDirectory(name);
+        Path requests = state.requestsDirectory(name);
+        try {
+            Files.createDirectories(requests);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot create " + requests, e);
+        }
+        follower = new Thread(
+                () -> {
+                    try (WatchService watch = FileSystems.getDefault().newWatchService()) {
+                        var kinds = new java.nio.file.WatchEvent.Kind<?>[] {
+                            StandardWatchEventKinds.ENTRY_CREATE,
+                            StandardWatchEventKinds.ENTRY_MODIFY,
+                            StandardWatchEventKinds.ENTRY_DELETE
+                        };
+                        runDir.register(watch, kinds);
+                        WatchKey requestKey = requests.register(watch, kinds);
+                        while (true) {
+                            WatchKey key = watch.take();
+                            var events = key.pollEvents();
+                            key.reset();
+                            if (key == requestKey) {
+                                work.execute(this::takeRequests);
+                            } else if (events.stream()
+                                    .anyMatch(e -> String.valueOf(e.context()).equals("next.json"))) {
+                                LocalApp app;
+                                synchronized (this) {
+                                    app = local;
+                                }
+                                if (app != null) {
+                                    changed(app);
+                                }
+                            }
+                        }
+                    } catch (IOException e) {
+                        say("cannot follow " + runDir + " for slipway up --next and requests: " + e);
+                    } catch (InterruptedException | java.nio.file.ClosedWatchServiceException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "slipway-up-follower-" + name);
+        follower.setDaemon(true);
+        follower.start();
+        work.scheduleWithFixedDelay(
+                () -> {
+                    expireLabs();
+                    takeRequests();
+                },
+                0,
+                1,
+                TimeUnit.SECONDS);
+    }
+
+    /** Stops following replica changes: the router is about to close. */
+    synchronized void detach() {
+        router = null;
+    }
+
+    /** Stops following, stops every lab and removes their state files. */
+    @Override
+    public void close() {
+        if (follower != null) {
+            follower.interrupt();
+        }
+        work.shutdownNow();
+        try {
+            work.awaitTermination(1, TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        List<RunningLab> stopping;
+        synchronized (this) {
+            stopping = new ArrayList<>(labs.values());
+            labs.clear();
+        }
+        stopping.forEach(lab -> lab.local.stop()); // all at once; each gets its grace period
+        for (RunningLab lab : stopping) {
+            lab.local.close();
+            state.removeLab(name, lab.slug);
+            out.println("stopped lab " + lab.slug + " of " + name);
+        }
+    }
+
+    String url() {
+        return url;
+    }
+
+    synchronized void phase(String phase) {
+        this.phase = phase;
+        if (router == null) {
+            return;
+        }
+        state.write(name, ProcessHandle.current().pid(), url(), dir, phase, local.status());
+    }
+
+    /** The app's replicas changed: route, record, show. */
+    synchronized void changed(LocalApp app) {
+        if (router == null) {
+            return;
+        }
+        route();
+        List<ReplicaStatus> status = app.status();
+        state.write(name, ProcessHandle.current().pid(), url(), dir, phase, status);
+        show(status);
+    }
+
+    /** A lab's replicas changed: route, record. */
+    private synchronized void labChanged(String slug) {
+        RunningLab lab = labs.get(slug);
+        if (router == null || lab == null) {
+            return;
+        }
+        route();
+        writeLab(lab);
+    }
+
+    private synchronized void route() {
+        if (!LocalRouting.routable(local)) {
+            return;
+        }
+        List<LocalRouting.LabRoute> routes = labs.values().stream()
+                .map(l -> new LocalRouting.LabRoute(l.slug, l.local))
+                .toList();
+        LocalRouting.write(
+                routerFile,
+                LocalRouting.yaml(
+                        local, listenHost, port, true, state.readNext(name).map(LocalState.Running::replicas), routes));
+        router.reload();
+    }
+
+    private synchronized void writeLab(RunningLab lab) {
+        state.writeLab(new LocalState.Lab(
+                name,
+                lab.branch,
+                lab.slug,
+                labUrl(lab.slug),
+                lab.dir.toString(),
+                lab.ref,
+                lab.created,
+                lab.lastDeploy,
+                lab.ttl,
+                lab.expiresAt,
+                lab.local.rev(),
+                lab.phase,
+                ProcessHandle.current().pid(),
+                LocalState.replicaRows(lab.local.status())));
+    }
+
+    private String labUrl(String slug) {
+        return "http://" + slug + "." + name + ".localhost:" + router.address().getPort() + "/";
+    }
+
+    private void takeRequests() {
+        for (LocalRequests.Request r : LocalRequests.take(state.requestsDirectory(name))) {
+            try {
+                switch (r.type()) {
+                    case "redeploy" -> redeploy(r);
+                    case "lab-up" -> labUp(r);
+                    case "lab-down" -> labDown(r);
+                    case "lab-extend" -> labExtend(r);
+                    default ->
+                        r.finish(
+                                false,
+                                "this slipway up does not know requests of type '" + r.type()
+                                        + "'; is it an older version? Restart it: slipway down " + name
+                                        + " && slipway up");
+                }
+            } catch (InvalidInputException e) {
+                r.finish(false, e.problems().stream().map(Problem::describe).collect(Collectors.joining("\n")));
+            } catch (RuntimeException e) {
+                say("request " + r.type() + " failed: " + e);
+                r.finish(false, "slipway up of '" + name + "' failed: " + e.getMessage());
+            }
+        }
+    }
+
+    /** {@code slipway up DIR} while the app runs: a rolling redeploy of what DIR holds now. */
+    private void redeploy(LocalRequests.Request r) {
+        List<String> differs = new ArrayList<>();
+        r.body().path("options").fields().forEachRemaining(e -> {
+            String running = settings.getOrDefault(e.getKey(), "");
+            if (!running.equals(e.getValue().asText())) {
+                differs.add(e.getKey() + " " + e.getValue().asText() + " (it runs with "
+                        + (running.isEmpty() ? "the default" : running) + ")");
+            }
+        });
+        if (!differs.isEmpty()) {
+            r.finish(
+                    false,
+                    "a redeploy replaces the replicas but keeps the router, the local clusters and the logs of the"
+                            + " running slipway up, so it cannot change " + String.join(", ", differs)
+                            + ". Redeploy without them, or restart with them: slipway down " + name
+                            + " and slipway up again");
+            return;
+        }
+        Path next = Path.of(r.body().path("directory").asText());
+        App app = load(next);
+        LocalApp.runnable(app);
+        int rev = nextRev();
+        int from = local.rev();
+        say("redeploying " + name + " from " + next + ": rev " + from + " -> " + rev);
+        r.progress("rolling " + name + " from rev " + from + " to rev " + rev + ", one replica at a time");
+        phase("redeploying");
+        try {
+            local.redeploy(app, rev, startTimeout(), r::progress);
+        } catch (LocalRunException e) {
+            phase(settled(local));
+            r.finish(
+                    false,
+                    "rev " + rev + " did not become ready, so rev " + from + " keeps serving:\n  "
+                            + String.join("\n  ", e.replicas()) + "\nFix it and run slipway up " + next
+                            + " again; the replicas' output: slipway logs " + name);
+            return;
+        }
+        synchronized (this) {
+            dir = next;
+        }
+        phase("ready");
+        say(name + " rev " + rev + " serves " + url);
+        r.finish(true, name + " rev " + rev + " serves " + url + " (was rev " + from + ")");
+    }
+
+    /** The phase after a redeploy that did not go through: ready again, unless a replica of the old one is not. */
+    private static String settled(LocalApp app) {
+        return app.status().stream().allMatch(ReplicaStatus::ready) ? "ready" : "degraded";
+    }
+
+    /** One above the running revision and the next one ({@code up --next}), so revisions never repeat. */
+    private int nextRev() {
+        int rev = local.rev();
+        for (JsonNode n : state.readNext(name).map(LocalState.Running::replicas).orElseGet(JSON::createArrayNode)) {
+            rev = Math.max(rev, n.path("rev").asInt());
+        }
+        return rev + 1;
+    }
+
+    private App load(Path directory) {
+        App app = AppLoader.load(directory);
+        if (!app.spec().app().equals(name)) {
+            throw new InvalidInputException(new Problem(
+                    directory.resolve("slipway.yaml").toString(),
+                    "declares app '" + app.spec().app() + "', not '" + name + "'",
+                    "point at the directory of app '" + name + "'"));
+        }
+        return app;
+    }
+
+    private Duration startTimeout() {
+        return local.options().supervision().startTimeout().plusSeconds(5);
+    }
+
+    /** {@code slipway lab up}: starts the branch's lab, or redeploys it; its expiry becomes now + TTL either way. */
+    private void labUp(LocalRequests.Request r) {
+        JsonNode b = r.body();
+        String branch = b.path("branch").asText();
+        String slug = b.path("slug").asText();
+        Path labDir = Path.of(b.path("directory").asText());
+        String ref = b.path("ref").asText();
+        Optional<Duration> ttl = Durations.parse(b.path("ttl").asText());
+        App app = load(labDir);
+        LocalApp.runnable(app);
+        RunningLab lab;
+        synchronized (this) {
+            lab = labs.get(slug);
+        }
+        if (lab != null && !lab.branch.equals(branch)) {
+            r.finish(
+                    false,
+                    "branch '" + branch + "' would be lab '" + slug + "', which branch '" + lab.branch
+                            + "' already has; stop that one first (slipway lab down --app " + name + " --branch "
+                            + lab.branch + ") or use another branch name");
+            return;
+        }
+        if (lab == null) {
+            startLab(r, app, branch, slug, labDir, ref, ttl.orElse(DEFAULT_LAB_TTL));
+        } else {
+            redeployLab(r, lab, app, labDir, ref, ttl.orElse(lab.ttl));
+        }
+    }
+
+    private void startLab(
+            LocalRequests.Request r, App app, String branch, String slug, Path labDir, String ref, Duration ttl) {
+        LocalApp.Options main = local.options();
+        SecretStore secrets = secretsOf(r.body());
+        LocalApp.Options options = new LocalApp.Options(
+                main.env(),
+                1,
+                Optional.of(slug),
+                secrets == null ? main.secrets() : secrets,
+                main.baseEnvironment(),
+                main.supervision(),
+                main.sink(),
+                context.clock());
+        say("starting lab " + slug + " of " + name + " (branch " + branch + ", " + ref + ") from " + labDir);
+        r.progress("starting lab " + slug + " (branch " + branch + ", " + ref + ")");
+        LocalApp started = LocalApp.start(app, 1, options, l -> labChanged(slug));
+        RunningLab lab =
+                new RunningLab(branch, slug, labDir, ref, context.clock().instant(), ttl, started);
+        synchronized (this) {
+            labs.put(slug, lab);
+        }
+        labChanged(slug);
+        Optional<List<String>> notReady = awaitReady(started);
+        if (notReady.isPresent()) {
+            stopLab(lab, "it did not become ready");
+            r.finish(
+                    false,
+                    "lab " + slug + " did not become ready, so it was stopped:\n  "
+                            + String.join("\n  ", notReady.get()) + "\nFix it and run slipway lab up again; the"
+                            + " replicas' output: slipway logs " + name);
+            return;
+        }
+        deployed(lab, ttl);
+        r.finish(true, labOutcome(lab, "ready"), labJson(lab));
+    }
+
+    /**
+     * Waits for a new lab's replicas as a redeploy waits for new ones: until the start timeout, or until one of
+     * them crashed three times; empty when all are ready, else what is wrong with the others.
+     */
+    private Optional<List<String>> awaitReady(LocalApp lab) {
+        long deadline = System.nanoTime() + startTimeout().toNanos();
+        while (true) {
+            try {
+                lab.awaitReady(Duration.ofMillis(500));
+                return Optional.empty();
+            } catch (LocalRunException e) {
+                boolean crashLooping = lab.status().stream()
+                        .anyMatch(s -> !s.ready() && s.restarts() >= LocalApp.CRASHES_BEFORE_GIVING_UP);
+                if (crashLooping || Thread.currentThread().isInterrupted() || System.nanoTime() - deadline > 0) {
+                    return Optional.of(e.replicas());
+                }
+            }
+        }
+    }
+
+    private void redeployLab(LocalRequests.Request r, RunningLab lab, App app, Path labDir, String ref, Duration ttl) {
+        int from = lab.local.rev();
+        int rev = from + 1;
+        say("redeploying lab " + lab.slug + " of " + name + " (" + ref + "): rev " + from + " -> " + rev);
+        r.progress("rolling lab " + lab.slug + " from rev " + from + " to rev " + rev + ", one replica at a time");
+        setPhase(lab, "redeploying");
+        try {
+            lab.local.redeploy(app, rev, startTimeout(), r::progress);
+        } catch (LocalRunException e) {
+            setPhase(lab, settled(lab.local));
+            r.finish(
+                    false,
+                    "rev " + rev + " of lab " + lab.slug + " did not become ready, so rev " + from
+                            + " keeps serving (its expiry is unchanged):\n  " + String.join("\n  ", e.replicas())
+                            + "\nFix it and run slipway lab up again; the replicas' output: slipway logs " + name);
+            return;
+        }
+        synchronized (this) {
+            lab.dir = labDir;
+            lab.ref = ref;
+        }
+        deployed(lab, ttl);
+        r.finish(true, labOutcome(lab, "rev " + rev + " ready"), labJson(lab));
+    }
+
+    /** A deploy of the lab succeeded: its TTL starts again now. */
+    private void deployed(RunningLab lab, Duration ttl) {
+        synchronized (this) {
+            lab.lastDeploy = context.clock().instant();
+            lab.ttl = ttl;
+            lab.expiresAt = lab.lastDeploy.plus(ttl);
+            lab.phase = "ready";
+        }
+        labChanged(lab.slug);
+        say("lab " + lab.slug + " of " + name + " ready at " + labUrl(lab.slug) + "; expires " + lab.expiresAt);
+    }
+
+    private void setPhase(RunningLab lab, String phase) {
+        synchronized (this) {
+            lab.phase = phase;
+        }
+        labChanged(lab.slug);
+    }
+
+    private String labOutcome(RunningLab lab, String what) {
+        return "lab " + lab.slug + " of " + name + " (branch " + lab.branch + ", " + lab.ref + ") " + what + ": "
+                + labUrl(lab.slug) + "\nexpires " + lab.expiresAt + " (in " + Durations.format(lab.ttl)
+                + " unless redeployed or extended)";
+    }
+
+    private ObjectNode labJson(RunningLab lab) {
+        return JSON.createObjectNode()
+                .put("url", labUrl(lab.slug))
+                .put("expiresAt", lab.expiresAt.toString())
+                .put("rev", lab.local.rev());
+    }
+
+    private SecretStore secretsOf(JsonNode body) {
+        if (!body.hasNonNull("secretsKey") && !body.hasNonNull("secretsDir")) {
+            return null;
+        }
+        Map<String, String> env = new HashMap<>(context.env());
+        if (body.hasNonNull("secretsKey")) {
+            env.put("SLIPWAY_SECRETS_KEY", body.path("secretsKey").asText());
+        }
+        if (body.hasNonNull("secretsDir")) {
+            env.put("SLIPWAY_SECRETS_DIR", body.path("secretsDir").asText());
+        }
+        return SecretStore.forUser(env, context.home());
+    }
+
+    /** {@code slipway lab down}. */
+    private void labDown(LocalRequests.Request r) {
+        String slug = r.body().path("slug").asText();
+        RunningLab lab;
+        synchronized (this) {
+            lab = labs.get(slug);
+        }
+        if (lab == null) {
+            r.finish(false, "app '" + name + "' has no lab '" + slug + "'; " + existingLabs());
+            return;
+        }
+        r.progress("stopping lab " + slug + " (" + lab.local.status().size() + " processes)");
+        stopLab(lab, "slipway lab down");
+        r.finish(true, "stopped lab " + slug + " of " + name + " (branch " + lab.branch + ")");
+    }
+
+    /** {@code slipway lab extend}: expiry becomes now + {@code by}, else now + the lab's TTL. */
+    private void labExtend(LocalRequests.Request r) {
+        String slug = r.body().path("slug").asText();
+        RunningLab lab;
+        synchronized (this) {
+            lab = labs.get(slug);
+        }
+        if (lab == null) {
+            r.finish(false, "app '" + name + "' has no lab '" + slug + "'; " + existingLabs());
+            return;
+        }
+        Duration by = Durations.parse(r.body().path("by").asText()).orElse(lab.ttl);
+        synchronized (this) {
+            lab.expiresAt = context.clock().instant().plus(by);
+        }
+        labChanged(slug);
+        say("lab " + slug + " of " + name + " extended; expires " + lab.expiresAt);
+        r.finish(
+                true,
+                "lab " + slug + " of " + name + " now expires " + lab.expiresAt + " (in " + Durations.format(by) + ")",
+                labJson(lab));
+    }
+
+    private synchronized String existingLabs() {
+        return labs.isEmpty()
+                ? "it has none (start one with slipway lab up DIR --branch B)"
+                : "its labs: "
+                        + labs.values().stream()
+                                .map(l -> l.slug + " (branch " + l.branch + ")")
+                                .collect(Collectors.joining(", "));
+    }
+
+    /** Stops the labs whose expiry has passed. */
+    private void expireLabs() {
+        try {
+            Instant now = context.clock().instant();
+            List<RunningLab> expired;
+            synchronized (this) {
+                expired = labs.values().stream()
+                        .filter(l -> !now.isBefore(l.expiresAt))
+                        .toList();
+            }
+            for (RunningLab lab : expired) {
+                stopLab(
+                        lab,
+                        "it expired: its last deploy was " + lab.lastDeploy + " and its TTL "
+                                + Durations.format(lab.ttl) + " (expiry " + lab.expiresAt + ")");
+            }
+        } catch (RuntimeException e) {
+            say("cannot check lab expiry: " + e);
+        }
+    }
+
+    /** Takes the lab off the router, then stops its processes and removes its state file. */
+    private void stopLab(RunningLab lab, String why) {
+        synchronized (this) {
+            labs.remove(lab.slug);
+            if (router != null) {
+                route();
+            }
+        }
+        say("stopping lab " + lab.slug + " of " + name + ": " + why);
+        List<ReplicaStatus> status = lab.local.status();
+        if (!status.isEmpty()) {
+            ReplicaId id = status.get(0).id();
+            lab.local.options().sink().event(id, "lab " + lab.slug + " stopping: " + why);
+        }
+        lab.local.close();
+        state.removeLab(name, lab.slug);
+        say("stopped lab " + lab.slug + " of " + name);
+    }
+
+    /** A line of slipway up's own, on its output. */
+    private void say(String line) {
+        synchronized (out) {
+            out.println("[slipway] " + line);
+            out.flush();
+        }
+    }
+
+    private void show(List<ReplicaStatus> status) {
+        Map<String, String> now = new LinkedHashMap<>();
+        status.forEach(s -> now.put(
+                s.id().shortName() + " rev " + s.id().rev(),
+                s.phase().name().toLowerCase() + " port " + s.port() + " restarts " + s.restarts()));
+        if (now.equals(shown)) {
+            return;
+        }
+        synchronized (out) {
+            if (terminal) {
+                out.println(StatusTable.render(status, url()));
+            } else {
+                now.forEach((k, v) -> {
+                    if (!v.equals(shown.get(k))) {
+                        out.println("status: " + k + " " + v);
+                    }
+                });
+            }
+            out.flush();
+        }
+        shown.clear();
+        shown.putAll(now);
+    }
+}
