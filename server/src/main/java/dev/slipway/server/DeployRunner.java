@@ -15,12 +15,16 @@ import dev.slipway.core.manifest.ObjectRef;
 import dev.slipway.core.plan.ClusterPlan;
 import dev.slipway.core.plan.PlannedChange;
 import dev.slipway.core.render.Rendering;
+import dev.slipway.core.spec.AppLoader;
+import dev.slipway.local.LocalRunException;
 import dev.slipway.store.AppRecord;
 import dev.slipway.store.ClusterState;
 import dev.slipway.store.DeployRecord;
 import dev.slipway.store.DeployState;
 import dev.slipway.store.LabRecord;
+import dev.slipway.store.RequestSource;
 import dev.slipway.store.Store;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -40,12 +44,22 @@ final class DeployRunner {
     private final Store store;
     private final DeployEngine engine;
     private final AppSources sources;
+    private final CommitCheckouts checkouts;
+    private final Optional<LocalLabs> localLabs;
     private final Duration timeout;
 
-    DeployRunner(Store store, DeployEngine engine, AppSources sources, Duration timeout) {
+    DeployRunner(
+            Store store,
+            DeployEngine engine,
+            AppSources sources,
+            CommitCheckouts checkouts,
+            Optional<LocalLabs> localLabs,
+            Duration timeout) {
         this.store = store;
         this.engine = engine;
         this.sources = sources;
+        this.checkouts = checkouts;
+        this.localLabs = localLabs;
         this.timeout = timeout;
     }
 
@@ -62,11 +76,23 @@ final class DeployRunner {
                     .withRef(deploy.ref().orElse(""))
                     .withTimeout(timeout);
             DeployReport report = switch (deploy.kind()) {
-                case DEPLOY -> deploy(id, sources.render(app, deploy.environment()), options);
+                case DEPLOY ->
+                    deploy(
+                            id,
+                            sources.render(
+                                    app,
+                                    deploy.environment(),
+                                    source(deploy, app).directory()),
+                            options);
                 case LAB -> {
                     LabRecord lab =
                             store.labs().find(deploy.labId().orElseThrow()).orElseThrow();
-                    yield deploy(id, sources.renderLab(app, lab), options);
+                    CommitCheckouts.Source source = source(deploy, app);
+                    if (localLabs.isPresent()) {
+                        runLocally(deploy, lab, source, localLabs.get());
+                        yield null;
+                    }
+                    yield deploy(id, sources.renderLab(app, lab, source.directory()), options);
                 }
                 case ROLLBACK -> {
                     EnvironmentTarget target = sources.target(app, deploy.environment());
@@ -80,7 +106,9 @@ final class DeployRunner {
                     yield engine.rollback(target, to, options, new Progress(id));
                 }
             };
-            finish(deploy, report);
+            if (report != null) {
+                finish(deploy, report);
+            }
         } catch (InvalidInputException e) {
             String message = e.problems().stream().map(Problem::describe).collect(Collectors.joining("; "));
             store.deploys().appendLog(id, "failed: " + message);
@@ -91,6 +119,53 @@ final class DeployRunner {
                     .appendLog(id, "failed: internal error (" + e.getClass().getSimpleName() + "), see the server log");
             store.deploys().finish(id, DeployState.FAILED, Optional.of("internal error, see the server log"));
         }
+    }
+
+    /** The directory holding the commit the deploy names (or the working directory), said in the log. */
+    private CommitCheckouts.Source source(DeployRecord deploy, AppRecord app) {
+        CommitCheckouts.Source source = checkouts.checkout(Path.of(app.directory()), deploy.ref());
+        store.deploys().appendLog(deploy.id(), "source: " + source.description());
+        return source;
+    }
+
+    /** A lab on the local backend: its commit as supervised processes, recorded as one cluster named "local". */
+    private void runLocally(DeployRecord deploy, LabRecord lab, CommitCheckouts.Source source, LocalLabs labs) {
+        long id = deploy.id();
+        String cluster = LocalLabs.CLUSTER;
+        plan(id, List.of(cluster));
+        store.deploys().updateCluster(id, cluster, ClusterState.RUNNING, Optional.empty(), Optional.empty());
+        store.deploys().appendLog(id, cluster + ": started");
+        int revision;
+        try {
+            revision = labs.deploy(lab, AppLoader.load(source.directory()), source.commit(), timeout);
+        } catch (LocalRunException e) {
+            String message = "not ready: " + String.join("; ", e.replicas());
+            store.deploys().updateCluster(id, cluster, ClusterState.FAILED, Optional.empty(), Optional.of(message));
+            store.deploys().appendLog(id, cluster + ": failed: " + message);
+            store.deploys().finish(id, DeployState.FAILED, Optional.of(message));
+            return;
+        } catch (RuntimeException e) {
+            store.deploys()
+                    .updateCluster(
+                            id,
+                            cluster,
+                            ClusterState.FAILED,
+                            Optional.empty(),
+                            Optional.of("the lab's processes could not be started"));
+            throw e;
+        }
+        store.deploys().updateCluster(id, cluster, ClusterState.SUCCEEDED, Optional.of(revision), Optional.empty());
+        store.deploys().appendLog(id, cluster + ": deployed (revision " + revision + ") at " + labs.url(lab));
+        succeeded(deploy, false);
+    }
+
+    private void succeeded(DeployRecord deploy, boolean unchanged) {
+        // A lab restored after a server restart was not deployed anew: its expiry stays.
+        if (deploy.source() != RequestSource.SERVER) {
+            deploy.labId().ifPresent(store.labs()::touchDeployed);
+        }
+        store.deploys().appendLog(deploy.id(), unchanged ? "done: nothing changed" : "done");
+        store.deploys().finish(deploy.id(), DeployState.SUCCEEDED, Optional.empty());
     }
 
     private DeployReport deploy(long id, Rendering rendering, DeployOptions options) {
@@ -125,9 +200,7 @@ final class DeployRunner {
                                 Optional.empty(),
                                 Optional.of(f.toProblem().describe())));
         if (report.succeeded()) {
-            deploy.labId().ifPresent(store.labs()::touchDeployed);
-            store.deploys().appendLog(id, report.unchanged() ? "done: nothing changed" : "done");
-            store.deploys().finish(id, DeployState.SUCCEEDED, Optional.empty());
+            succeeded(deploy, report.unchanged());
         } else {
             String message = report.problems().stream().map(Problem::describe).collect(Collectors.joining("; "));
             store.deploys().appendLog(id, "failed: " + message);

@@ -322,7 +322,17 @@ class ServerApiTest {
     }
 
     private static List<Api.Route> routesOf(SlipwayServer server) {
-        return new Api(null, null, null, null, null, null, ServerConfig.loopback(Path.of("."), Path.of("."))).routes();
+        return new Api(
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        ServerConfig.loopback(Path.of("."), Path.of(".")))
+                .routes();
     }
 
     private JsonNode awaitDeploy(long id) {

@@ -1,9 +1,7 @@
-package dev.slipway.cli;
+package dev.slipway.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.slipway.core.spec.ServiceSpec;
-import dev.slipway.local.LocalApp;
-import dev.slipway.local.ReplicaStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -22,14 +20,14 @@ import java.util.stream.Collectors;
  * service answers {@code <app>.localhost} (and any host when {@code anyHost}); the others
  * {@code <service>.<app>.localhost}.
  */
-final class LocalRouting {
+public final class LocalRouting {
     private LocalRouting() {}
 
-    static String hostOf(String app, int serviceIndex, String service) {
+    public static String hostOf(String app, int serviceIndex, String service) {
         return serviceIndex == 0 ? app + ".localhost" : service + "." + app + ".localhost";
     }
 
-    static String yaml(LocalApp local, String listenHost, int port, boolean anyHost) {
+    public static String yaml(LocalApp local, String listenHost, int port, boolean anyHost) {
         return yaml(local, listenHost, port, anyHost, Optional.empty());
     }
 
@@ -37,7 +35,7 @@ final class LocalRouting {
      * As above; with {@code next} (the replicas of {@code up --next}, as its state file lists them) each service
      * also gets a backend {@code <app>-<service>-next} and its routes migrate to it, starting at stage off.
      */
-    static String yaml(LocalApp local, String listenHost, int port, boolean anyHost, Optional<JsonNode> next) {
+    public static String yaml(LocalApp local, String listenHost, int port, boolean anyHost, Optional<JsonNode> next) {
         String app = local.app().spec().app();
         long timeoutMs = local.app().spec().routeTimeout().toMillis();
         List<ServiceSpec> services = LocalApp.runnable(local.app());
@@ -51,38 +49,7 @@ final class LocalRouting {
                 .append("\nadmin: 127.0.0.1:0\n")
                 .append("backends:\n");
         for (ServiceSpec s : services) {
-            y.append("  ")
-                    .append(backend(app, s))
-                    .append(":\n")
-                    .append("    failoverBelow: 0.5\n")
-                    .append("    healthCheck: {path: '")
-                    .append(s.healthPath().replace("'", "''"))
-                    .append("', interval: 1s, timeout: 500ms, fall: 2, rise: 1}\n")
-                    .append("    outlierDetection: {consecutiveFailures: 1, baseEjection: 1s, maxEjection: 10s}\n")
-                    .append("    clusters:\n");
-            for (int c = 1; c <= local.options().clusters(); c++) {
-                String cluster = "local-" + c;
-                List<ReplicaStatus> members = status.stream()
-                        .filter(r -> r.id().service().equals(s.name())
-                                && r.id().cluster().equals(cluster)
-                                && r.port() != 0
-                                && r.phase() != ReplicaStatus.Phase.STOPPING
-                                && r.phase() != ReplicaStatus.Phase.STOPPED)
-                        .toList();
-                List<ReplicaStatus> ready =
-                        members.stream().filter(ReplicaStatus::ready).toList();
-                // The router needs an endpoint per cluster: a cluster with none ready lists its starting or
-                // crashed replicas, which the router's checks find down, so its traffic fails over.
-                String endpoints = (ready.isEmpty() ? members : ready)
-                        .stream().map(r -> "127.0.0.1:" + r.port()).collect(Collectors.joining(", "));
-                if (!endpoints.isEmpty()) {
-                    y.append("      - {name: ")
-                            .append(cluster)
-                            .append(", weight: 1, endpoints: [")
-                            .append(endpoints)
-                            .append("]}\n");
-                }
-            }
+            appendBackend(y, backend(app, s), s, local, status);
         }
         List<String> migrating = new ArrayList<>();
         next.ifPresent(replicas -> {
@@ -103,6 +70,89 @@ final class LocalRouting {
             }
         }
         return y.toString();
+    }
+
+    /**
+     * One local run behind a shared router: its first service answers {@code host}, each other service
+     * {@code <service>.<host>}; its backends and routes are named {@code <name>-<service>}.
+     */
+    public record HostedRun(String name, String host, LocalApp local) {}
+
+    /**
+     * A router config for several local runs behind one listener (the server's local labs), each under its own
+     * host names. A run that has a service with no replica to list is left out for now (the router refuses a
+     * backend without clusters). The router needs at least one route, so with no run to list a placeholder route
+     * on a reserved host nobody can reach keeps the config valid; every other host is answered 404.
+     */
+    public static String yaml(String listenHost, int port, List<HostedRun> runs) {
+        StringBuilder backends = new StringBuilder();
+        StringBuilder routes = new StringBuilder();
+        for (HostedRun run : runs) {
+            if (!routable(run.local())) {
+                continue;
+            }
+            List<ServiceSpec> services = LocalApp.runnable(run.local().app());
+            List<ReplicaStatus> status = run.local().status();
+            long timeoutMs = run.local().app().spec().routeTimeout().toMillis();
+            for (int i = 0; i < services.size(); i++) {
+                ServiceSpec s = services.get(i);
+                String name = run.name() + "-" + s.name();
+                appendBackend(backends, name, s, run.local(), status);
+                route(
+                        routes,
+                        name,
+                        i == 0 ? run.host() : s.name() + "." + run.host(),
+                        name,
+                        timeoutMs,
+                        Optional.empty());
+            }
+        }
+        if (routes.isEmpty()) {
+            backends.append("  no-run:\n    clusters:\n      - {name: none, weight: 1, endpoints: [127.0.0.1:9]}\n");
+            route(routes, "no-run", "no-run.invalid", "no-run", 1000, Optional.empty());
+        }
+        return "# Written by slipway; rewritten on every replica change.\nlisten: " + listenHost + ':' + port
+                + "\nadmin: 127.0.0.1:0\nbackends:\n" + backends + "routes:\n" + routes;
+    }
+
+    /**
+     * Appends the backend {@code name} for service {@code s}: one cluster per local cluster, listing the replicas
+     * that are ready (or, when none is, those that are starting, so the router's checks fail the cluster over).
+     */
+    private static void appendBackend(
+            StringBuilder y, String name, ServiceSpec s, LocalApp local, List<ReplicaStatus> status) {
+        y.append("  ")
+                .append(name)
+                .append(":\n")
+                .append("    failoverBelow: 0.5\n")
+                .append("    healthCheck: {path: '")
+                .append(s.healthPath().replace("'", "''"))
+                .append("', interval: 1s, timeout: 500ms, fall: 2, rise: 1}\n")
+                .append("    outlierDetection: {consecutiveFailures: 1, baseEjection: 1s, maxEjection: 10s}\n")
+                .append("    clusters:\n");
+        for (int c = 1; c <= local.options().clusters(); c++) {
+            String cluster = "local-" + c;
+            List<ReplicaStatus> members = status.stream()
+                    .filter(r -> r.id().service().equals(s.name())
+                            && r.id().cluster().equals(cluster)
+                            && r.port() != 0
+                            && r.phase() != ReplicaStatus.Phase.STOPPING
+                            && r.phase() != ReplicaStatus.Phase.STOPPED)
+                    .toList();
+            List<ReplicaStatus> ready =
+                    members.stream().filter(ReplicaStatus::ready).toList();
+            // The router needs an endpoint per cluster: a cluster with none ready lists its starting or
+            // crashed replicas, which the router's checks find down, so its traffic fails over.
+            String endpoints = (ready.isEmpty() ? members : ready)
+                    .stream().map(r -> "127.0.0.1:" + r.port()).collect(Collectors.joining(", "));
+            if (!endpoints.isEmpty()) {
+                y.append("      - {name: ")
+                        .append(cluster)
+                        .append(", weight: 1, endpoints: [")
+                        .append(endpoints)
+                        .append("]}\n");
+            }
+        }
     }
 
     /** Appends the next revision's backend for {@code service}; false until one of its replicas is ready. */
@@ -170,7 +220,7 @@ final class LocalRouting {
      * Whether every service still has a replica to list; not so while everything stops, and the router
      * refuses a backend without clusters, so the config in force is left alone then.
      */
-    static boolean routable(LocalApp local) {
+    public static boolean routable(LocalApp local) {
         List<ReplicaStatus> status = local.status();
         return LocalApp.runnable(local.app()).stream()
                 .allMatch(s -> status.stream()
@@ -180,12 +230,12 @@ final class LocalRouting {
                                 && r.phase() != ReplicaStatus.Phase.STOPPED));
     }
 
-    static String backend(String app, ServiceSpec service) {
+    public static String backend(String app, ServiceSpec service) {
         return app + "-" + service.name();
     }
 
     /** Replaces {@code file} atomically so the router's file watcher never reads half a config. */
-    static void write(Path file, String yaml) {
+    public static void write(Path file, String yaml) {
         try {
             Files.createDirectories(file.getParent());
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
