@@ -324,7 +324,9 @@ class ServerModeTest {
                         "--github-webhook-secret-file",
                         "--lab-ttl",
                         "--deploy-timeout",
-                        "--reaper-interval");
+                        "--reaper-interval",
+                        "--router-port",
+                        "--lab-url-template");
     }
 
     @Test

@@ -80,24 +80,29 @@ public final class LocalRouting {
 
     /**
      * A router config for several local runs behind one listener (the server's local labs), each under its own
-     * host names. A run that has a service with no replica to list is left out for now (the router refuses a
-     * backend without clusters). The router needs at least one route, so with no run to list a placeholder route
-     * on a reserved host nobody can reach keeps the config valid; every other host is answered 404.
+     * host names. Only ready replicas are listed: a service gets its route once a replica answered its health
+     * check, and a new replica is taken in once it is ready, so a run that reports ready is reachable at once
+     * (a replica listed while starting would be marked down by the router's own checks and come back only after
+     * its next check). The router needs at least one route, so with none to list a placeholder route on a
+     * reserved host nobody can reach keeps the config valid; every other host is answered 404.
      */
     public static String yaml(String listenHost, int port, List<HostedRun> runs) {
         StringBuilder backends = new StringBuilder();
         StringBuilder routes = new StringBuilder();
         for (HostedRun run : runs) {
-            if (!routable(run.local())) {
-                continue;
-            }
             List<ServiceSpec> services = LocalApp.runnable(run.local().app());
             List<ReplicaStatus> status = run.local().status();
             long timeoutMs = run.local().app().spec().routeTimeout().toMillis();
             for (int i = 0; i < services.size(); i++) {
                 ServiceSpec s = services.get(i);
                 String name = run.name() + "-" + s.name();
-                appendBackend(backends, name, s, run.local(), status);
+                List<ReplicaStatus> ready = status.stream()
+                        .filter(r -> r.id().service().equals(s.name()) && r.ready() && r.port() != 0)
+                        .toList();
+                if (ready.isEmpty()) {
+                    continue;
+                }
+                appendBackend(backends, name, s, run.local(), ready);
                 route(
                         routes,
                         name,

@@ -19,6 +19,7 @@ import dev.slipway.core.spec.AppLoader;
 import dev.slipway.local.LocalRunException;
 import dev.slipway.store.AppRecord;
 import dev.slipway.store.ClusterState;
+import dev.slipway.store.DeployKind;
 import dev.slipway.store.DeployRecord;
 import dev.slipway.store.DeployState;
 import dev.slipway.store.LabRecord;
@@ -75,6 +76,10 @@ final class DeployRunner {
             DeployOptions options = DeployOptions.by(deploy.requestedBy())
                     .withRef(deploy.ref().orElse(""))
                     .withTimeout(timeout);
+            if (deploy.kind() == DeployKind.LAB && localLabs.isPresent()) {
+                runLocally(deploy, lab(deploy), source(deploy, app), localLabs.get());
+                return;
+            }
             DeployReport report = switch (deploy.kind()) {
                 case DEPLOY ->
                     deploy(
@@ -85,14 +90,9 @@ final class DeployRunner {
                                     source(deploy, app).directory()),
                             options);
                 case LAB -> {
-                    LabRecord lab =
-                            store.labs().find(deploy.labId().orElseThrow()).orElseThrow();
-                    CommitCheckouts.Source source = source(deploy, app);
-                    if (localLabs.isPresent()) {
-                        runLocally(deploy, lab, source, localLabs.get());
-                        yield null;
-                    }
-                    yield deploy(id, sources.renderLab(app, lab, source.directory()), options);
+                    LabRecord lab = lab(deploy);
+                    yield deploy(
+                            id, sources.renderLab(app, lab, source(deploy, app).directory()), options);
                 }
                 case ROLLBACK -> {
                     EnvironmentTarget target = sources.target(app, deploy.environment());
@@ -106,9 +106,7 @@ final class DeployRunner {
                     yield engine.rollback(target, to, options, new Progress(id));
                 }
             };
-            if (report != null) {
-                finish(deploy, report);
-            }
+            finish(deploy, report);
         } catch (InvalidInputException e) {
             String message = e.problems().stream().map(Problem::describe).collect(Collectors.joining("; "));
             store.deploys().appendLog(id, "failed: " + message);
@@ -119,6 +117,10 @@ final class DeployRunner {
                     .appendLog(id, "failed: internal error (" + e.getClass().getSimpleName() + "), see the server log");
             store.deploys().finish(id, DeployState.FAILED, Optional.of("internal error, see the server log"));
         }
+    }
+
+    private LabRecord lab(DeployRecord deploy) {
+        return store.labs().find(deploy.labId().orElseThrow()).orElseThrow();
     }
 
     /** The directory holding the commit the deploy names (or the working directory), said in the log. */
@@ -145,13 +147,11 @@ final class DeployRunner {
             store.deploys().finish(id, DeployState.FAILED, Optional.of(message));
             return;
         } catch (RuntimeException e) {
-            store.deploys()
-                    .updateCluster(
-                            id,
-                            cluster,
-                            ClusterState.FAILED,
-                            Optional.empty(),
-                            Optional.of("the lab's processes could not be started"));
+            // The deploy itself is failed by run(), which logs the cause; the cluster says so too.
+            String why = e instanceof InvalidInputException invalid
+                    ? invalid.problems().stream().map(Problem::describe).collect(Collectors.joining("; "))
+                    : "the lab's processes could not be started";
+            store.deploys().updateCluster(id, cluster, ClusterState.FAILED, Optional.empty(), Optional.of(why));
             throw e;
         }
         store.deploys().updateCluster(id, cluster, ClusterState.SUCCEEDED, Optional.of(revision), Optional.empty());

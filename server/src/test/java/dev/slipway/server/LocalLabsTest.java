@@ -81,7 +81,7 @@ class LocalLabsTest {
     }
 
     @Test
-    void aLabAnswersOnItsHostThroughTheServersRouterAndLabDownStopsItsProcesses() {
+    void aLabAnswersOnItsHostThroughTheServersRouterAndLabDownStopsItsProcesses() throws IOException {
         JsonNode up = labUp("feature/login", first);
         int port = server.labRouterPort().orElseThrow();
         assertThat(up.get("lab").get("url").asText()).isEqualTo("http://feature-login.shop.localhost:" + port + "/");
@@ -99,8 +99,11 @@ class LocalLabsTest {
         long pid = Long.parseLong(answer.split(" ")[2]);
         long pgid = pgid(pid);
         assertThat(groupMembers(pgid)).contains(pid);
-        JsonNode listed = admin.get("/api/labs?app=shop").json().get(0);
-        assertThat(listed.get("url").asText()).isEqualTo("http://feature-login.shop.localhost:" + port + "/");
+        ServerClient client = ServerClient.connect(
+                server.url(), config.stateDir().resolve(FirstAdminToken.FILE_NAME), Optional.empty());
+        assertThat(client.labs(Optional.of("shop")))
+                .singleElement()
+                .satisfies(l -> assertThat(l.url()).contains("http://feature-login.shop.localhost:" + port + "/"));
 
         ApiClient.Reply down =
                 admin.delete("/api/labs/" + up.get("lab").get("id").asLong());
