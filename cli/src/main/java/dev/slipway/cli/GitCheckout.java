@@ -45,8 +45,7 @@ record GitCheckout(Optional<String> branch, Optional<String> commit, boolean dir
         try {
             Process p = new ProcessBuilder(command)
                     .redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .redirectInput(
-                            ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                     .start();
             String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             if (!p.waitFor(30, TimeUnit.SECONDS)) {

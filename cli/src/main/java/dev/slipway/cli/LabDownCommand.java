@@ -11,8 +11,7 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "down",
         mixinStandardHelpOptions = true,
-        description = {"Deletes the branch's lab now: stops its processes, or (through a server) deletes its namespace."
-        },
+        description = {"Deletes the branch's lab now: stops its processes, or (through a server) deletes its namespace."},
         footerHeading = "%nExamples:%n",
         footer = {
             "  slipway lab down examples/predict --branch feature/faster",

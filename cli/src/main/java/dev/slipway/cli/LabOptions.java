@@ -15,7 +15,10 @@ final class LabOptions {
             description = "App directory (default: .); its slipway.yaml names the app.")
     Path directory;
 
-    @Option(names = "--app", paramLabel = "APP", description = "App name, instead of reading it from DIR/slipway.yaml.")
+    @Option(
+            names = "--app",
+            paramLabel = "APP",
+            description = "App name, instead of reading it from DIR/slipway.yaml.")
     String app;
 
     @Option(
