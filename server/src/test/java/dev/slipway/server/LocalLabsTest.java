@@ -145,6 +145,28 @@ class LocalLabsTest {
     }
 
     @Test
+    void aCommitThatCannotRunLocallyFailsItsDeployAndSaysWhy() {
+        repo.write("apps/shop/slipway.yaml", """
+                app: shop
+                services:
+                  - name: web
+                    image: shop/web:1
+                """);
+        String imageOnly = repo.commit("image only");
+        admin.post(
+                "/api/ci/statuses",
+                "{\"repo\": \"acme/shop\", \"sha\": \"" + imageOnly
+                        + "\", \"context\": \"ci\", \"state\": \"success\"}");
+
+        JsonNode deploy = awaitDeploy(
+                labUp("feature/image", imageOnly).get("deploy").get("id").asLong());
+
+        assertThat(deploy.get("state").asText()).isEqualTo("failed");
+        assertThat(deploy.get("message").asText()).contains("has a run: command");
+        assertThat(deploy.get("clusters").get(0).get("state").asText()).isEqualTo("failed");
+    }
+
+    @Test
     void theReaperStopsAnExpiredLabsProcesses() {
         JsonNode up = labUp("fix/typo", first);
         awaitDeploy(up.get("deploy").get("id").asLong());

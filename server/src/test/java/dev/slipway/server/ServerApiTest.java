@@ -106,6 +106,8 @@ class ServerApiTest {
         assertThat(stream.body())
                 .contains(
                         "event: log",
+                        "source: the working directory",
+                        "(not in a git repository)",
                         "east-1: started",
                         "west-1: deployed (revision 1)",
                         "event: end",
