@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The server deploys the commit a deploy names, not whatever its registered directory holds on disk. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class CommitCheckoutTest {
+class CommitDeployTest {
 
     Path root;
     TestClusters clusters;
