@@ -148,7 +148,11 @@ final class LocalLabs implements AutoCloseable {
             throw new IllegalStateException("the server is stopping");
         }
         refresh();
-        local.awaitReady(timeout);
+        try {
+            local.awaitReady(timeout);
+        } finally {
+            refresh();
+        }
         return 1;
     }
 
@@ -176,6 +180,15 @@ final class LocalLabs implements AutoCloseable {
         if (router == null) {
             return;
         }
+        try {
+            writeAndReload();
+        } catch (RuntimeException e) {
+            // Called from replicas' change notifications, where an exception would vanish.
+            LOG.warn("could not update the labs' router config {}", routerFile, e);
+        }
+    }
+
+    private void writeAndReload() {
         List<LocalRouting.HostedRun> runs = running.values().stream()
                 .sorted(Comparator.comparingLong(r -> r.lab().id()))
                 .map(r -> new LocalRouting.HostedRun(r.lab().namespace(), host(r.lab()), r.local()))
