@@ -23,6 +23,7 @@ import dev.slipway.store.DeployKind;
 import dev.slipway.store.DeployRecord;
 import dev.slipway.store.DeployState;
 import dev.slipway.store.LabRecord;
+import dev.slipway.store.LabState;
 import dev.slipway.store.RequestSource;
 import dev.slipway.store.Store;
 import java.nio.file.Path;
@@ -76,6 +77,13 @@ final class DeployRunner {
             DeployOptions options = DeployOptions.by(deploy.requestedBy())
                     .withRef(deploy.ref().orElse(""))
                     .withTimeout(timeout);
+            if (deploy.kind() == DeployKind.LAB && lab(deploy).state() != LabState.ACTIVE) {
+                // Taken down (or being reaped) while this deploy waited: bringing it up would leave an orphan.
+                String message = "the lab was taken down before this deploy ran; bring it up again with lab up";
+                store.deploys().appendLog(id, "failed: " + message);
+                store.deploys().finish(id, DeployState.FAILED, Optional.of(message));
+                return;
+            }
             if (deploy.kind() == DeployKind.LAB && localLabs.isPresent()) {
                 runLocally(deploy, lab(deploy), source(deploy, app), localLabs.get());
                 return;
