@@ -37,7 +37,7 @@ public final class ServerMain {
                                   [--github-webhook-secret-file FILE] [--lab-ttl 24h] [--deploy-timeout 5m]
                                   [--reaper-interval 30s] [--router-port 8080]
                                   [--lab-url-template 'https://{lab}.{app}.labs.example.com']
-Without a clusters file, labs run as local processes behind a router on 127.0.0.1:--router-port.
+            Without a clusters file, labs run as local processes behind a router on 127.0.0.1:--router-port.
             PostgreSQL credentials come from --db-credentials-file (user=, password=) or PGUSER/PGPASSWORD.""";
 
     private static final Set<String> OPTIONS = Set.of(
