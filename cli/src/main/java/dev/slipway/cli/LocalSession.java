@@ -9,6 +9,7 @@ import dev.slipway.core.spec.App;
 import dev.slipway.core.spec.AppLoader;
 import dev.slipway.core.spec.Durations;
 import dev.slipway.local.LocalApp;
+import dev.slipway.local.LocalRouting;
 import dev.slipway.local.LocalRunException;
 import dev.slipway.local.ReplicaId;
 import dev.slipway.local.ReplicaStatus;

@@ -37,6 +37,8 @@ import picocli.CommandLine.Spec;
             "  slipway server                                        # 127.0.0.1:7420, H2 in ~/.slipway",
             "  slipway server --host 0.0.0.0 --clusters clusters.yaml # TLS with a generated CA",
             "  slipway server --config /etc/slipway/server.yaml      # the same options from a file",
+            "  slipway server --router-port 8081                     # no clusters: labs run on this machine",
+            "  slipway server --clusters clusters.yaml --lab-url-template 'https://{lab}.{app}.labs.example.com'",
             "  PGUSER=slipway PGPASSWORD=... slipway server --db jdbc:postgresql://db:5432/slipway",
             "  slipway deploy . --env production --server http://127.0.0.1:7420   # then, from the CLI",
             "",
@@ -88,7 +90,8 @@ final class ServerCommand implements Callable<Integer> {
             names = "--clusters",
             paramLabel = "FILE",
             description = "Cluster groups deploys and labs go to (default: $SLIPWAY_CLUSTERS, else"
-                    + " ~/.config/slipway/clusters.yaml).")
+                    + " ~/.config/slipway/clusters.yaml if it exists). Without any, the server runs labs as"
+                    + " local processes behind its own router (--router-port) and deploys no environments.")
     Path clusters;
 
     @Option(
@@ -133,6 +136,20 @@ final class ServerCommand implements Callable<Integer> {
             description = "How often expired labs are looked for (default: 30s).")
     String reaperInterval;
 
+    @Option(
+            names = "--router-port",
+            paramLabel = "N",
+            description = "Without a clusters file: the loopback port of the router in front of local labs, each at"
+                    + " http://<lab>.<app>.localhost:N/ (default: 8080; 0 picks a free one).")
+    String routerPort;
+
+    @Option(
+            names = "--lab-url-template",
+            paramLabel = "URL",
+            description = "Cluster labs' URL shown by the API and lab list, with {lab}, {app} and {namespace}"
+                    + " filled in, e.g. 'https://{lab}.{app}.labs.example.com' (default: none).")
+    String labUrlTemplate;
+
     @Override
     public Integer call() {
         CliContext context = root.context();
@@ -160,6 +177,8 @@ final class ServerCommand implements Callable<Integer> {
         add(args, "--lab-ttl", labTtl);
         add(args, "--deploy-timeout", deployTimeout);
         add(args, "--reaper-interval", reaperInterval);
+        add(args, "--router-port", routerPort);
+        add(args, "--lab-url-template", labUrlTemplate);
         return ServerMain.run(
                 args.toArray(String[]::new),
                 context.env(),

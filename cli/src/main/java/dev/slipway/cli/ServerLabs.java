@@ -58,7 +58,8 @@ final class ServerLabs {
                 .orElse(up.lab());
         if (exit == ExitCodes.OK) {
             to.out()
-                    .println("Lab " + app + "/" + branch + " is up in namespace " + lab.namespace() + "; it expires in "
+                    .println("Lab " + app + "/" + branch + " is up in namespace " + lab.namespace()
+                            + lab.url().map(u -> " at " + u).orElse("") + "; it expires in "
                             + timeLeft(lab, context) + " (" + ThroughServer.seconds(lab.expiresAt())
                             + ") unless deployed again or"
                             + " extended (slipway lab extend).");
@@ -95,6 +96,7 @@ final class ServerLabs {
                         .put("expiresAt", l.expiresAt())
                         .put("expiresIn", l.expiresIn());
                 node.put("ciState", l.ciState().orElse(null));
+                node.put("url", l.url().orElse(null));
             }
             out.println(Output.json(doc));
             return ExitCodes.OK;
@@ -104,13 +106,14 @@ final class ServerLabs {
             return ExitCodes.OK;
         }
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"APP", "BRANCH", "NAMESPACE", "REF", "CI", "LAST DEPLOY", "EXPIRES IN", "BY"});
+        rows.add(new String[] {"APP", "BRANCH", "NAMESPACE", "URL", "REF", "CI", "LAST DEPLOY", "EXPIRES IN", "BY"});
         Instant now = context.clock().instant();
         for (RemoteLab l : labs) {
             rows.add(new String[] {
                 l.app(),
                 l.branch(),
                 l.namespace(),
+                l.url().orElse("-"),
                 shortSha(l.ref()),
                 l.ciState().orElse("-"),
                 ago(l.lastDeployAt(), now),

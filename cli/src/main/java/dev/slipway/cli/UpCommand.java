@@ -7,6 +7,7 @@ import dev.slipway.core.Problem;
 import dev.slipway.core.spec.App;
 import dev.slipway.core.spec.AppLoader;
 import dev.slipway.local.LocalApp;
+import dev.slipway.local.LocalRouting;
 import dev.slipway.local.LocalRunException;
 import dev.slipway.local.LogSink;
 import dev.slipway.local.ReplicaId;

@@ -390,7 +390,9 @@ class ServerModeTest {
                         "--github-webhook-secret-file",
                         "--lab-ttl",
                         "--deploy-timeout",
-                        "--reaper-interval");
+                        "--reaper-interval",
+                        "--router-port",
+                        "--lab-url-template");
     }
 
     @Test

@@ -37,6 +37,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -51,8 +52,10 @@ final class Api {
     private final Store store;
     private final DeployEngine engine;
     private final AppSources sources;
+    private final CommitCheckouts checkouts;
     private final DeployQueue queue;
     private final LabReaper reaper;
+    private final Function<LabRecord, Optional<String>> labUrl;
     private final Clock clock;
     private final Duration defaultLabTtl;
     private final Optional<String> webhookSecret;
@@ -62,15 +65,19 @@ final class Api {
             Store store,
             DeployEngine engine,
             AppSources sources,
+            CommitCheckouts checkouts,
             DeployQueue queue,
             LabReaper reaper,
+            Function<LabRecord, Optional<String>> labUrl,
             Clock clock,
             ServerConfig config) {
         this.store = store;
         this.engine = engine;
         this.sources = sources;
+        this.checkouts = checkouts;
         this.queue = queue;
         this.reaper = reaper;
+        this.labUrl = labUrl;
         this.clock = clock;
         this.defaultLabTtl = config.defaultLabTtl();
         this.webhookSecret = config.githubWebhookSecret();
@@ -139,7 +146,9 @@ final class Api {
         Duration ttl =
                 optionalText(body, "labTtl").map(t -> duration("labTtl", t)).orElse(defaultLabTtl);
         App app = AppLoader.load(Path.of(directory));
-        labGroup.ifPresent(sources::group);
+        if (sources.hasClusters()) {
+            labGroup.ifPresent(sources::group);
+        }
         List<EnvironmentRecord> environments = app.spec().environments().values().stream()
                 .map((EnvironmentSpec e) -> new EnvironmentRecord(e.name(), e.group(), e.namespace()))
                 .toList();
@@ -185,8 +194,10 @@ final class Api {
     private void enqueueDeploy(Context ctx, Caller caller) {
         AppRecord app = app(ctx);
         EnvironmentRecord env = environment(ctx, app);
+        requireClusters();
         JsonNode body = ctx.body().isBlank() ? Views.JSON.createObjectNode() : body(ctx);
         Optional<String> ref = optionalText(body, "ref");
+        ref.ifPresent(r -> checkouts.requireCommit(Path.of(app.directory()), r));
         DeployRecord deploy = store.deploys()
                 .enqueue(DeployRequest.deploy(app.name(), env.name(), ref, caller.name(), caller.source()));
         store.auditLog()
@@ -203,6 +214,7 @@ final class Api {
     private void enqueueRollback(Context ctx, Caller caller) {
         AppRecord app = app(ctx);
         EnvironmentRecord env = environment(ctx, app);
+        requireClusters();
         JsonNode body = ctx.body().isBlank() ? Views.JSON.createObjectNode() : body(ctx);
         Optional<Integer> to = Optional.empty();
         if (body.has("to") && !body.get("to").isNull()) {
@@ -239,6 +251,7 @@ final class Api {
     private void revisions(Context ctx, Caller caller) {
         AppRecord app = app(ctx);
         EnvironmentRecord env = environment(ctx, app);
+        requireClusters();
         EnvironmentTarget target = sources.target(app, env.name());
         var result = Views.JSON.createArrayNode();
         for (ClusterHistory history : engine.history(target)) {
@@ -315,6 +328,7 @@ final class Api {
                     "'" + ref + "' is not a full commit SHA",
                     "pass the full 40-character commit SHA CI reported a status for (git rev-parse HEAD)");
         }
+        checkouts.requireCommit(Path.of(app.directory()), ref);
         CombinedStatus ci = store.ciStatuses().combined(ref);
         if (ci.state() != CiState.SUCCESS) {
             String contexts = ci.statuses().isEmpty()
@@ -361,7 +375,7 @@ final class Api {
                         "namespace " + lab.namespace() + ", ref " + ref + ", deploy " + deploy.id());
         queue.wake();
         ObjectNode result = Views.JSON.createObjectNode();
-        result.set("lab", Views.lab(lab, Optional.of(ci), clock));
+        result.set("lab", Views.lab(lab, Optional.of(ci), labUrl.apply(lab), clock));
         result.set("deploy", Views.deploy(deploy));
         json(ctx, 202, result);
     }
@@ -372,12 +386,15 @@ final class Api {
                 .orElse(0);
         List<LabRecord> labs = store.labs().listLive(query(ctx, "app"), limit(ctx, 100), offset);
         var ci = store.ciStatuses().combined(labs.stream().map(LabRecord::ref).toList());
-        json(ctx, 200, Views.array(labs, l -> Views.lab(l, Optional.ofNullable(ci.get(l.ref())), clock)));
+        json(
+                ctx,
+                200,
+                Views.array(labs, l -> Views.lab(l, Optional.ofNullable(ci.get(l.ref())), labUrl.apply(l), clock)));
     }
 
     private void getLab(Context ctx, Caller caller) {
         LabRecord lab = lab(ctx);
-        json(ctx, 200, Views.lab(lab, Optional.of(store.ciStatuses().combined(lab.ref())), clock));
+        json(ctx, 200, Views.lab(lab, Optional.of(store.ciStatuses().combined(lab.ref())), labUrl.apply(lab), clock));
     }
 
     private void labDown(Context ctx, Caller caller) {
@@ -390,7 +407,10 @@ final class Api {
                         "nothing to do; 'lab list' shows live labs"));
         boolean deleted = reaper.tearDown(claimed, caller, "taken down by " + caller.name());
         LabRecord after = store.labs().find(lab.id()).orElseThrow();
-        json(ctx, deleted ? 200 : 502, Views.lab(after, Optional.empty(), clock));
+        json(
+                ctx,
+                deleted ? 200 : 502,
+                Views.lab(after, Optional.empty(), deleted ? Optional.empty() : labUrl.apply(after), clock));
     }
 
     private void labExtend(Context ctx, Caller caller) {
@@ -408,7 +428,7 @@ final class Api {
                         lab.app() + "/lab/" + lab.branch(),
                         caller.source(),
                         "by " + Durations.format(by) + ", expires at " + extended.expiresAt());
-        json(ctx, 200, Views.lab(extended, Optional.empty(), clock));
+        json(ctx, 200, Views.lab(extended, Optional.empty(), labUrl.apply(extended), clock));
     }
 
     // --- CI --------------------------------------------------------------------------------------------------
@@ -545,6 +565,13 @@ final class Api {
     }
 
     // --- request helpers -------------------------------------------------------------------------------------
+
+    /** Environments deploy to clusters; a server without a clusters file runs labs only. */
+    private void requireClusters() {
+        if (!sources.hasClusters()) {
+            throw new ApiException(409, "No clusters", AppSources.noClusters().problems());
+        }
+    }
 
     private AppRecord app(Context ctx) {
         String name = ctx.pathParam("app");

@@ -17,6 +17,7 @@ import dev.slipway.store.LabRecord;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Reads what a deploy needs from disk each time (the app's directory, the clusters file), so an operator's edit
@@ -24,10 +25,10 @@ import java.util.Map;
  */
 final class AppSources {
 
-    private final Path clustersFile;
+    private final Optional<Path> clustersFile;
     private final Renderer renderer;
 
-    AppSources(Path clustersFile, Renderer renderer) {
+    AppSources(Optional<Path> clustersFile, Renderer renderer) {
         this.clustersFile = clustersFile;
         this.renderer = renderer;
     }
@@ -36,17 +37,32 @@ final class AppSources {
         return AppLoader.load(Path.of(app.directory()));
     }
 
-    ClustersConfig clusters() {
-        return ClustersConfigLoader.load(clustersFile);
+    /** Whether this server has clusters; without, labs run on the local backend and environments cannot deploy. */
+    boolean hasClusters() {
+        return clustersFile.isPresent();
     }
 
-    Rendering render(AppRecord record, String environment) {
-        return renderer.render(load(record), environment, clusters());
+    ClustersConfig clusters() {
+        return ClustersConfigLoader.load(clustersFile.orElseThrow(AppSources::noClusters));
+    }
+
+    /** Why something that needs clusters is refused by a server started without a clusters file. */
+    static InvalidInputException noClusters() {
+        return new InvalidInputException(new Problem(
+                "clusters file",
+                "this server runs without a clusters file, so it runs labs on its own machine and cannot deploy"
+                        + " environments",
+                "start the server with --clusters FILE to deploy environments to clusters"));
+    }
+
+    /** The app as {@code directory} (the registered directory, or a commit of it) holds it. */
+    Rendering render(AppRecord record, String environment, Path directory) {
+        return renderer.render(AppLoader.load(directory), environment, clusters());
     }
 
     /** The app rendered into the lab's own environment: the lab group, the lab's namespace. */
-    Rendering renderLab(AppRecord record, LabRecord lab) {
-        App app = load(record);
+    Rendering renderLab(AppRecord record, LabRecord lab, Path directory) {
+        App app = AppLoader.load(directory);
         String group = labGroup(record, app);
         String environment = labEnvironment(lab);
         Map<String, EnvironmentSpec> environments =
@@ -87,7 +103,7 @@ final class AppSources {
         ClustersConfig clusters = clusters();
         return clusters.group(name)
                 .orElseThrow(() -> new InvalidInputException(new Problem(
-                        clustersFile.toString(),
+                        clustersFile.map(Path::toString).orElse("clusters file"),
                         "no cluster group '" + name + "'",
                         "add it to the clusters file or change the app's lab group")));
     }

@@ -8,4 +8,5 @@ record Caller(String name, Scope scope, RequestSource source) {
 
     static final Caller REAPER = new Caller("reaper", Scope.ADMIN, RequestSource.REAPER);
     static final Caller GITHUB = new Caller("github-webhook", Scope.DEPLOY, RequestSource.CI);
+    static final Caller SERVER = new Caller("server", Scope.ADMIN, RequestSource.SERVER);
 }

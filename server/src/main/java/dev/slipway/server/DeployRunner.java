@@ -15,12 +15,18 @@ import dev.slipway.core.manifest.ObjectRef;
 import dev.slipway.core.plan.ClusterPlan;
 import dev.slipway.core.plan.PlannedChange;
 import dev.slipway.core.render.Rendering;
+import dev.slipway.core.spec.AppLoader;
+import dev.slipway.local.LocalRunException;
 import dev.slipway.store.AppRecord;
 import dev.slipway.store.ClusterState;
+import dev.slipway.store.DeployKind;
 import dev.slipway.store.DeployRecord;
 import dev.slipway.store.DeployState;
 import dev.slipway.store.LabRecord;
+import dev.slipway.store.LabState;
+import dev.slipway.store.RequestSource;
 import dev.slipway.store.Store;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -40,12 +46,22 @@ final class DeployRunner {
     private final Store store;
     private final DeployEngine engine;
     private final AppSources sources;
+    private final CommitCheckouts checkouts;
+    private final Optional<LocalLabs> localLabs;
     private final Duration timeout;
 
-    DeployRunner(Store store, DeployEngine engine, AppSources sources, Duration timeout) {
+    DeployRunner(
+            Store store,
+            DeployEngine engine,
+            AppSources sources,
+            CommitCheckouts checkouts,
+            Optional<LocalLabs> localLabs,
+            Duration timeout) {
         this.store = store;
         this.engine = engine;
         this.sources = sources;
+        this.checkouts = checkouts;
+        this.localLabs = localLabs;
         this.timeout = timeout;
     }
 
@@ -61,12 +77,30 @@ final class DeployRunner {
             DeployOptions options = DeployOptions.by(deploy.requestedBy())
                     .withRef(deploy.ref().orElse(""))
                     .withTimeout(timeout);
+            if (deploy.kind() == DeployKind.LAB && lab(deploy).state() != LabState.ACTIVE) {
+                // Taken down (or being reaped) while this deploy waited: bringing it up would leave an orphan.
+                String message = "the lab was taken down before this deploy ran; bring it up again with lab up";
+                store.deploys().appendLog(id, "failed: " + message);
+                store.deploys().finish(id, DeployState.FAILED, Optional.of(message));
+                return;
+            }
+            if (deploy.kind() == DeployKind.LAB && localLabs.isPresent()) {
+                runLocally(deploy, lab(deploy), source(deploy, app), localLabs.get());
+                return;
+            }
             DeployReport report = switch (deploy.kind()) {
-                case DEPLOY -> deploy(id, sources.render(app, deploy.environment()), options);
+                case DEPLOY ->
+                    deploy(
+                            id,
+                            sources.render(
+                                    app,
+                                    deploy.environment(),
+                                    source(deploy, app).directory()),
+                            options);
                 case LAB -> {
-                    LabRecord lab =
-                            store.labs().find(deploy.labId().orElseThrow()).orElseThrow();
-                    yield deploy(id, sources.renderLab(app, lab), options);
+                    LabRecord lab = lab(deploy);
+                    yield deploy(
+                            id, sources.renderLab(app, lab, source(deploy, app).directory()), options);
                 }
                 case ROLLBACK -> {
                     EnvironmentTarget target = sources.target(app, deploy.environment());
@@ -91,6 +125,55 @@ final class DeployRunner {
                     .appendLog(id, "failed: internal error (" + e.getClass().getSimpleName() + "), see the server log");
             store.deploys().finish(id, DeployState.FAILED, Optional.of("internal error, see the server log"));
         }
+    }
+
+    private LabRecord lab(DeployRecord deploy) {
+        return store.labs().find(deploy.labId().orElseThrow()).orElseThrow();
+    }
+
+    /** The directory holding the commit the deploy names (or the working directory), said in the log. */
+    private CommitCheckouts.Source source(DeployRecord deploy, AppRecord app) {
+        CommitCheckouts.Source source = checkouts.checkout(Path.of(app.directory()), deploy.ref());
+        store.deploys().appendLog(deploy.id(), "source: " + source.description());
+        return source;
+    }
+
+    /** A lab on the local backend: its commit as supervised processes, recorded as one cluster named "local". */
+    private void runLocally(DeployRecord deploy, LabRecord lab, CommitCheckouts.Source source, LocalLabs labs) {
+        long id = deploy.id();
+        String cluster = LocalLabs.CLUSTER;
+        plan(id, List.of(cluster));
+        store.deploys().updateCluster(id, cluster, ClusterState.RUNNING, Optional.empty(), Optional.empty());
+        store.deploys().appendLog(id, cluster + ": started");
+        int revision;
+        try {
+            revision = labs.deploy(lab, AppLoader.load(source.directory()), source.commit(), timeout);
+        } catch (LocalRunException e) {
+            String message = "not ready: " + String.join("; ", e.replicas());
+            store.deploys().updateCluster(id, cluster, ClusterState.FAILED, Optional.empty(), Optional.of(message));
+            store.deploys().appendLog(id, cluster + ": failed: " + message);
+            store.deploys().finish(id, DeployState.FAILED, Optional.of(message));
+            return;
+        } catch (RuntimeException e) {
+            // The deploy itself is failed by run(), which logs the cause; the cluster says so too.
+            String why = e instanceof InvalidInputException invalid
+                    ? invalid.problems().stream().map(Problem::describe).collect(Collectors.joining("; "))
+                    : "the lab's processes could not be started";
+            store.deploys().updateCluster(id, cluster, ClusterState.FAILED, Optional.empty(), Optional.of(why));
+            throw e;
+        }
+        store.deploys().updateCluster(id, cluster, ClusterState.SUCCEEDED, Optional.of(revision), Optional.empty());
+        store.deploys().appendLog(id, cluster + ": deployed (revision " + revision + ") at " + labs.url(lab));
+        succeeded(deploy, false);
+    }
+
+    private void succeeded(DeployRecord deploy, boolean unchanged) {
+        // A lab restored after a server restart was not deployed anew: its expiry stays.
+        if (deploy.source() != RequestSource.SERVER) {
+            deploy.labId().ifPresent(store.labs()::touchDeployed);
+        }
+        store.deploys().appendLog(deploy.id(), unchanged ? "done: nothing changed" : "done");
+        store.deploys().finish(deploy.id(), DeployState.SUCCEEDED, Optional.empty());
     }
 
     private DeployReport deploy(long id, Rendering rendering, DeployOptions options) {
@@ -125,9 +208,7 @@ final class DeployRunner {
                                 Optional.empty(),
                                 Optional.of(f.toProblem().describe())));
         if (report.succeeded()) {
-            deploy.labId().ifPresent(store.labs()::touchDeployed);
-            store.deploys().appendLog(id, report.unchanged() ? "done: nothing changed" : "done");
-            store.deploys().finish(id, DeployState.SUCCEEDED, Optional.empty());
+            succeeded(deploy, report.unchanged());
         } else {
             String message = report.problems().stream().map(Problem::describe).collect(Collectors.joining("; "));
             store.deploys().appendLog(id, "failed: " + message);

@@ -28,14 +28,19 @@ final class LabReaper {
     private static final int BATCH = 50;
 
     private final Store store;
-    private final AppSources sources;
-    private final LabTeardown teardown;
+    private final Teardown teardown;
     private final String holder;
     private final Clock clock;
 
-    LabReaper(Store store, AppSources sources, LabTeardown teardown, String holder, Clock clock) {
+    /** Removes a lab from where it runs: its clusters' namespace, or the server's local processes. */
+    @FunctionalInterface
+    interface Teardown {
+        /** Tears the lab down and says what was removed, for the audit log; throws when that failed. */
+        String tearDown(AppRecord app, LabRecord lab);
+    }
+
+    LabReaper(Store store, Teardown teardown, String holder, Clock clock) {
         this.store = store;
-        this.sources = sources;
         this.teardown = teardown;
         this.holder = holder;
         this.clock = clock;
@@ -72,15 +77,10 @@ final class LabReaper {
                             "app",
                             "app " + lab.app() + " is no longer registered",
                             "register it again so its lab group is known")));
-            teardown.tearDown(sources.labTarget(app, lab));
+            String removed = teardown.tearDown(app, lab);
             if (store.labs().markDeleted(lab.id(), holder)) {
                 store.auditLog()
-                        .record(
-                                caller.name(),
-                                "lab.delete",
-                                target,
-                                caller.source(),
-                                "namespace " + lab.namespace() + " deleted (" + why + ")");
+                        .record(caller.name(), "lab.delete", target, caller.source(), removed + " (" + why + ")");
                 return true;
             }
             LOG.warn("lost the claim on lab {} while deleting it", lab.id());

@@ -84,7 +84,10 @@ public final class ServerClient {
     /** One cluster's part of a remote deploy. */
     public record RemoteCluster(String cluster, String state, Optional<Integer> revision, Optional<String> message) {}
 
-    /** A review lab as the server reports it. */
+    /**
+     * A review lab as the server reports it; {@code url} is where it answers, when the server knows (labs on its
+     * local backend, or cluster labs with a lab URL template).
+     */
     public record RemoteLab(
             long id,
             String app,
@@ -96,7 +99,37 @@ public final class ServerClient {
             String lastDeployAt,
             String expiresAt,
             String expiresIn,
-            Optional<String> ciState) {}
+            Optional<String> ciState,
+            Optional<String> url) {
+
+        /** A lab without a known URL (the shape before labs had URLs). */
+        public RemoteLab(
+                long id,
+                String app,
+                String branch,
+                String namespace,
+                String ref,
+                String state,
+                String createdBy,
+                String lastDeployAt,
+                String expiresAt,
+                String expiresIn,
+                Optional<String> ciState) {
+            this(
+                    id,
+                    app,
+                    branch,
+                    namespace,
+                    ref,
+                    state,
+                    createdBy,
+                    lastDeployAt,
+                    expiresAt,
+                    expiresIn,
+                    ciState,
+                    Optional.empty());
+        }
+    }
 
     /** A lab brought up, and the deploy that brings it up. */
     public record LabUp(RemoteLab lab, RemoteDeploy deploy) {}
@@ -299,7 +332,8 @@ public final class ServerClient {
                 l.path("lastDeployAt").asText(),
                 l.path("expiresAt").asText(),
                 l.path("expiresIn").asText(),
-                text(l, "ciState"));
+                text(l, "ciState"),
+                text(l, "url"));
     }
 
     private static Optional<String> text(JsonNode node, String field) {

@@ -16,7 +16,8 @@ import java.util.Optional;
  * @param port the port to bind; 0 picks a free one
  * @param stateDir where the first admin token, the TLS CA and (by default) the H2 database live
  * @param store the database
- * @param clustersFile the clusters file deploys resolve cluster groups from
+ * @param clustersFile the clusters file deploys resolve cluster groups from; empty runs labs on the local backend
+ *     (supervised processes behind the server's own router) and refuses environment deploys
  * @param serverId this server's stable identity among servers sharing a database; deploys it was running when it
  *     died are recognised by it on restart
  * @param tls the TLS keystore to use; empty generates (once) a self-signed CA and server certificate in stateDir
@@ -24,21 +25,27 @@ import java.util.Optional;
  * @param defaultLabTtl how long a lab lives after its last deploy, unless its app says otherwise
  * @param deployTimeout how long a deploy waits for health on each cluster
  * @param reaperInterval how often expired labs are looked for
+ * @param routerPort the loopback port of the router in front of local labs (without a clusters file); 0 picks one
+ * @param labUrlTemplate a cluster lab's URL, with {@code {lab}}, {@code {app}} and {@code {namespace}} filled in;
+ *     empty: cluster labs have no URL
  */
 public record ServerConfig(
         String host,
         int port,
         Path stateDir,
         StoreConfig store,
-        Path clustersFile,
+        Optional<Path> clustersFile,
         String serverId,
         Optional<TlsKeystore> tls,
         Optional<String> githubWebhookSecret,
         Duration defaultLabTtl,
         Duration deployTimeout,
-        Duration reaperInterval) {
+        Duration reaperInterval,
+        int routerPort,
+        Optional<String> labUrlTemplate) {
 
     public static final Duration DEFAULT_LAB_TTL = Duration.ofHours(24);
+    public static final int DEFAULT_ROUTER_PORT = 8080;
 
     public ServerConfig {
         Objects.requireNonNull(host, "host");
@@ -48,25 +55,36 @@ public record ServerConfig(
         Objects.requireNonNull(serverId, "serverId");
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(githubWebhookSecret, "githubWebhookSecret");
+        Objects.requireNonNull(labUrlTemplate, "labUrlTemplate");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0..65535");
+        }
+        if (routerPort < 0 || routerPort > 65535) {
+            throw new IllegalArgumentException("routerPort must be 0..65535");
         }
     }
 
     /** A server on loopback with the embedded store in {@code stateDir}, defaults for everything else. */
     public static ServerConfig loopback(Path stateDir, Path clustersFile) {
+        return localLabs(stateDir).withClustersFile(Optional.of(clustersFile));
+    }
+
+    /** As {@link #loopback(Path, Path)} without clusters: labs run as local processes behind the server's router. */
+    public static ServerConfig localLabs(Path stateDir) {
         return new ServerConfig(
                 "127.0.0.1",
                 0,
                 stateDir,
                 StoreConfig.h2File(stateDir.resolve("store")),
-                clustersFile,
+                Optional.empty(),
                 defaultServerId(),
                 Optional.empty(),
                 Optional.empty(),
                 DEFAULT_LAB_TTL,
                 Duration.ofMinutes(5),
-                Duration.ofSeconds(30));
+                Duration.ofSeconds(30),
+                DEFAULT_ROUTER_PORT,
+                Optional.empty());
     }
 
     /** The host name: stable across restarts, which is what lets a restarted server recognise its own deploys. */
@@ -79,93 +97,52 @@ public record ServerConfig(
     }
 
     public ServerConfig withStore(StoreConfig newStore) {
-        return new ServerConfig(
-                host,
-                port,
-                stateDir,
-                newStore,
-                clustersFile,
-                serverId,
-                tls,
-                githubWebhookSecret,
-                defaultLabTtl,
-                deployTimeout,
-                reaperInterval);
+        return new Copy(this).store(newStore).build();
+    }
+
+    public ServerConfig withClustersFile(Optional<Path> file) {
+        return new Copy(this).clustersFile(file).build();
     }
 
     public ServerConfig withServerId(String id) {
-        return new ServerConfig(
-                host,
-                port,
-                stateDir,
-                store,
-                clustersFile,
-                id,
-                tls,
-                githubWebhookSecret,
-                defaultLabTtl,
-                deployTimeout,
-                reaperInterval);
+        return new Copy(this).serverId(id).build();
     }
 
     public ServerConfig withBind(String newHost, int newPort) {
-        return new ServerConfig(
-                newHost,
-                newPort,
-                stateDir,
-                store,
-                clustersFile,
-                serverId,
-                tls,
-                githubWebhookSecret,
-                defaultLabTtl,
-                deployTimeout,
-                reaperInterval);
+        return new Copy(this).bind(newHost, newPort).build();
+    }
+
+    public ServerConfig withTls(Optional<TlsKeystore> keystore) {
+        return new Copy(this).tls(keystore).build();
     }
 
     public ServerConfig withGithubWebhookSecret(String secret) {
-        return new ServerConfig(
-                host,
-                port,
-                stateDir,
-                store,
-                clustersFile,
-                serverId,
-                tls,
-                Optional.of(secret),
-                defaultLabTtl,
-                deployTimeout,
-                reaperInterval);
+        return new Copy(this).githubWebhookSecret(Optional.of(secret)).build();
+    }
+
+    public ServerConfig withDefaultLabTtl(Duration ttl) {
+        return new Copy(this).defaultLabTtl(ttl).build();
     }
 
     public ServerConfig withDeployTimeout(Duration timeout) {
-        return new ServerConfig(
-                host,
-                port,
-                stateDir,
-                store,
-                clustersFile,
-                serverId,
-                tls,
-                githubWebhookSecret,
-                defaultLabTtl,
-                timeout,
-                reaperInterval);
+        return new Copy(this).deployTimeout(timeout).build();
     }
 
     public ServerConfig withReaperInterval(Duration interval) {
-        return new ServerConfig(
-                host,
-                port,
-                stateDir,
-                store,
-                clustersFile,
-                serverId,
-                tls,
-                githubWebhookSecret,
-                defaultLabTtl,
-                deployTimeout,
-                interval);
+        return new Copy(this).reaperInterval(interval).build();
+    }
+
+    public ServerConfig withRouterPort(int newRouterPort) {
+        return new Copy(this).routerPort(newRouterPort).build();
+    }
+
+    public ServerConfig withLabUrlTemplate(Optional<String> template) {
+        return new Copy(this).labUrlTemplate(template).build();
+    }
+
+    /** Labs run as local processes when no clusters file is configured. */
+    public boolean localLabsOnly() {
+        return clustersFile.isEmpty();
     }
 
     /** Whether the bind address only accepts connections from this machine (and so may serve plain HTTP). */
@@ -179,4 +156,110 @@ public record ServerConfig(
 
     /** A PKCS#12 keystore given by the operator, with the file holding its password. */
     public record TlsKeystore(Path keystore, Path passwordFile) {}
+
+    /** A field-by-field copy, so each {@code with...} names only what it changes. */
+    private static final class Copy {
+        private String host;
+        private int port;
+        private final Path stateDir;
+        private StoreConfig store;
+        private Optional<Path> clustersFile;
+        private String serverId;
+        private Optional<TlsKeystore> tls;
+        private Optional<String> githubWebhookSecret;
+        private Duration defaultLabTtl;
+        private Duration deployTimeout;
+        private Duration reaperInterval;
+        private int routerPort;
+        private Optional<String> labUrlTemplate;
+
+        Copy(ServerConfig c) {
+            host = c.host;
+            port = c.port;
+            stateDir = c.stateDir;
+            store = c.store;
+            clustersFile = c.clustersFile;
+            serverId = c.serverId;
+            tls = c.tls;
+            githubWebhookSecret = c.githubWebhookSecret;
+            defaultLabTtl = c.defaultLabTtl;
+            deployTimeout = c.deployTimeout;
+            reaperInterval = c.reaperInterval;
+            routerPort = c.routerPort;
+            labUrlTemplate = c.labUrlTemplate;
+        }
+
+        Copy store(StoreConfig value) {
+            store = value;
+            return this;
+        }
+
+        Copy clustersFile(Optional<Path> value) {
+            clustersFile = value;
+            return this;
+        }
+
+        Copy serverId(String value) {
+            serverId = value;
+            return this;
+        }
+
+        Copy bind(String newHost, int newPort) {
+            host = newHost;
+            port = newPort;
+            return this;
+        }
+
+        Copy tls(Optional<TlsKeystore> value) {
+            tls = value;
+            return this;
+        }
+
+        Copy githubWebhookSecret(Optional<String> value) {
+            githubWebhookSecret = value;
+            return this;
+        }
+
+        Copy defaultLabTtl(Duration value) {
+            defaultLabTtl = value;
+            return this;
+        }
+
+        Copy deployTimeout(Duration value) {
+            deployTimeout = value;
+            return this;
+        }
+
+        Copy reaperInterval(Duration value) {
+            reaperInterval = value;
+            return this;
+        }
+
+        Copy routerPort(int value) {
+            routerPort = value;
+            return this;
+        }
+
+        Copy labUrlTemplate(Optional<String> value) {
+            labUrlTemplate = value;
+            return this;
+        }
+
+        ServerConfig build() {
+            return new ServerConfig(
+                    host,
+                    port,
+                    stateDir,
+                    store,
+                    clustersFile,
+                    serverId,
+                    tls,
+                    githubWebhookSecret,
+                    defaultLabTtl,
+                    deployTimeout,
+                    reaperInterval,
+                    routerPort,
+                    labUrlTemplate);
+        }
+    }
 }

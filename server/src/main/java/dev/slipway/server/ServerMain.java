@@ -35,7 +35,9 @@ public final class ServerMain {
                                   [--db-credentials-file FILE] [--clusters FILE] [--kubeconfig FILE]
                                   [--server-id ID] [--tls-keystore FILE.p12 --tls-password-file FILE]
                                   [--github-webhook-secret-file FILE] [--lab-ttl 24h] [--deploy-timeout 5m]
-                                  [--reaper-interval 30s]
+                                  [--reaper-interval 30s] [--router-port 8080]
+                                  [--lab-url-template 'https://{lab}.{app}.labs.example.com']
+            Without a clusters file, labs run as local processes behind a router on 127.0.0.1:--router-port.
             PostgreSQL credentials come from --db-credentials-file (user=, password=) or PGUSER/PGPASSWORD.
             --config FILE reads the same options from YAML (db: ..., port: 7420); flags override it.""";
 
@@ -54,7 +56,9 @@ public final class ServerMain {
             "--github-webhook-secret-file",
             "--lab-ttl",
             "--deploy-timeout",
-            "--reaper-interval");
+            "--reaper-interval",
+            "--router-port",
+            "--lab-url-template");
 
     private ServerMain() {}
 
@@ -90,6 +94,9 @@ public final class ServerMain {
                     Optional.ofNullable(options.get("--kubeconfig")).map(Path::of));
             server = SlipwayServer.start(config, Clock.systemUTC(), targets, secretStore(env, home));
             out.println("slipway server listening on " + server.url());
+            server.labRouterPort()
+                    .ifPresent(p -> out.println(
+                            "no clusters file: labs run on this machine at http://<lab>.<app>.localhost:" + p + "/"));
             server.adminTokenFile()
                     .ifPresent(f -> out.println("first admin token written to " + f + " (readable by this user only)"));
             server.generatedCaCertificate()
@@ -156,9 +163,8 @@ public final class ServerMain {
         } else {
             store = StoreConfig.h2File(stateDir.resolve("store"));
         }
-        Path clusters = ClustersConfigLoader.locate(
-                Optional.ofNullable(options.get("--clusters")).map(Path::of), env, home);
-        ServerConfig config = ServerConfig.loopback(stateDir, clusters)
+        ServerConfig config = ServerConfig.localLabs(stateDir)
+                .withClustersFile(clustersFile(options, env, home))
                 .withStore(store)
                 .withBind(options.getOrDefault("--host", "127.0.0.1"), port(options.getOrDefault("--port", "7420")));
         if (options.containsKey("--server-id")) {
@@ -175,7 +181,15 @@ public final class ServerMain {
         if (options.containsKey("--reaper-interval")) {
             config = config.withReaperInterval(duration(options, "--reaper-interval"));
         }
-        Optional<ServerConfig.TlsKeystore> tls = Optional.empty();
+        if (options.containsKey("--lab-ttl")) {
+            config = config.withDefaultLabTtl(duration(options, "--lab-ttl"));
+        }
+        if (options.containsKey("--router-port")) {
+            config = config.withRouterPort(port("--router-port", options.get("--router-port")));
+        }
+        if (options.containsKey("--lab-url-template")) {
+            config = config.withLabUrlTemplate(Optional.of(labUrlTemplate(options.get("--lab-url-template"))));
+        }
         if (options.containsKey("--tls-keystore")) {
             if (!options.containsKey("--tls-password-file")) {
                 throw invalid(
@@ -183,23 +197,36 @@ public final class ServerMain {
                         "a keystore was given without --tls-password-file",
                         "add --tls-password-file FILE");
             }
-            tls = Optional.of(new ServerConfig.TlsKeystore(
-                    Path.of(options.get("--tls-keystore")), Path.of(options.get("--tls-password-file"))));
+            config = config.withTls(Optional.of(new ServerConfig.TlsKeystore(
+                    Path.of(options.get("--tls-keystore")), Path.of(options.get("--tls-password-file")))));
         }
-        Duration labTtl =
-                options.containsKey("--lab-ttl") ? duration(options, "--lab-ttl") : ServerConfig.DEFAULT_LAB_TTL;
-        return new ServerConfig(
-                config.host(),
-                config.port(),
-                config.stateDir(),
-                config.store(),
-                config.clustersFile(),
-                config.serverId(),
-                tls,
-                config.githubWebhookSecret(),
-                labTtl,
-                config.deployTimeout(),
-                config.reaperInterval());
+        return config;
+    }
+
+    /**
+     * The clusters file given by {@code --clusters} or {@code $SLIPWAY_CLUSTERS} (which must exist), else the
+     * default one if it exists; none at all means labs run on the local backend.
+     */
+    private static Optional<Path> clustersFile(Map<String, String> options, Map<String, String> env, Path home) {
+        Optional<Path> flag = Optional.ofNullable(options.get("--clusters")).map(Path::of);
+        boolean fromEnv = Optional.ofNullable(env.get(ClustersConfigLoader.ENV_VAR))
+                .filter(v -> !v.isBlank())
+                .isPresent();
+        if (flag.isEmpty() && !fromEnv && !Files.isRegularFile(ClustersConfigLoader.defaultPath(home))) {
+            return Optional.empty();
+        }
+        return Optional.of(ClustersConfigLoader.locate(flag, env, home));
+    }
+
+    static String labUrlTemplate(String template) {
+        if (!template.matches("https?://\\S+") || !template.contains("{lab}")) {
+            throw invalid(
+                    "--lab-url-template",
+                    "'" + template + "' is not an http(s) URL template naming {lab}",
+                    "write it like 'https://{lab}.{app}.labs.example.com' ({lab}, {app} and {namespace} are filled"
+                            + " in)");
+        }
+        return template;
     }
 
     /**
@@ -212,10 +239,14 @@ public final class ServerMain {
     }
 
     private static int port(String text) {
+        return port("--port", text);
+    }
+
+    private static int port(String option, String text) {
         if (text.matches("[0-9]{1,5}") && Integer.parseInt(text) <= 65535) {
             return Integer.parseInt(text);
         }
-        throw invalid("--port", "'" + text + "' is not a port", "use a number from 0 to 65535");
+        throw invalid(option, "'" + text + "' is not a port", "use a number from 0 to 65535");
     }
 
     private static Duration duration(Map<String, String> options, String option) {

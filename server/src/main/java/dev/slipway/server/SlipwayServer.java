@@ -6,7 +6,11 @@ import dev.slipway.core.deploy.ClusterTargets;
 import dev.slipway.core.deploy.DeployEngine;
 import dev.slipway.core.render.Renderer;
 import dev.slipway.core.render.SecretSource;
+import dev.slipway.local.Supervision;
 import dev.slipway.store.DeployRecord;
+import dev.slipway.store.DeployRequest;
+import dev.slipway.store.LabRecord;
+import dev.slipway.store.LabState;
 import dev.slipway.store.RequestSource;
 import dev.slipway.store.Scope;
 import dev.slipway.store.Store;
@@ -26,6 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -50,8 +55,12 @@ public final class SlipwayServer implements AutoCloseable {
     private static final Duration LIVENESS = Duration.ofSeconds(30);
     private static final Duration LOG_POLL = Duration.ofMillis(200);
 
+    private static final int KEPT_CHECKOUTS = 10;
+
     private final ServerConfig config;
+    private final Clock clock;
     private final Store store;
+    private final Optional<LocalLabs> localLabs;
     private final DeployQueue queue;
     private final LabReaper reaper;
     private final ScheduledExecutorService background;
@@ -61,26 +70,75 @@ public final class SlipwayServer implements AutoCloseable {
 
     private SlipwayServer(ServerConfig config, Clock clock, ClusterTargets targets, SecretSource secrets) {
         this.config = config;
+        this.clock = clock;
         this.store = Store.open(config.store(), clock);
+        Optional<LocalLabs> labs = Optional.empty();
         try {
             this.adminTokenFile = FirstAdminToken.ensure(store, config.stateDir());
             DeployEngine engine = new DeployEngine(targets, clock);
             AppSources sources = new AppSources(config.clustersFile(), new Renderer(secrets));
+            if (config.localLabsOnly()) {
+                // Lab processes run in real time, whatever clock drives expiry.
+                labs = Optional.of(LocalLabs.start(
+                        config.stateDir(),
+                        config.routerPort(),
+                        secrets,
+                        Supervision.DEFAULT,
+                        System.getenv(),
+                        Clock.systemUTC()));
+            }
+            this.localLabs = labs;
+            CommitCheckouts checkouts = new CommitCheckouts(
+                    config.stateDir().resolve("checkouts"),
+                    KEPT_CHECKOUTS,
+                    () -> localLabs.map(LocalLabs::commitsInUse).orElse(Set.of()),
+                    Clock.systemUTC());
             this.queue = new DeployQueue(
-                    store, new DeployRunner(store, engine, sources, config.deployTimeout()), config.serverId(), 4);
-            this.reaper = new LabReaper(store, sources, new LabTeardown(targets), config.serverId(), clock);
+                    store,
+                    new DeployRunner(store, engine, sources, checkouts, localLabs, config.deployTimeout()),
+                    config.serverId(),
+                    4);
+            this.reaper = new LabReaper(store, teardown(localLabs, sources, targets), config.serverId(), clock);
             this.background = Executors.newScheduledThreadPool(2, r -> {
                 Thread t = new Thread(r, "slipway-server-background");
                 t.setDaemon(true);
                 return t;
             });
             this.tls = !config.loopbackOnly() || config.tls().isPresent();
-            Api api = new Api(store, engine, sources, queue, reaper, clock, config);
+            Api api = new Api(store, engine, sources, checkouts, queue, reaper, this::labUrl, clock, config);
             this.http = createHttp(api, clock);
         } catch (RuntimeException e) {
+            labs.ifPresent(LocalLabs::close);
             store.close();
             throw e;
         }
+    }
+
+    private static LabReaper.Teardown teardown(
+            Optional<LocalLabs> localLabs, AppSources sources, ClusterTargets targets) {
+        if (localLabs.isPresent()) {
+            LocalLabs labs = localLabs.get();
+            return (app, lab) -> {
+                labs.stop(lab);
+                return "local processes of namespace " + lab.namespace() + " stopped";
+            };
+        }
+        LabTeardown clusters = new LabTeardown(targets);
+        return (app, lab) -> {
+            clusters.tearDown(sources.labTarget(app, lab));
+            return "namespace " + lab.namespace() + " deleted";
+        };
+    }
+
+    /** Where a lab answers: on the local backend, its router host; on clusters, the configured template if any. */
+    private Optional<String> labUrl(LabRecord lab) {
+        if (localLabs.isPresent()) {
+            return Optional.of(localLabs.get().url(lab));
+        }
+        return config.labUrlTemplate()
+                .map(t -> t.replace("{lab}", lab.slug())
+                        .replace("{app}", lab.app())
+                        .replace("{namespace}", lab.namespace()));
     }
 
     /**
@@ -93,6 +151,7 @@ public final class SlipwayServer implements AutoCloseable {
         SlipwayServer server = new SlipwayServer(config, clock, targets, secrets);
         try {
             server.recover();
+            server.restoreLocalLabs();
             server.http.start();
             server.queue.start();
             server.background.scheduleWithFixedDelay(
@@ -126,6 +185,11 @@ public final class SlipwayServer implements AutoCloseable {
                 + (config.host().contains(":") ? "[" + config.host() + "]" : config.host()) + ":" + port();
     }
 
+    /** The port of the router in front of local labs, when this server runs labs locally (no clusters file). */
+    public Optional<Integer> labRouterPort() {
+        return localLabs.map(LocalLabs::port);
+    }
+
     /** Where the first admin token was written on this start, if this start created it. */
     public Optional<Path> adminTokenFile() {
         return adminTokenFile;
@@ -152,6 +216,7 @@ public final class SlipwayServer implements AutoCloseable {
         background.shutdownNow();
         queue.close();
         http.stop();
+        localLabs.ifPresent(LocalLabs::close);
         try {
             store.deploys().interruptRunningOf(config.serverId()).forEach(this::auditInterrupted);
             store.leases().release(serverLease(), config.serverId());
@@ -164,6 +229,36 @@ public final class SlipwayServer implements AutoCloseable {
         store.leases().tryAcquire(serverLease(), config.serverId(), LIVENESS);
         for (DeployRecord deploy : store.deploys().interruptRunningOf(config.serverId())) {
             auditInterrupted(deploy);
+        }
+    }
+
+    /**
+     * A restarted server has no lab processes: every active, unexpired lab is deployed again from its recorded
+     * commit (marked as the server's own deploy, which leaves the lab's expiry as it was).
+     */
+    private void restoreLocalLabs() {
+        if (localLabs.isEmpty()) {
+            return;
+        }
+        for (LabRecord lab : store.labs().listLive(Optional.empty())) {
+            if (lab.state() != LabState.ACTIVE || !lab.expiresAt().isAfter(clock.instant())) {
+                continue;
+            }
+            DeployRecord deploy = store.deploys()
+                    .enqueue(DeployRequest.lab(
+                            lab.app(),
+                            AppSources.labEnvironment(lab),
+                            lab.id(),
+                            lab.ref(),
+                            Caller.SERVER.name(),
+                            RequestSource.SERVER));
+            store.auditLog()
+                    .record(
+                            Caller.SERVER.name(),
+                            "lab.restore",
+                            lab.app() + "/lab/" + lab.branch(),
+                            RequestSource.SERVER,
+                            "ref " + lab.ref() + ", deploy " + deploy.id() + " after the server restarted");
         }
     }
 

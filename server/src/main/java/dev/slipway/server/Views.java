@@ -77,7 +77,8 @@ final class Views {
         return node;
     }
 
-    static ObjectNode lab(LabRecord lab, Optional<CombinedStatus> ci, Clock clock) {
+    /** A lab; {@code url} is where it answers, when the server knows (local backend, or a lab URL template). */
+    static ObjectNode lab(LabRecord lab, Optional<CombinedStatus> ci, Optional<String> url, Clock clock) {
         ObjectNode node = JSON.createObjectNode()
                 .put("id", lab.id())
                 .put("app", lab.app())
@@ -100,6 +101,7 @@ final class Views {
                         : Durations.format(left.plusMillis(500).withNanos(0)));
         node.put("ciState", ci.map(c -> c.state().wireName()).orElse(null));
         node.put("lastError", lab.lastError().orElse(null));
+        node.put("url", url.orElse(null));
         return node;
     }
 

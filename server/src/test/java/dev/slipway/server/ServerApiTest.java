@@ -36,7 +36,9 @@ class ServerApiTest {
         root = dir;
         clusters = TestClusters.start("east-1", "west-1");
         fixture = new ServerFixture(root, clusters);
-        config = fixture.config("server-a").withGithubWebhookSecret("hook-secret");
+        config = fixture.config("server-a")
+                .withGithubWebhookSecret("hook-secret")
+                .withLabUrlTemplate(java.util.Optional.of("https://{lab}.{app}.labs.example.com"));
         server = fixture.start(config);
         admin = new ApiClient(server.url(), ServerFixture.adminToken(config));
         ApiClient.Reply registered = admin.post("/api/apps", "{\"directory\": \"" + fixture.appDir + "\"}");
@@ -104,6 +106,8 @@ class ServerApiTest {
         assertThat(stream.body())
                 .contains(
                         "event: log",
+                        "source: the working directory",
+                        "(not in a git repository)",
                         "east-1: started",
                         "west-1: deployed (revision 1)",
                         "event: end",
@@ -223,6 +227,7 @@ class ServerApiTest {
             assertThat(l.get("createdBy").asText()).isEqualTo("admin");
             assertThat(l.get("expiresIn").asText()).isEqualTo("24h");
             assertThat(l.get("ciState").asText()).isEqualTo("success");
+            assertThat(l.get("url").asText()).isEqualTo("https://feature-login.shop.labs.example.com");
         });
         assertThat(actions("lab.refused")).hasSizeGreaterThanOrEqualTo(2);
     }
@@ -319,10 +324,27 @@ class ServerApiTest {
         }
         assertThat(documented).isEqualTo(served);
         assertThat(doc.get("openapi").asText()).startsWith("3.");
+        assertThat(doc.at("/components/schemas/Lab/properties/url/description").asText())
+                .contains("localhost", "--lab-url-template");
+        assertThat(doc.at("/paths/~1api~1apps~1{app}~1labs/post/responses/422").isMissingNode())
+                .isFalse();
+        assertThat(doc.at("/paths/~1api~1apps~1{app}~1environments~1{env}~1deploys/post/responses/422")
+                        .isMissingNode())
+                .isFalse();
     }
 
     private static List<Api.Route> routesOf(SlipwayServer server) {
-        return new Api(null, null, null, null, null, null, ServerConfig.loopback(Path.of("."), Path.of("."))).routes();
+        return new Api(
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        ServerConfig.loopback(Path.of("."), Path.of(".")))
+                .routes();
     }
 
     private JsonNode awaitDeploy(long id) {

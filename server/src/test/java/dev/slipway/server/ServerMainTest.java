@@ -38,9 +38,31 @@ class ServerMainTest {
     }
 
     @Test
-    void aMissingClustersFileIsReportedWithHowToCreateOne() {
-        assertThat(run("--port", "0")).isEqualTo(1);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("no clusters file");
+    void aClustersFileThatWasNamedMustExist() {
+        assertThat(run("--port", "0", "--clusters", home.resolve("missing.yaml").toString()))
+                .isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("missing.yaml", "does not exist");
+    }
+
+    @Test
+    void withoutAnyClustersFileLabsRunLocallyBehindTheRouterPort() throws Exception {
+        ServerConfig defaults = ServerMain.config(Map.of(), Map.of(), home);
+        ServerConfig chosen = ServerMain.config(
+                Map.of("--router-port", "9090", "--lab-url-template", "https://{lab}.{app}.labs.example.com"),
+                Map.of(),
+                home);
+
+        assertThat(defaults.clustersFile()).isEmpty();
+        assertThat(defaults.localLabsOnly()).isTrue();
+        assertThat(defaults.routerPort()).isEqualTo(8080);
+        assertThat(chosen.routerPort()).isEqualTo(9090);
+        assertThat(chosen.labUrlTemplate()).contains("https://{lab}.{app}.labs.example.com");
+    }
+
+    @Test
+    void aLabUrlTemplateMustBeAUrlNamingTheLab() {
+        assertThat(run("--lab-url-template", "labs.example.com")).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--lab-url-template", "{lab}");
     }
 
     @Test

@@ -1,9 +1,7 @@
-package dev.slipway.cli;
+package dev.slipway.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.slipway.core.spec.ServiceSpec;
-import dev.slipway.local.LocalApp;
-import dev.slipway.local.ReplicaStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -23,26 +21,26 @@ import java.util.stream.Collectors;
  * {@code <service>.<app>.localhost}. Each lab adds the same for its own replicas under
  * {@code <slug>.<app>.localhost}.
  */
-final class LocalRouting {
+public final class LocalRouting {
     private LocalRouting() {}
 
-    static String hostOf(String app, int serviceIndex, String service) {
+    public static String hostOf(String app, int serviceIndex, String service) {
         return serviceIndex == 0 ? app + ".localhost" : service + "." + app + ".localhost";
     }
 
     /** The host a lab's service answers: {@code <slug>.<app>.localhost} for the first, else with the service. */
-    static String labHostOf(String app, String slug, int serviceIndex, String service) {
+    public static String labHostOf(String app, String slug, int serviceIndex, String service) {
         return (serviceIndex == 0 ? "" : service + ".") + slug + "." + app + ".localhost";
     }
 
     /** A lab the router reaches by its own host names. */
-    record LabRoute(String slug, LocalApp local) {}
+    public record LabRoute(String slug, LocalApp local) {}
 
-    static String yaml(LocalApp local, String listenHost, int port, boolean anyHost) {
+    public static String yaml(LocalApp local, String listenHost, int port, boolean anyHost) {
         return yaml(local, listenHost, port, anyHost, Optional.empty(), List.of());
     }
 
-    static String yaml(LocalApp local, String listenHost, int port, boolean anyHost, Optional<JsonNode> next) {
+    public static String yaml(LocalApp local, String listenHost, int port, boolean anyHost, Optional<JsonNode> next) {
         return yaml(local, listenHost, port, anyHost, next, List.of());
     }
 
@@ -52,7 +50,7 @@ final class LocalRouting {
      * of {@code labs} that has replicas to list gets backends {@code <app>-lab-<slug>-<service>} and routes on
      * its hosts (a lab that has none is left out, as the router refuses a backend without clusters).
      */
-    static String yaml(
+    public static String yaml(
             LocalApp local,
             String listenHost,
             int port,
@@ -70,12 +68,17 @@ final class LocalRouting {
                 .append("\nadmin: 127.0.0.1:0\n")
                 .append("backends:\n");
         for (ServiceSpec s : services) {
-            localBackend(y, backend(app, s), s, local);
+            appendBackend(y, backend(app, s), s, local, local.status());
         }
         List<LabRoute> routed = labs.stream().filter(l -> routable(l.local())).toList();
         for (LabRoute lab : routed) {
             for (ServiceSpec s : LocalApp.runnable(lab.local().app())) {
-                localBackend(y, labBackend(app, lab.slug(), s), s, lab.local());
+                appendBackend(
+                        y,
+                        labBackend(app, lab.slug(), s),
+                        s,
+                        lab.local(),
+                        lab.local().status());
             }
         }
         List<String> migrating = new ArrayList<>();
@@ -99,9 +102,9 @@ final class LocalRouting {
         }
         for (LabRoute lab : routed) {
             List<ServiceSpec> labServices = LocalApp.runnable(lab.local().app());
-            long labTimeoutMs = lab.local().app().spec().routeTimeout().toMillis();
             for (int i = 0; i < labServices.size(); i++) {
                 ServiceSpec s = labServices.get(i);
+                long labTimeoutMs = lab.local().app().spec().routeTimeout(s).toMillis();
                 String name = labBackend(app, lab.slug(), s);
                 route(y, name, labHostOf(app, lab.slug(), i, s.name()), name, labTimeoutMs, Optional.empty());
             }
@@ -109,8 +112,60 @@ final class LocalRouting {
         return y.toString();
     }
 
-    /** A backend whose clusters are {@code local}'s replica sets and whose endpoints are its ready replicas. */
-    private static void localBackend(StringBuilder y, String name, ServiceSpec s, LocalApp local) {
+    /**
+     * One local run behind a shared router: its first service answers {@code host}, each other service
+     * {@code <service>.<host>}; its backends and routes are named {@code <name>-<service>}.
+     */
+    public record HostedRun(String name, String host, LocalApp local) {}
+
+    /**
+     * A router config for several local runs behind one listener (the server's local labs), each under its own
+     * host names. Only ready replicas are listed: a service gets its route once a replica answered its health
+     * check, and a new replica is taken in once it is ready, so a run that reports ready is reachable at once
+     * (a replica listed while starting would be marked down by the router's own checks and come back only after
+     * its next check). The router needs at least one route, so with none to list a placeholder route on a
+     * reserved host nobody can reach keeps the config valid; every other host is answered 404.
+     */
+    public static String yaml(String listenHost, int port, List<HostedRun> runs) {
+        StringBuilder backends = new StringBuilder();
+        StringBuilder routes = new StringBuilder();
+        for (HostedRun run : runs) {
+            List<ServiceSpec> services = LocalApp.runnable(run.local().app());
+            List<ReplicaStatus> status = run.local().status();
+            for (int i = 0; i < services.size(); i++) {
+                ServiceSpec s = services.get(i);
+                long timeoutMs = run.local().app().spec().routeTimeout(s).toMillis();
+                String name = run.name() + "-" + s.name();
+                List<ReplicaStatus> ready = status.stream()
+                        .filter(r -> r.id().service().equals(s.name()) && r.ready() && r.port() != 0)
+                        .toList();
+                if (ready.isEmpty()) {
+                    continue;
+                }
+                appendBackend(backends, name, s, run.local(), ready);
+                route(
+                        routes,
+                        name,
+                        i == 0 ? run.host() : s.name() + "." + run.host(),
+                        name,
+                        timeoutMs,
+                        Optional.empty());
+            }
+        }
+        if (routes.isEmpty()) {
+            backends.append("  no-run:\n    clusters:\n      - {name: none, weight: 1, endpoints: [127.0.0.1:9]}\n");
+            route(routes, "no-run", "no-run.invalid", "no-run", 1000, Optional.empty());
+        }
+        return "# Written by slipway; rewritten on every replica change.\nlisten: " + listenHost + ':' + port
+                + "\nadmin: 127.0.0.1:0\nbackends:\n" + backends + "routes:\n" + routes;
+    }
+
+    /**
+     * Appends the backend {@code name} for service {@code s}: one cluster per local cluster, listing the replicas
+     * that are ready (or, when none is, those that are starting, so the router's checks fail the cluster over).
+     */
+    private static void appendBackend(
+            StringBuilder y, String name, ServiceSpec s, LocalApp local, List<ReplicaStatus> status) {
         y.append("  ")
                 .append(name)
                 .append(":\n")
@@ -120,7 +175,6 @@ final class LocalRouting {
                 .append("', interval: 1s, timeout: 500ms, fall: 2, rise: 1}\n")
                 .append("    outlierDetection: {consecutiveFailures: 1, baseEjection: 1s, maxEjection: 10s}\n")
                 .append("    clusters:\n");
-        List<ReplicaStatus> status = local.status();
         for (int c = 1; c <= local.options().clusters(); c++) {
             String cluster = "local-" + c;
             List<ReplicaStatus> members = status.stream()
@@ -211,7 +265,7 @@ final class LocalRouting {
      * Whether every service still has a replica to list; not so while everything stops, and the router
      * refuses a backend without clusters, so the config in force is left alone then.
      */
-    static boolean routable(LocalApp local) {
+    public static boolean routable(LocalApp local) {
         List<ReplicaStatus> status = local.status();
         return LocalApp.runnable(local.app()).stream()
                 .allMatch(s -> status.stream()
@@ -221,16 +275,16 @@ final class LocalRouting {
                                 && r.phase() != ReplicaStatus.Phase.STOPPED));
     }
 
-    static String backend(String app, ServiceSpec service) {
+    public static String backend(String app, ServiceSpec service) {
         return app + "-" + service.name();
     }
 
-    static String labBackend(String app, String slug, ServiceSpec service) {
+    public static String labBackend(String app, String slug, ServiceSpec service) {
         return app + "-lab-" + slug + "-" + service.name();
     }
 
     /** Replaces {@code file} atomically so the router's file watcher never reads half a config. */
-    static void write(Path file, String yaml) {
+    public static void write(Path file, String yaml) {
         try {
             Files.createDirectories(file.getParent());
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
