@@ -53,7 +53,7 @@ final class LocalSession implements AutoCloseable {
     private final String name;
     private final Path routerFile;
     private final PrintWriter out;
-    private final boolean terminal;
+    private volatile LiveRegion live;
     private final Map<String, String> settings;
     private final Map<String, String> shown = new LinkedHashMap<>();
     private final Map<String, RunningLab> labs = new TreeMap<>();
@@ -111,7 +111,6 @@ final class LocalSession implements AutoCloseable {
         this.dir = dir;
         this.routerFile = routerFile;
         this.out = out;
-        this.terminal = context.terminal();
         this.settings = Map.copyOf(settings);
         this.work = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "slipway-up-requests-" + name);
@@ -639,6 +638,11 @@ final class LocalSession implements AutoCloseable {
         say("stopped lab " + lab.slug + " of " + name);
     }
 
+    /** In a terminal: keep the status table at the bottom, redrawn in place, with logs scrolling above it. */
+    void liveRegion(LiveRegion region) {
+        this.live = region;
+    }
+
     /** A line of slipway up's own, on its output. */
     private void say(String line) {
         synchronized (out) {
@@ -656,8 +660,8 @@ final class LocalSession implements AutoCloseable {
             return;
         }
         synchronized (out) {
-            if (terminal) {
-                out.println(StatusTable.render(status, url()));
+            if (live != null) {
+                live.show(StatusTable.render(status, url()));
             } else {
                 now.forEach((k, v) -> {
                     if (!v.equals(shown.get(k))) {
