@@ -566,7 +566,7 @@ final class LocalSession implements AutoCloseable {
         r.finish(true, "stopped lab " + slug + " of " + name + " (branch " + lab.branch + ")");
     }
 
-    /** {@code slipway lab extend}: expiry becomes now + {@code by}, else now + the lab's TTL. */
+    /** {@code slipway lab extend}: the expiry moves out by {@code by}, else by the lab's TTL (as on a server). */
     private void labExtend(LocalRequests.Request r) {
         String slug = r.body().path("slug").asText();
         RunningLab lab;
@@ -578,14 +578,17 @@ final class LocalSession implements AutoCloseable {
             return;
         }
         Duration by = Durations.parse(r.body().path("by").asText()).orElse(lab.ttl);
+        Instant expires;
         synchronized (this) {
-            lab.expiresAt = context.clock().instant().plus(by);
+            lab.expiresAt = lab.expiresAt.plus(by);
+            expires = lab.expiresAt;
         }
         labChanged(slug);
-        say("lab " + slug + " of " + name + " extended; expires " + lab.expiresAt);
+        say("lab " + slug + " of " + name + " extended; expires " + expires);
+        Duration left = Duration.between(context.clock().instant(), expires);
         r.finish(
                 true,
-                "lab " + slug + " of " + name + " now expires " + lab.expiresAt + " (in " + Durations.format(by) + ")",
+                "lab " + slug + " of " + name + " now expires " + expires + " (in " + Durations.format(left) + ")",
                 labJson(lab));
     }
 
