@@ -189,7 +189,7 @@ class LocalLabsTest {
         assertThat(cli.run("lab", "list").out()).contains("no local labs");
         assertThat(Files.readString(state.resolve("logs/demo.log")))
                 .contains("lab feature-a stopping: it expired: its last deploy was 2030-01-01T09:59:00Z and its"
-                        + " TTL 1h (expiry 2030-01-01T13:01:00Z)");
+                        + " TTL 1h (expiry 2030-01-01T13:59:00Z)");
         assertThat(get(port, "demo.localhost", "/")).isEqualTo("rev=1 lab=");
 
         List<Long> appPids = pids(read(state.resolve("run/demo.json")));
