@@ -1,6 +1,7 @@
 package dev.slipway.cli;
 
 import java.io.PrintWriter;
+import java.io.Writer;
 import java.util.List;
 
 /**
@@ -32,6 +33,39 @@ final class LiveRegion {
                     }
                 })
                 .orElse(120);
+    }
+
+    /** A writer whose every complete line scrolls above the block, for code that prints lines. */
+    PrintWriter scrolling() {
+        return new PrintWriter(
+                new Writer() {
+                    private final StringBuilder pending = new StringBuilder();
+
+                    @Override
+                    public void write(char[] chars, int offset, int length) {
+                        synchronized (LiveRegion.this) {
+                            for (int i = offset; i < offset + length; i++) {
+                                if (chars[i] == '\n') {
+                                    line(pending.toString());
+                                    pending.setLength(0);
+                                } else if (chars[i] != '\r') {
+                                    pending.append(chars[i]);
+                                }
+                            }
+                        }
+                    }
+
+                    @Override
+                    public void flush() {
+                        // a line is shown once it is complete
+                    }
+
+                    @Override
+                    public void close() {
+                        flush();
+                    }
+                },
+                true);
     }
 
     /** Prints a line that scrolls, above the block. */

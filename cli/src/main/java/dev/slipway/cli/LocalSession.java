@@ -53,7 +53,7 @@ final class LocalSession implements AutoCloseable {
     private final String name;
     private final Path routerFile;
     private final PrintWriter out;
-    private final boolean terminal;
+    private volatile LiveRegion live;
     private final Map<String, String> settings;
     private final Map<String, String> shown = new LinkedHashMap<>();
     private final Map<String, RunningLab> labs = new TreeMap<>();
@@ -111,7 +111,6 @@ final class LocalSession implements AutoCloseable {
         this.dir = dir;
         this.routerFile = routerFile;
         this.out = out;
-        this.terminal = context.terminal();
         this.settings = Map.copyOf(settings);
         this.work = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "slipway-up-requests-" + name);
@@ -567,7 +566,7 @@ final class LocalSession implements AutoCloseable {
         r.finish(true, "stopped lab " + slug + " of " + name + " (branch " + lab.branch + ")");
     }
 
-    /** {@code slipway lab extend}: expiry becomes now + {@code by}, else now + the lab's TTL. */
+    /** {@code slipway lab extend}: the expiry moves out by {@code by}, else by the lab's TTL (as on a server). */
     private void labExtend(LocalRequests.Request r) {
         String slug = r.body().path("slug").asText();
         RunningLab lab;
@@ -579,14 +578,17 @@ final class LocalSession implements AutoCloseable {
             return;
         }
         Duration by = Durations.parse(r.body().path("by").asText()).orElse(lab.ttl);
+        Instant expires;
         synchronized (this) {
-            lab.expiresAt = context.clock().instant().plus(by);
+            lab.expiresAt = lab.expiresAt.plus(by);
+            expires = lab.expiresAt;
         }
         labChanged(slug);
-        say("lab " + slug + " of " + name + " extended; expires " + lab.expiresAt);
+        say("lab " + slug + " of " + name + " extended; expires " + expires);
+        Duration left = Duration.between(context.clock().instant(), expires);
         r.finish(
                 true,
-                "lab " + slug + " of " + name + " now expires " + lab.expiresAt + " (in " + Durations.format(by) + ")",
+                "lab " + slug + " of " + name + " now expires " + expires + " (in " + Durations.format(left) + ")",
                 labJson(lab));
     }
 
@@ -639,6 +641,11 @@ final class LocalSession implements AutoCloseable {
         say("stopped lab " + lab.slug + " of " + name);
     }
 
+    /** In a terminal: keep the status table at the bottom, redrawn in place, with logs scrolling above it. */
+    void liveRegion(LiveRegion region) {
+        this.live = region;
+    }
+
     /** A line of slipway up's own, on its output. */
     private void say(String line) {
         synchronized (out) {
@@ -656,8 +663,8 @@ final class LocalSession implements AutoCloseable {
             return;
         }
         synchronized (out) {
-            if (terminal) {
-                out.println(StatusTable.render(status, url()));
+            if (live != null) {
+                live.show(StatusTable.render(status, url()));
             } else {
                 now.forEach((k, v) -> {
                     if (!v.equals(shown.get(k))) {

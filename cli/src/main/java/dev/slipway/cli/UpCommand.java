@@ -154,8 +154,12 @@ final class UpCommand implements Callable<Integer> {
         if (detach) {
             return detach(context, state, dir, name, out);
         }
+        // In a terminal the status table stays at the bottom, redrawn in place; logs scroll above it.
+        LiveRegion live = context.terminal() ? new LiveRegion(out, LiveRegion.width(context)) : null;
+        PrintWriter shown = live == null ? out : live.scrolling();
+        PrintWriter shownErr = live == null ? err : shown;
         String environment = environment(app);
-        LogSink sink = sink(context, state, name, out);
+        LogSink sink = sink(context, state, name, shown);
         Map<String, String> base = baseEnv(context);
         if (port != 0) {
             // Services call each other through the router, so the route timeout protects the caller.
@@ -166,7 +170,7 @@ final class UpCommand implements Callable<Integer> {
         Supervision supervision = options.supervision();
         Path routerFile = state.runDirectory(name).resolve("router.yaml");
         LocalSession session =
-                new LocalSession(context, state, name, dir, routerFile, out, settings(context, environment));
+                new LocalSession(context, state, name, dir, routerFile, shown, settings(context, environment));
         LocalApp local = LocalApp.start(app, 1, options, session::changed);
         Router router;
         try {
@@ -182,6 +186,9 @@ final class UpCommand implements Callable<Integer> {
             sink.close();
             throw e;
         }
+        if (live != null) {
+            session.liveRegion(live);
+        }
         session.attach(local, router, listen, port);
         session.follow();
         AtomicBoolean stopped = new AtomicBoolean();
@@ -189,7 +196,7 @@ final class UpCommand implements Callable<Integer> {
             if (!stopped.compareAndSet(false, true)) {
                 return;
             }
-            out.println("stopping " + name + " ...");
+            shown.println("stopping " + name + " ...");
             try {
                 session.detach();
                 session.close();
@@ -199,27 +206,27 @@ final class UpCommand implements Callable<Integer> {
                 state.remove(name);
                 sink.close();
             }
-            out.println("stopped " + name);
-            out.flush();
+            shown.println("stopped " + name);
+            shown.flush();
         };
         Thread hook = new Thread(stop, "slipway-up-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         String url = session.url();
-        out.println(name + " (" + environment + ", " + clusters + " local cluster" + (clusters == 1 ? "" : "s")
+        shown.println(name + " (" + environment + ", " + clusters + " local cluster" + (clusters == 1 ? "" : "s")
                 + ") on " + url + " and http://localhost:" + router.address().getPort() + "/ (router admin "
                 + router.adminAddress() + ")");
-        out.flush();
+        shown.flush();
         try {
             local.awaitReady(supervision.startTimeout().plusSeconds(5));
             session.phase("ready");
-            out.println("ready: " + url);
+            shown.println("ready: " + url);
         } catch (LocalRunException e) {
             session.phase("degraded");
-            err.println("not ready (the other services keep running; fix and run slipway up again):");
-            e.replicas().forEach(r -> err.println("  " + r));
-            err.flush();
+            shownErr.println("not ready (the other services keep running; fix and run slipway up again):");
+            e.replicas().forEach(r -> shownErr.println("  " + r));
+            shownErr.flush();
         }
-        out.flush();
+        shown.flush();
         try {
             router.terminated().get();
         } catch (InterruptedException e) {
