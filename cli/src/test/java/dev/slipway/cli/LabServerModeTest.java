@@ -128,7 +128,7 @@ class LabServerModeTest {
         assertThat(list.exitCode()).as(list.toString()).isZero();
         assertThat(list.out())
                 .contains("APP", "BRANCH", "NAMESPACE", "REF", "CI", "LAST DEPLOY", "EXPIRES IN", "BY")
-                .containsPattern("shop +feature/search +shop-lab-feature-search +" + sha.substring(0, 12)
+                .containsPattern("shop +feature/search +shop-lab-feature-search +- +" + sha.substring(0, 12)
                         + " +success +(just now|\\S+ ago) +24h +admin");
         var json = cli.run("lab", "list", "-o", "json");
         assertThat(json.exitCode()).as(json.toString()).isZero();
