@@ -37,6 +37,7 @@ import picocli.CommandLine.Command;
             LogsCommand.class,
             ServerCommand.class,
             LoginCommand.class,
+            AppCommand.class,
             LabCommand.class,
             CommandLine.HelpCommand.class,
         })

@@ -66,6 +66,56 @@ class ServerModeTest {
     }
 
     @Test
+    void appsAreRegisteredListedAndRemovedFromTheCli() throws IOException {
+        Path other = tmp.resolve("billing");
+        Files.createDirectories(other.resolve("kubernetes"));
+        Files.writeString(other.resolve("slipway.yaml"), """
+                app: billing
+                manifests: kubernetes/
+                environments:
+                  production: {group: production, namespace: billing}
+                """);
+        Files.writeString(other.resolve("kubernetes/cm.yaml"), """
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: {name: rates}
+                data: {vat: "0.2"}
+                """);
+        CliRun admin = new CliRun(tmp.resolve("home"), tmp)
+                .env("SLIPWAY_SERVER", fixture.url())
+                .env("SLIPWAY_TOKEN_FILE", adminToken.toString());
+
+        var register = admin.run("app", "register", "billing", "--lab-ttl", "48h");
+        assertThat(register.exitCode()).as(register.toString()).isZero();
+        assertThat(register.out())
+                .contains("Registered billing from " + other)
+                .contains("environments: production")
+                .contains("labs live 48h");
+        assertThat(admin.run("app", "list").out()).containsPattern("billing\\s+" + other + "\\s+production\\s+48h");
+        var deploy = admin.run("deploy", other.toString(), "--env", "production");
+        assertThat(deploy.exitCode()).as(deploy.toString()).isZero();
+        assertThat(fixture.clusters
+                        .cluster("east-1")
+                        .client()
+                        .configMaps()
+                        .inNamespace("billing")
+                        .withName("rates")
+                        .get())
+                .isNotNull();
+
+        var remove = admin.run("app", "remove", "billing");
+        assertThat(remove.exitCode()).as(remove.toString()).isZero();
+        assertThat(admin.run("app", "list", "-o", "json").out()).doesNotContain("\"billing\"");
+        var gone = admin.run("deploy", other.toString(), "--env", "production");
+        assertThat(gone.exitCode()).isEqualTo(1);
+        assertThat(gone.err()).contains("no app 'billing' is registered");
+
+        var noServer = new CliRun(tmp.resolve("home"), tmp).run("app", "list");
+        assertThat(noServer.exitCode()).isEqualTo(1);
+        assertThat(noServer.err()).contains("--server").contains("none was given");
+    }
+
+    @Test
     void statusHistoryAndRollbackGoThroughTheServerNamedByTheEnvironment() throws IOException {
         CliRun viaEnv = new CliRun(tmp.resolve("home"), tmp)
                 .env("SLIPWAY_SERVER", fixture.url())

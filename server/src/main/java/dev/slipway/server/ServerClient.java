@@ -137,8 +137,29 @@ public final class ServerClient {
     /** The names of the apps registered with the server; any valid token may read them. */
     public List<String> apps() {
         List<String> names = new ArrayList<>();
-        send("GET", "/api/apps", null).forEach(a -> names.add(a.path("name").asText()));
+        appList().forEach(a -> names.add(a.path("name").asText()));
         return names;
+    }
+
+    /**
+     * Registers the app whose directory (as the server sees it) holds its slipway.yaml; registering it again
+     * updates it. Returns the app as the server records it.
+     */
+    public JsonNode registerApp(String directory, Optional<String> labGroup, Optional<String> labTtl) {
+        ObjectNode body = Views.JSON.createObjectNode().put("directory", directory);
+        labGroup.ifPresent(g -> body.put("labGroup", g));
+        labTtl.ifPresent(t -> body.put("labTtl", t));
+        return send("POST", "/api/apps", body);
+    }
+
+    /** The registered apps, as the server's JSON (see /openapi.json, App). */
+    public JsonNode appList() {
+        return send("GET", "/api/apps", null);
+    }
+
+    /** Unregisters an app; its deploy history and labs stay recorded. */
+    public void removeApp(String app) {
+        send("DELETE", "/api/apps/" + segment(app), null);
     }
 
     public RemoteDeploy deploy(String app, String environment, Optional<String> ref) {
