@@ -33,6 +33,18 @@ record GitCheckout(Optional<String> branch, Optional<String> commit, boolean dir
         return new GitCheckout(branch, commit, dirty);
     }
 
+    /**
+     * The full SHA of the commit {@code branch} names in {@code dir}'s repository: the local branch, else
+     * {@code origin/<branch>}.
+     */
+    static Optional<String> commitOfBranch(Path dir, String branch) {
+        if (branch.startsWith("-") || branch.isBlank()) {
+            return Optional.empty();
+        }
+        return git(dir, "rev-parse", "--verify", "--quiet", "refs/heads/" + branch + "^{commit}")
+                .or(() -> git(dir, "rev-parse", "--verify", "--quiet", "refs/remotes/origin/" + branch + "^{commit}"));
+    }
+
     /** The commit as users read it: short SHA, with "+dirty" when the work tree has changes. */
     String describe() {
         return commit.map(c -> c.substring(0, Math.min(12, c.length())) + (dirty ? "+dirty" : ""))

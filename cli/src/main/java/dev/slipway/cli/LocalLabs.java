@@ -10,6 +10,7 @@ import dev.slipway.core.spec.AppLoader;
 import dev.slipway.core.spec.Durations;
 import dev.slipway.core.spec.ServiceSpec;
 import dev.slipway.local.LocalApp;
+import dev.slipway.server.CommitCheckouts;
 import dev.slipway.server.LabNames;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -55,12 +56,27 @@ final class LocalLabs {
         LocalState state = LocalState.of(context);
         LocalState.Running running = running(state, name, "slipway up " + dir + " --detach");
         GitCheckout git = GitCheckout.of(dir);
+        Path runFrom = dir;
+        String ref = git.describe();
+        if (git.commit().isPresent() && !git.branch().map(branch::equals).orElse(false)) {
+            // Another branch than the one checked out: run exactly its commit, exported beside the state.
+            String commit = GitCheckout.commitOfBranch(dir, branch)
+                    .orElseThrow(() -> new InvalidInputException(new Problem(
+                            "--branch " + branch,
+                            "the repository of " + dir + " has no branch '" + branch + "' (nor origin/" + branch + ")",
+                            "create or fetch the branch, or check it out and run slipway lab up from there")));
+            Path cache = state.checkouts();
+            CommitCheckouts checkouts =
+                    new CommitCheckouts(cache, 10, () -> commitsInUse(state, cache), context.clock());
+            runFrom = checkouts.checkout(dir, java.util.Optional.of(commit)).directory();
+            ref = commit.substring(0, 12);
+        }
         ObjectNode request = JSON.createObjectNode()
                 .put("type", "lab-up")
                 .put("branch", branch)
                 .put("slug", slug)
-                .put("directory", dir.toString())
-                .put("ref", git.describe());
+                .put("directory", runFrom.toString())
+                .put("ref", ref);
         if (command.ttl != null) {
             request.put("ttl", Durations.format(command.ttl));
         }
@@ -74,9 +90,22 @@ final class LocalLabs {
         }
         boolean exists = state.labs(name).stream().anyMatch(l -> l.slug().equals(slug));
         out.println((exists ? "redeploying" : "starting") + " lab " + slug + " of " + name + " (branch " + branch + ", "
-                + git.describe() + ") beside " + running.url());
+                + ref + (runFrom.equals(dir) ? ", the working directory" : ", its commit") + ") beside "
+                + running.url());
         out.flush();
         return answer(LocalRequests.send(state, running, request, out), out);
+    }
+
+    /** Commits whose exported directory a lab still runs from: never removed from the cache. */
+    private static java.util.Set<String> commitsInUse(LocalState state, Path cache) {
+        java.util.Set<String> inUse = new java.util.HashSet<>();
+        for (LocalState.Lab lab : state.allLabs()) {
+            Path d = Path.of(lab.directory());
+            if (d.startsWith(cache) && d.getNameCount() > cache.getNameCount()) {
+                inUse.add(d.getName(cache.getNameCount()).toString());
+            }
+        }
+        return inUse;
     }
 
     static int list(LabListCommand command, CliContext context) {

@@ -36,6 +36,11 @@ final class LocalState {
                 .orElse(context.home().resolve(".slipway")));
     }
 
+    /** Where commits of other branches than the one checked out are exported for local labs. */
+    Path checkouts() {
+        return root.resolve("checkouts");
+    }
+
     Path logs() {
         return root.resolve("logs");
     }

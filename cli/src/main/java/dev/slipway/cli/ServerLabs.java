@@ -163,7 +163,10 @@ final class ServerLabs {
         return AppLoader.load(lab.directory(context)).spec().app();
     }
 
-    /** The commit the lab gets: --ref, else the full SHA of HEAD in DIR; warns when that is not what DIR holds. */
+    /**
+     * The commit the lab gets: --ref, else the commit of --branch when it is not the branch checked out, else the full
+     * SHA of HEAD in DIR; warns when that is not what DIR holds.
+     */
     private static String commit(LabUpCommand command, Path dir, String branch, ThroughServer.Printers to) {
         if (command.ref != null) {
             if (!FULL_SHA.matcher(command.ref).matches()) {
@@ -184,16 +187,22 @@ final class ServerLabs {
                     "a lab through a server deploys a commit CI has tested: commit and push the app, let CI"
                             + " pass, and run lab up in its git checkout (or name the commit with --ref SHA)"));
         }
+        if (git.branch().isPresent() && !git.branch().get().equals(branch)) {
+            // Another branch than the one checked out: its commit, as a local lab would run it.
+            java.util.Optional<String> other = GitCheckout.commitOfBranch(dir, branch);
+            if (other.isPresent()) {
+                return other.get();
+            }
+            to.err()
+                    .println("warning: " + dir + " has no branch " + branch + " (nor origin/" + branch + "), so the"
+                            + " lab gets the checked-out branch " + git.branch().get() + "'s commit "
+                            + shortSha(git.commit().get()) + " (use --ref to name another).");
+        }
         String sha = git.commit().get();
         if (git.dirty()) {
             to.err()
                     .println("warning: " + dir + " has uncommitted changes; they are not in the lab, which gets commit "
                             + shortSha(sha) + " (commit and push them, then run lab up again once CI passed).");
-        }
-        if (git.branch().isPresent() && !git.branch().get().equals(branch)) {
-            to.err()
-                    .println("warning: " + dir + " has branch " + git.branch().get() + " checked out, so the lab for "
-                            + branch + " gets that branch's commit " + shortSha(sha) + " (use --ref to name another).");
         }
         return sha;
     }

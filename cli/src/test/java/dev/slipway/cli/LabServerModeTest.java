@@ -84,6 +84,22 @@ class LabServerModeTest {
     }
 
     @Test
+    void labUpOfAnotherBranchThanTheCheckedOutOneDeploysThatBranchsCommit() throws IOException {
+        Path checkout = branchCheckout("feature/other");
+        String other = git(checkout, "rev-parse", "HEAD");
+        git(checkout, "checkout", "--quiet", "main");
+        reportCi(other, "success", "https://ci.example/builds/10");
+
+        var up = cli.run("lab", "up", checkout.toString(), "--branch", "feature/other");
+
+        assertThat(up.exitCode()).as(up.toString()).isZero();
+        assertThat(up.out()).contains("Lab shop/feature/other at " + other.substring(0, 12));
+        assertThat(lab("feature/other").orElseThrow().path("ref").asText())
+                .as("the branch's commit, not main's")
+                .isEqualTo(other);
+    }
+
+    @Test
     void labUpWarnsThatUncommittedChangesAreNotInTheLab() throws IOException {
         Path checkout = branchCheckout("feature/dirty");
         String sha = git(checkout, "rev-parse", "HEAD");

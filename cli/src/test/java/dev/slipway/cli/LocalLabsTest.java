@@ -140,6 +140,60 @@ class LocalLabsTest {
     }
 
     @Test
+    void aLabOfAnotherBranchRunsThatBranchsCommitWhileTheCheckedOutOneRunsTheWorkingDirectory() throws Exception {
+        Path app = LocalFixtures.demo(home, "exec python3 server.py");
+        git(app, "init", "-q", "-b", "main");
+        git(app, "add", ".");
+        git(app, "commit", "-q", "-m", "demo");
+        git(app, "checkout", "-q", "-b", "feature/b");
+        Files.writeString(
+                app.resolve("server.py"),
+                Files.readString(app.resolve("server.py")).replace("'rev='", "'b rev='"));
+        git(app, "commit", "-q", "-am", "b answers differently");
+        git(app, "checkout", "-q", "main");
+        Path state = home.resolve("state");
+        CliRun cli = new CliRun(home, home)
+                .env("SLIPWAY_STATE_DIR", state.toString())
+                .env("PATH", System.getenv("PATH"));
+        assertThat(cli.run("up", app.toString(), "--port", "0", "--detach", "--grace", "1s")
+                        .exitCode())
+                .isZero();
+        int port = port(read(state.resolve("run/demo.json")));
+
+        CliRun.Result b = cli.run("lab", "up", app.toString(), "--branch", "feature/b");
+        assertThat(b.exitCode()).as(b.toString()).isZero();
+        assertThat(b.out()).contains("its commit");
+        assertThat(get(port, "feature-b.demo.localhost", "/"))
+                .as("main is checked out, yet the lab runs feature/b's commit")
+                .isEqualTo("b rev=1 lab=feature-b");
+
+        Files.writeString(
+                app.resolve("server.py"),
+                Files.readString(app.resolve("server.py")).replace("'rev='", "'edited rev='"));
+        CliRun.Result main = cli.run("lab", "up", app.toString());
+        assertThat(main.exitCode()).as(main.toString()).isZero();
+        assertThat(main.out()).contains("the working directory");
+        assertThat(get(port, "main.demo.localhost", "/"))
+                .as("the checked-out branch runs with its uncommitted edits")
+                .isEqualTo("edited rev=1 lab=main");
+
+        CliRun.Result missing = cli.run("lab", "up", app.toString(), "--branch", "feature/nope");
+        assertThat(missing.exitCode()).isEqualTo(ExitCodes.USER_ERROR);
+        assertThat(missing.err()).contains("has no branch 'feature/nope'");
+
+        assertThat(cli.run("down", "demo").exitCode()).isZero();
+    }
+
+    private static void git(Path dir, String... args) throws Exception {
+        List<String> command = new java.util.ArrayList<>(
+                List.of("git", "-C", dir.toString(), "-c", "user.name=t", "-c", "user.email=t@example.com"));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(output).isZero();
+    }
+
+    @Test
     void aLabExpiresItsTtlAfterItsLastDeploy() throws Exception {
         Path app = LocalFixtures.demo(home, "exec python3 server.py");
         Path state = home.resolve("state");

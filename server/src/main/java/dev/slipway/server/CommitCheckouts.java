@@ -26,7 +26,7 @@ import java.util.stream.Stream;
  * the server's state directory, reused by later deploys of the same commit. A directory that is not under git is
  * deployed as it is on disk, and that is said in the deploy's log.
  */
-final class CommitCheckouts {
+public final class CommitCheckouts {
 
     private static final long GIT_TIMEOUT_SECONDS = 120;
 
@@ -40,7 +40,7 @@ final class CommitCheckouts {
      * @param keep how many commits to keep beyond those {@code inUse} names (most recently used first)
      * @param inUse commits whose directories must not be removed (local labs run processes from them)
      */
-    CommitCheckouts(Path cache, int keep, Supplier<Set<String>> inUse, Clock clock) {
+    public CommitCheckouts(Path cache, int keep, Supplier<Set<String>> inUse, Clock clock) {
         this.cache = cache;
         this.keep = keep;
         this.inUse = inUse;
@@ -48,7 +48,7 @@ final class CommitCheckouts {
     }
 
     /** What a deploy renders from, and how its log describes it. */
-    record Source(Path directory, Optional<String> commit, String description) {}
+    public record Source(Path directory, Optional<String> commit, String description) {}
 
     /** The git repository an app directory lives in: its top level and the app's path inside it. */
     record Repository(Path top, String prefix) {}
@@ -73,7 +73,7 @@ final class CommitCheckouts {
      *
      * @throws InvalidInputException when the ref is not a commit of the repository (any more)
      */
-    synchronized Source checkout(Path appDirectory, Optional<String> ref) {
+    public synchronized Source checkout(Path appDirectory, Optional<String> ref) {
         Optional<Repository> repository = repository(appDirectory);
         if (repository.isEmpty()) {
             return new Source(
