@@ -132,12 +132,8 @@ final class AppCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        @Option(
-                names = {"-o", "--output"},
-                paramLabel = "FORMAT",
-                defaultValue = "text",
-                description = "text or json (default: ${DEFAULT-VALUE}).")
-        OutputFormat output;
+        @Mixin
+        OutputOptions output;
 
         @Mixin
         ServerOptions server;
@@ -147,7 +143,7 @@ final class AppCommand implements Runnable {
             CliContext context = parent.root.context();
             JsonNode apps = connect(server, context).appList();
             var out = spec.commandLine().getOut();
-            if (output == OutputFormat.json) {
+            if (output.json()) {
                 out.println(Output.json(apps));
                 return ExitCodes.OK;
             }

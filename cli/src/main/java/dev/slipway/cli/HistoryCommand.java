@@ -12,7 +12,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Help.Ansi;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -49,12 +48,8 @@ final class HistoryCommand implements Callable<Integer> {
     @Mixin
     EnvironmentOptions env;
 
-    @Option(
-            names = {"-o", "--output"},
-            paramLabel = "FORMAT",
-            defaultValue = "text",
-            description = "text or json (default: ${DEFAULT-VALUE}).")
-    OutputFormat output;
+    @Mixin
+    OutputOptions output;
 
     @Mixin
     ColorOptions colorOptions;
@@ -71,14 +66,14 @@ final class HistoryCommand implements Callable<Integer> {
                     server.server(context).orElseThrow(),
                     app,
                     env.environment,
-                    output,
+                    output.format,
                     ThroughServer.printers(spec, colorOptions.ansi(context)));
         }
         EnvironmentTarget target = Engines.target(context, app, env.environment, env.appDir, env.clusters);
         List<ClusterHistory> histories = Engines.open(context, env.clusters).history(target);
         boolean allRead = histories.stream().allMatch(h -> h.unavailable().isEmpty());
         var out = spec.commandLine().getOut();
-        if (output == OutputFormat.json) {
+        if (output.json()) {
             ObjectNode doc = Output.object();
             doc.put("app", app);
             doc.put("environment", target.environment());

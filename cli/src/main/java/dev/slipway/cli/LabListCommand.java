@@ -30,12 +30,8 @@ final class LabListCommand implements Callable<Integer> {
     @Option(names = "--app", paramLabel = "APP", description = "Only this app's labs.")
     String app;
 
-    @Option(
-            names = {"-o", "--output"},
-            paramLabel = "FORMAT",
-            defaultValue = "text",
-            description = "text or json (default: ${DEFAULT-VALUE}).")
-    OutputFormat output;
+    @Mixin
+    OutputOptions output;
 
     @Mixin
     ServerOptions server;

@@ -113,7 +113,7 @@ final class LocalLabs {
         LocalState state = LocalState.of(context);
         List<LocalState.Lab> labs = command.app == null ? state.allLabs() : state.labs(command.app);
         Instant now = context.clock().instant();
-        if (command.output == OutputFormat.json) {
+        if (command.output.json()) {
             ArrayNode array = JSON.createArrayNode();
             for (LocalState.Lab lab : labs) {
                 ObjectNode n = lab.toJson();

@@ -54,12 +54,8 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--env", required = true, paramLabel = "ENV", description = "Environment, as in slipway.yaml.")
     String environment;
 
-    @Option(
-            names = {"-o", "--output"},
-            paramLabel = "FORMAT",
-            defaultValue = "text",
-            description = "text or json (default: ${DEFAULT-VALUE}).")
-    OutputFormat output;
+    @Mixin
+    OutputOptions output;
 
     @Mixin
     ClusterOptions clusterOptions;
@@ -79,7 +75,7 @@ final class PlanCommand implements Callable<Integer> {
         Rendering rendering = new Renderer(store.forApp(app)).render(app, environment, clusterOptions.load(context));
         Plan plan = Engines.open(context, clusterOptions).plan(rendering);
         var out = spec.commandLine().getOut();
-        if (output == OutputFormat.json) {
+        if (output.json()) {
             out.println(Output.json(json(plan)));
         } else {
             out.print(plan.describe(colorOptions.ansi(context) == Ansi.ON));

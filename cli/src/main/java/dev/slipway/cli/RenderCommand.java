@@ -58,12 +58,8 @@ final class RenderCommand implements Callable<Integer> {
     @Option(names = "--cluster", paramLabel = "CLUSTER", description = "Only this cluster of the group.")
     String cluster;
 
-    @Option(
-            names = {"-o", "--output"},
-            paramLabel = "FORMAT",
-            defaultValue = "text",
-            description = "text (YAML documents) or json (default: ${DEFAULT-VALUE}).")
-    OutputFormat output;
+    @Mixin
+    OutputOptions output;
 
     @Mixin
     ClusterOptions clusterOptions;
@@ -76,7 +72,7 @@ final class RenderCommand implements Callable<Integer> {
                 new Renderer(SecretSource.REDACTED).render(app, environment, clusterOptions.load(context));
         List<RenderedCluster> clusters = selected(rendering);
         var out = spec.commandLine().getOut();
-        if (output == OutputFormat.json) {
+        if (output.json()) {
             ObjectNode doc = Output.object();
             doc.put("app", app.spec().app());
             doc.put("environment", environment);

@@ -138,12 +138,8 @@ final class SecretCommand implements Runnable {
         @Parameters(index = "0", paramLabel = "APP", description = "App name, as in slipway.yaml.")
         String app;
 
-        @Option(
-                names = {"-o", "--output"},
-                paramLabel = "FORMAT",
-                defaultValue = "text",
-                description = "text or json (default: ${DEFAULT-VALUE}).")
-        OutputFormat output;
+        @Mixin
+        OutputOptions output;
 
         @Mixin
         SecretStoreOptions storeOptions;
@@ -152,7 +148,7 @@ final class SecretCommand implements Runnable {
         public Integer call() throws IOException {
             List<String> names = storeOptions.open(parent.root.context()).names(app);
             var out = spec.commandLine().getOut();
-            if (output == OutputFormat.json) {
+            if (output.json()) {
                 ObjectMapper json = new ObjectMapper();
                 ObjectNode doc = json.createObjectNode();
                 doc.put("app", app);

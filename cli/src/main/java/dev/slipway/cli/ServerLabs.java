@@ -79,7 +79,7 @@ final class ServerLabs {
         Optional<String> app = Optional.ofNullable(command.app);
         List<RemoteLab> labs = command.server.connect(context).labs(app);
         var out = command.spec.commandLine().getOut();
-        if (command.output == OutputFormat.json) {
+        if (command.output.json()) {
             ObjectNode doc = Output.object();
             doc.put("server", server);
             ArrayNode array = doc.putArray("labs");

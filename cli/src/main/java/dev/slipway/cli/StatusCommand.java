@@ -54,12 +54,8 @@ final class StatusCommand implements Callable<Integer> {
     @Mixin
     EnvironmentOptions env;
 
-    @Option(
-            names = {"-o", "--output"},
-            paramLabel = "FORMAT",
-            defaultValue = "text",
-            description = "text or json (default: ${DEFAULT-VALUE}).")
-    OutputFormat output;
+    @Mixin
+    OutputOptions output;
 
     @Option(names = "--all", description = "List every object, not only those that are not healthy.")
     boolean all;
@@ -80,7 +76,7 @@ final class StatusCommand implements Callable<Integer> {
                     server.server(context).orElseThrow(),
                     app,
                     env.environment,
-                    output,
+                    output.format,
                     all,
                     ThroughServer.printers(spec, ansi));
         }
@@ -88,7 +84,7 @@ final class StatusCommand implements Callable<Integer> {
         List<ClusterStatus> statuses = Engines.open(context, env.clusters).status(target);
         ObjectNode doc = StatusDocument.of(target, statuses);
         var out = spec.commandLine().getOut();
-        if (output == OutputFormat.json) {
+        if (output.json()) {
             out.println(Output.json(doc));
         } else {
             out.println(app + " in " + target.environment() + " (namespace " + target.namespace() + ", group "

@@ -19,7 +19,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -50,12 +49,8 @@ final class ValidateCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR", description = "The app directory.")
     Path directory;
 
-    @Option(
-            names = {"-o", "--output"},
-            paramLabel = "FORMAT",
-            defaultValue = "text",
-            description = "text or json (default: ${DEFAULT-VALUE}).")
-    OutputFormat output;
+    @Mixin
+    OutputOptions output;
 
     @Mixin
     ClusterOptions clusterOptions;
@@ -66,7 +61,7 @@ final class ValidateCommand implements Callable<Integer> {
         try {
             return validate(context);
         } catch (InvalidInputException e) {
-            if (output != OutputFormat.json) {
+            if (!output.json()) {
                 throw e;
             }
             ObjectNode doc = Output.object();
@@ -99,7 +94,7 @@ final class ValidateCommand implements Callable<Integer> {
             }
         }
         var out = spec.commandLine().getOut();
-        if (output == OutputFormat.json) {
+        if (output.json()) {
             ObjectNode doc = Output.object();
             doc.put("valid", true);
             doc.put("app", app.spec().app());
