@@ -407,10 +407,19 @@ final class Api {
                         "nothing to do; 'lab list' shows live labs"));
         boolean deleted = reaper.tearDown(claimed, caller, "taken down by " + caller.name());
         LabRecord after = store.labs().find(lab.id()).orElseThrow();
-        json(
-                ctx,
-                deleted ? 200 : 502,
-                Views.lab(after, Optional.empty(), deleted ? Optional.empty() : labUrl.apply(after), clock));
+        if (!deleted) {
+            // A problem document like every other refusal; the reaper retries the teardown on its own.
+            throw new ApiException(
+                    502,
+                    "Lab teardown failed",
+                    List.of(new Problem(
+                            "lab " + lab.id() + " (" + lab.app() + "/" + lab.branch() + ")",
+                            "the lab could not be taken down: "
+                                    + after.lastError().orElse("a cluster refused or could not be reached"),
+                            "the reaper retries it with backoff; check the cluster, then GET /api/labs/" + lab.id()
+                                    + " or slipway lab list")));
+        }
+        json(ctx, 200, Views.lab(after, Optional.empty(), Optional.empty(), clock));
     }
 
     private void labExtend(Context ctx, Caller caller) {

@@ -46,13 +46,25 @@ class LabReaperTest {
                 fixture.clock.add(Duration.ofHours(1));
                 assertThat(server.sweepLabsNow()).isEqualTo(new SlipwayServer.SweepResult(0, 0));
 
+                // Taken down by hand while the cluster refuses: a problem document, and the lab stays for the reaper.
+                clusters.cluster("east-1").rejectCredentials(true);
+                long labId = up.get("lab").get("id").asLong();
+                ApiClient.Reply refused = api.delete("/api/labs/" + labId);
+                assertThat(refused.status()).isEqualTo(502);
+                assertThat(refused.contentType()).startsWith("application/problem+json");
+                assertThat(refused.body()).contains("could not be taken down").contains("the reaper retries it");
+                clusters.cluster("east-1").rejectCredentials(false);
+
                 fixture.clock.add(Duration.ofHours(2));
                 clusters.cluster("east-1").rejectCredentials(true);
                 assertThat(server.sweepLabsNow()).isEqualTo(new SlipwayServer.SweepResult(0, 1));
                 JsonNode failed = api.get("/api/audit?action=lab.delete-failed").json();
                 assertThat(failed)
-                        .singleElement()
-                        .satisfies(e -> assertThat(e.get("details").asText()).contains("east-1"));
+                        .as("the manual attempt and the reaper's, each audited")
+                        .extracting(e -> e.get("actor").asText())
+                        .containsExactly("reaper", "admin");
+                assertThat(failed)
+                        .allSatisfy(e -> assertThat(e.get("details").asText()).contains("east-1"));
                 assertThat(api.get("/api/labs").json())
                         .singleElement()
                         .satisfies(l -> assertThat(l.get("lastError").asText()).contains("east-1"));
