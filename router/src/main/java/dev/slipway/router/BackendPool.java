@@ -11,13 +11,20 @@ import java.util.concurrent.ThreadLocalRandom;
 final class BackendPool {
     final Backend config;
     final List<ClusterEndpoints> clusters;
+    // The same clusters as an array: the per-request loops below then allocate no iterators.
+    private final ClusterEndpoints[] clusterArray;
 
     /** One cluster's endpoints with their live state. */
-    record ClusterEndpoints(String name, int weight, List<EndpointState> endpoints) {}
+    record ClusterEndpoints(String name, int weight, List<EndpointState> endpoints) {
+        ClusterEndpoints {
+            endpoints = List.copyOf(endpoints);
+        }
+    }
 
     BackendPool(Backend config, List<ClusterEndpoints> clusters) {
         this.config = config;
         this.clusters = List.copyOf(clusters);
+        this.clusterArray = clusters.toArray(ClusterEndpoints[]::new);
     }
 
     String name() {
@@ -25,13 +32,15 @@ final class BackendPool {
     }
 
     boolean clusterHealthy(ClusterEndpoints c, long now) {
+        List<EndpointState> endpoints = c.endpoints;
+        int n = endpoints.size();
         int available = 0;
-        for (EndpointState e : c.endpoints) {
-            if (e.available(now)) {
+        for (int i = 0; i < n; i++) {
+            if (endpoints.get(i).available(now)) {
                 available++;
             }
         }
-        return available > 0 && available >= config.failoverBelow() * c.endpoints.size();
+        return available > 0 && available >= config.failoverBelow() * n;
     }
 
     /**
@@ -44,7 +53,7 @@ final class BackendPool {
         // Pass 1: healthy clusters except the one that just failed; 2: any healthy cluster; 3: panic, anything up.
         for (int pass = 0; pass < 3; pass++) {
             long total = 0;
-            for (ClusterEndpoints c : clusters) {
+            for (ClusterEndpoints c : clusterArray) {
                 if (eligible(c, pass, avoidCluster, now)) {
                     total += Math.max(c.weight, pass == 2 ? 1 : 0);
                 }
@@ -53,7 +62,7 @@ final class BackendPool {
                 continue;
             }
             long ticket = random.nextLong(total);
-            for (ClusterEndpoints c : clusters) {
+            for (ClusterEndpoints c : clusterArray) {
                 if (!eligible(c, pass, avoidCluster, now)) {
                     continue;
                 }

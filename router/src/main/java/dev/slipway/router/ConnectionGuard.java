@@ -5,9 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Protects the router from clients that hold connections without using them: caps open connections, and
@@ -27,9 +25,15 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
 
     private final ProxyRuntime runtime;
     private final RouterConfig.Limits limits;
+    private final DeadlineWheel.Timeout deadline = new DeadlineWheel.Timeout() {
+        @Override
+        void expired() {
+            ConnectionGuard.this.expired();
+        }
+    };
     private ChannelHandlerContext ctx;
+    private DeadlineWheel wheel;
     private State state = State.IDLE;
-    private ScheduledFuture<?> deadline;
     private boolean counted;
 
     ConnectionGuard(ProxyRuntime runtime, RouterConfig.Limits limits) {
@@ -40,6 +44,7 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.wheel = runtime.wheel(ctx.executor());
         counted = true;
         if (runtime.connections.incrementAndGet() > limits.maxConnections() || runtime.draining()) {
             runtime.metrics.count(RouterMeters.REJECTED, "connections");
@@ -82,14 +87,12 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
     }
 
     private void schedule(long nanos) {
-        cancel();
-        deadline = ctx.executor().schedule(this::expired, nanos, TimeUnit.NANOSECONDS);
+        wheel.arm(deadline, nanos);
     }
 
     private void cancel() {
-        if (deadline != null) {
-            deadline.cancel(false);
-            deadline = null;
+        if (wheel != null) {
+            wheel.disarm(deadline);
         }
     }
 
@@ -101,7 +104,6 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
     }
 
     private void expired() {
-        deadline = null;
         if (state == State.READING_HEAD) {
             runtime.metrics.count(RouterMeters.REJECTED, "header_timeout");
             ctx.writeAndFlush(Unpooled.wrappedBuffer(HEAD_TIMEOUT)).addListener(ChannelFutureListener.CLOSE);

@@ -20,14 +20,13 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One client request on its way through the router: picks the route and side, streams the request to an
@@ -35,7 +34,14 @@ import java.util.concurrent.TimeUnit;
  * Runs entirely on the client channel's event loop.
  */
 final class Exchange {
-    private static final String REQUEST_ID = "x-request-id";
+    // Header names as AsciiString: their hash is computed once, not on every lookup.
+    private static final AsciiString REQUEST_ID = AsciiString.cached("x-request-id");
+    private static final AsciiString FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+    private static final AsciiString FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+    private static final AsciiString FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
+    private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+    private static final AsciiString HTTP = AsciiString.cached("http");
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
     private static final long DISCARDABLE_BODY_BYTES = 64 * 1024;
 
     private final ProxyFrontendHandler frontend;
@@ -48,8 +54,9 @@ final class Exchange {
     private final boolean bodyless;
     private final boolean idempotent;
     private final long startNanos = System.nanoTime();
-    private final ArrayDeque<HttpContent> heldBody = new ArrayDeque<>();
-    private String requestId;
+    // Body pieces that arrived before the upstream connection; most requests have none.
+    private ArrayDeque<HttpContent> heldBody;
+    private CharSequence requestId;
     private RouteTraffic route;
     private BackendPool backend;
     private String setCookie;
@@ -64,8 +71,10 @@ final class Exchange {
     private int status;
     private boolean done;
     private boolean inFlight;
-    private ScheduledFuture<?> timeout;
+    private boolean timeoutArmed;
     private ChannelFuture lastWrite;
+    // Reads the next piece of the request body once the previous one reached the current upstream connection.
+    private final ChannelFutureListener requestWritten = this::requestWritten;
 
     Exchange(
             ProxyFrontendHandler frontend,
@@ -109,37 +118,40 @@ final class Exchange {
             return;
         }
         inFlight = true;
-        String host = hostOf(request);
-        if (host == null && !clientHttp10) {
+        String rawHost = request.headers().get(HttpHeaderNames.HOST);
+        boolean hasHost = rawHost != null && !rawHost.isEmpty();
+        if (!hasHost && !clientHttp10) {
             runtime.metrics.count(RouterMeters.REJECTED, "malformed");
             closeAfter = true;
             fail(HttpResponseStatus.BAD_REQUEST, "an HTTP/1.1 request needs a Host header");
             return;
         }
         String path = pathOf(request.uri());
-        route = snapshot.route(host, path);
+        // Normalising the host (port dropped, lower case) is only worth it when some route names a host.
+        route = snapshot.route(snapshot.anyHost ? hostOf(request) : null, path);
         if (route == null) {
+            String host = hostOf(request);
             fail(HttpResponseStatus.NOT_FOUND, "no route for " + (host == null ? "" : host) + path);
             return;
         }
         RouteTraffic.Decision decision = route.decide(request.headers());
         backend = decision.backend();
         setCookie = decision.setCookie();
-        prepareUpstreamRequest(host, clientIp);
-        Duration t = route.config.timeout();
-        timeout = ctx.executor().schedule(this::onTimeout, t.toNanos(), TimeUnit.NANOSECONDS);
+        prepareUpstreamRequest(hasHost ? rawHost : null, clientIp);
+        frontend.armRouteTimeout(route.timeoutNanos);
+        timeoutArmed = true;
         attempt(null);
     }
 
-    private void prepareUpstreamRequest(String host, String clientIp) {
+    private void prepareUpstreamRequest(String rawHost, String clientIp) {
         HttpHeaders h = request.headers();
         removeHopByHop(h);
         h.remove(HttpHeaderNames.EXPECT);
-        String forwardedFor = h.get("x-forwarded-for");
-        h.set("x-forwarded-for", forwardedFor == null ? clientIp : forwardedFor + ", " + clientIp);
-        h.set("x-forwarded-proto", "http");
-        if (host != null) {
-            h.set("x-forwarded-host", request.headers().get(HttpHeaderNames.HOST));
+        String forwardedFor = h.get(FORWARDED_FOR);
+        h.set(FORWARDED_FOR, forwardedFor == null ? clientIp : forwardedFor + ", " + clientIp);
+        h.set(FORWARDED_PROTO, HTTP);
+        if (rawHost != null) {
+            h.set(FORWARDED_HOST, rawHost);
         }
         h.set(REQUEST_ID, requestId);
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
@@ -149,16 +161,24 @@ final class Exchange {
     static void removeHopByHop(HttpHeaders h) {
         String connection = h.get(HttpHeaderNames.CONNECTION);
         if (connection != null) {
-            for (String token : connection.split(",")) {
-                String name = token.trim();
-                if (!name.isEmpty() && !name.equalsIgnoreCase("transfer-encoding")) {
+            // Tokens one by one, without splitting: "keep-alive" and "close" name no header worth a lookup.
+            int from = 0;
+            while (from < connection.length()) {
+                int comma = connection.indexOf(',', from);
+                int end = comma < 0 ? connection.length() : comma;
+                String name = connection.substring(from, end).trim();
+                if (!name.isEmpty()
+                        && !name.equalsIgnoreCase("transfer-encoding")
+                        && !name.equalsIgnoreCase("keep-alive")
+                        && !name.equalsIgnoreCase("close")) {
                     h.remove(name);
                 }
+                from = end + 1;
             }
             h.remove(HttpHeaderNames.CONNECTION);
         }
         h.remove(HttpHeaderNames.KEEP_ALIVE);
-        h.remove("proxy-connection");
+        h.remove(PROXY_CONNECTION);
         h.remove(HttpHeaderNames.TE);
         h.remove(HttpHeaderNames.TRAILER);
         h.remove(HttpHeaderNames.UPGRADE);
@@ -211,27 +231,34 @@ final class Exchange {
         upstream = ch;
         upstreamHandler = ch.pipeline().get(ProxyBackendHandler.class);
         upstreamHandler.bind(this);
-        ChannelFuture last = ch.write(request);
         if (bodyless) {
-            // Nothing can follow the head: end the request now, in the same flush.
-            last = ch.write(LastHttpContent.EMPTY_LAST_CONTENT);
-        } else {
+            // Nothing can follow the head: end the request now, in the same flush. No future is needed: a failed
+            // write closes the connection, which the backend handler reports. Keep reading the client as a
+            // request with a body would, so its going away is noticed.
+            ch.write(request, ch.voidPromise());
+            ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());
+            if (!requestComplete) {
+                ctx.read();
+            }
+            ch.read();
+            return;
+        }
+        ChannelFuture last = ch.write(request);
+        if (heldBody != null) {
             HttpContent c;
             while ((c = heldBody.poll()) != null) {
                 last = ch.write(c);
             }
         }
         ch.flush();
-        last.addListener(requestWritten(ch));
+        last.addListener(requestWritten);
         ch.read();
     }
 
-    private ChannelFutureListener requestWritten(Channel ch) {
-        return f -> {
-            if (f.isSuccess() && !requestComplete && !done && upstream == ch) {
-                ctx.read();
-            }
-        };
+    private void requestWritten(ChannelFuture f) {
+        if (f.isSuccess() && !requestComplete && !done && upstream == f.channel()) {
+            ctx.read();
+        }
     }
 
     /** A piece of the request body (or its end) from the client. */
@@ -249,11 +276,13 @@ final class Exchange {
             return;
         }
         if (upstream == null) {
+            if (heldBody == null) {
+                heldBody = new ArrayDeque<>();
+            }
             heldBody.add(content);
             return;
         }
-        Channel ch = upstream;
-        ch.writeAndFlush(content).addListener(requestWritten(ch));
+        upstream.writeAndFlush(content).addListener(requestWritten);
     }
 
     void onUpstreamMessage(Channel ch, Object msg) {
@@ -354,7 +383,7 @@ final class Exchange {
     private void responseEnd(LastHttpContent last) {
         cancelTimeout();
         Channel ch = upstream;
-        boolean reusable = upstreamKeepAlive && requestComplete && heldBody.isEmpty();
+        boolean reusable = upstreamKeepAlive && requestComplete && (heldBody == null || heldBody.isEmpty());
         upstreamHandler.unbind();
         upstream = null;
         if (reusable) {
@@ -362,7 +391,8 @@ final class Exchange {
         } else {
             ch.close();
         }
-        ChannelFuture f = ctx.writeAndFlush(last);
+        // Only closing the connection after the write needs its future.
+        ChannelFuture f = closeAfter ? ctx.writeAndFlush(last) : ctx.writeAndFlush(last, ctx.voidPromise());
         finish(f);
     }
 
@@ -386,7 +416,9 @@ final class Exchange {
         }
     }
 
-    private void onTimeout() {
+    /** The route timeout fired (called by the frontend, which owns the timeout). */
+    void onTimeout() {
+        timeoutArmed = false;
         if (done) {
             return;
         }
@@ -448,12 +480,17 @@ final class Exchange {
         cancelTimeout();
         releaseHeld();
         leaveInFlight();
-        runtime.metrics.requestDone(
-                route == null ? "none" : route.name(),
-                backend == null ? "none" : backend.name(),
-                endpoint == null ? "none" : endpoint.cluster,
-                status,
-                System.nanoTime() - startNanos);
+        long nanos = System.nanoTime() - startNanos;
+        if (route != null && backend != null) {
+            route.meters(backend, runtime.metrics).record(endpoint == null ? "none" : endpoint.cluster, status, nanos);
+        } else {
+            runtime.metrics.requestDone(
+                    route == null ? "none" : route.name(),
+                    backend == null ? "none" : backend.name(),
+                    endpoint == null ? "none" : endpoint.cluster,
+                    status,
+                    nanos);
+        }
         if (closeAfter) {
             written.addListener(ChannelFutureListener.CLOSE);
         }
@@ -497,13 +534,16 @@ final class Exchange {
     }
 
     private void cancelTimeout() {
-        if (timeout != null) {
-            timeout.cancel(false);
-            timeout = null;
+        if (timeoutArmed) {
+            timeoutArmed = false;
+            frontend.disarmRouteTimeout();
         }
     }
 
     private void releaseHeld() {
+        if (heldBody == null) {
+            return;
+        }
         HttpContent c;
         while ((c = heldBody.poll()) != null) {
             c.release();
@@ -542,16 +582,39 @@ final class Exchange {
         return "/" + uri;
     }
 
-    private static String requestIdOf(HttpHeaders headers) {
+    /** The client's request id if it is sane (1-128 visible ASCII characters), else 32 random hex digits. */
+    static CharSequence requestIdOf(HttpHeaders headers) {
         String given = headers.get(REQUEST_ID);
-        if (given != null
-                && !given.isEmpty()
-                && given.length() <= 128
-                && given.chars().allMatch(c -> c > 32 && c < 127)) {
+        if (given != null && saneRequestId(given)) {
             return given;
         }
         ThreadLocalRandom r = ThreadLocalRandom.current();
-        return Long.toHexString(r.nextLong() | Long.MIN_VALUE) + Long.toHexString(r.nextLong() | Long.MIN_VALUE);
+        byte[] id = new byte[32];
+        hex(r.nextLong(), id, 0);
+        hex(r.nextLong(), id, 16);
+        // AsciiString wraps the bytes as they are, and the encoder copies them to the wire as they are.
+        return new AsciiString(id, false);
+    }
+
+    private static boolean saneRequestId(String id) {
+        int n = id.length();
+        if (n == 0 || n > 128) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = id.charAt(i);
+            if (c <= 32 || c >= 127) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void hex(long v, byte[] into, int at) {
+        for (int i = 15; i >= 0; i--) {
+            into[at + i] = HEX[(int) (v & 0xf)];
+            v >>>= 4;
+        }
     }
 
     static String human(Duration d) {

@@ -36,7 +36,18 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     private final ProxyRuntime runtime;
     private final ConnectionGuard guard;
     private final ArrayDeque<HttpObject> waiting = new ArrayDeque<>();
+    /** The route timeout of the exchange in progress: one node per connection, re-armed for each request. */
+    private final DeadlineWheel.Timeout routeTimeout = new DeadlineWheel.Timeout() {
+        @Override
+        void expired() {
+            if (current != null) {
+                current.onTimeout();
+            }
+        }
+    };
+
     private ChannelHandlerContext ctx;
+    private DeadlineWheel wheel;
     private UpstreamPool pool;
     private String clientIp;
     private Exchange current;
@@ -52,6 +63,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.pool = runtime.pool(ctx.channel().eventLoop());
+        this.wheel = runtime.wheel(ctx.executor());
         this.clientIp = ctx.channel().remoteAddress() instanceof InetSocketAddress a
                 ? a.getAddress().getHostAddress()
                 : "unknown";
@@ -117,6 +129,14 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         Exchange e = new Exchange(this, ctx, runtime, pool, request);
         current = e;
         e.start(clientIp);
+    }
+
+    void armRouteTimeout(long nanos) {
+        wheel.arm(routeTimeout, nanos);
+    }
+
+    void disarmRouteTimeout() {
+        wheel.disarm(routeTimeout);
     }
 
     /** Called by the exchange once its response is written (or failed). */

@@ -1,6 +1,7 @@
 package dev.slipway.router;
 
 import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.time.Clock;
 import java.util.Set;
@@ -16,6 +17,7 @@ final class ProxyRuntime {
     final AtomicInteger inFlight = new AtomicInteger();
     private final Set<UpstreamPool> pools = ConcurrentHashMap.newKeySet();
     private final FastThreadLocal<UpstreamPool> poolOfLoop = new FastThreadLocal<>();
+    private final ConcurrentHashMap<EventExecutor, DeadlineWheel> wheels = new ConcurrentHashMap<>();
     private volatile RoutingSnapshot snapshot;
     private volatile RetryBudget retryBudget;
     private volatile boolean draining;
@@ -66,6 +68,11 @@ final class ProxyRuntime {
             pools.add(pool);
         }
         return pool;
+    }
+
+    /** The timeouts of a connection's event loop (looked up once per connection). */
+    DeadlineWheel wheel(EventExecutor loop) {
+        return wheels.computeIfAbsent(loop, l -> new DeadlineWheel(l, System::nanoTime));
     }
 
     void closePools() {

@@ -19,8 +19,14 @@ final class RouteTraffic {
     final BackendPool next;
     final Stage stage;
     final TokenBucket bucket;
+    final long timeoutNanos;
     private final String host;
     private final boolean wildcardHost;
+    private final Decision toCurrent;
+    private final Decision toNext;
+    // Resolved on first use; a race resolves the same meters twice, which is harmless.
+    private RouterMetrics.RequestMeters currentMeters;
+    private RouterMetrics.RequestMeters nextMeters;
 
     /** Where one request goes, and a cookie to set when the client was just assigned a percent bucket. */
     record Decision(BackendPool backend, String setCookie) {}
@@ -31,6 +37,9 @@ final class RouteTraffic {
         this.next = next;
         this.stage = config.migration().map(RouterConfig.Migration::stage).orElse(Stage.off());
         this.bucket = bucket;
+        this.timeoutNanos = config.timeout().toNanos();
+        this.toCurrent = new Decision(current, null);
+        this.toNext = new Decision(next, null);
         String h = config.host().orElse(null);
         this.wildcardHost = h != null && h.startsWith("*.");
         this.host = wildcardHost ? h.substring(1) : h;
@@ -38,6 +47,24 @@ final class RouteTraffic {
 
     String name() {
         return config.name();
+    }
+
+    /** The meters of requests of this route that went to {@code backend} (its current or next backend). */
+    RouterMetrics.RequestMeters meters(BackendPool backend, RouterMetrics metrics) {
+        if (backend == current) {
+            RouterMetrics.RequestMeters m = currentMeters;
+            if (m == null) {
+                m = metrics.requestMeters(name(), backend.name());
+                currentMeters = m;
+            }
+            return m;
+        }
+        RouterMetrics.RequestMeters m = nextMeters;
+        if (m == null) {
+            m = metrics.requestMeters(name(), backend.name());
+            nextMeters = m;
+        }
+        return m;
     }
 
     boolean hasHost() {
@@ -66,17 +93,17 @@ final class RouteTraffic {
 
     Decision decide(HttpHeaders headers) {
         if (next == null || stage instanceof Stage.Off) {
-            return new Decision(current, null);
+            return toCurrent;
         }
         if (stage instanceof Stage.Full) {
-            return new Decision(next, null);
+            return toNext;
         }
         String cookies = headers.get("cookie");
         if (optedIn(headers.get(OPTIN_HEADER)) || optedIn(cookie(cookies, OPTIN_COOKIE))) {
-            return new Decision(next, null);
+            return toNext;
         }
         if (stage instanceof Stage.RequestsPerSecond) {
-            return new Decision(bucket.tryTake() ? next : current, null);
+            return bucket.tryTake() ? toNext : toCurrent;
         }
         if (stage instanceof Stage.Percent p) {
             int clientBucket = parseBucket(cookie(cookies, BUCKET_COOKIE));
@@ -87,7 +114,7 @@ final class RouteTraffic {
             }
             return new Decision(clientBucket < p.percent() ? next : current, setCookie);
         }
-        return new Decision(current, null);
+        return toCurrent;
     }
 
     private boolean optedIn(String value) {

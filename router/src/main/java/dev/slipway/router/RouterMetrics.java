@@ -19,6 +19,9 @@ final class RouterMetrics {
     private final MeterRegistry registry;
     private final ConcurrentHashMap<List<String>, Counter> counters = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<List<String>, Timer> timers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<List<String>, RequestMeters> requestMeters = new ConcurrentHashMap<>();
+    private static final String[] STATUS_CLASSES = {"0xx", "1xx", "2xx", "3xx", "4xx", "5xx", "6xx", "7xx", "8xx", "9xx"
+    };
     private final List<Meter> snapshotMeters = new ArrayList<>();
 
     RouterMetrics(MeterRegistry registry) {
@@ -30,37 +33,84 @@ final class RouterMetrics {
     }
 
     void count(RouterMeters meter, String... tagValues) {
-        counters.computeIfAbsent(
-                        key(meter, tagValues),
-                        k -> Counter.builder(meter.meterName())
-                                .description(meter.description())
-                                .tags(tags(meter, tagValues))
-                                .register(registry))
-                .increment();
+        counter(meter, tagValues).increment();
     }
 
+    private Counter counter(RouterMeters meter, String... tagValues) {
+        return counters.computeIfAbsent(
+                key(meter, tagValues),
+                k -> Counter.builder(meter.meterName())
+                        .description(meter.description())
+                        .tags(tags(meter, tagValues))
+                        .register(registry));
+    }
+
+    /** Records an answered request; the hot path resolves {@link #requestMeters} once per route instead. */
     void requestDone(String route, String backend, String cluster, int status, long nanos) {
-        count(RouterMeters.REQUESTS, route, backend, cluster, (status / 100) + "xx");
-        timers.computeIfAbsent(
-                        key(RouterMeters.REQUEST_DURATION, route, backend),
-                        k -> Timer.builder(RouterMeters.REQUEST_DURATION.meterName())
-                                .description(RouterMeters.REQUEST_DURATION.description())
-                                .tags(tags(RouterMeters.REQUEST_DURATION, route, backend))
-                                .serviceLevelObjectives(
-                                        Duration.ofMillis(1),
-                                        Duration.ofMillis(5),
-                                        Duration.ofMillis(10),
-                                        Duration.ofMillis(25),
-                                        Duration.ofMillis(50),
-                                        Duration.ofMillis(100),
-                                        Duration.ofMillis(250),
-                                        Duration.ofMillis(500),
-                                        Duration.ofSeconds(1),
-                                        Duration.ofMillis(2500),
-                                        Duration.ofSeconds(5),
-                                        Duration.ofSeconds(10))
-                                .register(registry))
-                .record(nanos, TimeUnit.NANOSECONDS);
+        requestMeters(route, backend).record(cluster, status, nanos);
+    }
+
+    /** The meters of requests through {@code route} to {@code backend}: resolve once, record many times. */
+    RequestMeters requestMeters(String route, String backend) {
+        return requestMeters.computeIfAbsent(
+                key(RouterMeters.REQUEST_DURATION, route, backend),
+                k -> new RequestMeters(route, backend, timer(route, backend)));
+    }
+
+    private Timer timer(String route, String backend) {
+        return timers.computeIfAbsent(
+                key(RouterMeters.REQUEST_DURATION, route, backend),
+                k -> Timer.builder(RouterMeters.REQUEST_DURATION.meterName())
+                        .description(RouterMeters.REQUEST_DURATION.description())
+                        .tags(tags(RouterMeters.REQUEST_DURATION, route, backend))
+                        .serviceLevelObjectives(
+                                Duration.ofMillis(1),
+                                Duration.ofMillis(5),
+                                Duration.ofMillis(10),
+                                Duration.ofMillis(25),
+                                Duration.ofMillis(50),
+                                Duration.ofMillis(100),
+                                Duration.ofMillis(250),
+                                Duration.ofMillis(500),
+                                Duration.ofSeconds(1),
+                                Duration.ofMillis(2500),
+                                Duration.ofSeconds(5),
+                                Duration.ofSeconds(10))
+                        .register(registry));
+    }
+
+    /**
+     * Request meters of one route and backend: the duration timer, and the request counters per cluster and
+     * status class, looked up without building keys or strings. Safe on any event loop.
+     */
+    final class RequestMeters {
+        private final String route;
+        private final String backend;
+        private final Timer duration;
+        // Cluster -> counters indexed by status / 100; a slot is filled on first use (racing fills get the
+        // same counter from the registry).
+        private final ConcurrentHashMap<String, Counter[]> byCluster = new ConcurrentHashMap<>();
+
+        private RequestMeters(String route, String backend, Timer duration) {
+            this.route = route;
+            this.backend = backend;
+            this.duration = duration;
+        }
+
+        void record(String cluster, int status, long nanos) {
+            Counter[] counters = byCluster.get(cluster);
+            if (counters == null) {
+                counters = byCluster.computeIfAbsent(cluster, c -> new Counter[STATUS_CLASSES.length]);
+            }
+            int statusClass = Math.min(Math.max(status / 100, 0), STATUS_CLASSES.length - 1);
+            Counter c = counters[statusClass];
+            if (c == null) {
+                c = counter(RouterMeters.REQUESTS, route, backend, cluster, STATUS_CLASSES[statusClass]);
+                counters[statusClass] = c;
+            }
+            c.increment();
+            duration.record(nanos, TimeUnit.NANOSECONDS);
+        }
     }
 
     <T> void gauge(RouterMeters meter, T target, ToDoubleFunction<T> value, String... tagValues) {

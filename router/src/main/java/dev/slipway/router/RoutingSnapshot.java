@@ -20,6 +20,9 @@ final class RoutingSnapshot {
     final Map<String, Stage> stageOverrides;
     final List<RouteTraffic> routes;
     final Map<String, BackendPool> backends;
+    // Whether any route names a host: if none does, requests are matched without looking at Host.
+    final boolean anyHost;
+    private final RouteTraffic[] routeArray;
 
     private RoutingSnapshot(
             RouterConfig config,
@@ -30,6 +33,8 @@ final class RoutingSnapshot {
         this.stageOverrides = Map.copyOf(stageOverrides);
         this.routes = List.copyOf(routes);
         this.backends = Map.copyOf(backends);
+        this.routeArray = routes.toArray(RouteTraffic[]::new);
+        this.anyHost = routes.stream().anyMatch(RouteTraffic::hasHost);
     }
 
     /**
@@ -92,7 +97,7 @@ final class RoutingSnapshot {
     }
 
     RouteTraffic route(String host, String path) {
-        for (RouteTraffic t : routes) {
+        for (RouteTraffic t : routeArray) {
             if (t.matches(host, path)) {
                 return t;
             }

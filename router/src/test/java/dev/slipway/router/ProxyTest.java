@@ -119,6 +119,42 @@ class ProxyTest {
     }
 
     @Test
+    void aSlowBackendGets504AtTheRouteTimeoutOnABusyKeptAliveConnection() {
+        TestClient client = fixture.client();
+        // Earlier requests on the connection armed and disarmed its timeouts many times over.
+        for (int i = 0; i < 50; i++) {
+            assertThat(client.get("/fast/" + i).status()).isEqualTo(200);
+        }
+        long start = System.nanoTime();
+        TestClient.Response r = client.get("/hang");
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        assertThat(r.status()).isEqualTo(504);
+        assertThat(took)
+                .as("the 400ms timeout fires on time, not late")
+                .isBetween(Duration.ofMillis(390), Duration.ofMillis(2000));
+        assertThat(client.get("/api/after").status()).isEqualTo(200);
+    }
+
+    @Test
+    void countsAnsweredRequestsByRouteBackendClusterAndStatusClass() {
+        TestClient client = fixture.client();
+        client.get("/api/one");
+        client.get("/api/two");
+        client.get("/status/404");
+        client.get("/hang");
+        String metrics = fixture.admin().get("/metrics").body();
+        assertThat(metrics)
+                .contains(
+                        "slipway_router_requests_total{backend=\"web\",cluster=\"east\",route=\"api\",status=\"2xx\"} 2.0")
+                .contains(
+                        "slipway_router_requests_total{backend=\"web\",cluster=\"east\",route=\"site\",status=\"4xx\"} 1.0")
+                .contains(
+                        "slipway_router_requests_total{backend=\"web\",cluster=\"east\",route=\"site\",status=\"5xx\"} 1.0")
+                .contains("slipway_router_request_duration_seconds_count{backend=\"web\",route=\"api\"} 2")
+                .contains("slipway_router_timeouts_total{route=\"site\"} 1.0");
+    }
+
+    @Test
     void aRouteTimeoutOverridesTheDefault() {
         TestClient.Response r = fixture.client().get("/api/delay/800");
         assertThat(r.status()).as("800 ms is within the api route's 2 s").isEqualTo(200);
