@@ -90,7 +90,9 @@ final class LocalLabs {
         }
         boolean exists = state.labs(name).stream().anyMatch(l -> l.slug().equals(slug));
         out.println((exists ? "redeploying" : "starting") + " lab " + slug + " of " + name + " (branch " + branch + ", "
-                + ref + (runFrom.equals(dir) ? ", the working directory" : ", its commit") + ") beside "
+                + ref
+                + (!runFrom.equals(dir) ? ", its commit" : git.commit().isPresent() ? ", the working directory" : "")
+                + ") beside "
                 + running.url());
         out.flush();
         return answer(LocalRequests.send(state, running, request, out), out);
