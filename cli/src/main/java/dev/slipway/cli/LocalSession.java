@@ -552,15 +552,11 @@ final class LocalSession implements AutoCloseable {
 
     /** {@code slipway lab down}. */
     private void labDown(LocalRequests.Request r) {
-        String slug = r.body().path("slug").asText();
-        RunningLab lab;
-        synchronized (this) {
-            lab = labs.get(slug);
-        }
+        RunningLab lab = requestedLab(r);
         if (lab == null) {
-            r.finish(false, "app '" + name + "' has no lab '" + slug + "'; " + existingLabs());
             return;
         }
+        String slug = lab.slug;
         r.progress("stopping lab " + slug + " (" + lab.local.status().size() + " processes)");
         stopLab(lab, "slipway lab down");
         r.finish(true, "stopped lab " + slug + " of " + name + " (branch " + lab.branch + ")");
@@ -568,15 +564,11 @@ final class LocalSession implements AutoCloseable {
 
     /** {@code slipway lab extend}: the expiry moves out by {@code by}, else by the lab's TTL (as on a server). */
     private void labExtend(LocalRequests.Request r) {
-        String slug = r.body().path("slug").asText();
-        RunningLab lab;
-        synchronized (this) {
-            lab = labs.get(slug);
-        }
+        RunningLab lab = requestedLab(r);
         if (lab == null) {
-            r.finish(false, "app '" + name + "' has no lab '" + slug + "'; " + existingLabs());
             return;
         }
+        String slug = lab.slug;
         Duration by = Durations.parse(r.body().path("by").asText()).orElse(lab.ttl);
         Instant expires;
         synchronized (this) {
@@ -590,6 +582,19 @@ final class LocalSession implements AutoCloseable {
                 true,
                 "lab " + slug + " of " + name + " now expires " + expires + " (in " + Durations.format(left) + ")",
                 labJson(lab));
+    }
+
+    /** The lab a request names; null, once the request was answered that there is no such lab. */
+    private RunningLab requestedLab(LocalRequests.Request r) {
+        String slug = r.body().path("slug").asText();
+        RunningLab lab;
+        synchronized (this) {
+            lab = labs.get(slug);
+        }
+        if (lab == null) {
+            r.finish(false, "app '" + name + "' has no lab '" + slug + "'; " + existingLabs());
+        }
+        return lab;
     }
 
     private synchronized String existingLabs() {

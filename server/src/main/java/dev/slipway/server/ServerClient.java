@@ -100,36 +100,7 @@ public final class ServerClient {
             String expiresAt,
             String expiresIn,
             Optional<String> ciState,
-            Optional<String> url) {
-
-        /** A lab without a known URL (the shape before labs had URLs). */
-        public RemoteLab(
-                long id,
-                String app,
-                String branch,
-                String namespace,
-                String ref,
-                String state,
-                String createdBy,
-                String lastDeployAt,
-                String expiresAt,
-                String expiresIn,
-                Optional<String> ciState) {
-            this(
-                    id,
-                    app,
-                    branch,
-                    namespace,
-                    ref,
-                    state,
-                    createdBy,
-                    lastDeployAt,
-                    expiresAt,
-                    expiresIn,
-                    ciState,
-                    Optional.empty());
-        }
-    }
+            Optional<String> url) {}
 
     /** A lab brought up, and the deploy that brings it up. */
     public record LabUp(RemoteLab lab, RemoteDeploy deploy) {}
