@@ -427,6 +427,7 @@ class ServerModeTest {
         assertThat(result.exitCode()).isZero();
         assertThat(result.out())
                 .contains(
+                        "--config",
                         "--host",
                         "--port",
                         "--state-dir",

@@ -1,5 +1,7 @@
 package dev.slipway.server;
 
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -9,6 +11,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** Talks to a running server over real HTTP, as any client would. */
 final class ApiClient {
@@ -48,6 +53,24 @@ final class ApiClient {
 
     Reply delete(String path) {
         return send(request(path).DELETE());
+    }
+
+    /** Waits until the deploy has ended (neither queued nor running) and returns its record. */
+    JsonNode awaitDeploy(long id) {
+        AtomicReference<JsonNode> last = new AtomicReference<>();
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            last.set(get("/api/deploys/" + id).json());
+            String state = last.get().get("state").asText();
+            return !state.equals("queued") && !state.equals("running");
+        });
+        return last.get();
+    }
+
+    /** The audit log's entries for {@code action}, newest first. */
+    List<JsonNode> audit(String action) {
+        List<JsonNode> entries = new ArrayList<>();
+        get("/api/audit?action=" + action).json().forEach(entries::add);
+        return entries;
     }
 
     Reply send(HttpRequest.Builder request) {

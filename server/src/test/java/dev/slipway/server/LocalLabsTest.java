@@ -87,7 +87,7 @@ class LocalLabsTest {
         int port = server.labRouterPort().orElseThrow();
         assertThat(up.get("lab").get("url").asText()).isEqualTo("http://feature-login.shop.localhost:" + port + "/");
 
-        JsonNode deploy = awaitDeploy(up.get("deploy").get("id").asLong());
+        JsonNode deploy = admin.awaitDeploy(up.get("deploy").get("id").asLong());
 
         assertThat(deploy.get("state").asText()).as(deploy.toString()).isEqualTo("succeeded");
         assertThat(deploy.get("clusters"))
@@ -115,14 +115,14 @@ class LocalLabsTest {
                 .as("nothing of the lab's process group is left")
                 .isEmpty();
         assertThat(get(port, "feature-login.shop.localhost")).startsWith("404");
-        assertThat(actions("lab.delete"))
+        assertThat(admin.audit("lab.delete"))
                 .anySatisfy(e -> assertThat(e.get("details").asText()).contains("local processes", "stopped"));
     }
 
     @Test
     void aRedeployOfTheLabReplacesItsProcessesWhileItKeepsServing() throws Exception {
         JsonNode up = labUp("feature/login", first);
-        awaitDeploy(up.get("deploy").get("id").asLong());
+        admin.awaitDeploy(up.get("deploy").get("id").asLong());
         int port = server.labRouterPort().orElseThrow();
         String before = get(port, "feature-login.shop.localhost");
         assertThat(before).startsWith("200 v1 ");
@@ -159,7 +159,7 @@ class LocalLabsTest {
                 "{\"repo\": \"acme/shop\", \"sha\": \"" + imageOnly
                         + "\", \"context\": \"ci\", \"state\": \"success\"}");
 
-        JsonNode deploy = awaitDeploy(
+        JsonNode deploy = admin.awaitDeploy(
                 labUp("feature/image", imageOnly).get("deploy").get("id").asLong());
 
         assertThat(deploy.get("state").asText()).isEqualTo("failed");
@@ -170,7 +170,7 @@ class LocalLabsTest {
     @Test
     void theReaperStopsAnExpiredLabsProcesses() {
         JsonNode up = labUp("fix/typo", first);
-        awaitDeploy(up.get("deploy").get("id").asLong());
+        admin.awaitDeploy(up.get("deploy").get("id").asLong());
         int port = server.labRouterPort().orElseThrow();
         String answer = get(port, "fix-typo.shop.localhost");
         assertThat(answer).startsWith("200 v1 ");
@@ -187,7 +187,7 @@ class LocalLabsTest {
     @Test
     void aRestartedServerBringsItsLabsBackFromTheirRecordedCommit() {
         JsonNode up = labUp("feature/login", first);
-        awaitDeploy(up.get("deploy").get("id").asLong());
+        admin.awaitDeploy(up.get("deploy").get("id").asLong());
         String expiresAt = up.get("lab").get("expiresAt").asText();
         String before = get(server.labRouterPort().orElseThrow(), "feature-login.shop.localhost");
         long pid = Long.parseLong(before.split(" ")[2]);
@@ -201,7 +201,7 @@ class LocalLabsTest {
         int port = server.labRouterPort().orElseThrow();
         await().atMost(Duration.ofSeconds(60))
                 .until(() -> get(port, "feature-login.shop.localhost").startsWith("200 v1 "));
-        assertThat(actions("lab.restore"))
+        assertThat(admin.audit("lab.restore"))
                 .anySatisfy(e -> assertThat(e.get("details").asText()).contains(first));
         JsonNode lab =
                 admin.get("/api/labs/" + up.get("lab").get("id").asLong()).json();
@@ -253,23 +253,6 @@ class LocalLabsTest {
                 admin.post("/api/apps/shop/labs", "{\"branch\": \"" + branch + "\", \"ref\": \"" + sha + "\"}");
         assertThat(up.status()).as(up.body()).isEqualTo(202);
         return up.json();
-    }
-
-    private JsonNode awaitDeploy(long id) {
-        List<JsonNode> last =
-                new ArrayList<>(List.of(admin.get("/api/deploys/" + id).json()));
-        await().atMost(Duration.ofSeconds(60)).until(() -> {
-            last.set(0, admin.get("/api/deploys/" + id).json());
-            String state = last.get(0).get("state").asText();
-            return !state.equals("queued") && !state.equals("running");
-        });
-        return last.get(0);
-    }
-
-    private List<JsonNode> actions(String action) {
-        List<JsonNode> entries = new ArrayList<>();
-        admin.get("/api/audit?action=" + action).json().forEach(entries::add);
-        return entries;
     }
 
     /** GET / through the router with a Host header (what a browser sends for *.localhost): "status body". */

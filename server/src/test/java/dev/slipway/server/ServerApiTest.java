@@ -1,15 +1,12 @@
 package dev.slipway.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.slipway.testkit.TestClusters;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
@@ -67,7 +64,7 @@ class ServerApiTest {
         assertThat(enqueued.status()).as(enqueued.body()).isEqualTo(202);
         long id = enqueued.json().get("id").asLong();
 
-        JsonNode done = awaitDeploy(id);
+        JsonNode done = admin.awaitDeploy(id);
 
         assertThat(done.get("state").asText()).as(done.toString()).isEqualTo("succeeded");
         assertThat(done.get("clusters"))
@@ -86,7 +83,7 @@ class ServerApiTest {
         JsonNode revisions =
                 admin.get("/api/apps/shop/environments/production/revisions").json();
         assertThat(revisions.get(0).get("revisions").get(0).get("ref").asText()).isEqualTo("v1");
-        assertThat(actions("deploy.enqueue"))
+        assertThat(admin.audit("deploy.enqueue"))
                 .anySatisfy(e -> assertThat(e.get("source").asText()).isEqualTo("cli"));
     }
 
@@ -96,7 +93,7 @@ class ServerApiTest {
                 .json()
                 .get("id")
                 .asLong();
-        awaitDeploy(id);
+        admin.awaitDeploy(id);
 
         ApiClient.Reply stream = admin.send(admin.request("/api/deploys/" + id + "/log")
                 .header("Accept", "text/event-stream")
@@ -210,7 +207,7 @@ class ServerApiTest {
         ApiClient.Reply up = admin.post("/api/apps/shop/labs", lab);
         assertThat(up.status()).as(up.body()).isEqualTo(202);
         assertThat(up.json().get("lab").get("namespace").asText()).isEqualTo("shop-lab-feature-login");
-        JsonNode deploy = awaitDeploy(up.json().get("deploy").get("id").asLong());
+        JsonNode deploy = admin.awaitDeploy(up.json().get("deploy").get("id").asLong());
         assertThat(deploy.get("state").asText()).as(deploy.toString()).isEqualTo("succeeded");
         for (String cluster : List.of("east-1", "west-1")) {
             assertThat(clusters.cluster(cluster)
@@ -229,7 +226,7 @@ class ServerApiTest {
             assertThat(l.get("ciState").asText()).isEqualTo("success");
             assertThat(l.get("url").asText()).isEqualTo("https://feature-login.shop.labs.example.com");
         });
-        assertThat(actions("lab.refused")).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(admin.audit("lab.refused")).hasSizeGreaterThanOrEqualTo(2);
     }
 
     @Test
@@ -239,7 +236,7 @@ class ServerApiTest {
                         "/api/apps/shop/labs",
                         "{\"branch\": \"fix/typo\", \"ref\": \"" + ServerFixture.SHA_GREEN + "\"}")
                 .json();
-        awaitDeploy(up.get("deploy").get("id").asLong());
+        admin.awaitDeploy(up.get("deploy").get("id").asLong());
         long labId = up.get("lab").get("id").asLong();
         String namespace = up.get("lab").get("namespace").asText();
 
@@ -258,7 +255,7 @@ class ServerApiTest {
             assertThat(client.namespaces().withName(namespace).get()).isNull();
         }
         assertThat(admin.get("/api/labs/" + labId).status()).isEqualTo(404);
-        assertThat(actions("lab.delete"))
+        assertThat(admin.audit("lab.delete"))
                 .anySatisfy(e -> assertThat(e.get("details").asText()).contains(namespace));
     }
 
@@ -345,23 +342,6 @@ class ServerApiTest {
                         null,
                         ServerConfig.loopback(Path.of("."), Path.of(".")))
                 .routes();
-    }
-
-    private JsonNode awaitDeploy(long id) {
-        List<JsonNode> last =
-                new ArrayList<>(List.of(admin.get("/api/deploys/" + id).json()));
-        await().atMost(Duration.ofSeconds(60)).until(() -> {
-            last.set(0, admin.get("/api/deploys/" + id).json());
-            String state = last.get(0).get("state").asText();
-            return !state.equals("queued") && !state.equals("running");
-        });
-        return last.get(0);
-    }
-
-    private List<JsonNode> actions(String action) {
-        List<JsonNode> entries = new ArrayList<>();
-        admin.get("/api/audit?action=" + action).json().forEach(entries::add);
-        return entries;
     }
 
     private static String status(String sha, String context, String state, String url) {
