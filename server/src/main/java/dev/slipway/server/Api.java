@@ -8,11 +8,13 @@ import dev.slipway.core.deploy.ClusterHistory;
 import dev.slipway.core.deploy.DeployEngine;
 import dev.slipway.core.deploy.EnvironmentTarget;
 import dev.slipway.core.deploy.StatusDocument;
+import dev.slipway.core.lab.LabNames;
 import dev.slipway.core.revision.RevisionSummary;
 import dev.slipway.core.spec.App;
 import dev.slipway.core.spec.AppLoader;
 import dev.slipway.core.spec.Durations;
 import dev.slipway.core.spec.EnvironmentSpec;
+import dev.slipway.local.CommitCheckouts;
 import dev.slipway.store.AppRecord;
 import dev.slipway.store.AppRegistration;
 import dev.slipway.store.CiState;
@@ -197,7 +199,7 @@ final class Api {
         requireClusters();
         JsonNode body = ctx.body().isBlank() ? Views.JSON.createObjectNode() : body(ctx);
         Optional<String> ref = optionalText(body, "ref");
-        ref.ifPresent(r -> checkouts.requireCommit(Path.of(app.directory()), r));
+        ref.ifPresent(r -> requireCommit(app, r));
         DeployRecord deploy = store.deploys()
                 .enqueue(DeployRequest.deploy(app.name(), env.name(), ref, caller.name(), caller.source()));
         store.auditLog()
@@ -328,7 +330,7 @@ final class Api {
                     "'" + ref + "' is not a full commit SHA",
                     "pass the full 40-character commit SHA CI reported a status for (git rev-parse HEAD)");
         }
-        checkouts.requireCommit(Path.of(app.directory()), ref);
+        requireCommit(app, ref);
         CombinedStatus ci = store.ciStatuses().combined(ref);
         if (ci.state() != CiState.SUCCESS) {
             String contexts = ci.statuses().isEmpty()
@@ -690,5 +692,12 @@ final class Api {
 
     static void json(Context ctx, int status, JsonNode body) {
         ctx.status(status).contentType("application/json").result(body.toString());
+    }
+
+    /** Refuses, before anything is enqueued, a ref that is not a commit of the app's repository (422). */
+    private void requireCommit(AppRecord app, String ref) {
+        checkouts.missingCommit(Path.of(app.directory()), ref).ifPresent(problem -> {
+            throw new ApiException(422, "Unknown commit", List.of(problem));
+        });
     }
 }

@@ -16,6 +16,7 @@ import dev.slipway.core.plan.ClusterPlan;
 import dev.slipway.core.plan.PlannedChange;
 import dev.slipway.core.render.Rendering;
 import dev.slipway.core.spec.AppLoader;
+import dev.slipway.local.CommitCheckouts;
 import dev.slipway.local.LocalRunException;
 import dev.slipway.store.AppRecord;
 import dev.slipway.store.ClusterState;

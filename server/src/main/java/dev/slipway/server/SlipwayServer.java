@@ -6,6 +6,7 @@ import dev.slipway.core.deploy.ClusterTargets;
 import dev.slipway.core.deploy.DeployEngine;
 import dev.slipway.core.render.Renderer;
 import dev.slipway.core.render.SecretSource;
+import dev.slipway.local.CommitCheckouts;
 import dev.slipway.local.Supervision;
 import dev.slipway.store.DeployRecord;
 import dev.slipway.store.DeployRequest;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.slipway.core.InvalidInputException;
+import dev.slipway.local.CommitCheckouts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -64,7 +65,7 @@ class CommitCheckoutsTest {
         assertThatThrownBy(() -> checkouts.checkout(repo.root, Optional.of("--output=/tmp/x")))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("not in the git repository");
-        assertThatThrownBy(() -> checkouts.requireCommit(repo.root, "no-such-branch"))
-                .isInstanceOf(ApiException.class);
+        assertThat(checkouts.missingCommit(repo.root, "no-such-branch")).isPresent();
+        assertThat(checkouts.missingCommit(repo.root, one)).isEmpty();
     }
 }

@@ -1,4 +1,4 @@
-package dev.slipway.server;
+package dev.slipway.core.lab;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -21,7 +21,7 @@ public final class LabNames {
     private LabNames() {}
 
     /** The slug and namespace of a lab. */
-    record LabName(String slug, String namespace) {}
+    public record LabName(String slug, String namespace) {}
 
     /** Why {@code branch} is not a branch name git would accept, if it is not. */
     public static Optional<String> invalidBranch(String branch) {
@@ -58,7 +58,7 @@ public final class LabNames {
      * The lab name for {@code branch} of {@code app}; {@code takenByOther} says whether a namespace already belongs
      * to a different branch (or app), in which case the hashed form is used.
      */
-    static LabName forBranch(String app, String branch, Predicate<String> takenByOther) {
+    public static LabName forBranch(String app, String branch, Predicate<String> takenByOther) {
         String slug = slugOf(branch);
         String prefix = app + "-lab-";
         String plain = prefix + slug;

@@ -1,4 +1,4 @@
-package dev.slipway.server;
+package dev.slipway.core.lab;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

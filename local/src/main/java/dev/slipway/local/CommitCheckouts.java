@@ -1,4 +1,4 @@
-package dev.slipway.server;
+package dev.slipway.local;
 
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
@@ -57,14 +57,12 @@ public final class CommitCheckouts {
      * Checks, before anything is enqueued, that {@code ref} names a commit of the app's repository; a directory not
      * under git accepts any ref (it is recorded, not checked out).
      *
-     * @throws ApiException 422 naming the commit and what to do when the repository lacks it
+     * @return the problem naming the commit and what to do, when the repository lacks it
      */
-    void requireCommit(Path appDirectory, String ref) {
-        repository(appDirectory).ifPresent(repo -> {
-            if (resolve(repo, ref).isEmpty()) {
-                throw new ApiException(422, "Unknown commit", List.of(missing(repo, ref)));
-            }
-        });
+    public Optional<Problem> missingCommit(Path appDirectory, String ref) {
+        return repository(appDirectory)
+                .filter(repo -> resolve(repo, ref).isEmpty())
+                .map(repo -> missing(repo, ref));
     }
 
     /**
