@@ -1,5 +1,6 @@
 package dev.slipway.cli;
 
+import dev.slipway.local.LocalState;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +34,7 @@ final class DownCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        LocalState state = LocalState.of(root.context());
+        LocalState state = root.context().localState();
         PrintWriter out = spec.commandLine().getOut();
         List<LocalState.Running> targets = app == null
                 ? state.all()

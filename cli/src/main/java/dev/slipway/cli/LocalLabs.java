@@ -12,6 +12,8 @@ import dev.slipway.core.spec.Durations;
 import dev.slipway.core.spec.ServiceSpec;
 import dev.slipway.local.CommitCheckouts;
 import dev.slipway.local.LocalApp;
+import dev.slipway.local.LocalRequests;
+import dev.slipway.local.LocalState;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,7 +55,7 @@ final class LocalLabs {
                             + ".localhost is already the one of service " + s.name(),
                     "run the lab from a branch with another name"));
         });
-        LocalState state = LocalState.of(context);
+        LocalState state = context.localState();
         LocalState.Running running = running(state, name, "slipway up " + dir + " --detach");
         GitCheckout git = GitCheckout.of(dir);
         Path runFrom = dir;
@@ -112,7 +114,7 @@ final class LocalLabs {
 
     static int list(LabListCommand command, CliContext context) {
         PrintWriter out = command.spec.commandLine().getOut();
-        LocalState state = LocalState.of(context);
+        LocalState state = context.localState();
         List<LocalState.Lab> labs = command.app == null ? state.allLabs() : state.labs(command.app);
         Instant now = context.clock().instant();
         if (command.output.json()) {
@@ -205,7 +207,7 @@ final class LocalLabs {
                 : AppLoader.load(options.directory(context)).spec().app();
         String branch = options.branch(context);
         String slug = slug(branch);
-        LocalState state = LocalState.of(context);
+        LocalState state = context.localState();
         LocalState.Running running = running(state, name, "slipway up DIR --detach");
         List<LocalState.Lab> labs = state.labs(name);
         LocalState.Lab lab = labs.stream()

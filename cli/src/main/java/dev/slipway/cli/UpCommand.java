@@ -7,8 +7,11 @@ import dev.slipway.core.Problem;
 import dev.slipway.core.spec.App;
 import dev.slipway.core.spec.AppLoader;
 import dev.slipway.local.LocalApp;
+import dev.slipway.local.LocalRequests;
 import dev.slipway.local.LocalRouting;
 import dev.slipway.local.LocalRunException;
+import dev.slipway.local.LocalSession;
+import dev.slipway.local.LocalState;
 import dev.slipway.local.LogSink;
 import dev.slipway.local.ReplicaId;
 import dev.slipway.local.RotatingFileLog;
@@ -135,7 +138,7 @@ final class UpCommand implements Callable<Integer> {
         Path dir = context.resolve(directory == null ? Path.of(".") : directory);
         App app = AppLoader.load(dir);
         String name = app.spec().app();
-        LocalState state = LocalState.of(context);
+        LocalState state = context.localState();
         if (clusters < 1 || clusters > 9) {
             throw new InvalidInputException(new Problem("--clusters", "must be 1 to 9, got " + clusters, "e.g. 2"));
         }
@@ -169,8 +172,16 @@ final class UpCommand implements Callable<Integer> {
         LocalApp.Options options = options(context, environment, base, sink);
         Supervision supervision = options.supervision();
         Path routerFile = state.runDirectory(name).resolve("router.yaml");
-        LocalSession session =
-                new LocalSession(context, state, name, dir, routerFile, shown, settings(context, environment));
+        LocalSession session = new LocalSession(
+                context.clock(),
+                SecretStoreOptions.labSecrets(context),
+                new ReplicaView(shown, live),
+                state,
+                name,
+                dir,
+                routerFile,
+                shown,
+                settings(context, environment));
         LocalApp local = LocalApp.start(app, 1, options, session::changed);
         Router router;
         try {
@@ -185,9 +196,6 @@ final class UpCommand implements Callable<Integer> {
             local.close();
             sink.close();
             throw e;
-        }
-        if (live != null) {
-            session.liveRegion(live);
         }
         session.attach(local, router, listen, port);
         session.follow();
@@ -530,6 +538,46 @@ final class UpCommand implements Callable<Integer> {
             return InetAddress.getLocalHost().getHostName();
         } catch (IOException e) {
             return "localhost";
+        }
+    }
+
+    /**
+     * Shows the app's replicas as they change: the status table redrawn in place in a terminal, else one line per
+     * replica whose state changed.
+     */
+    private static final class ReplicaView implements LocalSession.StatusView {
+        private final PrintWriter out;
+        private final LiveRegion live;
+        private final Map<String, String> shown = new LinkedHashMap<>();
+
+        ReplicaView(PrintWriter out, LiveRegion live) {
+            this.out = out;
+            this.live = live;
+        }
+
+        @Override
+        public void show(List<dev.slipway.local.ReplicaStatus> status, String url) {
+            Map<String, String> now = new LinkedHashMap<>();
+            status.forEach(s -> now.put(
+                    s.id().shortName() + " rev " + s.id().rev(),
+                    s.phase().name().toLowerCase() + " port " + s.port() + " restarts " + s.restarts()));
+            synchronized (out) {
+                if (now.equals(shown)) {
+                    return;
+                }
+                if (live != null) {
+                    live.show(StatusTable.render(status, url));
+                } else {
+                    now.forEach((k, v) -> {
+                        if (!v.equals(shown.get(k))) {
+                            out.println("status: " + k + " " + v);
+                        }
+                    });
+                }
+                out.flush();
+                shown.clear();
+                shown.putAll(now);
+            }
         }
     }
 

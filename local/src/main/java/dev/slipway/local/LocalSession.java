@@ -1,20 +1,15 @@
-package dev.slipway.cli;
+package dev.slipway.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
+import dev.slipway.core.render.SecretSource;
 import dev.slipway.core.spec.App;
 import dev.slipway.core.spec.AppLoader;
 import dev.slipway.core.spec.Durations;
-import dev.slipway.local.LocalApp;
-import dev.slipway.local.LocalRouting;
-import dev.slipway.local.LocalRunException;
-import dev.slipway.local.ReplicaId;
-import dev.slipway.local.ReplicaStatus;
 import dev.slipway.router.Router;
-import dev.slipway.secrets.SecretStore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.FileSystems;
@@ -23,11 +18,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -44,18 +38,18 @@ import java.util.stream.Collectors;
  * {@link LocalRequests}: redeploy the app, start, redeploy, stop or extend a lab. Requests and lab expiry run one
  * at a time on one thread.
  */
-final class LocalSession implements AutoCloseable {
+public final class LocalSession implements AutoCloseable {
     static final Duration DEFAULT_LAB_TTL = Duration.ofHours(24);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final CliContext context;
+    private final Clock clock;
+    private final SecretsOpener secretsOpener;
+    private final StatusView view;
     private final LocalState state;
     private final String name;
     private final Path routerFile;
     private final PrintWriter out;
-    private volatile LiveRegion live;
     private final Map<String, String> settings;
-    private final Map<String, String> shown = new LinkedHashMap<>();
     private final Map<String, RunningLab> labs = new TreeMap<>();
     private final ScheduledExecutorService work;
     private Path dir;
@@ -96,16 +90,22 @@ final class LocalSession implements AutoCloseable {
     /**
      * @param settings what this {@code up} was started with that a redeploy cannot change, by option name
      *     ({@code --port} ...), as {@link #setting} writes them
+     * @param secretsOpener opens the secret store a lab request names, if it names one
+     * @param view shows the app's replicas whenever they change
      */
-    LocalSession(
-            CliContext context,
+    public LocalSession(
+            Clock clock,
+            SecretsOpener secretsOpener,
+            StatusView view,
             LocalState state,
             String name,
             Path dir,
             Path routerFile,
             PrintWriter out,
             Map<String, String> settings) {
-        this.context = context;
+        this.clock = clock;
+        this.secretsOpener = secretsOpener;
+        this.view = view;
         this.state = state;
         this.name = name;
         this.dir = dir;
@@ -121,15 +121,28 @@ final class LocalSession implements AutoCloseable {
         LocalRequests.clear(state.labsDirectory(name));
     }
 
+    /** Opens the secret store a lab request names (its key file and/or directory), when it names one. */
+    @FunctionalInterface
+    public interface SecretsOpener {
+        Optional<SecretSource> open(Optional<String> keyFile, Optional<String> directory);
+    }
+
+    /** Where the running {@code up} shows its app's replicas (a live table in a terminal, else lines). */
+    @FunctionalInterface
+    public interface StatusView {
+        /** Called on every change of the app's replicas; {@code url} is where the app answers. */
+        void show(List<ReplicaStatus> status, String url);
+    }
+
     /** How an option's value is compared between the running {@code up} and one asking it to redeploy. */
-    static String setting(Object value) {
+    public static String setting(Object value) {
         if (value == null) {
             return "";
         }
         return value instanceof Duration d ? Durations.format(d) : value.toString();
     }
 
-    synchronized void attach(LocalApp local, Router router, String listenHost, int configuredPort) {
+    public synchronized void attach(LocalApp local, Router router, String listenHost, int configuredPort) {
         this.local = local;
         this.listenHost = listenHost;
         this.router = router;
@@ -142,7 +155,7 @@ final class LocalSession implements AutoCloseable {
      * Starts following the run directory: {@code up --next} recording its replicas, and requests. Also checks
      * every second for expired labs (and for requests a file event was missed for).
      */
-    void follow() {
+    public void follow() {
         Path runDir = state.runDirectory(name);
         Path requests = state.requestsDirectory(name);
         try {
@@ -197,7 +210,7 @@ final class LocalSession implements AutoCloseable {
     }
 
     /** Stops following replica changes: the router is about to close. */
-    synchronized void detach() {
+    public synchronized void detach() {
         router = null;
     }
 
@@ -226,11 +239,11 @@ final class LocalSession implements AutoCloseable {
         }
     }
 
-    String url() {
+    public String url() {
         return url;
     }
 
-    synchronized void phase(String phase) {
+    public synchronized void phase(String phase) {
         this.phase = phase;
         if (router == null) {
             return;
@@ -239,14 +252,14 @@ final class LocalSession implements AutoCloseable {
     }
 
     /** The app's replicas changed: route, record, show. */
-    synchronized void changed(LocalApp app) {
+    public synchronized void changed(LocalApp app) {
         if (router == null) {
             return;
         }
         route();
         List<ReplicaStatus> status = app.status();
         state.write(name, ProcessHandle.current().pid(), url(), dir, phase, status);
-        show(status);
+        view.show(status, url());
     }
 
     /** A lab's replicas changed: route, record. */
@@ -426,7 +439,7 @@ final class LocalSession implements AutoCloseable {
     private void startLab(
             LocalRequests.Request r, App app, String branch, String slug, Path labDir, String ref, Duration ttl) {
         LocalApp.Options main = local.options();
-        SecretStore secrets = secretsOf(r.body());
+        SecretSource secrets = secretsOf(r.body());
         LocalApp.Options options = new LocalApp.Options(
                 main.env(),
                 1,
@@ -435,12 +448,11 @@ final class LocalSession implements AutoCloseable {
                 main.baseEnvironment(),
                 main.supervision(),
                 main.sink(),
-                context.clock());
+                clock);
         say("starting lab " + slug + " of " + name + " (branch " + branch + ", " + ref + ") from " + labDir);
         r.progress("starting lab " + slug + " (branch " + branch + ", " + ref + ")");
         LocalApp started = LocalApp.start(app, 1, options, l -> labChanged(slug));
-        RunningLab lab =
-                new RunningLab(branch, slug, labDir, ref, context.clock().instant(), ttl, started);
+        RunningLab lab = new RunningLab(branch, slug, labDir, ref, clock.instant(), ttl, started);
         synchronized (this) {
             labs.put(slug, lab);
         }
@@ -507,7 +519,7 @@ final class LocalSession implements AutoCloseable {
     /** A deploy of the lab succeeded: its TTL starts again now. */
     private void deployed(RunningLab lab, Duration ttl) {
         synchronized (this) {
-            lab.lastDeploy = context.clock().instant();
+            lab.lastDeploy = clock.instant();
             lab.ttl = ttl;
             lab.expiresAt = lab.lastDeploy.plus(ttl);
             lab.phase = "ready";
@@ -536,18 +548,14 @@ final class LocalSession implements AutoCloseable {
                 .put("rev", lab.local.rev());
     }
 
-    private SecretStore secretsOf(JsonNode body) {
-        if (!body.hasNonNull("secretsKey") && !body.hasNonNull("secretsDir")) {
-            return null;
-        }
-        Map<String, String> env = new HashMap<>(context.env());
-        if (body.hasNonNull("secretsKey")) {
-            env.put("SLIPWAY_SECRETS_KEY", body.path("secretsKey").asText());
-        }
-        if (body.hasNonNull("secretsDir")) {
-            env.put("SLIPWAY_SECRETS_DIR", body.path("secretsDir").asText());
-        }
-        return SecretStore.forUser(env, context.home());
+    private SecretSource secretsOf(JsonNode body) {
+        return secretsOpener
+                .open(text(body, "secretsKey"), text(body, "secretsDir"))
+                .orElse(null);
+    }
+
+    private static Optional<String> text(JsonNode body, String field) {
+        return body.hasNonNull(field) ? Optional.of(body.path(field).asText()) : Optional.empty();
     }
 
     /** {@code slipway lab down}. */
@@ -577,7 +585,7 @@ final class LocalSession implements AutoCloseable {
         }
         labChanged(slug);
         say("lab " + slug + " of " + name + " extended; expires " + expires);
-        Duration left = Duration.between(context.clock().instant(), expires);
+        Duration left = Duration.between(clock.instant(), expires);
         r.finish(
                 true,
                 "lab " + slug + " of " + name + " now expires " + expires + " (in " + Durations.format(left) + ")",
@@ -609,7 +617,7 @@ final class LocalSession implements AutoCloseable {
     /** Stops the labs whose expiry has passed. */
     private void expireLabs() {
         try {
-            Instant now = context.clock().instant();
+            Instant now = clock.instant();
             List<RunningLab> expired;
             synchronized (this) {
                 expired = labs.values().stream()
@@ -646,40 +654,11 @@ final class LocalSession implements AutoCloseable {
         say("stopped lab " + lab.slug + " of " + name);
     }
 
-    /** In a terminal: keep the status table at the bottom, redrawn in place, with logs scrolling above it. */
-    void liveRegion(LiveRegion region) {
-        this.live = region;
-    }
-
     /** A line of slipway up's own, on its output. */
     private void say(String line) {
         synchronized (out) {
             out.println("[slipway] " + line);
             out.flush();
         }
-    }
-
-    private void show(List<ReplicaStatus> status) {
-        Map<String, String> now = new LinkedHashMap<>();
-        status.forEach(s -> now.put(
-                s.id().shortName() + " rev " + s.id().rev(),
-                s.phase().name().toLowerCase() + " port " + s.port() + " restarts " + s.restarts()));
-        if (now.equals(shown)) {
-            return;
-        }
-        synchronized (out) {
-            if (live != null) {
-                live.show(StatusTable.render(status, url()));
-            } else {
-                now.forEach((k, v) -> {
-                    if (!v.equals(shown.get(k))) {
-                        out.println("status: " + k + " " + v);
-                    }
-                });
-            }
-            out.flush();
-        }
-        shown.clear();
-        shown.putAll(now);
     }
 }
