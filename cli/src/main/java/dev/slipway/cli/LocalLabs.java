@@ -13,6 +13,7 @@ import dev.slipway.core.spec.ServiceSpec;
 import dev.slipway.local.CommitCheckouts;
 import dev.slipway.local.LocalApp;
 import dev.slipway.local.LocalRequests;
+import dev.slipway.local.LocalRouting;
 import dev.slipway.local.LocalState;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -51,8 +52,8 @@ final class LocalLabs {
         services.stream().filter(s -> s.name().equals(slug)).findFirst().ifPresent(s -> {
             throw new InvalidInputException(new Problem(
                     "--branch",
-                    "branch '" + branch + "' would be lab '" + slug + "', whose host " + slug + "." + name
-                            + ".localhost is already the one of service " + s.name(),
+                    "branch '" + branch + "' would be lab '" + slug + "', whose host "
+                            + LocalRouting.labHost(name, slug) + " is already the one of service " + s.name(),
                     "run the lab from a branch with another name"));
         });
         LocalState state = context.localState();
@@ -102,14 +103,8 @@ final class LocalLabs {
 
     /** Commits whose exported directory a lab still runs from: never removed from the cache. */
     private static java.util.Set<String> commitsInUse(LocalState state, Path cache) {
-        java.util.Set<String> inUse = new java.util.HashSet<>();
-        for (LocalState.Lab lab : state.allLabs()) {
-            Path d = Path.of(lab.directory());
-            if (d.startsWith(cache) && d.getNameCount() > cache.getNameCount()) {
-                inUse.add(d.getName(cache.getNameCount()).toString());
-            }
-        }
-        return inUse;
+        return CommitCheckouts.commitsIn(
+                cache, state.allLabs().stream().map(l -> Path.of(l.directory())).toList());
     }
 
     static int list(LabListCommand command, CliContext context) {

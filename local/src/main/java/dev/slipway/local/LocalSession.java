@@ -5,6 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
+import dev.slipway.core.deploy.ClusterFailure;
+import dev.slipway.core.deploy.DeployListener;
+import dev.slipway.core.deploy.DeployOptions;
+import dev.slipway.core.deploy.DeployReport;
+import dev.slipway.core.deploy.EnvironmentRef;
+import dev.slipway.core.lab.LabExpiry;
+import dev.slipway.core.lab.LabNames;
 import dev.slipway.core.render.SecretSource;
 import dev.slipway.core.spec.App;
 import dev.slipway.core.spec.AppLoader;
@@ -26,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -39,7 +47,6 @@ import java.util.stream.Collectors;
  * at a time on one thread.
  */
 public final class LocalSession implements AutoCloseable {
-    static final Duration DEFAULT_LAB_TTL = Duration.ofHours(24);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Clock clock;
@@ -51,6 +58,10 @@ public final class LocalSession implements AutoCloseable {
     private final PrintWriter out;
     private final Map<String, String> settings;
     private final Map<String, RunningLab> labs = new TreeMap<>();
+    /** The secret stores lab requests named, by slug; the app's own store otherwise. */
+    private final Map<String, SecretSource> labSecrets = new ConcurrentHashMap<>();
+
+    private LocalLabs backend;
     private final ScheduledExecutorService work;
     private Path dir;
     private LocalApp local;
@@ -61,12 +72,15 @@ public final class LocalSession implements AutoCloseable {
     private String url;
     private Thread follower;
 
-    /** A lab this {@code up} runs. Fields change on the work thread only; read under the session's lock. */
+    /**
+     * What this {@code up} keeps about a lab it runs besides its processes (which {@link LocalLabs} holds): branch,
+     * source, TTL and expiry. Fields change on the work thread only; read under the session's lock.
+     */
     private static final class RunningLab {
         final String branch;
         final String slug;
+        final EnvironmentRef environment;
         final Instant created;
-        final LocalApp local;
         Path dir;
         String ref;
         Instant lastDeploy;
@@ -74,16 +88,23 @@ public final class LocalSession implements AutoCloseable {
         Instant expiresAt;
         String phase = "starting";
 
-        RunningLab(String branch, String slug, Path dir, String ref, Instant created, Duration ttl, LocalApp local) {
+        RunningLab(
+                String branch,
+                String slug,
+                EnvironmentRef environment,
+                Path dir,
+                String ref,
+                Instant created,
+                Duration ttl) {
             this.branch = branch;
             this.slug = slug;
+            this.environment = environment;
             this.dir = dir;
             this.ref = ref;
             this.created = created;
             this.lastDeploy = created;
             this.ttl = ttl;
-            this.expiresAt = created.plus(ttl);
-            this.local = local;
+            this.expiresAt = LabExpiry.expiresAt(created, ttl);
         }
     }
 
@@ -148,6 +169,28 @@ public final class LocalSession implements AutoCloseable {
         this.router = router;
         this.port = configuredPort;
         this.url = "http://" + name + ".localhost:" + router.address().getPort() + "/";
+        LocalApp.Options main = local.options();
+        LogSink shared = main.sink();
+        // Labs write to the app's own log, which outlives them: each lab's sink leaves it open.
+        LogSink labSink = new LogSink() {
+            @Override
+            public void line(ReplicaId replica, String text) {
+                shared.line(replica, text);
+            }
+
+            @Override
+            public void event(ReplicaId replica, String text) {
+                shared.event(replica, text);
+            }
+        };
+        this.backend = LocalLabs.routedBy(
+                new LocalLabs.Settings(
+                        main.supervision(),
+                        main.baseEnvironment(),
+                        env -> labSecrets.getOrDefault(env.lab().orElseThrow(), main.secrets()),
+                        env -> labSink,
+                        clock),
+                env -> labChanged(env.lab().orElseThrow()));
         changed(local);
     }
 
@@ -227,13 +270,16 @@ public final class LocalSession implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         List<RunningLab> stopping;
+        LocalLabs running;
         synchronized (this) {
             stopping = new ArrayList<>(labs.values());
             labs.clear();
+            running = backend;
         }
-        stopping.forEach(lab -> lab.local.stop()); // all at once; each gets its grace period
+        if (running != null) {
+            running.close(); // all at once; each gets its grace period
+        }
         for (RunningLab lab : stopping) {
-            lab.local.close();
             state.removeLab(name, lab.slug);
             out.println("stopped lab " + lab.slug + " of " + name);
         }
@@ -264,20 +310,22 @@ public final class LocalSession implements AutoCloseable {
 
     /** A lab's replicas changed: route, record. */
     private synchronized void labChanged(String slug) {
-        RunningLab lab = labs.get(slug);
-        if (router == null || lab == null) {
+        if (router == null) {
             return;
         }
-        route();
-        writeLab(lab);
+        route(); // also when the lab is gone: its routes go with it
+        RunningLab lab = labs.get(slug);
+        if (lab != null) {
+            writeLab(lab);
+        }
     }
 
     private synchronized void route() {
         if (!LocalRouting.routable(local)) {
             return;
         }
-        List<LocalRouting.LabRoute> routes = labs.values().stream()
-                .map(l -> new LocalRouting.LabRoute(l.slug, l.local))
+        List<LocalRouting.LabRoute> routes = backend.running().stream()
+                .map(l -> new LocalRouting.LabRoute(l.environment().lab().orElseThrow(), l.local()))
                 .toList();
         LocalRouting.write(
                 routerFile,
@@ -287,6 +335,11 @@ public final class LocalSession implements AutoCloseable {
     }
 
     private synchronized void writeLab(RunningLab lab) {
+        Optional<LocalLabs.Running> running = backend.running(lab.environment);
+        if (running.isEmpty()) {
+            return; // not started yet, or stopped: its state file goes with it
+        }
+        LocalApp local = running.get().local();
         state.writeLab(new LocalState.Lab(
                 name,
                 lab.branch,
@@ -298,14 +351,15 @@ public final class LocalSession implements AutoCloseable {
                 lab.lastDeploy,
                 lab.ttl,
                 lab.expiresAt,
-                lab.local.rev(),
+                local.rev(),
                 lab.phase,
                 ProcessHandle.current().pid(),
-                LocalState.replicaRows(lab.local.status())));
+                LocalState.replicaRows(local.status())));
     }
 
     private String labUrl(String slug) {
-        return "http://" + slug + "." + name + ".localhost:" + router.address().getPort() + "/";
+        return "http://" + LocalRouting.labHost(name, slug) + ":"
+                + router.address().getPort() + "/";
     }
 
     private void takeRequests() {
@@ -430,7 +484,7 @@ public final class LocalSession implements AutoCloseable {
             return;
         }
         if (lab == null) {
-            startLab(r, app, branch, slug, labDir, ref, ttl.orElse(DEFAULT_LAB_TTL));
+            startLab(r, app, branch, slug, labDir, ref, ttl.orElse(LabExpiry.DEFAULT_TTL));
         } else {
             redeployLab(r, lab, app, labDir, ref, ttl.orElse(lab.ttl));
         }
@@ -438,74 +492,83 @@ public final class LocalSession implements AutoCloseable {
 
     private void startLab(
             LocalRequests.Request r, App app, String branch, String slug, Path labDir, String ref, Duration ttl) {
-        LocalApp.Options main = local.options();
         SecretSource secrets = secretsOf(r.body());
-        LocalApp.Options options = new LocalApp.Options(
-                main.env(),
-                1,
-                Optional.of(slug),
-                secrets == null ? main.secrets() : secrets,
-                main.baseEnvironment(),
-                main.supervision(),
-                main.sink(),
-                clock);
-        say("starting lab " + slug + " of " + name + " (branch " + branch + ", " + ref + ") from " + labDir);
-        r.progress("starting lab " + slug + " (branch " + branch + ", " + ref + ")");
-        LocalApp started = LocalApp.start(app, 1, options, l -> labChanged(slug));
-        RunningLab lab = new RunningLab(branch, slug, labDir, ref, clock.instant(), ttl, started);
+        if (secrets != null) {
+            labSecrets.put(slug, secrets);
+        }
+        EnvironmentRef environment = EnvironmentRef.lab(
+                name,
+                local.options().env(),
+                Optional.empty(),
+                LabNames.forBranch(name, branch, other -> false).namespace(),
+                slug);
+        RunningLab lab = new RunningLab(branch, slug, environment, labDir, ref, clock.instant(), ttl);
         synchronized (this) {
             labs.put(slug, lab);
         }
-        labChanged(slug);
-        Optional<List<String>> notReady = awaitReady(started);
-        if (notReady.isPresent()) {
-            stopLab(lab, "it did not become ready");
+        say("starting lab " + slug + " of " + name + " (branch " + branch + ", " + ref + ") from " + labDir);
+        r.progress("starting lab " + slug + " (branch " + branch + ", " + ref + ")");
+        DeployReport report;
+        try {
+            report = backend.deploy(environment, app, deployOptions(ref), progressTo(r));
+        } catch (RuntimeException e) {
+            forget(lab);
+            throw e;
+        }
+        if (!report.succeeded()) {
+            forget(lab);
+            say("stopped lab " + slug + " of " + name + ": it did not become ready");
             r.finish(
                     false,
-                    "lab " + slug + " did not become ready, so it was stopped:\n  "
-                            + String.join("\n  ", notReady.get()) + "\nFix it and run slipway lab up again; the"
-                            + " replicas' output: slipway logs " + name);
+                    "lab " + slug + " " + failure(report) + "\nFix it and run slipway lab up again; the replicas'"
+                            + " output: slipway logs " + name);
             return;
         }
         deployed(lab, ttl);
         r.finish(true, labOutcome(lab, "ready"), labJson(lab));
     }
 
-    /**
-     * Waits for a new lab's replicas as a redeploy waits for new ones: until the start timeout, or until one of
-     * them crashed three times; empty when all are ready, else what is wrong with the others.
-     */
-    private Optional<List<String>> awaitReady(LocalApp lab) {
-        long deadline = System.nanoTime() + startTimeout().toNanos();
-        while (true) {
-            try {
-                lab.awaitReady(Duration.ofMillis(500));
-                return Optional.empty();
-            } catch (LocalRunException e) {
-                boolean crashLooping = lab.status().stream()
-                        .anyMatch(s -> !s.ready() && s.restarts() >= LocalApp.CRASHES_BEFORE_GIVING_UP);
-                if (crashLooping || Thread.currentThread().isInterrupted() || System.nanoTime() - deadline > 0) {
-                    return Optional.of(e.replicas());
-                }
-            }
+    /** A lab that never came up (its processes are already stopped): its record and state file go too. */
+    private void forget(RunningLab lab) {
+        synchronized (this) {
+            labs.remove(lab.slug);
         }
+        labSecrets.remove(lab.slug);
+        state.removeLab(name, lab.slug);
+    }
+
+    private DeployOptions deployOptions(String ref) {
+        return DeployOptions.by("slipway up").withRef(ref).withTimeout(startTimeout());
+    }
+
+    /** Sends the backend's progress lines to the asking command. */
+    private static DeployListener progressTo(LocalRequests.Request r) {
+        return new DeployListener() {
+            @Override
+            public void progress(String cluster, String line) {
+                r.progress(line);
+            }
+        };
+    }
+
+    private static String failure(DeployReport report) {
+        return report.failures().stream().map(ClusterFailure::message).collect(Collectors.joining("\n"));
     }
 
     private void redeployLab(LocalRequests.Request r, RunningLab lab, App app, Path labDir, String ref, Duration ttl) {
-        int from = lab.local.rev();
+        LocalApp running = backend.running(lab.environment).orElseThrow().local();
+        int from = running.rev();
         int rev = from + 1;
         say("redeploying lab " + lab.slug + " of " + name + " (" + ref + "): rev " + from + " -> " + rev);
         r.progress("rolling lab " + lab.slug + " from rev " + from + " to rev " + rev + ", one replica at a time");
         setPhase(lab, "redeploying");
-        try {
-            lab.local.redeploy(app, rev, startTimeout(), r::progress);
-        } catch (LocalRunException e) {
-            setPhase(lab, settled(lab.local));
+        DeployReport report = backend.deploy(lab.environment, app, deployOptions(ref), progressTo(r));
+        if (!report.succeeded()) {
+            setPhase(lab, settled(running));
             r.finish(
                     false,
-                    "rev " + rev + " of lab " + lab.slug + " did not become ready, so rev " + from
-                            + " keeps serving (its expiry is unchanged):\n  " + String.join("\n  ", e.replicas())
-                            + "\nFix it and run slipway lab up again; the replicas' output: slipway logs " + name);
+                    "lab " + lab.slug + ": " + failure(report) + "\n(its expiry is unchanged) Fix it and run slipway"
+                            + " lab up again; the replicas' output: slipway logs " + name);
             return;
         }
         synchronized (this) {
@@ -521,7 +584,7 @@ public final class LocalSession implements AutoCloseable {
         synchronized (this) {
             lab.lastDeploy = clock.instant();
             lab.ttl = ttl;
-            lab.expiresAt = lab.lastDeploy.plus(ttl);
+            lab.expiresAt = LabExpiry.expiresAt(lab.lastDeploy, ttl);
             lab.phase = "ready";
         }
         labChanged(lab.slug);
@@ -545,7 +608,11 @@ public final class LocalSession implements AutoCloseable {
         return JSON.createObjectNode()
                 .put("url", labUrl(lab.slug))
                 .put("expiresAt", lab.expiresAt.toString())
-                .put("rev", lab.local.rev());
+                .put(
+                        "rev",
+                        backend.running(lab.environment)
+                                .map(l -> l.local().rev())
+                                .orElse(0));
     }
 
     private SecretSource secretsOf(JsonNode body) {
@@ -565,7 +632,10 @@ public final class LocalSession implements AutoCloseable {
             return;
         }
         String slug = lab.slug;
-        r.progress("stopping lab " + slug + " (" + lab.local.status().size() + " processes)");
+        int processes = backend.running(lab.environment)
+                .map(l -> l.local().status().size())
+                .orElse(0);
+        r.progress("stopping lab " + slug + " (" + processes + " processes)");
         stopLab(lab, "slipway lab down");
         r.finish(true, "stopped lab " + slug + " of " + name + " (branch " + lab.branch + ")");
     }
@@ -639,17 +709,10 @@ public final class LocalSession implements AutoCloseable {
     private void stopLab(RunningLab lab, String why) {
         synchronized (this) {
             labs.remove(lab.slug);
-            if (router != null) {
-                route();
-            }
         }
         say("stopping lab " + lab.slug + " of " + name + ": " + why);
-        List<ReplicaStatus> status = lab.local.status();
-        if (!status.isEmpty()) {
-            ReplicaId id = status.get(0).id();
-            lab.local.options().sink().event(id, "lab " + lab.slug + " stopping: " + why);
-        }
-        lab.local.close();
+        backend.stop(lab.environment, why);
+        labSecrets.remove(lab.slug);
         state.removeLab(name, lab.slug);
         say("stopped lab " + lab.slug + " of " + name);
     }

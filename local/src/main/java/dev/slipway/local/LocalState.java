@@ -130,7 +130,7 @@ public final class LocalState {
                     Instant.parse(n.path("created").asText()),
                     Instant.parse(n.path("lastDeploy").asText()),
                     dev.slipway.core.spec.Durations.parse(n.path("ttl").asText())
-                            .orElse(Duration.ofHours(24)),
+                            .orElse(dev.slipway.core.lab.LabExpiry.DEFAULT_TTL),
                     Instant.parse(n.path("expiresAt").asText()),
                     n.path("rev").asInt(),
                     n.path("phase").asText(),
