@@ -205,6 +205,8 @@ public final class LocalLabs implements EnvironmentBackend, AutoCloseable {
         changed.accept(environment);
         listener.progress(LOCAL_CLUSTER, "rev 1 starting");
         Optional<List<String>> notReady = awaitReady(local, timeout);
+        // Routed before the deploy reports: a lab said to be ready answers at once.
+        changed.accept(environment);
         if (notReady.isPresent()) {
             stop(environment, "its first deploy did not become ready");
             return ClusterResult.failed(
@@ -271,6 +273,7 @@ public final class LocalLabs implements EnvironmentBackend, AutoCloseable {
                     OptionalInt.of(from));
         }
         replace(environment, Set.of(app.directory()));
+        changed.accept(environment);
         return ClusterResult.deployed(plan, rev);
     }
 

@@ -256,7 +256,7 @@ class LocalLabsTest {
     }
 
     /** GET / through the router with a Host header (what a browser sends for *.localhost): "status body". */
-    private static String get(int port, String host) {
+    static String get(int port, String host) {
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
