@@ -35,6 +35,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,15 +54,19 @@ final class DeployRunner {
     private final EnvironmentBackend backend;
     private final AppSources sources;
     private final CommitCheckouts checkouts;
+    private final Function<LabRecord, Optional<String>> labUrl;
     private final Duration timeout;
 
+    /** @param labUrl where a lab answers, when it has a URL (said in the log once its deploy succeeded) */
     DeployRunner(
             Store store,
             DeployEngine engine,
             EnvironmentBackend backend,
             AppSources sources,
             CommitCheckouts checkouts,
+            Function<LabRecord, Optional<String>> labUrl,
             Duration timeout) {
+        this.labUrl = labUrl;
         this.store = store;
         this.engine = engine;
         this.backend = backend;
@@ -139,6 +144,9 @@ final class DeployRunner {
     }
 
     private void succeeded(DeployRecord deploy, boolean unchanged) {
+        if (deploy.kind() == DeployKind.LAB) {
+            labUrl.apply(lab(deploy)).ifPresent(url -> store.deploys().appendLog(deploy.id(), "lab answers at " + url));
+        }
         // A lab restored after a server restart was not deployed anew: its expiry stays.
         if (deploy.source() != RequestSource.SERVER) {
             deploy.labId().ifPresent(store.labs()::touchDeployed);

@@ -102,7 +102,7 @@ public final class SlipwayServer implements AutoCloseable {
                     Clock.systemUTC());
             this.queue = new DeployQueue(
                     store,
-                    new DeployRunner(store, engine, backend, sources, checkouts, config.deployTimeout()),
+                    new DeployRunner(store, engine, backend, sources, checkouts, this::labUrl, config.deployTimeout()),
                     config.serverId(),
                     4);
             // The same backend tears labs down, wherever they run.
