@@ -42,7 +42,8 @@ import java.util.stream.Collectors;
 /**
  * What a running {@code slipway up} does besides supervising: keeps the router config, the state files and the
  * status display in step with the app's replicas, its next revision ({@code up --next}, another process) and its
- * labs (run here, one {@link LocalApp} each), and carries out what other commands ask through
+ * labs (run here by {@link LocalLabs}, through the {@link dev.slipway.core.deploy.EnvironmentBackend} seam a server's
+ * local labs use too, and routed beside the app), and carries out what other commands ask through
  * {@link LocalRequests}: redeploy the app, start, redeploy, stop or extend a lab. Requests and lab expiry run one
  * at a time on one thread.
  */

@@ -19,7 +19,8 @@ import java.util.stream.Stream;
 /**
  * Where {@code slipway up} keeps what {@code down}, {@code ps} and {@code logs} read: one JSON file per running
  * app under {@code <state>/run/}, its next revision, labs and pending requests under {@code <state>/run/<app>/},
- * logs under {@code <state>/logs/}. The state directory is {@code $SLIPWAY_STATE_DIR}, else {@code ~/.slipway}.
+ * logs under {@code <state>/logs/}, exported commits under {@code <state>/checkouts/}. The CLI says where the state
+ * directory is.
  */
 public final class LocalState {
     private static final ObjectMapper JSON = new ObjectMapper();
