@@ -81,18 +81,22 @@ public final class LocalLabs implements EnvironmentBackend, AutoCloseable {
 
     private record Lab(Running running, LogSink sink) {}
 
-    private Settings settings;
+    private final Settings settings;
     private final Consumer<EnvironmentRef> changed;
     private final Map<String, Lab> labs = new ConcurrentHashMap<>();
     private final Path routerFile;
+    private final int port;
+    /** The labs' own router, until closed; null when the owner routes them. */
     private Router router;
-    private int port;
+
     private volatile boolean closed;
 
-    private LocalLabs(Settings settings, Consumer<EnvironmentRef> changed, Path routerFile) {
+    private LocalLabs(Settings settings, Consumer<EnvironmentRef> changed, Path routerFile, Router router, int port) {
         this.settings = settings;
         this.changed = changed == null ? env -> refresh() : changed;
         this.routerFile = routerFile;
+        this.router = router;
+        this.port = port;
     }
 
     /**
@@ -100,7 +104,7 @@ public final class LocalLabs implements EnvironmentBackend, AutoCloseable {
      * change of a lab's replicas, and {@link #running()} lists what to route.
      */
     public static LocalLabs routedBy(Settings settings, Consumer<EnvironmentRef> changed) {
-        return new LocalLabs(settings, changed, null);
+        return new LocalLabs(settings, changed, null, null, 0);
     }
 
     /**
@@ -111,10 +115,10 @@ public final class LocalLabs implements EnvironmentBackend, AutoCloseable {
      * @throws InvalidInputException when the port is taken
      */
     public static LocalLabs withRouter(Settings settings, Path routerFile, int port) {
-        LocalLabs labs = new LocalLabs(settings, null, routerFile);
         LocalRouting.write(routerFile, LocalRouting.yaml(LISTEN, port, List.of()));
+        Router router;
         try {
-            labs.router = Router.start(routerFile);
+            router = Router.start(routerFile);
         } catch (InvalidInputException e) {
             throw new InvalidInputException(new Problem(
                     "--router-port",
@@ -122,12 +126,16 @@ public final class LocalLabs implements EnvironmentBackend, AutoCloseable {
                             + e.problems().get(0).what(),
                     "stop what uses the port or start the server with another --router-port"));
         }
-        labs.port = labs.router.address().getPort();
-        labs.settings = settings.withBaseVariable("SLIPWAY_ROUTER_URL", "http://" + LISTEN + ":" + labs.port);
-        return labs;
+        int listening = router.address().getPort();
+        return new LocalLabs(
+                settings.withBaseVariable("SLIPWAY_ROUTER_URL", "http://" + LISTEN + ":" + listening),
+                null,
+                routerFile,
+                router,
+                listening);
     }
 
-    /** The port of the labs' own router ({@link #withRouter}). */
+    /** The port of the labs' own router ({@link #withRouter}); 0 when their owner routes them. */
     public int port() {
         return port;
     }
