@@ -437,6 +437,46 @@ public final class LocalUp {
         }
     }
 
+    /**
+     * {@code slipway down}: stops the app's running {@code up} as Ctrl-C would (SIGTERM; every replica gets its
+     * grace period), its next revision first, and removes its state file; says what else stopped with it (its next
+     * revision, its labs) for the user.
+     *
+     * @throws UserFacingException when a process does not stop within 2 minutes
+     */
+    public static List<String> down(LocalState state, LocalState.Running running) {
+        List<String> also = new ArrayList<>();
+        // up --next ends by itself when up does; stopping it first spares its requests a failed route
+        state.readNext(running.app()).ifPresent(n -> {
+            terminate(n.pid(), running.app() + " --next");
+            also.add("its next revision");
+        });
+        List<String> labs =
+                state.labs(running.app()).stream().map(LocalState.Lab::slug).toList();
+        if (!labs.isEmpty()) {
+            also.add("its lab" + (labs.size() == 1 ? " " : "s ") + String.join(", ", labs));
+        }
+        terminate(running.pid(), running.app());
+        state.remove(running.app());
+        return also;
+    }
+
+    /** SIGTERM, as Ctrl-C: the process stops its replicas with their grace period, then exits. */
+    private static void terminate(long pid, String what) {
+        ProcessHandle.of(pid).ifPresent(p -> {
+            p.destroy();
+            try {
+                p.onExit().get(2, TimeUnit.MINUTES);
+            } catch (java.util.concurrent.TimeoutException | ExecutionException e) {
+                throw new UserFacingException("slipway up of '" + what + "' (pid " + pid
+                        + ") did not stop within 2 minutes; kill it with kill " + pid);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new UserFacingException("interrupted while stopping " + what);
+            }
+        });
+    }
+
     private static LogSink sink(LocalState state, String logName, Config config, LogSink console) {
         List<LogSink> sinks = new ArrayList<>();
         sinks.add(console);
