@@ -568,8 +568,8 @@ public final class LocalSession implements AutoCloseable {
             setPhase(lab, settled(running));
             r.finish(
                     false,
-                    "lab " + lab.slug + ": " + failure(report) + "\n(its expiry is unchanged) Fix it and run slipway"
-                            + " lab up again; the replicas' output: slipway logs " + name);
+                    "lab " + lab.slug + ": " + failure(report) + "\nIts expiry is unchanged. Fix it and run slipway lab"
+                            + " up again; the replicas' output: slipway logs " + name);
             return;
         }
         synchronized (this) {
