@@ -213,6 +213,11 @@ public final class LocalApp implements AutoCloseable {
         }
     }
 
+    /** The replicas that are not ready now and why, one line each. */
+    public List<String> notReady() {
+        return notReady(replicas);
+    }
+
     private static List<String> notReady(List<Replica> replicas) {
         return replicas.stream()
                 .map(Replica::status)
