@@ -116,8 +116,10 @@ class DeployCommandsTest {
 
         assertThat(configMap("west-1", "web-config").getData()).containsEntry("REGION", "us-west-1");
         assertThat(configMap("east-2", "web-config").getData()).containsEntry("REGION", "us-east-2");
-        assertThat(deployment("west-1", "web").getSpec().getReplicas()).isEqualTo(6);
-        assertThat(deployment("east-1", "web").getSpec().getReplicas()).isEqualTo(3);
+        // web is autoscaled: Slipway leaves its replicas to the HorizontalPodAutoscaler, whose floor differs.
+        assertThat(deployment("west-1", "web").getSpec().getReplicas()).isNull();
+        assertThat(autoscalerFloor("west-1", "web")).isEqualTo(6);
+        assertThat(autoscalerFloor("east-1", "web")).isEqualTo(3);
         assertThat(client("east-1")
                         .batch()
                         .v1()
@@ -367,6 +369,18 @@ class DeployCommandsTest {
                 .inNamespace(namespace)
                 .withName(name)
                 .get();
+    }
+
+    private int autoscalerFloor(String cluster, String name) {
+        return client(cluster)
+                .autoscaling()
+                .v2()
+                .horizontalPodAutoscalers()
+                .inNamespace(namespace)
+                .withName(name)
+                .get()
+                .getSpec()
+                .getMinReplicas();
     }
 
     private int totalWrites() {
