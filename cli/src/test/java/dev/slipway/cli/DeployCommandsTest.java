@@ -160,6 +160,41 @@ class DeployCommandsTest {
     }
 
     @Test
+    void aScaleByHandShowsAsDriftInPlanAndStatusAndDeployRepairsIt() throws Exception {
+        assertThat(deploy("--ref", "v1").exitCode()).isZero();
+        clusters.cluster("east-2")
+                .clientAs("kubectl-scale")
+                .apps()
+                .deployments()
+                .inNamespace(namespace)
+                .withName("cache")
+                .edit(d -> new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder(d)
+                        .editSpec()
+                        .withReplicas(4)
+                        .endSpec()
+                        .build());
+
+        var plan = cli.run("plan", app.toString(), "--env", "production");
+        var status = cli.run("status", "acme-web", "--env", "production", "--app-dir", app.toString());
+
+        assertThat(plan.exitCode()).as(plan.toString()).isZero();
+        assertThat(plan.out())
+                .contains("~ Deployment.apps/cache (drifted: .spec.replicas (kubectl-scale))")
+                .contains("-  replicas: 4", "+  replicas: 1")
+                .contains("0 to create, 0 to update, 1 drifted, 0 to delete, 51 unchanged");
+        assertThat(status.out())
+                .contains("1 drifted")
+                .contains("drifted  Deployment.apps/cache: .spec.replicas (kubectl-scale)");
+
+        assertThat(deploy("--ref", "v1").exitCode()).isZero();
+
+        assertThat(deployment("east-2", "cache").getSpec().getReplicas()).isEqualTo(1);
+        assertThat(cli.run("status", "acme-web", "--env", "production", "--app-dir", app.toString())
+                        .out())
+                .doesNotContain("drifted");
+    }
+
+    @Test
     void changedManifestShowsAsADiffAndRollbackRestoresThePreviousRevision() throws Exception {
         assertThat(deploy("--ref", "v1").exitCode()).isZero();
         Path configs = app.resolve("kubernetes/config/configmaps.yaml");
