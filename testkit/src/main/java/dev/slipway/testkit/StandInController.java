@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Plays the kube-controller-manager for a mock cluster: watches workloads and marks them ready (or failed,
- * or stuck) the way Kubernetes reports it in their status, publishes EndpointSlices for selector Services
- * (one endpoint per replica of the workloads the selector picks, ready as their replicas are) and
+ * or stuck) the way Kubernetes reports it in their status, publishes EndpointSlices (and the deprecated
+ * Endpoints) for selector Services (one endpoint per replica of the workloads the selector picks, ready as
+ * their replicas are) and
  * establishes CustomResourceDefinitions. Reacts to watch events; never polls.
  */
 final class StandInController implements AutoCloseable {
@@ -90,6 +91,10 @@ final class StandInController implements AutoCloseable {
                     endpointSlices()
                             .inNamespace(obj.getMetadata().getNamespace())
                             .withName(sliceName(obj.getMetadata().getName()))
+                            .delete();
+                    client.endpoints()
+                            .inNamespace(obj.getMetadata().getNamespace())
+                            .withName(obj.getMetadata().getName())
                             .delete();
                 }
                 publishEndpoints(kind, obj.getMetadata().getNamespace());
@@ -241,6 +246,29 @@ final class StandInController implements AutoCloseable {
             }
         }
         slices.resource(client.getKubernetesSerialization().convertValue(slice, GenericKubernetesResource.class))
+                .createOr(NonDeletingOperation::update);
+        publishLegacyEndpoints(namespace, name, slice);
+    }
+
+    /**
+     * The same endpoints as a (deprecated) Endpoints object, which Kubernetes still maintains: tools that read
+     * it, such as older Slipway builds compared in benchmarks, see the same readiness.
+     */
+    private void publishLegacyEndpoints(String namespace, String name, ObjectNode slice) {
+        ObjectNode endpoints = JsonNodeFactory.instance.objectNode();
+        endpoints.put("apiVersion", "v1");
+        endpoints.put("kind", "Endpoints");
+        endpoints.putObject("metadata").put("name", name).put("namespace", namespace);
+        ObjectNode subset = endpoints.putArray("subsets").addObject();
+        for (JsonNode endpoint : slice.path("endpoints")) {
+            boolean ready = endpoint.path("conditions").path("ready").asBoolean();
+            subset.withArray(ready ? "addresses" : "notReadyAddresses")
+                    .addObject()
+                    .put("ip", endpoint.path("addresses").path(0).asText());
+        }
+        subset.set("ports", slice.path("ports").deepCopy());
+        client.resource(client.getKubernetesSerialization().convertValue(endpoints, GenericKubernetesResource.class))
+                .inNamespace(namespace)
                 .createOr(NonDeletingOperation::update);
     }
 
