@@ -44,6 +44,9 @@ for side in this other; do
 done
 "$root/slipway" deploy "$work/app-this" --env production >/dev/null
 "$other/slipway" deploy "$work/app-other" --env production >/dev/null
+# Both must really be no-ops, or the comparison is void.
+"$root/slipway" deploy "$work/app-this" --env production | tee "$work/this.out"
+"$other/slipway" deploy "$work/app-other" --env production | tee "$work/other.out"
 echo "load average before timing: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 hyperfine --runs "$runs" --warmup 2 --export-json "$work/noop.json" \
     -n "no-op, this checkout" "$root/slipway deploy $work/app-this --env production" \
