@@ -45,10 +45,12 @@ final class ServerSideApplyDispatcher extends KubernetesCrudDispatcher {
     /** A field's manager, and how it wrote the field ({@code Apply} or {@code Update}). */
     private record Owner(String manager, String operation) {}
 
-    /** Which write (1-based, counting the writes {@link #writes()} logs) starts failing, and whether the rest do. */
+    /** Which write (counting the writes {@link #writes()} logs) starts failing, and whether the rest do. */
     private record Faults(int first, boolean andAfter) {}
 
     private volatile Faults faults;
+    /** Writes counted for faults; unlike {@link #writes}, never cleared. Guarded by writeMonitor. */
+    private int writeCount;
 
     private final List<String> writes = new CopyOnWriteArrayList<>();
     private volatile boolean rejectCredentials;
@@ -68,7 +70,7 @@ final class ServerSideApplyDispatcher extends KubernetesCrudDispatcher {
     /** The {@code nth} write from now on (and every later one when {@code andAfter}) is answered 500. */
     void failWrites(int nth, boolean andAfter) {
         synchronized (writeMonitor) {
-            faults = nth <= 0 ? null : new Faults(writes.size() + nth, andAfter);
+            faults = nth <= 0 ? null : new Faults(writeCount + nth, andAfter);
         }
     }
 
@@ -105,8 +107,9 @@ final class ServerSideApplyDispatcher extends KubernetesCrudDispatcher {
         synchronized (writeMonitor) {
             if (!fromController) {
                 writes.add(request.method() + " " + pathOf(request.getPath()));
+                writeCount++;
                 Faults f = faults;
-                if (f != null && (writes.size() == f.first() || (f.andAfter() && writes.size() > f.first()))) {
+                if (f != null && (writeCount == f.first() || (f.andAfter() && writeCount > f.first()))) {
                     return status(500, "InternalError", "the simulated API server failed this write", List.of());
                 }
             }
