@@ -23,7 +23,8 @@ import java.util.Set;
  * their merge key ({@code name}, {@code containerPort}, ...), so items others add (an injected sidecar) and
  * fields defaulted inside items are not drift; a Secret's {@code stringData} is compared with the {@code data}
  * the API server turns it into. A field Slipway's field manager still owns in the live object's {@code
- * managedFields} is never drift, whatever its value; for the others, managedFields name who changed them.
+ * managedFields} is never drift, whatever its value, nor is one the cluster's own controllers took over (an
+ * autoscaler's replicas); for the others, managedFields name who changed them.
  */
 final class LiveDrift {
     /** Metadata the API server sets or that identifies the object; never drift. */
@@ -223,6 +224,10 @@ final class LiveDrift {
             return;
         }
         ManagedFields.Owner owner = owners.ownerOf(path);
+        if (ManagedFields.CLUSTER_CONTROLLERS.contains(owner.manager())) {
+            // The cluster's own controllers took it (an autoscaler outside the app scaling replicas): theirs.
+            return;
+        }
         fields.add(new DriftedField(display(path), owner.manager(), owner.applied()));
         if (viewParent instanceof ObjectNode object) {
             if (liveValue == null) {

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Who owns which field of a live object, read from its {@code metadata.managedFields} (the API server's
@@ -16,6 +17,12 @@ import java.util.Map;
  */
 final class ManagedFields {
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * Field managers of the cluster's own control loops (the HorizontalPodAutoscaler controller scales through
+     * it): fields they own are theirs by design, not someone's hand edit.
+     */
+    static final Set<String> CLUSTER_CONTROLLERS = Set.of("kube-controller-manager");
 
     /** The manager of a field, and whether it claimed the field by server-side apply. */
     record Owner(String manager, boolean applied) {

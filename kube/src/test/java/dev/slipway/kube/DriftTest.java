@@ -185,6 +185,14 @@ class DriftTest {
         assertThat(engine.deploy(rendering, options(), DeployListener.NONE).succeeded())
                 .isTrue();
         MockCluster east = clusters.cluster("east-1");
+        assertThat(deployment(east, "scaled-by-hpa").getMetadata().getManagedFields())
+                .filteredOn(m -> m.getManager().equals("slipway"))
+                .singleElement()
+                .satisfies(m -> assertThat(
+                                m.getFieldsV1().getAdditionalProperties().toString())
+                        .as("Slipway leaves replicas to the autoscaler")
+                        .contains("f:template")
+                        .doesNotContain("f:replicas"));
         // What the HPA controller does through the scale subresource: an update by its own field manager.
         east.clientAs("kube-controller-manager")
                 .apps()

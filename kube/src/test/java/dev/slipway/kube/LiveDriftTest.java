@@ -139,6 +139,23 @@ class LiveDriftTest {
     }
 
     @Test
+    void replicasAnAutoscalerOutsideTheAppScaledAreNotDrift() throws Exception {
+        ObjectNode live = yaml(STORED.replace("replicas: 2", "replicas: 6"));
+        live.with("metadata").putArray("managedFields").add(yaml("""
+                manager: slipway
+                operation: Apply
+                fieldsV1: {f:metadata: {f:labels: {f:tier: {}}}}
+                """)).add(yaml("""
+                manager: kube-controller-manager
+                operation: Update
+                subresource: scale
+                fieldsV1: {f:spec: {f:replicas: {}}}
+                """));
+
+        assertThat(LiveDrift.between(yaml(DESIRED), live)).isEmpty();
+    }
+
+    @Test
     void intOrStringPortsAndNumbersWrittenAsStringsAreNotDrift() throws Exception {
         ObjectNode desired = yaml("""
                 apiVersion: v1
