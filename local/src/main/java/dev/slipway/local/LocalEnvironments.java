@@ -191,13 +191,8 @@ public final class LocalEnvironments implements EnvironmentBackend, AutoCloseabl
     public DeployReport deploy(EnvironmentRef environment, App app, DeployOptions options, DeployListener listener) {
         checkRunsHere(environment);
         listener.deploying(List.of(LOCAL_CLUSTER));
-        if (LocalApp.runnable(app).isEmpty()) {
-            // As LocalApp.start would say it, before anything starts.
-            throw new InvalidInputException(Problem.at(
-                    app.spec().source(),
-                    "no service of app '" + app.spec().app() + "' has a run: command, so nothing can run locally",
-                    "add run: (the command that starts the service, reading its port from $PORT) to a service"));
-        }
+        // Before anything starts, as the first deploy's start would find it.
+        LocalApp.check(app, settings.secrets().apply(environment));
         Run current = runs.get(key(environment));
         ClusterPlan plan = new ClusterPlan(
                 LOCAL_CLUSTER,

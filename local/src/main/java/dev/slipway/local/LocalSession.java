@@ -314,7 +314,11 @@ public final class LocalSession implements AutoCloseable {
             running = backend;
         }
         if (running != null) {
-            running.close(); // the app and its labs all at once; each gets its grace period
+            try {
+                running.tearDown(main); // through the seam, as a redeploy goes
+            } finally {
+                running.close(); // its labs, all at once; each gets its grace period
+            }
         }
         for (RunningLab lab : stopping) {
             state.removeLab(name, lab.slug);

@@ -243,6 +243,13 @@ public final class LocalUp {
             base.put("SLIPWAY_ROUTER_URL", "http://" + host + ":" + config.port());
         }
         LocalApp.Options options = options(config, base, sink);
+        try {
+            // Refused before the router starts, so nothing runs for an app that cannot.
+            LocalApp.check(app, config.secrets());
+        } catch (RuntimeException e) {
+            sink.close();
+            throw e;
+        }
         Path routerFile = state.runDirectory(name).resolve("router.yaml");
         LocalSession session = new LocalSession(
                 config.clock(), config.labSecrets(), view, state, name, dir, routerFile, out, config.settings());
@@ -375,7 +382,7 @@ public final class LocalUp {
             throw new UserFacingException("a next revision of '" + name + "' already runs (pid " + n.pid()
                     + "); stop it first (Ctrl-C in its terminal)");
         });
-        LocalApp.runnable(app);
+        LocalApp.check(app, config.secrets());
         int running = 0;
         for (var r : current.replicas()) {
             running = Math.max(running, r.path("rev").asInt());

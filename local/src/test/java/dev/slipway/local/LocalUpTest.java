@@ -2,8 +2,12 @@ package dev.slipway.local;
 
 import static dev.slipway.local.LocalFixture.groupMembers;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.slipway.core.InvalidInputException;
+import dev.slipway.core.Problem;
+import dev.slipway.core.render.SecretSource;
 import dev.slipway.core.spec.App;
 import java.io.IOException;
 import java.io.InputStream;
@@ -62,6 +66,10 @@ class LocalUpTest {
     }
 
     private LocalUp.Config config() {
+        return config((app, names) -> Map.of());
+    }
+
+    private LocalUp.Config config(SecretSource secrets) {
         return new LocalUp.Config(
                 "local",
                 "127.0.0.1",
@@ -69,7 +77,7 @@ class LocalUpTest {
                 1,
                 Duration.ofSeconds(2),
                 Optional.empty(),
-                (app, names) -> Map.of(),
+                secrets,
                 (key, secretsDir) -> Optional.empty(),
                 Map.of("PATH", System.getenv("PATH"), "HOME", dir.toString()),
                 Map.of(),
@@ -166,6 +174,33 @@ class LocalUpTest {
         LocalState.Running running = state.read("demo").orElseThrow();
         assertThat(running.phase()).isEqualTo("degraded");
         assertThat(revs(running.replicas())).containsExactly(1);
+    }
+
+    @Test
+    void anAppWhoseSecretIsMissingIsRefusedBeforeAnythingStarts() {
+        LocalState state = LocalState.at(dir.resolve("state"));
+        App needsSecret = app(
+                "secret",
+                "  - name: web\n    run: exec python3 server.py\n    health: /healthz\n    secrets: [API_TOKEN]\n");
+        SecretSource none = (app, names) -> {
+            throw new InvalidInputException(
+                    new Problem("secret store", "a secret of app " + app + " is not set", "slipway secret set ..."));
+        };
+
+        assertThatThrownBy(() -> LocalUp.start(
+                        state,
+                        needsSecret,
+                        needsSecret.directory(),
+                        config(none),
+                        logs,
+                        new PrintWriter(new StringWriter()),
+                        (status, url) -> shown.add(status)))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("a secret of app demo is not set");
+        assertThat(state.read("demo")).isEmpty();
+        assertThat(state.adminFile("demo")).doesNotExist();
+        assertThat(shown).isEmpty();
+        assertThat(logs.lines).isEmpty();
     }
 
     private static List<Integer> revs(JsonNode replicas) {
