@@ -1,6 +1,6 @@
 package dev.slipway.local;
 
-import static dev.slipway.local.LocalFixture.groupMembers;
+import static dev.slipway.local.LocalFixture.awaitGroupsGone;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -145,8 +145,7 @@ class LocalUpTest {
         assertThat(state.read("demo")).isEmpty();
         assertThat(state.labs("demo")).isEmpty();
         assertThat(pids).isNotEmpty();
-        pids.forEach(
-                pid -> assertThat(groupMembers(pid)).as("process group " + pid).isEmpty());
+        awaitGroupsGone(pids);
         assertThat(said.toString()).contains("stopped lab feature-x of demo");
     }
 
