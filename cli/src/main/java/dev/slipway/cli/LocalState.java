@@ -20,25 +20,28 @@ import java.util.stream.Stream;
 /**
  * Where {@code slipway up} keeps what {@code down}, {@code ps} and {@code logs} read: one JSON file per running
  * app under {@code <state>/run/}, its next revision, labs and pending requests under {@code <state>/run/<app>/},
- * logs under {@code <state>/logs/}. The state directory is {@code $SLIPWAY_STATE_DIR}, else {@code ~/.slipway}.
+ * logs under {@code <state>/logs/}; exported commits in the cache directory. Where those are is
+ * {@link dev.slipway.core.SlipwayPaths}'s decision (usually {@code ~/.local/state/slipway}).
  */
 final class LocalState {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path root;
+    private final Path checkouts;
 
-    private LocalState(Path root) {
+    private LocalState(Path root, Path checkouts) {
         this.root = root;
+        this.checkouts = checkouts;
     }
 
     static LocalState of(CliContext context) {
-        return new LocalState(context.envValue("SLIPWAY_STATE_DIR")
-                .map(v -> context.resolve(Path.of(v)))
-                .orElse(context.home().resolve(".slipway")));
+        dev.slipway.core.SlipwayPaths paths = context.paths();
+        // Created owner-only before anything goes in: logs and state files are this user's business.
+        return new LocalState(paths.createState(), paths.checkouts());
     }
 
     /** Where commits of other branches than the one checked out are exported for local labs. */
     Path checkouts() {
-        return root.resolve("checkouts");
+        return checkouts;
     }
 
     Path logs() {
