@@ -36,7 +36,9 @@ final class ServerLiveness implements AutoCloseable {
     private final ScheduledExecutorService thread;
     private final AtomicLong renewals = new AtomicLong();
     private volatile boolean held;
-    private volatile Instant validUntil = Instant.MIN;
+    // Monotonic, not the injected clock: whether this process renewed recently enough is a question of real
+    // elapsed time (a stalled liveness thread), and a wall clock that jumps must not make the server unhealthy.
+    private volatile long validUntilNanos = System.nanoTime();
     private volatile Optional<Instant> lastRenewal = Optional.empty();
     private volatile String lastProblem = "";
 
@@ -95,7 +97,7 @@ final class ServerLiveness implements AutoCloseable {
                 LOG.warn("liveness lease {} renewed again: claiming deploys and reporting healthy", lease);
             }
             lastRenewal = Optional.of(now);
-            validUntil = now.plus(ttl);
+            validUntilNanos = System.nanoTime() + ttl.toNanos();
             held = true;
             renewals.incrementAndGet();
         } else {
@@ -115,9 +117,12 @@ final class ServerLiveness implements AutoCloseable {
         return renewed;
     }
 
-    /** Whether the last renewal succeeded and the lease it took has not run out: only then are deploys claimed. */
+    /**
+     * Whether the last renewal succeeded and the lease it took has not run out (a stalled renewal counts as lost):
+     * only then are deploys claimed.
+     */
     boolean healthy() {
-        return held && clock.instant().isBefore(validUntil);
+        return held && System.nanoTime() - validUntilNanos < 0;
     }
 
     /** Why the last failed renewal failed. */
