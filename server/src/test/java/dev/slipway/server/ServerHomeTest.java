@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -106,10 +105,7 @@ class ServerHomeTest {
                 "0");
         ProcessBuilder builder =
                 new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-        Map<String, String> env = builder.environment();
-        env.keySet()
-                .removeIf(name -> name.startsWith("XDG_") || name.startsWith("SLIPWAY_") || name.equals("KUBECONFIG"));
-        env.put("HOME", home.toString());
+        TestHome.isolate(builder.environment(), home);
         return builder.start();
     }
 
