@@ -143,6 +143,25 @@ class ServerMainTest {
                 .contains("run `chmod 600 " + password + "`");
     }
 
+    @Test
+    void theKubeconfigIsFoundAsKubectlFindsItUnderHomeFromTheEnvironment() throws Exception {
+        Path kubeconfig = Files.createDirectories(home.resolve(".kube")).resolve("config");
+        Files.writeString(kubeconfig, "apiVersion: v1\nkind: Config\n");
+        Map<String, String> env = Map.of("HOME", home.toString());
+
+        assertThat(ServerMain.kubeconfig(Map.of(), env, Path.of("/nonexistent")))
+                .contains(kubeconfig);
+        assertThat(ServerMain.kubeconfig(Map.of("--kubeconfig", "/etc/k"), env, null))
+                .contains(Path.of("/etc/k"));
+        assertThat(ServerMain.kubeconfig(Map.of(), Map.of("HOME", home.toString(), "KUBECONFIG", "/a:/b"), null))
+                .as("$KUBECONFIG is left to the client, which merges a list as kubectl does")
+                .isEmpty();
+        assertThat(ServerMain.kubeconfig(
+                        Map.of(), Map.of("HOME", home.resolve("elsewhere").toString()), null))
+                .as("no file: the client's own discovery, e.g. a pod's service account")
+                .isEmpty();
+    }
+
     private int run(String... args) {
         return ServerMain.run(
                 args,
