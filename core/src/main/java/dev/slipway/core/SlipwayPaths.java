@@ -101,7 +101,7 @@ public record SlipwayPaths(Path home, Path state, Path config, Path cache, Optio
             throw new InvalidInputException(new Problem(
                     "$HOME",
                     "HOME is not set and this user has no home directory in the passwd database",
-                    "set HOME (or SLIPWAY_HOME for Slipway's own files) to a directory this user owns"));
+                    "set HOME to a directory this user owns (it is also where ~ and ~/.kube/config are looked for)"));
         }
         return passwdHome.toAbsolutePath().normalize();
     }

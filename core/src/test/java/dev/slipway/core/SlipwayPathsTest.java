@@ -75,7 +75,7 @@ class SlipwayPathsTest {
         assertThatThrownBy(() -> SlipwayPaths.of(Map.of(), Path.of("?")))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("HOME is not set")
-                .hasMessageContaining("set HOME (or SLIPWAY_HOME");
+                .hasMessageContaining("set HOME to a directory this user owns");
     }
 
     @Test
