@@ -9,8 +9,11 @@ import dev.slipway.core.deploy.ClusterTargets;
 import dev.slipway.core.render.SecretSource;
 import dev.slipway.kube.KubeClusterTargets;
 import dev.slipway.store.LabState;
+import dev.slipway.store.Store;
+import dev.slipway.store.StoreConfig;
 import dev.slipway.testkit.TestClusters;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -109,6 +112,22 @@ class ServerLivenessTest {
                 assertThat(done.get("state").asText()).as(done.toString()).isEqualTo("succeeded");
             }
         }
+    }
+
+    @Test
+    void aDatabaseThatStopsAnsweringCountsAsALostLease() {
+        Store store = Store.open(StoreConfig.h2File(root.resolve("db/store")), Clock.systemUTC());
+        ServerLiveness liveness =
+                new ServerLiveness(store.leases(), "a", HEARTBEAT, HEARTBEAT.multipliedBy(3), Clock.systemUTC());
+
+        assertThat(liveness.renewNow()).isTrue();
+        assertThat(liveness.healthy()).isTrue();
+
+        store.close();
+        assertThat(liveness.renewNow()).isFalse();
+        assertThat(liveness.healthy()).isFalse();
+        assertThat(liveness.lastProblem()).startsWith("the database did not answer");
+        liveness.close();
     }
 
     private static String state(ApiClient api, long id) {
