@@ -1,6 +1,7 @@
 package dev.slipway.cli;
 
 import dev.slipway.core.SlipwayPaths;
+import dev.slipway.local.LocalState;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -49,6 +50,15 @@ public record CliContext(
 
     public Optional<String> envValue(String name) {
         return Optional.ofNullable(env.get(name)).filter(v -> !v.isBlank());
+    }
+
+    /**
+     * What {@code slipway up} keeps on this machine: in the state directory of {@link #paths()} (created owner-only
+     * before anything goes in), exported commits in its cache directory.
+     */
+    public LocalState localState() {
+        SlipwayPaths paths = paths();
+        return LocalState.at(paths.createState(), paths.checkouts());
     }
 
     public Path resolve(Path path) {

@@ -49,7 +49,7 @@ public record ServerConfig(
         Path cacheDir,
         Duration heartbeat) {
 
-    public static final Duration DEFAULT_LAB_TTL = Duration.ofHours(24);
+    public static final Duration DEFAULT_LAB_TTL = dev.slipway.core.lab.LabExpiry.DEFAULT_TTL;
     public static final int DEFAULT_ROUTER_PORT = 8080;
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(10);
 
