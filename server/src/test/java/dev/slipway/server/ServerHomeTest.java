@@ -109,8 +109,9 @@ class ServerHomeTest {
         return builder.start();
     }
 
+    /** The server's URL once it has printed its start-up lines (the admin token's file is the last one). */
     private static String listeningUrl(Path log) throws Exception {
-        if (!Files.exists(log)) {
+        if (!Files.exists(log) || !Files.readString(log).contains("first admin token written to")) {
             return null;
         }
         Matcher m =
