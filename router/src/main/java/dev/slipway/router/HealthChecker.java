@@ -116,7 +116,12 @@ final class HealthChecker {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
             if (msg instanceof HttpResponse r) {
-                finish(ctx.channel(), r.status().code() >= 200 && r.status().code() < 300);
+                // A response the codec could not decode is no sign of health, whatever status it parsed.
+                finish(
+                        ctx.channel(),
+                        !r.decoderResult().isFailure()
+                                && r.status().code() >= 200
+                                && r.status().code() < 300);
             }
         }
 

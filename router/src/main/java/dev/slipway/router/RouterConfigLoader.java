@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
 import dev.slipway.core.SourceLocation;
@@ -43,7 +44,11 @@ import java.util.regex.Pattern;
 public final class RouterConfigLoader {
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
     private static final Duration MAX_TIMEOUT = Duration.ofHours(1);
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    // YAML 1.1 reads plain off/on/yes/no as booleans; no router field is a boolean, and `stage: off` is the
+    // documented way to write a stage, so only true/false are booleans here.
+    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+            .enable(YAMLParser.Feature.PARSE_BOOLEAN_LIKE_WORDS_AS_STRINGS)
+            .build());
 
     private final Path file;
     private final Map<String, Integer> lines = new HashMap<>();
