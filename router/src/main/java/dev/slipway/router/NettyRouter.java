@@ -56,9 +56,10 @@ final class NettyRouter implements Router {
         this.file = file;
         this.clock = clock;
         this.transport = Transport.best();
-        this.runtime = new ProxyRuntime(new RouterMetrics(registry), transport, clock);
-        this.workers = transport.group(Integer.getInteger(
-                "slipway.router.threads", Runtime.getRuntime().availableProcessors()));
+        int threads = Integer.getInteger(
+                "slipway.router.threads", Runtime.getRuntime().availableProcessors());
+        this.runtime = new ProxyRuntime(new RouterMetrics(registry), transport, clock, threads);
+        this.workers = transport.group(threads);
         this.control = transport.group(1);
         this.healthChecker = new HealthChecker(control.next(), transport);
         fileStages = stagesOf(config);

@@ -1,5 +1,6 @@
 package dev.slipway.router;
 
+import dev.slipway.router.RouterConfig.RetryPolicy;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -19,10 +20,17 @@ final class ProxyRuntime {
     private final FastThreadLocal<UpstreamPool> poolOfLoop = new FastThreadLocal<>();
     private final ConcurrentHashMap<EventExecutor, DeadlineWheel> wheels = new ConcurrentHashMap<>();
     private volatile RoutingSnapshot snapshot;
-    private volatile RetryBudget retryBudget;
+    private final FastThreadLocal<RetryBudget> budgetOfLoop = new FastThreadLocal<>();
+    private final int loops;
     private volatile boolean draining;
 
     ProxyRuntime(RouterMetrics metrics, Transport transport, Clock clock) {
+        this(metrics, transport, clock, 1);
+    }
+
+    /** With {@code loops} event loops serving traffic, among which the retry allowance is split. */
+    ProxyRuntime(RouterMetrics metrics, Transport transport, Clock clock, int loops) {
+        this.loops = loops;
         this.metrics = metrics;
         this.transport = transport;
         this.clock = clock;
@@ -39,16 +47,23 @@ final class ProxyRuntime {
     }
 
     void install(RoutingSnapshot next) {
-        RoutingSnapshot previous = snapshot;
-        if (previous == null || !previous.config.retries().equals(next.config.retries())) {
-            retryBudget = new RetryBudget(next.config.retries(), clock);
-        }
         snapshot = next;
         metrics.describe(next, System::nanoTime);
     }
 
+    /**
+     * The retry budget of the calling event loop: each loop has its own, so the per-request deposit and the
+     * retry check take no lock. A budget lives until the retry policy changes (a reload that keeps the policy
+     * keeps the budget).
+     */
     RetryBudget retryBudget() {
-        return retryBudget;
+        RetryPolicy policy = snapshot.config.retries();
+        RetryBudget budget = budgetOfLoop.get();
+        if (budget == null || !budget.policy().equals(policy)) {
+            budget = new RetryBudget(policy, loops, clock);
+            budgetOfLoop.set(budget);
+        }
+        return budget;
     }
 
     boolean draining() {
