@@ -2,8 +2,11 @@ package dev.slipway.router;
 
 import dev.slipway.router.RouterConfig.RetryPolicy;
 import io.netty.channel.EventLoop;
+import io.netty.resolver.AddressResolverGroup;
+import io.netty.resolver.DefaultAddressResolverGroup;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
+import java.net.SocketAddress;
 import java.time.Clock;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,6 +17,9 @@ final class ProxyRuntime {
     final RouterMetrics metrics;
     final Transport transport;
     final Clock clock;
+    /** Resolves endpoint host names without blocking the event loop (IP endpoints need no lookup). */
+    final AddressResolverGroup<? extends SocketAddress> resolver;
+
     final AtomicInteger connections = new AtomicInteger();
     final AtomicInteger inFlight = new AtomicInteger();
     private final Set<UpstreamPool> pools = ConcurrentHashMap.newKeySet();
@@ -25,12 +31,18 @@ final class ProxyRuntime {
     private volatile boolean draining;
 
     ProxyRuntime(RouterMetrics metrics, Transport transport, Clock clock) {
-        this(metrics, transport, clock, 1);
+        this(metrics, transport, clock, 1, DefaultAddressResolverGroup.INSTANCE);
     }
 
     /** With {@code loops} event loops serving traffic, among which the retry allowance is split. */
-    ProxyRuntime(RouterMetrics metrics, Transport transport, Clock clock, int loops) {
+    ProxyRuntime(
+            RouterMetrics metrics,
+            Transport transport,
+            Clock clock,
+            int loops,
+            AddressResolverGroup<? extends SocketAddress> resolver) {
         this.loops = loops;
+        this.resolver = resolver;
         this.metrics = metrics;
         this.transport = transport;
         this.clock = clock;

@@ -33,6 +33,7 @@ final class UpstreamPool {
         this.bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(runtime.transport.socketChannel())
+                .resolver(runtime.resolver)
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true);

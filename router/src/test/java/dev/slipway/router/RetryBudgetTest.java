@@ -3,6 +3,7 @@ package dev.slipway.router;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.resolver.DefaultAddressResolverGroup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,8 +65,12 @@ class RetryBudgetTest {
 
     @Test
     void eachEventLoopHasItsOwnBudgetWhichAReloadWithTheSamePolicyKeeps() throws Exception {
-        ProxyRuntime runtime =
-                new ProxyRuntime(new RouterMetrics(new SimpleMeterRegistry()), Transport.best(), clock, 2);
+        ProxyRuntime runtime = new ProxyRuntime(
+                new RouterMetrics(new SimpleMeterRegistry()),
+                Transport.best(),
+                clock,
+                2,
+                DefaultAddressResolverGroup.INSTANCE);
         runtime.install(
                 RoutingSnapshot.build(config("retries: {budgetPercent: 0, minPerSecond: 2}"), Map.of(), null, clock));
         ExecutorService otherLoop = Executors.newSingleThreadExecutor();

@@ -53,7 +53,8 @@ final class RouterFixture implements AutoCloseable {
     }
 
     TestClient admin() {
-        TestClient c = new TestClient(router.adminAddress());
+        TestClient c = new TestClient(
+                router.adminAddress(), "127.0.0.1:" + router.adminAddress().getPort());
         owned.add(c);
         return c;
     }
