@@ -51,7 +51,6 @@ final class LocalSession implements AutoCloseable {
     private final CliContext context;
     private final LocalState state;
     private final String name;
-    private final Path routerFile;
     private final PrintWriter out;
     private volatile LiveRegion live;
     private final Map<String, String> settings;
@@ -102,14 +101,12 @@ final class LocalSession implements AutoCloseable {
             LocalState state,
             String name,
             Path dir,
-            Path routerFile,
             PrintWriter out,
             Map<String, String> settings) {
         this.context = context;
         this.state = state;
         this.name = name;
         this.dir = dir;
-        this.routerFile = routerFile;
         this.out = out;
         this.settings = Map.copyOf(settings);
         this.work = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -266,11 +263,8 @@ final class LocalSession implements AutoCloseable {
         List<LocalRouting.LabRoute> routes = labs.values().stream()
                 .map(l -> new LocalRouting.LabRoute(l.slug, l.local))
                 .toList();
-        LocalRouting.write(
-                routerFile,
-                LocalRouting.yaml(
-                        local, listenHost, port, true, state.readNext(name).map(LocalState.Running::replicas), routes));
-        router.reload();
+        router.apply(LocalRouting.config(
+                local, listenHost, port, true, state.readNext(name).map(LocalState.Running::replicas), routes));
     }
 
     private synchronized void writeLab(RunningLab lab) {

@@ -168,14 +168,11 @@ final class UpCommand implements Callable<Integer> {
         }
         LocalApp.Options options = options(context, environment, base, sink);
         Supervision supervision = options.supervision();
-        Path routerFile = state.runDirectory(name).resolve("router.yaml");
-        LocalSession session =
-                new LocalSession(context, state, name, dir, routerFile, shown, settings(context, environment));
+        LocalSession session = new LocalSession(context, state, name, dir, shown, settings(context, environment));
         LocalApp local = LocalApp.start(app, 1, options, session::changed);
         Router router;
         try {
-            LocalRouting.write(routerFile, LocalRouting.yaml(local, listen, port, true));
-            router = Router.start(routerFile);
+            router = Router.start(LocalRouting.config(local, listen, port, true));
             Files.writeString(state.adminFile(name), hostPort(router.adminAddress()));
         } catch (IOException e) {
             local.close();

@@ -39,7 +39,6 @@ final class LocalLabs implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalLabs.class);
     private static final String LISTEN = "127.0.0.1";
 
-    private final Path routerFile;
     private final Path logs;
     private final SecretSource secrets;
     private final Supervision supervision;
@@ -55,7 +54,6 @@ final class LocalLabs implements AutoCloseable {
 
     private LocalLabs(
             Path stateDir, SecretSource secrets, Supervision supervision, Map<String, String> env, Clock clock) {
-        this.routerFile = stateDir.resolve("labs").resolve("router.yaml");
         this.logs = stateDir.resolve("labs").resolve("logs");
         this.secrets = secrets;
         this.supervision = supervision;
@@ -80,9 +78,8 @@ final class LocalLabs implements AutoCloseable {
             Map<String, String> env,
             Clock clock) {
         LocalLabs labs = new LocalLabs(stateDir, secrets, supervision, env, clock);
-        LocalRouting.write(labs.routerFile, LocalRouting.yaml(LISTEN, port, List.of()));
         try {
-            labs.router = Router.start(labs.routerFile);
+            labs.router = Router.start(LocalRouting.config(LISTEN, port, List.of()));
         } catch (InvalidInputException e) {
             throw new InvalidInputException(new Problem(
                     "--router-port",
@@ -181,20 +178,19 @@ final class LocalLabs implements AutoCloseable {
             return;
         }
         try {
-            writeAndReload();
+            applyRouting();
         } catch (RuntimeException e) {
             // Called from replicas' change notifications, where an exception would vanish.
-            LOG.warn("could not update the labs' router config {}", routerFile, e);
+            LOG.warn("could not update the labs' router config", e);
         }
     }
 
-    private void writeAndReload() {
+    private void applyRouting() {
         List<LocalRouting.HostedRun> runs = running.values().stream()
                 .sorted(Comparator.comparingLong(r -> r.lab().id()))
                 .map(r -> new LocalRouting.HostedRun(r.lab().namespace(), host(r.lab()), r.local()))
                 .toList();
-        LocalRouting.write(routerFile, LocalRouting.yaml(LISTEN, port, runs));
-        Router.ReloadOutcome outcome = router.reload();
+        Router.ReloadOutcome outcome = router.apply(LocalRouting.config(LISTEN, port, runs));
         if (!outcome.applied()) {
             LOG.warn(
                     "the labs' router kept its previous config: {}",
