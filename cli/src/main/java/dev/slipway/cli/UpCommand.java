@@ -173,6 +173,7 @@ final class UpCommand implements Callable<Integer> {
         Router router;
         try {
             router = Router.start(LocalRouting.config(local, listen, port, true));
+            Files.createDirectories(state.adminFile(name).getParent());
             Files.writeString(state.adminFile(name), hostPort(router.adminAddress()));
         } catch (IOException e) {
             local.close();

@@ -21,7 +21,8 @@ final class TokenBucket {
     TokenBucket(int perSecond, Clock clock) {
         this.clock = clock;
         this.perSecond = perSecond;
-        this.intervalMicros = MICROS_PER_SECOND / perSecond;
+        // Above a million per second the bucket admits one per microsecond: the resolution of its clock.
+        this.intervalMicros = Math.max(1, MICROS_PER_SECOND / perSecond);
         this.burstMicros = Math.max(1, perSecond / 10) * intervalMicros;
         // Starts full: the first burst is admitted at once.
         this.arrivalMicros = new AtomicLong(clock.millis() * 1000);
