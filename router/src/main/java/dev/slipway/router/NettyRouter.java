@@ -132,16 +132,20 @@ final class NettyRouter implements Router, AdminOperations {
                 adminAddress(),
                 transport.name(),
                 config.routes().size());
-        if (!adminAddress().getAddress().isLoopbackAddress()) {
-            log.warn(
-                    "the admin API listens on {}, not on loopback: whoever reaches it can change stages and drain"
-                            + " the router{}",
-                    adminAddress(),
-                    config.adminToken().isPresent()
-                            ? " (requests need the admin token)"
-                            : "; set adminTokenFile or bind admin to 127.0.0.1");
-        }
+        exposureWarning(adminAddress(), config.adminToken().isPresent()).ifPresent(log::warn);
         return this;
+    }
+
+    /** The warning to log when the admin API listens where more than this machine's users can reach it. */
+    static Optional<String> exposureWarning(InetSocketAddress admin, boolean tokenRequired) {
+        if (admin.getAddress().isLoopbackAddress()) {
+            return Optional.empty();
+        }
+        return Optional.of("the admin API listens on " + admin + ", not on loopback: whoever reaches it can"
+                + " change stages and drain the router"
+                + (tokenRequired
+                        ? " (requests need the admin token)"
+                        : "; set adminTokenFile or bind admin to 127.0.0.1"));
     }
 
     private void bind(RouterConfig config) {

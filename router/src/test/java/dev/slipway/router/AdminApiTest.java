@@ -3,14 +3,19 @@ package dev.slipway.router;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.slipway.core.InvalidInputException;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /** The admin API over real sockets: what a web page could send is refused, what operators send is not. */
 class AdminApiTest {
@@ -160,5 +165,33 @@ class AdminApiTest {
         assertThat(Thread.getAllStackTraces().keySet().stream().map(Thread::getName))
                 .contains("router-reload", "router-admin", "router-health")
                 .anyMatch(n -> n.startsWith("router-io-"));
+    }
+
+    @Test
+    void anAdminAddressOffLoopbackIsWarnedAbout() {
+        // Not bound here: tests listen on loopback only.
+        assertThat(NettyRouter.exposureWarning(new InetSocketAddress("0.0.0.0", 9901), false))
+                .hasValueSatisfying(
+                        w -> assertThat(w).contains("not on loopback").contains("set adminTokenFile"));
+        assertThat(NettyRouter.exposureWarning(new InetSocketAddress("10.0.0.5", 9901), true))
+                .hasValueSatisfying(w -> assertThat(w).contains("requests need the admin token"));
+        assertThat(NettyRouter.exposureWarning(new InetSocketAddress("127.0.0.1", 9901), false))
+                .isEmpty();
+    }
+
+    @Test
+    void anAdminAddressOnLoopbackStartsWithoutThatWarning() {
+        Logger logger = (Logger) LoggerFactory.getLogger(NettyRouter.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        logger.addAppender(logged);
+        try {
+            start("");
+            assertThat(logged.list)
+                    .extracting(ILoggingEvent::getFormattedMessage)
+                    .noneMatch(m -> m.contains("not on loopback"));
+        } finally {
+            logger.detachAppender(logged);
+        }
     }
 }
