@@ -88,6 +88,11 @@ class MalformedHttpTest {
         return sb.toString();
     }
 
+    /** What follows the head of an HTTP message as written (the head ends at the first empty line). */
+    static String bodyOf(String message) {
+        return message.substring(message.indexOf("\r\n\r\n") + 4);
+    }
+
     static ByteBuf bytes(String s) {
         return Unpooled.copiedBuffer(s, StandardCharsets.ISO_8859_1);
     }
@@ -117,7 +122,11 @@ class MalformedHttpTest {
         assertThat(response).startsWith("HTTP/1.1 400 Bad Request\r\n").contains("malformed request body");
         assertThat(client.isOpen()).isFalse();
         // The upstream request had no valid end, so it is cancelled rather than ended as an empty body.
-        assertThat(written(upstream)).startsWith("POST /api HTTP/1.1\r\n").doesNotContain("0\r\n\r\n");
+        String forwarded = written(upstream);
+        assertThat(forwarded).startsWith("POST /api HTTP/1.1\r\n");
+        assertThat(bodyOf(forwarded))
+                .as("nothing after the head, least of all a last chunk")
+                .isEmpty();
         assertThat(upstream.isOpen()).isFalse();
         assertThat(counted("slipway.router.rejected", "reason", "malformed")).isEqualTo(1);
     }
@@ -143,9 +152,9 @@ class MalformedHttpTest {
         upstream.writeInbound(bytes("zz\r\nmore\r\n0\r\n\r\n"));
 
         String response = written(client);
-        assertThat(response).startsWith("HTTP/1.1 200 OK\r\n").contains("5\r\nhello\r\n");
+        assertThat(response).startsWith("HTTP/1.1 200 OK\r\n");
         // No last chunk: the client must not take the half body for a complete one.
-        assertThat(response).doesNotContain("0\r\n\r\n");
+        assertThat(bodyOf(response)).isEqualTo("5\r\nhello\r\n");
         assertThat(client.isOpen()).isFalse();
         assertThat(upstream.isOpen()).isFalse();
         assertThat(counted("slipway.router.upstream.protocol.errors", "reason", "malformed_body"))
