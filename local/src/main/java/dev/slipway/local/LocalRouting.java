@@ -35,9 +35,17 @@ public final class LocalRouting {
         return serviceIndex == 0 ? app + ".localhost" : service + "." + app + ".localhost";
     }
 
-    /** The host a lab's service answers: {@code <slug>.<app>.localhost} for the first, else with the service. */
+    /**
+     * The host a lab answers on this machine, {@code <slug>.<app>.localhost}, wherever it runs (beside
+     * {@code slipway up} or on a server without clusters); its other services answer {@code <service>.<that>}.
+     */
+    public static String labHost(String app, String slug) {
+        return slug + "." + app + ".localhost";
+    }
+
+    /** The host a lab's service answers: {@link #labHost} for the first, else with the service in front. */
     public static String labHostOf(String app, String slug, int serviceIndex, String service) {
-        return (serviceIndex == 0 ? "" : service + ".") + slug + "." + app + ".localhost";
+        return (serviceIndex == 0 ? "" : service + ".") + labHost(app, slug);
     }
 
     /** A lab the router reaches by its own host names. */
@@ -55,8 +63,9 @@ public final class LocalRouting {
     /**
      * As above; with {@code next} (the replicas of {@code up --next}, as its state file lists them) each service
      * also gets a backend {@code <app>-<service>-next} and its routes migrate to it, starting at stage off; each
-     * of {@code labs} that has replicas to list gets backends {@code <app>-lab-<slug>-<service>} and routes on
-     * its hosts (a lab that has none is left out, as the router refuses a backend without clusters).
+     * of {@code labs} gets, for each service with a ready replica, a backend {@code <app>-lab-<slug>-<service>}
+     * listing only its ready replicas and a route on its host: as on a server's local labs, a lab's service is
+     * reachable once it answered its health check, never while it starts.
      */
     public static RouterConfig config(
             LocalApp local,
@@ -71,14 +80,12 @@ public final class LocalRouting {
         for (ServiceSpec s : services) {
             backends.add(backend(backend(app, s), s, local, local.status()));
         }
-        List<LabRoute> routed = labs.stream().filter(l -> routable(l.local())).toList();
-        for (LabRoute lab : routed) {
+        for (LabRoute lab : labs) {
             for (ServiceSpec s : LocalApp.runnable(lab.local().app())) {
-                backends.add(backend(
-                        labBackend(app, lab.slug(), s),
-                        s,
-                        lab.local(),
-                        lab.local().status()));
+                List<ReplicaStatus> ready = readyReplicas(lab.local().status(), s);
+                if (!ready.isEmpty()) {
+                    backends.add(backend(labBackend(app, lab.slug(), s), s, lab.local(), ready));
+                }
             }
         }
         List<String> migrating = new ArrayList<>();
@@ -101,10 +108,13 @@ public final class LocalRouting {
                 routes.add(route(backend(app, s) + "-any-host", null, backend(app, s), timeout, to));
             }
         }
-        for (LabRoute lab : routed) {
+        for (LabRoute lab : labs) {
             List<ServiceSpec> labServices = LocalApp.runnable(lab.local().app());
             for (int i = 0; i < labServices.size(); i++) {
                 ServiceSpec s = labServices.get(i);
+                if (readyReplicas(lab.local().status(), s).isEmpty()) {
+                    continue;
+                }
                 String name = labBackend(app, lab.slug(), s);
                 routes.add(route(
                         name,
@@ -140,9 +150,7 @@ public final class LocalRouting {
             for (int i = 0; i < services.size(); i++) {
                 ServiceSpec s = services.get(i);
                 String name = run.name() + "-" + s.name();
-                List<ReplicaStatus> ready = status.stream()
-                        .filter(r -> r.id().service().equals(s.name()) && r.ready() && r.port() != 0)
-                        .toList();
+                List<ReplicaStatus> ready = readyReplicas(status, s);
                 if (ready.isEmpty()) {
                     continue;
                 }
@@ -165,6 +173,13 @@ public final class LocalRouting {
             routes.add(route("no-run", "no-run.invalid", "no-run", Duration.ofSeconds(1), Optional.empty()));
         }
         return RouterConfig.of(new Address(listenHost, port), backends, routes);
+    }
+
+    /** The replicas of {@code service} that answered their health check and can take requests. */
+    private static List<ReplicaStatus> readyReplicas(List<ReplicaStatus> status, ServiceSpec service) {
+        return status.stream()
+                .filter(r -> r.id().service().equals(service.name()) && r.ready() && r.port() != 0)
+                .toList();
     }
 
     /** Checks every endpoint each second; one failed request ejects it briefly, so a crash is routed around. */

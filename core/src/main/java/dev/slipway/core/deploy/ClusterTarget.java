@@ -13,8 +13,10 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * One cluster as the {@link DeployEngine} sees it: the seam between the backend-agnostic engine and a
- * backend (Kubernetes through fabric8, local processes). Implementations throw {@link
+ * One Kubernetes cluster as the {@link DeployEngine} sees it: the seam between the engine and the API server
+ * (implemented over fabric8 in {@code kube}, by test clusters in {@code testkit}). Local processes do not implement
+ * it, as they have no objects to apply; they meet the cluster backend one level up, at {@link EnvironmentBackend}.
+ * Implementations throw {@link
  * ClusterFailureException} when the cluster cannot be talked to; everything a deploy must report is a
  * returned value.
  *
