@@ -1,7 +1,7 @@
 package dev.slipway.local;
 
+import static dev.slipway.local.LocalFixture.awaitGroupsGone;
 import static dev.slipway.local.LocalFixture.get;
-import static dev.slipway.local.LocalFixture.groupMembers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -102,8 +102,7 @@ class LocalLabsTest {
                 .contains("web");
         assertThat(labs.running(lab("x"))).isEmpty();
         assertThat(pids).isNotEmpty();
-        pids.forEach(
-                pid -> assertThat(groupMembers(pid)).as("process group " + pid).isEmpty());
+        awaitGroupsGone(pids);
         assertThat(logs.lines).anyMatch(l -> l.contains("lab x stopping: its first deploy did not become ready"));
         assertThat(progress).contains("local: rev 1 starting");
     }
@@ -150,8 +149,7 @@ class LocalLabsTest {
 
         assertThat(labs.tearDown(lab("y"))).isEqualTo("local processes of namespace demo-lab-y stopped");
         assertThat(labs.running()).isEmpty();
-        pids.forEach(
-                pid -> assertThat(groupMembers(pid)).as("process group " + pid).isEmpty());
+        awaitGroupsGone(pids);
     }
 
     @Test
