@@ -156,7 +156,6 @@ public final class SlipwayServer implements AutoCloseable {
                         lab -> RotatingFileLog.open(
                                 labsDir.resolve("logs"), lab.namespace(), 10L * 1024 * 1024, 5, Clock.systemUTC()),
                         Clock.systemUTC()),
-                labsDir.resolve("router.yaml"),
                 config.routerPort());
     }
 
