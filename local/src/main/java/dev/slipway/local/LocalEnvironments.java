@@ -110,7 +110,6 @@ public final class LocalEnvironments implements EnvironmentBackend, AutoCloseabl
     /** True behind a server without clusters: its declared environments run on clusters, never here. */
     private final boolean labsOnly;
 
-    private final Path routerFile;
     private final int port;
     /** The labs' own router, until closed; null when the owner routes them. */
     private Router router;
@@ -118,16 +117,10 @@ public final class LocalEnvironments implements EnvironmentBackend, AutoCloseabl
     private volatile boolean closed;
 
     private LocalEnvironments(
-            Settings settings,
-            Consumer<EnvironmentRef> changed,
-            Path routerFile,
-            Router router,
-            int port,
-            boolean labsOnly) {
+            Settings settings, Consumer<EnvironmentRef> changed, Router router, int port, boolean labsOnly) {
         this.settings = settings;
         this.labsOnly = labsOnly;
         this.changed = changed == null ? env -> refresh() : changed;
-        this.routerFile = routerFile;
         this.router = router;
         this.port = port;
     }
@@ -138,21 +131,20 @@ public final class LocalEnvironments implements EnvironmentBackend, AutoCloseabl
      * lists what to route.
      */
     public static LocalEnvironments routedBy(Settings settings, Consumer<EnvironmentRef> changed) {
-        return new LocalEnvironments(settings, changed, null, null, 0, false);
+        return new LocalEnvironments(settings, changed, null, 0, false);
     }
 
     /**
-     * Review labs only, behind a router of their own on {@code 127.0.0.1:port} (0 picks a free port), as a server without
-     * clusters runs them; the router's config is kept in {@code routerFile}. Lab processes reach the router
-     * through {@code SLIPWAY_ROUTER_URL}.
+     * Review labs only, behind a router of their own on {@code 127.0.0.1:port} (0 picks a free port), as a server
+     * without clusters runs them; the router gets its config as values ({@link LocalRouting}), no file. Lab
+     * processes reach the router through {@code SLIPWAY_ROUTER_URL}.
      *
      * @throws InvalidInputException when the port is taken
      */
-    public static LocalEnvironments withRouter(Settings settings, Path routerFile, int port) {
-        LocalRouting.write(routerFile, LocalRouting.yaml(LISTEN, port, List.of()));
+    public static LocalEnvironments withRouter(Settings settings, int port) {
         Router router;
         try {
-            router = Router.start(routerFile);
+            router = Router.start(LocalRouting.config(LISTEN, port, List.of()));
         } catch (InvalidInputException e) {
             throw new InvalidInputException(new Problem(
                     "--router-port",
@@ -164,7 +156,6 @@ public final class LocalEnvironments implements EnvironmentBackend, AutoCloseabl
         return new LocalEnvironments(
                 settings.withBaseVariable("SLIPWAY_ROUTER_URL", "http://" + LISTEN + ":" + listening),
                 null,
-                routerFile,
                 router,
                 listening,
                 true);
@@ -394,7 +385,7 @@ public final class LocalEnvironments implements EnvironmentBackend, AutoCloseabl
                 .collect(Collectors.toSet());
     }
 
-    /** Rewrites the labs' own router config from every lab's ready replicas and reloads it. */
+    /** Applies the labs' own router config, built from every lab's ready replicas. */
     private synchronized void refresh() {
         if (router == null) {
             return;
@@ -407,8 +398,7 @@ public final class LocalEnvironments implements EnvironmentBackend, AutoCloseabl
                                     r.environment().app(), r.environment().lab().orElseThrow()),
                             r.local()))
                     .toList();
-            LocalRouting.write(routerFile, LocalRouting.yaml(LISTEN, port, hosted));
-            Router.ReloadOutcome outcome = router.reload();
+            Router.ReloadOutcome outcome = router.apply(LocalRouting.config(LISTEN, port, hosted));
             if (!outcome.applied()) {
                 LOG.warn(
                         "the labs' router kept its previous config: {}",
@@ -416,7 +406,7 @@ public final class LocalEnvironments implements EnvironmentBackend, AutoCloseabl
             }
         } catch (RuntimeException e) {
             // Called from replicas' change notifications, where an exception would vanish.
-            LOG.warn("could not update the labs' router config {}", routerFile, e);
+            LOG.warn("could not update the labs' router config", e);
         }
     }
 

@@ -250,19 +250,18 @@ public final class LocalUp {
             sink.close();
             throw e;
         }
-        Path routerFile = state.runDirectory(name).resolve("router.yaml");
-        LocalSession session = new LocalSession(
-                config.clock(), config.labSecrets(), view, state, name, dir, routerFile, out, config.settings());
+        LocalSession session =
+                new LocalSession(config.clock(), config.labSecrets(), view, state, name, dir, out, config.settings());
         Router router;
         try {
             // No route until the app's replicas have ports: the session routes them as they start.
-            LocalRouting.write(routerFile, LocalRouting.yaml(config.listen(), config.port(), List.of()));
-            router = Router.start(routerFile);
+            router = Router.start(LocalRouting.config(config.listen(), config.port(), List.of()));
         } catch (RuntimeException e) {
             sink.close();
             throw e;
         }
         try {
+            Files.createDirectories(state.adminFile(name).getParent());
             Files.writeString(state.adminFile(name), hostPort(router.adminAddress()));
         } catch (IOException e) {
             router.close();
