@@ -2,7 +2,8 @@
 # Cold start of the CLI (docs/benchmarks.md, "CLI start-up"): `slipway --version` of an earlier commit's CLI
 # (default: f45fc92, the last commit before the CLI dropped the server) against this checkout's, each through its own
 # ./slipway launcher (CDS archive, C1 only, serial GC), then the levers one by one on this checkout's jar with java
-# run directly: no CDS archive, JDK 25 as it comes, JDK 25 with an AOT cache (JEP 483/514).
+# run directly: no CDS archive, JDK 25 as it comes, JDK 25 with an AOT cache (JEP 483/514), and a JVM printing one
+# line as the floor.
 #
 # Usage: bench/cli/run.sh [BASE_COMMIT] [RUNS]   (the Markdown table is printed and kept in bench/cli/results/)
 set -euo pipefail
@@ -27,12 +28,15 @@ git -C "$root" worktree add --detach -q "$old" "$base"
 "$root/slipway" --version >/dev/null
 new_jar="$root/cli/target/slipway.jar"
 old_jar="$old/cli/target/slipway.jar"
-size() { echo "$(($(stat -c %s "$1") / 1024 / 1024)) MB"; }
+size() { awk -v b="$(stat -c %s "$1")" 'BEGIN { printf "%.1f MB", b / 1000000 }'; }
 echo "old jar: $(size "$old_jar"), new jar: $(size "$new_jar")" >&2
 
 # The flags the launcher passes, for the rows that run java directly.
 flags="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss1m"
 main="-cp $new_jar dev.slipway.cli.Main --version"
+# The floor: a JVM that prints one line, with the same flags.
+printf 'public class Hello { public static void main(String[] a) { System.out.println("hello"); } }\n' >"$work/Hello.java"
+javac -d "$work" "$work/Hello.java"
 variants=(
   "old: ./slipway (JDK 17, CDS)" "$old/slipway --version"
   "new: ./slipway (JDK 17, CDS)" "$root/slipway --version"
@@ -51,6 +55,7 @@ if [[ -n "$jdk25" ]]; then
 else
   echo "no Temurin 25 in /usr/lib/jvm: the JDK 25 rows are left out" >&2
 fi
+variants+=("floor: java Hello (JDK 17)" "java $flags -cp $work Hello")
 
 {
   echo "\`slipway --version\`, $(date -u +%Y-%m-%d), $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1))."
