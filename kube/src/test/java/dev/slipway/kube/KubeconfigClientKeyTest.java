@@ -170,7 +170,8 @@ class KubeconfigClientKeyTest {
         String outcome = probeWithoutBouncyCastle(kubeconfig);
 
         assertThat(outcome)
-                .startsWith("failure: cluster east-1: cannot use the client certificate or key of kubeconfig context 'east-1'")
+                .startsWith(
+                        "failure: cluster east-1: cannot use the client certificate or key of kubeconfig context 'east-1'")
                 .contains("hint: check client-certificate(-data) and client-key(-data)");
         assertThat(outcome).as("no stack trace").doesNotContain("\tat ");
         assertThat(clientsSeen).as("nothing was sent").isEmpty();
