@@ -1,5 +1,6 @@
 package dev.slipway.cli;
 
+import dev.slipway.local.LocalState;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -37,6 +38,12 @@ public record CliContext(
 
     public Optional<String> envValue(String name) {
         return Optional.ofNullable(env.get(name)).filter(v -> !v.isBlank());
+    }
+
+    /** What {@code slipway up} keeps on this machine: under {@code $SLIPWAY_STATE_DIR}, else {@code ~/.slipway}. */
+    public LocalState localState() {
+        return LocalState.at(
+                envValue("SLIPWAY_STATE_DIR").map(v -> resolve(Path.of(v))).orElse(home().resolve(".slipway")));
     }
 
     public Path resolve(Path path) {

@@ -34,7 +34,7 @@ final class ExitCodes {
                     + failure.failure().toProblem().describe());
             return USER_ERROR;
         }
-        if (ex instanceof UserFacingException user) {
+        if (ex instanceof dev.slipway.core.UserFacingException user) {
             err.println(commandLine.getColorScheme().errorText("error: ") + user.getMessage());
             return USER_ERROR;
         }

@@ -123,6 +123,9 @@ final class HistoryCommand implements Callable<Integer> {
             sb.append("  ref ").append(r.ref());
         }
         r.rollbackOf().ifPresent(n -> sb.append("  (rollback of ").append(n).append(')'));
+        if (!r.failure().isEmpty()) {
+            sb.append("  ").append(r.failure());
+        }
         return sb.toString();
     }
 }

@@ -5,13 +5,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
-import dev.slipway.core.lab.LabNames;
 import dev.slipway.core.spec.App;
 import dev.slipway.core.spec.AppLoader;
 import dev.slipway.core.spec.Durations;
-import dev.slipway.core.spec.ServiceSpec;
-import dev.slipway.local.CommitCheckouts;
-import dev.slipway.local.LocalApp;
+import dev.slipway.local.LocalLabRequests;
+import dev.slipway.local.LocalRequests;
+import dev.slipway.local.LocalState;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +18,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Collectors;
+import java.util.Optional;
 
 /**
  * The {@code slipway lab} commands without --server: labs as local processes beside slipway up. The app's running
@@ -44,17 +43,10 @@ final class LocalLabs {
                     "leave out --app: a local lab runs the app directory DIR"));
         }
         String branch = command.lab.branch(context);
-        String slug = slug(branch);
-        List<ServiceSpec> services = LocalApp.runnable(app);
-        services.stream().filter(s -> s.name().equals(slug)).findFirst().ifPresent(s -> {
-            throw new InvalidInputException(new Problem(
-                    "--branch",
-                    "branch '" + branch + "' would be lab '" + slug + "', whose host " + slug + "." + name
-                            + ".localhost is already the one of service " + s.name(),
-                    "run the lab from a branch with another name"));
-        });
-        LocalState state = LocalState.of(context);
-        LocalState.Running running = running(state, name, "slipway up " + dir + " --detach");
+        String slug = LocalLabRequests.slug(branch);
+        LocalLabRequests.checkHostFree(app, branch);
+        LocalState state = context.localState();
+        LocalState.Running running = LocalLabRequests.owner(state, name, "slipway up " + dir + " --detach");
         GitCheckout git = GitCheckout.of(dir);
         Path runFrom = dir;
         String ref = git.describe();
@@ -65,54 +57,29 @@ final class LocalLabs {
                             "--branch " + branch,
                             "the repository of " + dir + " has no branch '" + branch + "' (nor origin/" + branch + ")",
                             "create or fetch the branch, or check it out and run slipway lab up from there")));
-            Path cache = state.checkouts();
-            CommitCheckouts checkouts =
-                    new CommitCheckouts(cache, 10, () -> commitsInUse(state, cache), context.clock());
-            runFrom = checkouts.checkout(dir, java.util.Optional.of(commit)).directory();
+            runFrom = LocalLabRequests.export(state, dir, commit, context.clock());
             ref = commit.substring(0, 12);
         }
-        ObjectNode request = JSON.createObjectNode()
-                .put("type", "lab-up")
-                .put("branch", branch)
-                .put("slug", slug)
-                .put("directory", runFrom.toString())
-                .put("ref", ref);
-        if (command.ttl != null) {
-            request.put("ttl", Durations.format(command.ttl));
-        }
-        if (command.secretStore.keyFile != null) {
-            request.put(
-                    "secretsKey", context.resolve(command.secretStore.keyFile).toString());
-        }
-        if (command.secretStore.directory != null) {
-            request.put(
-                    "secretsDir", context.resolve(command.secretStore.directory).toString());
-        }
-        boolean exists = state.labs(name).stream().anyMatch(l -> l.slug().equals(slug));
+        boolean exists = LocalLabRequests.exists(state, name, branch);
         out.println((exists ? "redeploying" : "starting") + " lab " + slug + " of " + name + " (branch " + branch + ", "
                 + ref
                 + (!runFrom.equals(dir) ? ", its commit" : git.commit().isPresent() ? ", the working directory" : "")
                 + ") beside "
                 + running.url());
         out.flush();
-        return answer(LocalRequests.send(state, running, request, out), out);
-    }
-
-    /** Commits whose exported directory a lab still runs from: never removed from the cache. */
-    private static java.util.Set<String> commitsInUse(LocalState state, Path cache) {
-        java.util.Set<String> inUse = new java.util.HashSet<>();
-        for (LocalState.Lab lab : state.allLabs()) {
-            Path d = Path.of(lab.directory());
-            if (d.startsWith(cache) && d.getNameCount() > cache.getNameCount()) {
-                inUse.add(d.getName(cache.getNameCount()).toString());
-            }
-        }
-        return inUse;
+        LocalLabRequests.LabUp lab = new LocalLabRequests.LabUp(
+                branch,
+                runFrom,
+                ref,
+                Optional.ofNullable(command.ttl),
+                Optional.ofNullable(command.secretStore.keyFile).map(context::resolve),
+                Optional.ofNullable(command.secretStore.directory).map(context::resolve));
+        return answer(LocalLabRequests.up(state, running, lab, out), out);
     }
 
     static int list(LabListCommand command, CliContext context) {
         PrintWriter out = command.spec.commandLine().getOut();
-        LocalState state = LocalState.of(context);
+        LocalState state = context.localState();
         List<LocalState.Lab> labs = command.app == null ? state.allLabs() : state.labs(command.app);
         Instant now = context.clock().instant();
         if (command.output.json()) {
@@ -155,31 +122,16 @@ final class LocalLabs {
     static int down(LabDownCommand command, CliContext context) {
         PrintWriter out = command.spec.commandLine().getOut();
         Target target = target(command.lab, context);
-        ObjectNode request = JSON.createObjectNode()
-                .put("type", "lab-down")
-                .put("slug", target.lab().slug());
-        return answer(LocalRequests.send(target.state(), target.running(), request, out), out);
+        return answer(LocalLabRequests.down(target.state(), target.running(), target.lab(), out), out);
     }
 
     static int extend(LabExtendCommand command, CliContext context) {
         PrintWriter out = command.spec.commandLine().getOut();
         Target target = target(command.lab, context);
-        ObjectNode request = JSON.createObjectNode()
-                .put("type", "lab-extend")
-                .put("slug", target.lab().slug());
-        if (command.by != null) {
-            request.put("by", Durations.format(command.by));
-        }
-        return answer(LocalRequests.send(target.state(), target.running(), request, out), out);
-    }
-
-    /** The slug of {@code branch}, the lab's name in host names and files; refuses what git would. */
-    static String slug(String branch) {
-        LabNames.invalidBranch(branch).ifPresent(why -> {
-            throw new InvalidInputException(new Problem(
-                    "--branch", why, "give the branch's name as git shows it, e.g. --branch feature/faster"));
-        });
-        return LabNames.slugOf(branch);
+        return answer(
+                LocalLabRequests.extend(
+                        target.state(), target.running(), target.lab(), Optional.ofNullable(command.by), out),
+                out);
     }
 
     /** How long until {@code at}, as a person reads it: {@code 23h59m}, {@code 40s}, {@code now}. */
@@ -204,29 +156,10 @@ final class LocalLabs {
                 ? options.app
                 : AppLoader.load(options.directory(context)).spec().app();
         String branch = options.branch(context);
-        String slug = slug(branch);
-        LocalState state = LocalState.of(context);
-        LocalState.Running running = running(state, name, "slipway up DIR --detach");
-        List<LocalState.Lab> labs = state.labs(name);
-        LocalState.Lab lab = labs.stream()
-                .filter(l -> l.slug().equals(slug))
-                .findFirst()
-                .orElseThrow(() -> new UserFacingException("app '" + name + "' has no local lab for branch '"
-                        + branch + "'; "
-                        + (labs.isEmpty()
-                                ? "it has none (slipway lab up DIR --branch BRANCH starts one)"
-                                : "its labs are for "
-                                        + labs.stream()
-                                                .map(l -> "'" + l.branch() + "'")
-                                                .collect(Collectors.joining(", ")))));
-        return new Target(state, running, lab);
-    }
-
-    private static LocalState.Running running(LocalState state, String name, String start) {
-        return state.read(name)
-                .orElseThrow(() -> new UserFacingException("app '" + name + "' does not run locally, and its local"
-                        + " labs run beside it, behind its router; start it first with: " + start
-                        + " (or pass --server URL for a lab on the clusters)"));
+        LocalLabRequests.slug(branch);
+        LocalState state = context.localState();
+        LocalState.Running running = LocalLabRequests.owner(state, name, "slipway up DIR --detach");
+        return new Target(state, running, LocalLabRequests.lab(state, name, branch));
     }
 
     private static int answer(LocalRequests.Outcome outcome, PrintWriter out) {

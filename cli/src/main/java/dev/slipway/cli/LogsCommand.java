@@ -57,7 +57,7 @@ final class LogsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Path file = LocalState.of(root.context()).logs().resolve(app + ".log");
+        Path file = root.context().localState().logs().resolve(app + ".log");
         if (!Files.isRegularFile(file)) {
             throw new UserFacingException("no log for app '" + app + "' (" + file + "); has it run with slipway up?");
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.core.plan.ChangeAction;
 import dev.slipway.core.plan.ClusterPlan;
+import dev.slipway.core.plan.DriftedField;
 import dev.slipway.core.plan.Plan;
 import dev.slipway.core.plan.PlannedChange;
 import dev.slipway.core.render.Renderer;
@@ -30,8 +31,10 @@ import picocli.CommandLine.Spec;
         description = {
             "Shows what a deploy would change on each cluster, before anything is written.",
             "",
-            "Per cluster of the environment's group: objects to create, to update (with a YAML diff), to"
-                    + " delete (prune), and how many are unchanged.",
+            "Per cluster of the environment's group: objects to create, to update (with a YAML diff), that"
+                    + " drifted (changed live by someone else since Slipway applied them: the fields, the field"
+                    + " manager that changed them, and a diff; a deploy re-applies them), to delete (prune), and"
+                    + " how many are unchanged.",
             "",
             "Reads the clusters, writes nothing. Secrets show only as (secret, changed): never their names or"
                     + " values. Colors on a terminal or with --color."
@@ -122,6 +125,15 @@ final class PlanCommand implements Callable<Integer> {
                     ch.put("namespace", change.ref().namespace());
                     if (!change.diff().isEmpty()) {
                         ch.put("diff", change.diff());
+                    }
+                    if (!change.drift().isEmpty()) {
+                        ArrayNode drift = ch.putArray("drift");
+                        for (DriftedField f : change.drift()) {
+                            drift.addObject()
+                                    .put("path", f.path())
+                                    .put("manager", f.manager())
+                                    .put("claimedByApplier", f.claimedByApplier());
+                        }
                     }
                 }
             }

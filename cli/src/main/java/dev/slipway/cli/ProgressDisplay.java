@@ -156,7 +156,7 @@ final class ProgressDisplay implements DeployListener {
         return switch (change.action()) {
             case CREATE -> "green";
             case DELETE -> "red";
-            case UPDATE -> "yellow";
+            case UPDATE, DRIFTED -> "yellow";
             case UNCHANGED -> "faint";
         };
     }

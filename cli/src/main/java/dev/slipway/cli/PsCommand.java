@@ -1,6 +1,7 @@
 package dev.slipway.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.slipway.local.LocalState;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,7 +33,7 @@ final class PsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        LocalState state = LocalState.of(root.context());
+        LocalState state = root.context().localState();
         List<LocalState.Running> running = state.all();
         if (running.isEmpty()) {
             out.println("nothing runs locally; start an app with slipway up DIR");

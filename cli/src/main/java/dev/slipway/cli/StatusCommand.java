@@ -28,7 +28,9 @@ import picocli.CommandLine.Spec;
             "Shows the current revision and object health on each cluster.",
             "",
             "Per cluster of the environment's group: the current revision (ref, who, when, outcome) and the"
-                    + " health of each of its objects. Reads only.",
+                    + " health of each of its objects, and the objects someone changed live since Slipway applied"
+                    + " them (drifted: the fields and the field manager that changed them; the next deploy"
+                    + " repairs them). Reads only.",
             "",
             "The environment's group and namespace come from the app's slipway.yaml (--app-dir, default: the"
                     + " current directory); with --server the server reads its clusters and adds its latest deploy."
@@ -119,11 +121,18 @@ final class StatusCommand implements Callable<Integer> {
                     ? ansi.string("@|green healthy|@")
                     : ansi.string("@|yellow " + (objects.size() - ok) + " not healthy|@");
             String ref = r.path("ref").asText();
+            long drifted = 0;
+            for (JsonNode o : objects) {
+                drifted += o.path("drifted").asBoolean() ? 1 : 0;
+            }
             out.println(head + "revision " + r.path("number").asInt() + " ("
                     + r.path("outcome").asText() + ", " + r.path("who").asText() + ", "
                     + Instant.parse(r.path("when").asText()).truncatedTo(ChronoUnit.SECONDS)
                     + (ref.isEmpty() ? "" : ", ref " + ref) + "), " + ok + "/" + objects.size() + " objects "
-                    + health);
+                    + health + (drifted == 0 ? "" : ", " + ansi.string("@|yellow " + drifted + " drifted|@")));
+            if (!r.path("failure").asText().isEmpty()) {
+                out.println("  failed: " + r.path("failure").asText());
+            }
             for (JsonNode o : objects) {
                 String state = o.path("state").asText();
                 if (all || !state.equals(HealthState.HEALTHY.label())) {
@@ -133,6 +142,18 @@ final class StatusCommand implements Callable<Integer> {
                     String message = o.path("message").asText();
                     out.println("  " + ansi.string("@|" + colour + " " + state + "|@") + "  " + display(o)
                             + (message.isEmpty() ? "" : ": " + message));
+                }
+            }
+            for (JsonNode o : objects) {
+                if (o.path("drifted").asBoolean()) {
+                    // Changed live since Slipway applied it; always listed, since the next deploy rewrites it.
+                    List<String> fields = new java.util.ArrayList<>();
+                    for (JsonNode f : o.path("drift")) {
+                        String manager = f.path("manager").asText();
+                        fields.add(f.path("path").asText() + (manager.isEmpty() ? "" : " (" + manager + ")"));
+                    }
+                    out.println("  " + ansi.string("@|yellow drifted|@") + "  " + display(o)
+                            + (fields.isEmpty() ? "" : ": " + String.join(", ", fields)));
                 }
             }
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
+import dev.slipway.local.LocalState;
 import dev.slipway.router.Stage;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -69,7 +70,7 @@ final class TrafficCommand implements Callable<Integer> {
                         "--stage",
                         "'" + stageText + "' is not a migration stage",
                         "use optin, rps=N, percent=N (0-100), full or rollback")));
-        LocalState state = LocalState.of(root.context());
+        LocalState state = root.context().localState();
         PrintWriter out = spec.commandLine().getOut();
         state.read(app)
                 .orElseThrow(() ->

@@ -1,41 +1,30 @@
 package dev.slipway.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
 import dev.slipway.core.spec.App;
 import dev.slipway.core.spec.AppLoader;
 import dev.slipway.local.LocalApp;
-import dev.slipway.local.LocalRouting;
-import dev.slipway.local.LocalRunException;
+import dev.slipway.local.LocalRequests;
+import dev.slipway.local.LocalSession;
+import dev.slipway.local.LocalState;
+import dev.slipway.local.LocalUp;
 import dev.slipway.local.LogSink;
 import dev.slipway.local.ReplicaId;
-import dev.slipway.local.RotatingFileLog;
-import dev.slipway.local.Supervision;
-import dev.slipway.local.SyslogLog;
-import dev.slipway.router.Router;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardWatchEventKinds;
-import java.nio.file.WatchService;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -135,7 +124,7 @@ final class UpCommand implements Callable<Integer> {
         Path dir = context.resolve(directory == null ? Path.of(".") : directory);
         App app = AppLoader.load(dir);
         String name = app.spec().app();
-        LocalState state = LocalState.of(context);
+        LocalState state = context.localState();
         if (clusters < 1 || clusters > 9) {
             throw new InvalidInputException(new Problem("--clusters", "must be 1 to 9, got " + clusters, "e.g. 2"));
         }
@@ -147,9 +136,9 @@ final class UpCommand implements Callable<Integer> {
             return redeploy(context, state, running.get(), app, dir, out);
         }
         LocalApp.runnable(app);
-        checkPortFree();
+        LocalUp.checkPortFree(listen, port);
         if (syslog != null) {
-            collector(syslog);
+            LocalUp.collector(syslog);
         }
         if (detach) {
             return detach(context, state, dir, name, out);
@@ -159,76 +148,42 @@ final class UpCommand implements Callable<Integer> {
         PrintWriter shown = live == null ? out : live.scrolling();
         PrintWriter shownErr = live == null ? err : shown;
         String environment = environment(app);
-        LogSink sink = sink(context, state, name, shown);
-        Map<String, String> base = baseEnv(context);
-        if (port != 0) {
-            // Services call each other through the router, so the route timeout protects the caller.
-            String host = listen.equals("0.0.0.0") ? "127.0.0.1" : listen;
-            base.put("SLIPWAY_ROUTER_URL", "http://" + host + ":" + port);
-        }
-        LocalApp.Options options = options(context, environment, base, sink);
-        Supervision supervision = options.supervision();
-        Path routerFile = state.runDirectory(name).resolve("router.yaml");
-        LocalSession session =
-                new LocalSession(context, state, name, dir, routerFile, shown, settings(context, environment));
-        LocalApp local = LocalApp.start(app, 1, options, session::changed);
-        Router router;
-        try {
-            LocalRouting.write(routerFile, LocalRouting.yaml(local, listen, port, true));
-            router = Router.start(routerFile);
-            Files.writeString(state.adminFile(name), hostPort(router.adminAddress()));
-        } catch (IOException e) {
-            local.close();
-            sink.close();
-            throw new UncheckedIOException("cannot write " + state.adminFile(name), e);
-        } catch (RuntimeException e) {
-            local.close();
-            sink.close();
-            throw e;
-        }
-        if (live != null) {
-            session.liveRegion(live);
-        }
-        session.attach(local, router, listen, port);
-        session.follow();
+        LocalUp.Run run = LocalUp.start(
+                state,
+                app,
+                dir,
+                config(context, environment),
+                new ConsoleLog(shown),
+                shown,
+                new ReplicaView(shown, live));
         AtomicBoolean stopped = new AtomicBoolean();
         Runnable stop = () -> {
             if (!stopped.compareAndSet(false, true)) {
                 return;
             }
             shown.println("stopping " + name + " ...");
-            try {
-                session.detach();
-                session.close();
-                router.close();
-                local.close();
-            } finally {
-                state.remove(name);
-                sink.close();
-            }
+            run.stop();
             shown.println("stopped " + name);
             shown.flush();
         };
         Thread hook = new Thread(stop, "slipway-up-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        String url = session.url();
+        String url = run.url();
         shown.println(name + " (" + environment + ", " + clusters + " local cluster" + (clusters == 1 ? "" : "s")
-                + ") on " + url + " and http://localhost:" + router.address().getPort() + "/ (router admin "
-                + router.adminAddress() + ")");
+                + ") on " + url + " and http://localhost:" + run.routerAddress().getPort() + "/ (router admin "
+                + run.adminAddress() + ")");
         shown.flush();
-        try {
-            local.awaitReady(supervision.startTimeout().plusSeconds(5));
-            session.phase("ready");
+        Optional<List<String>> notReady = run.awaitReady();
+        if (notReady.isEmpty()) {
             shown.println("ready: " + url);
-        } catch (LocalRunException e) {
-            session.phase("degraded");
+        } else {
             shownErr.println("not ready (the other services keep running; fix and run slipway up again):");
-            e.replicas().forEach(r -> shownErr.println("  " + r));
+            notReady.get().forEach(r -> shownErr.println("  " + r));
             shownErr.flush();
         }
         shown.flush();
         try {
-            router.terminated().get();
+            run.awaitTermination();
         } catch (InterruptedException e) {
             // Run in-process (tests): an interrupt stops it as Ctrl-C stops the process.
             Runtime.getRuntime().removeShutdownHook(hook);
@@ -237,6 +192,22 @@ final class UpCommand implements Callable<Integer> {
             stop.run();
         }
         return ExitCodes.OK;
+    }
+
+    /** How this {@code up} runs the app, from its options and the CLI's context. */
+    private LocalUp.Config config(CliContext context, String environment) {
+        return new LocalUp.Config(
+                environment,
+                listen,
+                port,
+                clusters,
+                grace,
+                Optional.ofNullable(syslog).map(LocalUp::collector),
+                secretStore.open(context),
+                SecretStoreOptions.labSecrets(context),
+                context.env(),
+                settings(context, environment),
+                context.clock());
     }
 
     /**
@@ -261,15 +232,12 @@ final class UpCommand implements Callable<Integer> {
     }
 
     /**
-     * {@code slipway up DIR} while the app already runs: asks the running {@code up} for a rolling redeploy of
-     * what DIR holds now, shows its progress and exits 0 once the new revision serves, else 1 (the running
-     * revision keeps serving).
+     * {@code slipway up DIR} while the app already runs: the running {@code up} rolls the new revision in; exits 0
+     * once it serves, else 1 (the running revision keeps serving).
      */
     private int redeploy(
             CliContext context, LocalState state, LocalState.Running running, App app, Path dir, PrintWriter out) {
-        LocalApp.runnable(app);
-        ObjectNode request = JSON.createObjectNode().put("type", "redeploy").put("directory", dir.toString());
-        ObjectNode given = request.putObject("options");
+        Map<String, String> given = new LinkedHashMap<>();
         var parsed = spec.commandLine().getParseResult();
         settings(context, env == null ? "" : env).forEach((option, value) -> {
             if (parsed.hasMatchedOption(option)) {
@@ -279,7 +247,7 @@ final class UpCommand implements Callable<Integer> {
         out.println(running.app() + " already runs (pid " + running.pid() + ", " + running.url()
                 + "); redeploying it from " + dir);
         out.flush();
-        LocalRequests.Outcome outcome = LocalRequests.send(state, running, request, out);
+        LocalRequests.Outcome outcome = LocalUp.redeploy(state, running, app, dir, given, out);
         if (!outcome.ok()) {
             throw new UserFacingException(outcome.message());
         }
@@ -292,49 +260,9 @@ final class UpCommand implements Callable<Integer> {
                 .orElse(app.spec().environments().keySet().stream().findFirst().orElse("local"));
     }
 
-    private LogSink sink(CliContext context, LocalState state, String logName, PrintWriter out) {
-        List<LogSink> sinks = new ArrayList<>();
-        sinks.add(new ConsoleLog(out));
-        sinks.add(RotatingFileLog.open(state.logs(), logName, 10L * 1024 * 1024, 5, context.clock()));
-        if (syslog != null) {
-            sinks.add(SyslogLog.open(collector(syslog), hostname(), context.clock()));
-        }
-        return LogSink.fanOut(sinks);
-    }
-
-    private static Map<String, String> baseEnv(CliContext context) {
-        Map<String, String> base = new HashMap<>(context.env());
-        base.keySet().removeIf(k -> k.startsWith("SLIPWAY_"));
-        base.put("PYTHONUNBUFFERED", "1");
-        return base;
-    }
-
-    private LocalApp.Options options(CliContext context, String environment, Map<String, String> base, LogSink sink) {
-        Supervision supervision = new Supervision(
-                grace,
-                Supervision.DEFAULT.startTimeout(),
-                Supervision.DEFAULT.probeInterval(),
-                Supervision.DEFAULT.probeTimeout(),
-                Supervision.DEFAULT.failureThreshold(),
-                Supervision.DEFAULT.backoffInitial(),
-                Supervision.DEFAULT.backoffMax());
-        LocalApp.Options options = new LocalApp.Options(
-                environment,
-                clusters,
-                Optional.empty(),
-                secretStore.open(context),
-                base,
-                supervision,
-                sink,
-                context.clock());
-        return options;
-    }
-
     /**
-     * {@code up --next}: the app's next revision as a second replica set beside the running one. Its replicas go
-     * to {@code run/<app>/next.json}; the running {@code up} follows that file and gives each route a migration
-     * to them, so {@code slipway traffic} moves requests with the router's stages. Stops with Ctrl-C, or when
-     * the running {@code up} ends.
+     * {@code up --next}: the app's next revision beside the running one, until Ctrl-C or until the running
+     * {@code up} ends.
      */
     private int next(CliContext context, LocalState state, App app, Path dir, PrintWriter out) {
         String name = app.spec().app();
@@ -342,98 +270,33 @@ final class UpCommand implements Callable<Integer> {
             throw new InvalidInputException(new Problem(
                     "--next", "cannot be combined with --detach", "run slipway up --next in a terminal of its own"));
         }
-        LocalState.Running current = state.read(name)
-                .orElseThrow(() -> new UserFacingException("app '" + name
-                        + "' does not run locally, so there is nothing to migrate from; start it first with:"
-                        + " slipway up " + dir));
-        state.readNext(name).ifPresent(n -> {
-            throw new UserFacingException("a next revision of '" + name + "' already runs (pid " + n.pid()
-                    + "); stop it first (Ctrl-C in its terminal)");
-        });
-        LocalApp.runnable(app);
-        int rev = 1;
-        for (var r : current.replicas()) {
-            rev = Math.max(rev, r.path("rev").asInt() + 1);
-        }
-        LogSink sink = sink(context, state, name + "-next", out);
-        Map<String, String> base = baseEnv(context);
-        base.put("SLIPWAY_ROUTER_URL", routerUrl(current.url(), name));
-        LocalApp.Options options = options(context, environment(app), base, sink);
-        Path file = state.nextFile(name);
-        long pid = ProcessHandle.current().pid();
-        java.util.concurrent.atomic.AtomicReference<String> phase =
-                new java.util.concurrent.atomic.AtomicReference<>("starting");
-        Object writing = new Object();
-        java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
-        java.util.function.Consumer<LocalApp> record = l -> {
-            synchronized (writing) {
-                if (!stopped.get()) {
-                    state.writeTo(file, name, pid, current.url(), dir, phase.get(), l.status());
-                }
-            }
-        };
-        LocalApp local = LocalApp.start(app, rev, options, record);
+        LocalUp.Next next = LocalUp.startNext(state, app, dir, config(context, environment(app)), new ConsoleLog(out));
+        AtomicBoolean stopped = new AtomicBoolean();
         Runnable stop = () -> {
-            synchronized (writing) {
-                if (!stopped.compareAndSet(false, true)) {
-                    return;
-                }
+            if (!stopped.compareAndSet(false, true)) {
+                return;
             }
-            try {
-                // the route loses its migration first, so no request goes to a stopping replica
-                Files.deleteIfExists(file);
-                local.close();
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot remove " + file, e);
-            } finally {
-                sink.close();
-            }
-            out.println("stopped " + name + " rev " + local.rev());
+            next.close();
+            out.println("stopped " + name + " rev " + next.rev());
             out.flush();
         };
         Runtime.getRuntime().addShutdownHook(new Thread(stop, "slipway-up-next-shutdown"));
-        out.println(name + " rev " + rev + " starting beside the running revision (" + current.url() + ")");
+        out.println(name + " rev " + next.rev() + " starting beside the running revision ("
+                + next.current().url() + ")");
         out.flush();
-        try {
-            local.awaitReady(options.supervision().startTimeout().plusSeconds(5));
-            phase.set("ready");
-            record.accept(local);
-            out.println("ready: " + name + " rev " + rev + "; move traffic with: slipway traffic " + name
+        Optional<List<String>> notReady = next.awaitReady();
+        if (notReady.isEmpty()) {
+            out.println("ready: " + name + " rev " + next.rev() + "; move traffic with: slipway traffic " + name
                     + " --stage optin|rps=N|percent=N|full|rollback");
-        } catch (LocalRunException e) {
-            phase.set("degraded");
-            record.accept(local);
+        } else {
             out.println("not ready (the running revision keeps all traffic):");
-            e.replicas().forEach(r -> out.println("  " + r));
+            notReady.get().forEach(r -> out.println("  " + r));
         }
         out.flush();
-        ProcessHandle.of(current.pid()).ifPresent(h -> h.onExit().join());
-        out.println("slipway up of " + name + " ended; stopping rev " + rev);
+        next.awaitCurrentExit();
+        out.println("slipway up of " + name + " ended; stopping rev " + next.rev());
         stop.run();
         return ExitCodes.OK;
-    }
-
-    private static String routerUrl(String url, String app) {
-        String u = url.replace(app + ".localhost", "127.0.0.1");
-        return u.endsWith("/") ? u.substring(0, u.length() - 1) : u;
-    }
-
-    private static String hostPort(InetSocketAddress address) {
-        return address.getAddress().getHostAddress() + ":" + address.getPort();
-    }
-
-    private void checkPortFree() {
-        if (port == 0) {
-            return;
-        }
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress(InetAddress.getByName(listen), port));
-        } catch (IOException e) {
-            throw new InvalidInputException(new Problem(
-                    "--port",
-                    "cannot listen on " + listen + ":" + port + " (" + e.getMessage() + ")",
-                    "stop what uses the port (e.g. another slipway up: slipway ps) or pass --port"));
-        }
     }
 
     private int detach(CliContext context, LocalState state, Path dir, String name, PrintWriter out) {
@@ -479,7 +342,7 @@ final class UpCommand implements Callable<Integer> {
             pb.environment().clear();
             pb.environment().putAll(context.env());
             Process p = pb.start();
-            awaitStarted(state, name, p, Duration.ofSeconds(90));
+            LocalUp.awaitStarted(state, name, p, Duration.ofSeconds(90));
             LocalState.Running running = state.read(name)
                     .orElseThrow(() -> new UserFacingException(
                             "slipway up for '" + name + "' stopped while starting; see " + output));
@@ -489,47 +352,6 @@ final class UpCommand implements Callable<Integer> {
             return running.phase().equals("ready") ? ExitCodes.OK : ExitCodes.USER_ERROR;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start slipway up in the background", e);
-        }
-    }
-
-    /** Waits until the background process wrote a final phase (ready/degraded) or died. */
-    private static void awaitStarted(LocalState state, String name, Process p, Duration timeout) throws IOException {
-        Path runFile = state.stateFile(name);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        try (WatchService watch = FileSystems.getDefault().newWatchService()) {
-            Files.createDirectories(runFile.getParent());
-            runFile.getParent()
-                    .register(watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
-            while (p.isAlive() && System.nanoTime() < deadline) {
-                Optional<LocalState.Running> r = state.read(name);
-                if (r.isPresent() && !r.get().phase().equals("starting")) {
-                    return;
-                }
-                var key = watch.poll(500, TimeUnit.MILLISECONDS);
-                if (key != null) {
-                    key.pollEvents();
-                    key.reset();
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static SyslogLog.Collector collector(String value) {
-        try {
-            return SyslogLog.Collector.parse(value);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidInputException(
-                    new Problem("--syslog", e.getMessage(), "e.g. --syslog udp://127.0.0.1:514 or tcp://logs:601"));
-        }
-    }
-
-    private static String hostname() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "localhost";
         }
     }
 

@@ -116,8 +116,10 @@ class DeployCommandsTest {
 
         assertThat(configMap("west-1", "web-config").getData()).containsEntry("REGION", "us-west-1");
         assertThat(configMap("east-2", "web-config").getData()).containsEntry("REGION", "us-east-2");
-        assertThat(deployment("west-1", "web").getSpec().getReplicas()).isEqualTo(6);
-        assertThat(deployment("east-1", "web").getSpec().getReplicas()).isEqualTo(3);
+        // web is autoscaled: Slipway leaves its replicas to the HorizontalPodAutoscaler, whose floor differs.
+        assertThat(deployment("west-1", "web").getSpec().getReplicas()).isNull();
+        assertThat(autoscalerFloor("west-1", "web")).isEqualTo(6);
+        assertThat(autoscalerFloor("east-1", "web")).isEqualTo(3);
         assertThat(client("east-1")
                         .batch()
                         .v1()
@@ -155,6 +157,41 @@ class DeployCommandsTest {
         JsonNode h = JSON.readTree(history.out());
         assertThat(h.at("/clusters/2/revisions/0/number").asInt()).isEqualTo(1);
         assertThat(h.at("/clusters/2/revisions/0/outcome").asText()).isEqualTo("succeeded");
+    }
+
+    @Test
+    void aScaleByHandShowsAsDriftInPlanAndStatusAndDeployRepairsIt() throws Exception {
+        assertThat(deploy("--ref", "v1").exitCode()).isZero();
+        clusters.cluster("east-2")
+                .clientAs("kubectl-scale")
+                .apps()
+                .deployments()
+                .inNamespace(namespace)
+                .withName("cache")
+                .edit(d -> new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder(d)
+                        .editSpec()
+                        .withReplicas(4)
+                        .endSpec()
+                        .build());
+
+        var plan = cli.run("plan", app.toString(), "--env", "production");
+        var status = cli.run("status", "acme-web", "--env", "production", "--app-dir", app.toString());
+
+        assertThat(plan.exitCode()).as(plan.toString()).isZero();
+        assertThat(plan.out())
+                .contains("~ Deployment.apps/cache (drifted: .spec.replicas (kubectl-scale))")
+                .contains("-  replicas: 4", "+  replicas: 1")
+                .contains("0 to create, 0 to update, 1 drifted, 0 to delete, 51 unchanged");
+        assertThat(status.out())
+                .contains("1 drifted")
+                .contains("drifted  Deployment.apps/cache: .spec.replicas (kubectl-scale)");
+
+        assertThat(deploy("--ref", "v1").exitCode()).isZero();
+
+        assertThat(deployment("east-2", "cache").getSpec().getReplicas()).isEqualTo(1);
+        assertThat(cli.run("status", "acme-web", "--env", "production", "--app-dir", app.toString())
+                        .out())
+                .doesNotContain("drifted");
     }
 
     @Test
@@ -367,6 +404,18 @@ class DeployCommandsTest {
                 .inNamespace(namespace)
                 .withName(name)
                 .get();
+    }
+
+    private int autoscalerFloor(String cluster, String name) {
+        return client(cluster)
+                .autoscaling()
+                .v2()
+                .horizontalPodAutoscalers()
+                .inNamespace(namespace)
+                .withName(name)
+                .get()
+                .getSpec()
+                .getMinReplicas();
     }
 
     private int totalWrites() {

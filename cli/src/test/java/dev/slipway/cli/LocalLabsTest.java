@@ -121,8 +121,7 @@ class LocalLabsTest {
         CliRun.Result down = cli.run("lab", "down", app.toString(), "--branch", "feature/Faster-UI");
         assertThat(down.exitCode()).as(down.toString()).isZero();
         assertThat(down.out()).contains("stopped lab feature-faster-ui of demo");
-        redeployed.forEach(
-                g -> assertThat(UpCommandTest.groupMembers(g)).as("group " + g).isEmpty());
+        UpCommandTest.awaitGroupsGone(redeployed);
         assertThat(state.resolve("run/demo/labs/feature-faster-ui.json")).doesNotExist();
         assertThat(cli.run("lab", "list").out()).contains("no local labs");
         assertThat(get(port, "demo.localhost", "/")).isEqualTo("rev=1 lab=");
@@ -134,8 +133,7 @@ class LocalLabsTest {
         CliRun.Result all = cli.run("down", "demo");
         assertThat(all.out()).contains("stopped demo with its lab fix-1");
         assertThat(ProcessHandle.of(running.path("pid").asLong())).isEmpty();
-        fix.forEach(
-                g -> assertThat(UpCommandTest.groupMembers(g)).as("group " + g).isEmpty());
+        UpCommandTest.awaitGroupsGone(fix);
         assertThat(cli.run("lab", "list").out()).contains("no local labs");
     }
 
@@ -254,8 +252,7 @@ class LocalLabsTest {
                 .isZero();
         assertThat(upResult.get().out()).contains("stopping lab feature-a of demo: it expired");
         assertThat(state.resolve("run/demo.json")).doesNotExist();
-        appPids.forEach(
-                g -> assertThat(UpCommandTest.groupMembers(g)).as("group " + g).isEmpty());
+        UpCommandTest.awaitGroupsGone(appPids);
     }
 
     @Test

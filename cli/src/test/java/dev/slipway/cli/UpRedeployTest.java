@@ -75,8 +75,7 @@ class UpRedeployTest {
         assertThat(now.path("replicas")).hasSize(2);
         now.path("replicas").forEach(r -> assertThat(r.path("rev").asInt()).isEqualTo(2));
         assertThat(pids(now)).doesNotContainAnyElementsOf(before);
-        before.forEach(
-                g -> assertThat(UpCommandTest.groupMembers(g)).as("group " + g).isEmpty());
+        UpCommandTest.awaitGroupsGone(before);
         assertThat(cli.run("ps").out())
                 .contains("local-1  0        2    ready")
                 .contains("local-1  1        2    ready");

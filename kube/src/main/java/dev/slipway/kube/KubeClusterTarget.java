@@ -14,6 +14,7 @@ import dev.slipway.core.deploy.HealthState;
 import dev.slipway.core.deploy.LockGrant;
 import dev.slipway.core.deploy.ObjectHealth;
 import dev.slipway.core.manifest.ObjectRef;
+import dev.slipway.core.plan.Drift;
 import dev.slipway.core.revision.Revision;
 import dev.slipway.core.revision.RevisionSummary;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -28,6 +29,7 @@ import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.ServerSideApplicable;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -235,9 +237,9 @@ final class KubeClusterTarget implements ClusterTarget {
                                 .informOnCondition(items -> watch.onWorkloads(
                                         key, items.stream().map(this::toNode).toList()))));
                 watch.serviceNamespaces()
-                        .forEach(namespace -> informers.add(client.endpoints()
+                        .forEach(namespace -> informers.add(endpointSlices()
                                 .inNamespace(namespace)
-                                .informOnCondition(items -> watch.onEndpoints(
+                                .informOnCondition(items -> watch.onEndpointSlices(
                                         namespace,
                                         items.stream().map(this::toNode).toList()))));
                 return null;
@@ -271,9 +273,9 @@ final class KubeClusterTarget implements ClusterTarget {
                                     .map(this::toNode)
                                     .toList()));
             snapshot.serviceNamespaces()
-                    .forEach(namespace -> snapshot.onEndpoints(
+                    .forEach(namespace -> snapshot.onEndpointSlices(
                             namespace,
-                            client.endpoints().inNamespace(namespace).list().getItems().stream()
+                            endpointSlices().inNamespace(namespace).list().getItems().stream()
                                     .map(this::toNode)
                                     .toList()));
             return null;
@@ -283,6 +285,11 @@ final class KubeClusterTarget implements ClusterTarget {
         return snapshot.all().stream()
                 .map(h -> live.containsKey(h.ref()) ? h : ObjectHealth.failed(h.ref(), "missing from the cluster"))
                 .toList();
+    }
+
+    @Override
+    public Optional<Drift> drift(ObjectNode desired, ObjectNode live) {
+        return LiveDrift.between(desired, live);
     }
 
     @Override
@@ -368,6 +375,22 @@ final class KubeClusterTarget implements ClusterTarget {
         return key.namespace().isEmpty() ? op : op.inNamespace(key.namespace());
     }
 
+    /**
+     * EndpointSlices by their resource coordinates, so neither the typed model nor API discovery is needed
+     * (Endpoints, which Slipway read before, are deprecated since Kubernetes 1.33).
+     */
+    private MixedOperation<
+                    GenericKubernetesResource, GenericKubernetesResourceList, Resource<GenericKubernetesResource>>
+            endpointSlices() {
+        return client.genericKubernetesResources(new ResourceDefinitionContext.Builder()
+                .withGroup("discovery.k8s.io")
+                .withVersion("v1")
+                .withKind("EndpointSlice")
+                .withPlural("endpointslices")
+                .withNamespaced(true)
+                .build());
+    }
+
     private void awaitEstablished(ObjectRef crd) {
         try {
             client.resources(CustomResourceDefinition.class)
@@ -450,10 +473,12 @@ final class KubeClusterTarget implements ClusterTarget {
                             .computeIfAbsent(KindKey.of(object), k -> new ArrayList<>())
                             .add(ref);
                     states.put(ref, ObjectHealth.progressing(ref, "waiting"));
-                } else if (WorkloadHealth.isServiceWithEndpoints(object)) {
+                } else if (WorkloadHealth.awaitsEndpoints(object, objects)) {
                     services.computeIfAbsent(ref.namespace(), k -> new ArrayList<>())
                             .add(ref);
                     states.put(ref, ObjectHealth.progressing(ref, "waiting"));
+                } else if (WorkloadHealth.isServiceWithEndpoints(object)) {
+                    states.put(ref, WorkloadHealth.withoutEndpoints(ref));
                 } else {
                     states.put(ref, ObjectHealth.healthy(ref, "applied"));
                 }
@@ -481,11 +506,18 @@ final class KubeClusterTarget implements ClusterTarget {
             return done;
         }
 
-        boolean onEndpoints(String namespace, List<ObjectNode> items) {
-            Map<String, ObjectNode> byName = byName(items);
+        boolean onEndpointSlices(String namespace, List<ObjectNode> slices) {
+            Map<String, List<ObjectNode>> byService = new HashMap<>();
+            for (ObjectNode slice : slices) {
+                String service = slice.path("metadata")
+                        .path("labels")
+                        .path(WorkloadHealth.SERVICE_NAME_LABEL)
+                        .asText("");
+                byService.computeIfAbsent(service, k -> new ArrayList<>()).add(slice);
+            }
             boolean done = true;
             for (ObjectRef ref : services.get(namespace)) {
-                done &= update(WorkloadHealth.ofEndpoints(ref, byName.get(ref.name())));
+                done &= update(WorkloadHealth.ofEndpointSlices(ref, byService.getOrDefault(ref.name(), List.of())));
             }
             return done;
         }

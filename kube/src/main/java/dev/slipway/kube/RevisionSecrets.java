@@ -33,6 +33,10 @@ final class RevisionSecrets {
     static final String WHEN_ANNOTATION = "slipway.dev/deployed-at";
     static final String ROLLBACK_ANNOTATION = "slipway.dev/rollback-of";
     static final String COUNT_ANNOTATION = "slipway.dev/object-count";
+    static final String FAILURE_ANNOTATION = "slipway.dev/failure";
+    /** Annotations share a 256 KiB budget per object; a failure message is for people, so a line suffices. */
+    private static final int FAILURE_LIMIT = 1000;
+
     static final String PAYLOAD_KEY = "revision";
 
     private final KubernetesClient client;
@@ -84,6 +88,13 @@ final class RevisionSecrets {
         annotations.put(WHEN_ANNOTATION, s.when().toString());
         annotations.put(COUNT_ANNOTATION, String.valueOf(s.objectCount()));
         s.rollbackOf().ifPresent(n -> annotations.put(ROLLBACK_ANNOTATION, String.valueOf(n)));
+        if (!s.failure().isEmpty()) {
+            annotations.put(
+                    FAILURE_ANNOTATION,
+                    s.failure().length() > FAILURE_LIMIT
+                            ? s.failure().substring(0, FAILURE_LIMIT) + "..."
+                            : s.failure());
+        }
         Secret secret = new SecretBuilder()
                 .withNewMetadata()
                 .withName(secretName(scope, s.number()))
@@ -127,6 +138,7 @@ final class RevisionSecrets {
                 RevisionOutcome.valueOf(
                         labels.getOrDefault(OUTCOME_LABEL, "failed").toUpperCase(java.util.Locale.ROOT)),
                 rollback == null ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(rollback)),
-                Integer.parseInt(annotations.getOrDefault(COUNT_ANNOTATION, "0")));
+                Integer.parseInt(annotations.getOrDefault(COUNT_ANNOTATION, "0")),
+                annotations.getOrDefault(FAILURE_ANNOTATION, ""));
     }
 }

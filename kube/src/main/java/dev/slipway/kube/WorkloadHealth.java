@@ -3,6 +3,9 @@ package dev.slipway.kube;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.slipway.core.deploy.ObjectHealth;
 import dev.slipway.core.manifest.ObjectRef;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -10,19 +13,19 @@ import java.util.Set;
  * they are tested without a cluster and shared by waiting and status.
  */
 final class WorkloadHealth {
-    /** Kinds whose readiness is in their own status; everything else is healthy once applied (Services aside). */
+    /** Kinds whose readiness is in their own status; everything else is healthy once applied (selector Services aside). */
     static final Set<String> WATCHED_KINDS =
             Set.of("Deployment", "StatefulSet", "DaemonSet", "Job", "PersistentVolumeClaim");
 
     private WorkloadHealth() {}
 
-    /** Whether a deploy must wait for this object at all. */
-    static boolean needsWaiting(JsonNode desired) {
-        String kind = desired.path("kind").asText();
-        return WATCHED_KINDS.contains(kind) || isServiceWithEndpoints(desired);
-    }
+    /** Workload kinds whose pods a Service's selector can pick, with whether they want any. */
+    private static final Set<String> POD_OWNERS = Set.of("Deployment", "StatefulSet", "ReplicaSet", "DaemonSet");
 
-    /** Services routing to pods by selector are ready once an endpoint is; others have nothing to wait for. */
+    /** Label EndpointSlices carry naming the Service they belong to. */
+    static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
+
+    /** Services routing to pods by selector; only those can have endpoints to wait for. */
     static boolean isServiceWithEndpoints(JsonNode object) {
         if (!object.path("kind").asText().equals("Service")
                 || !ObjectRef.of(object).group().isEmpty()) {
@@ -32,6 +35,47 @@ final class WorkloadHealth {
         return !spec.path("type").asText().equals("ExternalName")
                 && spec.path("selector").isObject()
                 && !spec.path("selector").isEmpty();
+    }
+
+    /**
+     * Whether a selector Service of this deploy should get ready endpoints: only when a workload of the same
+     * deploy, whose pods it selects, wants pods. A Service in front of workloads scaled to 0, or of another
+     * app, has nothing to become ready with, and Kubernetes considers it fine.
+     */
+    static boolean awaitsEndpoints(JsonNode service, List<? extends JsonNode> objects) {
+        if (!isServiceWithEndpoints(service)) {
+            return false;
+        }
+        String namespace = service.path("metadata").path("namespace").asText("");
+        JsonNode selector = service.path("spec").path("selector");
+        for (JsonNode object : objects) {
+            if (!POD_OWNERS.contains(object.path("kind").asText())
+                    || !ObjectRef.of(object).group().equals("apps")
+                    || !object.path("metadata").path("namespace").asText("").equals(namespace)) {
+                continue;
+            }
+            JsonNode labels =
+                    object.path("spec").path("template").path("metadata").path("labels");
+            boolean selected = true;
+            for (Iterator<Map.Entry<String, JsonNode>> it = selector.fields(); it.hasNext() && selected; ) {
+                Map.Entry<String, JsonNode> term = it.next();
+                selected = term.getValue()
+                        .asText()
+                        .equals(labels.path(term.getKey()).asText(null));
+            }
+            // No replicas field means Kubernetes' default of 1 (or an autoscaler's minimum, at least 1).
+            boolean wantsPods = object.path("kind").asText().equals("DaemonSet")
+                    || object.path("spec").path("replicas").asInt(1) > 0;
+            if (selected && wantsPods) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** What a Service with nothing to wait for reports. */
+    static ObjectHealth withoutEndpoints(ObjectRef service) {
+        return ObjectHealth.healthy(service, "applied (no workload of this deploy wants pods behind it)");
     }
 
     /** Health of a live object of one of {@link #WATCHED_KINDS}; {@code live} null means not created yet. */
@@ -49,12 +93,18 @@ final class WorkloadHealth {
         };
     }
 
-    /** Health of a selector Service from its Endpoints object ({@code null} when none exists yet). */
-    static ObjectHealth ofEndpoints(ObjectRef service, JsonNode endpoints) {
+    /**
+     * Health of a selector Service from its EndpointSlices (discovery.k8s.io/v1, labelled {@link
+     * #SERVICE_NAME_LABEL}): healthy once one endpoint is ready. An endpoint without a ready condition counts as
+     * ready, as the API documents for consumers.
+     */
+    static ObjectHealth ofEndpointSlices(ObjectRef service, List<? extends JsonNode> slices) {
         int ready = 0;
-        if (endpoints != null) {
-            for (JsonNode subset : endpoints.path("subsets")) {
-                ready += subset.path("addresses").size();
+        for (JsonNode slice : slices) {
+            for (JsonNode endpoint : slice.path("endpoints")) {
+                if (endpoint.path("conditions").path("ready").asBoolean(true)) {
+                    ready++;
+                }
             }
         }
         return ready > 0

@@ -66,6 +66,7 @@ class AcmeWebDeployTest {
                             .get()
                             .getData())
                     .containsEntry("REGION", "us-west-1");
+            // web is autoscaled: its replicas are the HorizontalPodAutoscaler's (whose floor is 6 on west-1).
             assertThat(west1.client()
                             .apps()
                             .deployments()
@@ -74,6 +75,16 @@ class AcmeWebDeployTest {
                             .get()
                             .getSpec()
                             .getReplicas())
+                    .isNull();
+            assertThat(west1.client()
+                            .autoscaling()
+                            .v2()
+                            .horizontalPodAutoscalers()
+                            .inNamespace("acme-web")
+                            .withName("web")
+                            .get()
+                            .getSpec()
+                            .getMinReplicas())
                     .isEqualTo(6);
             assertThat(east1.client()
                             .batch()

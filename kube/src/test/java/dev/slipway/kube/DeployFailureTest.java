@@ -11,6 +11,7 @@ import dev.slipway.core.deploy.DeployListener;
 import dev.slipway.core.deploy.DeployOptions;
 import dev.slipway.core.deploy.DeployReport;
 import dev.slipway.core.deploy.EnvironmentTarget;
+import dev.slipway.core.deploy.RollbackTo;
 import dev.slipway.core.render.Rendering;
 import dev.slipway.core.revision.RevisionOutcome;
 import dev.slipway.core.revision.RevisionSummary;
@@ -52,6 +53,7 @@ class DeployFailureTest {
         clusters.all().forEach(c -> {
             c.outcomes(WorkloadOutcome.BY_ANNOTATION_OR_IMAGE);
             c.rejectCredentials(false);
+            c.healWrites();
         });
     }
 
@@ -103,6 +105,95 @@ class DeployFailureTest {
         assertThat(history.get(2).revisions())
                 .extracting(RevisionSummary::number)
                 .containsExactly(1);
+    }
+
+    @Test
+    void aServerErrorMidApplyRecordsAFailedRevisionThatHistoryShowsAndRollbackSkips() {
+        TestApp app = new TestApp(root, "partial")
+                .manifest("a.yaml", TestApp.configMap("first", "v1"))
+                .manifest("b.yaml", TestApp.configMap("second", "v1"))
+                .manifest("c.yaml", TestApp.configMap("third", "v1"));
+        Rendering v1 = app.render(clusters, false);
+        assertThat(engine.deploy(v1, options(), DeployListener.NONE).succeeded())
+                .isTrue();
+        MockCluster east = clusters.cluster("east-1");
+        Rendering v2 = app.manifest("a.yaml", TestApp.configMap("first", "v2"))
+                .manifest("b.yaml", TestApp.configMap("second", "v2"))
+                .manifest("c.yaml", TestApp.configMap("third", "v2"))
+                .render(clusters, false);
+        // Write 1 takes the lock; one of the three applies after it fails.
+        east.failWrite(3);
+
+        DeployReport report = engine.deploy(v2, options(), DeployListener.NONE);
+
+        assertThat(report.succeeded()).isFalse();
+        assertThat(report.failures()).singleElement().satisfies(f -> {
+            assertThat(f.cluster()).isEqualTo("east-1");
+            assertThat(f.reason()).isEqualTo(ClusterFailure.Reason.API_ERROR);
+            assertThat(f.message()).contains("failed this write");
+        });
+        var history = engine.history(EnvironmentTarget.of(v2)).get(0).revisions();
+        assertThat(history).extracting(RevisionSummary::number).containsExactly(2, 1);
+        assertThat(history.get(0).outcome()).isEqualTo(RevisionOutcome.FAILED);
+        assertThat(history.get(0).failure()).contains("failed this write");
+        assertThat(history.get(0).describe()).contains("failed", "failed this write");
+        assertThat(east.client().leases().inNamespace("partial").list().getItems())
+                .as("lock released once the failure is recorded")
+                .isEmpty();
+        // One ConfigMap was refused; the three go in one concurrent batch, so which one is up to timing.
+        assertThat(east.client().configMaps().inNamespace("partial").list().getItems())
+                .extracting(c -> c.getData().get("value"))
+                .contains("v1");
+
+        // The clusters after east-1 were never touched, so revision 1 is the one every cluster holds.
+        DeployReport back =
+                engine.rollback(EnvironmentTarget.of(v2), RollbackTo.revision(1), options(), DeployListener.NONE);
+
+        assertThat(back.problems()).isEmpty();
+        var afterRollback = engine.history(EnvironmentTarget.of(v2));
+        assertThat(afterRollback.get(0).revisions().get(0).number()).isEqualTo(3);
+        assertThat(afterRollback.get(0).revisions().get(0).rollbackOf()).hasValue(1);
+        assertThat(afterRollback.get(1).revisions())
+                .as("nothing to roll back where v2 never went")
+                .extracting(RevisionSummary::number)
+                .containsExactly(1);
+        assertThat(east.client().configMaps().inNamespace("partial").list().getItems())
+                .extracting(c -> c.getData().get("value"))
+                .containsOnly("v1");
+    }
+
+    @Test
+    void aClusterThatFailsEveryWriteMidApplyKeepsTheLockSoNoOlderPlanRecordsSuccess() {
+        TestApp app = new TestApp(root, "stuck")
+                .manifest("a.yaml", TestApp.configMap("first", "v1"))
+                .manifest("b.yaml", TestApp.configMap("second", "v1"));
+        Rendering v1 = app.render(clusters, false);
+        assertThat(engine.deploy(v1, options(), DeployListener.NONE).succeeded())
+                .isTrue();
+        MockCluster east = clusters.cluster("east-1");
+        Rendering v2 = app.manifest("a.yaml", TestApp.configMap("first", "v2"))
+                .manifest("b.yaml", TestApp.configMap("second", "v2"))
+                .render(clusters, false);
+        east.failWritesFrom(3);
+        try {
+            DeployReport report = engine.deploy(v2, options(), DeployListener.NONE);
+
+            assertThat(report.failures())
+                    .singleElement()
+                    .satisfies(f -> assertThat(f.hint()).contains("deploy lock stays held until"));
+        } finally {
+            east.healWrites();
+        }
+        assertThat(engine.history(EnvironmentTarget.of(v2)).get(0).revisions())
+                .extracting(RevisionSummary::number)
+                .containsExactly(1);
+
+        DeployReport older = engine.deploy(v1, options(), DeployListener.NONE);
+
+        assertThat(older.failures()).singleElement().satisfies(f -> {
+            assertThat(f.reason()).isEqualTo(ClusterFailure.Reason.LOCKED);
+            assertThat(f.message()).contains("alice");
+        });
     }
 
     @Test

@@ -91,7 +91,10 @@ class DeployToClusterGroupTest {
                     .get();
             assertThat(deployment.getSpec().getReplicas()).isEqualTo(2);
             assertThat(deployment.getMetadata().getLabels()).containsEntry("slipway.dev/app", "shop");
-            assertThat(deployment.getMetadata().getManagedFields()).isNullOrEmpty();
+            assertThat(deployment.getMetadata().getManagedFields()).anySatisfy(m -> {
+                assertThat(m.getManager()).isEqualTo("slipway");
+                assertThat(m.getOperation()).isEqualTo("Apply");
+            });
             assertThat(cluster.client()
                             .configMaps()
                             .inNamespace("shop")

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.slipway.core.deploy.HealthState;
 import dev.slipway.core.deploy.ObjectHealth;
 import dev.slipway.core.manifest.ObjectRef;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class WorkloadHealthTest {
@@ -136,8 +137,55 @@ class WorkloadHealthTest {
                         spec: {type: ExternalName, externalName: db.example.com}
                         """))).isFalse();
         ObjectRef web = new ObjectRef("", "Service", "shop", "web");
-        assertThat(WorkloadHealth.ofEndpoints(web, null).state()).isEqualTo(HealthState.PROGRESSING);
-        assertThat(WorkloadHealth.ofEndpoints(web, YAML.readTree("subsets: [{addresses: [{ip: 10.0.0.1}]}]")))
-                .isEqualTo(ObjectHealth.healthy(web, "1 ready endpoint"));
+        assertThat(WorkloadHealth.ofEndpointSlices(web, List.of()).state()).isEqualTo(HealthState.PROGRESSING);
+        assertThat(WorkloadHealth.ofEndpointSlices(
+                        web,
+                        List.of(YAML.readTree("endpoints: [{addresses: [10.0.0.1], conditions: {ready: false}}]"))))
+                .isEqualTo(ObjectHealth.progressing(web, "no ready endpoints yet"));
+        assertThat(WorkloadHealth.ofEndpointSlices(
+                        web,
+                        List.of(
+                                YAML.readTree("endpoints: [{addresses: [10.0.0.1], conditions: {ready: true}}]"),
+                                YAML.readTree("endpoints: [{addresses: [10.0.0.2]}]"))))
+                .as("an endpoint without a ready condition counts as ready; slices add up")
+                .isEqualTo(ObjectHealth.healthy(web, "2 ready endpoints"));
+    }
+
+    @Test
+    void aServiceAwaitsEndpointsOnlyWhenAWorkloadOfTheDeployWantsPodsBehindIt() throws Exception {
+        JsonNode service = YAML.readTree("""
+                apiVersion: v1
+                kind: Service
+                metadata: {name: web, namespace: shop}
+                spec: {selector: {app: web}}
+                """);
+        String deployment = """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: web, namespace: %s}
+                spec:
+                  %s
+                  template:
+                    metadata: {labels: {app: web, tier: front}}
+                """;
+
+        assertThat(WorkloadHealth.awaitsEndpoints(service, List.of(service)))
+                .as("its pods belong to another app")
+                .isFalse();
+        assertThat(WorkloadHealth.awaitsEndpoints(
+                        service, List.of(service, YAML.readTree(deployment.formatted("shop", "replicas: 0")))))
+                .as("scaled to 0")
+                .isFalse();
+        assertThat(WorkloadHealth.awaitsEndpoints(
+                        service, List.of(service, YAML.readTree(deployment.formatted("other", "replicas: 2")))))
+                .as("another namespace")
+                .isFalse();
+        assertThat(WorkloadHealth.awaitsEndpoints(
+                        service, List.of(service, YAML.readTree(deployment.formatted("shop", "replicas: 2")))))
+                .isTrue();
+        assertThat(WorkloadHealth.awaitsEndpoints(
+                        service, List.of(service, YAML.readTree(deployment.formatted("shop", "paused: false")))))
+                .as("no replicas field: Kubernetes defaults to 1")
+                .isTrue();
     }
 }

@@ -11,7 +11,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -45,6 +47,22 @@ public final class CommitCheckouts {
         this.keep = keep;
         this.inUse = inUse;
         this.clock = clock;
+    }
+
+    /**
+     * The commits whose exported directories under {@code cache} are among {@code directories} (e.g. what running
+     * labs use), for the in-use set a cache must keep.
+     */
+    public static Set<String> commitsIn(Path cache, Collection<Path> directories) {
+        Set<String> commits = new HashSet<>();
+        for (Path d : directories) {
+            Path dir = d.toAbsolutePath().normalize();
+            Path root = cache.toAbsolutePath().normalize();
+            if (dir.startsWith(root) && dir.getNameCount() > root.getNameCount()) {
+                commits.add(dir.getName(root.getNameCount()).toString());
+            }
+        }
+        return commits;
     }
 
     /** What a deploy renders from, and how its log describes it. */

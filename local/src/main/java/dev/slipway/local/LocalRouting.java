@@ -28,9 +28,17 @@ public final class LocalRouting {
         return serviceIndex == 0 ? app + ".localhost" : service + "." + app + ".localhost";
     }
 
-    /** The host a lab's service answers: {@code <slug>.<app>.localhost} for the first, else with the service. */
+    /**
+     * The host a lab answers on this machine, {@code <slug>.<app>.localhost}, wherever it runs (beside
+     * {@code slipway up} or on a server without clusters); its other services answer {@code <service>.<that>}.
+     */
+    public static String labHost(String app, String slug) {
+        return slug + "." + app + ".localhost";
+    }
+
+    /** The host a lab's service answers: {@link #labHost} for the first, else with the service in front. */
     public static String labHostOf(String app, String slug, int serviceIndex, String service) {
-        return (serviceIndex == 0 ? "" : service + ".") + slug + "." + app + ".localhost";
+        return (serviceIndex == 0 ? "" : service + ".") + labHost(app, slug);
     }
 
     /** A lab the router reaches by its own host names. */
@@ -47,8 +55,9 @@ public final class LocalRouting {
     /**
      * As above; with {@code next} (the replicas of {@code up --next}, as its state file lists them) each service
      * also gets a backend {@code <app>-<service>-next} and its routes migrate to it, starting at stage off; each
-     * of {@code labs} that has replicas to list gets backends {@code <app>-lab-<slug>-<service>} and routes on
-     * its hosts (a lab that has none is left out, as the router refuses a backend without clusters).
+     * of {@code labs} gets, for each service with a ready replica, a backend {@code <app>-lab-<slug>-<service>}
+     * listing only its ready replicas and a route on its host: as on a server's local labs, a lab's service is
+     * reachable once it answered its health check, never while it starts.
      */
     public static String yaml(
             LocalApp local,
@@ -70,15 +79,12 @@ public final class LocalRouting {
         for (ServiceSpec s : services) {
             appendBackend(y, backend(app, s), s, local, local.status());
         }
-        List<LabRoute> routed = labs.stream().filter(l -> routable(l.local())).toList();
-        for (LabRoute lab : routed) {
+        for (LabRoute lab : labs) {
             for (ServiceSpec s : LocalApp.runnable(lab.local().app())) {
-                appendBackend(
-                        y,
-                        labBackend(app, lab.slug(), s),
-                        s,
-                        lab.local(),
-                        lab.local().status());
+                List<ReplicaStatus> ready = readyReplicas(lab.local(), s);
+                if (!ready.isEmpty()) {
+                    appendBackend(y, labBackend(app, lab.slug(), s), s, lab.local(), ready);
+                }
             }
         }
         List<String> migrating = new ArrayList<>();
@@ -100,10 +106,13 @@ public final class LocalRouting {
                 route(y, backend(app, s) + "-any-host", null, backend(app, s), timeoutMs, to);
             }
         }
-        for (LabRoute lab : routed) {
+        for (LabRoute lab : labs) {
             List<ServiceSpec> labServices = LocalApp.runnable(lab.local().app());
             for (int i = 0; i < labServices.size(); i++) {
                 ServiceSpec s = labServices.get(i);
+                if (readyReplicas(lab.local(), s).isEmpty()) {
+                    continue;
+                }
                 long labTimeoutMs = lab.local().app().spec().routeTimeout(s).toMillis();
                 String name = labBackend(app, lab.slug(), s);
                 route(y, name, labHostOf(app, lab.slug(), i, s.name()), name, labTimeoutMs, Optional.empty());
@@ -136,9 +145,7 @@ public final class LocalRouting {
                 ServiceSpec s = services.get(i);
                 long timeoutMs = run.local().app().spec().routeTimeout(s).toMillis();
                 String name = run.name() + "-" + s.name();
-                List<ReplicaStatus> ready = status.stream()
-                        .filter(r -> r.id().service().equals(s.name()) && r.ready() && r.port() != 0)
-                        .toList();
+                List<ReplicaStatus> ready = readyReplicas(status, s);
                 if (ready.isEmpty()) {
                     continue;
                 }
@@ -158,6 +165,17 @@ public final class LocalRouting {
         }
         return "# Written by slipway; rewritten on every replica change.\nlisten: " + listenHost + ':' + port
                 + "\nadmin: 127.0.0.1:0\nbackends:\n" + backends + "routes:\n" + routes;
+    }
+
+    /** The replicas of {@code service} that answered their health check and can take requests. */
+    private static List<ReplicaStatus> readyReplicas(LocalApp local, ServiceSpec service) {
+        return readyReplicas(local.status(), service);
+    }
+
+    private static List<ReplicaStatus> readyReplicas(List<ReplicaStatus> status, ServiceSpec service) {
+        return status.stream()
+                .filter(r -> r.id().service().equals(service.name()) && r.ready() && r.port() != 0)
+                .toList();
     }
 
     /**

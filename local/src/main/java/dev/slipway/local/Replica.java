@@ -34,6 +34,8 @@ import java.util.concurrent.TimeUnit;
 final class Replica {
     private static final Duration QUICK_EXIT = Duration.ofSeconds(3);
     private static final int TAIL_LINES = 3;
+    /** How long an exit waits for the output pipe to drain, so its description carries the last lines. */
+    private static final Duration DRAIN_WAIT = Duration.ofMillis(500);
 
     private final ReplicaId id;
     private final String command;
@@ -130,16 +132,22 @@ final class Replica {
         phase = ReplicaStatus.Phase.STARTING;
         sink.event(id, "started pid " + group.id() + " on port " + port + ": " + command);
         Process process = group.process();
-        Thread pump = new Thread(() -> pump(process), "log-" + id.shortName());
+        CompletableFuture<Void> drained = new CompletableFuture<>();
+        Thread pump = new Thread(() -> pump(process, drained), "log-" + id.shortName());
         pump.setDaemon(true);
         pump.start();
-        process.onExit().thenAccept(p -> exited(gen, p.exitValue()));
+        // The exit is described with the process's last lines, so it waits for them to be read; briefly, as a
+        // child the command left behind may hold the pipe open until the group is killed.
+        process.onExit()
+                .thenCompose(p -> drained.completeOnTimeout(null, DRAIN_WAIT.toMillis(), TimeUnit.MILLISECONDS)
+                        .thenApply(v -> p))
+                .thenAccept(p -> exited(gen, p.exitValue()));
         long every = supervision.probeInterval().toMillis();
         probe = timer.scheduleWithFixedDelay(() -> probe(gen), every / 4, every, TimeUnit.MILLISECONDS);
         onChange.run();
     }
 
-    private void pump(Process process) {
+    private void pump(Process process, CompletableFuture<Void> drained) {
         try (BufferedReader r =
                 new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
@@ -156,6 +164,8 @@ final class Replica {
         } catch (IOException e) {
             // The pipe closes abruptly when the group is killed; the exit handler reports what matters.
             sink.event(id, "output closed: " + e.getMessage());
+        } finally {
+            drained.complete(null);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.slipway.local;
 
+import static dev.slipway.local.LocalFixture.awaitGroupsGone;
 import static dev.slipway.local.LocalFixture.get;
 import static dev.slipway.local.LocalFixture.groupMembers;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -81,7 +82,7 @@ class LocalAppTest {
                 assertThat(now.pid()).isNotEqualTo(before.pid());
             });
             assertThat(get(local.status().get(0).port(), "/healthz")).isEqualTo("200 ok");
-            assertThat(groupMembers(before.pid())).isEmpty();
+            awaitGroupsGone(List.of(before.pid()));
         }
     }
 
@@ -173,7 +174,7 @@ class LocalAppTest {
             assertThat(local.status()).hasSize(2).allMatch(s -> s.ready() && s.id().rev() == 2);
             assertThat(local.status().stream().map(ReplicaStatus::pid)).doesNotContainAnyElementsOf(oldPids);
             assertThat(everEmpty).isFalse();
-            oldPids.forEach(g -> assertThat(groupMembers(g)).isEmpty());
+            awaitGroupsGone(oldPids);
         }
     }
 

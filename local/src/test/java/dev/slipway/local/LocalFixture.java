@@ -1,5 +1,8 @@
 package dev.slipway.local;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.slipway.core.spec.App;
 import dev.slipway.core.spec.AppLoader;
 import java.io.IOException;
@@ -13,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -111,5 +115,15 @@ final class LocalFixture {
             throw new UncheckedIOException(e);
         }
         return out;
+    }
+
+    /**
+     * Waits until no living process is left in any of {@code groups}. A stopped replica's leader is gone when its
+     * stop returns, but the parent-death watchdog in its group notices a moment later, so a check at once races.
+     */
+    static void awaitGroupsGone(Collection<Long> groups) {
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> groups.forEach(g ->
+                        assertThat(groupMembers(g)).as("process group " + g).isEmpty()));
     }
 }

@@ -5,18 +5,14 @@ import dev.slipway.core.Problem;
 import dev.slipway.core.cluster.ClusterGroup;
 import dev.slipway.core.cluster.ClustersConfig;
 import dev.slipway.core.cluster.ClustersConfigLoader;
+import dev.slipway.core.deploy.EnvironmentRef;
 import dev.slipway.core.deploy.EnvironmentTarget;
-import dev.slipway.core.render.Renderer;
-import dev.slipway.core.render.Rendering;
 import dev.slipway.core.spec.App;
 import dev.slipway.core.spec.AppLoader;
-import dev.slipway.core.spec.AppSpec;
 import dev.slipway.core.spec.EnvironmentSpec;
 import dev.slipway.store.AppRecord;
 import dev.slipway.store.LabRecord;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -26,11 +22,9 @@ import java.util.Optional;
 final class AppSources {
 
     private final Optional<Path> clustersFile;
-    private final Renderer renderer;
 
-    AppSources(Optional<Path> clustersFile, Renderer renderer) {
+    AppSources(Optional<Path> clustersFile) {
         this.clustersFile = clustersFile;
-        this.renderer = renderer;
     }
 
     App load(AppRecord app) {
@@ -55,36 +49,20 @@ final class AppSources {
                 "start the server with --clusters FILE to deploy environments to clusters"));
     }
 
-    /** The app as {@code directory} (the registered directory, or a commit of it) holds it. */
-    Rendering render(AppRecord record, String environment, Path directory) {
-        return renderer.render(AppLoader.load(directory), environment, clusters());
+    /**
+     * A lab as the environment backend deploys and tears it down: its own environment and namespace, in the lab
+     * group (the app's own setting, else the group of the first environment {@code app} declares, if any).
+     */
+    EnvironmentRef labRef(AppRecord record, LabRecord lab, App app) {
+        Optional<String> group = record.labGroup()
+                .or(() ->
+                        app.spec().environments().values().stream().findFirst().map(EnvironmentSpec::group));
+        return EnvironmentRef.lab(record.name(), labEnvironment(lab), group, lab.namespace(), lab.slug());
     }
 
-    /** The app rendered into the lab's own environment: the lab group, the lab's namespace. */
-    Rendering renderLab(AppRecord record, LabRecord lab, Path directory) {
-        App app = AppLoader.load(directory);
-        String group = labGroup(record, app);
-        String environment = labEnvironment(lab);
-        Map<String, EnvironmentSpec> environments =
-                new LinkedHashMap<>(app.spec().environments());
-        environments.put(
-                environment,
-                new EnvironmentSpec(
-                        environment, group, lab.namespace(), app.spec().source()));
-        AppSpec spec = new AppSpec(
-                app.spec().app(),
-                app.spec().manifests(),
-                environments,
-                app.spec().routeTimeout(),
-                app.spec().services(),
-                app.spec().source());
-        return renderer.render(new App(app.directory(), spec, app.manifests()), environment, clusters());
-    }
-
-    /** Where a lab lives, for teardown and status. */
-    EnvironmentTarget labTarget(AppRecord record, LabRecord lab) {
-        ClusterGroup group = group(labGroup(record, load(record)));
-        return new EnvironmentTarget(record.name(), labEnvironment(lab), group, lab.namespace());
+    /** As {@link #labRef(AppRecord, LabRecord, App)} with the app as its registered directory holds it now. */
+    EnvironmentRef labRef(AppRecord record, LabRecord lab) {
+        return labRef(record, lab, load(record));
     }
 
     /** An ordinary environment's group and namespace, for rollback, status and history. */
@@ -106,18 +84,6 @@ final class AppSources {
                         clustersFile.map(Path::toString).orElse("clusters file"),
                         "no cluster group '" + name + "'",
                         "add it to the clusters file or change the app's lab group")));
-    }
-
-    /** The lab group: the app's own setting, else the group of its first environment. */
-    static String labGroup(AppRecord record, App app) {
-        return record.labGroup()
-                .orElseGet(() -> app.spec().environments().values().stream()
-                        .findFirst()
-                        .map(EnvironmentSpec::group)
-                        .orElseThrow(() -> new InvalidInputException(new Problem(
-                                "slipway.yaml",
-                                "app " + record.name() + " has no environment to take a lab group from",
-                                "register the app with a labGroup"))));
     }
 
     /** The environment name a lab's revisions and labels are recorded under. */

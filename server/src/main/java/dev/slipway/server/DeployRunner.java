@@ -8,16 +8,17 @@ import dev.slipway.core.deploy.DeployEngine;
 import dev.slipway.core.deploy.DeployListener;
 import dev.slipway.core.deploy.DeployOptions;
 import dev.slipway.core.deploy.DeployReport;
+import dev.slipway.core.deploy.EnvironmentBackend;
+import dev.slipway.core.deploy.EnvironmentRef;
 import dev.slipway.core.deploy.EnvironmentTarget;
 import dev.slipway.core.deploy.ObjectHealth;
 import dev.slipway.core.deploy.RollbackTo;
 import dev.slipway.core.manifest.ObjectRef;
 import dev.slipway.core.plan.ClusterPlan;
 import dev.slipway.core.plan.PlannedChange;
-import dev.slipway.core.render.Rendering;
+import dev.slipway.core.spec.App;
 import dev.slipway.core.spec.AppLoader;
 import dev.slipway.local.CommitCheckouts;
-import dev.slipway.local.LocalRunException;
 import dev.slipway.store.AppRecord;
 import dev.slipway.store.ClusterState;
 import dev.slipway.store.DeployKind;
@@ -32,13 +33,17 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one claimed deploy through the core {@link DeployEngine}, writing each cluster's progress and a log to the
- * store as it goes, so a server killed at any point leaves a record of what was done where.
+ * Runs one claimed deploy through the server's {@link EnvironmentBackend} (cluster groups, or local processes on a
+ * server without clusters; rollbacks through the {@link DeployEngine}), writing each cluster's progress and a log to
+ * the store as it goes, so a server killed at any point leaves a record of what was done where.
  */
 final class DeployRunner {
 
@@ -46,28 +51,33 @@ final class DeployRunner {
 
     private final Store store;
     private final DeployEngine engine;
+    private final EnvironmentBackend backend;
     private final AppSources sources;
     private final CommitCheckouts checkouts;
-    private final Optional<LocalLabs> localLabs;
+    private final Function<LabRecord, Optional<String>> labUrl;
     private final Duration timeout;
 
+    /** @param labUrl where a lab answers, when it has a URL (said in the log once its deploy succeeded) */
     DeployRunner(
             Store store,
             DeployEngine engine,
+            EnvironmentBackend backend,
             AppSources sources,
             CommitCheckouts checkouts,
-            Optional<LocalLabs> localLabs,
+            Function<LabRecord, Optional<String>> labUrl,
             Duration timeout) {
+        this.labUrl = labUrl;
         this.store = store;
         this.engine = engine;
+        this.backend = backend;
         this.sources = sources;
         this.checkouts = checkouts;
-        this.localLabs = localLabs;
         this.timeout = timeout;
     }
 
     void run(DeployRecord deploy) {
         long id = deploy.id();
+        Progress progress = new Progress(id);
         try {
             AppRecord app = store.apps()
                     .find(deploy.app())
@@ -85,23 +95,15 @@ final class DeployRunner {
                 store.deploys().finish(id, DeployState.FAILED, Optional.of(message));
                 return;
             }
-            if (deploy.kind() == DeployKind.LAB && localLabs.isPresent()) {
-                runLocally(deploy, lab(deploy), source(deploy, app), localLabs.get());
-                return;
-            }
             DeployReport report = switch (deploy.kind()) {
-                case DEPLOY ->
-                    deploy(
-                            id,
-                            sources.render(
-                                    app,
-                                    deploy.environment(),
-                                    source(deploy, app).directory()),
-                            options);
+                case DEPLOY -> {
+                    App source = AppLoader.load(source(deploy, app).directory());
+                    yield backend.deploy(
+                            EnvironmentRef.declared(source, deploy.environment()), source, options, progress);
+                }
                 case LAB -> {
-                    LabRecord lab = lab(deploy);
-                    yield deploy(
-                            id, sources.renderLab(app, lab, source(deploy, app).directory()), options);
+                    App source = AppLoader.load(source(deploy, app).directory());
+                    yield backend.deploy(sources.labRef(app, lab(deploy), source), source, options, progress);
                 }
                 case ROLLBACK -> {
                     EnvironmentTarget target = sources.target(app, deploy.environment());
@@ -112,16 +114,18 @@ final class DeployRunner {
                                     .toList());
                     RollbackTo to =
                             deploy.rollbackTo().map(RollbackTo::revision).orElseGet(RollbackTo::previous);
-                    yield engine.rollback(target, to, options, new Progress(id));
+                    yield engine.rollback(target, to, options, progress);
                 }
             };
             finish(deploy, report);
         } catch (InvalidInputException e) {
             String message = e.problems().stream().map(Problem::describe).collect(Collectors.joining("; "));
+            progress.failUnfinished(message);
             store.deploys().appendLog(id, "failed: " + message);
             store.deploys().finish(id, DeployState.FAILED, Optional.of(message));
         } catch (RuntimeException e) {
             LOG.error("deploy {} failed unexpectedly", id, e);
+            progress.failUnfinished("internal error, see the server log");
             store.deploys()
                     .appendLog(id, "failed: internal error (" + e.getClass().getSimpleName() + "), see the server log");
             store.deploys().finish(id, DeployState.FAILED, Optional.of("internal error, see the server log"));
@@ -139,47 +143,16 @@ final class DeployRunner {
         return source;
     }
 
-    /** A lab on the local backend: its commit as supervised processes, recorded as one cluster named "local". */
-    private void runLocally(DeployRecord deploy, LabRecord lab, CommitCheckouts.Source source, LocalLabs labs) {
-        long id = deploy.id();
-        String cluster = LocalLabs.CLUSTER;
-        plan(id, List.of(cluster));
-        store.deploys().updateCluster(id, cluster, ClusterState.RUNNING, Optional.empty(), Optional.empty());
-        store.deploys().appendLog(id, cluster + ": started");
-        int revision;
-        try {
-            revision = labs.deploy(lab, AppLoader.load(source.directory()), source.commit(), timeout);
-        } catch (LocalRunException e) {
-            String message = "not ready: " + String.join("; ", e.replicas());
-            store.deploys().updateCluster(id, cluster, ClusterState.FAILED, Optional.empty(), Optional.of(message));
-            store.deploys().appendLog(id, cluster + ": failed: " + message);
-            store.deploys().finish(id, DeployState.FAILED, Optional.of(message));
-            return;
-        } catch (RuntimeException e) {
-            // The deploy itself is failed by run(), which logs the cause; the cluster says so too.
-            String why = e instanceof InvalidInputException invalid
-                    ? invalid.problems().stream().map(Problem::describe).collect(Collectors.joining("; "))
-                    : "the lab's processes could not be started";
-            store.deploys().updateCluster(id, cluster, ClusterState.FAILED, Optional.empty(), Optional.of(why));
-            throw e;
-        }
-        store.deploys().updateCluster(id, cluster, ClusterState.SUCCEEDED, Optional.of(revision), Optional.empty());
-        store.deploys().appendLog(id, cluster + ": deployed (revision " + revision + ") at " + labs.url(lab));
-        succeeded(deploy, false);
-    }
-
     private void succeeded(DeployRecord deploy, boolean unchanged) {
+        if (deploy.kind() == DeployKind.LAB) {
+            labUrl.apply(lab(deploy)).ifPresent(url -> store.deploys().appendLog(deploy.id(), "lab answers at " + url));
+        }
         // A lab restored after a server restart was not deployed anew: its expiry stays.
         if (deploy.source() != RequestSource.SERVER) {
             deploy.labId().ifPresent(store.labs()::touchDeployed);
         }
         store.deploys().appendLog(deploy.id(), unchanged ? "done: nothing changed" : "done");
         store.deploys().finish(deploy.id(), DeployState.SUCCEEDED, Optional.empty());
-    }
-
-    private DeployReport deploy(long id, Rendering rendering, DeployOptions options) {
-        plan(id, rendering.clusters().stream().map(c -> c.cluster().name()).toList());
-        return engine.deploy(rendering, options, new Progress(id));
     }
 
     private void plan(long id, List<String> clusters) {
@@ -220,9 +193,29 @@ final class DeployRunner {
     /** Writes the engine's progress to the store as it happens. */
     private final class Progress implements DeployListener {
         private final long id;
+        /** Clusters planned and not finished: failed, with the reason, when the deploy throws. */
+        private final Set<String> unfinished = ConcurrentHashMap.newKeySet();
 
         Progress(long id) {
             this.id = id;
+        }
+
+        @Override
+        public void deploying(List<String> clusters) {
+            plan(id, clusters);
+            unfinished.addAll(clusters);
+        }
+
+        @Override
+        public void progress(String cluster, String line) {
+            store.deploys().appendLog(id, cluster + ": " + line);
+        }
+
+        void failUnfinished(String why) {
+            for (String cluster : List.copyOf(unfinished)) {
+                store.deploys().updateCluster(id, cluster, ClusterState.FAILED, Optional.empty(), Optional.of(why));
+                unfinished.remove(cluster);
+            }
         }
 
         @Override
@@ -255,6 +248,7 @@ final class DeployRunner {
 
         @Override
         public void clusterFinished(ClusterResult result) {
+            unfinished.remove(result.cluster());
             ClusterState state = switch (result.outcome()) {
                 case FAILED -> ClusterState.FAILED;
                 case NOT_STARTED -> ClusterState.SKIPPED;

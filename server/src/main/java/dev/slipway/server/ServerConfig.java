@@ -44,7 +44,7 @@ public record ServerConfig(
         int routerPort,
         Optional<String> labUrlTemplate) {
 
-    public static final Duration DEFAULT_LAB_TTL = Duration.ofHours(24);
+    public static final Duration DEFAULT_LAB_TTL = dev.slipway.core.lab.LabExpiry.DEFAULT_TTL;
     public static final int DEFAULT_ROUTER_PORT = 8080;
 
     public ServerConfig {

@@ -95,8 +95,8 @@ public final class ServerMain {
             server = SlipwayServer.start(config, Clock.systemUTC(), targets, secretStore(env, home));
             out.println("slipway server listening on " + server.url());
             server.labRouterPort()
-                    .ifPresent(p -> out.println(
-                            "no clusters file: labs run on this machine at http://<lab>.<app>.localhost:" + p + "/"));
+                    .ifPresent(p -> out.println("no clusters file: labs run on this machine at http://"
+                            + dev.slipway.local.LocalRouting.labHost("<app>", "<lab>") + ":" + p + "/"));
             server.adminTokenFile()
                     .ifPresent(f -> out.println("first admin token written to " + f + " (readable by this user only)"));
             server.generatedCaCertificate()

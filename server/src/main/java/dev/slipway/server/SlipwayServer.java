@@ -2,11 +2,15 @@ package dev.slipway.server;
 
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
+import dev.slipway.core.deploy.ClusterGroupBackend;
 import dev.slipway.core.deploy.ClusterTargets;
 import dev.slipway.core.deploy.DeployEngine;
+import dev.slipway.core.deploy.EnvironmentBackend;
 import dev.slipway.core.render.Renderer;
 import dev.slipway.core.render.SecretSource;
 import dev.slipway.local.CommitCheckouts;
+import dev.slipway.local.LocalLabs;
+import dev.slipway.local.RotatingFileLog;
 import dev.slipway.local.Supervision;
 import dev.slipway.store.DeployRecord;
 import dev.slipway.store.DeployRequest;
@@ -28,8 +32,10 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -77,29 +83,31 @@ public final class SlipwayServer implements AutoCloseable {
         try {
             this.adminTokenFile = FirstAdminToken.ensure(store, config.stateDir());
             DeployEngine engine = new DeployEngine(targets, clock);
-            AppSources sources = new AppSources(config.clustersFile(), new Renderer(secrets));
+            AppSources sources = new AppSources(config.clustersFile());
+            EnvironmentBackend backend;
             if (config.localLabsOnly()) {
-                // Lab processes run in real time, whatever clock drives expiry.
-                labs = Optional.of(LocalLabs.start(
-                        config.stateDir(),
-                        config.routerPort(),
-                        secrets,
-                        Supervision.DEFAULT,
-                        System.getenv(),
-                        Clock.systemUTC()));
+                labs = Optional.of(localLabs(config, secrets));
+                backend = labs.get();
+            } else {
+                backend = new ClusterGroupBackend(new Renderer(secrets), sources::clusters, engine, targets);
             }
             this.localLabs = labs;
+            Path checkoutCache = config.stateDir().resolve("checkouts");
             CommitCheckouts checkouts = new CommitCheckouts(
-                    config.stateDir().resolve("checkouts"),
+                    checkoutCache,
                     KEPT_CHECKOUTS,
-                    () -> localLabs.map(LocalLabs::commitsInUse).orElse(Set.of()),
+                    () -> localLabs
+                            .map(l -> CommitCheckouts.commitsIn(checkoutCache, l.directoriesInUse()))
+                            .orElse(Set.of()),
                     Clock.systemUTC());
             this.queue = new DeployQueue(
                     store,
-                    new DeployRunner(store, engine, sources, checkouts, localLabs, config.deployTimeout()),
+                    new DeployRunner(store, engine, backend, sources, checkouts, this::labUrl, config.deployTimeout()),
                     config.serverId(),
                     4);
-            this.reaper = new LabReaper(store, teardown(localLabs, sources, targets), config.serverId(), clock);
+            // The same backend tears labs down, wherever they run.
+            LabReaper.Teardown teardown = (app, lab) -> backend.tearDown(sources.labRef(app, lab));
+            this.reaper = new LabReaper(store, teardown, config.serverId(), clock);
             this.background = Executors.newScheduledThreadPool(2, r -> {
                 Thread t = new Thread(r, "slipway-server-background");
                 t.setDaemon(true);
@@ -115,26 +123,32 @@ public final class SlipwayServer implements AutoCloseable {
         }
     }
 
-    private static LabReaper.Teardown teardown(
-            Optional<LocalLabs> localLabs, AppSources sources, ClusterTargets targets) {
-        if (localLabs.isPresent()) {
-            LocalLabs labs = localLabs.get();
-            return (app, lab) -> {
-                labs.stop(lab);
-                return "local processes of namespace " + lab.namespace() + " stopped";
-            };
-        }
-        LabTeardown clusters = new LabTeardown(targets);
-        return (app, lab) -> {
-            clusters.tearDown(sources.labTarget(app, lab));
-            return "namespace " + lab.namespace() + " deleted";
-        };
+    /**
+     * The labs of a server without clusters: each lab's commit as local processes behind one router on a loopback
+     * port, its output in {@code <state>/labs/logs/<namespace>.log}. Lab processes run in real time, whatever
+     * clock drives expiry, and inherit the server's environment less {@code SLIPWAY_*} variables.
+     */
+    private static LocalLabs localLabs(ServerConfig config, SecretSource secrets) {
+        Path labsDir = config.stateDir().resolve("labs");
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.keySet().removeIf(k -> k.startsWith("SLIPWAY_"));
+        env.put("PYTHONUNBUFFERED", "1");
+        return LocalLabs.withRouter(
+                new LocalLabs.Settings(
+                        Supervision.DEFAULT,
+                        env,
+                        lab -> secrets,
+                        lab -> RotatingFileLog.open(
+                                labsDir.resolve("logs"), lab.namespace(), 10L * 1024 * 1024, 5, Clock.systemUTC()),
+                        Clock.systemUTC()),
+                labsDir.resolve("router.yaml"),
+                config.routerPort());
     }
 
     /** Where a lab answers: on the local backend, its router host; on clusters, the configured template if any. */
     private Optional<String> labUrl(LabRecord lab) {
         if (localLabs.isPresent()) {
-            return Optional.of(localLabs.get().url(lab));
+            return Optional.of(localLabs.get().url(lab.app(), lab.slug()));
         }
         return config.labUrlTemplate()
                 .map(t -> t.replace("{lab}", lab.slug())

@@ -169,6 +169,32 @@ class LocalLabsTest {
     }
 
     @Test
+    void aLabWhoseFirstDeployCrashesFailsAtOnceWithItsLastOutputAndLeavesNothingRunning() {
+        repo.write("apps/shop/web.py", "print('cannot read settings.toml', flush=True)\nraise SystemExit(3)\n");
+        String crashing = repo.commit("crashes at start");
+        admin.post(
+                "/api/ci/statuses",
+                "{\"repo\": \"acme/shop\", \"sha\": \"" + crashing
+                        + "\", \"context\": \"ci\", \"state\": \"success\"}");
+
+        long started = System.nanoTime();
+        JsonNode deploy = admin.awaitDeploy(
+                labUp("fix/crash", crashing).get("deploy").get("id").asLong());
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+        assertThat(deploy.get("state").asText()).isEqualTo("failed");
+        assertThat(took).as("a crash loop does not wait out --deploy-timeout").isLessThan(Duration.ofSeconds(20));
+        assertThat(deploy.get("message").asText())
+                .contains("so it was stopped")
+                .contains("exited at once with code 3")
+                .contains("cannot read settings.toml");
+        assertThat(deploy.get("clusters").get(0).get("state").asText()).isEqualTo("failed");
+        assertThat(get(server.labRouterPort().orElseThrow(), "fix-crash.shop.localhost"))
+                .as("nothing of the lab runs or is routed")
+                .startsWith("404");
+    }
+
+    @Test
     void theReaperStopsAnExpiredLabsProcesses() {
         JsonNode up = labUp("fix/typo", first);
         admin.awaitDeploy(up.get("deploy").get("id").asLong());
@@ -257,7 +283,7 @@ class LocalLabsTest {
     }
 
     /** GET / through the router with a Host header (what a browser sends for *.localhost): "status body". */
-    private static String get(int port, String host) {
+    static String get(int port, String host) {
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();

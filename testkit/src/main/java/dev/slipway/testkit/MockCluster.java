@@ -30,6 +30,7 @@ public final class MockCluster implements AutoCloseable {
     private final ServerSideApplyDispatcher dispatcher;
     private final StandInController controller;
     private final KubernetesClient client;
+    private final List<KubernetesClient> extraClients = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean stopped;
 
     private MockCluster(String name, KubernetesMockServer server, ServerSideApplyDispatcher dispatcher) {
@@ -89,6 +90,34 @@ public final class MockCluster implements AutoCloseable {
         dispatcher.rejectCredentials(reject);
     }
 
+    /**
+     * Answers the {@code nth} write from now on (1 = the next) with 500 Internal Server Error, as an API server
+     * whose storage fails; later writes succeed. Counts the writes {@link #writes()} logs.
+     */
+    public void failWrite(int nth) {
+        dispatcher.failWrites(nth, false);
+    }
+
+    /** As {@link #failWrite}, but that write and every later one fail, until {@link #healWrites()}. */
+    public void failWritesFrom(int nth) {
+        dispatcher.failWrites(nth, true);
+    }
+
+    public void healWrites() {
+        dispatcher.failWrites(0, false);
+    }
+
+    /**
+     * A client acting as field manager {@code manager} (e.g. {@code kubectl-scale}): its writes without an
+     * explicit fieldManager are owned by that manager, as the API server names managers after the user agent.
+     * Closed with the cluster.
+     */
+    public KubernetesClient clientAs(String manager) {
+        KubernetesClient c = newClient(manager);
+        extraClients.add(c);
+        return c;
+    }
+
     /** Chooses what the stand-in controller makes of each workload (default {@link WorkloadOutcome#BY_ANNOTATION_OR_IMAGE}). */
     public void outcomes(Function<JsonNode, WorkloadOutcome> rule) {
         controller.outcomes(rule);
@@ -100,6 +129,7 @@ public final class MockCluster implements AutoCloseable {
             stopped = true;
             controller.close();
             client.close();
+            extraClients.forEach(KubernetesClient::close);
             server.destroy();
         }
     }

@@ -25,8 +25,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * fabric8's CRUD mock API server plus what it lacks for Slipway's tests: server-side apply (create or merge,
- * with enough field ownership to report conflicts naming the other manager), a switch to reject credentials
- * like an expired kubeconfig, and a log of writes so tests can prove a deploy wrote nothing. Test code only.
+ * with enough field ownership to report conflicts naming the other manager), field ownership kept the way the
+ * API server keeps it (one {@code metadata.managedFields} entry per manager and operation; an update, such as
+ * {@code kubectl scale} or {@code edit}, takes over the fields it changes; lists are owned whole), Secrets'
+ * {@code stringData} stored as {@code data}, a switch to reject credentials like an expired kubeconfig, writes
+ * that fail on demand, and a log of writes so tests can prove a deploy wrote nothing. Test code only.
  */
 final class ServerSideApplyDispatcher extends KubernetesCrudDispatcher {
     /** User agent of the stand-in controller; its writes are not the deploy's and are not logged. */
@@ -36,8 +39,18 @@ final class ServerSideApplyDispatcher extends KubernetesCrudDispatcher {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     private final Object writeMonitor = new Object();
-    /** Object path → field path → owning manager. */
-    private final Map<String, Map<String, String>> owners = new HashMap<>();
+    /** Object path → field path → owning manager and operation. */
+    private final Map<String, Map<String, Owner>> owners = new HashMap<>();
+
+    /** A field's manager, and how it wrote the field ({@code Apply} or {@code Update}). */
+    private record Owner(String manager, String operation) {}
+
+    /** Which write (counting the writes {@link #writes()} logs) starts failing, and whether the rest do. */
+    private record Faults(int first, boolean andAfter) {}
+
+    private volatile Faults faults;
+    /** Writes counted for faults; unlike {@link #writes}, never cleared. Guarded by writeMonitor. */
+    private int writeCount;
 
     private final List<String> writes = new CopyOnWriteArrayList<>();
     private volatile boolean rejectCredentials;
@@ -52,6 +65,13 @@ final class ServerSideApplyDispatcher extends KubernetesCrudDispatcher {
 
     void rejectCredentials(boolean reject) {
         this.rejectCredentials = reject;
+    }
+
+    /** The {@code nth} write from now on (and every later one when {@code andAfter}) is answered 500. */
+    void failWrites(int nth, boolean andAfter) {
+        synchronized (writeMonitor) {
+            faults = nth <= 0 ? null : new Faults(writeCount + nth, andAfter);
+        }
     }
 
     @Override
@@ -84,18 +104,137 @@ final class ServerSideApplyDispatcher extends KubernetesCrudDispatcher {
                     "the simulated API server accepts JSON and YAML bodies only",
                     List.of());
         }
-        if (!fromController) {
-            writes.add(request.method() + " " + pathOf(request.getPath()));
-        }
         synchronized (writeMonitor) {
+            if (!fromController) {
+                writes.add(request.method() + " " + pathOf(request.getPath()));
+                writeCount++;
+                Faults f = faults;
+                if (f != null && (writeCount == f.first() || (f.andAfter() && writeCount > f.first()))) {
+                    return status(500, "InternalError", "the simulated API server failed this write", List.of());
+                }
+            }
             String contentType = String.valueOf(request.getHeader("Content-Type"));
             if (request.method() == HttpMethod.PATCH && contentType.contains("apply-patch")) {
                 return apply(request);
             }
             if (request.method() == HttpMethod.DELETE) {
                 owners.remove(pathOf(request.getPath()));
+                return super.dispatch(request);
             }
-            return super.dispatch(request);
+            if (fromController || isSubresource(pathOf(request.getPath()))) {
+                // Status written by the stand-in controller: not the fields anyone applies.
+                return super.dispatch(request);
+            }
+            return update(request);
+        }
+    }
+
+    /**
+     * A write other than apply (create, replace, patch): stored by the CRUD mock, then the fields it changed
+     * move to its manager, as the API server records an {@code Update} operation.
+     */
+    private MockResponse update(RecordedRequest request) {
+        String path = pathOf(request.getPath());
+        RecordedRequest effective = request;
+        if (request.method() != HttpMethod.PATCH) {
+            ObjectNode body = readObject(request.getBody().readUtf8());
+            if (body == null) {
+                return super.dispatch(request);
+            }
+            effective = json(request.method(), request.getPath(), storedForm(body));
+        }
+        String objectPath = path;
+        ObjectNode before = null;
+        if (request.method() != HttpMethod.POST) {
+            MockResponse existing = super.handleGet(path);
+            before = existing.code() == 200 ? readObject(existing.getBody().readUtf8()) : null;
+        }
+        MockResponse response = super.dispatch(effective);
+        if (response.code() < 200 || response.code() >= 300) {
+            return response;
+        }
+        ObjectNode after = readObject(response.getBody().readUtf8());
+        if (after == null) {
+            return response;
+        }
+        if (request.method() == HttpMethod.POST) {
+            objectPath = path + "/" + after.path("metadata").path("name").asText();
+        }
+        String manager = managerOf(request);
+        Map<String, Owner> fieldOwners = owners.computeIfAbsent(objectPath, p -> new HashMap<>());
+        Map<String, JsonNode> previous = before == null ? Map.of() : leaves(before);
+        Map<String, JsonNode> now = leaves(after);
+        fieldOwners.keySet().removeIf(field -> !now.containsKey(field));
+        now.forEach((field, value) -> {
+            if (!value.equals(previous.get(field))) {
+                fieldOwners.put(field, new Owner(manager, "Update"));
+            }
+        });
+        return super.handleUpdate(json(HttpMethod.PUT, objectPath, withManagedFields(after, fieldOwners)));
+    }
+
+    /** The manager of a write: its fieldManager parameter, else its user agent up to the first '/'. */
+    private static String managerOf(RecordedRequest request) {
+        String manager = queryOf(request.getPath()).getOrDefault("fieldManager", "");
+        if (!manager.isEmpty()) {
+            return manager;
+        }
+        String agent = String.valueOf(request.getHeader("User-Agent"));
+        int slash = agent.indexOf('/');
+        return slash < 0 ? agent : agent.substring(0, slash);
+    }
+
+    /** /api/v1/namespaces/x/deployments/web/status and /scale are subresources; objects have 4 or 6 parts after api. */
+    private static boolean isSubresource(String path) {
+        return path.endsWith("/status");
+    }
+
+    /** What the API server stores for a body: a Secret's stringData becomes base64 data. */
+    private static ObjectNode storedForm(ObjectNode body) {
+        if (!body.path("kind").asText().equals("Secret") || !(body.get("stringData") instanceof ObjectNode strings)) {
+            return body;
+        }
+        ObjectNode copy = body.deepCopy();
+        copy.remove("stringData");
+        ObjectNode data = copy.with("data");
+        strings.fields()
+                .forEachRemaining(e -> data.put(
+                        e.getKey(),
+                        java.util.Base64.getEncoder()
+                                .encodeToString(e.getValue().asText().getBytes(StandardCharsets.UTF_8))));
+        return copy;
+    }
+
+    /**
+     * The object with one managedFields entry per manager and operation, their fieldsV1 built from the field
+     * pointers each owns (lists as leaves: this shim owns lists whole).
+     */
+    private static ObjectNode withManagedFields(ObjectNode object, Map<String, Owner> fieldOwners) {
+        Map<Owner, ObjectNode> trees = new LinkedHashMap<>();
+        fieldOwners.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
+            ObjectNode node = trees.computeIfAbsent(e.getValue(), o -> JsonNodeFactory.instance.objectNode());
+            for (String part : e.getKey().substring(1).split("/")) {
+                node = node.with("f:" + part.replace("~1", "/").replace("~0", "~"));
+            }
+        });
+        ObjectNode copy = object.deepCopy();
+        ArrayNode managed = copy.with("metadata").putArray("managedFields");
+        trees.forEach((owner, tree) -> {
+            ObjectNode entry = managed.addObject();
+            entry.put("manager", owner.manager());
+            entry.put("operation", owner.operation());
+            entry.put("apiVersion", object.path("apiVersion").asText());
+            entry.put("fieldsType", "FieldsV1");
+            entry.set("fieldsV1", tree);
+        });
+        return copy;
+    }
+
+    private static ObjectNode readObject(String json) {
+        try {
+            return JSON.readTree(json) instanceof ObjectNode object ? object : null;
+        } catch (JsonProcessingException e) {
+            return null; // not JSON (a YAML or protobuf body): stored as the mock stores it, without ownership
         }
     }
 
@@ -118,18 +257,19 @@ final class ServerSideApplyDispatcher extends KubernetesCrudDispatcher {
         boolean force = Boolean.parseBoolean(query.getOrDefault("force", "false"));
         ObjectNode applied;
         try {
-            applied = (ObjectNode) YAML.readTree(request.getBody().readUtf8());
+            applied = storedForm((ObjectNode) YAML.readTree(request.getBody().readUtf8()));
         } catch (JsonProcessingException | ClassCastException e) {
             return status(400, "BadRequest", "apply body is not an object: " + e.getMessage(), List.of());
         }
         MockResponse existing = super.handleGet(path);
-        Map<String, String> fieldOwners = owners.computeIfAbsent(path, p -> new HashMap<>());
+        Map<String, Owner> fieldOwners = owners.computeIfAbsent(path, p -> new HashMap<>());
         Map<String, JsonNode> appliedFields = leaves(applied);
+        Owner applier = new Owner(manager, "Apply");
         if (existing.code() == 404) {
             fieldOwners.clear();
-            appliedFields.keySet().forEach(f -> fieldOwners.put(f, manager));
+            appliedFields.keySet().forEach(f -> fieldOwners.put(f, applier));
             String collection = path.substring(0, path.lastIndexOf('/'));
-            return super.handleCreate(json(HttpMethod.POST, collection, applied));
+            return super.handleCreate(json(HttpMethod.POST, collection, withManagedFields(applied, fieldOwners)));
         }
         ObjectNode current;
         try {
@@ -140,9 +280,9 @@ final class ServerSideApplyDispatcher extends KubernetesCrudDispatcher {
         Map<String, JsonNode> currentFields = leaves(current);
         List<String[]> conflicts = new ArrayList<>();
         appliedFields.forEach((field, value) -> {
-            String owner = fieldOwners.get(field);
-            if (owner != null && !owner.equals(manager) && !value.equals(currentFields.get(field))) {
-                conflicts.add(new String[] {owner, displayField(field)});
+            Owner owner = fieldOwners.get(field);
+            if (owner != null && !owner.manager().equals(manager) && !value.equals(currentFields.get(field))) {
+                conflicts.add(new String[] {owner.manager(), displayField(field)});
             }
         });
         if (!conflicts.isEmpty() && !force) {
@@ -150,16 +290,16 @@ final class ServerSideApplyDispatcher extends KubernetesCrudDispatcher {
         }
         ObjectNode merged = current.deepCopy();
         // Fields this manager applied before but no longer declares are removed, as real SSA does.
-        for (Iterator<Map.Entry<String, String>> it = fieldOwners.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<String, String> entry = it.next();
-            if (entry.getValue().equals(manager) && !appliedFields.containsKey(entry.getKey())) {
+        for (Iterator<Map.Entry<String, Owner>> it = fieldOwners.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Owner> entry = it.next();
+            if (entry.getValue().equals(applier) && !appliedFields.containsKey(entry.getKey())) {
                 remove(merged, entry.getKey());
                 it.remove();
             }
         }
         mergeInto(merged, applied);
-        appliedFields.keySet().forEach(f -> fieldOwners.put(f, manager));
-        return super.handleUpdate(json(HttpMethod.PUT, path, merged));
+        appliedFields.keySet().forEach(f -> fieldOwners.put(f, applier));
+        return super.handleUpdate(json(HttpMethod.PUT, path, withManagedFields(merged, fieldOwners)));
     }
 
     private static MockResponse conflict(List<String[]> conflicts) {
@@ -211,6 +351,15 @@ final class ServerSideApplyDispatcher extends KubernetesCrudDispatcher {
         out.remove("/kind");
         out.remove("/metadata/name");
         out.remove("/metadata/namespace");
+        for (String server : List.of(
+                "/metadata/managedFields",
+                "/metadata/resourceVersion",
+                "/metadata/uid",
+                "/metadata/generation",
+                "/metadata/creationTimestamp",
+                "/metadata/selfLink")) {
+            out.remove(server);
+        }
         out.keySet().removeIf(k -> k.startsWith("/status"));
         return out;
     }

@@ -4,34 +4,43 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.fabric8.kubernetes.api.model.EndpointAddressBuilder;
-import io.fabric8.kubernetes.api.model.EndpointPortBuilder;
-import io.fabric8.kubernetes.api.model.Endpoints;
-import io.fabric8.kubernetes.api.model.EndpointsBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Plays the kube-controller-manager for a mock cluster: watches workloads and marks them ready (or failed,
- * or stuck) the way Kubernetes reports it in their status, creates Endpoints for selector Services and
+ * or stuck) the way Kubernetes reports it in their status, publishes EndpointSlices (and the deprecated
+ * Endpoints) for selector Services (one endpoint per replica of the workloads the selector picks, ready as
+ * their replicas are) and
  * establishes CustomResourceDefinitions. Reacts to watch events; never polls.
  */
 final class StandInController implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StandInController.class);
+    /** Kinds whose pods a Service can select. */
+    private static final List<String> POD_OWNERS = List.of("Deployment", "StatefulSet", "DaemonSet");
     /** Nodes the simulated cluster has, for DaemonSets. */
     private static final int NODES = 3;
 
     private final KubernetesClient client;
     private final List<SharedIndexInformer<GenericKubernetesResource>> informers = new ArrayList<>();
+    /** Informers by kind, whose caches tell which pods a Service's selector would pick. */
+    private final Map<String, SharedIndexInformer<GenericKubernetesResource>> byKind = new ConcurrentHashMap<>();
+
     private volatile boolean closed;
     private volatile Function<JsonNode, WorkloadOutcome> outcomes = WorkloadOutcome.BY_ANNOTATION_OR_IMAGE;
 
@@ -59,6 +68,7 @@ final class StandInController implements AutoCloseable {
                 ? operation.inform(handler(apiVersion, kind), 0)
                 : operation.inAnyNamespace().inform(handler(apiVersion, kind), 0);
         informers.add(informer);
+        byKind.put(kind, informer);
     }
 
     private ResourceEventHandler<GenericKubernetesResource> handler(String apiVersion, String kind) {
@@ -66,21 +76,28 @@ final class StandInController implements AutoCloseable {
             @Override
             public void onAdd(GenericKubernetesResource obj) {
                 reconcile(apiVersion, kind, obj);
+                publishEndpoints(kind, obj.getMetadata().getNamespace());
             }
 
             @Override
             public void onUpdate(GenericKubernetesResource oldObj, GenericKubernetesResource newObj) {
                 reconcile(apiVersion, kind, newObj);
+                publishEndpoints(kind, newObj.getMetadata().getNamespace());
             }
 
             @Override
             public void onDelete(GenericKubernetesResource obj, boolean deletedFinalStateUnknown) {
                 if (kind.equals("Service")) {
+                    endpointSlices()
+                            .inNamespace(obj.getMetadata().getNamespace())
+                            .withName(sliceName(obj.getMetadata().getName()))
+                            .delete();
                     client.endpoints()
                             .inNamespace(obj.getMetadata().getNamespace())
                             .withName(obj.getMetadata().getName())
                             .delete();
                 }
+                publishEndpoints(kind, obj.getMetadata().getNamespace());
             }
         };
     }
@@ -90,8 +107,7 @@ final class StandInController implements AutoCloseable {
         WorkloadOutcome outcome = outcomes.apply(object);
         try {
             if (kind.equals("Service")) {
-                reconcileEndpoints(object, outcome);
-                return;
+                return; // see publishEndpoints
             }
             ObjectNode status = statusFor(kind, object, outcome);
             if (contains(object.path("status"), status)) {
@@ -121,45 +137,166 @@ final class StandInController implements AutoCloseable {
         }
     }
 
-    private void reconcileEndpoints(ObjectNode service, WorkloadOutcome outcome) {
+    /**
+     * After a Service or pod-owning workload changed in {@code namespace}: brings each selector Service's
+     * EndpointSlice in line with the replicas its selector picks there, as Kubernetes' EndpointSlice controller
+     * does from pods (the annotation {@link WorkloadOutcome#ANNOTATION} on a Service keeps its endpoints
+     * unready).
+     */
+    private void publishEndpoints(String kind, String namespace) {
+        if (namespace == null || !(kind.equals("Service") || POD_OWNERS.contains(kind)) || closed) {
+            return;
+        }
+        SharedIndexInformer<GenericKubernetesResource> services = byKind.get("Service");
+        if (services == null) {
+            return;
+        }
+        try {
+            for (GenericKubernetesResource service : services.getStore().list()) {
+                if (namespace.equals(service.getMetadata().getNamespace())) {
+                    publishEndpoints(client.getKubernetesSerialization().convertValue(service, ObjectNode.class));
+                }
+            }
+        } catch (KubernetesClientException e) {
+            // 404/409: the Service or slice changed meanwhile; its own watch event brings us back.
+            if (e.getCode() != 404 && e.getCode() != 409 && !closed) {
+                throw e;
+            }
+            LOG.debug("endpoints of namespace {} changed while being published ({})", namespace, e.getCode());
+        }
+    }
+
+    private void publishEndpoints(ObjectNode service) {
         JsonNode spec = service.path("spec");
-        if (!spec.path("selector").isObject()
-                || spec.path("selector").isEmpty()
+        JsonNode selector = spec.path("selector");
+        if (!selector.isObject()
+                || selector.isEmpty()
                 || spec.path("type").asText().equals("ExternalName")) {
             return;
         }
         String namespace = service.path("metadata").path("namespace").asText();
         String name = service.path("metadata").path("name").asText();
-        EndpointsBuilder endpoints = new EndpointsBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .withNamespace(namespace)
-                .endMetadata();
-        var subset = endpoints.addNewSubset();
-        var address = new EndpointAddressBuilder().withIp("10.0.0.1").build();
-        if (outcome == WorkloadOutcome.READY) {
-            subset.withAddresses(address);
-        } else {
-            subset.withNotReadyAddresses(address);
+        int wanted = 0;
+        int ready = 0;
+        for (String kind : POD_OWNERS) {
+            SharedIndexInformer<GenericKubernetesResource> informer = byKind.get(kind);
+            if (informer == null) {
+                continue;
+            }
+            for (GenericKubernetesResource resource : informer.getStore().list()) {
+                JsonNode workload = client.getKubernetesSerialization().convertValue(resource, ObjectNode.class);
+                if (!namespace.equals(
+                                workload.path("metadata").path("namespace").asText())
+                        || !selects(
+                                selector,
+                                workload.path("spec")
+                                        .path("template")
+                                        .path("metadata")
+                                        .path("labels"))) {
+                    continue;
+                }
+                JsonNode status = workload.path("status");
+                if (kind.equals("DaemonSet")) {
+                    wanted += status.path("desiredNumberScheduled").asInt(0);
+                    ready += status.path("numberReady").asInt(0);
+                } else {
+                    wanted += workload.path("spec").path("replicas").asInt(1);
+                    ready += status.path("readyReplicas").asInt(0);
+                }
+            }
         }
+        if (outcomes.apply(service) != WorkloadOutcome.READY) {
+            ready = 0;
+        }
+        ObjectNode slice = JsonNodeFactory.instance.objectNode();
+        slice.put("apiVersion", "discovery.k8s.io/v1");
+        slice.put("kind", "EndpointSlice");
+        ObjectNode metadata = slice.putObject("metadata");
+        metadata.put("name", sliceName(name));
+        metadata.put("namespace", namespace);
+        ObjectNode labels = metadata.putObject("labels");
+        labels.put("kubernetes.io/service-name", name);
+        labels.put("endpointslice.kubernetes.io/managed-by", "endpointslice-controller.k8s.io");
+        slice.put("addressType", "IPv4");
+        ArrayNode endpoints = slice.putArray("endpoints");
+        for (int i = 0; i < Math.max(wanted, ready); i++) {
+            ObjectNode endpoint = endpoints.addObject();
+            endpoint.putArray("addresses").add("10.0." + (i / 250) + "." + (i % 250 + 1));
+            endpoint.putObject("conditions").put("ready", i < ready);
+        }
+        ArrayNode ports = slice.putArray("ports");
         for (JsonNode port : spec.path("ports")) {
-            subset.addToPorts(new EndpointPortBuilder()
-                    .withName(port.path("name").asText(null))
-                    .withPort(
-                            port.path("targetPort").isInt()
-                                    ? port.path("targetPort").asInt()
-                                    : port.path("port").asInt())
-                    .withProtocol(port.path("protocol").asText("TCP"))
-                    .build());
+            ObjectNode p = ports.addObject();
+            if (port.hasNonNull("name")) {
+                p.put("name", port.path("name").asText());
+            }
+            p.put(
+                    "port",
+                    port.path("targetPort").isInt()
+                            ? port.path("targetPort").asInt()
+                            : port.path("port").asInt());
+            p.put("protocol", port.path("protocol").asText("TCP"));
         }
-        subset.endSubset();
-        Endpoints wanted = endpoints.build();
-        Endpoints current =
-                client.endpoints().inNamespace(namespace).withName(name).get();
-        if (current != null && current.getSubsets().equals(wanted.getSubsets())) {
-            return;
+        var slices = endpointSlices().inNamespace(namespace);
+        GenericKubernetesResource current = slices.withName(sliceName(name)).get();
+        if (current != null) {
+            JsonNode live = client.getKubernetesSerialization().convertValue(current, ObjectNode.class);
+            if (live.path("endpoints").equals(endpoints) && live.path("ports").equals(ports)) {
+                return;
+            }
         }
-        client.endpoints().inNamespace(namespace).resource(wanted).createOr(NonDeletingOperation::update);
+        slices.resource(client.getKubernetesSerialization().convertValue(slice, GenericKubernetesResource.class))
+                .createOr(NonDeletingOperation::update);
+        publishLegacyEndpoints(namespace, name, slice);
+    }
+
+    /**
+     * The same endpoints as a (deprecated) Endpoints object, which Kubernetes still maintains: tools that read
+     * it, such as older Slipway builds compared in benchmarks, see the same readiness.
+     */
+    private void publishLegacyEndpoints(String namespace, String name, ObjectNode slice) {
+        ObjectNode endpoints = JsonNodeFactory.instance.objectNode();
+        endpoints.put("apiVersion", "v1");
+        endpoints.put("kind", "Endpoints");
+        endpoints.putObject("metadata").put("name", name).put("namespace", namespace);
+        ObjectNode subset = endpoints.putArray("subsets").addObject();
+        for (JsonNode endpoint : slice.path("endpoints")) {
+            boolean ready = endpoint.path("conditions").path("ready").asBoolean();
+            subset.withArray(ready ? "addresses" : "notReadyAddresses")
+                    .addObject()
+                    .put("ip", endpoint.path("addresses").path(0).asText());
+        }
+        subset.set("ports", slice.path("ports").deepCopy());
+        client.resource(client.getKubernetesSerialization().convertValue(endpoints, GenericKubernetesResource.class))
+                .inNamespace(namespace)
+                .createOr(NonDeletingOperation::update);
+    }
+
+    private static boolean selects(JsonNode selector, JsonNode labels) {
+        for (var it = selector.fields(); it.hasNext(); ) {
+            var term = it.next();
+            if (!term.getValue().asText().equals(labels.path(term.getKey()).asText(null))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Real slices are named {@code <service>-<random>}; one fixed suffix is enough with one slice per Service. */
+    private static String sliceName(String service) {
+        return service + "-testkit";
+    }
+
+    private MixedOperation<
+                    GenericKubernetesResource, GenericKubernetesResourceList, Resource<GenericKubernetesResource>>
+            endpointSlices() {
+        return client.genericKubernetesResources(new ResourceDefinitionContext.Builder()
+                .withGroup("discovery.k8s.io")
+                .withVersion("v1")
+                .withKind("EndpointSlice")
+                .withPlural("endpointslices")
+                .withNamespaced(true)
+                .build());
     }
 
     /** Whether every status field we would set already has that value (then writing again would only loop). */

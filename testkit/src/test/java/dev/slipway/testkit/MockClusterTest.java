@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class MockClusterTest {
@@ -35,6 +36,12 @@ class MockClusterTest {
                 .endMetadata()
                 .withData(data)
                 .build();
+    }
+
+    @BeforeEach
+    void freshLogs() {
+        // One cluster serves every test: each looks at its own writes only.
+        cluster.clearWrites();
     }
 
     @Test
@@ -77,6 +84,145 @@ class MockClusterTest {
     }
 
     @Test
+    void anUpdateTakesOverTheFieldsItChangesAsManagedFieldsShow() {
+        var configMaps = cluster.client().configMaps().inNamespace("default");
+        var applied = configMap(Map.of("a", "1", "b", "2"));
+        applied.getMetadata().setName("owned");
+        configMaps.resource(applied).fieldManager("slipway").serverSideApply();
+
+        cluster.clientAs("kubectl-edit")
+                .configMaps()
+                .inNamespace("default")
+                .withName("owned")
+                .edit(cm -> new ConfigMapBuilder(cm).addToData("b", "3").build());
+
+        var managed = configMaps.withName("owned").get().getMetadata().getManagedFields();
+        assertThat(managed)
+                .filteredOn(m -> m.getManager().equals("slipway"))
+                .singleElement()
+                .satisfies(m -> {
+                    assertThat(m.getOperation()).isEqualTo("Apply");
+                    assertThat(m.getFieldsV1().getAdditionalProperties().toString())
+                            .contains("f:a")
+                            .doesNotContain("f:b");
+                });
+        assertThat(managed)
+                .filteredOn(m -> m.getManager().equals("kubectl-edit"))
+                .singleElement()
+                .satisfies(m -> {
+                    assertThat(m.getOperation()).isEqualTo("Update");
+                    assertThat(m.getFieldsV1().getAdditionalProperties().toString())
+                            .contains("f:b");
+                });
+        assertThatThrownBy(() ->
+                        configMaps.resource(applied).fieldManager("slipway").serverSideApply())
+                .as("the API server makes the applier force to take it back")
+                .isInstanceOfSatisfying(
+                        KubernetesClientException.class,
+                        e -> assertThat(e.getCode()).isEqualTo(409));
+    }
+
+    @Test
+    void aSecretsStringDataIsStoredAsData() {
+        var secrets = cluster.client().secrets().inNamespace("default");
+        secrets.resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+                        .withNewMetadata()
+                        .withName("db")
+                        .endMetadata()
+                        .addToStringData("password", "hunter2")
+                        .build())
+                .fieldManager("slipway")
+                .serverSideApply();
+
+        var stored = secrets.withName("db").get();
+        assertThat(stored.getStringData()).isNullOrEmpty();
+        assertThat(stored.getData()).containsEntry("password", "aHVudGVyMg==");
+    }
+
+    @Test
+    void theNthWriteFailsWith500AndLaterOnesSucceed() {
+        var configMaps = cluster.client().configMaps().inNamespace("default");
+        cluster.failWrite(2);
+        var first = configMap(Map.of("n", "1"));
+        first.getMetadata().setName("first");
+        var second = configMap(Map.of("n", "2"));
+        second.getMetadata().setName("second");
+        var third = configMap(Map.of("n", "3"));
+        third.getMetadata().setName("third");
+
+        configMaps.resource(first).create();
+        assertThatThrownBy(() -> configMaps.resource(second).create())
+                .isInstanceOfSatisfying(
+                        KubernetesClientException.class,
+                        e -> assertThat(e.getCode()).isEqualTo(500));
+        configMaps.resource(third).create();
+
+        assertThat(configMaps.withName("second").get()).isNull();
+        assertThat(configMaps.withName("third").get()).isNotNull();
+    }
+
+    @Test
+    void endpointSlicesFollowTheReplicasTheServiceSelects() {
+        var deployments = cluster.client().apps().deployments().inNamespace("default");
+        deployments
+                .resource(new DeploymentBuilder()
+                        .withNewMetadata()
+                        .withName("api")
+                        .endMetadata()
+                        .withNewSpec()
+                        .withReplicas(3)
+                        .withNewTemplate()
+                        .withNewMetadata()
+                        .addToLabels("app", "api")
+                        .endMetadata()
+                        .endTemplate()
+                        .endSpec()
+                        .build())
+                .create();
+        cluster.client()
+                .services()
+                .inNamespace("default")
+                .resource(new io.fabric8.kubernetes.api.model.ServiceBuilder()
+                        .withNewMetadata()
+                        .withName("api")
+                        .endMetadata()
+                        .withNewSpec()
+                        .addToSelector("app", "api")
+                        .addNewPort()
+                        .withPort(80)
+                        .endPort()
+                        .endSpec()
+                        .build())
+                .create();
+        var slices = cluster.client()
+                .genericKubernetesResources("discovery.k8s.io/v1", "EndpointSlice")
+                .inNamespace("default")
+                .withLabel("kubernetes.io/service-name", "api");
+
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(slices.list().getItems())
+                        .singleElement()
+                        .satisfies(slice -> assertThat(((java.util.List<?>)
+                                        slice.getAdditionalProperties().get("endpoints")))
+                                .hasSize(3)));
+
+        deployments
+                .withName("api")
+                .edit(d -> new DeploymentBuilder(d)
+                        .editSpec()
+                        .withReplicas(0)
+                        .endSpec()
+                        .build());
+
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(slices.list().getItems())
+                        .singleElement()
+                        .satisfies(slice -> assertThat(((java.util.List<?>)
+                                        slice.getAdditionalProperties().get("endpoints")))
+                                .isEmpty()));
+    }
+
+    @Test
     void theStandInControllerMakesDeploymentsReadyOrFailsThemAsTold() {
         var deployments = cluster.client().apps().deployments().inNamespace("default");
         deployments
@@ -102,9 +248,12 @@ class MockClusterTest {
                 .create();
 
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            assertThat(deployments.withName("ok").get().getStatus().getAvailableReplicas())
-                    .isEqualTo(2);
-            assertThat(deployments.withName("broken").get().getStatus().getConditions())
+            var ok = deployments.withName("ok").get();
+            var broken = deployments.withName("broken").get();
+            assertThat(ok.getStatus()).isNotNull();
+            assertThat(broken.getStatus()).isNotNull();
+            assertThat(ok.getStatus().getAvailableReplicas()).isEqualTo(2);
+            assertThat(broken.getStatus().getConditions())
                     .anySatisfy(c -> assertThat(c.getReason()).isEqualTo("ProgressDeadlineExceeded"));
         });
     }

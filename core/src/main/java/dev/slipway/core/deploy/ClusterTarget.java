@@ -2,6 +2,7 @@ package dev.slipway.core.deploy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.core.manifest.ObjectRef;
+import dev.slipway.core.plan.Drift;
 import dev.slipway.core.revision.Revision;
 import dev.slipway.core.revision.RevisionSummary;
 import java.time.Duration;
@@ -13,8 +14,10 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * One cluster as the {@link DeployEngine} sees it: the seam between the backend-agnostic engine and a
- * backend (Kubernetes through fabric8, local processes). Implementations throw {@link
+ * One Kubernetes cluster as the {@link DeployEngine} sees it: the seam between the engine and the API server
+ * (implemented over fabric8 in {@code kube}, by test clusters in {@code testkit}). Local processes do not implement
+ * it, as they have no objects to apply; they meet the cluster backend one level up, at {@link EnvironmentBackend}.
+ * Implementations throw {@link
  * ClusterFailureException} when the cluster cannot be talked to; everything a deploy must report is a
  * returned value.
  *
@@ -43,6 +46,16 @@ public interface ClusterTarget extends AutoCloseable {
      * do not exist, or whose kind the cluster does not know yet, are absent from the map.
      */
     Map<ObjectRef, ObjectNode> get(Collection<ObjectNode> objects);
+
+    /**
+     * How {@code live} departs from {@code desired} in the fields {@code desired} sets, judged with this
+     * backend's normalisation so values the cluster merely rewrote (defaults, canonical forms) are not drift.
+     * Pure: looks only at the two objects (and whatever ownership {@code live} records), never at the cluster.
+     * A backend that cannot tell says empty.
+     */
+    default Optional<Drift> drift(ObjectNode desired, ObjectNode live) {
+        return Optional.empty();
+    }
 
     /** Server-side apply with field manager {@code slipway}; conflicts are returned, not thrown. */
     ApplyResult apply(ObjectNode object, boolean forceConflicts);

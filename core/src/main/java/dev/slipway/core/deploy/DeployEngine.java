@@ -9,6 +9,7 @@ import dev.slipway.core.manifest.ObjectRef;
 import dev.slipway.core.plan.AppliedHash;
 import dev.slipway.core.plan.ChangeAction;
 import dev.slipway.core.plan.ClusterPlan;
+import dev.slipway.core.plan.Drift;
 import dev.slipway.core.plan.Plan;
 import dev.slipway.core.plan.PlannedChange;
 import dev.slipway.core.plan.Planner;
@@ -114,7 +115,10 @@ public final class DeployEngine {
                 List<ObjectNode> objects = target.revision(env.on(), current.number())
                         .map(Revision::objects)
                         .orElse(List.of());
-                result.add(ClusterStatus.of(cluster.name(), Optional.of(current), target.health(objects)));
+                List<ObjectDrift> drifted = new ArrayList<>();
+                driftOf(target, objects, target.get(objects))
+                        .forEach((ref, drift) -> drifted.add(new ObjectDrift(ref, drift.fields())));
+                result.add(ClusterStatus.of(cluster.name(), Optional.of(current), target.health(objects), drifted));
             } catch (ClusterFailureException e) {
                 result.add(ClusterStatus.unavailable(e.failure()));
             }
@@ -307,6 +311,7 @@ public final class DeployEngine {
         }
         LockGrant.Acquired acquired = (LockGrant.Acquired) grant;
         DeployLock lock = acquired.lock();
+        boolean release = true;
         try {
             Planned planned = first;
             if (acquired.takenOver() || !newestRevision(target, scope).equals(number(first.previous()))) {
@@ -317,9 +322,27 @@ public final class DeployEngine {
                     return ClusterResult.unchanged(planned.plan());
                 }
             }
-            return converge(target, job, planned, options, listener);
+            Converged converged = converge(target, job, planned, options, listener, lock);
+            release = !converged.keepLock();
+            return converged.result();
+        } catch (LockKept e) {
+            release = false;
+            throw (RuntimeException) e.getCause();
         } finally {
-            target.unlock(lock);
+            if (release) {
+                target.unlock(lock);
+            }
+        }
+    }
+
+    /**
+     * How a deploy that wrote ended on one cluster. {@code keepLock} when not even a failed revision could be
+     * recorded: the lock then stays until it expires, so no deploy with an older plan records success over a
+     * partial apply; whoever takes the expired lock over plans again.
+     */
+    private record Converged(ClusterResult result, boolean keepLock) {
+        static Converged recorded(ClusterResult result) {
+            return new Converged(result, false);
         }
     }
 
@@ -331,14 +354,66 @@ public final class DeployEngine {
                         .orElse(false);
     }
 
-    private ClusterResult converge(
-            ClusterTarget target, Job job, Planned planned, DeployOptions options, DeployListener listener) {
+    private Converged converge(
+            ClusterTarget target,
+            Job job,
+            Planned planned,
+            DeployOptions options,
+            DeployListener listener,
+            DeployLock lock) {
         ClusterPlan plan = planned.plan();
-        AppEnvironment scope = job.scope();
         listener.clusterStarted(plan);
         int number = planned.previous().map(Revision::number).orElse(0) + 1;
+        try {
+            return Converged.recorded(write(target, job, planned, number, options, listener));
+        } catch (ClusterFailureException e) {
+            // The cluster may hold part of this deploy: record that, or keep the lock (see Converged).
+            ClusterFailure failure = e.failure();
+            try {
+                record(target, job, number, options, RevisionOutcome.FAILED, failure.message());
+                return Converged.recorded(ClusterResult.failed(failure, Optional.of(plan), OptionalInt.of(number)));
+            } catch (ClusterFailureException recording) {
+                ClusterFailure held = new ClusterFailure(
+                        failure.cluster(),
+                        failure.reason(),
+                        failure.object(),
+                        failure.message(),
+                        failure.hint() + "; the deploy may have been applied in part and no revision could be"
+                                + " recorded, so the deploy lock stays held until " + lock.expires()
+                                + " (the next deploy after that plans again)");
+                return new Converged(ClusterResult.failed(held, Optional.of(plan), OptionalInt.empty()), true);
+            }
+        } catch (RuntimeException e) {
+            try {
+                record(target, job, number, options, RevisionOutcome.FAILED, String.valueOf(e.getMessage()));
+            } catch (RuntimeException recording) {
+                e.addSuppressed(recording);
+                throw new LockKept(e);
+            }
+            throw e;
+        }
+    }
+
+    /** A bug surfaced mid-deploy and no revision could be recorded: the lock must not be released. */
+    private static final class LockKept extends RuntimeException {
+        LockKept(RuntimeException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    /** Apply, prune, wait, record: everything from the first write on. */
+    private ClusterResult write(
+            ClusterTarget target,
+            Job job,
+            Planned planned,
+            int number,
+            DeployOptions options,
+            DeployListener listener) {
+        ClusterPlan plan = planned.plan();
         List<PlannedChange> toApply = plan.changes().stream()
-                .filter(c -> c.action() == ChangeAction.CREATE || c.action() == ChangeAction.UPDATE)
+                .filter(c -> c.action() == ChangeAction.CREATE
+                        || c.action() == ChangeAction.UPDATE
+                        || c.action() == ChangeAction.DRIFTED)
                 .toList();
         ExecutorService pool = Executors.newFixedThreadPool(APPLY_CONCURRENCY, daemonThreads("slipway-apply"));
         try {
@@ -361,7 +436,13 @@ public final class DeployEngine {
                         failure = Optional.of(ClusterFailure.rejected(job.name(), change.ref(), r.reason()));
                     }
                     if (failure.isPresent()) {
-                        record(target, job, number, options, RevisionOutcome.FAILED);
+                        record(
+                                target,
+                                job,
+                                number,
+                                options,
+                                RevisionOutcome.FAILED,
+                                failure.get().message());
                         return ClusterResult.failed(failure.get(), Optional.of(plan), OptionalInt.of(number));
                     }
                     listener.applied(job.name(), change);
@@ -385,7 +466,13 @@ public final class DeployEngine {
         } else if (health instanceof HealthOutcome.TimedOut t) {
             failure = Optional.of(ClusterFailure.timedOut(job.name(), t.pending(), options.timeout()));
         }
-        record(target, job, number, options, failure.isPresent() ? RevisionOutcome.FAILED : RevisionOutcome.SUCCEEDED);
+        record(
+                target,
+                job,
+                number,
+                options,
+                failure.isPresent() ? RevisionOutcome.FAILED : RevisionOutcome.SUCCEEDED,
+                failure.map(ClusterFailure::message).orElse(""));
         return failure.map(f -> ClusterResult.failed(f, Optional.of(plan), OptionalInt.of(number)))
                 .orElseGet(() -> ClusterResult.deployed(plan, number));
     }
@@ -398,11 +485,12 @@ public final class DeployEngine {
             DeployOptions options,
             ExecutorService pool) {
         if (batch.size() == 1) {
-            return List.of(target.apply(planned.desired().get(batch.get(0).ref()), options.forceConflicts()));
+            PlannedChange only = batch.get(0);
+            return List.of(target.apply(planned.desired().get(only.ref()), force(only, options)));
         }
         List<Future<ApplyResult>> futures = new ArrayList<>();
         for (PlannedChange change : batch) {
-            futures.add(pool.submit(() -> target.apply(planned.desired().get(change.ref()), options.forceConflicts())));
+            futures.add(pool.submit(() -> target.apply(planned.desired().get(change.ref()), force(change, options))));
         }
         List<ApplyResult> results = new ArrayList<>();
         try {
@@ -421,6 +509,14 @@ public final class DeployEngine {
         return results;
     }
 
+    /**
+     * Repairing drift forces ownership of exactly the drifted object: an imperative change (kubectl scale,
+     * edit, set image) moved its fields to another manager, and SSA gives them back only when forced.
+     */
+    private static boolean force(PlannedChange change, DeployOptions options) {
+        return options.forceConflicts() || change.repairsDrift();
+    }
+
     private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
         return runnable -> {
             Thread thread = new Thread(runnable, name);
@@ -429,7 +525,8 @@ public final class DeployEngine {
         };
     }
 
-    private void record(ClusterTarget target, Job job, int number, DeployOptions options, RevisionOutcome outcome) {
+    private void record(
+            ClusterTarget target, Job job, int number, DeployOptions options, RevisionOutcome outcome, String failure) {
         AppEnvironment scope = job.scope();
         Revision revision = Revision.of(
                 scope.app(),
@@ -441,7 +538,8 @@ public final class DeployEngine {
                 clock.instant(),
                 outcome,
                 job.rollbackOf(),
-                job.objects());
+                job.objects(),
+                failure);
         target.record(scope, revision);
         List<RevisionSummary> all = target.revisions(scope);
         for (int i = options.keepRevisions(); i < all.size(); i++) {
@@ -465,8 +563,23 @@ public final class DeployEngine {
                 scope.environment(),
                 job.objects(),
                 live,
-                previous);
+                previous,
+                driftOf(target, job.objects(), live));
         return new Planned(plan, desired, live, previous);
+    }
+
+    /** The backend's verdict on each object that exists live; no extra reads. */
+    private static Map<ObjectRef, Drift> driftOf(
+            ClusterTarget target, List<ObjectNode> objects, Map<ObjectRef, ObjectNode> live) {
+        Map<ObjectRef, Drift> drift = new LinkedHashMap<>();
+        for (ObjectNode object : objects) {
+            ObjectRef ref = ObjectRef.of(object);
+            ObjectNode current = live.get(ref);
+            if (current != null) {
+                target.drift(object, current).ifPresent(d -> drift.put(ref, d));
+            }
+        }
+        return drift;
     }
 
     private static OptionalInt newestRevision(ClusterTarget target, AppEnvironment scope) {
@@ -522,9 +635,10 @@ public final class DeployEngine {
         List<Job> jobs = new ArrayList<>();
         for (RenderedCluster rc : rendering.clusters()) {
             AppEnvironment scope = new AppEnvironment(env.app(), env.environment(), rc.namespace());
-            List<ObjectNode> objects = rc.objects().stream()
-                    .map(Manifest::body)
-                    .map(body -> prepare(body, scope))
+            List<ObjectNode> bodies = rc.objects().stream().map(Manifest::body).toList();
+            Autoscaled autoscaled = Autoscaled.in(bodies, rc.namespace());
+            List<ObjectNode> objects = bodies.stream()
+                    .map(body -> prepare(autoscaled.withoutReplicas(body), scope))
                     .toList();
             jobs.add(new Job(rc.cluster(), scope, objects, OptionalInt.empty(), batchKeys(rc, objects)));
         }

@@ -3,6 +3,7 @@ package dev.slipway.core.deploy;
 import dev.slipway.core.manifest.ObjectRef;
 import dev.slipway.core.plan.ClusterPlan;
 import dev.slipway.core.plan.PlannedChange;
+import java.util.List;
 
 /**
  * Progress of a deploy as it happens, for progress displays. Called from the deploying thread (one per
@@ -10,6 +11,15 @@ import dev.slipway.core.plan.PlannedChange;
  */
 public interface DeployListener {
     DeployListener NONE = new DeployListener() {};
+
+    /**
+     * The clusters this deploy goes to, in order, before the first is started (an {@link EnvironmentBackend} says
+     * so once it knows them; the engine itself does not call it).
+     */
+    default void deploying(List<String> clusters) {}
+
+    /** A step on a cluster in words, for backends whose steps are not objects (the local backend's replicas). */
+    default void progress(String cluster, String line) {}
 
     /** The cluster's plan, computed under its lock, just before anything is written. */
     default void clusterStarted(ClusterPlan plan) {}

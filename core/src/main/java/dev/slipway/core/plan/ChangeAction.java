@@ -4,6 +4,8 @@ package dev.slipway.core.plan;
 public enum ChangeAction {
     CREATE("+", "create"),
     UPDATE("~", "update"),
+    /** Unchanged in the app, changed live by someone else: re-applied to repair it. */
+    DRIFTED("~", "drifted"),
     DELETE("-", "delete (prune)"),
     UNCHANGED("=", "unchanged");
 

@@ -35,9 +35,11 @@ public record ClusterPlan(
         return changes.stream().filter(c -> c.action().writes()).toList();
     }
 
-    /** {@code 3 to create, 1 to update, 0 to delete, 47 unchanged}. */
+    /** {@code 3 to create, 1 to update, 0 to delete, 47 unchanged}, with {@code 2 drifted} when any drifted. */
     public String summary() {
+        long drifted = count(ChangeAction.DRIFTED);
         return count(ChangeAction.CREATE) + " to create, " + count(ChangeAction.UPDATE) + " to update, "
+                + (drifted > 0 ? drifted + " drifted, " : "")
                 + count(ChangeAction.DELETE) + " to delete, " + count(ChangeAction.UNCHANGED) + " unchanged";
     }
 }

@@ -40,6 +40,25 @@ public final class Planner {
             List<ObjectNode> desired,
             Map<ObjectRef, ObjectNode> live,
             Optional<Revision> previous) {
+        return plan(cluster, namespace, namespaceExists, app, environment, desired, live, previous, Map.of());
+    }
+
+    /**
+     * As {@link #plan(String, String, boolean, String, String, List, Map, Optional)}, with the drift the
+     * backend found in live objects: an object the app did not change but that drifted is planned for repair.
+     *
+     * @param drift by ref, for live objects whose fields no longer hold what Slipway applied
+     */
+    public static ClusterPlan plan(
+            String cluster,
+            String namespace,
+            boolean namespaceExists,
+            String app,
+            String environment,
+            List<ObjectNode> desired,
+            Map<ObjectRef, ObjectNode> live,
+            Optional<Revision> previous,
+            Map<ObjectRef, Drift> drift) {
         List<PlannedChange> changes = new ArrayList<>();
         Set<ObjectRef> declared = new LinkedHashSet<>();
         for (ObjectNode object : desired) {
@@ -49,12 +68,25 @@ public final class Planner {
             if (current == null) {
                 changes.add(PlannedChange.create(ref));
             } else if (AppliedHash.recorded(current).equals(AppliedHash.recorded(object))) {
-                changes.add(PlannedChange.unchanged(ref));
-            } else if (PlannedChange.isSecret(ref)) {
-                changes.add(PlannedChange.update(ref, ""));
+                Drift drifted = drift.get(ref);
+                changes.add(
+                        drifted == null
+                                ? PlannedChange.unchanged(ref)
+                                : PlannedChange.drifted(
+                                        ref,
+                                        PlannedChange.isSecret(ref)
+                                                ? ""
+                                                : YamlDiff.between(drifted.live(), object, displayName(ref)),
+                                        drifted.fields()));
             } else {
-                ObjectNode base = previousVersion(previous, ref, current).orElse(current);
-                changes.add(PlannedChange.update(ref, YamlDiff.between(base, object, displayName(ref))));
+                List<DriftedField> drifted =
+                        drift.containsKey(ref) ? drift.get(ref).fields() : List.of();
+                if (PlannedChange.isSecret(ref)) {
+                    changes.add(PlannedChange.update(ref, "", drifted));
+                } else {
+                    ObjectNode base = previousVersion(previous, ref, current).orElse(current);
+                    changes.add(PlannedChange.update(ref, YamlDiff.between(base, object, displayName(ref)), drifted));
+                }
             }
         }
         for (ObjectRef candidate : pruneCandidates(previous)) {

@@ -42,11 +42,27 @@ public record Revision(
             RevisionOutcome outcome,
             OptionalInt rollbackOf,
             List<ObjectNode> objects) {
+        return of(app, environment, cluster, number, ref, who, when, outcome, rollbackOf, objects, "");
+    }
+
+    /** A revision about to be recorded, with what went wrong when it failed ("" otherwise). */
+    public static Revision of(
+            String app,
+            String environment,
+            String cluster,
+            int number,
+            String ref,
+            String who,
+            Instant when,
+            RevisionOutcome outcome,
+            OptionalInt rollbackOf,
+            List<ObjectNode> objects,
+            String failure) {
         return new Revision(
                 app,
                 environment,
                 cluster,
-                new RevisionSummary(number, ref, who, when, outcome, rollbackOf, objects.size()),
+                new RevisionSummary(number, ref, who, when, outcome, rollbackOf, objects.size(), failure),
                 objects);
     }
 }

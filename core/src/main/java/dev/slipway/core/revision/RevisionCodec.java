@@ -42,6 +42,9 @@ public final class RevisionCodec {
         if (s.rollbackOf().isPresent()) {
             root.put("rollbackOf", s.rollbackOf().getAsInt());
         }
+        if (!s.failure().isEmpty()) {
+            root.put("failure", s.failure());
+        }
         ArrayNode objects = root.putArray("objects");
         revision.objects().forEach(objects::add);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -81,6 +84,7 @@ public final class RevisionCodec {
                 Instant.parse(root.path("when").asText()),
                 RevisionOutcome.valueOf(root.path("outcome").asText()),
                 root.has("rollbackOf") ? OptionalInt.of(root.path("rollbackOf").asInt()) : OptionalInt.empty(),
-                objects);
+                objects,
+                root.path("failure").asText(""));
     }
 }

@@ -14,6 +14,7 @@ import java.util.OptionalInt;
  * @param outcome how it ended
  * @param rollbackOf the revision this one re-applied, when it was a rollback
  * @param objectCount how many objects the revision holds
+ * @param failure for a failed revision, what went wrong (the message the deploy reported), else ""
  */
 public record RevisionSummary(
         int number,
@@ -22,7 +23,22 @@ public record RevisionSummary(
         Instant when,
         RevisionOutcome outcome,
         OptionalInt rollbackOf,
-        int objectCount) {
+        int objectCount,
+        String failure) {
+    public RevisionSummary {
+        java.util.Objects.requireNonNull(failure, "failure");
+    }
+
+    public RevisionSummary(
+            int number,
+            String ref,
+            String who,
+            Instant when,
+            RevisionOutcome outcome,
+            OptionalInt rollbackOf,
+            int objectCount) {
+        this(number, ref, who, when, outcome, rollbackOf, objectCount, "");
+    }
 
     /** One line for terminals, e.g. {@code 7  2026-11-23T10:00:00Z  succeeded  alice  ref main (rollback of 5)}. */
     public String describe() {
@@ -39,6 +55,9 @@ public record RevisionSummary(
         }
         if (rollbackOf.isPresent()) {
             sb.append("  (rollback of ").append(rollbackOf.getAsInt()).append(')');
+        }
+        if (!failure.isEmpty()) {
+            sb.append("  failed: ").append(failure);
         }
         return sb.toString();
     }

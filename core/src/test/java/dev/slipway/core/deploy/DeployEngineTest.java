@@ -92,6 +92,126 @@ class DeployEngineTest {
     }
 
     @Test
+    void anObjectChangedLiveIsPlannedAsDriftedAndOnlyItIsReappliedByForce() {
+        engine.deploy(rendering("a", "b"), options, DeployListener.NONE);
+        InMemoryCluster west = clusters.get("west-1");
+        west.objects.values().stream()
+                .filter(o -> o.path("metadata").path("name").asText().equals("config-1"))
+                .forEach(o -> o.with("data").put("value", "edited by hand"));
+        clusters.values().forEach(c -> c.writes.clear());
+
+        var plan = engine.plan(rendering("a", "b"));
+        DeployReport repair = engine.deploy(rendering("a", "b"), options, DeployListener.NONE);
+
+        assertThat(plan.clusters().get(1).changes())
+                .filteredOn(c -> c.action() == dev.slipway.core.plan.ChangeAction.DRIFTED)
+                .singleElement()
+                .satisfies(c -> {
+                    assertThat(c.headline()).isEqualTo("~ ConfigMap/config-1 (drifted: .data.value (kubectl-edit))");
+                    assertThat(c.diff()).contains("-  value: edited by hand", "+  value: b");
+                });
+        assertThat(plan.clusters().get(0).hasChanges()).isFalse();
+        assertThat(repair.cluster("east-1").orElseThrow().outcome()).isEqualTo(ClusterResult.Outcome.UNCHANGED);
+        assertThat(clusters.get("east-1").writes).isEmpty();
+        assertThat(west.writes).containsExactly("lock", "apply config-1", "record 2", "unlock");
+        assertThat(west.forced).containsExactly("config-1");
+        assertThat(west.objects
+                        .get(new ObjectRef("", "ConfigMap", "shop", "config-1"))
+                        .path("data")
+                        .path("value")
+                        .asText())
+                .isEqualTo("b");
+    }
+
+    @Test
+    void anAutoscalersTargetIsAppliedWithoutReplicas() {
+        Rendering rendering = rendering();
+        SourceLocation here = SourceLocation.of(Path.of("slipway.yaml"));
+        List<RenderedCluster> rendered = new ArrayList<>();
+        for (RenderedCluster rc : rendering.clusters()) {
+            ObjectNode deployment = JsonNodeFactory.instance.objectNode();
+            deployment.put("apiVersion", "apps/v1").put("kind", "Deployment");
+            deployment.putObject("metadata").put("name", "web").put("namespace", "shop");
+            deployment.putObject("spec").put("replicas", 3);
+            ObjectNode hpa = JsonNodeFactory.instance.objectNode();
+            hpa.put("apiVersion", "autoscaling/v2").put("kind", "HorizontalPodAutoscaler");
+            hpa.putObject("metadata").put("name", "web").put("namespace", "shop");
+            hpa.putObject("spec")
+                    .putObject("scaleTargetRef")
+                    .put("apiVersion", "apps/v1")
+                    .put("kind", "Deployment")
+                    .put("name", "web");
+            ObjectNode other = deployment.deepCopy();
+            other.with("metadata").put("name", "batch");
+            rendered.add(new RenderedCluster(
+                    rc.cluster(),
+                    "shop",
+                    List.of(Manifest.of(deployment, here), Manifest.of(other, here), Manifest.of(hpa, here))));
+        }
+
+        engine.deploy(
+                new Rendering(rendering.app(), "production", rendering.group(), rendered),
+                options,
+                DeployListener.NONE);
+
+        var live = clusters.get("east-1").objects;
+        assertThat(live.get(new ObjectRef("apps", "Deployment", "shop", "web"))
+                        .path("spec")
+                        .has("replicas"))
+                .isFalse();
+        assertThat(live.get(new ObjectRef("apps", "Deployment", "shop", "batch"))
+                        .path("spec")
+                        .path("replicas")
+                        .asInt())
+                .isEqualTo(3);
+    }
+
+    @Test
+    void aFailureMidApplyRecordsAFailedRevisionAndReleasesTheLock() {
+        engine.deploy(rendering("a", "b"), options, DeployListener.NONE);
+        InMemoryCluster east = clusters.get("east-1");
+        east.failingApplies.add("config-1");
+
+        DeployReport report = engine.deploy(rendering("a2", "b2"), options, DeployListener.NONE);
+
+        assertThat(report.succeeded()).isFalse();
+        ClusterFailure failure = report.failures().get(0);
+        assertThat(failure.reason()).isEqualTo(ClusterFailure.Reason.API_ERROR);
+        assertThat(report.cluster("west-1").orElseThrow().outcome()).isEqualTo(ClusterResult.Outcome.NOT_STARTED);
+        var recorded = east.revisions.lastEntry().getValue();
+        assertThat(recorded.number()).isEqualTo(2);
+        assertThat(recorded.outcome()).isEqualTo(RevisionOutcome.FAILED);
+        assertThat(recorded.summary().failure()).contains("etcdserver: timeout");
+        assertThat(east.lease).as("lock released once the failure is recorded").isEmpty();
+
+        east.failingApplies.clear();
+        DeployReport retry = engine.deploy(rendering("a2", "b2"), options, DeployListener.NONE);
+
+        assertThat(retry.succeeded()).isTrue();
+        assertThat(east.revisions.lastEntry().getValue().outcome()).isEqualTo(RevisionOutcome.SUCCEEDED);
+    }
+
+    @Test
+    void aFailureMidApplyThatCannotBeRecordedKeepsTheLock() {
+        engine.deploy(rendering("a", "b"), options, DeployListener.NONE);
+        InMemoryCluster east = clusters.get("east-1");
+        east.failingApplies.add("config-1");
+        east.failRecord = true;
+
+        DeployReport report = engine.deploy(rendering("a2", "b2"), options, DeployListener.NONE);
+
+        assertThat(report.succeeded()).isFalse();
+        assertThat(report.failures().get(0).hint()).contains("deploy lock stays held until");
+        assertThat(east.revisions).hasSize(1);
+        assertThat(east.lease)
+                .as("a partial apply without a revision keeps the lock")
+                .isPresent();
+        DeployReport other = new DeployEngine(c -> clusters.get(c.name()).target(), clock)
+                .deploy(rendering("a", "b"), DeployOptions.by("bob"), DeployListener.NONE);
+        assertThat(other.failures().get(0).reason()).isEqualTo(ClusterFailure.Reason.LOCKED);
+    }
+
+    @Test
     void aRedeployAfterAFailedRolloutWaitsAgainEvenWithoutChanges() {
         clusters.get("east-1").health = o -> ObjectHealth.failed(ObjectRef.of(o), "broken");
         assertThat(engine.deploy(rendering("a"), options, DeployListener.NONE).succeeded())

@@ -2,6 +2,8 @@ package dev.slipway.core.deploy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.core.manifest.ObjectRef;
+import dev.slipway.core.plan.Drift;
+import dev.slipway.core.plan.DriftedField;
 import dev.slipway.core.revision.Revision;
 import dev.slipway.core.revision.RevisionSummary;
 import java.time.Duration;
@@ -34,6 +36,12 @@ final class InMemoryCluster {
     Runnable beforeLock = () -> {};
     /** Runs when live objects are read: lets a test see when each cluster is looked at. */
     Runnable onGet = () -> {};
+    /** Names of objects whose apply fails as an API server answering 500 would. */
+    final Set<String> failingApplies = new HashSet<>();
+    /** Recording a revision fails (the cluster went away mid-deploy). */
+    boolean failRecord;
+    /** Objects applied with forced field ownership. */
+    final List<String> forced = new ArrayList<>();
 
     InMemoryCluster(String name) {
         this.name = name;
@@ -75,9 +83,32 @@ final class InMemoryCluster {
             }
 
             @Override
+            public Optional<Drift> drift(ObjectNode desired, ObjectNode live) {
+                // Top-level data fields by plain equality: enough to exercise the engine's rules.
+                List<DriftedField> fields = new ArrayList<>();
+                ObjectNode view = desired.deepCopy();
+                desired.path("data").fields().forEachRemaining(e -> {
+                    if (!e.getValue().equals(live.path("data").get(e.getKey()))) {
+                        fields.add(new DriftedField(".data." + e.getKey(), "kubectl-edit", false));
+                        view.with("data").set(e.getKey(), live.path("data").get(e.getKey()));
+                    }
+                });
+                return fields.isEmpty() ? Optional.empty() : Optional.of(new Drift(fields, view));
+            }
+
+            @Override
             public ApplyResult apply(ObjectNode object, boolean forceConflicts) {
                 synchronized (InMemoryCluster.this) {
                     writes.add("apply " + ObjectRef.of(object).name());
+                    if (forceConflicts) {
+                        forced.add(ObjectRef.of(object).name());
+                    }
+                    if (failingApplies.contains(ObjectRef.of(object).name())) {
+                        throw new ClusterFailureException(ClusterFailure.apiError(
+                                name,
+                                Optional.of(ObjectRef.of(object)),
+                                "Internal error occurred: etcdserver: timeout"));
+                    }
                     objects.put(ObjectRef.of(object), object.deepCopy());
                     return ApplyResult.applied(object);
                 }
@@ -149,6 +180,9 @@ final class InMemoryCluster {
 
             @Override
             public void record(AppEnvironment scope, Revision revision) {
+                if (failRecord) {
+                    throw new ClusterFailureException(ClusterFailure.unreachable(name, "connection refused"));
+                }
                 writes.add("record " + revision.number());
                 revisions.put(revision.number(), revision);
             }

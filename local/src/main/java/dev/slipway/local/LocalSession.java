@@ -1,20 +1,22 @@
-package dev.slipway.cli;
+package dev.slipway.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
+import dev.slipway.core.deploy.ClusterFailure;
+import dev.slipway.core.deploy.DeployListener;
+import dev.slipway.core.deploy.DeployOptions;
+import dev.slipway.core.deploy.DeployReport;
+import dev.slipway.core.deploy.EnvironmentRef;
+import dev.slipway.core.lab.LabExpiry;
+import dev.slipway.core.lab.LabNames;
+import dev.slipway.core.render.SecretSource;
 import dev.slipway.core.spec.App;
 import dev.slipway.core.spec.AppLoader;
 import dev.slipway.core.spec.Durations;
-import dev.slipway.local.LocalApp;
-import dev.slipway.local.LocalRouting;
-import dev.slipway.local.LocalRunException;
-import dev.slipway.local.ReplicaId;
-import dev.slipway.local.ReplicaStatus;
 import dev.slipway.router.Router;
-import dev.slipway.secrets.SecretStore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.FileSystems;
@@ -23,15 +25,15 @@ import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -40,23 +42,27 @@ import java.util.stream.Collectors;
 /**
  * What a running {@code slipway up} does besides supervising: keeps the router config, the state files and the
  * status display in step with the app's replicas, its next revision ({@code up --next}, another process) and its
- * labs (run here, one {@link LocalApp} each), and carries out what other commands ask through
+ * labs (run here by {@link LocalLabs}, through the {@link dev.slipway.core.deploy.EnvironmentBackend} seam a server's
+ * local labs use too, and routed beside the app), and carries out what other commands ask through
  * {@link LocalRequests}: redeploy the app, start, redeploy, stop or extend a lab. Requests and lab expiry run one
  * at a time on one thread.
  */
-final class LocalSession implements AutoCloseable {
-    static final Duration DEFAULT_LAB_TTL = Duration.ofHours(24);
+public final class LocalSession implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final CliContext context;
+    private final Clock clock;
+    private final SecretsOpener secretsOpener;
+    private final StatusView view;
     private final LocalState state;
     private final String name;
     private final Path routerFile;
     private final PrintWriter out;
-    private volatile LiveRegion live;
     private final Map<String, String> settings;
-    private final Map<String, String> shown = new LinkedHashMap<>();
     private final Map<String, RunningLab> labs = new TreeMap<>();
+    /** The secret stores lab requests named, by slug; the app's own store otherwise. */
+    private final Map<String, SecretSource> labSecrets = new ConcurrentHashMap<>();
+
+    private LocalLabs backend;
     private final ScheduledExecutorService work;
     private Path dir;
     private LocalApp local;
@@ -67,12 +73,15 @@ final class LocalSession implements AutoCloseable {
     private String url;
     private Thread follower;
 
-    /** A lab this {@code up} runs. Fields change on the work thread only; read under the session's lock. */
+    /**
+     * What this {@code up} keeps about a lab it runs besides its processes (which {@link LocalLabs} holds): branch,
+     * source, TTL and expiry. Fields change on the work thread only; read under the session's lock.
+     */
     private static final class RunningLab {
         final String branch;
         final String slug;
+        final EnvironmentRef environment;
         final Instant created;
-        final LocalApp local;
         Path dir;
         String ref;
         Instant lastDeploy;
@@ -80,32 +89,45 @@ final class LocalSession implements AutoCloseable {
         Instant expiresAt;
         String phase = "starting";
 
-        RunningLab(String branch, String slug, Path dir, String ref, Instant created, Duration ttl, LocalApp local) {
+        RunningLab(
+                String branch,
+                String slug,
+                EnvironmentRef environment,
+                Path dir,
+                String ref,
+                Instant created,
+                Duration ttl) {
             this.branch = branch;
             this.slug = slug;
+            this.environment = environment;
             this.dir = dir;
             this.ref = ref;
             this.created = created;
             this.lastDeploy = created;
             this.ttl = ttl;
-            this.expiresAt = created.plus(ttl);
-            this.local = local;
+            this.expiresAt = LabExpiry.expiresAt(created, ttl);
         }
     }
 
     /**
      * @param settings what this {@code up} was started with that a redeploy cannot change, by option name
      *     ({@code --port} ...), as {@link #setting} writes them
+     * @param secretsOpener opens the secret store a lab request names, if it names one
+     * @param view shows the app's replicas whenever they change
      */
-    LocalSession(
-            CliContext context,
+    public LocalSession(
+            Clock clock,
+            SecretsOpener secretsOpener,
+            StatusView view,
             LocalState state,
             String name,
             Path dir,
             Path routerFile,
             PrintWriter out,
             Map<String, String> settings) {
-        this.context = context;
+        this.clock = clock;
+        this.secretsOpener = secretsOpener;
+        this.view = view;
         this.state = state;
         this.name = name;
         this.dir = dir;
@@ -121,20 +143,55 @@ final class LocalSession implements AutoCloseable {
         LocalRequests.clear(state.labsDirectory(name));
     }
 
+    /** Opens the secret store a lab request names (its key file and/or directory), when it names one. */
+    @FunctionalInterface
+    public interface SecretsOpener {
+        Optional<SecretSource> open(Optional<String> keyFile, Optional<String> directory);
+    }
+
+    /** Where the running {@code up} shows its app's replicas (a live table in a terminal, else lines). */
+    @FunctionalInterface
+    public interface StatusView {
+        /** Called on every change of the app's replicas; {@code url} is where the app answers. */
+        void show(List<ReplicaStatus> status, String url);
+    }
+
     /** How an option's value is compared between the running {@code up} and one asking it to redeploy. */
-    static String setting(Object value) {
+    public static String setting(Object value) {
         if (value == null) {
             return "";
         }
         return value instanceof Duration d ? Durations.format(d) : value.toString();
     }
 
-    synchronized void attach(LocalApp local, Router router, String listenHost, int configuredPort) {
+    public synchronized void attach(LocalApp local, Router router, String listenHost, int configuredPort) {
         this.local = local;
         this.listenHost = listenHost;
         this.router = router;
         this.port = configuredPort;
         this.url = "http://" + name + ".localhost:" + router.address().getPort() + "/";
+        LocalApp.Options main = local.options();
+        LogSink shared = main.sink();
+        // Labs write to the app's own log, which outlives them: each lab's sink leaves it open.
+        LogSink labSink = new LogSink() {
+            @Override
+            public void line(ReplicaId replica, String text) {
+                shared.line(replica, text);
+            }
+
+            @Override
+            public void event(ReplicaId replica, String text) {
+                shared.event(replica, text);
+            }
+        };
+        this.backend = LocalLabs.routedBy(
+                new LocalLabs.Settings(
+                        main.supervision(),
+                        main.baseEnvironment(),
+                        env -> labSecrets.getOrDefault(env.lab().orElseThrow(), main.secrets()),
+                        env -> labSink,
+                        clock),
+                env -> labChanged(env.lab().orElseThrow()));
         changed(local);
     }
 
@@ -142,7 +199,7 @@ final class LocalSession implements AutoCloseable {
      * Starts following the run directory: {@code up --next} recording its replicas, and requests. Also checks
      * every second for expired labs (and for requests a file event was missed for).
      */
-    void follow() {
+    public void follow() {
         Path runDir = state.runDirectory(name);
         Path requests = state.requestsDirectory(name);
         try {
@@ -197,7 +254,7 @@ final class LocalSession implements AutoCloseable {
     }
 
     /** Stops following replica changes: the router is about to close. */
-    synchronized void detach() {
+    public synchronized void detach() {
         router = null;
     }
 
@@ -214,23 +271,26 @@ final class LocalSession implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         List<RunningLab> stopping;
+        LocalLabs running;
         synchronized (this) {
             stopping = new ArrayList<>(labs.values());
             labs.clear();
+            running = backend;
         }
-        stopping.forEach(lab -> lab.local.stop()); // all at once; each gets its grace period
+        if (running != null) {
+            running.close(); // all at once; each gets its grace period
+        }
         for (RunningLab lab : stopping) {
-            lab.local.close();
             state.removeLab(name, lab.slug);
             out.println("stopped lab " + lab.slug + " of " + name);
         }
     }
 
-    String url() {
+    public String url() {
         return url;
     }
 
-    synchronized void phase(String phase) {
+    public synchronized void phase(String phase) {
         this.phase = phase;
         if (router == null) {
             return;
@@ -239,32 +299,34 @@ final class LocalSession implements AutoCloseable {
     }
 
     /** The app's replicas changed: route, record, show. */
-    synchronized void changed(LocalApp app) {
+    public synchronized void changed(LocalApp app) {
         if (router == null) {
             return;
         }
         route();
         List<ReplicaStatus> status = app.status();
         state.write(name, ProcessHandle.current().pid(), url(), dir, phase, status);
-        show(status);
+        view.show(status, url());
     }
 
     /** A lab's replicas changed: route, record. */
     private synchronized void labChanged(String slug) {
-        RunningLab lab = labs.get(slug);
-        if (router == null || lab == null) {
+        if (router == null) {
             return;
         }
-        route();
-        writeLab(lab);
+        route(); // also when the lab is gone: its routes go with it
+        RunningLab lab = labs.get(slug);
+        if (lab != null) {
+            writeLab(lab);
+        }
     }
 
     private synchronized void route() {
         if (!LocalRouting.routable(local)) {
             return;
         }
-        List<LocalRouting.LabRoute> routes = labs.values().stream()
-                .map(l -> new LocalRouting.LabRoute(l.slug, l.local))
+        List<LocalRouting.LabRoute> routes = backend.running().stream()
+                .map(l -> new LocalRouting.LabRoute(l.environment().lab().orElseThrow(), l.local()))
                 .toList();
         LocalRouting.write(
                 routerFile,
@@ -274,6 +336,11 @@ final class LocalSession implements AutoCloseable {
     }
 
     private synchronized void writeLab(RunningLab lab) {
+        Optional<LocalLabs.Running> running = backend.running(lab.environment);
+        if (running.isEmpty()) {
+            return; // not started yet, or stopped: its state file goes with it
+        }
+        LocalApp local = running.get().local();
         state.writeLab(new LocalState.Lab(
                 name,
                 lab.branch,
@@ -285,14 +352,15 @@ final class LocalSession implements AutoCloseable {
                 lab.lastDeploy,
                 lab.ttl,
                 lab.expiresAt,
-                lab.local.rev(),
+                local.rev(),
                 lab.phase,
                 ProcessHandle.current().pid(),
-                LocalState.replicaRows(lab.local.status())));
+                LocalState.replicaRows(local.status())));
     }
 
     private String labUrl(String slug) {
-        return "http://" + slug + "." + name + ".localhost:" + router.address().getPort() + "/";
+        return "http://" + LocalRouting.labHost(name, slug) + ":"
+                + router.address().getPort() + "/";
     }
 
     private void takeRequests() {
@@ -417,7 +485,7 @@ final class LocalSession implements AutoCloseable {
             return;
         }
         if (lab == null) {
-            startLab(r, app, branch, slug, labDir, ref, ttl.orElse(DEFAULT_LAB_TTL));
+            startLab(r, app, branch, slug, labDir, ref, ttl.orElse(LabExpiry.DEFAULT_TTL));
         } else {
             redeployLab(r, lab, app, labDir, ref, ttl.orElse(lab.ttl));
         }
@@ -425,75 +493,83 @@ final class LocalSession implements AutoCloseable {
 
     private void startLab(
             LocalRequests.Request r, App app, String branch, String slug, Path labDir, String ref, Duration ttl) {
-        LocalApp.Options main = local.options();
-        SecretStore secrets = secretsOf(r.body());
-        LocalApp.Options options = new LocalApp.Options(
-                main.env(),
-                1,
-                Optional.of(slug),
-                secrets == null ? main.secrets() : secrets,
-                main.baseEnvironment(),
-                main.supervision(),
-                main.sink(),
-                context.clock());
-        say("starting lab " + slug + " of " + name + " (branch " + branch + ", " + ref + ") from " + labDir);
-        r.progress("starting lab " + slug + " (branch " + branch + ", " + ref + ")");
-        LocalApp started = LocalApp.start(app, 1, options, l -> labChanged(slug));
-        RunningLab lab =
-                new RunningLab(branch, slug, labDir, ref, context.clock().instant(), ttl, started);
+        SecretSource secrets = secretsOf(r.body());
+        if (secrets != null) {
+            labSecrets.put(slug, secrets);
+        }
+        EnvironmentRef environment = EnvironmentRef.lab(
+                name,
+                local.options().env(),
+                Optional.empty(),
+                LabNames.forBranch(name, branch, other -> false).namespace(),
+                slug);
+        RunningLab lab = new RunningLab(branch, slug, environment, labDir, ref, clock.instant(), ttl);
         synchronized (this) {
             labs.put(slug, lab);
         }
-        labChanged(slug);
-        Optional<List<String>> notReady = awaitReady(started);
-        if (notReady.isPresent()) {
-            stopLab(lab, "it did not become ready");
+        say("starting lab " + slug + " of " + name + " (branch " + branch + ", " + ref + ") from " + labDir);
+        r.progress("starting lab " + slug + " (branch " + branch + ", " + ref + ")");
+        DeployReport report;
+        try {
+            report = backend.deploy(environment, app, deployOptions(ref), progressTo(r));
+        } catch (RuntimeException e) {
+            forget(lab);
+            throw e;
+        }
+        if (!report.succeeded()) {
+            forget(lab);
+            say("stopped lab " + slug + " of " + name + ": it did not become ready");
             r.finish(
                     false,
-                    "lab " + slug + " did not become ready, so it was stopped:\n  "
-                            + String.join("\n  ", notReady.get()) + "\nFix it and run slipway lab up again; the"
-                            + " replicas' output: slipway logs " + name);
+                    "lab " + slug + " " + failure(report) + "\nFix it and run slipway lab up again; the replicas'"
+                            + " output: slipway logs " + name);
             return;
         }
         deployed(lab, ttl);
         r.finish(true, labOutcome(lab, "ready"), labJson(lab));
     }
 
-    /**
-     * Waits for a new lab's replicas as a redeploy waits for new ones: until the start timeout, or until one of
-     * them crashed three times; empty when all are ready, else what is wrong with the others.
-     */
-    private Optional<List<String>> awaitReady(LocalApp lab) {
-        long deadline = System.nanoTime() + startTimeout().toNanos();
-        while (true) {
-            try {
-                lab.awaitReady(Duration.ofMillis(500));
-                return Optional.empty();
-            } catch (LocalRunException e) {
-                boolean crashLooping = lab.status().stream()
-                        .anyMatch(s -> !s.ready() && s.restarts() >= LocalApp.CRASHES_BEFORE_GIVING_UP);
-                if (crashLooping || Thread.currentThread().isInterrupted() || System.nanoTime() - deadline > 0) {
-                    return Optional.of(e.replicas());
-                }
-            }
+    /** A lab that never came up (its processes are already stopped): its record and state file go too. */
+    private void forget(RunningLab lab) {
+        synchronized (this) {
+            labs.remove(lab.slug);
         }
+        labSecrets.remove(lab.slug);
+        state.removeLab(name, lab.slug);
+    }
+
+    private DeployOptions deployOptions(String ref) {
+        return DeployOptions.by("slipway up").withRef(ref).withTimeout(startTimeout());
+    }
+
+    /** Sends the backend's progress lines to the asking command. */
+    private static DeployListener progressTo(LocalRequests.Request r) {
+        return new DeployListener() {
+            @Override
+            public void progress(String cluster, String line) {
+                r.progress(line);
+            }
+        };
+    }
+
+    private static String failure(DeployReport report) {
+        return report.failures().stream().map(ClusterFailure::message).collect(Collectors.joining("\n"));
     }
 
     private void redeployLab(LocalRequests.Request r, RunningLab lab, App app, Path labDir, String ref, Duration ttl) {
-        int from = lab.local.rev();
+        LocalApp running = backend.running(lab.environment).orElseThrow().local();
+        int from = running.rev();
         int rev = from + 1;
         say("redeploying lab " + lab.slug + " of " + name + " (" + ref + "): rev " + from + " -> " + rev);
         r.progress("rolling lab " + lab.slug + " from rev " + from + " to rev " + rev + ", one replica at a time");
         setPhase(lab, "redeploying");
-        try {
-            lab.local.redeploy(app, rev, startTimeout(), r::progress);
-        } catch (LocalRunException e) {
-            setPhase(lab, settled(lab.local));
+        DeployReport report = backend.deploy(lab.environment, app, deployOptions(ref), progressTo(r));
+        if (!report.succeeded()) {
+            setPhase(lab, settled(running));
             r.finish(
                     false,
-                    "rev " + rev + " of lab " + lab.slug + " did not become ready, so rev " + from
-                            + " keeps serving (its expiry is unchanged):\n  " + String.join("\n  ", e.replicas())
-                            + "\nFix it and run slipway lab up again; the replicas' output: slipway logs " + name);
+                    "lab " + lab.slug + ": " + failure(report) + "\nIts expiry is unchanged. Fix it and run slipway lab"
+                            + " up again; the replicas' output: slipway logs " + name);
             return;
         }
         synchronized (this) {
@@ -507,9 +583,9 @@ final class LocalSession implements AutoCloseable {
     /** A deploy of the lab succeeded: its TTL starts again now. */
     private void deployed(RunningLab lab, Duration ttl) {
         synchronized (this) {
-            lab.lastDeploy = context.clock().instant();
+            lab.lastDeploy = clock.instant();
             lab.ttl = ttl;
-            lab.expiresAt = lab.lastDeploy.plus(ttl);
+            lab.expiresAt = LabExpiry.expiresAt(lab.lastDeploy, ttl);
             lab.phase = "ready";
         }
         labChanged(lab.slug);
@@ -533,21 +609,21 @@ final class LocalSession implements AutoCloseable {
         return JSON.createObjectNode()
                 .put("url", labUrl(lab.slug))
                 .put("expiresAt", lab.expiresAt.toString())
-                .put("rev", lab.local.rev());
+                .put(
+                        "rev",
+                        backend.running(lab.environment)
+                                .map(l -> l.local().rev())
+                                .orElse(0));
     }
 
-    private SecretStore secretsOf(JsonNode body) {
-        if (!body.hasNonNull("secretsKey") && !body.hasNonNull("secretsDir")) {
-            return null;
-        }
-        Map<String, String> env = new HashMap<>(context.env());
-        if (body.hasNonNull("secretsKey")) {
-            env.put("SLIPWAY_SECRETS_KEY", body.path("secretsKey").asText());
-        }
-        if (body.hasNonNull("secretsDir")) {
-            env.put("SLIPWAY_SECRETS_DIR", body.path("secretsDir").asText());
-        }
-        return SecretStore.forUser(env, context.home());
+    private SecretSource secretsOf(JsonNode body) {
+        return secretsOpener
+                .open(text(body, "secretsKey"), text(body, "secretsDir"))
+                .orElse(null);
+    }
+
+    private static Optional<String> text(JsonNode body, String field) {
+        return body.hasNonNull(field) ? Optional.of(body.path(field).asText()) : Optional.empty();
     }
 
     /** {@code slipway lab down}. */
@@ -557,7 +633,10 @@ final class LocalSession implements AutoCloseable {
             return;
         }
         String slug = lab.slug;
-        r.progress("stopping lab " + slug + " (" + lab.local.status().size() + " processes)");
+        int processes = backend.running(lab.environment)
+                .map(l -> l.local().status().size())
+                .orElse(0);
+        r.progress("stopping lab " + slug + " (" + processes + " processes)");
         stopLab(lab, "slipway lab down");
         r.finish(true, "stopped lab " + slug + " of " + name + " (branch " + lab.branch + ")");
     }
@@ -577,7 +656,7 @@ final class LocalSession implements AutoCloseable {
         }
         labChanged(slug);
         say("lab " + slug + " of " + name + " extended; expires " + expires);
-        Duration left = Duration.between(context.clock().instant(), expires);
+        Duration left = Duration.between(clock.instant(), expires);
         r.finish(
                 true,
                 "lab " + slug + " of " + name + " now expires " + expires + " (in " + Durations.format(left) + ")",
@@ -609,7 +688,7 @@ final class LocalSession implements AutoCloseable {
     /** Stops the labs whose expiry has passed. */
     private void expireLabs() {
         try {
-            Instant now = context.clock().instant();
+            Instant now = clock.instant();
             List<RunningLab> expired;
             synchronized (this) {
                 expired = labs.values().stream()
@@ -631,24 +710,12 @@ final class LocalSession implements AutoCloseable {
     private void stopLab(RunningLab lab, String why) {
         synchronized (this) {
             labs.remove(lab.slug);
-            if (router != null) {
-                route();
-            }
         }
         say("stopping lab " + lab.slug + " of " + name + ": " + why);
-        List<ReplicaStatus> status = lab.local.status();
-        if (!status.isEmpty()) {
-            ReplicaId id = status.get(0).id();
-            lab.local.options().sink().event(id, "lab " + lab.slug + " stopping: " + why);
-        }
-        lab.local.close();
+        backend.stop(lab.environment, why);
+        labSecrets.remove(lab.slug);
         state.removeLab(name, lab.slug);
         say("stopped lab " + lab.slug + " of " + name);
-    }
-
-    /** In a terminal: keep the status table at the bottom, redrawn in place, with logs scrolling above it. */
-    void liveRegion(LiveRegion region) {
-        this.live = region;
     }
 
     /** A line of slipway up's own, on its output. */
@@ -657,29 +724,5 @@ final class LocalSession implements AutoCloseable {
             out.println("[slipway] " + line);
             out.flush();
         }
-    }
-
-    private void show(List<ReplicaStatus> status) {
-        Map<String, String> now = new LinkedHashMap<>();
-        status.forEach(s -> now.put(
-                s.id().shortName() + " rev " + s.id().rev(),
-                s.phase().name().toLowerCase() + " port " + s.port() + " restarts " + s.restarts()));
-        if (now.equals(shown)) {
-            return;
-        }
-        synchronized (out) {
-            if (live != null) {
-                live.show(StatusTable.render(status, url()));
-            } else {
-                now.forEach((k, v) -> {
-                    if (!v.equals(shown.get(k))) {
-                        out.println("status: " + k + " " + v);
-                    }
-                });
-            }
-            out.flush();
-        }
-        shown.clear();
-        shown.putAll(now);
     }
 }

@@ -1,8 +1,9 @@
-package dev.slipway.cli;
+package dev.slipway.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.slipway.core.UserFacingException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.RandomAccessFile;
@@ -31,13 +32,13 @@ import java.util.stream.Stream;
  * which the asking command prints and removes. Every file is written whole (atomic rename) or appended by lines,
  * so neither side ever reads half a message.
  */
-final class LocalRequests {
+public final class LocalRequests {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private LocalRequests() {}
 
     /** What the running {@code up} answered. */
-    record Outcome(boolean ok, String message, JsonNode answer) {}
+    public record Outcome(boolean ok, String message, JsonNode answer) {}
 
     /**
      * Leaves {@code request} for the {@code up} that runs {@code owner}, prints its progress lines to
@@ -45,7 +46,7 @@ final class LocalRequests {
      *
      * @throws UserFacingException when that {@code up} stops before answering
      */
-    static Outcome send(LocalState state, LocalState.Running owner, ObjectNode request, PrintWriter out) {
+    public static Outcome send(LocalState state, LocalState.Running owner, ObjectNode request, PrintWriter out) {
         Path dir = state.requestsDirectory(owner.app());
         String id = UUID.randomUUID().toString();
         Path log = dir.resolve(id + ".log");
@@ -118,7 +119,7 @@ final class LocalRequests {
     }
 
     /** A request as the running {@code up} handles it. */
-    static final class Request {
+    public static final class Request {
         private final Path dir;
         private final String id;
         private final JsonNode body;
@@ -129,16 +130,16 @@ final class LocalRequests {
             this.body = body;
         }
 
-        JsonNode body() {
+        public JsonNode body() {
             return body;
         }
 
-        String type() {
+        public String type() {
             return body.path("type").asText();
         }
 
         /** One line of progress for the asking command. */
-        void progress(String line) {
+        public void progress(String line) {
             try {
                 Files.writeString(
                         dir.resolve(id + ".log"),
@@ -151,11 +152,11 @@ final class LocalRequests {
         }
 
         /** The outcome; the asking command prints {@code message} and exits 0 when {@code ok}, else 1. */
-        void finish(boolean ok, String message) {
+        public void finish(boolean ok, String message) {
             finish(ok, message, JSON.createObjectNode());
         }
 
-        void finish(boolean ok, String message, ObjectNode answer) {
+        public void finish(boolean ok, String message, ObjectNode answer) {
             answer.put("ok", ok).put("message", message);
             try {
                 Path tmp = dir.resolve(id + ".done.tmp");
@@ -172,7 +173,7 @@ final class LocalRequests {
      * Takes the requests waiting in {@code dir}, oldest first: each is renamed so it is handled once. A file
      * that is not JSON is answered with an error.
      */
-    static List<Request> take(Path dir) {
+    public static List<Request> take(Path dir) {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
@@ -206,7 +207,7 @@ final class LocalRequests {
     }
 
     /** Removes what an earlier {@code up} of the app left behind. */
-    static void clear(Path dir) {
+    public static void clear(Path dir) {
         if (!Files.isDirectory(dir)) {
             return;
         }

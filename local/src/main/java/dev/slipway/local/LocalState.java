@@ -1,10 +1,9 @@
-package dev.slipway.cli;
+package dev.slipway.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.slipway.local.ReplicaStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -20,9 +19,10 @@ import java.util.stream.Stream;
 /**
  * Where {@code slipway up} keeps what {@code down}, {@code ps} and {@code logs} read: one JSON file per running
  * app under {@code <state>/run/}, its next revision, labs and pending requests under {@code <state>/run/<app>/},
- * logs under {@code <state>/logs/}. The state directory is {@code $SLIPWAY_STATE_DIR}, else {@code ~/.slipway}.
+ * logs under {@code <state>/logs/}, exported commits under {@code <state>/checkouts/}. The CLI says where the state
+ * directory is.
  */
-final class LocalState {
+public final class LocalState {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path root;
 
@@ -30,63 +30,62 @@ final class LocalState {
         this.root = root;
     }
 
-    static LocalState of(CliContext context) {
-        return new LocalState(context.envValue("SLIPWAY_STATE_DIR")
-                .map(v -> context.resolve(Path.of(v)))
-                .orElse(context.home().resolve(".slipway")));
+    /** The local state kept under {@code root}. */
+    public static LocalState at(Path root) {
+        return new LocalState(root);
     }
 
     /** Where commits of other branches than the one checked out are exported for local labs. */
-    Path checkouts() {
+    public Path checkouts() {
         return root.resolve("checkouts");
     }
 
-    Path logs() {
+    public Path logs() {
         return root.resolve("logs");
     }
 
-    Path runDirectory(String app) {
+    public Path runDirectory(String app) {
         return root.resolve("run").resolve(app);
     }
 
-    Path stateFile(String app) {
+    public Path stateFile(String app) {
         return root.resolve("run").resolve(app + ".json");
     }
 
     /** The state of a running app as {@code up} last wrote it. */
-    record Running(String app, long pid, String url, String directory, String phase, JsonNode replicas) {}
+    public record Running(String app, long pid, String url, String directory, String phase, JsonNode replicas) {}
 
     /** Where {@code up --next} records the next revision's replicas, read by the running {@code up}. */
-    Path nextFile(String app) {
+    public Path nextFile(String app) {
         return runDirectory(app).resolve("next.json");
     }
 
     /** Where {@code up} records its router's admin address, for {@code slipway traffic}. */
-    Path adminFile(String app) {
+    public Path adminFile(String app) {
         return runDirectory(app).resolve("admin");
     }
 
     /** Where the running {@code up} records each of the app's labs, one {@code <slug>.json} each. */
-    Path labsDirectory(String app) {
+    public Path labsDirectory(String app) {
         return runDirectory(app).resolve("labs");
     }
 
-    Path labFile(String app, String slug) {
+    public Path labFile(String app, String slug) {
         return labsDirectory(app).resolve(slug + ".json");
     }
 
     /** Where other commands leave requests for the running {@code up} (see {@link LocalRequests}). */
-    Path requestsDirectory(String app) {
+    public Path requestsDirectory(String app) {
         return runDirectory(app).resolve("requests");
     }
 
     /**
      * A lab as the {@code up} that runs it last recorded it.
      *
-     * @param ref the commit checked out when it was last deployed, as {@link GitCheckout#describe()} writes it
+     * @param ref the commit checked out when it was last deployed, as the CLI describes a git checkout (short SHA, {@code +dirty})
      * @param pid the {@code slipway up} that owns the lab's processes
      */
-    record Lab(
+    public record Lab(
             String app,
             String branch,
             String slug,
@@ -102,7 +101,7 @@ final class LocalState {
             long pid,
             JsonNode replicas) {
 
-        ObjectNode toJson() {
+        public ObjectNode toJson() {
             ObjectNode n = JSON.createObjectNode()
                     .put("app", app)
                     .put("branch", branch)
@@ -121,7 +120,7 @@ final class LocalState {
             return n;
         }
 
-        static Lab of(JsonNode n) {
+        public static Lab of(JsonNode n) {
             return new Lab(
                     n.path("app").asText(),
                     n.path("branch").asText(),
@@ -132,7 +131,7 @@ final class LocalState {
                     Instant.parse(n.path("created").asText()),
                     Instant.parse(n.path("lastDeploy").asText()),
                     dev.slipway.core.spec.Durations.parse(n.path("ttl").asText())
-                            .orElse(Duration.ofHours(24)),
+                            .orElse(dev.slipway.core.lab.LabExpiry.DEFAULT_TTL),
                     Instant.parse(n.path("expiresAt").asText()),
                     n.path("rev").asInt(),
                     n.path("phase").asText(),
@@ -141,16 +140,16 @@ final class LocalState {
         }
     }
 
-    void writeLab(Lab lab) {
+    public void writeLab(Lab lab) {
         writeJson(labFile(lab.app(), lab.slug()), lab.toJson());
     }
 
-    void removeLab(String app, String slug) {
+    public void removeLab(String app, String slug) {
         delete(labFile(app, slug));
     }
 
     /** The app's labs, by slug, whose owning {@code up} still lives (files of a dead one are removed). */
-    List<Lab> labs(String app) {
+    public List<Lab> labs(String app) {
         Path dir = labsDirectory(app);
         if (!Files.isDirectory(dir)) {
             return List.of();
@@ -169,14 +168,14 @@ final class LocalState {
     }
 
     /** Every lab of every app that runs locally. */
-    List<Lab> allLabs() {
+    public List<Lab> allLabs() {
         List<Lab> out = new ArrayList<>();
         all().forEach(r -> out.addAll(labs(r.app())));
         return out;
     }
 
     /** The replica rows of {@code status}, as the state files list them. */
-    static ArrayNode replicaRows(List<ReplicaStatus> status) {
+    public static ArrayNode replicaRows(List<ReplicaStatus> status) {
         ArrayNode rows = JSON.createArrayNode();
         for (ReplicaStatus s : status) {
             rows.addObject()
@@ -193,11 +192,11 @@ final class LocalState {
         return rows;
     }
 
-    void write(String app, long pid, String url, Path directory, String phase, List<ReplicaStatus> replicas) {
+    public void write(String app, long pid, String url, Path directory, String phase, List<ReplicaStatus> replicas) {
         writeTo(stateFile(app), app, pid, url, directory, phase, replicas);
     }
 
-    void writeTo(
+    public void writeTo(
             Path file, String app, long pid, String url, Path directory, String phase, List<ReplicaStatus> replicas) {
         ObjectNode node = JSON.createObjectNode()
                 .put("app", app)
@@ -210,7 +209,7 @@ final class LocalState {
     }
 
     /** Replaces {@code file} atomically, so a reader never sees half of it. */
-    static void writeJson(Path file, JsonNode node) {
+    public static void writeJson(Path file, JsonNode node) {
         try {
             Files.createDirectories(file.getParent());
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
@@ -221,7 +220,7 @@ final class LocalState {
         }
     }
 
-    static void delete(Path file) {
+    public static void delete(Path file) {
         try {
             Files.deleteIfExists(file);
         } catch (IOException e) {
@@ -229,16 +228,16 @@ final class LocalState {
         }
     }
 
-    void remove(String app) {
+    public void remove(String app) {
         delete(stateFile(app));
     }
 
-    Optional<Running> read(String app) {
+    public Optional<Running> read(String app) {
         return readFrom(stateFile(app));
     }
 
     /** The next revision started with {@code up --next}, while its process lives. */
-    Optional<Running> readNext(String app) {
+    public Optional<Running> readNext(String app) {
         return readFrom(nextFile(app));
     }
 
@@ -276,7 +275,7 @@ final class LocalState {
         }
     }
 
-    List<Running> all() {
+    public List<Running> all() {
         Path dir = root.resolve("run");
         if (!Files.isDirectory(dir)) {
             return List.of();

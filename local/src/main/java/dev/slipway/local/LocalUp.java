@@ -1,0 +1,516 @@
+package dev.slipway.local;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.slipway.core.InvalidInputException;
+import dev.slipway.core.Problem;
+import dev.slipway.core.UserFacingException;
+import dev.slipway.core.render.SecretSource;
+import dev.slipway.core.spec.App;
+import dev.slipway.router.Router;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchService;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+/**
+ * What {@code slipway up} does on this machine, apart from parsing and printing: runs an app's services as
+ * supervised processes behind the router with a {@link LocalSession} carrying out other commands' requests, asks
+ * an app that already runs for a rolling redeploy, and runs its next revision beside it ({@code up --next}).
+ */
+public final class LocalUp {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private LocalUp() {}
+
+    /**
+     * How to run an app.
+     *
+     * @param environment the environment name (metadata: nothing is read from a clusters file)
+     * @param listen the address the router listens on
+     * @param port the router's port; 0 picks a free one
+     * @param clusters how many local clusters (replica sets)
+     * @param grace time between SIGTERM and SIGKILL when a replica stops
+     * @param syslog a collector every log line also goes to
+     * @param secrets where the services' secret values come from
+     * @param labSecrets opens the secret store a lab request names
+     * @param processEnvironment the caller's environment; children inherit it less {@code SLIPWAY_*}
+     * @param settings what a redeploy cannot change, by option name (see {@link LocalSession#setting})
+     * @param clock for uptimes, lab expiry and the logs' timestamps
+     */
+    public record Config(
+            String environment,
+            String listen,
+            int port,
+            int clusters,
+            Duration grace,
+            Optional<SyslogLog.Collector> syslog,
+            SecretSource secrets,
+            LocalSession.SecretsOpener labSecrets,
+            Map<String, String> processEnvironment,
+            Map<String, String> settings,
+            Clock clock) {
+        public Config {
+            processEnvironment = Map.copyOf(processEnvironment);
+            settings = Map.copyOf(settings);
+        }
+
+        Supervision supervision() {
+            return new Supervision(
+                    grace,
+                    Supervision.DEFAULT.startTimeout(),
+                    Supervision.DEFAULT.probeInterval(),
+                    Supervision.DEFAULT.probeTimeout(),
+                    Supervision.DEFAULT.failureThreshold(),
+                    Supervision.DEFAULT.backoffInitial(),
+                    Supervision.DEFAULT.backoffMax());
+        }
+
+        /** The variables every child inherits: the caller's, less {@code SLIPWAY_*}, with unbuffered Python. */
+        Map<String, String> baseEnvironment() {
+            Map<String, String> base = new HashMap<>(processEnvironment);
+            base.keySet().removeIf(k -> k.startsWith("SLIPWAY_"));
+            base.put("PYTHONUNBUFFERED", "1");
+            return base;
+        }
+
+        /** How long {@code up} waits for replicas: their start timeout and a little for the first probe. */
+        Duration readyTimeout() {
+            return supervision().startTimeout().plusSeconds(5);
+        }
+    }
+
+    /** Refuses a port something already listens on, before anything starts. */
+    public static void checkPortFree(String listen, int port) {
+        if (port == 0) {
+            return;
+        }
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress(InetAddress.getByName(listen), port));
+        } catch (IOException e) {
+            throw new InvalidInputException(new Problem(
+                    "--port",
+                    "cannot listen on " + listen + ":" + port + " (" + e.getMessage() + ")",
+                    "stop what uses the port (e.g. another slipway up: slipway ps) or pass --port"));
+        }
+    }
+
+    /** A {@code --syslog} value as a collector, or a problem pointing at the option. */
+    public static SyslogLog.Collector collector(String value) {
+        try {
+            return SyslogLog.Collector.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException(
+                    new Problem("--syslog", e.getMessage(), "e.g. --syslog udp://127.0.0.1:514 or tcp://logs:601"));
+        }
+    }
+
+    /** An app {@code slipway up} runs in this process, until {@link #close}. */
+    public static final class Run implements AutoCloseable {
+        private final String name;
+        private final LocalState state;
+        private final LocalSession session;
+        private final LocalApp local;
+        private final Router router;
+        private final LogSink sink;
+        private final Duration readyTimeout;
+        private final AtomicBoolean stopped = new AtomicBoolean();
+
+        private Run(
+                String name,
+                LocalState state,
+                LocalSession session,
+                LocalApp local,
+                Router router,
+                LogSink sink,
+                Duration readyTimeout) {
+            this.name = name;
+            this.state = state;
+            this.session = session;
+            this.local = local;
+            this.router = router;
+            this.sink = sink;
+            this.readyTimeout = readyTimeout;
+        }
+
+        /** Where the app answers: {@code http://<app>.localhost:<port>/}. */
+        public String url() {
+            return session.url();
+        }
+
+        public InetSocketAddress routerAddress() {
+            return router.address();
+        }
+
+        public InetSocketAddress adminAddress() {
+            return router.adminAddress();
+        }
+
+        /**
+         * Waits for every replica to be ready and records the outcome; empty when all are, else what is wrong with
+         * the others (which keep running and restarting).
+         */
+        public Optional<List<String>> awaitReady() {
+            try {
+                local.awaitReady(readyTimeout);
+                session.phase("ready");
+                return Optional.empty();
+            } catch (LocalRunException e) {
+                session.phase("degraded");
+                return Optional.of(e.replicas());
+            }
+        }
+
+        /** Blocks until the router stops (it runs until this run is closed). */
+        public void awaitTermination() throws InterruptedException, ExecutionException {
+            router.terminated().get();
+        }
+
+        /**
+         * Stops the labs, the router and the replicas (each with its grace period) and removes the state files;
+         * false when it was already stopped.
+         */
+        public boolean stop() {
+            if (!stopped.compareAndSet(false, true)) {
+                return false;
+            }
+            try {
+                session.detach();
+                session.close();
+                router.close();
+                local.close();
+            } finally {
+                state.remove(name);
+                sink.close();
+            }
+            return true;
+        }
+
+        @Override
+        public void close() {
+            stop();
+        }
+    }
+
+    /**
+     * Starts {@code app}'s services, its router and the session that follows requests; returns once the processes
+     * are started (see {@link Run#awaitReady}).
+     *
+     * @param console where replicas' output is shown, besides the app's log file (and syslog)
+     * @param out where the session writes its own lines
+     * @param view shows the replicas whenever they change
+     */
+    public static Run start(
+            LocalState state,
+            App app,
+            Path dir,
+            Config config,
+            LogSink console,
+            PrintWriter out,
+            LocalSession.StatusView view) {
+        String name = app.spec().app();
+        LogSink sink = sink(state, name, config, console);
+        Map<String, String> base = config.baseEnvironment();
+        if (config.port() != 0) {
+            // Services call each other through the router, so the route timeout protects the caller.
+            String host = config.listen().equals("0.0.0.0") ? "127.0.0.1" : config.listen();
+            base.put("SLIPWAY_ROUTER_URL", "http://" + host + ":" + config.port());
+        }
+        LocalApp.Options options = options(config, base, sink);
+        Path routerFile = state.runDirectory(name).resolve("router.yaml");
+        LocalSession session = new LocalSession(
+                config.clock(), config.labSecrets(), view, state, name, dir, routerFile, out, config.settings());
+        LocalApp local;
+        try {
+            local = LocalApp.start(app, 1, options, session::changed);
+        } catch (RuntimeException e) {
+            sink.close();
+            throw e;
+        }
+        Router router;
+        try {
+            LocalRouting.write(routerFile, LocalRouting.yaml(local, config.listen(), config.port(), true));
+            router = Router.start(routerFile);
+            Files.writeString(state.adminFile(name), hostPort(router.adminAddress()));
+        } catch (IOException e) {
+            local.close();
+            sink.close();
+            throw new UncheckedIOException("cannot write " + state.adminFile(name), e);
+        } catch (RuntimeException e) {
+            local.close();
+            sink.close();
+            throw e;
+        }
+        session.attach(local, router, config.listen(), config.port());
+        session.follow();
+        return new Run(name, state, session, local, router, sink, config.readyTimeout());
+    }
+
+    /**
+     * {@code slipway up DIR} while the app already runs: asks the running {@code up} for a rolling redeploy of
+     * what DIR holds now, printing its progress to {@code out}; the outcome says whether the new revision serves
+     * (else the running one keeps serving).
+     *
+     * @param options the options given on this command line that a redeploy cannot change, as the running
+     *     {@code up} compares them
+     */
+    public static LocalRequests.Outcome redeploy(
+            LocalState state,
+            LocalState.Running running,
+            App app,
+            Path dir,
+            Map<String, String> options,
+            PrintWriter out) {
+        LocalApp.runnable(app);
+        ObjectNode request = JSON.createObjectNode().put("type", "redeploy").put("directory", dir.toString());
+        ObjectNode given = request.putObject("options");
+        options.forEach(given::put);
+        return LocalRequests.send(state, running, request, out);
+    }
+
+    /** The next revision of an app ({@code up --next}), beside the revision the running {@code up} serves. */
+    public static final class Next implements AutoCloseable {
+        private final LocalState.Running current;
+        private final LocalApp local;
+        private final AtomicReference<String> phase;
+        private final Consumer<LocalApp> record;
+        private final Runnable stop;
+        private final Duration readyTimeout;
+
+        private Next(
+                LocalState.Running current,
+                LocalApp local,
+                AtomicReference<String> phase,
+                Consumer<LocalApp> record,
+                Runnable stop,
+                Duration readyTimeout) {
+            this.current = current;
+            this.local = local;
+            this.phase = phase;
+            this.record = record;
+            this.stop = stop;
+            this.readyTimeout = readyTimeout;
+        }
+
+        public int rev() {
+            return local.rev();
+        }
+
+        /** The running {@code up} this revision runs beside. */
+        public LocalState.Running current() {
+            return current;
+        }
+
+        /** As {@link Run#awaitReady}; the running {@code up} takes the outcome from the next revision's file. */
+        public Optional<List<String>> awaitReady() {
+            try {
+                local.awaitReady(readyTimeout);
+                phase.set("ready");
+                record.accept(local);
+                return Optional.empty();
+            } catch (LocalRunException e) {
+                phase.set("degraded");
+                record.accept(local);
+                return Optional.of(e.replicas());
+            }
+        }
+
+        /** Blocks until the running {@code up} ends: the next revision has nothing to run beside then. */
+        public void awaitCurrentExit() {
+            ProcessHandle.of(current.pid()).ifPresent(h -> h.onExit().join());
+        }
+
+        /** Takes the routes' migration away (its file), then stops the replicas. */
+        @Override
+        public void close() {
+            stop.run();
+        }
+    }
+
+    /**
+     * Starts {@code app}'s next revision as a second replica set beside the running one. Its replicas go to
+     * {@code run/<app>/next.json}; the running {@code up} follows that file and gives each route a migration to
+     * them, so {@code slipway traffic} moves requests with the router's stages.
+     *
+     * @throws UserFacingException when the app does not run, or a next revision already does
+     */
+    public static Next startNext(LocalState state, App app, Path dir, Config config, LogSink console) {
+        String name = app.spec().app();
+        LocalState.Running current = state.read(name)
+                .orElseThrow(() -> new UserFacingException("app '" + name
+                        + "' does not run locally, so there is nothing to migrate from; start it first with:"
+                        + " slipway up " + dir));
+        state.readNext(name).ifPresent(n -> {
+            throw new UserFacingException("a next revision of '" + name + "' already runs (pid " + n.pid()
+                    + "); stop it first (Ctrl-C in its terminal)");
+        });
+        LocalApp.runnable(app);
+        int rev = 1;
+        for (var r : current.replicas()) {
+            rev = Math.max(rev, r.path("rev").asInt() + 1);
+        }
+        LogSink sink = sink(state, name + "-next", config, console);
+        Map<String, String> base = config.baseEnvironment();
+        base.put("SLIPWAY_ROUTER_URL", routerUrl(current.url(), name));
+        LocalApp.Options options = options(config, base, sink);
+        Path file = state.nextFile(name);
+        long pid = ProcessHandle.current().pid();
+        AtomicReference<String> phase = new AtomicReference<>("starting");
+        Object writing = new Object();
+        AtomicBoolean stopped = new AtomicBoolean();
+        Consumer<LocalApp> record = l -> {
+            synchronized (writing) {
+                if (!stopped.get()) {
+                    state.writeTo(file, name, pid, current.url(), dir, phase.get(), l.status());
+                }
+            }
+        };
+        LocalApp local;
+        try {
+            local = LocalApp.start(app, rev, options, record);
+        } catch (RuntimeException e) {
+            sink.close();
+            throw e;
+        }
+        Runnable stop = () -> {
+            synchronized (writing) {
+                if (!stopped.compareAndSet(false, true)) {
+                    return;
+                }
+            }
+            try {
+                // the route loses its migration first, so no request goes to a stopping replica
+                Files.deleteIfExists(file);
+                local.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot remove " + file, e);
+            } finally {
+                sink.close();
+            }
+        };
+        return new Next(current, local, phase, record, stop, config.readyTimeout());
+    }
+
+    /**
+     * Waits until an {@code up} started in the background ({@code --detach}) wrote a final phase (ready or
+     * degraded), or died, or {@code timeout} passed.
+     */
+    public static void awaitStarted(LocalState state, String name, Process p, Duration timeout) throws IOException {
+        Path runFile = state.stateFile(name);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (WatchService watch = FileSystems.getDefault().newWatchService()) {
+            Files.createDirectories(runFile.getParent());
+            runFile.getParent()
+                    .register(watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
+            while (p.isAlive() && System.nanoTime() < deadline) {
+                Optional<LocalState.Running> r = state.read(name);
+                if (r.isPresent() && !r.get().phase().equals("starting")) {
+                    return;
+                }
+                var key = watch.poll(500, TimeUnit.MILLISECONDS);
+                if (key != null) {
+                    key.pollEvents();
+                    key.reset();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * {@code slipway down}: stops the app's running {@code up} as Ctrl-C would (SIGTERM; every replica gets its
+     * grace period), its next revision first, and removes its state file; says what else stopped with it (its next
+     * revision, its labs) for the user.
+     *
+     * @throws UserFacingException when a process does not stop within 2 minutes
+     */
+    public static List<String> down(LocalState state, LocalState.Running running) {
+        List<String> also = new ArrayList<>();
+        // up --next ends by itself when up does; stopping it first spares its requests a failed route
+        state.readNext(running.app()).ifPresent(n -> {
+            terminate(n.pid(), running.app() + " --next");
+            also.add("its next revision");
+        });
+        List<String> labs =
+                state.labs(running.app()).stream().map(LocalState.Lab::slug).toList();
+        if (!labs.isEmpty()) {
+            also.add("its lab" + (labs.size() == 1 ? " " : "s ") + String.join(", ", labs));
+        }
+        terminate(running.pid(), running.app());
+        state.remove(running.app());
+        return also;
+    }
+
+    /** SIGTERM, as Ctrl-C: the process stops its replicas with their grace period, then exits. */
+    private static void terminate(long pid, String what) {
+        ProcessHandle.of(pid).ifPresent(p -> {
+            p.destroy();
+            try {
+                p.onExit().get(2, TimeUnit.MINUTES);
+            } catch (java.util.concurrent.TimeoutException | ExecutionException e) {
+                throw new UserFacingException("slipway up of '" + what + "' (pid " + pid
+                        + ") did not stop within 2 minutes; kill it with kill " + pid);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new UserFacingException("interrupted while stopping " + what);
+            }
+        });
+    }
+
+    private static LogSink sink(LocalState state, String logName, Config config, LogSink console) {
+        List<LogSink> sinks = new ArrayList<>();
+        sinks.add(console);
+        sinks.add(RotatingFileLog.open(state.logs(), logName, 10L * 1024 * 1024, 5, config.clock()));
+        config.syslog().ifPresent(c -> sinks.add(SyslogLog.open(c, hostname(), config.clock())));
+        return LogSink.fanOut(sinks);
+    }
+
+    private static LocalApp.Options options(Config config, Map<String, String> base, LogSink sink) {
+        return new LocalApp.Options(
+                config.environment(),
+                config.clusters(),
+                Optional.empty(),
+                config.secrets(),
+                base,
+                config.supervision(),
+                sink,
+                config.clock());
+    }
+
+    private static String routerUrl(String url, String app) {
+        String u = url.replace(app + ".localhost", "127.0.0.1");
+        return u.endsWith("/") ? u.substring(0, u.length() - 1) : u;
+    }
+
+    private static String hostPort(InetSocketAddress address) {
+        return address.getAddress().getHostAddress() + ":" + address.getPort();
+    }
+
+    private static String hostname() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+}
