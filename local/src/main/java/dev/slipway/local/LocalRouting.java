@@ -281,6 +281,13 @@ public final class LocalRouting {
                                 && r.phase() != ReplicaStatus.Phase.STOPPED));
     }
 
+    /** Whether every runnable service of {@code local} has a replica that answered its health check. */
+    public static boolean everyServiceReady(LocalApp local) {
+        List<ReplicaStatus> status = local.status();
+        return LocalApp.runnable(local.app()).stream()
+                .allMatch(s -> !readyReplicas(status, s).isEmpty());
+    }
+
     public static String backend(String app, ServiceSpec service) {
         return app + "-" + service.name();
     }

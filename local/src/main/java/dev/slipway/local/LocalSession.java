@@ -71,6 +71,8 @@ public final class LocalSession implements AutoCloseable {
     private final ScheduledExecutorService work;
     private Path dir;
     private Router router;
+    // Set once the app's first deploy has returned (ready or given up on); read by route() on replica changes.
+    private volatile boolean firstDeployDone;
     private String listenHost;
     private int port;
     private String phase = "starting";
@@ -212,7 +214,13 @@ public final class LocalSession implements AutoCloseable {
      */
     public CompletableFuture<DeployReport> start(App app) {
         return CompletableFuture.supplyAsync(
-                () -> backend.deploy(main, app, deployOptions(""), DeployListener.NONE), work);
+                () -> {
+                    DeployReport report = backend.deploy(main, app, deployOptions(""), DeployListener.NONE);
+                    firstDeployDone = true;
+                    mainChanged(); // routed before anyone hears "ready"
+                    return report;
+                },
+                work);
     }
 
     /** What is not ready in the app's environment now, one line per replica. */
@@ -366,6 +374,12 @@ public final class LocalSession implements AutoCloseable {
         Optional<LocalApp> local = mainApp();
         if (local.isEmpty() || !LocalRouting.routable(local.get())) {
             return; // until the app's replicas have ports, the router keeps the config it has
+        }
+        if (!firstDeployDone && !LocalRouting.everyServiceReady(local.get())) {
+            // While the first deploy starts them, replicas are routed only once each service has a ready one: a
+            // starting replica listed earlier would be found down by the router's own checks, and that verdict
+            // outlives the replica's readiness by a check interval, answering 503 right after "ready".
+            return;
         }
         List<LocalRouting.LabRoute> routes = backend.labs().stream()
                 .map(l -> new LocalRouting.LabRoute(l.environment().lab().orElseThrow(), l.local()))
