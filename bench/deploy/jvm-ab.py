@@ -8,7 +8,7 @@ a first deploy of examples/acme-web to 3 clusters (a fresh namespace each time),
 right after it, and `--version`.
 
 Usage: bench/deploy/jvm-ab.py KUBECONFIG ROUNDS   (clusters already running, e.g. from MockClustersMain)
-  SETUPS=a,b,...   which set-ups (default: the four JVM ones); "old jar, j17 cds(--help)" with OLD_JAR=path
+  SETUPS=a,b,...   which set-ups (default: the four JVM ones); "old jar: j17 cds(--help)" with OLD_JAR=path
                    compares another build of the CLI under the launcher's JVM set-up
   JAR=path         the CLI jar (default cli/target/slipway.jar)
 """
@@ -95,7 +95,7 @@ for name in only:
         aot(name, ["--version"])
     elif name == "j25 aot(deploy)":
         aot(name, deploy_args())
-    elif name == "old jar, j17 cds(--help)":
+    elif name == "old jar: j17 cds(--help)":
         cds(name, os.environ["OLD_JAR"], ["--help"])
     else:
         sys.exit(f"unknown set-up {name}")
