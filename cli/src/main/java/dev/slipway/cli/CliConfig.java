@@ -39,17 +39,16 @@ record CliConfig(Optional<Setting<String>> server, Optional<Setting<Path>> token
         }
     }
 
-    /** Slipway's directory for the CLI's settings: {@code $XDG_CONFIG_HOME/slipway}, else {@code ~/.config/slipway}. */
+    /**
+     * Slipway's directory for the CLI's settings: {@code $SLIPWAY_HOME/config}, else {@code $XDG_CONFIG_HOME/slipway},
+     * else {@code ~/.config/slipway}.
+     */
     static Path directory(CliContext context) {
-        return context.envValue("XDG_CONFIG_HOME")
-                .map(Path::of)
-                .filter(Path::isAbsolute) // the XDG spec says a relative value is to be ignored
-                .orElse(context.home().resolve(".config"))
-                .resolve("slipway");
+        return context.paths().config();
     }
 
     static Path file(CliContext context) {
-        return directory(context).resolve("config.yaml");
+        return context.paths().configFile();
     }
 
     /** Reads the config file; no file is no settings. Every mistake in it is reported at once, with its line. */

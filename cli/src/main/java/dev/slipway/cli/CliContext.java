@@ -1,5 +1,6 @@
 package dev.slipway.cli;
 
+import dev.slipway.core.SlipwayPaths;
 import dev.slipway.local.LocalState;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -12,7 +13,8 @@ import java.util.Optional;
  * with their own environment, home, stdin and terminal.
  *
  * @param env environment variables
- * @param home the user's home directory (config defaults live under it)
+ * @param home the user's home directory: {@code $HOME} from {@code env} when set, else the value given (the
+ *     passwd entry's home, {@code user.home}); see {@link SlipwayPaths}
  * @param workingDirectory where relative paths are resolved
  * @param stdin standard input (secret values arrive here)
  * @param terminal whether stdout is an interactive terminal (colors, live progress)
@@ -23,27 +25,40 @@ public record CliContext(
 
     public CliContext {
         env = Map.copyOf(env);
+        home = SlipwayPaths.home(env, home, workingDirectory);
     }
 
-    /** The real process: its environment, {@code user.home}, {@code System.in}, and whether a console is attached. */
+    /**
+     * The real process: its environment ({@code $HOME} first, {@code user.home} only when it is unset),
+     * {@code System.in}, and whether a console is attached.
+     */
     public static CliContext ofProcess() {
+        String passwdHome = System.getProperty("user.home");
         return new CliContext(
                 System.getenv(),
-                Path.of(System.getProperty("user.home")),
+                passwdHome == null ? null : Path.of(passwdHome),
                 Path.of("").toAbsolutePath(),
                 System.in,
                 System.console() != null,
                 Clock.systemUTC());
     }
 
+    /** Where Slipway's state, config and cache directories are for this environment. */
+    public SlipwayPaths paths() {
+        return SlipwayPaths.of(env, home, workingDirectory);
+    }
+
     public Optional<String> envValue(String name) {
         return Optional.ofNullable(env.get(name)).filter(v -> !v.isBlank());
     }
 
-    /** What {@code slipway up} keeps on this machine: under {@code $SLIPWAY_STATE_DIR}, else {@code ~/.slipway}. */
+    /**
+     * What {@code slipway up} keeps on this machine: in the state directory of {@link #paths()} (created owner-only
+     * before anything goes in), exported commits in its cache directory.
+     */
     public LocalState localState() {
-        return LocalState.at(
-                envValue("SLIPWAY_STATE_DIR").map(v -> resolve(Path.of(v))).orElse(home().resolve(".slipway")));
+        SlipwayPaths paths = paths();
+        return LocalState.at(paths.createState(), paths.checkouts());
     }
 
     public Path resolve(Path path) {

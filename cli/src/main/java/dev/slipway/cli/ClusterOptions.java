@@ -31,7 +31,7 @@ final class ClusterOptions {
     boolean clustersAvailable(CliContext context) {
         return clustersFile != null
                 || context.envValue(ClustersConfigLoader.ENV_VAR).isPresent()
-                || java.nio.file.Files.isRegularFile(ClustersConfigLoader.defaultPath(context.home()));
+                || java.nio.file.Files.isRegularFile(context.paths().clustersFile());
     }
 
     /** The kubeconfig file: --kubeconfig, else the first of $KUBECONFIG, else ~/.kube/config. */

@@ -26,7 +26,7 @@ import sun.misc.Signal;
         footerHeading = "%nExamples:%n",
         footer = {
             "  slipway router --config router.yaml",
-            "  curl -s -XPOST 127.0.0.1:9901/routes/web/stage -d 'percent 10'   # move 10% of web to backend B",
+            "  curl -s -XPOST 127.0.0.1:9901/routes/web/stage -d 'percent 10'   # move 10%% of web to backend B",
             "  curl -s 127.0.0.1:9901/metrics | grep slipway_router_requests_total"
         })
 final class RouterCommand implements Callable<Integer> {

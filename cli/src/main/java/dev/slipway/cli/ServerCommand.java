@@ -30,11 +30,11 @@ import picocli.CommandLine.Spec;
             "",
             "Secrets never go on the command line: the database password comes from --db-credentials-file"
                     + " or PGUSER/PGPASSWORD; app secrets from the store `slipway secret set` writes"
-                    + " ($SLIPWAY_SECRETS_KEY / $SLIPWAY_SECRETS_DIR, else ~/.config/slipway/)."
+                    + " ($SLIPWAY_SECRETS_KEY / $SLIPWAY_SECRETS_DIR, else Slipway's config directory, ~/.config/slipway/)."
         },
         footerHeading = "%nExamples:%n",
         footer = {
-            "  slipway server                                        # 127.0.0.1:7420, H2 in ~/.slipway",
+            "  slipway server                                        # 127.0.0.1:7420, H2 in ~/.local/state/slipway",
             "  slipway server --host 0.0.0.0 --clusters clusters.yaml # TLS with a generated CA",
             "  slipway server --config /etc/slipway/server.yaml      # the same options from a file",
             "  slipway server --router-port 8081                     # no clusters: labs run on this machine",
@@ -70,7 +70,9 @@ final class ServerCommand implements Callable<Integer> {
     @Option(
             names = "--state-dir",
             paramLabel = "DIR",
-            description = "First admin token, generated TLS CA, default H2 database (default: ~/.slipway).")
+            description = "First admin token, generated TLS CA, default H2 database, exported commits (default:"
+                    + " $SLIPWAY_HOME/state, else $XDG_STATE_HOME/slipway, else ~/.local/state/slipway; an existing"
+                    + " ~/.slipway is used until moved).")
     Path stateDir;
 
     @Option(

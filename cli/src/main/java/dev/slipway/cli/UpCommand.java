@@ -45,7 +45,8 @@ import picocli.CommandLine.Spec;
             "",
             "Logs stream to the terminal with app= env= service= replica= cluster= rev= appended and go to"
                     + " <state>/logs/<app>.log. Ctrl-C stops everything. State lives in $SLIPWAY_STATE_DIR, else"
-                    + " ~/.slipway.",
+                    + " $SLIPWAY_HOME/state, else $XDG_STATE_HOME/slipway, else ~/.local/state/slipway (an existing"
+                    + " ~/.slipway is used until moved).",
             "",
             "If the app already runs, slipway up DIR redeploys it instead: the running slipway up replaces one"
                     + " replica at a time with the new revision, each ready before the old one stops; if the new"

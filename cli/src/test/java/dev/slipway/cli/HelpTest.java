@@ -2,6 +2,9 @@ package dev.slipway.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
@@ -42,5 +45,29 @@ class HelpTest {
         assertThat(result.exitCode()).isZero();
         assertThat(result.out()).startsWith("Usage: slipway " + command).contains("Examples:\n");
         assertThat(result.out().substring(result.out().indexOf("Examples:"))).contains("slipway " + command);
+    }
+
+    /**
+     * picocli reports a broken help text (an unescaped {@code %} in a format string) as a "[picocli WARN]" line
+     * on System.err, outside the command's own writers, and then prints the raw text: capture both.
+     */
+    @ParameterizedTest
+    @MethodSource("commands")
+    void helpPrintsNoWarning(String command) {
+        List<String> args = new java.util.ArrayList<>(List.of(command.split(" ")));
+        args.add("--help");
+        PrintStream originalErr = System.err;
+        ByteArrayOutputStream systemErr = new ByteArrayOutputStream();
+        CliRun.Result result;
+        System.setErr(new PrintStream(systemErr, true, StandardCharsets.UTF_8));
+        try {
+            result = new CliRun(tmp, tmp).run(args.toArray(String[]::new));
+        } finally {
+            System.setErr(originalErr);
+        }
+
+        assertThat(systemErr.toString(StandardCharsets.UTF_8)).doesNotContain("WARN");
+        assertThat(result.err()).isEmpty();
+        assertThat(result.out()).doesNotContain("WARN").doesNotContain("%n");
     }
 }

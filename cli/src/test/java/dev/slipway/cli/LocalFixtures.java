@@ -68,8 +68,8 @@ final class LocalFixtures {
         command.addAll(List.of(args));
         ProcessBuilder pb =
                 new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+        TestHome.isolate(pb.environment(), home);
         pb.environment().put("SLIPWAY_STATE_DIR", state.toString());
-        pb.environment().put("HOME", home.toString());
         return pb.start();
     }
 

@@ -148,8 +148,8 @@ class TrafficCommandTest {
         ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(home.resolve(output).toFile());
+        TestHome.isolate(pb.environment(), home);
         pb.environment().put("SLIPWAY_STATE_DIR", state.toString());
-        pb.environment().put("HOME", home.toString());
         Process p = pb.start();
         processes.add(p);
         return p;

@@ -181,8 +181,8 @@ class UpCommandTest {
         ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(home.resolve("up.out").toFile());
+        TestHome.isolate(pb.environment(), home);
         pb.environment().put("SLIPWAY_STATE_DIR", state.toString());
-        pb.environment().put("HOME", home.toString());
         return pb.start();
     }
 

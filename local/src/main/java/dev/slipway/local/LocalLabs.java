@@ -84,17 +84,15 @@ public final class LocalLabs implements EnvironmentBackend, AutoCloseable {
     private final Settings settings;
     private final Consumer<EnvironmentRef> changed;
     private final Map<String, Lab> labs = new ConcurrentHashMap<>();
-    private final Path routerFile;
     private final int port;
     /** The labs' own router, until closed; null when the owner routes them. */
     private Router router;
 
     private volatile boolean closed;
 
-    private LocalLabs(Settings settings, Consumer<EnvironmentRef> changed, Path routerFile, Router router, int port) {
+    private LocalLabs(Settings settings, Consumer<EnvironmentRef> changed, Router router, int port) {
         this.settings = settings;
         this.changed = changed == null ? env -> refresh() : changed;
-        this.routerFile = routerFile;
         this.router = router;
         this.port = port;
     }
@@ -104,21 +102,20 @@ public final class LocalLabs implements EnvironmentBackend, AutoCloseable {
      * change of a lab's replicas, and {@link #running()} lists what to route.
      */
     public static LocalLabs routedBy(Settings settings, Consumer<EnvironmentRef> changed) {
-        return new LocalLabs(settings, changed, null, null, 0);
+        return new LocalLabs(settings, changed, null, 0);
     }
 
     /**
      * Labs behind a router of their own on {@code 127.0.0.1:port} (0 picks a free port), as a server without
-     * clusters runs them; the router's config is kept in {@code routerFile}. Lab processes reach the router
-     * through {@code SLIPWAY_ROUTER_URL}.
+     * clusters runs them; the router gets its config as values ({@link LocalRouting}), no file. Lab processes
+     * reach the router through {@code SLIPWAY_ROUTER_URL}.
      *
      * @throws InvalidInputException when the port is taken
      */
-    public static LocalLabs withRouter(Settings settings, Path routerFile, int port) {
-        LocalRouting.write(routerFile, LocalRouting.yaml(LISTEN, port, List.of()));
+    public static LocalLabs withRouter(Settings settings, int port) {
         Router router;
         try {
-            router = Router.start(routerFile);
+            router = Router.start(LocalRouting.config(LISTEN, port, List.of()));
         } catch (InvalidInputException e) {
             throw new InvalidInputException(new Problem(
                     "--router-port",
@@ -130,7 +127,6 @@ public final class LocalLabs implements EnvironmentBackend, AutoCloseable {
         return new LocalLabs(
                 settings.withBaseVariable("SLIPWAY_ROUTER_URL", "http://" + LISTEN + ":" + listening),
                 null,
-                routerFile,
                 router,
                 listening);
     }
@@ -343,7 +339,7 @@ public final class LocalLabs implements EnvironmentBackend, AutoCloseable {
                 .collect(Collectors.toSet());
     }
 
-    /** Rewrites the labs' own router config from every lab's ready replicas and reloads it. */
+    /** Applies the labs' own router config, built from every lab's ready replicas. */
     private synchronized void refresh() {
         if (router == null) {
             return;
@@ -356,8 +352,7 @@ public final class LocalLabs implements EnvironmentBackend, AutoCloseable {
                                     r.environment().app(), r.environment().lab().orElseThrow()),
                             r.local()))
                     .toList();
-            LocalRouting.write(routerFile, LocalRouting.yaml(LISTEN, port, runs));
-            Router.ReloadOutcome outcome = router.reload();
+            Router.ReloadOutcome outcome = router.apply(LocalRouting.config(LISTEN, port, runs));
             if (!outcome.applied()) {
                 LOG.warn(
                         "the labs' router kept its previous config: {}",
@@ -365,7 +360,7 @@ public final class LocalLabs implements EnvironmentBackend, AutoCloseable {
             }
         } catch (RuntimeException e) {
             // Called from replicas' change notifications, where an exception would vanish.
-            LOG.warn("could not update the labs' router config {}", routerFile, e);
+            LOG.warn("could not update the labs' router config", e);
         }
     }
 

@@ -2,20 +2,27 @@ package dev.slipway.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.slipway.core.spec.ServiceSpec;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import dev.slipway.router.RouterConfig;
+import dev.slipway.router.RouterConfig.Address;
+import dev.slipway.router.RouterConfig.Backend;
+import dev.slipway.router.RouterConfig.Cluster;
+import dev.slipway.router.RouterConfig.HealthCheck;
+import dev.slipway.router.RouterConfig.Migration;
+import dev.slipway.router.RouterConfig.OutlierDetection;
+import dev.slipway.router.RouterConfig.Route;
+import dev.slipway.router.Stage;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.stream.Collectors;
 
 /**
- * Writes the router config for a local run: one backend per service whose clusters are the local replica sets
+ * Builds the router config for a local run, as {@link RouterConfig} values handed to
+ * {@link dev.slipway.router.Router#start(RouterConfig)} and {@link dev.slipway.router.Router#apply(RouterConfig)}
+ * (no YAML is written for the router to parse back): one backend per service whose clusters are the local replica sets
  * and whose endpoints are the replicas that are ready now, and routes with the service's route timeout (its {@code timeout}, else the app's {@code routeTimeout}). The first
  * service answers {@code <app>.localhost} (and any host when {@code anyHost}); the others
  * {@code <service>.<app>.localhost}. Each lab adds the same for its own replicas under
@@ -44,12 +51,13 @@ public final class LocalRouting {
     /** A lab the router reaches by its own host names. */
     public record LabRoute(String slug, LocalApp local) {}
 
-    public static String yaml(LocalApp local, String listenHost, int port, boolean anyHost) {
-        return yaml(local, listenHost, port, anyHost, Optional.empty(), List.of());
+    public static RouterConfig config(LocalApp local, String listenHost, int port, boolean anyHost) {
+        return config(local, listenHost, port, anyHost, Optional.empty(), List.of());
     }
 
-    public static String yaml(LocalApp local, String listenHost, int port, boolean anyHost, Optional<JsonNode> next) {
-        return yaml(local, listenHost, port, anyHost, next, List.of());
+    public static RouterConfig config(
+            LocalApp local, String listenHost, int port, boolean anyHost, Optional<JsonNode> next) {
+        return config(local, listenHost, port, anyHost, next, List.of());
     }
 
     /**
@@ -59,7 +67,7 @@ public final class LocalRouting {
      * listing only its ready replicas and a route on its host: as on a server's local labs, a lab's service is
      * reachable once it answered its health check, never while it starts.
      */
-    public static String yaml(
+    public static RouterConfig config(
             LocalApp local,
             String listenHost,
             int port,
@@ -68,57 +76,55 @@ public final class LocalRouting {
             List<LabRoute> labs) {
         String app = local.app().spec().app();
         List<ServiceSpec> services = LocalApp.runnable(local.app());
-        StringBuilder y = new StringBuilder()
-                .append("# Written by slipway up; rewritten on every replica change.\n")
-                .append("listen: ")
-                .append(listenHost)
-                .append(':')
-                .append(port)
-                .append("\nadmin: 127.0.0.1:0\n")
-                .append("backends:\n");
+        List<Backend> backends = new ArrayList<>();
         for (ServiceSpec s : services) {
-            appendBackend(y, backend(app, s), s, local, local.status());
+            backends.add(backend(backend(app, s), s, local, local.status()));
         }
         for (LabRoute lab : labs) {
             for (ServiceSpec s : LocalApp.runnable(lab.local().app())) {
-                List<ReplicaStatus> ready = readyReplicas(lab.local(), s);
+                List<ReplicaStatus> ready = readyReplicas(lab.local().status(), s);
                 if (!ready.isEmpty()) {
-                    appendBackend(y, labBackend(app, lab.slug(), s), s, lab.local(), ready);
+                    backends.add(backend(labBackend(app, lab.slug(), s), s, lab.local(), ready));
                 }
             }
         }
         List<String> migrating = new ArrayList<>();
         next.ifPresent(replicas -> {
             for (ServiceSpec s : services) {
-                if (nextBackend(y, backend(app, s) + "-next", s, replicas)) {
+                nextBackend(backend(app, s) + "-next", s, replicas).ifPresent(b -> {
+                    backends.add(b);
                     migrating.add(s.name());
-                }
+                });
             }
         });
-        y.append("routes:\n");
+        List<Route> routes = new ArrayList<>();
         for (int i = 0; i < services.size(); i++) {
             ServiceSpec s = services.get(i);
             Optional<String> to =
                     migrating.contains(s.name()) ? Optional.of(backend(app, s) + "-next") : Optional.empty();
-            long timeoutMs = local.app().spec().routeTimeout(s).toMillis();
-            route(y, backend(app, s), hostOf(app, i, s.name()), backend(app, s), timeoutMs, to);
+            Duration timeout = local.app().spec().routeTimeout(s);
+            routes.add(route(backend(app, s), hostOf(app, i, s.name()), backend(app, s), timeout, to));
             if (i == 0 && anyHost) {
-                route(y, backend(app, s) + "-any-host", null, backend(app, s), timeoutMs, to);
+                routes.add(route(backend(app, s) + "-any-host", null, backend(app, s), timeout, to));
             }
         }
         for (LabRoute lab : labs) {
             List<ServiceSpec> labServices = LocalApp.runnable(lab.local().app());
             for (int i = 0; i < labServices.size(); i++) {
                 ServiceSpec s = labServices.get(i);
-                if (readyReplicas(lab.local(), s).isEmpty()) {
+                if (readyReplicas(lab.local().status(), s).isEmpty()) {
                     continue;
                 }
-                long labTimeoutMs = lab.local().app().spec().routeTimeout(s).toMillis();
                 String name = labBackend(app, lab.slug(), s);
-                route(y, name, labHostOf(app, lab.slug(), i, s.name()), name, labTimeoutMs, Optional.empty());
+                routes.add(route(
+                        name,
+                        labHostOf(app, lab.slug(), i, s.name()),
+                        name,
+                        lab.local().app().spec().routeTimeout(s),
+                        Optional.empty()));
             }
         }
-        return y.toString();
+        return RouterConfig.of(new Address(listenHost, port), backends, routes);
     }
 
     /**
@@ -135,64 +141,63 @@ public final class LocalRouting {
      * its next check). The router needs at least one route, so with none to list a placeholder route on a
      * reserved host nobody can reach keeps the config valid; every other host is answered 404.
      */
-    public static String yaml(String listenHost, int port, List<HostedRun> runs) {
-        StringBuilder backends = new StringBuilder();
-        StringBuilder routes = new StringBuilder();
+    public static RouterConfig config(String listenHost, int port, List<HostedRun> runs) {
+        List<Backend> backends = new ArrayList<>();
+        List<Route> routes = new ArrayList<>();
         for (HostedRun run : runs) {
             List<ServiceSpec> services = LocalApp.runnable(run.local().app());
             List<ReplicaStatus> status = run.local().status();
             for (int i = 0; i < services.size(); i++) {
                 ServiceSpec s = services.get(i);
-                long timeoutMs = run.local().app().spec().routeTimeout(s).toMillis();
                 String name = run.name() + "-" + s.name();
                 List<ReplicaStatus> ready = readyReplicas(status, s);
                 if (ready.isEmpty()) {
                     continue;
                 }
-                appendBackend(backends, name, s, run.local(), ready);
-                route(
-                        routes,
+                backends.add(backend(name, s, run.local(), ready));
+                routes.add(route(
                         name,
                         i == 0 ? run.host() : s.name() + "." + run.host(),
                         name,
-                        timeoutMs,
-                        Optional.empty());
+                        run.local().app().spec().routeTimeout(s),
+                        Optional.empty()));
             }
         }
         if (routes.isEmpty()) {
-            backends.append("  no-run:\n    clusters:\n      - {name: none, weight: 1, endpoints: [127.0.0.1:9]}\n");
-            route(routes, "no-run", "no-run.invalid", "no-run", 1000, Optional.empty());
+            backends.add(new Backend(
+                    "no-run",
+                    List.of(new Cluster("none", 1, List.of(new Address("127.0.0.1", 9)))),
+                    0.5,
+                    Optional.empty(),
+                    OutlierDetection.defaults()));
+            routes.add(route("no-run", "no-run.invalid", "no-run", Duration.ofSeconds(1), Optional.empty()));
         }
-        return "# Written by slipway; rewritten on every replica change.\nlisten: " + listenHost + ':' + port
-                + "\nadmin: 127.0.0.1:0\nbackends:\n" + backends + "routes:\n" + routes;
+        return RouterConfig.of(new Address(listenHost, port), backends, routes);
     }
 
     /** The replicas of {@code service} that answered their health check and can take requests. */
-    private static List<ReplicaStatus> readyReplicas(LocalApp local, ServiceSpec service) {
-        return readyReplicas(local.status(), service);
-    }
-
     private static List<ReplicaStatus> readyReplicas(List<ReplicaStatus> status, ServiceSpec service) {
         return status.stream()
                 .filter(r -> r.id().service().equals(service.name()) && r.ready() && r.port() != 0)
                 .toList();
     }
 
+    /** Checks every endpoint each second; one failed request ejects it briefly, so a crash is routed around. */
+    private static Backend localBackend(String name, ServiceSpec service, List<Cluster> clusters) {
+        return new Backend(
+                name,
+                clusters,
+                0.5,
+                Optional.of(new HealthCheck(service.healthPath(), Duration.ofSeconds(1), Duration.ofMillis(500), 2, 1)),
+                new OutlierDetection(1, Duration.ofSeconds(1), Duration.ofSeconds(10)));
+    }
+
     /**
-     * Appends the backend {@code name} for service {@code s}: one cluster per local cluster, listing the replicas
-     * that are ready (or, when none is, those that are starting, so the router's checks fail the cluster over).
+     * The backend {@code name} for service {@code s}: one cluster per local cluster, listing the replicas that
+     * are ready (or, when none is, those that are starting, so the router's checks fail the cluster over).
      */
-    private static void appendBackend(
-            StringBuilder y, String name, ServiceSpec s, LocalApp local, List<ReplicaStatus> status) {
-        y.append("  ")
-                .append(name)
-                .append(":\n")
-                .append("    failoverBelow: 0.5\n")
-                .append("    healthCheck: {path: '")
-                .append(s.healthPath().replace("'", "''"))
-                .append("', interval: 1s, timeout: 500ms, fall: 2, rise: 1}\n")
-                .append("    outlierDetection: {consecutiveFailures: 1, baseEjection: 1s, maxEjection: 10s}\n")
-                .append("    clusters:\n");
+    private static Backend backend(String name, ServiceSpec s, LocalApp local, List<ReplicaStatus> status) {
+        List<Cluster> clusters = new ArrayList<>();
         for (int c = 1; c <= local.options().clusters(); c++) {
             String cluster = "local-" + c;
             List<ReplicaStatus> members = status.stream()
@@ -206,20 +211,17 @@ public final class LocalRouting {
                     members.stream().filter(ReplicaStatus::ready).toList();
             // The router needs an endpoint per cluster: a cluster with none ready lists its starting or
             // crashed replicas, which the router's checks find down, so its traffic fails over.
-            String endpoints = (ready.isEmpty() ? members : ready)
-                    .stream().map(r -> "127.0.0.1:" + r.port()).collect(Collectors.joining(", "));
+            List<Address> endpoints = (ready.isEmpty() ? members : ready)
+                    .stream().map(r -> new Address("127.0.0.1", r.port())).toList();
             if (!endpoints.isEmpty()) {
-                y.append("      - {name: ")
-                        .append(cluster)
-                        .append(", weight: 1, endpoints: [")
-                        .append(endpoints)
-                        .append("]}\n");
+                clusters.add(new Cluster(cluster, 1, endpoints));
             }
         }
+        return localBackend(name, s, clusters);
     }
 
-    /** Appends the next revision's backend for {@code service}; false until one of its replicas is ready. */
-    private static boolean nextBackend(StringBuilder y, String name, ServiceSpec service, JsonNode replicas) {
+    /** The next revision's backend for {@code service}; empty until one of its replicas is ready. */
+    private static Optional<Backend> nextBackend(String name, ServiceSpec service, JsonNode replicas) {
         Map<String, List<JsonNode>> byCluster = new TreeMap<>();
         for (JsonNode r : replicas) {
             String phase = r.path("phase").asText();
@@ -238,45 +240,31 @@ public final class LocalRouting {
                 .flatMap(List::stream)
                 .anyMatch(r -> r.path("phase").asText().equals("ready"));
         if (!anyReady) {
-            return false;
+            return Optional.empty();
         }
-        y.append("  ")
-                .append(name)
-                .append(":\n")
-                .append("    failoverBelow: 0.5\n")
-                .append("    healthCheck: {path: '")
-                .append(service.healthPath().replace("'", "''"))
-                .append("', interval: 1s, timeout: 500ms, fall: 2, rise: 1}\n")
-                .append("    outlierDetection: {consecutiveFailures: 1, baseEjection: 1s, maxEjection: 10s}\n")
-                .append("    clusters:\n");
+        List<Cluster> clusters = new ArrayList<>();
         byCluster.forEach((cluster, members) -> {
             List<JsonNode> ready = members.stream()
                     .filter(r -> r.path("phase").asText().equals("ready"))
                     .toList();
-            String endpoints = (ready.isEmpty() ? members : ready)
-                    .stream().map(r -> "127.0.0.1:" + r.path("port").asInt()).collect(Collectors.joining(", "));
-            y.append("      - {name: ")
-                    .append(cluster)
-                    .append(", weight: 1, endpoints: [")
-                    .append(endpoints)
-                    .append("]}\n");
+            List<Address> endpoints = (ready.isEmpty() ? members : ready)
+                    .stream()
+                            .map(r -> new Address("127.0.0.1", r.path("port").asInt()))
+                            .toList();
+            clusters.add(new Cluster(cluster, 1, endpoints));
         });
-        return true;
+        return Optional.of(localBackend(name, service, clusters));
     }
 
-    private static void route(
-            StringBuilder y, String name, String host, String backend, long timeoutMs, Optional<String> migrateTo) {
-        y.append("  - name: ").append(name).append('\n');
-        if (host != null) {
-            y.append("    host: ").append(host).append('\n');
-        }
-        y.append("    backend: ")
-                .append(backend)
-                .append('\n')
-                .append("    timeout: ")
-                .append(timeoutMs)
-                .append("ms\n");
-        migrateTo.ifPresent(to -> y.append("    migration: {to: ").append(to).append("}\n"));
+    private static Route route(String name, String host, String backend, Duration timeout, Optional<String> migrateTo) {
+        return new Route(
+                name,
+                Optional.ofNullable(host).map(h -> h.toLowerCase(Locale.ROOT)),
+                "/",
+                backend,
+                timeout,
+                RouterConfig.DEFAULT_CONNECT_TIMEOUT,
+                migrateTo.map(to -> new Migration(to, Stage.off())));
     }
 
     /**
@@ -299,17 +287,5 @@ public final class LocalRouting {
 
     public static String labBackend(String app, String slug, ServiceSpec service) {
         return app + "-lab-" + slug + "-" + service.name();
-    }
-
-    /** Replaces {@code file} atomically so the router's file watcher never reads half a config. */
-    public static void write(Path file, String yaml) {
-        try {
-            Files.createDirectories(file.getParent());
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.writeString(tmp, yaml);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
     }
 }

@@ -55,7 +55,6 @@ public final class LocalSession implements AutoCloseable {
     private final StatusView view;
     private final LocalState state;
     private final String name;
-    private final Path routerFile;
     private final PrintWriter out;
     private final Map<String, String> settings;
     private final Map<String, RunningLab> labs = new TreeMap<>();
@@ -122,7 +121,6 @@ public final class LocalSession implements AutoCloseable {
             LocalState state,
             String name,
             Path dir,
-            Path routerFile,
             PrintWriter out,
             Map<String, String> settings) {
         this.clock = clock;
@@ -131,7 +129,6 @@ public final class LocalSession implements AutoCloseable {
         this.state = state;
         this.name = name;
         this.dir = dir;
-        this.routerFile = routerFile;
         this.out = out;
         this.settings = Map.copyOf(settings);
         this.work = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -328,11 +325,8 @@ public final class LocalSession implements AutoCloseable {
         List<LocalRouting.LabRoute> routes = backend.running().stream()
                 .map(l -> new LocalRouting.LabRoute(l.environment().lab().orElseThrow(), l.local()))
                 .toList();
-        LocalRouting.write(
-                routerFile,
-                LocalRouting.yaml(
-                        local, listenHost, port, true, state.readNext(name).map(LocalState.Running::replicas), routes));
-        router.reload();
+        router.apply(LocalRouting.config(
+                local, listenHost, port, true, state.readNext(name).map(LocalState.Running::replicas), routes));
     }
 
     private synchronized void writeLab(RunningLab lab) {

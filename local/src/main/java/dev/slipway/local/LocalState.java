@@ -19,25 +19,32 @@ import java.util.stream.Stream;
 /**
  * Where {@code slipway up} keeps what {@code down}, {@code ps} and {@code logs} read: one JSON file per running
  * app under {@code <state>/run/}, its next revision, labs and pending requests under {@code <state>/run/<app>/},
- * logs under {@code <state>/logs/}, exported commits under {@code <state>/checkouts/}. The CLI says where the state
- * directory is.
+ * logs under {@code <state>/logs/}; exported commits in the cache directory. The CLI says where those are
+ * ({@link dev.slipway.core.SlipwayPaths}: usually {@code ~/.local/state/slipway} and {@code ~/.cache/slipway}).
  */
 public final class LocalState {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path root;
+    private final Path checkouts;
 
-    private LocalState(Path root) {
+    private LocalState(Path root, Path checkouts) {
         this.root = root;
+        this.checkouts = checkouts;
     }
 
-    /** The local state kept under {@code root}. */
+    /** The local state kept under {@code root}, with exported commits under {@code checkouts}. */
+    public static LocalState at(Path root, Path checkouts) {
+        return new LocalState(root, checkouts);
+    }
+
+    /** The local state kept under {@code root}, exported commits included ({@code root/checkouts}). */
     public static LocalState at(Path root) {
-        return new LocalState(root);
+        return new LocalState(root, root.resolve("checkouts"));
     }
 
     /** Where commits of other branches than the one checked out are exported for local labs. */
     public Path checkouts() {
-        return root.resolve("checkouts");
+        return checkouts;
     }
 
     public Path logs() {

@@ -236,9 +236,8 @@ public final class LocalUp {
             base.put("SLIPWAY_ROUTER_URL", "http://" + host + ":" + config.port());
         }
         LocalApp.Options options = options(config, base, sink);
-        Path routerFile = state.runDirectory(name).resolve("router.yaml");
-        LocalSession session = new LocalSession(
-                config.clock(), config.labSecrets(), view, state, name, dir, routerFile, out, config.settings());
+        LocalSession session =
+                new LocalSession(config.clock(), config.labSecrets(), view, state, name, dir, out, config.settings());
         LocalApp local;
         try {
             local = LocalApp.start(app, 1, options, session::changed);
@@ -248,8 +247,8 @@ public final class LocalUp {
         }
         Router router;
         try {
-            LocalRouting.write(routerFile, LocalRouting.yaml(local, config.listen(), config.port(), true));
-            router = Router.start(routerFile);
+            router = Router.start(LocalRouting.config(local, config.listen(), config.port(), true));
+            Files.createDirectories(state.adminFile(name).getParent());
             Files.writeString(state.adminFile(name), hostPort(router.adminAddress()));
         } catch (IOException e) {
             local.close();

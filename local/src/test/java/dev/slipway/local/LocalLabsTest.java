@@ -12,6 +12,7 @@ import dev.slipway.core.deploy.DeployReport;
 import dev.slipway.core.deploy.EnvironmentBackend;
 import dev.slipway.core.deploy.EnvironmentRef;
 import dev.slipway.core.spec.App;
+import dev.slipway.router.RouterConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -176,13 +177,15 @@ class LocalLabsTest {
             assertThat(host).isEqualTo("slow.demo.localhost");
             int startingPort = starting.status().get(0).port();
 
-            String besideUp = LocalRouting.yaml(
+            RouterConfig besideUp = LocalRouting.config(
                     app, "127.0.0.1", 0, true, Optional.empty(), List.of(new LocalRouting.LabRoute("slow", starting)));
-            String onServer = LocalRouting.yaml(
+            RouterConfig onServer = LocalRouting.config(
                     "127.0.0.1", 0, List.of(new LocalRouting.HostedRun("demo-lab-slow", host, starting)));
 
-            assertThat(besideUp).doesNotContain(host).doesNotContain("127.0.0.1:" + startingPort);
-            assertThat(onServer).doesNotContain(host).doesNotContain("127.0.0.1:" + startingPort);
+            assertThat(hosts(besideUp)).doesNotContain(host);
+            assertThat(endpoints(besideUp)).doesNotContain("127.0.0.1:" + startingPort);
+            assertThat(hosts(onServer)).doesNotContain(host);
+            assertThat(endpoints(onServer)).doesNotContain("127.0.0.1:" + startingPort);
         }
         App healthy = app("healthy", "  - name: web\n    run: exec python3 server.py\n    health: /healthz\n");
         try (LocalApp app = LocalApp.start(main, 1, options, l -> {});
@@ -192,13 +195,27 @@ class LocalLabsTest {
             String host = LocalRouting.labHost("demo", "slow");
             String endpoint = "127.0.0.1:" + ready.status().get(0).port();
 
-            String besideUp = LocalRouting.yaml(
+            RouterConfig besideUp = LocalRouting.config(
                     app, "127.0.0.1", 0, true, Optional.empty(), List.of(new LocalRouting.LabRoute("slow", ready)));
-            String onServer = LocalRouting.yaml(
+            RouterConfig onServer = LocalRouting.config(
                     "127.0.0.1", 0, List.of(new LocalRouting.HostedRun("demo-lab-slow", host, ready)));
 
-            assertThat(besideUp).contains("host: " + host).contains(endpoint);
-            assertThat(onServer).contains("host: " + host).contains(endpoint);
+            assertThat(hosts(besideUp)).contains(host);
+            assertThat(endpoints(besideUp)).contains(endpoint);
+            assertThat(hosts(onServer)).contains(host);
+            assertThat(endpoints(onServer)).contains(endpoint);
         }
+    }
+
+    private static List<String> hosts(RouterConfig config) {
+        return config.routes().stream().flatMap(r -> r.host().stream()).toList();
+    }
+
+    private static List<String> endpoints(RouterConfig config) {
+        return config.backends().values().stream()
+                .flatMap(b -> b.clusters().stream())
+                .flatMap(c -> c.endpoints().stream())
+                .map(RouterConfig.Address::toString)
+                .toList();
     }
 }

@@ -14,46 +14,191 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.NetUtil;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The admin API on the loopback port: metrics, health, the config in force, stage changes, reload and drain.
- * Small bodies only, so requests are aggregated here (unlike the proxy path).
+ * Small bodies only, so requests are aggregated here (unlike the proxy path). It refuses requests a web page
+ * could have sent (a foreign Host, as DNS rebinding gives, or a foreign Origin) and, when the config names
+ * an admin token, requests without it. Work that may block runs on the router's reload thread, and every
+ * request gets an answer, a 500 with a problem body when something unexpected fails.
  */
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final NettyRouter router;
+    private final AdminOperations router;
 
-    AdminHandler(NettyRouter router) {
+    AdminHandler(AdminOperations router) {
         this.router = router;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        if (req.decoderResult().isFailure()) {
+            respond(
+                    ctx,
+                    false,
+                    problems(
+                            HttpResponseStatus.BAD_REQUEST,
+                            List.of(new Problem(
+                                    "request",
+                                    "not a valid HTTP request: "
+                                            + req.decoderResult().cause(),
+                                    ""))));
+            return;
+        }
         String path = new QueryStringDecoder(req.uri()).path();
         HttpMethod method = req.method();
-        FullHttpResponse response;
-        try {
-            response = handle(
-                    method, path, req.content().toString(StandardCharsets.UTF_8).trim());
-        } catch (InvalidInputException e) {
-            response = problems(HttpResponseStatus.BAD_REQUEST, e.problems());
+        Optional<FullHttpResponse> refused = refusal(req.headers(), method, path);
+        if (refused.isPresent()) {
+            respond(ctx, keepAlive, refused.get());
+            return;
         }
-        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        String body = req.content().toString(StandardCharsets.UTF_8).trim();
+        if (method.equals(HttpMethod.POST) || method.equals(HttpMethod.PUT)) {
+            // Changes may read the file or wait for another change to finish: never on this event loop. Reads
+            // stop until the answer is written, so pipelined requests are still answered in order.
+            ctx.channel().config().setAutoRead(false);
+            try {
+                router.offLoop(() -> answer(method, path, body)).whenComplete((response, error) -> {
+                    ctx.channel().config().setAutoRead(true);
+                    respond(ctx, keepAlive, error == null ? response : internalError(error));
+                });
+            } catch (RejectedExecutionException e) {
+                respond(ctx, false, text(HttpResponseStatus.SERVICE_UNAVAILABLE, "the router is stopping\n"));
+            }
+            return;
+        }
+        respond(ctx, keepAlive, answer(method, path, body));
+    }
+
+    /** The response to a request that passed the checks; a bug becomes a 500, never a silent connection. */
+    private FullHttpResponse answer(HttpMethod method, String path, String body) {
+        try {
+            return handle(method, path, body);
+        } catch (InvalidInputException e) {
+            return problems(HttpResponseStatus.BAD_REQUEST, e.problems());
+        } catch (RuntimeException e) {
+            return internalError(e);
+        }
+    }
+
+    private static FullHttpResponse internalError(Throwable e) {
+        log.error("admin request failed unexpectedly", e);
+        return problems(
+                HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                List.of(new Problem(
+                        "router",
+                        "the admin request failed unexpectedly (" + e.getClass().getSimpleName() + ")",
+                        "see the router log for the stack trace; the config in force is unchanged unless"
+                                + " GET /config says otherwise")));
+    }
+
+    private static void respond(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse response) {
         HttpUtil.setKeepAlive(response, keepAlive);
         var f = ctx.writeAndFlush(response);
         if (!keepAlive) {
             f.addListener(ChannelFutureListener.CLOSE);
         }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("admin connection failed: {}", cause.toString());
+        ctx.close();
+    }
+
+    /**
+     * Why this request is refused, if it is. A browser sends requests for any page it shows, so the admin
+     * API only answers a Host that names it by IP address, {@code localhost} or the host written in
+     * {@code admin:} (a name an attacker controls cannot be rebound to it), refuses an Origin or fetch site
+     * other than itself, and wants the bearer token when one is configured ({@code GET /healthz} excepted,
+     * so load balancers can probe it).
+     */
+    private Optional<FullHttpResponse> refusal(HttpHeaders headers, HttpMethod method, String path) {
+        int port = router.adminAddress().getPort();
+        String host = headers.get(HttpHeaderNames.HOST);
+        if (host == null || !allowedAuthority(host, port)) {
+            return Optional.of(forbidden(
+                    "Host " + (host == null ? "(none)" : "'" + host + "'") + " does not name this admin API",
+                    "send requests to 127.0.0.1:" + port + " or localhost:" + port
+                            + "; other host names are refused so web pages cannot reach the API"));
+        }
+        String origin = headers.get(HttpHeaderNames.ORIGIN);
+        if (origin != null && !sameOrigin(origin, port)) {
+            return Optional.of(forbidden(
+                    "requests from another origin ('" + origin + "') are refused",
+                    "the admin API is not for web pages; call it with curl or slipway"));
+        }
+        String site = headers.get("sec-fetch-site");
+        if (site != null && !site.equals("same-origin") && !site.equals("none")) {
+            return Optional.of(forbidden(
+                    "requests a browser marks " + site + " are refused",
+                    "the admin API is not for web pages; call it with curl or slipway"));
+        }
+        Optional<AdminToken> token = router.snapshot().config.adminToken();
+        boolean open = method.equals(HttpMethod.GET) && path.equals("/healthz");
+        if (token.isPresent() && !open) {
+            String auth = headers.get(HttpHeaderNames.AUTHORIZATION);
+            boolean ok = auth != null
+                    && auth.regionMatches(true, 0, "Bearer ", 0, 7)
+                    && token.get().matches(auth.substring(7).trim());
+            if (!ok) {
+                FullHttpResponse r = problems(
+                        HttpResponseStatus.UNAUTHORIZED,
+                        List.of(new Problem(
+                                "Authorization",
+                                auth == null ? "the admin API needs a token" : "the admin token is wrong",
+                                "send 'Authorization: Bearer TOKEN' with the token in "
+                                        + token.get().file())));
+                r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"slipway-router\"");
+                return Optional.of(r);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** {@code host:port} naming this API: the port is the admin port, the host an IP, localhost or admin's host. */
+    private boolean allowedAuthority(String authority, int port) {
+        int colon = authority.lastIndexOf(':');
+        if (colon <= 0 || authority.indexOf(']') > colon) {
+            return false;
+        }
+        String host = authority.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        String portText = authority.substring(colon + 1);
+        if (!portText.equals(Integer.toString(port))) {
+            return false;
+        }
+        return host.equalsIgnoreCase("localhost")
+                || NetUtil.isValidIpV4Address(host)
+                || NetUtil.isValidIpV6Address(host)
+                || host.equalsIgnoreCase(router.snapshot().config.admin().host());
+    }
+
+    private boolean sameOrigin(String origin, int port) {
+        return origin.regionMatches(true, 0, "http://", 0, 7) && allowedAuthority(origin.substring(7), port);
+    }
+
+    private static FullHttpResponse forbidden(String what, String fix) {
+        return problems(HttpResponseStatus.FORBIDDEN, List.of(new Problem("request", what, fix)));
     }
 
     private FullHttpResponse handle(HttpMethod method, String path, String body) {
@@ -63,7 +208,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     : text(HttpResponseStatus.OK, "ok\n");
         }
         if (method.equals(HttpMethod.GET) && path.equals("/metrics")) {
-            FullHttpResponse r = text(HttpResponseStatus.OK, router.registry().scrape());
+            FullHttpResponse r = text(HttpResponseStatus.OK, router.scrape());
             r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
             return r;
         }
@@ -111,7 +256,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         RoutingSnapshot s = router.snapshot();
         long now = System.nanoTime();
         ObjectNode root = JSON.createObjectNode();
-        root.put("source", String.valueOf(s.config.source()));
+        root.put("source", s.config.source().map(String::valueOf).orElse("(built in code)"));
         root.put("listen", router.address().toString());
         root.put("draining", router.draining());
         Router.ReloadOutcome last = router.lastReload();

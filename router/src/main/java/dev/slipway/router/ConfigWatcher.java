@@ -35,7 +35,7 @@ final class ConfigWatcher implements AutoCloseable {
                     StandardWatchEventKinds.ENTRY_CREATE,
                     StandardWatchEventKinds.ENTRY_MODIFY,
                     StandardWatchEventKinds.ENTRY_DELETE);
-            Thread t = new Thread(() -> loop(service, name, onChange), "slipway-config-watch");
+            Thread t = new Thread(() -> loop(service, name, onChange), "router-config-watch");
             t.setDaemon(true);
             t.start();
             return new ConfigWatcher(service);

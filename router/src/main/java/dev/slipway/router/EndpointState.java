@@ -1,7 +1,10 @@
 package dev.slipway.router;
 
 import dev.slipway.router.RouterConfig.OutlierDetection;
+import io.netty.util.NetUtil;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -28,7 +31,19 @@ final class EndpointState {
         this.backend = backend;
         this.cluster = cluster;
         this.label = host + ":" + port;
-        this.address = InetSocketAddress.createUnresolved(host, port);
+        // An IP address needs no lookup; a host name is left unresolved for the router's asynchronous DNS
+        // resolver, which looks it up on the event loop without blocking it and follows the records' TTLs.
+        byte[] ip = NetUtil.createByteArrayFromIpAddressString(host);
+        this.address = ip == null ? InetSocketAddress.createUnresolved(host, port) : literal(ip, host, port);
+    }
+
+    private static InetSocketAddress literal(byte[] ip, String host, int port) {
+        try {
+            return new InetSocketAddress(InetAddress.getByAddress(host, ip), port);
+        } catch (UnknownHostException e) {
+            // getByAddress fails only for a wrong address length, which NetUtil never returns.
+            throw new IllegalStateException(e);
+        }
     }
 
     boolean available(long nowNanos) {

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.DecoderResultProvider;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -20,6 +21,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
@@ -285,9 +288,23 @@ final class Exchange {
         upstream.writeAndFlush(content).addListener(requestWritten);
     }
 
+    /**
+     * The client's body could not be decoded: the upstream request is cancelled (it has no valid end) and the
+     * client gets 400, or, when the response already started, its connection is closed.
+     */
+    void rejectMalformedBody(Throwable cause) {
+        requestComplete = true;
+        closeAfter = true;
+        fail(HttpResponseStatus.BAD_REQUEST, "malformed request body: " + describe(cause));
+    }
+
     void onUpstreamMessage(Channel ch, Object msg) {
         if (ch != upstream || done) {
             ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof DecoderResultProvider p && p.decoderResult().isFailure()) {
+            upstreamProtocolError(msg, p.decoderResult().cause());
             return;
         }
         if (msg instanceof HttpResponse response) {
@@ -325,6 +342,41 @@ final class Exchange {
         } else {
             ReferenceCountUtil.release(msg);
         }
+    }
+
+    /**
+     * The endpoint answered something that is not valid HTTP (no status line, a bad chunk, conflicting
+     * Content-Lengths, a head too large): Netty marks such messages failed and would pass them on as a
+     * {@code 999 Unknown} or a cut-short body. The client gets 502, or its connection is closed without a
+     * clean end when the response head already went out, so it cannot take half a body for a whole one.
+     */
+    private void upstreamProtocolError(Object msg, Throwable cause) {
+        String reason;
+        if (cause instanceof TooLongHttpHeaderException) {
+            reason = "header_too_large";
+        } else if (cause instanceof TooLongHttpLineException) {
+            reason = "line_too_long";
+        } else if (msg instanceof HttpResponse) {
+            reason = "malformed_head";
+        } else {
+            reason = "malformed_body";
+        }
+        ReferenceCountUtil.release(msg);
+        runtime.metrics.count(RouterMeters.UPSTREAM_PROTOCOL_ERRORS, backend.name(), endpoint.cluster, reason);
+        endpointFailed(endpoint);
+        // fail() closes the upstream connection (its codec has given up on it) and, if the head was already
+        // sent, the client's; otherwise the client's stream is intact and its connection may stay.
+        fail(
+                HttpResponseStatus.BAD_GATEWAY,
+                "route '" + route.name() + "': the backend sent an invalid HTTP response (" + describe(cause) + ")");
+    }
+
+    private static String describe(Throwable cause) {
+        if (cause == null) {
+            return "unknown error";
+        }
+        String m = cause.getMessage();
+        return m == null || m.isBlank() ? cause.getClass().getSimpleName() : m;
     }
 
     private void prepareResponse(HttpResponse response) {

@@ -19,7 +19,9 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -33,12 +35,14 @@ import java.util.concurrent.TimeUnit;
 final class HealthChecker {
     private final EventLoop loop;
     private final Transport transport;
+    private final AddressResolverGroup<? extends SocketAddress> resolver;
     private final List<ScheduledFuture<?>> scheduled = new ArrayList<>();
     private final Set<EndpointState> probing = new HashSet<>();
 
-    HealthChecker(EventLoop loop, Transport transport) {
+    HealthChecker(EventLoop loop, Transport transport, AddressResolverGroup<? extends SocketAddress> resolver) {
         this.loop = loop;
         this.transport = transport;
+        this.resolver = resolver;
     }
 
     /** Replaces the probes with those of {@code snapshot}. */
@@ -75,6 +79,7 @@ final class HealthChecker {
         Bootstrap b = new Bootstrap()
                 .group(loop)
                 .channel(transport.socketChannel())
+                .resolver(resolver)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
                         Math.max(1, check.timeout().toMillis()))
                 .handler(new ChannelInitializer<SocketChannel>() {
@@ -116,7 +121,12 @@ final class HealthChecker {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
             if (msg instanceof HttpResponse r) {
-                finish(ctx.channel(), r.status().code() >= 200 && r.status().code() < 300);
+                // A response the codec could not decode is no sign of health, whatever status it parsed.
+                finish(
+                        ctx.channel(),
+                        !r.decoderResult().isFailure()
+                                && r.status().code() >= 200
+                                && r.status().code() < 300);
             }
         }
 

@@ -16,6 +16,10 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.netty.resolver.dns.DnsAddressResolverGroup;
+import io.netty.resolver.dns.DnsNameResolverBuilder;
+import io.netty.resolver.dns.DnsServerAddressStreamProvider;
+import io.netty.resolver.dns.DnsServerAddressStreamProviders;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
@@ -27,61 +31,121 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The Netty implementation of {@link Router}: one worker group for traffic, one thread for admin and checks. */
-final class NettyRouter implements Router {
+/**
+ * The Netty implementation of {@link Router}: event loops {@code router-io-N} for traffic, one loop
+ * {@code router-health} for active checks, one {@code router-admin} for the admin API, and a plain thread
+ * {@code router-reload} for what may block (reading and parsing the file, stage changes), so no event loop
+ * ever waits on a disk or a lock.
+ */
+final class NettyRouter implements Router, AdminOperations {
     private static final Logger log = LoggerFactory.getLogger(NettyRouter.class);
 
-    private final Path file;
+    private final Optional<Path> file;
     private final Clock clock;
     private final Transport transport;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final ProxyRuntime runtime;
+    private final DnsAddressResolverGroup resolver;
     private final EventLoopGroup workers;
-    private final EventLoopGroup control;
+    private final EventLoopGroup health;
+    private final EventLoopGroup adminLoop;
+    private final ExecutorService reloads;
     private final HealthChecker healthChecker;
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private final Map<String, Stage> overrides = new HashMap<>();
-    private Map<String, Stage> fileStages = Map.of();
+    private Map<String, Stage> configStages = Map.of();
     private volatile ReloadOutcome lastReload = ReloadOutcome.ok();
     private Channel server;
     private Channel admin;
     private ConfigWatcher watcher;
 
-    private NettyRouter(Path file, Clock clock, RouterConfig config) {
+    private NettyRouter(
+            Optional<Path> file, Clock clock, RouterConfig config, DnsServerAddressStreamProvider nameServers) {
         this.file = file;
         this.clock = clock;
         this.transport = Transport.best();
-        this.runtime = new ProxyRuntime(new RouterMetrics(registry), transport, clock);
-        this.workers = transport.group(Integer.getInteger(
-                "slipway.router.threads", Runtime.getRuntime().availableProcessors()));
-        this.control = transport.group(1);
-        this.healthChecker = new HealthChecker(control.next(), transport);
-        fileStages = stagesOf(config);
+        int threads = Integer.getInteger(
+                "slipway.router.threads", Runtime.getRuntime().availableProcessors());
+        // Endpoint host names are looked up by Netty's asynchronous resolver on the loop that connects: the
+        // JVM's resolver would block the loop (and every connection on it) for as long as DNS takes.
+        this.resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
+                .datagramChannelType(transport.datagramChannel())
+                .socketChannelType(transport.socketChannel())
+                .nameServerProvider(nameServers));
+        this.runtime = new ProxyRuntime(new RouterMetrics(registry), transport, clock, threads, resolver);
+        this.workers = transport.group(threads, "router-io");
+        this.health = transport.group(1, "router-health");
+        this.adminLoop = transport.group(1, "router-admin");
+        this.reloads = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "router-reload");
+            t.setDaemon(true);
+            return t;
+        });
+        this.healthChecker = new HealthChecker(health.next(), transport, resolver);
+        configStages = stagesOf(config);
         install(RoutingSnapshot.build(config, overrides, null, clock));
     }
 
     static Router start(Path file, Clock clock) {
+        return start(file, clock, DnsServerAddressStreamProviders.platformDefault());
+    }
+
+    /** As {@link Router#start(Path, Clock)}, asking {@code nameServers} for endpoint host names (tests). */
+    static Router start(Path file, Clock clock, DnsServerAddressStreamProvider nameServers) {
         RouterConfig config = RouterConfigLoader.load(file);
-        NettyRouter router = new NettyRouter(file, clock, config);
+        NettyRouter router = new NettyRouter(Optional.of(file), clock, config, nameServers);
+        return router.open(config, () -> router.watcher = ConfigWatcher.watch(file, router::reload));
+    }
+
+    static Router start(RouterConfig config, Clock clock) {
+        return start(config, clock, DnsServerAddressStreamProviders.platformDefault());
+    }
+
+    static Router start(RouterConfig config, Clock clock, DnsServerAddressStreamProvider nameServers) {
+        List<Problem> problems = RouterConfigCheck.problems(config);
+        if (!problems.isEmpty()) {
+            throw new InvalidInputException(problems);
+        }
+        NettyRouter router = new NettyRouter(config.source(), clock, config, nameServers);
+        return router.open(config, () -> {});
+    }
+
+    private Router open(RouterConfig config, Runnable watch) {
         try {
-            router.bind(config);
-            router.watcher = ConfigWatcher.watch(file, router::reload);
+            bind(config);
+            watch.run();
         } catch (RuntimeException e) {
-            router.close();
+            close();
             throw e;
         }
         log.info(
                 "router listening on {} (admin {}, {} transport, {} routes)",
-                router.address(),
-                router.adminAddress(),
-                router.transport.name(),
+                address(),
+                adminAddress(),
+                transport.name(),
                 config.routes().size());
-        return router;
+        exposureWarning(adminAddress(), config.adminToken().isPresent()).ifPresent(log::warn);
+        return this;
+    }
+
+    /** The warning to log when the admin API listens where more than this machine's users can reach it. */
+    static Optional<String> exposureWarning(InetSocketAddress admin, boolean tokenRequired) {
+        if (admin.getAddress().isLoopbackAddress()) {
+            return Optional.empty();
+        }
+        return Optional.of("the admin API listens on " + admin + ", not on loopback: whoever reaches it can"
+                + " change stages and drain the router"
+                + (tokenRequired
+                        ? " (requests need the admin token)"
+                        : "; set adminTokenFile or bind admin to 127.0.0.1"));
     }
 
     private void bind(RouterConfig config) {
@@ -110,9 +174,9 @@ final class NettyRouter implements Router {
                         clients.add(ch);
                     }
                 });
-        server = bindOrExplain(proxy, config.listen(), "/listen");
+        server = bindOrExplain(proxy, config.listen(), "listen");
         ServerBootstrap adminServer = new ServerBootstrap()
-                .group(control)
+                .group(adminLoop)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -124,7 +188,7 @@ final class NettyRouter implements Router {
                                 .addLast(new AdminHandler(NettyRouter.this));
                     }
                 });
-        admin = bindOrExplain(adminServer, config.admin(), "/admin");
+        admin = bindOrExplain(adminServer, config.admin(), "admin");
     }
 
     private Channel bindOrExplain(ServerBootstrap b, RouterConfig.Address address, String field) {
@@ -132,26 +196,36 @@ final class NettyRouter implements Router {
             return b.bind(address.host(), address.port()).sync().channel();
         } catch (Exception e) {
             throw new InvalidInputException(new Problem(
-                    file + " (" + field.substring(1) + ")",
+                    file.map(f -> f + " (" + field + ")").orElse(field),
                     "cannot listen on " + address + ": " + e.getMessage(),
                     "pick a free port or stop what uses it"));
         }
     }
 
-    PrometheusMeterRegistry registry() {
-        return registry;
+    @Override
+    public String scrape() {
+        return registry.scrape();
     }
 
-    RoutingSnapshot snapshot() {
+    @Override
+    public RoutingSnapshot snapshot() {
         return runtime.snapshot();
     }
 
-    ReloadOutcome lastReload() {
+    @Override
+    public ReloadOutcome lastReload() {
         return lastReload;
     }
 
-    boolean draining() {
+    @Override
+    public boolean draining() {
         return runtime.draining();
+    }
+
+    /** Runs {@code work} on the reload thread: admin requests that read files or wait for the config lock. */
+    @Override
+    public <T> CompletableFuture<T> offLoop(Supplier<T> work) {
+        return CompletableFuture.supplyAsync(work, reloads);
     }
 
     @Override
@@ -171,7 +245,8 @@ final class NettyRouter implements Router {
                 .map(r -> r.withStage(stage(r.name())))
                 .toList();
         RouterConfig c = s.config;
-        return new RouterConfig(c.listen(), c.admin(), c.limits(), c.retries(), c.backends(), routes, c.source());
+        return new RouterConfig(
+                c.listen(), c.admin(), c.adminToken(), c.limits(), c.retries(), c.backends(), routes, c.source());
     }
 
     @Override
@@ -193,7 +268,8 @@ final class NettyRouter implements Router {
             throw new InvalidInputException(new Problem(
                     "route " + route,
                     "route '" + route + "' has no migration, so it has no stages",
-                    "add 'migration: {to: BACKEND}' to the route in " + file));
+                    "add 'migration: {to: BACKEND}' to the route"
+                            + file.map(f -> " in " + f).orElse("")));
         }
         overrides.put(route, stage);
         install(RoutingSnapshot.build(s.config, overrides, s, clock));
@@ -202,29 +278,54 @@ final class NettyRouter implements Router {
 
     @Override
     public synchronized ReloadOutcome reload() {
+        if (file.isEmpty()) {
+            return rejected(List.of(new Problem(
+                    "reload",
+                    "this router was started from a config built in code, so there is no file to re-read",
+                    "the program that started it applies changes itself")));
+        }
         RouterConfig next;
         try {
-            next = RouterConfigLoader.load(file);
+            next = RouterConfigLoader.load(file.get());
         } catch (InvalidInputException e) {
-            runtime.metrics.count(RouterMeters.RELOADS, "rejected");
-            log.warn("config reload rejected, the previous config keeps serving:\n{}", e.getMessage());
-            lastReload = ReloadOutcome.rejected(e.problems());
-            return lastReload;
+            return rejected(e.problems());
         }
+        return swapIn(next, "config reloaded from " + file.get());
+    }
+
+    @Override
+    public synchronized ReloadOutcome apply(RouterConfig next) {
+        List<Problem> problems = RouterConfigCheck.problems(next);
+        if (!problems.isEmpty()) {
+            return rejected(problems);
+        }
+        return swapIn(next, "config applied");
+    }
+
+    private ReloadOutcome rejected(List<Problem> problems) {
+        runtime.metrics.count(RouterMeters.RELOADS, "rejected");
+        log.warn(
+                "config change rejected, the previous config keeps serving:\n{}",
+                new InvalidInputException(problems).getMessage());
+        lastReload = ReloadOutcome.rejected(problems);
+        return lastReload;
+    }
+
+    private ReloadOutcome swapIn(RouterConfig next, String what) {
         RoutingSnapshot current = runtime.snapshot();
         if (!next.listen().equals(current.config.listen()) || !next.admin().equals(current.config.admin())) {
             log.warn("listen and admin addresses change only on restart; keeping {} and {}", address(), adminAddress());
         }
-        Map<String, Stage> nextFileStages = stagesOf(next);
-        // An admin stage change holds until the file itself moves that route to another stage.
+        Map<String, Stage> nextStages = stagesOf(next);
+        // An admin stage change holds until the config itself moves that route to another stage.
         overrides
                 .keySet()
-                .removeIf(route -> !nextFileStages.containsKey(route)
-                        || !nextFileStages.get(route).equals(fileStages.get(route)));
-        fileStages = nextFileStages;
+                .removeIf(route ->
+                        !nextStages.containsKey(route) || !nextStages.get(route).equals(configStages.get(route)));
+        configStages = nextStages;
         install(RoutingSnapshot.build(next, overrides, current, clock));
         runtime.metrics.count(RouterMeters.RELOADS, "applied");
-        log.info("config reloaded from {}", file);
+        log.info("{}", what);
         lastReload = ReloadOutcome.ok();
         return lastReload;
     }
@@ -253,7 +354,7 @@ final class NettyRouter implements Router {
             ch.eventLoop().execute(() -> ch.pipeline().fireUserEventTriggered(ProxyFrontendHandler.DRAIN));
         }
         long deadline = System.nanoTime() + grace.toNanos();
-        ScheduledFuture<?> poll = control.next()
+        ScheduledFuture<?> poll = health.next()
                 .scheduleAtFixedRate(
                         () -> {
                             if (clients.isEmpty() || System.nanoTime() - deadline > 0) {
@@ -291,8 +392,11 @@ final class NettyRouter implements Router {
         }
         clients.close().syncUninterruptibly();
         runtime.closePools();
+        reloads.shutdownNow();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        control.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        adminLoop.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        health.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        resolver.close();
         registry.close();
         terminated.complete(null);
     }

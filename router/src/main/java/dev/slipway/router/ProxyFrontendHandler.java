@@ -93,6 +93,10 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
                 if (current != null) {
                     if (next instanceof HttpContent c && current.wantsBody()) {
                         waiting.poll();
+                        if (c.decoderResult().isFailure()) {
+                            malformedBody(c);
+                            break;
+                        }
                         current.onRequestContent(c);
                         continue;
                     }
@@ -101,6 +105,14 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
                 waiting.poll();
                 if (next instanceof HttpRequest request) {
                     begin(request);
+                } else if (next.decoderResult().isFailure()) {
+                    // The tail of an answered request turned out malformed: the decoder has given up on the
+                    // stream, so nothing after it can be read as a request.
+                    ReferenceCountUtil.release(next);
+                    runtime.metrics.count(RouterMeters.REJECTED, "malformed");
+                    closing = true;
+                    releaseWaiting();
+                    ctx.close();
                 } else {
                     // The tail of a request that was already answered.
                     ReferenceCountUtil.release(next);
@@ -129,6 +141,17 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         Exchange e = new Exchange(this, ctx, runtime, pool, request);
         current = e;
         e.start(clientIp);
+    }
+
+    /**
+     * A request body piece the codec could not decode (a chunk size such as {@code zz}, {@code 0x3} or one that
+     * overflows): Netty hands it on as an empty last piece, which must not pass for the end of the body.
+     */
+    private void malformedBody(HttpContent c) {
+        Throwable cause = c.decoderResult().cause();
+        c.release();
+        runtime.metrics.count(RouterMeters.REJECTED, "malformed");
+        current.rejectMalformedBody(cause);
     }
 
     void armRouteTimeout(long nanos) {

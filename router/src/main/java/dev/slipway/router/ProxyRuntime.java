@@ -1,8 +1,12 @@
 package dev.slipway.router;
 
+import dev.slipway.router.RouterConfig.RetryPolicy;
 import io.netty.channel.EventLoop;
+import io.netty.resolver.AddressResolverGroup;
+import io.netty.resolver.DefaultAddressResolverGroup;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
+import java.net.SocketAddress;
 import java.time.Clock;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -13,16 +17,32 @@ final class ProxyRuntime {
     final RouterMetrics metrics;
     final Transport transport;
     final Clock clock;
+    /** Resolves endpoint host names without blocking the event loop (IP endpoints need no lookup). */
+    final AddressResolverGroup<? extends SocketAddress> resolver;
+
     final AtomicInteger connections = new AtomicInteger();
     final AtomicInteger inFlight = new AtomicInteger();
     private final Set<UpstreamPool> pools = ConcurrentHashMap.newKeySet();
     private final FastThreadLocal<UpstreamPool> poolOfLoop = new FastThreadLocal<>();
     private final ConcurrentHashMap<EventExecutor, DeadlineWheel> wheels = new ConcurrentHashMap<>();
     private volatile RoutingSnapshot snapshot;
-    private volatile RetryBudget retryBudget;
+    private final FastThreadLocal<RetryBudget> budgetOfLoop = new FastThreadLocal<>();
+    private final int loops;
     private volatile boolean draining;
 
     ProxyRuntime(RouterMetrics metrics, Transport transport, Clock clock) {
+        this(metrics, transport, clock, 1, DefaultAddressResolverGroup.INSTANCE);
+    }
+
+    /** With {@code loops} event loops serving traffic, among which the retry allowance is split. */
+    ProxyRuntime(
+            RouterMetrics metrics,
+            Transport transport,
+            Clock clock,
+            int loops,
+            AddressResolverGroup<? extends SocketAddress> resolver) {
+        this.loops = loops;
+        this.resolver = resolver;
         this.metrics = metrics;
         this.transport = transport;
         this.clock = clock;
@@ -39,16 +59,23 @@ final class ProxyRuntime {
     }
 
     void install(RoutingSnapshot next) {
-        RoutingSnapshot previous = snapshot;
-        if (previous == null || !previous.config.retries().equals(next.config.retries())) {
-            retryBudget = new RetryBudget(next.config.retries(), clock);
-        }
         snapshot = next;
         metrics.describe(next, System::nanoTime);
     }
 
+    /**
+     * The retry budget of the calling event loop: each loop has its own, so the per-request deposit and the
+     * retry check take no lock. A budget lives until the retry policy changes (a reload that keeps the policy
+     * keeps the budget).
+     */
     RetryBudget retryBudget() {
-        return retryBudget;
+        RetryPolicy policy = snapshot.config.retries();
+        RetryBudget budget = budgetOfLoop.get();
+        if (budget == null || !budget.policy().equals(policy)) {
+            budget = new RetryBudget(policy, loops, clock);
+            budgetOfLoop.set(budget);
+        }
+        return budget;
     }
 
     boolean draining() {

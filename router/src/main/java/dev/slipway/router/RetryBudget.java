@@ -5,10 +5,13 @@ import java.time.Clock;
 
 /**
  * Caps retries to a share of requests plus a small steady allowance, so a failing backend gets a bounded
- * amount of extra load instead of a retry storm.
+ * amount of extra load instead of a retry storm. One budget per event loop (see
+ * {@link ProxyRuntime#retryBudget()}), touched only by its loop, so it needs no lock; the steady allowance is
+ * split across the loops so the router as a whole keeps to {@code minPerSecond}.
  */
 final class RetryBudget {
     private static final long UNIT = 100;
+    private final RetryPolicy policy;
     private final Clock clock;
     private final long perRequest;
     private final long perSecond;
@@ -16,22 +19,27 @@ final class RetryBudget {
     private long tokens;
     private long lastMillis;
 
-    RetryBudget(RetryPolicy policy, Clock clock) {
+    RetryBudget(RetryPolicy policy, int loops, Clock clock) {
+        this.policy = policy;
         this.clock = clock;
         this.perRequest = policy.budgetPercent();
-        this.perSecond = policy.minRetriesPerSecond() * UNIT;
+        this.perSecond = policy.minRetriesPerSecond() * UNIT / Math.max(1, loops);
         // Enough room for a burst of ten seconds' worth of the allowance plus requests' deposits.
         this.capacity = Math.max(perSecond * 10, 100 * UNIT);
         this.tokens = perSecond;
         this.lastMillis = clock.millis();
     }
 
-    synchronized void onRequest() {
+    RetryPolicy policy() {
+        return policy;
+    }
+
+    void onRequest() {
         refill();
         tokens = Math.min(capacity, tokens + perRequest);
     }
 
-    synchronized boolean tryRetry() {
+    boolean tryRetry() {
         refill();
         if (tokens >= UNIT) {
             tokens -= UNIT;

@@ -28,6 +28,21 @@ public interface Router extends AutoCloseable {
         return NettyRouter.start(configFile, clock);
     }
 
+    /**
+     * Starts a router from a config built in code (no file is read or watched; change it with
+     * {@link #apply(RouterConfig)}). Used where the caller already holds the routing as values, as local runs do.
+     *
+     * @throws dev.slipway.core.InvalidInputException when the config breaks a rule the file format enforces
+     */
+    static Router start(RouterConfig config) {
+        return start(config, Clock.systemUTC());
+    }
+
+    /** As {@link #start(RouterConfig)}, with the clock that drives the rps stage. */
+    static Router start(RouterConfig config, Clock clock) {
+        return NettyRouter.start(config, clock);
+    }
+
     /** Where clients connect (the actual port when the config asked for port 0). */
     InetSocketAddress address();
 
@@ -47,8 +62,18 @@ public interface Router extends AutoCloseable {
      */
     void changeStage(String route, Stage stage);
 
-    /** Re-reads the config file; when it is invalid the current config keeps serving and the problems are returned. */
+    /**
+     * Re-reads the config file; when it is invalid the current config keeps serving and the problems are
+     * returned. A router started from a {@link RouterConfig} has no file: its reload is rejected.
+     */
     ReloadOutcome reload();
+
+    /**
+     * Swaps in {@code config} as a reload would (requests in progress finish on the old table; endpoint health
+     * and stage changes made through the admin API carry over); when it breaks a rule, the current config
+     * keeps serving and the problems are returned. {@code listen} and {@code admin} change only on restart.
+     */
+    ReloadOutcome apply(RouterConfig config);
 
     /**
      * Stops accepting connections, answers health checks with 503 and closes connections as their current

@@ -2,28 +2,50 @@ package dev.slipway.router;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * The router's whole configuration, validated: every route already carries its effective timeouts, so no
- * code path can forget one. Produced by {@link RouterConfigLoader}; immutable so a reload swaps it whole.
+ * code path can forget one. Read from YAML by {@link RouterConfigLoader}, or built in code and handed to
+ * {@link Router#start(RouterConfig)} / {@link Router#apply(RouterConfig)}; immutable so a reload swaps it whole.
  *
- * @param source the file it was read from (for messages and reloads)
+ * @param adminToken when present, every admin request but {@code GET /healthz} must carry it as a bearer token
+ * @param source the file it was read from (for messages and reloads); empty when built in code
  */
 public record RouterConfig(
         Address listen,
         Address admin,
+        Optional<AdminToken> adminToken,
         Limits limits,
         RetryPolicy retries,
         Map<String, Backend> backends,
         List<Route> routes,
-        Path source) {
+        Optional<Path> source) {
 
     public RouterConfig {
         backends = Map.copyOf(backends);
         routes = List.copyOf(routes);
+    }
+
+    /**
+     * A config built in code: default limits and retries, no admin token, the admin API on an ephemeral
+     * loopback port. Backends keep their order of {@code backends}.
+     */
+    public static RouterConfig of(Address listen, List<Backend> backends, List<Route> routes) {
+        Map<String, Backend> byName = new LinkedHashMap<>();
+        backends.forEach(b -> byName.put(b.name(), b));
+        return new RouterConfig(
+                listen,
+                new Address("127.0.0.1", 0),
+                Optional.empty(),
+                Limits.defaults(),
+                RetryPolicy.defaults(),
+                byName,
+                routes,
+                Optional.empty());
     }
 
     /** The default route timeout when a route sets none: requests never wait forever. */
@@ -47,16 +69,31 @@ public record RouterConfig(
             Duration headerReadTimeout,
             Duration idleTimeout,
             int maxConnections,
-            int maxInFlight) {}
+            int maxInFlight) {
+        /** The limits docs/router.md lists as defaults. */
+        public static Limits defaults() {
+            return new Limits(16 * 1024, 8 * 1024, Duration.ofSeconds(10), Duration.ofSeconds(60), 10_000, 10_000);
+        }
+    }
 
     /** When failed requests may be retried: at most {@code maxRetries} per request, within a budget. */
-    public record RetryPolicy(int maxRetries, int budgetPercent, int minRetriesPerSecond) {}
+    public record RetryPolicy(int maxRetries, int budgetPercent, int minRetriesPerSecond) {
+        /** Two retries, within 20% of requests plus 10 per second. */
+        public static RetryPolicy defaults() {
+            return new RetryPolicy(2, 20, 10);
+        }
+    }
 
     /** Active HTTP health check of every endpoint of a backend. */
     public record HealthCheck(String path, Duration interval, Duration timeout, int fall, int rise) {}
 
     /** Passive outlier detection: eject an endpoint after consecutive failures, backing off on repeats. */
-    public record OutlierDetection(int consecutiveFailures, Duration baseEjection, Duration maxEjection) {}
+    public record OutlierDetection(int consecutiveFailures, Duration baseEjection, Duration maxEjection) {
+        /** Five failures in a row eject for 5 s, doubling up to 2 minutes. */
+        public static OutlierDetection defaults() {
+            return new OutlierDetection(5, Duration.ofSeconds(5), Duration.ofMinutes(2));
+        }
+    }
 
     /** One cluster of a backend: its endpoints and its share of the backend's traffic. */
     public record Cluster(String name, int weight, List<Address> endpoints) {

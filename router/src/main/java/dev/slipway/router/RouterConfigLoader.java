@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
 import dev.slipway.core.SourceLocation;
@@ -43,7 +44,11 @@ import java.util.regex.Pattern;
 public final class RouterConfigLoader {
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
     private static final Duration MAX_TIMEOUT = Duration.ofHours(1);
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    // YAML 1.1 reads plain off/on/yes/no as booleans; no router field is a boolean, and `stage: off` is the
+    // documented way to write a stage, so only true/false are booleans here.
+    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+            .enable(YAMLParser.Feature.PARSE_BOOLEAN_LIKE_WORDS_AS_STRINGS)
+            .build());
 
     private final Path file;
     private final Map<String, Integer> lines = new HashMap<>();
@@ -140,9 +145,11 @@ public final class RouterConfigLoader {
     }
 
     private RouterConfig parse(ObjectNode root) {
-        allowOnly(root, "", "listen", "admin", "defaults", "limits", "retries", "backends", "routes");
+        allowOnly(root, "", "listen", "admin", "adminTokenFile", "defaults", "limits", "retries", "backends", "routes");
         Address listen = address(root.get("listen"), "/listen", new Address("0.0.0.0", 8080));
         Address admin = address(root.get("admin"), "/admin", new Address("127.0.0.1", 9901));
+        Optional<AdminToken> adminToken =
+                text(root.get("adminTokenFile"), "/adminTokenFile").flatMap(t -> adminToken(t, "/adminTokenFile"));
 
         JsonNode defaults = object(root, "defaults", "");
         allowOnly(defaults, "/defaults", "timeout", "connectTimeout");
@@ -160,20 +167,27 @@ public final class RouterConfigLoader {
                 "idleTimeout",
                 "maxConnections",
                 "maxInFlight");
+        Limits d = Limits.defaults();
         Limits limits = new Limits(
-                integer(l.get("maxHeaderBytes"), "/limits/maxHeaderBytes", 16 * 1024, 1024, 1 << 20),
-                integer(l.get("maxInitialLineBytes"), "/limits/maxInitialLineBytes", 8 * 1024, 256, 1 << 20),
-                timeout(l.get("headerReadTimeout"), "/limits/headerReadTimeout", Duration.ofSeconds(10)),
-                timeout(l.get("idleTimeout"), "/limits/idleTimeout", Duration.ofSeconds(60)),
-                integer(l.get("maxConnections"), "/limits/maxConnections", 10_000, 1, 1_000_000),
-                integer(l.get("maxInFlight"), "/limits/maxInFlight", 10_000, 1, 1_000_000));
+                integer(l.get("maxHeaderBytes"), "/limits/maxHeaderBytes", d.maxHeaderBytes(), 1024, 1 << 20),
+                integer(
+                        l.get("maxInitialLineBytes"),
+                        "/limits/maxInitialLineBytes",
+                        d.maxInitialLineBytes(),
+                        256,
+                        1 << 20),
+                timeout(l.get("headerReadTimeout"), "/limits/headerReadTimeout", d.headerReadTimeout()),
+                timeout(l.get("idleTimeout"), "/limits/idleTimeout", d.idleTimeout()),
+                integer(l.get("maxConnections"), "/limits/maxConnections", d.maxConnections(), 1, 1_000_000),
+                integer(l.get("maxInFlight"), "/limits/maxInFlight", d.maxInFlight(), 1, 1_000_000));
 
         JsonNode r = object(root, "retries", "");
         allowOnly(r, "/retries", "maxRetries", "budgetPercent", "minPerSecond");
+        RetryPolicy dr = RetryPolicy.defaults();
         RetryPolicy retries = new RetryPolicy(
-                integer(r.get("maxRetries"), "/retries/maxRetries", 2, 0, 10),
-                integer(r.get("budgetPercent"), "/retries/budgetPercent", 20, 0, 100),
-                integer(r.get("minPerSecond"), "/retries/minPerSecond", 10, 0, 1_000_000));
+                integer(r.get("maxRetries"), "/retries/maxRetries", dr.maxRetries(), 0, 10),
+                integer(r.get("budgetPercent"), "/retries/budgetPercent", dr.budgetPercent(), 0, 100),
+                integer(r.get("minPerSecond"), "/retries/minPerSecond", dr.minRetriesPerSecond(), 0, 1_000_000));
 
         Map<String, Backend> backends = new LinkedHashMap<>();
         JsonNode b = root.get("backends");
@@ -207,7 +221,18 @@ public final class RouterConfigLoader {
                 });
             }
         }
-        return new RouterConfig(listen, admin, limits, retries, backends, routes, file);
+        return new RouterConfig(listen, admin, adminToken, limits, retries, backends, routes, Optional.of(file));
+    }
+
+    /** The admin token file, relative to the config file's directory; its problems are this field's. */
+    private Optional<AdminToken> adminToken(String path, String at) {
+        Path tokenFile = file.toAbsolutePath().getParent().resolve(path);
+        try {
+            return Optional.of(AdminToken.read(tokenFile));
+        } catch (InvalidInputException e) {
+            e.problems().forEach(p -> problem(at, p.what(), p.fix()));
+            return Optional.empty();
+        }
     }
 
     private Optional<Backend> backend(String name, JsonNode node, String at) {
@@ -243,10 +268,16 @@ public final class RouterConfigLoader {
         }
         JsonNode o = object(node, "outlierDetection", at);
         allowOnly(o, at + "/outlierDetection", "consecutiveFailures", "baseEjection", "maxEjection");
+        OutlierDetection od = OutlierDetection.defaults();
         OutlierDetection outliers = new OutlierDetection(
-                integer(o.get("consecutiveFailures"), at + "/outlierDetection/consecutiveFailures", 5, 1, 1000),
-                timeout(o.get("baseEjection"), at + "/outlierDetection/baseEjection", Duration.ofSeconds(5)),
-                timeout(o.get("maxEjection"), at + "/outlierDetection/maxEjection", Duration.ofMinutes(2)));
+                integer(
+                        o.get("consecutiveFailures"),
+                        at + "/outlierDetection/consecutiveFailures",
+                        od.consecutiveFailures(),
+                        1,
+                        1000),
+                timeout(o.get("baseEjection"), at + "/outlierDetection/baseEjection", od.baseEjection()),
+                timeout(o.get("maxEjection"), at + "/outlierDetection/maxEjection", od.maxEjection()));
 
         List<Cluster> clusters = new ArrayList<>();
         JsonNode cs = node.get("clusters");
@@ -401,7 +432,8 @@ public final class RouterConfigLoader {
                     "write a positive number with a unit: 250ms, 10s, 2m or 1h (there is no infinite timeout)");
             return fallback;
         }
-        long n = Long.parseLong(m.group(1));
+        // More than nine digits is above one hour in any unit, and could overflow a long or a Duration.
+        long n = m.group(1).length() > 9 ? Long.MAX_VALUE / 3_600_000_000L : Long.parseLong(m.group(1));
         Duration d = switch (m.group(2)) {
             case "ms" -> Duration.ofMillis(n);
             case "s" -> Duration.ofSeconds(n);

@@ -42,6 +42,13 @@ public enum RouterMeters {
     CONNECTIONS("slipway.router.connections", "Open client connections", null),
     IN_FLIGHT("slipway.router.in.flight", "Requests being proxied", null),
     POOL_IDLE("slipway.router.upstream.pool.idle", "Idle pooled upstream connections", null),
+    UPSTREAM_PROTOCOL_ERRORS(
+            "slipway.router.upstream.protocol.errors",
+            "Upstream responses that were not valid HTTP, answered 502 (or cut off if already started)",
+            null,
+            "backend",
+            "cluster",
+            "reason"),
     UPSTREAM_CONNECTS("slipway.router.upstream.connects", "New upstream connections opened", null, "result"),
     RELOADS("slipway.router.config.reloads", "Config reloads", null, "result");
 

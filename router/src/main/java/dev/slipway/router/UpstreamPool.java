@@ -33,6 +33,7 @@ final class UpstreamPool {
         this.bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(runtime.transport.socketChannel())
+                .resolver(runtime.resolver)
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true);
@@ -66,14 +67,19 @@ final class UpstreamPool {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline()
-                                .addLast("http", new HttpClientCodec(8192, 64 * 1024, 8192))
-                                .addLast("proxy", new ProxyBackendHandler(UpstreamPool.this, address));
+                        initUpstream(ch, address);
                     }
                 });
         ChannelFuture f = b.connect(address);
         f.addListener(x -> metrics.count(RouterMeters.UPSTREAM_CONNECTS, x.isSuccess() ? "ok" : "failed"));
         return f;
+    }
+
+    /** The pipeline of an upstream connection (tests build the same one on an embedded channel). */
+    void initUpstream(Channel ch, InetSocketAddress address) {
+        ch.pipeline()
+                .addLast("http", new HttpClientCodec(8192, 64 * 1024, 8192))
+                .addLast("proxy", new ProxyBackendHandler(this, address));
     }
 
     /** Parks a connection whose response was read completely; one read is kept pending to notice a close. */

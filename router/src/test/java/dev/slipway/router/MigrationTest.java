@@ -144,13 +144,11 @@ class MigrationTest {
     @Test
     void theAdminApiChangesStagesAndReportsThem() {
         TestClient admin = fixture.admin();
-        admin.send("POST /routes/shop/stage HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\nfull");
-        TestClient.Response r = admin.read();
+        TestClient.Response r = admin.post("/routes/shop/stage", "full");
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.body()).contains("\"stage\" : \"full\"");
         assertThat(fixture.client().get("/").body()).isEqualTo("B");
-        admin.send("POST /routes/shop/stage HTTP/1.1\r\nHost: a\r\nContent-Length: 7\r\n\r\nsideway");
-        assertThat(admin.read().status()).isEqualTo(400);
+        assertThat(admin.post("/routes/shop/stage", "sideway").status()).isEqualTo(400);
         assertThat(admin.get("/config").body()).contains("\"stage\" : \"full\"");
         assertThat(admin.get("/metrics").body()).contains("slipway_router_stage{route=\"shop\",stage=\"full\"} 1.0");
     }

@@ -45,6 +45,36 @@ class RouterConfigLoaderTest {
     }
 
     @Test
+    void unquotedOffIsTheStageNotABoolean() throws IOException {
+        RouterConfig config = RouterConfigLoader.load(write("""
+                backends:
+                  a: {clusters: [{name: x, endpoints: [10.0.0.1:80]}]}
+                  b: {clusters: [{name: x, endpoints: [10.0.0.2:80]}]}
+                routes:
+                  - name: web
+                    backend: a
+                    migration: {to: b, stage: off}
+                """));
+        assertThat(config.routes().get(0).migration().orElseThrow().stage()).isEqualTo(Stage.off());
+    }
+
+    @Test
+    void anUnquotedWordThatIsNoStageIsReportedAsWritten() throws IOException {
+        Path file = write("""
+                backends:
+                  a: {clusters: [{name: x, endpoints: [10.0.0.1:80]}]}
+                  b: {clusters: [{name: x, endpoints: [10.0.0.2:80]}]}
+                routes:
+                  - name: web
+                    backend: a
+                    migration: {to: b, stage: on}
+                """);
+        assertThatThrownBy(() -> RouterConfigLoader.load(file))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining(file + ":7 (routes.0.migration.stage): 'on' is not a migration stage");
+    }
+
+    @Test
     void everyProblemIsReportedWithFileLineAndField() throws IOException {
         Path file = write("""
                 backends:

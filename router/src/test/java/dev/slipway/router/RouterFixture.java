@@ -1,5 +1,6 @@
 package dev.slipway.router;
 
+import io.netty.resolver.dns.DnsServerAddressStreamProvider;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -22,6 +23,13 @@ final class RouterFixture implements AutoCloseable {
         configFile = dir.resolve("router.yaml");
         write(yaml);
         router = Router.start(configFile, clock);
+    }
+
+    /** A router that asks {@code nameServers} (a test DNS server) for endpoint host names. */
+    RouterFixture(Path dir, String yaml, DnsServerAddressStreamProvider nameServers) {
+        configFile = dir.resolve("router.yaml");
+        write(yaml);
+        router = NettyRouter.start(configFile, Clock.systemUTC(), nameServers);
     }
 
     /** The listen/admin header every test config starts with: ephemeral ports on loopback. */
@@ -53,7 +61,8 @@ final class RouterFixture implements AutoCloseable {
     }
 
     TestClient admin() {
-        TestClient c = new TestClient(router.adminAddress());
+        TestClient c = new TestClient(
+                router.adminAddress(), "127.0.0.1:" + router.adminAddress().getPort());
         owned.add(c);
         return c;
     }

@@ -18,6 +18,7 @@ final class TestClient implements AutoCloseable {
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
+    private final String host;
 
     /** One response as the client saw it. */
     record Response(int status, Map<String, String> headers, String body) {
@@ -27,6 +28,12 @@ final class TestClient implements AutoCloseable {
     }
 
     TestClient(InetSocketAddress address) {
+        this(address, "app.test");
+    }
+
+    /** A client whose requests carry {@code Host: host}. */
+    TestClient(InetSocketAddress address, String host) {
+        this.host = host;
         try {
             socket = new Socket(address.getAddress(), address.getPort());
             socket.setSoTimeout(15_000);
@@ -39,7 +46,15 @@ final class TestClient implements AutoCloseable {
     }
 
     Response get(String path, String... headerLines) {
-        send("GET " + path + " HTTP/1.1\r\nHost: app.test\r\n" + String.join("", lines(headerLines)) + "\r\n");
+        send("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n" + String.join("", lines(headerLines)) + "\r\n");
+        return read();
+    }
+
+    /** A POST with {@code body} and any extra header lines. */
+    Response post(String path, String body, String... headerLines) {
+        send("POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Length: "
+                + body.getBytes(StandardCharsets.UTF_8).length + "\r\n" + String.join("", lines(headerLines))
+                + "\r\n" + body);
         return read();
     }
 

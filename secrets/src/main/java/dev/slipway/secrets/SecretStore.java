@@ -11,7 +11,9 @@ import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
 import com.google.crypto.tink.aead.AeadConfig;
 import com.google.crypto.tink.aead.PredefinedAeadParameters;
 import dev.slipway.core.InvalidInputException;
+import dev.slipway.core.OwnerOnlyFiles;
 import dev.slipway.core.Problem;
+import dev.slipway.core.SlipwayPaths;
 import dev.slipway.core.render.SecretSource;
 import dev.slipway.core.spec.App;
 import dev.slipway.core.spec.ServiceSpec;
@@ -94,15 +96,14 @@ public final class SecretStore implements SecretSource {
     }
 
     /**
-     * The store a user gets by default: {@code $SLIPWAY_SECRETS_DIR} (else {@code ~/.config/slipway/secrets})
-     * for the files and {@code $SLIPWAY_SECRETS_KEY} (else {@code ~/.config/slipway/secrets.key}) for the key.
+     * The store a user gets by default: {@code $SLIPWAY_SECRETS_DIR} (else {@code secrets/} in Slipway's config
+     * directory, usually {@code ~/.config/slipway/secrets}) for the files and {@code $SLIPWAY_SECRETS_KEY} (else
+     * {@code secrets.key} there) for the key.
+     *
+     * @param home the passwd entry's home, used only when {@code $HOME} is unset (see {@link SlipwayPaths})
      */
     public static SecretStore forUser(Map<String, String> env, Path home) {
-        Path config = Optional.ofNullable(env.get("XDG_CONFIG_HOME"))
-                .filter(s -> !s.isBlank())
-                .map(Path::of)
-                .orElse(home.resolve(".config"))
-                .resolve("slipway");
+        Path config = SlipwayPaths.of(env, home).config();
         Path dir = Optional.ofNullable(env.get("SLIPWAY_SECRETS_DIR"))
                 .filter(s -> !s.isBlank())
                 .map(Path::of)
@@ -349,14 +350,7 @@ public final class SecretStore implements SecretSource {
     }
 
     private KeysetHandle loadKeyset() throws IOException, GeneralSecurityException {
-        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(keyFile);
-        if (!OWNER_ONLY_FILE.containsAll(perms)) {
-            throw new InvalidInputException(new Problem(
-                    keyFile.toString(),
-                    "the secrets key file can be read or written by other users ("
-                            + PosixFilePermissions.toString(perms) + ")",
-                    "run `chmod 600 " + keyFile + "`"));
-        }
+        OwnerOnlyFiles.requirePrivate(keyFile, "secrets key");
         return TinkJsonProtoKeysetFormat.parseKeyset(Files.readString(keyFile), InsecureSecretKeyAccess.get());
     }
 

@@ -256,4 +256,26 @@ class SecretStoreTest {
         assertThat(byEnv.keyFile()).isEqualTo(tmp.resolve("k"));
         assertThat(byEnv.directory()).isEqualTo(tmp.resolve("d"));
     }
+
+    @Test
+    void theDefaultStoreFollowsHomeAndXdgFromTheEnvironmentNotThePasswdEntry() {
+        Path passwdHome = tmp.resolve("passwd-home");
+        Path home = tmp.resolve("env-home");
+
+        assertThat(SecretStore.forUser(Map.of("HOME", home.toString()), passwdHome)
+                        .keyFile())
+                .isEqualTo(home.resolve(".config/slipway/secrets.key"));
+        assertThat(SecretStore.forUser(
+                                Map.of(
+                                        "HOME",
+                                        home.toString(),
+                                        "XDG_CONFIG_HOME",
+                                        tmp.resolve("xdg").toString()),
+                                passwdHome)
+                        .directory())
+                .isEqualTo(tmp.resolve("xdg/slipway/secrets"));
+        assertThat(SecretStore.forUser(Map.of("SLIPWAY_HOME", tmp.resolve("sw").toString()), passwdHome)
+                        .keyFile())
+                .isEqualTo(tmp.resolve("sw/config/secrets.key"));
+    }
 }

@@ -10,6 +10,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,9 +33,15 @@ final class DeployQueue implements AutoCloseable {
     // A deploy is claimed only when a worker is free to run it, so a claimed deploy is a running one and
     // other servers can take what this one has no room for.
     private final Semaphore freeWorkers;
+    private final BooleanSupplier mayClaim;
 
-    DeployQueue(Store store, DeployRunner runner, String owner, int parallelism) {
+    /**
+     * @param mayClaim whether this server may take new deploys now: false while its liveness lease is not renewed,
+     *     since another server could mark whatever it claims as interrupted
+     */
+    DeployQueue(Store store, DeployRunner runner, String owner, int parallelism, BooleanSupplier mayClaim) {
         this.store = store;
+        this.mayClaim = mayClaim;
         this.runner = runner;
         this.owner = owner;
         this.poller = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "slipway-deploy-queue"));
@@ -54,7 +61,7 @@ final class DeployQueue implements AutoCloseable {
     }
 
     private void drain() {
-        if (!draining.compareAndSet(false, true)) {
+        if (!mayClaim.getAsBoolean() || !draining.compareAndSet(false, true)) {
             return;
         }
         try {

@@ -1,5 +1,6 @@
 package dev.slipway.server;
 
+import dev.slipway.core.OwnerOnlyFiles;
 import dev.slipway.store.IssuedToken;
 import dev.slipway.store.RequestSource;
 import dev.slipway.store.Scope;
@@ -10,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 
 /**
@@ -30,8 +30,9 @@ final class FirstAdminToken {
         }
         Path file = stateDir.resolve(FILE_NAME);
         try {
-            Files.createDirectories(stateDir);
-            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            OwnerOnlyFiles.directory(stateDir);
+            // 0600 from the system call that creates it: the token is written into a file no one else can open.
+            OwnerOnlyFiles.createFile(file);
         } catch (FileAlreadyExistsException e) {
             throw new IllegalStateException(
                     file + " exists but the store has no token: it belongs to another store;"

@@ -28,6 +28,9 @@ import java.util.Optional;
  * @param routerPort the loopback port of the router in front of local labs (without a clusters file); 0 picks one
  * @param labUrlTemplate a cluster lab's URL, with {@code {lab}}, {@code {app}} and {@code {namespace}} filled in;
  *     empty: cluster labs have no URL
+ * @param cacheDir where exported commits are cached ({@code checkouts/}); the state directory unless the defaults
+ *     of {@link dev.slipway.core.SlipwayPaths} put it in the user's cache directory
+ * @param heartbeat how often the server renews its liveness lease; the lease lasts three heartbeats
  */
 public record ServerConfig(
         String host,
@@ -42,10 +45,13 @@ public record ServerConfig(
         Duration deployTimeout,
         Duration reaperInterval,
         int routerPort,
-        Optional<String> labUrlTemplate) {
+        Optional<String> labUrlTemplate,
+        Path cacheDir,
+        Duration heartbeat) {
 
     public static final Duration DEFAULT_LAB_TTL = dev.slipway.core.lab.LabExpiry.DEFAULT_TTL;
     public static final int DEFAULT_ROUTER_PORT = 8080;
+    public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(10);
 
     public ServerConfig {
         Objects.requireNonNull(host, "host");
@@ -56,6 +62,11 @@ public record ServerConfig(
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(githubWebhookSecret, "githubWebhookSecret");
         Objects.requireNonNull(labUrlTemplate, "labUrlTemplate");
+        Objects.requireNonNull(cacheDir, "cacheDir");
+        Objects.requireNonNull(heartbeat, "heartbeat");
+        if (heartbeat.isNegative() || heartbeat.isZero()) {
+            throw new IllegalArgumentException("heartbeat must be positive");
+        }
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0..65535");
         }
@@ -84,7 +95,9 @@ public record ServerConfig(
                 Duration.ofMinutes(5),
                 Duration.ofSeconds(30),
                 DEFAULT_ROUTER_PORT,
-                Optional.empty());
+                Optional.empty(),
+                stateDir,
+                DEFAULT_HEARTBEAT);
     }
 
     /** The host name: stable across restarts, which is what lets a restarted server recognise its own deploys. */
@@ -140,6 +153,19 @@ public record ServerConfig(
         return new Copy(this).labUrlTemplate(template).build();
     }
 
+    public ServerConfig withCacheDir(Path dir) {
+        return new Copy(this).cacheDir(dir).build();
+    }
+
+    public ServerConfig withHeartbeat(Duration interval) {
+        return new Copy(this).heartbeat(interval).build();
+    }
+
+    /** How long the liveness lease lasts: three heartbeats, so one slow or failed renewal does not lose it. */
+    public Duration leaseTtl() {
+        return heartbeat.multipliedBy(3);
+    }
+
     /** Labs run as local processes when no clusters file is configured. */
     public boolean localLabsOnly() {
         return clustersFile.isEmpty();
@@ -172,6 +198,8 @@ public record ServerConfig(
         private Duration reaperInterval;
         private int routerPort;
         private Optional<String> labUrlTemplate;
+        private Path cacheDir;
+        private Duration heartbeat;
 
         Copy(ServerConfig c) {
             host = c.host;
@@ -187,6 +215,18 @@ public record ServerConfig(
             reaperInterval = c.reaperInterval;
             routerPort = c.routerPort;
             labUrlTemplate = c.labUrlTemplate;
+            cacheDir = c.cacheDir;
+            heartbeat = c.heartbeat;
+        }
+
+        Copy cacheDir(Path value) {
+            cacheDir = value;
+            return this;
+        }
+
+        Copy heartbeat(Duration value) {
+            heartbeat = value;
+            return this;
         }
 
         Copy store(StoreConfig value) {
@@ -259,7 +299,9 @@ public record ServerConfig(
                     deployTimeout,
                     reaperInterval,
                     routerPort,
-                    labUrlTemplate);
+                    labUrlTemplate,
+                    cacheDir,
+                    heartbeat);
         }
     }
 }

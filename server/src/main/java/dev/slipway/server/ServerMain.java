@@ -1,7 +1,9 @@
 package dev.slipway.server;
 
 import dev.slipway.core.InvalidInputException;
+import dev.slipway.core.OwnerOnlyFiles;
 import dev.slipway.core.Problem;
+import dev.slipway.core.SlipwayPaths;
 import dev.slipway.core.cluster.ClustersConfigLoader;
 import dev.slipway.core.spec.Durations;
 import dev.slipway.kube.KubeClusterTargets;
@@ -11,6 +13,7 @@ import dev.slipway.store.StoreConfig;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,12 +66,17 @@ public final class ServerMain {
     private ServerMain() {}
 
     public static void main(String[] args) {
-        System.exit(run(args, System.getenv(), Path.of(System.getProperty("user.home")), System.out, System.err));
+        // user.home (the passwd entry) is only the fallback for an unset $HOME; see SlipwayPaths.
+        String passwdHome = System.getProperty("user.home");
+        System.exit(
+                run(args, System.getenv(), passwdHome == null ? null : Path.of(passwdHome), System.out, System.err));
     }
 
     /**
      * Parses the options, starts the server and blocks until the JVM shuts down; returns 2 for a usage error and 1 for
      * invalid configuration.
+     *
+     * @param home the passwd entry's home directory, used only when {@code $HOME} is not set in {@code env}
      */
     public static int run(String[] args, Map<String, String> env, Path home, PrintStream out, PrintStream err) {
         return run(args, env, home, new PrintWriter(out, true), new PrintWriter(err, true));
@@ -90,8 +98,12 @@ public final class ServerMain {
         try {
             options = withConfigFile(options);
             ServerConfig config = config(options, env, home);
-            KubeClusterTargets targets = KubeClusterTargets.fromKubeconfig(
-                    Optional.ofNullable(options.get("--kubeconfig")).map(Path::of));
+            if (!options.containsKey("--state-dir")) {
+                SlipwayPaths.of(env, home)
+                        .legacyNoticeOnce()
+                        .ifPresent(notice -> err.println("slipway server: " + notice));
+            }
+            KubeClusterTargets targets = KubeClusterTargets.fromKubeconfig(kubeconfig(options, env, home));
             server = SlipwayServer.start(config, Clock.systemUTC(), targets, secretStore(env, home));
             out.println("slipway server listening on " + server.url());
             server.labRouterPort()
@@ -105,7 +117,7 @@ public final class ServerMain {
         } catch (InvalidInputException e) {
             e.problems().forEach(p -> err.println("slipway server: " + p.describe()));
             return 1;
-        } catch (IOException e) {
+        } catch (IOException | UncheckedIOException e) {
             err.println("slipway server: " + e.getMessage());
             return 1;
         }
@@ -135,15 +147,26 @@ public final class ServerMain {
         return options;
     }
 
+    /**
+     * The server's configuration from its options; without {@code --state-dir} the state goes to Slipway's state
+     * directory and exported commits to its cache directory ({@link SlipwayPaths}), with it everything goes there.
+     */
     static ServerConfig config(Map<String, String> options, Map<String, String> env, Path home) throws IOException {
-        Path stateDir = Path.of(
-                options.getOrDefault("--state-dir", home.resolve(".slipway").toString()));
+        SlipwayPaths paths = SlipwayPaths.of(env, home);
+        Optional<Path> givenStateDir =
+                Optional.ofNullable(options.get("--state-dir")).map(Path::of);
+        Path stateDir = givenStateDir.orElse(paths.state());
         StoreConfig store;
         if (options.containsKey("--db")) {
             String url = options.get("--db");
-            DatabaseCredentials credentials = options.containsKey("--db-credentials-file")
-                    ? DatabaseCredentials.fromFile(Path.of(options.get("--db-credentials-file")))
-                    : DatabaseCredentials.fromEnvironment(env);
+            DatabaseCredentials credentials;
+            if (options.containsKey("--db-credentials-file")) {
+                Path file = Path.of(options.get("--db-credentials-file"));
+                OwnerOnlyFiles.requirePrivate(file, "database credentials");
+                credentials = DatabaseCredentials.fromFile(file);
+            } else {
+                credentials = DatabaseCredentials.fromEnvironment(env);
+            }
             if (url.startsWith("jdbc:h2:")) {
                 store = new StoreConfig(url, credentials, Optional.empty(), 8);
             } else if (url.startsWith("jdbc:postgresql:")) {
@@ -164,6 +187,7 @@ public final class ServerMain {
             store = StoreConfig.h2File(stateDir.resolve("store"));
         }
         ServerConfig config = ServerConfig.localLabs(stateDir)
+                .withCacheDir(givenStateDir.orElse(paths.cache()))
                 .withClustersFile(clustersFile(options, env, home))
                 .withStore(store)
                 .withBind(options.getOrDefault("--host", "127.0.0.1"), port(options.getOrDefault("--port", "7420")));
@@ -171,9 +195,10 @@ public final class ServerMain {
             config = config.withServerId(options.get("--server-id"));
         }
         if (options.containsKey("--github-webhook-secret-file")) {
+            Path file = Path.of(options.get("--github-webhook-secret-file"));
+            OwnerOnlyFiles.requirePrivate(file, "GitHub webhook secret");
             config = config.withGithubWebhookSecret(
-                    Files.readString(Path.of(options.get("--github-webhook-secret-file")), StandardCharsets.UTF_8)
-                            .strip());
+                    Files.readString(file, StandardCharsets.UTF_8).strip());
         }
         if (options.containsKey("--deploy-timeout")) {
             config = config.withDeployTimeout(duration(options, "--deploy-timeout"));
@@ -197,8 +222,10 @@ public final class ServerMain {
                         "a keystore was given without --tls-password-file",
                         "add --tls-password-file FILE");
             }
-            config = config.withTls(Optional.of(new ServerConfig.TlsKeystore(
-                    Path.of(options.get("--tls-keystore")), Path.of(options.get("--tls-password-file")))));
+            Path passwordFile = Path.of(options.get("--tls-password-file"));
+            OwnerOnlyFiles.requirePrivate(passwordFile, "TLS keystore password");
+            config = config.withTls(
+                    Optional.of(new ServerConfig.TlsKeystore(Path.of(options.get("--tls-keystore")), passwordFile)));
         }
         return config;
     }
@@ -212,10 +239,26 @@ public final class ServerMain {
         boolean fromEnv = Optional.ofNullable(env.get(ClustersConfigLoader.ENV_VAR))
                 .filter(v -> !v.isBlank())
                 .isPresent();
-        if (flag.isEmpty() && !fromEnv && !Files.isRegularFile(ClustersConfigLoader.defaultPath(home))) {
+        if (flag.isEmpty() && !fromEnv && !Files.isRegularFile(ClustersConfigLoader.defaultPath(env, home))) {
             return Optional.empty();
         }
         return Optional.of(ClustersConfigLoader.locate(flag, env, home));
+    }
+
+    /**
+     * {@code --kubeconfig}, else what {@code $KUBECONFIG} names (fabric8 reads it, merging a list as kubectl
+     * does), else {@code $HOME/.kube/config} when it exists, as kubectl finds it, else fabric8's own discovery
+     * (a pod's service account).
+     */
+    static Optional<Path> kubeconfig(Map<String, String> options, Map<String, String> env, Path home) {
+        if (options.containsKey("--kubeconfig")) {
+            return Optional.of(Path.of(options.get("--kubeconfig")));
+        }
+        if (Optional.ofNullable(env.get("KUBECONFIG")).filter(v -> !v.isBlank()).isPresent()) {
+            return Optional.empty();
+        }
+        Path inHome = SlipwayPaths.of(env, home).home().resolve(".kube").resolve("config");
+        return Files.isRegularFile(inHome) ? Optional.of(inHome) : Optional.empty();
     }
 
     static String labUrlTemplate(String template) {
@@ -231,8 +274,8 @@ public final class ServerMain {
 
     /**
      * The same encrypted store {@code slipway secret set} writes, so an app's secrets set by the user running the
-     * server reach its deploys: {@code $SLIPWAY_SECRETS_KEY} / {@code $SLIPWAY_SECRETS_DIR}, else under
-     * {@code ~/.config/slipway/}.
+     * server reach its deploys: {@code $SLIPWAY_SECRETS_KEY} / {@code $SLIPWAY_SECRETS_DIR}, else in Slipway's
+     * config directory (usually {@code ~/.config/slipway/}).
      */
     static SecretStore secretStore(Map<String, String> env, Path home) {
         return SecretStore.forUser(env, home);

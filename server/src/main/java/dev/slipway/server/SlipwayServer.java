@@ -1,6 +1,7 @@
 package dev.slipway.server;
 
 import dev.slipway.core.InvalidInputException;
+import dev.slipway.core.OwnerOnlyFiles;
 import dev.slipway.core.Problem;
 import dev.slipway.core.deploy.ClusterGroupBackend;
 import dev.slipway.core.deploy.ClusterTargets;
@@ -58,8 +59,6 @@ import org.slf4j.LoggerFactory;
 public final class SlipwayServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SlipwayServer.class);
-    private static final Duration HEARTBEAT = Duration.ofSeconds(10);
-    private static final Duration LIVENESS = Duration.ofSeconds(30);
     private static final Duration LOG_POLL = Duration.ofMillis(200);
 
     private static final int KEPT_CHECKOUTS = 10;
@@ -70,6 +69,10 @@ public final class SlipwayServer implements AutoCloseable {
     private final Optional<LocalLabs> localLabs;
     private final DeployQueue queue;
     private final LabReaper reaper;
+    private final ServerLiveness liveness;
+    // Reaper sweeps talk to clusters and can take long: a thread of their own, so they delay neither the liveness
+    // lease (ServerLiveness has its own) nor the log streams and orphan checks on the background pool.
+    private final ScheduledExecutorService reaperThread;
     private final ScheduledExecutorService background;
     private final Javalin http;
     private final boolean tls;
@@ -78,6 +81,12 @@ public final class SlipwayServer implements AutoCloseable {
     private SlipwayServer(ServerConfig config, Clock clock, ClusterTargets targets, SecretSource secrets) {
         this.config = config;
         this.clock = clock;
+        try {
+            // Owner-only before the store, token or CA key is written into it.
+            OwnerOnlyFiles.directory(config.stateDir());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the state directory " + config.stateDir(), e);
+        }
         this.store = Store.open(config.store(), clock);
         Optional<LocalLabs> labs = Optional.empty();
         try {
@@ -92,7 +101,7 @@ public final class SlipwayServer implements AutoCloseable {
                 backend = new ClusterGroupBackend(new Renderer(secrets), sources::clusters, engine, targets);
             }
             this.localLabs = labs;
-            Path checkoutCache = config.stateDir().resolve("checkouts");
+            Path checkoutCache = config.cacheDir().resolve("checkouts");
             CommitCheckouts checkouts = new CommitCheckouts(
                     checkoutCache,
                     KEPT_CHECKOUTS,
@@ -100,19 +109,19 @@ public final class SlipwayServer implements AutoCloseable {
                             .map(l -> CommitCheckouts.commitsIn(checkoutCache, l.directoriesInUse()))
                             .orElse(Set.of()),
                     Clock.systemUTC());
+            this.liveness =
+                    new ServerLiveness(store.leases(), config.serverId(), config.heartbeat(), config.leaseTtl(), clock);
             this.queue = new DeployQueue(
                     store,
                     new DeployRunner(store, engine, backend, sources, checkouts, this::labUrl, config.deployTimeout()),
                     config.serverId(),
-                    4);
+                    4,
+                    liveness::healthy);
             // The same backend tears labs down, wherever they run.
             LabReaper.Teardown teardown = (app, lab) -> backend.tearDown(sources.labRef(app, lab));
             this.reaper = new LabReaper(store, teardown, config.serverId(), clock);
-            this.background = Executors.newScheduledThreadPool(2, r -> {
-                Thread t = new Thread(r, "slipway-server-background");
-                t.setDaemon(true);
-                return t;
-            });
+            this.reaperThread = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "slipway-reaper"));
+            this.background = Executors.newScheduledThreadPool(2, r -> daemon(r, "slipway-server-background"));
             this.tls = !config.loopbackOnly() || config.tls().isPresent();
             Api api = new Api(store, engine, sources, checkouts, queue, reaper, this::labUrl, clock, config);
             this.http = createHttp(api, clock);
@@ -121,6 +130,12 @@ public final class SlipwayServer implements AutoCloseable {
             store.close();
             throw e;
         }
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
     }
 
     /**
@@ -141,7 +156,6 @@ public final class SlipwayServer implements AutoCloseable {
                         lab -> RotatingFileLog.open(
                                 labsDir.resolve("logs"), lab.namespace(), 10L * 1024 * 1024, 5, Clock.systemUTC()),
                         Clock.systemUTC()),
-                labsDir.resolve("router.yaml"),
                 config.routerPort());
     }
 
@@ -168,10 +182,14 @@ public final class SlipwayServer implements AutoCloseable {
             server.recover();
             server.restoreLocalLabs();
             server.http.start();
+            server.liveness.start();
             server.queue.start();
             server.background.scheduleWithFixedDelay(
-                    server::heartbeat, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
-            server.background.scheduleWithFixedDelay(
+                    server::interruptOrphans,
+                    config.heartbeat().toMillis(),
+                    config.heartbeat().toMillis(),
+                    TimeUnit.MILLISECONDS);
+            server.reaperThread.scheduleWithFixedDelay(
                     server::sweepQuietly,
                     config.reaperInterval().toMillis(),
                     config.reaperInterval().toMillis(),
@@ -226,22 +244,37 @@ public final class SlipwayServer implements AutoCloseable {
     /** What one reaper sweep did: labs deleted, and labs whose deletion failed (retried later). */
     public record SweepResult(int deleted, int failed) {}
 
+    /** Whether this server holds its liveness lease (and so claims deploys); {@code /health} answers 503 otherwise. */
+    public boolean healthy() {
+        return liveness.healthy();
+    }
+
+    /** The store, for tests that look at what other servers would see. */
+    Store store() {
+        return store;
+    }
+
     @Override
     public void close() {
+        liveness.close();
+        reaperThread.shutdownNow();
         background.shutdownNow();
         queue.close();
         http.stop();
         localLabs.ifPresent(LocalLabs::close);
         try {
             store.deploys().interruptRunningOf(config.serverId()).forEach(this::auditInterrupted);
-            store.leases().release(serverLease(), config.serverId());
+            store.leases().release(liveness.lease(), config.serverId());
         } finally {
             store.close();
         }
     }
 
     private void recover() {
-        store.leases().tryAcquire(serverLease(), config.serverId(), LIVENESS);
+        if (!liveness.renewNow()) {
+            throw new IllegalStateException(
+                    "cannot take liveness lease " + liveness.lease() + ": " + liveness.lastProblem());
+        }
         for (DeployRecord deploy : store.deploys().interruptRunningOf(config.serverId())) {
             auditInterrupted(deploy);
         }
@@ -277,12 +310,12 @@ public final class SlipwayServer implements AutoCloseable {
         }
     }
 
-    private void heartbeat() {
+    /** Marks the running deploys of servers whose liveness lease expired as interrupted. */
+    private void interruptOrphans() {
         try {
-            store.leases().tryAcquire(serverLease(), config.serverId(), LIVENESS);
             store.deploys().interruptOrphaned().forEach(this::auditInterrupted);
         } catch (RuntimeException e) {
-            LOG.warn("heartbeat failed: {}", e.toString());
+            LOG.warn("looking for deploys of stopped servers failed: {}", e.toString());
         }
     }
 
@@ -312,10 +345,6 @@ public final class SlipwayServer implements AutoCloseable {
         }
     }
 
-    private String serverLease() {
-        return "server:" + config.serverId();
-    }
-
     // --- HTTP ------------------------------------------------------------------------------------------------
 
     private Javalin createHttp(Api api, Clock clock) {
@@ -340,9 +369,13 @@ public final class SlipwayServer implements AutoCloseable {
                     return connector;
                 });
             }
-            javalin.routes.get(
-                    "/health",
-                    ctx -> Api.json(ctx, 200, Views.JSON.createObjectNode().put("status", "ok")));
+            javalin.routes.get("/health", ctx -> {
+                boolean healthy = liveness.healthy();
+                Api.json(
+                        ctx,
+                        healthy ? 200 : 503,
+                        Views.JSON.createObjectNode().put("status", healthy ? "ok" : "liveness lease not renewed"));
+            });
             javalin.routes.get(
                     "/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
             for (Api.Route route : api.routes()) {

@@ -1,14 +1,14 @@
 package dev.slipway.server;
 
+import dev.slipway.core.OwnerOnlyFiles;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -74,13 +74,15 @@ final class TlsMaterial {
     /** The generated CA (created on first use) and a fresh server certificate for {@code hosts}. */
     static ServerKeystore selfSigned(Path stateDir, List<String> hosts, Clock clock) {
         try {
-            Path dir = stateDir.resolve("tls");
-            Files.createDirectories(dir);
+            Path dir = OwnerOnlyFiles.directory(stateDir.resolve("tls"));
             Path caStore = dir.resolve("ca.p12");
             Path caPassword = dir.resolve("ca.password");
             KeyStore ca = KeyStore.getInstance("PKCS12");
             char[] password;
             if (Files.exists(caStore)) {
+                // The CA key signs certificates clients trust: refuse to use one other users could have copied.
+                OwnerOnlyFiles.requirePrivate(caStore, "TLS CA key store");
+                OwnerOnlyFiles.requirePrivate(caPassword, "TLS CA password");
                 password = Files.readString(caPassword, StandardCharsets.UTF_8)
                         .strip()
                         .toCharArray();
@@ -102,10 +104,9 @@ final class TlsMaterial {
                         CA_LIFETIME);
                 ca.load(null, null);
                 ca.setKeyEntry("ca", caKeys.getPrivate(), password, new Certificate[] {caCert});
-                try (OutputStream out = Files.newOutputStream(caStore)) {
-                    ca.store(out, password);
-                }
-                Files.setPosixFilePermissions(caStore, PosixFilePermissions.fromString("rw-------"));
+                ByteArrayOutputStream caBytes = new ByteArrayOutputStream();
+                ca.store(caBytes, password);
+                OwnerOnlyFiles.write(caStore, caBytes.toByteArray());
                 Files.writeString(dir.resolve(CA_PEM), pem(caCert), StandardCharsets.UTF_8);
             }
             PrivateKey caKey = (PrivateKey) ca.getKey("ca", password);
@@ -182,9 +183,7 @@ final class TlsMaterial {
     }
 
     private static void writePrivate(Path file, byte[] content) throws IOException {
-        Files.deleteIfExists(file);
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.write(file, content);
+        OwnerOnlyFiles.write(file, content);
     }
 
     private static String pem(X509Certificate certificate) throws GeneralSecurityException {

@@ -107,6 +107,7 @@ class CrashRecoveryTest {
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(root.resolve("child.log").toFile());
+        TestHome.isolate(builder.environment(), root.resolve("home"));
         builder.environment().putAll(env);
         return builder.start();
     }

@@ -142,7 +142,6 @@ class EnvironmentBackendTest {
                             public void line(dev.slipway.local.ReplicaId replica, String text) {}
                         },
                         Clock.systemUTC()),
-                root.resolve("labs/router.yaml"),
                 0)) {
             EnvironmentBackend backend = new EnvironmentBackend() {
                 // Watches which processes serve, then passes every call on untouched.

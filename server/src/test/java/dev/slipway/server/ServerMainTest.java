@@ -116,6 +116,52 @@ class ServerMainTest {
                 .contains("expected a plain value");
     }
 
+    @Test
+    void withoutAStateDirTheStateFollowsHomeAndTheCacheHoldsExportedCommits() throws Exception {
+        ServerConfig config = ServerMain.config(Map.of(), Map.of("HOME", home.toString()), Path.of("/nonexistent"));
+
+        assertThat(config.stateDir()).isEqualTo(home.resolve(".local/state/slipway"));
+        assertThat(config.cacheDir()).isEqualTo(home.resolve(".cache/slipway"));
+        assertThat(config.store().h2FileBase()).contains(home.resolve(".local/state/slipway/store"));
+
+        ServerConfig given = ServerMain.config(
+                Map.of("--state-dir", home.resolve("srv").toString()), Map.of("HOME", home.toString()), null);
+        assertThat(given.stateDir()).isEqualTo(home.resolve("srv"));
+        assertThat(given.cacheDir()).as("--state-dir keeps everything together").isEqualTo(home.resolve("srv"));
+    }
+
+    @Test
+    void aPasswordFileOtherUsersCanReadIsRefusedWithTheChmodToRun() throws Exception {
+        Path password = Files.writeString(home.resolve("tls.password"), "pw\n");
+        Files.setPosixFilePermissions(password, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+
+        int code = run("--tls-keystore", home.resolve("k.p12").toString(), "--tls-password-file", password.toString());
+
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains(password.toString())
+                .contains("run `chmod 600 " + password + "`");
+    }
+
+    @Test
+    void theKubeconfigIsFoundAsKubectlFindsItUnderHomeFromTheEnvironment() throws Exception {
+        Path kubeconfig = Files.createDirectories(home.resolve(".kube")).resolve("config");
+        Files.writeString(kubeconfig, "apiVersion: v1\nkind: Config\n");
+        Map<String, String> env = Map.of("HOME", home.toString());
+
+        assertThat(ServerMain.kubeconfig(Map.of(), env, Path.of("/nonexistent")))
+                .contains(kubeconfig);
+        assertThat(ServerMain.kubeconfig(Map.of("--kubeconfig", "/etc/k"), env, null))
+                .contains(Path.of("/etc/k"));
+        assertThat(ServerMain.kubeconfig(Map.of(), Map.of("HOME", home.toString(), "KUBECONFIG", "/a:/b"), null))
+                .as("$KUBECONFIG is left to the client, which merges a list as kubectl does")
+                .isEmpty();
+        assertThat(ServerMain.kubeconfig(
+                        Map.of(), Map.of("HOME", home.resolve("elsewhere").toString()), null))
+                .as("no file: the client's own discovery, e.g. a pod's service account")
+                .isEmpty();
+    }
+
     private int run(String... args) {
         return ServerMain.run(
                 args,

@@ -39,6 +39,7 @@ public final class Store implements AutoCloseable {
     /** Opens the database, creating the schema if needed and applying pending migrations. */
     public static Store open(StoreConfig config, Clock clock) {
         Objects.requireNonNull(clock, "clock");
+        config.h2FileBase().ifPresent(H2Files::prepare);
         HikariConfig hikari = new HikariConfig();
         hikari.setJdbcUrl(config.jdbcUrl());
         config.credentials().user().ifPresent(hikari::setUsername);

@@ -26,11 +26,6 @@ public record StoreConfig(String jdbcUrl, DatabaseCredentials credentials, Optio
         }
     }
 
-    /** The default: an embedded H2 database in {@code ~/.slipway/store}. */
-    public static StoreConfig defaultEmbedded(Path home) {
-        return h2File(home.resolve(".slipway").resolve("store"));
-    }
-
     /**
      * An embedded H2 file database at {@code base} (H2 adds {@code .mv.db}); commits are flushed at once so a killed
      * server loses no acknowledged record.
@@ -54,6 +49,29 @@ public record StoreConfig(String jdbcUrl, DatabaseCredentials credentials, Optio
     /** The same database with a pool of {@code size} connections. */
     public StoreConfig withPoolSize(int size) {
         return new StoreConfig(jdbcUrl, credentials, schema, size);
+    }
+
+    /**
+     * The file an embedded H2 database lives in, without H2's {@code .mv.db} suffix: empty for PostgreSQL and for
+     * in-memory or remote ({@code tcp:}, {@code ssl:}) H2 URLs.
+     */
+    public Optional<Path> h2FileBase() {
+        if (!jdbcUrl.startsWith("jdbc:h2:")) {
+            return Optional.empty();
+        }
+        String rest = jdbcUrl.substring("jdbc:h2:".length());
+        int options = rest.indexOf(';');
+        if (options >= 0) {
+            rest = rest.substring(0, options);
+        }
+        if (rest.startsWith("mem:") || rest.startsWith("tcp:") || rest.startsWith("ssl:")) {
+            return Optional.empty();
+        }
+        // File system prefixes H2 accepts before the path (async:, nio:, file:, split:...), possibly stacked.
+        while (rest.matches("[a-zA-Z]{2,}:.*")) {
+            rest = rest.substring(rest.indexOf(':') + 1);
+        }
+        return rest.isEmpty() || rest.startsWith("~") ? Optional.empty() : Optional.of(Path.of(rest));
     }
 
     /** Which SQL dialect the URL speaks. */

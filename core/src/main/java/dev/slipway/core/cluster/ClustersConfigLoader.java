@@ -2,6 +2,7 @@ package dev.slipway.core.cluster;
 
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
+import dev.slipway.core.SlipwayPaths;
 import dev.slipway.core.SourceLocation;
 import dev.slipway.core.manifest.KubernetesNames;
 import dev.slipway.core.manifest.YamlCursor;
@@ -37,14 +38,19 @@ public final class ClustersConfigLoader {
 
     private ClustersConfigLoader() {}
 
-    /** The default location under the user's home directory. */
-    public static Path defaultPath(Path home) {
-        return home.resolve(".config").resolve("slipway").resolve("clusters.yaml");
+    /**
+     * The default location, in Slipway's config directory ({@link SlipwayPaths}): usually
+     * {@code ~/.config/slipway/clusters.yaml}.
+     *
+     * @param home the passwd entry's home, used only when {@code $HOME} is unset
+     */
+    public static Path defaultPath(Map<String, String> env, Path home) {
+        return SlipwayPaths.of(env, home).clustersFile();
     }
 
     /**
      * Picks the clusters file: {@code --clusters} flag, else {@code $SLIPWAY_CLUSTERS}, else
-     * {@code ~/.config/slipway/clusters.yaml}.
+     * {@code clusters.yaml} in Slipway's config directory (usually {@code ~/.config/slipway/}).
      *
      * @throws InvalidInputException when the chosen file does not exist, saying how to provide one
      */
@@ -56,7 +62,7 @@ public final class ClustersConfigLoader {
         if (fromEnv != null && !fromEnv.isBlank()) {
             return existing(Path.of(fromEnv), "$" + ENV_VAR);
         }
-        Path fallback = defaultPath(home);
+        Path fallback = defaultPath(env, home);
         if (Files.isRegularFile(fallback)) {
             return fallback;
         }
