@@ -1,9 +1,11 @@
 package dev.slipway.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.slipway.api.ApiJson;
+import dev.slipway.api.RegisteredApp;
+import dev.slipway.api.SlipwayClient;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
-import dev.slipway.server.ServerClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,7 +50,7 @@ final class AppCommand implements Runnable {
     }
 
     /** The server these commands need; there is no direct mode for them. */
-    static ServerClient connect(ServerOptions server, CliContext context) {
+    static SlipwayClient connect(ServerOptions server, CliContext context) {
         if (!server.enabled(context)) {
             throw new InvalidInputException(new Problem(
                     "--server",
@@ -100,20 +102,19 @@ final class AppCommand implements Runnable {
         @Override
         public Integer call() {
             CliContext context = parent.root.context();
-            JsonNode app = connect(server, context)
+            RegisteredApp app = connect(server, context)
                     .registerApp(
                             context.resolve(directory).toString(),
                             Optional.ofNullable(labGroup),
                             Optional.ofNullable(labTtl).map(dev.slipway.core.spec.Durations::format));
-            List<String> environments = new ArrayList<>();
-            app.path("environments")
-                    .forEach(e -> environments.add(e.path("name").asText()));
+            List<String> environments = app.environments().stream()
+                    .map(RegisteredApp.AppEnvironment::name)
+                    .toList();
             spec.commandLine()
                     .getOut()
-                    .println("Registered " + app.path("name").asText() + " from "
-                            + app.path("directory").asText()
+                    .println("Registered " + app.name() + " from " + app.directory()
                             + " (environments: " + (environments.isEmpty() ? "none" : String.join(", ", environments))
-                            + "; labs live " + app.path("labTtl").asText() + " after their last deploy).");
+                            + "; labs live " + app.labTtl() + " after their last deploy).");
             return ExitCodes.OK;
         }
     }
@@ -141,10 +142,12 @@ final class AppCommand implements Runnable {
         @Override
         public Integer call() {
             CliContext context = parent.root.context();
-            JsonNode apps = connect(server, context).appList();
+            List<RegisteredApp> apps = connect(server, context).appList();
             var out = spec.commandLine().getOut();
             if (output.json()) {
-                out.println(Output.json(apps));
+                ArrayNode array = Output.array();
+                apps.forEach(a -> array.add(ApiJson.tree(a)));
+                out.println(Output.json(array));
                 return ExitCodes.OK;
             }
             if (apps.isEmpty()) {
@@ -153,16 +156,16 @@ final class AppCommand implements Runnable {
             }
             List<String[]> rows = new ArrayList<>();
             rows.add(new String[] {"APP", "DIRECTORY", "ENVIRONMENTS", "LAB TTL", "REGISTERED BY"});
-            for (JsonNode a : apps) {
-                List<String> environments = new ArrayList<>();
-                a.path("environments")
-                        .forEach(e -> environments.add(e.path("name").asText()));
+            for (RegisteredApp a : apps) {
+                List<String> environments = a.environments().stream()
+                        .map(RegisteredApp.AppEnvironment::name)
+                        .toList();
                 rows.add(new String[] {
-                    a.path("name").asText(),
-                    a.path("directory").asText(),
+                    a.name(),
+                    a.directory(),
                     environments.isEmpty() ? "-" : String.join(",", environments),
-                    a.path("labTtl").asText(),
-                    a.path("registeredBy").asText()
+                    a.labTtl(),
+                    a.registeredBy()
                 });
             }
             out.println(StatusTable.columns(rows));

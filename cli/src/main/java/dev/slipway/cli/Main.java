@@ -27,7 +27,7 @@ public final class Main {
 
     /** Runs the CLI with the given surroundings; tests capture {@code out} and {@code err}. */
     public static int run(CliContext context, PrintWriter out, PrintWriter err, String... args) {
-        var commandLine = SlipwayCommand.commandLine(context);
+        var commandLine = SlipwayCommand.forArguments(context, args);
         commandLine.setOut(out);
         commandLine.setErr(err);
         try {

@@ -27,6 +27,10 @@ final class Output {
         return JSON.createObjectNode();
     }
 
+    static ArrayNode array() {
+        return JSON.createArrayNode();
+    }
+
     static String json(JsonNode node) {
         try {
             return JSON.writeValueAsString(node);

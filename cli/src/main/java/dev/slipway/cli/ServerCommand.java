@@ -1,6 +1,8 @@
 package dev.slipway.cli;
 
-import dev.slipway.server.ServerMain;
+import dev.slipway.api.ServerEntryPoint;
+import dev.slipway.core.InvalidInputException;
+import dev.slipway.core.Problem;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,7 +16,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code slipway server}: runs the control plane in the foreground. The options are declared here for help,
- * completion and relative paths; the server itself ({@link ServerMain}) validates and applies them.
+ * completion and relative paths; the server itself validates and applies them. The CLI does not link against the
+ * server: it finds it as a {@link ServerEntryPoint} on the class path, where the launcher puts the server's jar for
+ * this command only.
  */
 @Command(
         name = "server",
@@ -181,7 +185,15 @@ final class ServerCommand implements Callable<Integer> {
         add(args, "--reaper-interval", reaperInterval);
         add(args, "--router-port", routerPort);
         add(args, "--lab-url-template", labUrlTemplate);
-        return ServerMain.run(
+        ServerEntryPoint server = ServerEntryPoint.find()
+                .orElseThrow(() -> new InvalidInputException(new Problem(
+                        "slipway server",
+                        "the server is not on this CLI's class path (it ships as a jar of its own,"
+                                + " server/target/slipway-server.jar, next to the CLI's)",
+                        "run it through the ./slipway launcher, which builds both jars and adds the server's for"
+                                + " this command, or: java -cp cli/target/slipway.jar:server/target/slipway-server.jar"
+                                + " dev.slipway.cli.Main server ...")));
+        return server.run(
                 args.toArray(String[]::new),
                 context.env(),
                 context.home(),

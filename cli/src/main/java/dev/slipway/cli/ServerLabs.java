@@ -2,17 +2,16 @@ package dev.slipway.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.slipway.api.Lab;
+import dev.slipway.api.LabUp;
+import dev.slipway.api.SlipwayClient;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
 import dev.slipway.core.spec.AppLoader;
 import dev.slipway.core.spec.Durations;
-import dev.slipway.server.ServerClient;
-import dev.slipway.server.ServerClient.LabUp;
-import dev.slipway.server.ServerClient.RemoteLab;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,7 +36,7 @@ final class ServerLabs {
         ThroughServer.Printers to = printers(command.spec, context);
         String commit = commit(command, dir, branch, to);
         String server = command.server.server(context).orElseThrow();
-        ServerClient client = command.server.connect(context);
+        SlipwayClient client = command.server.connect(context);
         LabUp up;
         try {
             up = client.labUp(
@@ -52,7 +51,7 @@ final class ServerLabs {
                         + up.deploy().state() + ")");
         int exit = ThroughServer.follow(client, up.deploy(), to);
         // Expiry counts from the last successful deploy, so it is read again now the deploy is over.
-        RemoteLab lab = client.labs(Optional.of(app)).stream()
+        Lab lab = client.labs(Optional.of(app)).stream()
                 .filter(l -> l.id() == up.lab().id())
                 .findFirst()
                 .orElse(up.lab());
@@ -77,13 +76,13 @@ final class ServerLabs {
     static int list(LabListCommand command, CliContext context) {
         String server = command.server.server(context).orElseThrow();
         Optional<String> app = Optional.ofNullable(command.app);
-        List<RemoteLab> labs = command.server.connect(context).labs(app);
+        List<Lab> labs = command.server.connect(context).labs(app);
         var out = command.spec.commandLine().getOut();
         if (command.output.json()) {
             ObjectNode doc = Output.object();
             doc.put("server", server);
             ArrayNode array = doc.putArray("labs");
-            for (RemoteLab l : labs) {
+            for (Lab l : labs) {
                 ObjectNode node = array.addObject()
                         .put("id", l.id())
                         .put("app", l.app())
@@ -92,8 +91,8 @@ final class ServerLabs {
                         .put("ref", l.ref())
                         .put("state", l.state())
                         .put("createdBy", l.createdBy())
-                        .put("lastDeployAt", l.lastDeployAt())
-                        .put("expiresAt", l.expiresAt())
+                        .put("lastDeployAt", l.lastDeployAt().toString())
+                        .put("expiresAt", l.expiresAt().toString())
                         .put("expiresIn", l.expiresIn());
                 node.put("ciState", l.ciState().orElse(null));
                 node.put("url", l.url().orElse(null));
@@ -108,7 +107,7 @@ final class ServerLabs {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"APP", "BRANCH", "NAMESPACE", "URL", "REF", "CI", "LAST DEPLOY", "EXPIRES IN", "BY"});
         Instant now = context.clock().instant();
-        for (RemoteLab l : labs) {
+        for (Lab l : labs) {
             rows.add(new String[] {
                 l.app(),
                 l.branch(),
@@ -128,9 +127,9 @@ final class ServerLabs {
     static int down(LabDownCommand command, CliContext context) {
         String app = app(command.lab, context);
         String branch = command.lab.branch(context);
-        ServerClient client = command.server.connect(context);
-        RemoteLab lab = find(client, app, branch, context);
-        RemoteLab down = client.labDown(lab.id());
+        SlipwayClient client = command.server.connect(context);
+        Lab lab = find(client, app, branch, context);
+        Lab down = client.labDown(lab.id());
         command.spec
                 .commandLine()
                 .getOut()
@@ -142,9 +141,9 @@ final class ServerLabs {
     static int extend(LabExtendCommand command, CliContext context) {
         String app = app(command.lab, context);
         String branch = command.lab.branch(context);
-        ServerClient client = command.server.connect(context);
-        RemoteLab lab = find(client, app, branch, context);
-        RemoteLab extended =
+        SlipwayClient client = command.server.connect(context);
+        Lab lab = find(client, app, branch, context);
+        Lab extended =
                 client.labExtend(lab.id(), Optional.ofNullable(command.by).map(Durations::format));
         command.spec
                 .commandLine()
@@ -235,8 +234,8 @@ final class ServerLabs {
     }
 
     /** The app's live lab for the branch; when it has none, the error lists the labs it has. */
-    private static RemoteLab find(ServerClient client, String app, String branch, CliContext context) {
-        List<RemoteLab> labs = client.labs(Optional.of(app));
+    private static Lab find(SlipwayClient client, String app, String branch, CliContext context) {
+        List<Lab> labs = client.labs(Optional.of(app));
         return labs.stream().filter(l -> l.branch().equals(branch)).findFirst().orElseThrow(() -> {
             if (labs.isEmpty()) {
                 return new InvalidInputException(new Problem(
@@ -264,32 +263,23 @@ final class ServerLabs {
     }
 
     /** Time left as people read it: to the minute from ten minutes up (24h, not 23h59m59s), else to the second. */
-    private static String timeLeft(RemoteLab lab, CliContext context) {
-        try {
-            long seconds = Duration.between(context.clock().instant(), Instant.parse(lab.expiresAt()))
-                    .getSeconds();
-            if (seconds <= 0) {
-                return "expired";
-            }
-            return Durations.format(
-                    seconds >= 600 ? Duration.ofMinutes((seconds + 30) / 60) : Duration.ofSeconds(seconds));
-        } catch (DateTimeParseException e) {
-            return lab.expiresIn();
+    private static String timeLeft(Lab lab, CliContext context) {
+        long seconds =
+                Duration.between(context.clock().instant(), lab.expiresAt()).getSeconds();
+        if (seconds <= 0) {
+            return "expired";
         }
+        return Durations.format(seconds >= 600 ? Duration.ofMinutes((seconds + 30) / 60) : Duration.ofSeconds(seconds));
     }
 
     /** How long ago, as people read it in a table: 40s ago, 5m ago, 3h12m ago. */
-    private static String ago(String instant, Instant now) {
-        try {
-            Duration d = Duration.between(Instant.parse(instant), now);
-            if (d.isNegative() || d.getSeconds() < 1) {
-                return "just now";
-            }
-            Duration rounded =
-                    d.getSeconds() >= 3600 ? d.truncatedTo(ChronoUnit.MINUTES) : d.truncatedTo(ChronoUnit.SECONDS);
-            return Durations.format(rounded) + " ago";
-        } catch (DateTimeParseException e) {
-            return instant;
+    private static String ago(Instant instant, Instant now) {
+        Duration d = Duration.between(instant, now);
+        if (d.isNegative() || d.getSeconds() < 1) {
+            return "just now";
         }
+        Duration rounded =
+                d.getSeconds() >= 3600 ? d.truncatedTo(ChronoUnit.MINUTES) : d.truncatedTo(ChronoUnit.SECONDS);
+        return Durations.format(rounded) + " ago";
     }
 }

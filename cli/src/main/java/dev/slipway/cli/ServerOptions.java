@@ -1,9 +1,9 @@
 package dev.slipway.cli;
 
+import dev.slipway.api.SlipwayClient;
 import dev.slipway.cli.CliConfig.Setting;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
-import dev.slipway.server.ServerClient;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -74,13 +74,13 @@ final class ServerOptions {
     }
 
     /** Connects to the server; every problem with the URL, token or CA is a user error naming what to fix. */
-    ServerClient connect(CliContext context) {
+    SlipwayClient connect(CliContext context) {
         Setting<String> server = checkedServer(context);
         return open(context, server, token(context, server.value(), TokenKeyring.ofSystem(context)));
     }
 
     /** Connects to the server with a token found elsewhere ({@code slipway login} checks one before storing it). */
-    ServerClient connect(CliContext context, Token token) {
+    SlipwayClient connect(CliContext context, Token token) {
         return open(context, checkedServer(context), token);
     }
 
@@ -91,7 +91,7 @@ final class ServerOptions {
         return server;
     }
 
-    private ServerClient open(CliContext context, Setting<String> server, Token token) {
+    private SlipwayClient open(CliContext context, Setting<String> server, Token token) {
         Optional<Setting<Path>> caFile = Optional.ofNullable(ca)
                 .map(f -> new Setting<>(context.resolve(f), "--ca"))
                 .or(() -> context.envValue(CA_ENV).map(f -> new Setting<>(context.resolve(Path.of(f)), "$" + CA_ENV)))
@@ -103,7 +103,7 @@ final class ServerOptions {
                     "copy the server's STATE_DIR/tls/ca.pem there, or point --ca / $" + CA_ENV + " at it"));
         }
         try {
-            return ServerClient.withToken(server.value(), token.secret(), caFile.map(Setting::value));
+            return SlipwayClient.withToken(server.value(), token.secret(), caFile.map(Setting::value));
         } catch (IOException e) {
             throw new InvalidInputException(new Problem(
                     caFile.map(Setting::where).orElse(token.source()),

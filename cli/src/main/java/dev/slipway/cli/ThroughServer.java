@@ -3,12 +3,13 @@ package dev.slipway.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.slipway.server.ServerClient;
-import dev.slipway.server.ServerClient.RemoteCluster;
-import dev.slipway.server.ServerClient.RemoteDeploy;
+import dev.slipway.api.ApiJson;
+import dev.slipway.api.ClusterRevisions;
+import dev.slipway.api.Deploy;
+import dev.slipway.api.DeployCluster;
+import dev.slipway.api.SlipwayClient;
 import java.io.PrintWriter;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
@@ -23,8 +24,8 @@ final class ThroughServer {
 
     /** Queues a deploy, follows its log to the end and concludes like a direct deploy (exit 1 unless it succeeded). */
     static int deploy(
-            ServerClient client, String server, String app, String environment, Optional<String> ref, Printers to) {
-        RemoteDeploy queued = client.deploy(app, environment, ref);
+            SlipwayClient client, String server, String app, String environment, Optional<String> ref, Printers to) {
+        Deploy queued = client.deploy(app, environment, ref);
         to.out()
                 .println("Deploying " + app + " to " + environment + " through " + server + " (deploy #" + queued.id()
                         + ", " + queued.state() + ")");
@@ -33,13 +34,13 @@ final class ThroughServer {
 
     /** Queues a rollback and follows it like a deploy. */
     static int rollback(
-            ServerClient client,
+            SlipwayClient client,
             String server,
             String app,
             String environment,
             Optional<Integer> revision,
             Printers to) {
-        RemoteDeploy queued = client.rollback(app, environment, revision);
+        Deploy queued = client.rollback(app, environment, revision);
         to.out()
                 .println("Rolling back " + app + " in " + environment + " to "
                         + revision.map(n -> "revision " + n).orElse("the previous successful revision") + " through "
@@ -49,8 +50,8 @@ final class ThroughServer {
     }
 
     /** Follows a queued deploy (also a lab's) to its end; exit 0 only when it succeeded. */
-    static int follow(ServerClient client, RemoteDeploy queued, Printers to) {
-        RemoteDeploy done = client.follow(queued.id(), line -> {
+    static int follow(SlipwayClient client, Deploy queued, Printers to) {
+        Deploy done = client.follow(queued.id(), line -> {
             to.out().println("  " + line);
             to.out().flush();
         });
@@ -62,7 +63,7 @@ final class ThroughServer {
             return ExitCodes.OK;
         }
         String error = to.ansi().string("@|red,bold error:|@ ");
-        List<RemoteCluster> notDone = done.clusters().stream()
+        List<DeployCluster> notDone = done.clusters().stream()
                 .filter(c -> !c.state().equals("succeeded"))
                 .toList();
         boolean clustersSayWhy = notDone.stream().anyMatch(c -> c.message().isPresent());
@@ -73,7 +74,7 @@ final class ThroughServer {
                         + (clustersSayWhy
                                 ? ""
                                 : done.message().map(m -> ": " + m).orElse("")));
-        for (RemoteCluster c : notDone) {
+        for (DeployCluster c : notDone) {
             to.err()
                     .println("  " + c.cluster() + ": "
                             + c.message()
@@ -97,7 +98,7 @@ final class ThroughServer {
      * deploy did not succeed. Object health is not in the API, so this is what the server recorded, not a probe.
      */
     static int status(
-            ServerClient client,
+            SlipwayClient client,
             String server,
             String app,
             String environment,
@@ -105,8 +106,7 @@ final class ThroughServer {
             boolean all,
             Printers to) {
         JsonNode live = client.status(app, environment);
-        Optional<RemoteDeploy> latest =
-                client.deploys(app, environment, 1).stream().findFirst();
+        Optional<Deploy> latest = client.deploys(app, environment, 1).stream().findFirst();
         boolean deployOk = latest.map(
                         d -> !d.state().equals("failed") && !d.state().equals("interrupted"))
                 .orElse(true);
@@ -137,46 +137,36 @@ final class ThroughServer {
 
     /** The revisions each cluster recorded, newest first, as the server read them. */
     static int history(
-            ServerClient client, String server, String app, String environment, OutputFormat format, Printers to) {
-        JsonNode histories = client.revisions(app, environment);
-        boolean allRead = true;
-        for (JsonNode h : histories) {
-            allRead &= !h.path("unavailable").isTextual();
-        }
+            SlipwayClient client, String server, String app, String environment, OutputFormat format, Printers to) {
+        List<ClusterRevisions> histories = client.revisions(app, environment);
+        boolean allRead = histories.stream().allMatch(h -> h.unavailable().isEmpty());
         if (format == OutputFormat.json) {
             ObjectNode doc = Output.object();
             doc.put("app", app);
             doc.put("environment", environment);
             doc.put("server", server);
-            doc.set("clusters", histories);
+            ArrayNode clusters = doc.putArray("clusters");
+            histories.forEach(h -> clusters.add(ApiJson.tree(h)));
             to.out().println(Output.json(doc));
         } else {
-            for (JsonNode h : histories) {
-                to.out().println(to.ansi().string("@|bold " + h.path("cluster").asText() + "|@"));
-                if (h.path("unavailable").isTextual()) {
+            for (ClusterRevisions h : histories) {
+                to.out().println(to.ansi().string("@|bold " + h.cluster() + "|@"));
+                if (h.unavailable().isPresent()) {
                     to.out()
                             .println("  " + to.ansi().string("@|red unavailable|@") + ": "
-                                    + h.path("unavailable").asText());
-                } else if (h.path("revisions").isEmpty()) {
+                                    + h.unavailable().get());
+                } else if (h.revisions().isEmpty()) {
                     to.out().println("  never deployed");
                 } else {
-                    for (JsonNode r : h.path("revisions")) {
-                        String line = "  " + r.path("number").asInt() + "  "
-                                + r.path("when").asText() + "  "
-                                + r.path("outcome").asText() + "  "
-                                + r.path("who").asText()
-                                + (r.path("ref").asText().isEmpty()
-                                        ? ""
-                                        : "  ref " + r.path("ref").asText())
-                                + (r.path("rollbackOf").isInt()
-                                        ? "  (rollback of "
-                                                + r.path("rollbackOf").asInt() + ")"
-                                        : "");
+                    for (ClusterRevisions.Revision r : h.revisions()) {
+                        String line = "  " + r.number() + "  " + r.when() + "  " + r.outcome() + "  " + r.who()
+                                + (r.ref().isEmpty() ? "" : "  ref " + r.ref())
+                                + r.rollbackOf()
+                                        .map(n -> "  (rollback of " + n + ")")
+                                        .orElse("");
                         to.out()
                                 .println(
-                                        r.path("outcome").asText().equals("failed")
-                                                ? to.ansi().string("@|red " + line + "|@")
-                                                : line);
+                                        r.outcome().equals("failed") ? to.ansi().string("@|red " + line + "|@") : line);
                     }
                 }
             }
@@ -184,32 +174,18 @@ final class ThroughServer {
         return allRead ? ExitCodes.OK : ExitCodes.USER_ERROR;
     }
 
-    private static String describeRevision(JsonNode r) {
-        return r.path("number").asInt() + " (" + r.path("outcome").asText() + ", "
-                + r.path("who").asText() + ", "
-                + r.path("when").asText()
-                + (r.path("ref").asText().isEmpty()
-                        ? ""
-                        : ", ref " + r.path("ref").asText())
-                + ")";
-    }
-
-    private static String describeDeploy(RemoteDeploy d) {
+    private static String describeDeploy(Deploy d) {
         return "#" + d.id() + " " + d.kind() + " " + d.state()
                 + d.ref().map(r -> ", ref " + r).orElse("")
                 + d.message().map(m -> ": " + m.lines().findFirst().orElse("")).orElse("");
     }
 
     /** Times as the direct mode prints them: to the second. */
-    static String seconds(String instant) {
-        try {
-            return Instant.parse(instant).truncatedTo(ChronoUnit.SECONDS).toString();
-        } catch (DateTimeParseException e) {
-            return instant;
-        }
+    static String seconds(Instant instant) {
+        return instant.truncatedTo(ChronoUnit.SECONDS).toString();
     }
 
-    private static ObjectNode deployJson(RemoteDeploy d) {
+    private static ObjectNode deployJson(Deploy d) {
         ObjectNode node = Output.object();
         node.put("id", d.id());
         node.put("kind", d.kind());
@@ -217,7 +193,7 @@ final class ThroughServer {
         node.put("ref", d.ref().orElse(null));
         node.put("message", d.message().orElse(null));
         ArrayNode clusters = node.putArray("clusters");
-        for (RemoteCluster c : d.clusters()) {
+        for (DeployCluster c : d.clusters()) {
             ObjectNode cluster = clusters.addObject();
             cluster.put("cluster", c.cluster());
             cluster.put("state", c.state());

@@ -74,10 +74,24 @@ public final class KubeClusterTargets implements ClusterTargets {
         config.setRequestTimeout(REQUEST_TIMEOUT_MILLIS);
         // Retrying an unreachable server only delays the one clear error preflight should give.
         config.setRequestRetryBackoffLimit(0);
-        KubernetesClient client = new KubernetesClientBuilder()
-                .withConfig(config)
-                .withHttpClientFactory(new JdkHttpClientFactory())
-                .build();
+        ClientKeyAlgorithm.apply(config);
+        KubernetesClient client;
+        try {
+            // Builds the TLS context, so a client key or certificate that cannot be used fails here.
+            client = new KubernetesClientBuilder()
+                    .withConfig(config)
+                    .withHttpClientFactory(new JdkHttpClientFactory())
+                    .build();
+        } catch (KubernetesClientException e) {
+            throw new ClusterFailureException(new ClusterFailure(
+                    cluster.name(),
+                    ClusterFailure.Reason.UNKNOWN_CONTEXT,
+                    Optional.empty(),
+                    "cannot use the client certificate or key of kubeconfig context '" + context + "': "
+                            + ApiErrors.rootMessage(e),
+                    "check client-certificate(-data) and client-key(-data) of the context's user; keys are read as"
+                            + " PEM: PKCS#8 (BEGIN PRIVATE KEY), RSA PKCS#1 or EC (BEGIN EC PRIVATE KEY)"));
+        }
         return new KubeClusterTarget(cluster.name(), client);
     }
 }

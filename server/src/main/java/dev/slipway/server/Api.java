@@ -3,13 +3,14 @@ package dev.slipway.server;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.slipway.api.ApiJson;
+import dev.slipway.api.ClusterRevisions;
 import dev.slipway.core.Problem;
 import dev.slipway.core.deploy.ClusterHistory;
 import dev.slipway.core.deploy.DeployEngine;
 import dev.slipway.core.deploy.EnvironmentTarget;
 import dev.slipway.core.deploy.StatusDocument;
 import dev.slipway.core.lab.LabNames;
-import dev.slipway.core.revision.RevisionSummary;
 import dev.slipway.core.spec.App;
 import dev.slipway.core.spec.AppLoader;
 import dev.slipway.core.spec.Durations;
@@ -257,24 +258,21 @@ final class Api {
         EnvironmentTarget target = sources.target(app, env.name());
         var result = Views.JSON.createArrayNode();
         for (ClusterHistory history : engine.history(target)) {
-            ObjectNode cluster = result.addObject().put("cluster", history.cluster());
-            cluster.put(
-                    "unavailable",
-                    history.unavailable().map(f -> f.toProblem().describe()).orElse(null));
-            var revisions = cluster.putArray("revisions");
-            for (RevisionSummary r : history.revisions()) {
-                ObjectNode node = revisions
-                        .addObject()
-                        .put("number", r.number())
-                        .put("ref", r.ref())
-                        .put("who", r.who())
-                        .put("when", r.when().toString())
-                        .put("outcome", r.outcome().name().toLowerCase(Locale.ROOT))
-                        .put("objects", r.objectCount());
-                node.put(
-                        "rollbackOf",
-                        r.rollbackOf().isPresent() ? r.rollbackOf().getAsInt() : null);
-            }
+            result.add(ApiJson.tree(new ClusterRevisions(
+                    history.cluster(),
+                    history.unavailable().map(f -> f.toProblem().describe()),
+                    history.revisions().stream()
+                            .map(r -> new ClusterRevisions.Revision(
+                                    r.number(),
+                                    r.ref(),
+                                    r.who(),
+                                    r.when(),
+                                    r.outcome().name().toLowerCase(Locale.ROOT),
+                                    r.objectCount(),
+                                    r.rollbackOf().isPresent()
+                                            ? Optional.of(r.rollbackOf().getAsInt())
+                                            : Optional.empty()))
+                            .toList())));
         }
         json(ctx, 200, result);
     }
@@ -376,10 +374,12 @@ final class Api {
                         caller.source(),
                         "namespace " + lab.namespace() + ", ref " + ref + ", deploy " + deploy.id());
         queue.wake();
-        ObjectNode result = Views.JSON.createObjectNode();
-        result.set("lab", Views.lab(lab, Optional.of(ci), labUrl.apply(lab), clock));
-        result.set("deploy", Views.deploy(deploy));
-        json(ctx, 202, result);
+        json(
+                ctx,
+                202,
+                Views.labUp(
+                        Views.labDocument(lab, Optional.of(ci), labUrl.apply(lab), clock),
+                        Views.deployDocument(deploy)));
     }
 
     private void listLabs(Context ctx, Caller caller) {

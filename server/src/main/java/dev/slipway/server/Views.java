@@ -3,12 +3,19 @@ package dev.slipway.server;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.slipway.api.ApiJson;
+import dev.slipway.api.Deploy;
+import dev.slipway.api.DeployCluster;
+import dev.slipway.api.Lab;
+import dev.slipway.api.LabUp;
+import dev.slipway.api.ProblemDetails;
+import dev.slipway.api.RegisteredApp;
+import dev.slipway.api.RegisteredApp.AppEnvironment;
 import dev.slipway.core.Problem;
 import dev.slipway.core.spec.Durations;
 import dev.slipway.store.AppRecord;
 import dev.slipway.store.AuditEntry;
 import dev.slipway.store.CiStatus;
-import dev.slipway.store.ClusterProgress;
 import dev.slipway.store.CombinedStatus;
 import dev.slipway.store.DeployRecord;
 import dev.slipway.store.EnvironmentRecord;
@@ -21,7 +28,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
-/** The JSON shapes the API returns, written out field by field so they match the OpenAPI document exactly. */
+/**
+ * The JSON the API returns. The documents a client reads (apps, deploys, labs, problems) are the {@code api}
+ * module's records, so the server and {@link dev.slipway.api.SlipwayClient} cannot disagree on a field; the rest are
+ * written out field by field to match the OpenAPI document.
+ */
 final class Views {
 
     static final ObjectMapper JSON = new ObjectMapper();
@@ -29,80 +40,84 @@ final class Views {
     private Views() {}
 
     static ObjectNode app(AppRecord app) {
-        ObjectNode node = JSON.createObjectNode()
-                .put("name", app.name())
-                .put("directory", app.directory())
-                .put("labTtl", Durations.format(app.labTtl()))
-                .put("registeredBy", app.registeredBy())
-                .put("registeredAt", app.registeredAt().toString());
-        node.put("labGroup", app.labGroup().orElse(null));
-        ArrayNode environments = node.putArray("environments");
-        app.environments().forEach(e -> environments.add(environment(e)));
-        return node;
+        return ApiJson.tree(new RegisteredApp(
+                app.name(),
+                app.directory(),
+                Durations.format(app.labTtl()),
+                app.registeredBy(),
+                app.registeredAt(),
+                app.labGroup(),
+                app.environments().stream().map(Views::environmentDocument).toList()));
     }
 
     static ObjectNode environment(EnvironmentRecord environment) {
-        return JSON.createObjectNode()
-                .put("name", environment.name())
-                .put("group", environment.clusterGroup())
-                .put("namespace", environment.namespace());
+        return ApiJson.tree(environmentDocument(environment));
+    }
+
+    private static AppEnvironment environmentDocument(EnvironmentRecord e) {
+        return new AppEnvironment(e.name(), e.clusterGroup(), e.namespace());
     }
 
     static ObjectNode deploy(DeployRecord deploy) {
-        ObjectNode node = JSON.createObjectNode()
-                .put("id", deploy.id())
-                .put("app", deploy.app())
-                .put("environment", deploy.environment())
-                .put("kind", lower(deploy.kind().name()))
-                .put("state", lower(deploy.state().name()))
-                .put("requestedBy", deploy.requestedBy())
-                .put("source", deploy.source().wireName())
-                .put("createdAt", deploy.createdAt().toString());
-        node.put("ref", deploy.ref().orElse(null));
-        node.put("rollbackTo", deploy.rollbackTo().orElse(null));
-        node.put("labId", deploy.labId().orElse(null));
-        node.put("message", deploy.message().orElse(null));
-        node.put("resumes", deploy.resumes().orElse(null));
-        node.put("startedAt", deploy.startedAt().map(Instant::toString).orElse(null));
-        node.put("finishedAt", deploy.finishedAt().map(Instant::toString).orElse(null));
-        ArrayNode clusters = node.putArray("clusters");
-        for (ClusterProgress c : deploy.clusters()) {
-            ObjectNode cluster = clusters.addObject()
-                    .put("cluster", c.cluster())
-                    .put("state", lower(c.state().name()))
-                    .put("updatedAt", c.updatedAt().toString());
-            cluster.put("revision", c.revision().orElse(null));
-            cluster.put("message", c.message().orElse(null));
-        }
-        return node;
+        return ApiJson.tree(deployDocument(deploy));
+    }
+
+    static Deploy deployDocument(DeployRecord deploy) {
+        return new Deploy(
+                deploy.id(),
+                deploy.app(),
+                deploy.environment(),
+                lower(deploy.kind().name()),
+                lower(deploy.state().name()),
+                deploy.requestedBy(),
+                deploy.source().wireName(),
+                deploy.createdAt(),
+                deploy.ref(),
+                deploy.rollbackTo(),
+                deploy.labId(),
+                deploy.message(),
+                deploy.resumes(),
+                deploy.startedAt(),
+                deploy.finishedAt(),
+                deploy.clusters().stream()
+                        .map(c -> new DeployCluster(
+                                c.cluster(), lower(c.state().name()), c.updatedAt(), c.revision(), c.message()))
+                        .toList());
     }
 
     /** A lab; {@code url} is where it answers, when the server knows (local backend, or a lab URL template). */
     static ObjectNode lab(LabRecord lab, Optional<CombinedStatus> ci, Optional<String> url, Clock clock) {
-        ObjectNode node = JSON.createObjectNode()
-                .put("id", lab.id())
-                .put("app", lab.app())
-                .put("branch", lab.branch())
-                .put("namespace", lab.namespace())
-                .put("ref", lab.ref())
-                .put("state", lower(lab.state().name()))
-                .put("createdBy", lab.createdBy())
-                .put("createdAt", lab.createdAt().toString())
-                .put("lastDeployAt", lab.lastDeployAt().toString())
-                .put("ttl", Durations.format(lab.ttl()))
-                .put("expiresAt", lab.expiresAt().toString());
+        return ApiJson.tree(labDocument(lab, ci, url, clock));
+    }
+
+    static Lab labDocument(LabRecord lab, Optional<CombinedStatus> ci, Optional<String> url, Clock clock) {
         Duration left = Duration.between(clock.instant(), lab.expiresAt());
         // Whole seconds, rounded: the store keeps coarser timestamps than the clock, so a fresh 2h lab is not
         // "1h59m59s".
-        node.put(
-                "expiresIn",
-                left.isNegative() || left.isZero()
-                        ? "expired"
-                        : Durations.format(left.plusMillis(500).withNanos(0)));
-        node.put("ciState", ci.map(c -> c.state().wireName()).orElse(null));
-        node.put("lastError", lab.lastError().orElse(null));
-        node.put("url", url.orElse(null));
-        return node;
+        String expiresIn = left.isNegative() || left.isZero()
+                ? "expired"
+                : Durations.format(left.plusMillis(500).withNanos(0));
+        return new Lab(
+                lab.id(),
+                lab.app(),
+                lab.branch(),
+                lab.namespace(),
+                lab.ref(),
+                lower(lab.state().name()),
+                lab.createdBy(),
+                lab.createdAt(),
+                lab.lastDeployAt(),
+                Durations.format(lab.ttl()),
+                lab.expiresAt(),
+                expiresIn,
+                ci.map(c -> c.state().wireName()),
+                lab.lastError(),
+                url);
+    }
+
+    /** The answer to a lab up: the lab and the deploy queued for it. */
+    static ObjectNode labUp(Lab lab, Deploy deploy) {
+        return ApiJson.tree(new LabUp(lab, deploy));
     }
 
     static ObjectNode ciStatus(CiStatus status) {
@@ -152,16 +167,7 @@ final class Views {
 
     /** An RFC 9457 problem body, with Slipway's what/where/fix list. */
     static ObjectNode problem(int status, String title, List<Problem> problems) {
-        ObjectNode node = JSON.createObjectNode()
-                .put("type", "about:blank")
-                .put("title", title)
-                .put("status", status)
-                .put("detail", problems.isEmpty() ? title : problems.get(0).what());
-        ArrayNode list = node.putArray("problems");
-        for (Problem p : problems) {
-            list.addObject().put("where", p.where()).put("what", p.what()).put("fix", p.fix());
-        }
-        return node;
+        return ApiJson.tree(ProblemDetails.of(status, title, problems));
     }
 
     static <T> ArrayNode array(List<T> items, java.util.function.Function<T, ObjectNode> view) {

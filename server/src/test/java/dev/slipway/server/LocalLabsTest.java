@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.slipway.api.SlipwayClient;
 import dev.slipway.core.render.SecretSource;
 import dev.slipway.kube.KubeClusterTargets;
 import java.io.IOException;
@@ -100,7 +101,7 @@ class LocalLabsTest {
         long pid = Long.parseLong(answer.split(" ")[2]);
         long pgid = pgid(pid);
         assertThat(groupMembers(pgid)).contains(pid);
-        ServerClient client = ServerClient.connect(
+        SlipwayClient client = SlipwayClient.connect(
                 server.url(), config.stateDir().resolve(FirstAdminToken.FILE_NAME), Optional.empty());
         assertThat(client.labs(Optional.of("shop")))
                 .singleElement()

@@ -12,35 +12,51 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Optional;
 import org.threeten.extra.MutableClock;
 
-/** An app directory, a clusters file over test clusters, and servers started on them. */
-final class ServerFixture {
+/**
+ * An app directory ({@code shop}: a ConfigMap and a Deployment), a clusters file over test clusters, and servers
+ * started on them: the one server fixture of the server's tests and of the CLI-against-server tests (module e2e,
+ * through this module's test jar).
+ */
+public final class ServerFixture {
 
-    static final String SHA_GREEN = "1111111111111111111111111111111111111111";
-    static final String SHA_RED = "2222222222222222222222222222222222222222";
+    public static final String SHA_GREEN = "1111111111111111111111111111111111111111";
+    public static final String SHA_RED = "2222222222222222222222222222222222222222";
 
-    final Path root;
-    final TestClusters clusters;
-    final Path appDir;
-    final Path clustersFile;
-    final MutableClock clock = MutableClock.of(Instant.now(), ZoneOffset.UTC);
+    public final Path root;
+    public final TestClusters clusters;
+    public final Path appDir;
+    public final Path clustersFile;
+    public final MutableClock clock = MutableClock.of(Instant.now(), ZoneOffset.UTC);
 
-    ServerFixture(Path root, TestClusters clusters) {
+    /** The app with environments production and staging, both in cluster group {@code production}. */
+    public ServerFixture(Path root, TestClusters clusters) {
+        this(root, clusters, List.of("production", "staging"));
+    }
+
+    /**
+     * The app with these environments, all in cluster group {@code production}: {@code production} in namespace
+     * {@code shop}, any other {@code E} in {@code shop-E}.
+     */
+    public ServerFixture(Path root, TestClusters clusters, List<String> environments) {
         this.root = root;
         this.clusters = clusters;
         this.appDir = root.resolve("shop");
         this.clustersFile = root.resolve("clusters.yaml");
+        StringBuilder spec = new StringBuilder("app: shop\nmanifests: kubernetes/\nenvironments:\n");
+        for (String environment : environments) {
+            spec.append("  ")
+                    .append(environment)
+                    .append(": {group: production, namespace: ")
+                    .append(environment.equals("production") ? "shop" : "shop-" + environment)
+                    .append("}\n");
+        }
         try {
             Files.createDirectories(appDir.resolve("kubernetes"));
-            Files.writeString(appDir.resolve("slipway.yaml"), """
-                    app: shop
-                    manifests: kubernetes/
-                    environments:
-                      production: {group: production, namespace: shop}
-                      staging: {group: production, namespace: shop-staging}
-                    """);
+            Files.writeString(appDir.resolve("slipway.yaml"), spec);
             writeManifests("ready");
             Files.writeString(clustersFile, clusters.clustersFile("production", false));
         } catch (IOException e) {
@@ -49,14 +65,19 @@ final class ServerFixture {
     }
 
     /** Rewrites the app's manifests; {@code outcome} is what the stand-in controller makes of the Deployment. */
-    void writeManifests(String outcome) throws IOException {
+    public void writeManifests(String outcome) throws IOException {
+        writeManifests("hello", outcome);
+    }
+
+    /** As {@link #writeManifests(String)}, with the ConfigMap's {@code greeting}: what a deploy visibly changes. */
+    public void writeManifests(String greeting, String outcome) throws IOException {
         Files.writeString(appDir.resolve("kubernetes/app.yaml"), """
                 apiVersion: v1
                 kind: ConfigMap
                 metadata:
                   name: settings
                 data:
-                  greeting: hello
+                  greeting: %s
                 ---
                 apiVersion: apps/v1
                 kind: Deployment
@@ -74,10 +95,11 @@ final class ServerFixture {
                       containers:
                         - name: web
                           image: shop/web:1
-                """.formatted(outcome));
+                """.formatted(greeting, outcome));
     }
 
-    ServerConfig config(String stateName, StoreConfig store) {
+    /** A loopback server's configuration with its state in {@code ROOT/stateName}, and server id {@code stateName}. */
+    public ServerConfig config(String stateName, StoreConfig store) {
         Path state = root.resolve(stateName);
         return ServerConfig.loopback(state, clustersFile)
                 .withStore(store)
@@ -86,15 +108,18 @@ final class ServerFixture {
                 .withReaperInterval(Duration.ofHours(1));
     }
 
-    ServerConfig config(String stateName) {
+    /** As {@link #config(String, StoreConfig)} with an H2 file in the state directory. */
+    public ServerConfig config(String stateName) {
         return config(stateName, StoreConfig.h2File(root.resolve(stateName).resolve("store")));
     }
 
-    SlipwayServer start(ServerConfig config) {
+    /** Starts a server on the fixture's clusters, with the fixture's {@link #clock}. */
+    public SlipwayServer start(ServerConfig config) {
         return start(config, clock);
     }
 
-    SlipwayServer start(ServerConfig config, Clock serverClock) {
+    /** Starts a server on the fixture's clusters, with its own clock. */
+    public SlipwayServer start(ServerConfig config, Clock serverClock) {
         return SlipwayServer.start(
                 config,
                 serverClock,
@@ -102,7 +127,8 @@ final class ServerFixture {
                 SecretSource.REDACTED);
     }
 
-    static String adminToken(ServerConfig config) {
+    /** The admin token a started server wrote to its state directory. */
+    public static String adminToken(ServerConfig config) {
         try {
             return Files.readString(config.stateDir().resolve(FirstAdminToken.FILE_NAME))
                     .strip();

@@ -2,6 +2,8 @@ package dev.slipway.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.slipway.api.Deploy;
+import dev.slipway.api.SlipwayClient;
 import dev.slipway.core.spec.ServiceSpec;
 import dev.slipway.secrets.SecretStore;
 import dev.slipway.testkit.TestClusters;
@@ -49,10 +51,10 @@ class ServerSecretsTest {
                     ServerMain.secretStore(env, home))) {
                 new ApiClient(server.url(), ServerFixture.adminToken(config))
                         .post("/api/apps", "{\"directory\": \"" + app + "\"}");
-                ServerClient client = ServerClient.connect(
+                SlipwayClient client = SlipwayClient.connect(
                         server.url(), config.stateDir().resolve(FirstAdminToken.FILE_NAME), Optional.empty());
 
-                ServerClient.RemoteDeploy done = client.follow(
+                Deploy done = client.follow(
                         client.deploy("vault", "production", Optional.empty()).id(), line -> {});
 
                 assertThat(done.state()).as(done.toString()).isEqualTo("succeeded");

@@ -3,6 +3,8 @@ package dev.slipway.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.slipway.api.Deploy;
+import dev.slipway.api.SlipwayClient;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.testkit.TestClusters;
 import java.nio.file.Path;
@@ -13,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The Java client the CLI uses in --server mode, against a real server. */
-class ServerClientTest {
+class SlipwayClientTest {
 
     @TempDir
     Path root;
@@ -35,14 +37,14 @@ class ServerClientTest {
             ServerFixture fixture = new ServerFixture(root, clusters);
             ServerConfig config = fixture.config("client");
             try (SlipwayServer server = fixture.start(config)) {
-                ServerClient client = ServerClient.connect(
+                SlipwayClient client = SlipwayClient.connect(
                         server.url(), config.stateDir().resolve(FirstAdminToken.FILE_NAME), Optional.empty());
                 new ApiClient(server.url(), ServerFixture.adminToken(config))
                         .post("/api/apps", "{\"directory\": \"" + fixture.appDir + "\"}");
 
-                ServerClient.RemoteDeploy queued = client.deploy("shop", "production", Optional.of("v7"));
+                Deploy queued = client.deploy("shop", "production", Optional.of("v7"));
                 List<String> lines = new CopyOnWriteArrayList<>();
-                ServerClient.RemoteDeploy done = client.follow(queued.id(), lines::add);
+                Deploy done = client.follow(queued.id(), lines::add);
 
                 assertThat(done.state()).isEqualTo("succeeded");
                 assertThat(done.clusters())
@@ -50,7 +52,7 @@ class ServerClientTest {
                         .satisfies(c -> assertThat(c.revision()).contains(1));
                 assertThat(lines).contains("east-1: deployed (revision 1)");
                 assertThat(client.deploys("shop", "production", 10))
-                        .extracting(ServerClient.RemoteDeploy::ref)
+                        .extracting(Deploy::ref)
                         .containsExactly(Optional.of("v7"));
                 java.nio.file.Files.writeString(
                         fixture.appDir.resolve("kubernetes/app.yaml"),
@@ -64,17 +66,17 @@ class ServerClientTest {
                         .isEqualTo("succeeded");
                 assertThat(greeting(clusters)).isEqualTo("bye");
 
-                ServerClient.RemoteDeploy rolledBack = client.follow(
+                Deploy rolledBack = client.follow(
                         client.rollback("shop", "production", Optional.empty()).id(), l -> {});
 
                 assertThat(rolledBack.state()).as(rolledBack.toString()).isEqualTo("succeeded");
                 assertThat(greeting(clusters)).isEqualTo("hello");
                 var latest = client.revisions("shop", "production")
                         .get(0)
-                        .get("revisions")
+                        .revisions()
                         .get(0);
-                assertThat(latest.get("number").asInt()).isEqualTo(3);
-                assertThat(latest.get("rollbackOf").asInt()).isEqualTo(1);
+                assertThat(latest.number()).isEqualTo(3);
+                assertThat(latest.rollbackOf()).contains(1);
                 assertThatThrownBy(() -> client.labUp("shop", "feature/x", ServerFixture.SHA_RED, Optional.empty()))
                         .isInstanceOf(InvalidInputException.class)
                         .hasMessageContaining("CI status is pending");

@@ -4,9 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.slipway.core.render.SecretSource;
-import dev.slipway.kube.KubeClusterTargets;
 import dev.slipway.server.ServerConfig;
+import dev.slipway.server.ServerFixture;
 import dev.slipway.server.SlipwayServer;
 import dev.slipway.testkit.TestClusters;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -20,12 +19,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
-import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * A real Slipway server on 127.0.0.1 deploying to one simulated cluster (east-1), with the app {@code shop}
- * registered from {@code ROOT/shop}: what the CLI's --server tests talk to over real HTTP.
+ * registered from {@code ROOT/shop}: what the CLI's --server tests talk to over real HTTP. The app, clusters and
+ * server come from the server's own {@link ServerFixture}.
  */
 final class RunningServer implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -35,11 +35,13 @@ final class RunningServer implements AutoCloseable {
     final Path appDir;
     final SlipwayServer server;
     final Path adminToken;
+    private final ServerFixture fixture;
 
-    private RunningServer(Path root, TestClusters clusters, Path appDir, SlipwayServer server) {
-        this.root = root;
-        this.clusters = clusters;
-        this.appDir = appDir;
+    private RunningServer(ServerFixture fixture, SlipwayServer server) {
+        this.fixture = fixture;
+        this.root = fixture.root;
+        this.clusters = fixture.clusters;
+        this.appDir = fixture.appDir;
         this.server = server;
         this.adminToken = server.adminTokenFile().orElseThrow();
     }
@@ -48,33 +50,13 @@ final class RunningServer implements AutoCloseable {
     static RunningServer start(Path root) throws IOException {
         TestClusters clusters = TestClusters.start("east-1");
         try {
-            Path appDir = root.resolve("shop");
-            Files.createDirectories(appDir.resolve("kubernetes"));
-            Files.writeString(appDir.resolve("slipway.yaml"), """
-                    app: shop
-                    manifests: kubernetes/
-                    environments:
-                      production: {group: production, namespace: shop}
-                      staging: {group: production, namespace: shop-staging}
-                      qa: {group: production, namespace: shop-qa}
-                      preview: {group: production, namespace: shop-preview}
-                    """);
-            writeManifests(appDir, "hello", "ready");
-            Path clustersFile = root.resolve("clusters.yaml");
-            Files.writeString(clustersFile, clusters.clustersFile("production", false));
-            ServerConfig config = ServerConfig.loopback(root.resolve("state"), clustersFile)
-                    .withServerId("cli-test")
-                    .withDeployTimeout(Duration.ofSeconds(20))
-                    .withReaperInterval(Duration.ofHours(1));
-            SlipwayServer server = SlipwayServer.start(
-                    config,
-                    Clock.systemUTC(),
-                    KubeClusterTargets.fromKubeconfig(Optional.of(clusters.kubeconfig())),
-                    SecretSource.REDACTED);
-            RunningServer running = new RunningServer(root, clusters, appDir, server);
-            running.api("POST", "/api/apps", "{\"directory\": \"" + appDir + "\"}");
+            ServerFixture fixture =
+                    new ServerFixture(root, clusters, List.of("production", "staging", "qa", "preview"));
+            ServerConfig config = fixture.config("state").withServerId("cli-test");
+            RunningServer running = new RunningServer(fixture, fixture.start(config, Clock.systemUTC()));
+            running.api("POST", "/api/apps", "{\"directory\": \"" + fixture.appDir + "\"}");
             return running;
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             clusters.close();
             throw e;
         }
@@ -142,35 +124,6 @@ final class RunningServer implements AutoCloseable {
     }
 
     void writeManifests(String greeting, String outcome) throws IOException {
-        writeManifests(appDir, greeting, outcome);
-    }
-
-    /** The app's manifests; {@code outcome} is what the stand-in controller makes of the Deployment. */
-    static void writeManifests(Path appDir, String greeting, String outcome) throws IOException {
-        Files.writeString(appDir.resolve("kubernetes/app.yaml"), """
-                apiVersion: v1
-                kind: ConfigMap
-                metadata:
-                  name: settings
-                data:
-                  greeting: %s
-                ---
-                apiVersion: apps/v1
-                kind: Deployment
-                metadata:
-                  name: web
-                spec:
-                  replicas: 1
-                  selector:
-                    matchLabels: {app: web}
-                  template:
-                    metadata:
-                      labels: {app: web}
-                      annotations: {testkit.slipway.dev/outcome: %s}
-                    spec:
-                      containers:
-                        - name: web
-                          image: shop/web:1
-                """.formatted(greeting, outcome));
+        fixture.writeManifests(greeting, outcome);
     }
 }

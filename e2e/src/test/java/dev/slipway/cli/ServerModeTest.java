@@ -421,32 +421,6 @@ class ServerModeTest {
     }
 
     @Test
-    void serverHelpListsEveryOptionOfTheServer() {
-        var result = cli.run("server", "--help");
-
-        assertThat(result.exitCode()).isZero();
-        assertThat(result.out())
-                .contains(
-                        "--config",
-                        "--host",
-                        "--port",
-                        "--state-dir",
-                        "--db ",
-                        "--db-credentials-file",
-                        "--clusters",
-                        "--kubeconfig",
-                        "--server-id",
-                        "--tls-keystore",
-                        "--tls-password-file",
-                        "--github-webhook-secret-file",
-                        "--lab-ttl",
-                        "--deploy-timeout",
-                        "--reaper-interval",
-                        "--router-port",
-                        "--lab-url-template");
-    }
-
-    @Test
     void serverWithAnInvalidPortExitsOneBeforeStarting() {
         var result = cli.run("server", "--port", "http", "--state-dir", "server-state", "--clusters", "clusters.yaml");
 

@@ -1,0 +1,322 @@
+package dev.slipway.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.slipway.core.InvalidInputException;
+import dev.slipway.core.Problem;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * The Java client of the server's API, so the CLI's {@code --server URL} mode (and anything else in Java) talks to
+ * the control plane without hand-written HTTP. Refusals come back as {@link InvalidInputException} carrying the
+ * server's problems, which the CLI prints like any other user error.
+ */
+public final class SlipwayClient {
+
+    private final HttpClient http;
+    private final String baseUrl;
+    private final String token;
+    private final String source;
+
+    private SlipwayClient(HttpClient http, String baseUrl, String token, String source) {
+        this.http = http;
+        this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        this.token = token;
+        this.source = source;
+    }
+
+    /**
+     * A client for the server at {@code url}, authenticating with the token read from {@code tokenFile}; when the
+     * server uses its generated CA, pass its {@code ca.pem} as {@code caCertificate}.
+     */
+    public static SlipwayClient connect(String url, Path tokenFile, Optional<Path> caCertificate) throws IOException {
+        return withToken(
+                url, Files.readString(tokenFile, StandardCharsets.UTF_8).strip(), caCertificate);
+    }
+
+    /** Like {@link #connect} with the token itself, for callers that read it elsewhere (the OS keyring). */
+    public static SlipwayClient withToken(String url, String token, Optional<Path> caCertificate) throws IOException {
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+        if (caCertificate.isPresent()) {
+            builder.sslContext(trusting(caCertificate.get()));
+        }
+        return new SlipwayClient(builder.build(), url, token, "cli");
+    }
+
+    /** The names of the apps registered with the server; any valid token may read them. */
+    public List<String> apps() {
+        return appList().stream().map(RegisteredApp::name).toList();
+    }
+
+    /**
+     * Registers the app whose directory (as the server sees it) holds its slipway.yaml; registering it again
+     * updates it. Returns the app as the server records it.
+     */
+    public RegisteredApp registerApp(String directory, Optional<String> labGroup, Optional<String> labTtl) {
+        ObjectNode body = ApiJson.object().put("directory", directory);
+        labGroup.ifPresent(g -> body.put("labGroup", g));
+        labTtl.ifPresent(t -> body.put("labTtl", t));
+        return ApiJson.read(send("POST", "/api/apps", body), RegisteredApp.class);
+    }
+
+    /** The registered apps. */
+    public List<RegisteredApp> appList() {
+        return list(send("GET", "/api/apps", null), RegisteredApp.class);
+    }
+
+    /** Unregisters an app; its deploy history and labs stay recorded. */
+    public void removeApp(String app) {
+        send("DELETE", "/api/apps/" + segment(app), null);
+    }
+
+    /** Queues a deploy of {@code ref} (the server's default ref when empty) to an environment. */
+    public Deploy deploy(String app, String environment, Optional<String> ref) {
+        ObjectNode body = ApiJson.object();
+        ref.ifPresent(r -> body.put("ref", r));
+        return ApiJson.read(
+                send("POST", "/api/apps/" + segment(app) + "/environments/" + segment(environment) + "/deploys", body),
+                Deploy.class);
+    }
+
+    /** Queues a rollback to {@code toRevision}, or to the previous successful revision when empty. */
+    public Deploy rollback(String app, String environment, Optional<Integer> toRevision) {
+        ObjectNode body = ApiJson.object();
+        toRevision.ifPresent(r -> body.put("to", r));
+        return ApiJson.read(
+                send("POST", "/api/apps/" + segment(app) + "/environments/" + segment(environment) + "/rollback", body),
+                Deploy.class);
+    }
+
+    /** A deploy as it is now. */
+    public Deploy status(long deployId) {
+        return ApiJson.read(send("GET", "/api/deploys/" + deployId, null), Deploy.class);
+    }
+
+    /** Recent deploys of an app/environment, newest first. */
+    public List<Deploy> deploys(String app, String environment, int limit) {
+        return list(
+                send(
+                        "GET",
+                        "/api/deploys?app=" + query(app) + "&environment=" + query(environment) + "&limit=" + limit,
+                        null),
+                Deploy.class);
+    }
+
+    /** The recorded revisions per cluster, newest first. */
+    public List<ClusterRevisions> revisions(String app, String environment) {
+        return list(
+                send("GET", "/api/apps/" + segment(app) + "/environments/" + segment(environment) + "/revisions", null),
+                ClusterRevisions.class);
+    }
+
+    /**
+     * The environment's live status per cluster, as the server read it now: the JSON of
+     * {@code dev.slipway.core.deploy.StatusDocument}, which the CLI renders as in direct mode.
+     */
+    public JsonNode status(String app, String environment) {
+        return send("GET", "/api/apps/" + segment(app) + "/environments/" + segment(environment) + "/status", null);
+    }
+
+    /**
+     * Follows a deploy's log until it ends, handing each line to {@code lines}; returns the final state of the deploy.
+     */
+    public Deploy follow(long deployId, Consumer<String> lines) {
+        HttpRequest request = request("/api/deploys/" + deployId + "/log")
+                .header("Accept", "text/event-stream")
+                .GET()
+                .build();
+        try {
+            HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            try (BufferedReader reader =
+                    new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+                if (response.statusCode() >= 400) {
+                    throw refusal(response.statusCode(), reader.lines().collect(Collectors.joining("\n")));
+                }
+                String event = "";
+                String line;
+                while ((line = reader.readLine()) != null) {
+                    if (line.startsWith("event: ")) {
+                        event = line.substring(7);
+                    } else if (line.startsWith("data: ") && event.equals("log")) {
+                        lines.accept(line.substring(6));
+                    } else if (line.startsWith("data: ") && event.equals("error")) {
+                        throw refusal(response.statusCode(), line.substring(6));
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw unreachable(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw unreachable(new IOException("interrupted"));
+        }
+        return status(deployId);
+    }
+
+    /** Brings up (or redeploys) the lab of {@code branch} at {@code commitSha}. */
+    public LabUp labUp(String app, String branch, String commitSha, Optional<String> ttl) {
+        ObjectNode body = ApiJson.object().put("branch", branch).put("ref", commitSha);
+        ttl.ifPresent(t -> body.put("ttl", t));
+        return ApiJson.read(send("POST", "/api/apps/" + segment(app) + "/labs", body), LabUp.class);
+    }
+
+    /** The live labs, of one app or of all. */
+    public List<Lab> labs(Optional<String> app) {
+        return list(
+                send(
+                        "GET",
+                        "/api/labs?limit=10000"
+                                + app.map(a -> "&app=" + query(a)).orElse(""),
+                        null),
+                Lab.class);
+    }
+
+    /** Takes a lab down now; returns it as it is after the teardown. */
+    public Lab labDown(long labId) {
+        return ApiJson.read(send("DELETE", "/api/labs/" + labId, null), Lab.class);
+    }
+
+    /** Extends a lab's life by {@code by}, or by its TTL when empty. */
+    public Lab labExtend(long labId, Optional<String> by) {
+        ObjectNode body = ApiJson.object();
+        by.ifPresent(b -> body.put("by", b));
+        return ApiJson.read(send("POST", "/api/labs/" + labId + "/extend", body), Lab.class);
+    }
+
+    private JsonNode send(String method, String path, JsonNode body) {
+        HttpRequest.Builder request = request(path);
+        if (body != null) {
+            request.header("Content-Type", "application/json")
+                    .method(method, HttpRequest.BodyPublishers.ofString(body.toString()));
+        } else {
+            request.method(method, HttpRequest.BodyPublishers.noBody());
+        }
+        HttpResponse<String> response;
+        try {
+            response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw unreachable(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw unreachable(new IOException("interrupted"));
+        }
+        if (response.statusCode() >= 400) {
+            throw refusal(response.statusCode(), response.body());
+        }
+        try {
+            return response.body().isBlank() ? ApiJson.object() : ApiJson.parse(response.body());
+        } catch (IOException e) {
+            throw notTheApi(response.statusCode(), e);
+        }
+    }
+
+    private <T> List<T> list(JsonNode array, Class<T> type) {
+        if (!array.isArray()) {
+            throw notTheApi(200, new IOException("expected a JSON array"));
+        }
+        List<T> result = new ArrayList<>();
+        array.forEach(item -> result.add(read(item, type)));
+        return List.copyOf(result);
+    }
+
+    private <T> T read(JsonNode json, Class<T> type) {
+        try {
+            return ApiJson.read(json, type);
+        } catch (IllegalArgumentException e) {
+            throw notTheApi(200, new IOException(e.getMessage(), e));
+        }
+    }
+
+    private HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create(baseUrl + path))
+                .timeout(Duration.ofMinutes(2))
+                .header("Authorization", "Bearer " + token)
+                .header("X-Slipway-Source", source);
+    }
+
+    /** The server's problems, or, when something else answered (a proxy's error page), what came back. */
+    private InvalidInputException refusal(int status, String body) {
+        Optional<ProblemDetails> details = problemDetails(body);
+        if (details.isPresent() && !details.get().problems().isEmpty()) {
+            return new InvalidInputException(details.get().problems());
+        }
+        String title =
+                details.map(ProblemDetails::title).filter(t -> !t.isEmpty()).orElse("no problem details");
+        return new InvalidInputException(
+                new Problem(baseUrl, "the server answered " + status + ": " + title, "see the server's log"));
+    }
+
+    private static Optional<ProblemDetails> problemDetails(String body) {
+        try {
+            return Optional.of(ApiJson.read(ApiJson.parse(body), ProblemDetails.class));
+        } catch (IOException | IllegalArgumentException notProblemJson) {
+            // Something else answered (a proxy's error page, a plain-text 502): the status tells what happened.
+            return Optional.empty();
+        }
+    }
+
+    private InvalidInputException notTheApi(int status, IOException e) {
+        return new InvalidInputException(new Problem(
+                baseUrl,
+                "the answer (HTTP " + status + ") is not the Slipway API's JSON: " + e.getMessage(),
+                "check that --server points at a Slipway server of the same version as this CLI"));
+    }
+
+    private InvalidInputException unreachable(IOException e) {
+        return new InvalidInputException(new Problem(
+                baseUrl,
+                "cannot reach the Slipway server: "
+                        + (e instanceof ConnectException
+                                ? "connection refused"
+                                : Optional.ofNullable(e.getMessage())
+                                        .orElse(e.getClass().getSimpleName())),
+                "check --server and that the server is running; for https, pass the server's CA certificate"));
+    }
+
+    private static String segment(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private static String query(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    private static SSLContext trusting(Path caPem) throws IOException {
+        try (InputStream in = Files.newInputStream(caPem)) {
+            KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+            trust.load(null, null);
+            trust.setCertificateEntry(
+                    "slipway-server-ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            factory.init(trust);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, factory.getTrustManagers(), null);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot use " + caPem + " as CA certificate: " + e.getMessage(), e);
+        }
+    }
+}
