@@ -117,13 +117,35 @@ public final class LocalApp implements AutoCloseable {
         return app.spec().services().stream().filter(s -> s.run().isPresent()).toList();
     }
 
+    /**
+     * Refuses an app that cannot run locally before anything of it starts: no service has a run command, or a
+     * secret a service names is missing from {@code secrets}.
+     *
+     * @throws InvalidInputException saying which, and what to do
+     */
+    public static void check(App app, SecretSource secrets) {
+        List<ServiceSpec> services = runnable(app);
+        if (services.isEmpty()) {
+            throw noRunCommand(app);
+        }
+        for (ServiceSpec service : services) {
+            if (!service.secrets().isEmpty()) {
+                secrets.values(app.spec().app(), service.secrets());
+            }
+        }
+    }
+
+    private static InvalidInputException noRunCommand(App app) {
+        return new InvalidInputException(Problem.at(
+                app.spec().source(),
+                "no service of app '" + app.spec().app() + "' has a run: command, so nothing can run locally",
+                "add run: (the command that starts the service, reading its port from $PORT) to a service"));
+    }
+
     private List<Replica> replicasOf(App app, int rev) {
         List<ServiceSpec> services = runnable(app);
         if (services.isEmpty()) {
-            throw new InvalidInputException(Problem.at(
-                    app.spec().source(),
-                    "no service of app '" + app.spec().app() + "' has a run: command, so nothing can run locally",
-                    "add run: (the command that starts the service, reading its port from $PORT) to a service"));
+            throw noRunCommand(app);
         }
         List<Replica> list = new ArrayList<>();
         for (ServiceSpec service : services) {
@@ -211,6 +233,11 @@ public final class LocalApp implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new LocalRunException(notReady(current));
         }
+    }
+
+    /** The replicas that are not ready now and why, one line each. */
+    public List<String> notReady() {
+        return notReady(replicas);
     }
 
     private static List<String> notReady(List<Replica> replicas) {

@@ -18,7 +18,7 @@ import java.util.stream.Collectors;
 
 /**
  * The asking side of local labs: what {@code slipway lab up|down|extend} without a server check and send to the
- * running {@code slipway up} of the app, which owns every lab's processes ({@link LocalSession}, {@link LocalLabs}).
+ * running {@code slipway up} of the app, which owns every lab's processes ({@link LocalSession}, {@link LocalEnvironments}).
  */
 public final class LocalLabRequests {
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -40,12 +41,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
- * What a running {@code slipway up} does besides supervising: keeps the router config, the state files and the
- * status display in step with the app's replicas, its next revision ({@code up --next}, another process) and its
- * labs (run here by {@link LocalLabs}, through the {@link dev.slipway.core.deploy.EnvironmentBackend} seam a server's
- * local labs use too, and routed beside the app), and carries out what other commands ask through
- * {@link LocalRequests}: redeploy the app, start, redeploy, stop or extend a lab. Requests and lab expiry run one
- * at a time on one thread.
+ * What a running {@code slipway up} does: deploys the app's environment and its labs through the
+ * {@link dev.slipway.core.deploy.EnvironmentBackend} seam ({@link LocalEnvironments}, the local backend a server's
+ * local labs use too), keeps the router config, the state files and the status display in step with their
+ * replicas and with the app's next revision ({@code up --next}, another process), and carries out what other
+ * commands ask through {@link LocalRequests}: redeploy the app, start, redeploy, stop or extend a lab. The first
+ * deploy, requests and lab expiry run one at a time on one thread.
  */
 public final class LocalSession implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -61,10 +62,14 @@ public final class LocalSession implements AutoCloseable {
     /** The secret stores lab requests named, by slug; the app's own store otherwise. */
     private final Map<String, SecretSource> labSecrets = new ConcurrentHashMap<>();
 
-    private LocalLabs backend;
+    private LocalEnvironments backend;
+    /** The app's own environment, as the backend knows it. */
+    private EnvironmentRef main;
+    /** How long a deploy waits for new replicas: their start timeout and a little for the first probe. */
+    private Duration startTimeout;
+
     private final ScheduledExecutorService work;
     private Path dir;
-    private LocalApp local;
     private Router router;
     private String listenHost;
     private int port;
@@ -73,7 +78,7 @@ public final class LocalSession implements AutoCloseable {
     private Thread follower;
 
     /**
-     * What this {@code up} keeps about a lab it runs besides its processes (which {@link LocalLabs} holds): branch,
+     * What this {@code up} keeps about a lab it runs besides its processes (which {@link LocalEnvironments} holds): branch,
      * source, TTL and expiry. Fields change on the work thread only; read under the session's lock.
      */
     private static final class RunningLab {
@@ -161,16 +166,21 @@ public final class LocalSession implements AutoCloseable {
         return value instanceof Duration d ? Durations.format(d) : value.toString();
     }
 
-    public synchronized void attach(LocalApp local, Router router, String listenHost, int configuredPort) {
-        this.local = local;
+    /**
+     * Takes the router the app and its labs are routed by and makes the backend they run on: every environment's
+     * processes get {@code options}' supervision, variables and log; the app runs {@code options.clusters()} local
+     * clusters with {@code options.secrets()}, each lab one, with the secret store its request names if any.
+     */
+    public synchronized void attach(Router router, String listenHost, int configuredPort, LocalApp.Options options) {
         this.listenHost = listenHost;
         this.router = router;
         this.port = configuredPort;
         this.url = "http://" + name + ".localhost:" + router.address().getPort() + "/";
-        LocalApp.Options main = local.options();
-        LogSink shared = main.sink();
-        // Labs write to the app's own log, which outlives them: each lab's sink leaves it open.
-        LogSink labSink = new LogSink() {
+        this.startTimeout = options.supervision().startTimeout().plusSeconds(5);
+        this.main = new EnvironmentRef(name, options.env(), Optional.empty(), name, Optional.empty());
+        LogSink shared = options.sink();
+        // Every environment writes to the app's own log, which outlives them: their sink leaves it open.
+        LogSink kept = new LogSink() {
             @Override
             public void line(ReplicaId replica, String text) {
                 shared.line(replica, text);
@@ -181,15 +191,47 @@ public final class LocalSession implements AutoCloseable {
                 shared.event(replica, text);
             }
         };
-        this.backend = LocalLabs.routedBy(
-                new LocalLabs.Settings(
-                        main.supervision(),
-                        main.baseEnvironment(),
-                        env -> labSecrets.getOrDefault(env.lab().orElseThrow(), main.secrets()),
-                        env -> labSink,
-                        clock),
-                env -> labChanged(env.lab().orElseThrow()));
-        changed(local);
+        this.backend = LocalEnvironments.routedBy(
+                new LocalEnvironments.Settings(
+                        options.supervision(),
+                        options.baseEnvironment(),
+                        env -> env.lab()
+                                .map(slug -> labSecrets.getOrDefault(slug, options.secrets()))
+                                .orElse(options.secrets()),
+                        env -> kept,
+                        clock,
+                        options.clusters(),
+                        env -> env.lab().isPresent() ? 0 : nextTrackRevision()),
+                env -> env.lab().ifPresentOrElse(this::labChanged, this::mainChanged));
+    }
+
+    /**
+     * Deploys {@code app} as the app's environment for the first time, on the request thread (so a redeploy asked
+     * for meanwhile waits for it); completes once its replicas are ready or the deploy gave up on them (they keep
+     * running and restarting then, and the report says which are not ready).
+     */
+    public CompletableFuture<DeployReport> start(App app) {
+        return CompletableFuture.supplyAsync(
+                () -> backend.deploy(main, app, deployOptions(""), DeployListener.NONE), work);
+    }
+
+    /** What is not ready in the app's environment now, one line per replica. */
+    public List<String> notReady() {
+        return mainApp().map(LocalApp::notReady).orElse(List.of());
+    }
+
+    /** The app's environment's processes, while they run. */
+    private Optional<LocalApp> mainApp() {
+        return backend == null ? Optional.empty() : backend.running(main).map(LocalEnvironments.Running::local);
+    }
+
+    /** The highest revision {@code up --next} runs, 0 when it does not: the app's next revision is above it. */
+    private int nextTrackRevision() {
+        int rev = 0;
+        for (JsonNode n : state.readNext(name).map(LocalState.Running::replicas).orElseGet(JSON::createArrayNode)) {
+            rev = Math.max(rev, n.path("rev").asInt());
+        }
+        return rev;
     }
 
     /**
@@ -222,13 +264,7 @@ public final class LocalSession implements AutoCloseable {
                                 work.execute(this::takeRequests);
                             } else if (events.stream()
                                     .anyMatch(e -> String.valueOf(e.context()).equals("next.json"))) {
-                                LocalApp app;
-                                synchronized (this) {
-                                    app = local;
-                                }
-                                if (app != null) {
-                                    changed(app);
-                                }
+                                mainChanged();
                             }
                         }
                     } catch (IOException e) {
@@ -255,7 +291,7 @@ public final class LocalSession implements AutoCloseable {
         router = null;
     }
 
-    /** Stops following, stops every lab and removes their state files. */
+    /** Stops following, stops the app's environment and every lab, and removes the labs' state files. */
     @Override
     public void close() {
         if (follower != null) {
@@ -268,14 +304,18 @@ public final class LocalSession implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         List<RunningLab> stopping;
-        LocalLabs running;
+        LocalEnvironments running;
         synchronized (this) {
             stopping = new ArrayList<>(labs.values());
             labs.clear();
             running = backend;
         }
         if (running != null) {
-            running.close(); // all at once; each gets its grace period
+            try {
+                running.tearDown(main); // through the seam, as a redeploy goes
+            } finally {
+                running.close(); // its labs, all at once; each gets its grace period
+            }
         }
         for (RunningLab lab : stopping) {
             state.removeLab(name, lab.slug);
@@ -292,16 +332,20 @@ public final class LocalSession implements AutoCloseable {
         if (router == null) {
             return;
         }
-        state.write(name, ProcessHandle.current().pid(), url(), dir, phase, local.status());
+        state.write(name, ProcessHandle.current().pid(), url(), dir, phase, mainStatus());
     }
 
-    /** The app's replicas changed: route, record, show. */
-    public synchronized void changed(LocalApp app) {
+    private List<ReplicaStatus> mainStatus() {
+        return mainApp().map(LocalApp::status).orElse(List.of());
+    }
+
+    /** The app's replicas (or its next revision's) changed: route, record, show. */
+    private synchronized void mainChanged() {
         if (router == null) {
             return;
         }
         route();
-        List<ReplicaStatus> status = app.status();
+        List<ReplicaStatus> status = mainStatus();
         state.write(name, ProcessHandle.current().pid(), url(), dir, phase, status);
         view.show(status, url());
     }
@@ -319,18 +363,19 @@ public final class LocalSession implements AutoCloseable {
     }
 
     private synchronized void route() {
-        if (!LocalRouting.routable(local)) {
-            return;
+        Optional<LocalApp> local = mainApp();
+        if (local.isEmpty() || !LocalRouting.routable(local.get())) {
+            return; // until the app's replicas have ports, the router keeps the config it has
         }
-        List<LocalRouting.LabRoute> routes = backend.running().stream()
+        List<LocalRouting.LabRoute> routes = backend.labs().stream()
                 .map(l -> new LocalRouting.LabRoute(l.environment().lab().orElseThrow(), l.local()))
                 .toList();
         router.apply(LocalRouting.config(
-                local, listenHost, port, true, state.readNext(name).map(LocalState.Running::replicas), routes));
+                local.get(), listenHost, port, true, state.readNext(name).map(LocalState.Running::replicas), routes));
     }
 
     private synchronized void writeLab(RunningLab lab) {
-        Optional<LocalLabs.Running> running = backend.running(lab.environment);
+        Optional<LocalEnvironments.Running> running = backend.running(lab.environment);
         if (running.isEmpty()) {
             return; // not started yet, or stopped: its state file goes with it
         }
@@ -403,20 +448,18 @@ public final class LocalSession implements AutoCloseable {
         Path next = Path.of(r.body().path("directory").asText());
         App app = load(next);
         LocalApp.runnable(app);
-        int rev = nextRev();
-        int from = local.rev();
+        int from = mainApp().map(LocalApp::rev).orElse(0);
+        int rev = backend.nextRevision(main);
         say("redeploying " + name + " from " + next + ": rev " + from + " -> " + rev);
         r.progress("rolling " + name + " from rev " + from + " to rev " + rev + ", one replica at a time");
         phase("redeploying");
-        try {
-            local.redeploy(app, rev, startTimeout(), r::progress);
-        } catch (LocalRunException e) {
-            phase(settled(local));
+        DeployReport report = backend.deploy(main, app, deployOptions(""), progressTo(r));
+        if (!report.succeeded()) {
+            phase(mainApp().map(LocalSession::settled).orElse("degraded"));
             r.finish(
                     false,
-                    "rev " + rev + " did not become ready, so rev " + from + " keeps serving:\n  "
-                            + String.join("\n  ", e.replicas()) + "\nFix it and run slipway up " + next
-                            + " again; the replicas' output: slipway logs " + name);
+                    failure(report) + "\nFix it and run slipway up " + next + " again; the replicas' output: slipway"
+                            + " logs " + name);
             return;
         }
         synchronized (this) {
@@ -432,15 +475,6 @@ public final class LocalSession implements AutoCloseable {
         return app.status().stream().allMatch(ReplicaStatus::ready) ? "ready" : "degraded";
     }
 
-    /** One above the running revision and the next one ({@code up --next}), so revisions never repeat. */
-    private int nextRev() {
-        int rev = local.rev();
-        for (JsonNode n : state.readNext(name).map(LocalState.Running::replicas).orElseGet(JSON::createArrayNode)) {
-            rev = Math.max(rev, n.path("rev").asInt());
-        }
-        return rev + 1;
-    }
-
     private App load(Path directory) {
         App app = AppLoader.load(directory);
         if (!app.spec().app().equals(name)) {
@@ -450,10 +484,6 @@ public final class LocalSession implements AutoCloseable {
                     "point at the directory of app '" + name + "'"));
         }
         return app;
-    }
-
-    private Duration startTimeout() {
-        return local.options().supervision().startTimeout().plusSeconds(5);
     }
 
     /** {@code slipway lab up}: starts the branch's lab, or redeploys it; its expiry becomes now + TTL either way. */
@@ -493,7 +523,7 @@ public final class LocalSession implements AutoCloseable {
         }
         EnvironmentRef environment = EnvironmentRef.lab(
                 name,
-                local.options().env(),
+                main.environment(),
                 Optional.empty(),
                 LabNames.forBranch(name, branch, other -> false).namespace(),
                 slug);
@@ -533,7 +563,7 @@ public final class LocalSession implements AutoCloseable {
     }
 
     private DeployOptions deployOptions(String ref) {
-        return DeployOptions.by("slipway up").withRef(ref).withTimeout(startTimeout());
+        return DeployOptions.by("slipway up").withRef(ref).withTimeout(startTimeout);
     }
 
     /** Sends the backend's progress lines to the asking command. */

@@ -5,6 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
 import dev.slipway.core.UserFacingException;
+import dev.slipway.core.deploy.ClusterFailure;
+import dev.slipway.core.deploy.DeployListener;
+import dev.slipway.core.deploy.DeployOptions;
+import dev.slipway.core.deploy.DeployReport;
+import dev.slipway.core.deploy.EnvironmentRef;
 import dev.slipway.core.render.SecretSource;
 import dev.slipway.core.spec.App;
 import dev.slipway.router.Router;
@@ -26,16 +31,20 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 
 /**
- * What {@code slipway up} does on this machine, apart from parsing and printing: runs an app's services as
- * supervised processes behind the router with a {@link LocalSession} carrying out other commands' requests, asks
- * an app that already runs for a rolling redeploy, and runs its next revision beside it ({@code up --next}).
+ * What {@code slipway up} does on this machine, apart from parsing and printing: runs an app's environment behind
+ * the router with a {@link LocalSession} deploying it and its labs through the local backend
+ * ({@link LocalEnvironments}) and carrying out other commands' requests, asks an app that already runs for a
+ * rolling redeploy, and runs its next revision beside it ({@code up --next}).
  */
 public final class LocalUp {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -129,27 +138,24 @@ public final class LocalUp {
         private final String name;
         private final LocalState state;
         private final LocalSession session;
-        private final LocalApp local;
+        private final CompletableFuture<DeployReport> first;
         private final Router router;
         private final LogSink sink;
-        private final Duration readyTimeout;
         private final AtomicBoolean stopped = new AtomicBoolean();
 
         private Run(
                 String name,
                 LocalState state,
                 LocalSession session,
-                LocalApp local,
+                CompletableFuture<DeployReport> first,
                 Router router,
-                LogSink sink,
-                Duration readyTimeout) {
+                LogSink sink) {
             this.name = name;
             this.state = state;
             this.session = session;
-            this.local = local;
+            this.first = first;
             this.router = router;
             this.sink = sink;
-            this.readyTimeout = readyTimeout;
         }
 
         /** Where the app answers: {@code http://<app>.localhost:<port>/}. */
@@ -166,18 +172,20 @@ public final class LocalUp {
         }
 
         /**
-         * Waits for every replica to be ready and records the outcome; empty when all are, else what is wrong with
-         * the others (which keep running and restarting).
+         * Waits for the app's first deploy and records the outcome; empty when every replica is ready, else what is
+         * wrong with the others (which keep running and restarting).
+         *
+         * @throws InvalidInputException when the app could not start at all (e.g. a secret is missing)
          */
         public Optional<List<String>> awaitReady() {
-            try {
-                local.awaitReady(readyTimeout);
+            DeployReport report = joined(first);
+            if (report.succeeded()) {
                 session.phase("ready");
                 return Optional.empty();
-            } catch (LocalRunException e) {
-                session.phase("degraded");
-                return Optional.of(e.replicas());
             }
+            session.phase("degraded");
+            List<String> notReady = session.notReady();
+            return Optional.of(notReady.isEmpty() ? messages(report) : notReady);
         }
 
         /** Blocks until the router stops (it runs until this run is closed). */
@@ -195,9 +203,8 @@ public final class LocalUp {
             }
             try {
                 session.detach();
-                session.close();
+                session.close(); // stops the app and its labs
                 router.close();
-                local.close();
             } finally {
                 state.remove(name);
                 sink.close();
@@ -212,8 +219,8 @@ public final class LocalUp {
     }
 
     /**
-     * Starts {@code app}'s services, its router and the session that follows requests; returns once the processes
-     * are started (see {@link Run#awaitReady}).
+     * Starts the router and the session that follows requests, and has the session deploy {@code app} through the
+     * local backend; returns once the router listens (see {@link Run#awaitReady} for the deploy).
      *
      * @param console where replicas' output is shown, besides the app's log file (and syslog)
      * @param out where the session writes its own lines
@@ -236,32 +243,35 @@ public final class LocalUp {
             base.put("SLIPWAY_ROUTER_URL", "http://" + host + ":" + config.port());
         }
         LocalApp.Options options = options(config, base, sink);
-        LocalSession session =
-                new LocalSession(config.clock(), config.labSecrets(), view, state, name, dir, out, config.settings());
-        LocalApp local;
         try {
-            local = LocalApp.start(app, 1, options, session::changed);
+            // Refused before the router starts, so nothing runs for an app that cannot.
+            LocalApp.check(app, config.secrets());
         } catch (RuntimeException e) {
             sink.close();
             throw e;
         }
+        LocalSession session =
+                new LocalSession(config.clock(), config.labSecrets(), view, state, name, dir, out, config.settings());
         Router router;
         try {
-            router = Router.start(LocalRouting.config(local, config.listen(), config.port(), true));
+            // No route until the app's replicas have ports: the session routes them as they start.
+            router = Router.start(LocalRouting.config(config.listen(), config.port(), List.of()));
+        } catch (RuntimeException e) {
+            sink.close();
+            throw e;
+        }
+        try {
             Files.createDirectories(state.adminFile(name).getParent());
             Files.writeString(state.adminFile(name), hostPort(router.adminAddress()));
         } catch (IOException e) {
-            local.close();
+            router.close();
             sink.close();
             throw new UncheckedIOException("cannot write " + state.adminFile(name), e);
-        } catch (RuntimeException e) {
-            local.close();
-            sink.close();
-            throw e;
         }
-        session.attach(local, router, config.listen(), config.port());
+        session.attach(router, config.listen(), config.port(), options);
+        CompletableFuture<DeployReport> first = session.start(app);
         session.follow();
-        return new Run(name, state, session, local, router, sink, config.readyTimeout());
+        return new Run(name, state, session, first, router, sink);
     }
 
     /**
@@ -286,32 +296,41 @@ public final class LocalUp {
         return LocalRequests.send(state, running, request, out);
     }
 
-    /** The next revision of an app ({@code up --next}), beside the revision the running {@code up} serves. */
+    /**
+     * The next revision of an app ({@code up --next}), beside the revision the running {@code up} serves: the app's
+     * environment's other track, deployed through the local backend of this process.
+     */
     public static final class Next implements AutoCloseable {
         private final LocalState.Running current;
-        private final LocalApp local;
+        private final int rev;
+        private final LocalEnvironments backend;
+        private final EnvironmentRef environment;
+        private final CompletableFuture<DeployReport> deploy;
         private final AtomicReference<String> phase;
-        private final Consumer<LocalApp> record;
+        private final Runnable record;
         private final Runnable stop;
-        private final Duration readyTimeout;
 
         private Next(
                 LocalState.Running current,
-                LocalApp local,
+                int rev,
+                LocalEnvironments backend,
+                EnvironmentRef environment,
+                CompletableFuture<DeployReport> deploy,
                 AtomicReference<String> phase,
-                Consumer<LocalApp> record,
-                Runnable stop,
-                Duration readyTimeout) {
+                Runnable record,
+                Runnable stop) {
             this.current = current;
-            this.local = local;
+            this.rev = rev;
+            this.backend = backend;
+            this.environment = environment;
+            this.deploy = deploy;
             this.phase = phase;
             this.record = record;
             this.stop = stop;
-            this.readyTimeout = readyTimeout;
         }
 
         public int rev() {
-            return local.rev();
+            return rev;
         }
 
         /** The running {@code up} this revision runs beside. */
@@ -321,16 +340,15 @@ public final class LocalUp {
 
         /** As {@link Run#awaitReady}; the running {@code up} takes the outcome from the next revision's file. */
         public Optional<List<String>> awaitReady() {
-            try {
-                local.awaitReady(readyTimeout);
-                phase.set("ready");
-                record.accept(local);
+            DeployReport report = joined(deploy);
+            phase.set(report.succeeded() ? "ready" : "degraded");
+            record.run();
+            if (report.succeeded()) {
                 return Optional.empty();
-            } catch (LocalRunException e) {
-                phase.set("degraded");
-                record.accept(local);
-                return Optional.of(e.replicas());
             }
+            List<String> notReady =
+                    backend.running(environment).map(r -> r.local().notReady()).orElse(List.of());
+            return Optional.of(notReady.isEmpty() ? messages(report) : notReady);
         }
 
         /** Blocks until the running {@code up} ends: the next revision has nothing to run beside then. */
@@ -346,9 +364,10 @@ public final class LocalUp {
     }
 
     /**
-     * Starts {@code app}'s next revision as a second replica set beside the running one. Its replicas go to
-     * {@code run/<app>/next.json}; the running {@code up} follows that file and gives each route a migration to
-     * them, so {@code slipway traffic} moves requests with the router's stages.
+     * Starts {@code app}'s next revision as a second replica set beside the running one, deploying it through a
+     * local backend of its own; returns once the deploy is under way (see {@link Next#awaitReady}). Its replicas
+     * go to {@code run/<app>/next.json}; the running {@code up} follows that file and gives each route a migration
+     * to them, so {@code slipway traffic} moves requests with the router's stages.
      *
      * @throws UserFacingException when the app does not run, or a next revision already does
      */
@@ -362,34 +381,76 @@ public final class LocalUp {
             throw new UserFacingException("a next revision of '" + name + "' already runs (pid " + n.pid()
                     + "); stop it first (Ctrl-C in its terminal)");
         });
-        LocalApp.runnable(app);
-        int rev = 1;
+        LocalApp.check(app, config.secrets());
+        int running = 0;
         for (var r : current.replicas()) {
-            rev = Math.max(rev, r.path("rev").asInt() + 1);
+            running = Math.max(running, r.path("rev").asInt());
         }
+        int taken = running;
         LogSink sink = sink(state, name + "-next", config, console);
         Map<String, String> base = config.baseEnvironment();
         base.put("SLIPWAY_ROUTER_URL", routerUrl(current.url(), name));
-        LocalApp.Options options = options(config, base, sink);
         Path file = state.nextFile(name);
         long pid = ProcessHandle.current().pid();
         AtomicReference<String> phase = new AtomicReference<>("starting");
         Object writing = new Object();
         AtomicBoolean stopped = new AtomicBoolean();
-        Consumer<LocalApp> record = l -> {
+        EnvironmentRef environment =
+                new EnvironmentRef(name, config.environment(), Optional.empty(), name, Optional.empty());
+        AtomicReference<LocalEnvironments> holder = new AtomicReference<>();
+        Runnable record = () -> {
             synchronized (writing) {
-                if (!stopped.get()) {
-                    state.writeTo(file, name, pid, current.url(), dir, phase.get(), l.status());
+                LocalEnvironments b = holder.get();
+                if (!stopped.get() && b != null) {
+                    b.running(environment)
+                            .ifPresent(r -> state.writeTo(
+                                    file,
+                                    name,
+                                    pid,
+                                    current.url(),
+                                    dir,
+                                    phase.get(),
+                                    r.local().status()));
                 }
             }
         };
-        LocalApp local;
-        try {
-            local = LocalApp.start(app, rev, options, record);
-        } catch (RuntimeException e) {
-            sink.close();
-            throw e;
-        }
+        // The output goes on to the next revision's log after its processes stop: Next closes it last.
+        LogSink kept = new LogSink() {
+            @Override
+            public void line(ReplicaId replica, String text) {
+                sink.line(replica, text);
+            }
+
+            @Override
+            public void event(ReplicaId replica, String text) {
+                sink.event(replica, text);
+            }
+        };
+        LocalEnvironments backend = LocalEnvironments.routedBy(
+                new LocalEnvironments.Settings(
+                        config.supervision(),
+                        base,
+                        env -> config.secrets(),
+                        env -> kept,
+                        config.clock(),
+                        config.clusters(),
+                        env -> taken),
+                env -> record.run());
+        holder.set(backend);
+        int rev = backend.nextRevision(environment);
+        ExecutorService deploying = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "slipway-up-next-" + name);
+            t.setDaemon(true);
+            return t;
+        });
+        CompletableFuture<DeployReport> deploy = CompletableFuture.supplyAsync(
+                () -> backend.deploy(
+                        environment,
+                        app,
+                        DeployOptions.by("slipway up --next").withTimeout(config.readyTimeout()),
+                        DeployListener.NONE),
+                deploying);
+        deploying.shutdown();
         Runnable stop = () -> {
             synchronized (writing) {
                 if (!stopped.compareAndSet(false, true)) {
@@ -399,14 +460,30 @@ public final class LocalUp {
             try {
                 // the route loses its migration first, so no request goes to a stopping replica
                 Files.deleteIfExists(file);
-                local.close();
+                backend.close();
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot remove " + file, e);
             } finally {
                 sink.close();
             }
         };
-        return new Next(current, local, phase, record, stop, config.readyTimeout());
+        return new Next(current, rev, backend, environment, deploy, phase, record, stop);
+    }
+
+    /** The deploy's report; what made it fail to run at all (e.g. a missing secret) is thrown as is. */
+    private static DeployReport joined(CompletableFuture<DeployReport> deploy) {
+        try {
+            return deploy.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            throw e;
+        }
+    }
+
+    private static List<String> messages(DeployReport report) {
+        return report.failures().stream().map(ClusterFailure::message).toList();
     }
 
     /**

@@ -40,7 +40,7 @@ class LocalLabsTest {
 
     private final LocalFixture.Captured logs = new LocalFixture.Captured();
     private final Set<Long> pids = ConcurrentHashMap.newKeySet();
-    private LocalLabs labs;
+    private LocalEnvironments labs;
 
     @AfterEach
     void stop() {
@@ -49,14 +49,14 @@ class LocalLabsTest {
         }
     }
 
-    private LocalLabs routedBy() {
-        LocalLabs.Settings settings = new LocalLabs.Settings(
+    private LocalEnvironments routedBy() {
+        LocalEnvironments.Settings settings = new LocalEnvironments.Settings(
                 LocalFixture.FAST,
                 Map.of("PATH", System.getenv("PATH")),
                 env -> (app, names) -> Map.of(),
                 env -> logs,
                 Clock.systemUTC());
-        labs = LocalLabs.routedBy(
+        labs = LocalEnvironments.routedBy(
                 settings,
                 env -> labs.running(env).ifPresent(r -> r.local().status().forEach(s -> pids.add(s.pid()))));
         return labs;
@@ -85,7 +85,7 @@ class LocalLabsTest {
                 "never",
                 "  - name: web\n    run: exec python3 server.py\n    health: /healthz\n"
                         + "    env: {HEALTH_FAILS: 'yes'}\n");
-        LocalLabs labs = routedBy();
+        LocalEnvironments labs = routedBy();
         List<String> progress = new CopyOnWriteArrayList<>();
 
         DeployReport report = labs.deploy(lab("x"), neverHealthy, timeout(Duration.ofSeconds(3)), new DeployListener() {
@@ -111,7 +111,7 @@ class LocalLabsTest {
     void aCrashLoopFailsTheDeployAtOnceWithTheLastOutputInsteadOfWaitingOutTheTimeout() {
         App crashing =
                 app("crash", "  - name: web\n    run: echo cannot open settings.toml; exit 3\n    health: /healthz\n");
-        LocalLabs labs = routedBy();
+        LocalEnvironments labs = routedBy();
         Duration timeout = Duration.ofSeconds(60);
 
         long started = System.nanoTime();
@@ -129,7 +129,7 @@ class LocalLabsTest {
     @Test
     void aRedeployReplacesTheLabsReplicasAndTearDownStopsThem() {
         String web = "  - name: web\n    run: exec python3 server.py\n    health: /healthz\n    env: {GREETING: %s}\n";
-        LocalLabs labs = routedBy();
+        LocalEnvironments labs = routedBy();
 
         DeployReport first = labs.deploy(lab("y"), app("v1", web.formatted("one")), timeout(WAIT), DeployListener.NONE);
         assertThat(first.succeeded()).as(first.toString()).isTrue();
@@ -142,7 +142,7 @@ class LocalLabsTest {
                 labs.deploy(lab("y"), app("v2", web.formatted("two")), timeout(WAIT), DeployListener.NONE);
         assertThat(second.succeeded()).as(second.toString()).isTrue();
         assertThat(second.cluster("local").orElseThrow().revision()).hasValue(2);
-        LocalLabs.Running running = labs.running(lab("y")).orElseThrow();
+        LocalEnvironments.Running running = labs.running(lab("y")).orElseThrow();
         assertThat(get(running.local().status().get(0).port(), "/env/GREETING")).isEqualTo("200 two");
         assertThat(running.directories()).containsExactly(dir.resolve("v2"));
         assertThat(labs.directoriesInUse()).containsExactly(dir.resolve("v2"));

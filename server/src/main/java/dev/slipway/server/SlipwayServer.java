@@ -10,7 +10,7 @@ import dev.slipway.core.deploy.EnvironmentBackend;
 import dev.slipway.core.render.Renderer;
 import dev.slipway.core.render.SecretSource;
 import dev.slipway.local.CommitCheckouts;
-import dev.slipway.local.LocalLabs;
+import dev.slipway.local.LocalEnvironments;
 import dev.slipway.local.RotatingFileLog;
 import dev.slipway.local.Supervision;
 import dev.slipway.store.DeployRecord;
@@ -66,7 +66,7 @@ public final class SlipwayServer implements AutoCloseable {
     private final ServerConfig config;
     private final Clock clock;
     private final Store store;
-    private final Optional<LocalLabs> localLabs;
+    private final Optional<LocalEnvironments> localLabs;
     private final DeployQueue queue;
     private final LabReaper reaper;
     private final ServerLiveness liveness;
@@ -88,7 +88,7 @@ public final class SlipwayServer implements AutoCloseable {
             throw new UncheckedIOException("cannot create the state directory " + config.stateDir(), e);
         }
         this.store = Store.open(config.store(), clock);
-        Optional<LocalLabs> labs = Optional.empty();
+        Optional<LocalEnvironments> labs = Optional.empty();
         try {
             this.adminTokenFile = FirstAdminToken.ensure(store, config.stateDir());
             DeployEngine engine = new DeployEngine(targets, clock);
@@ -126,7 +126,7 @@ public final class SlipwayServer implements AutoCloseable {
             Api api = new Api(store, engine, sources, checkouts, queue, reaper, this::labUrl, clock, config);
             this.http = createHttp(api, clock);
         } catch (RuntimeException e) {
-            labs.ifPresent(LocalLabs::close);
+            labs.ifPresent(LocalEnvironments::close);
             store.close();
             throw e;
         }
@@ -143,13 +143,13 @@ public final class SlipwayServer implements AutoCloseable {
      * port, its output in {@code <state>/labs/logs/<namespace>.log}. Lab processes run in real time, whatever
      * clock drives expiry, and inherit the server's environment less {@code SLIPWAY_*} variables.
      */
-    private static LocalLabs localLabs(ServerConfig config, SecretSource secrets) {
+    private static LocalEnvironments localLabs(ServerConfig config, SecretSource secrets) {
         Path labsDir = config.stateDir().resolve("labs");
         Map<String, String> env = new HashMap<>(System.getenv());
         env.keySet().removeIf(k -> k.startsWith("SLIPWAY_"));
         env.put("PYTHONUNBUFFERED", "1");
-        return LocalLabs.withRouter(
-                new LocalLabs.Settings(
+        return LocalEnvironments.withRouter(
+                new LocalEnvironments.Settings(
                         Supervision.DEFAULT,
                         env,
                         lab -> secrets,
@@ -220,7 +220,7 @@ public final class SlipwayServer implements AutoCloseable {
 
     /** The port of the router in front of local labs, when this server runs labs locally (no clusters file). */
     public Optional<Integer> labRouterPort() {
-        return localLabs.map(LocalLabs::port);
+        return localLabs.map(LocalEnvironments::port);
     }
 
     /** Where the first admin token was written on this start, if this start created it. */
@@ -261,7 +261,7 @@ public final class SlipwayServer implements AutoCloseable {
         background.shutdownNow();
         queue.close();
         http.stop();
-        localLabs.ifPresent(LocalLabs::close);
+        localLabs.ifPresent(LocalEnvironments::close);
         try {
             store.deploys().interruptRunningOf(config.serverId()).forEach(this::auditInterrupted);
             store.leases().release(liveness.lease(), config.serverId());

@@ -16,7 +16,7 @@ import dev.slipway.core.render.Renderer;
 import dev.slipway.core.spec.App;
 import dev.slipway.core.spec.AppLoader;
 import dev.slipway.kube.KubeClusterTargets;
-import dev.slipway.local.LocalLabs;
+import dev.slipway.local.LocalEnvironments;
 import dev.slipway.local.LogSink;
 import dev.slipway.local.Supervision;
 import dev.slipway.testkit.TestClusters;
@@ -132,8 +132,8 @@ class EnvironmentBackendTest {
     void onThisMachineTheLabIsProcessesBehindARouterThatTearDownStops() {
         List<String> heard = new CopyOnWriteArrayList<>();
         List<Long> pids = new CopyOnWriteArrayList<>();
-        try (LocalLabs labs = LocalLabs.withRouter(
-                new LocalLabs.Settings(
+        try (LocalEnvironments labs = LocalEnvironments.withRouter(
+                new LocalEnvironments.Settings(
                         Supervision.DEFAULT,
                         Map.of("PATH", System.getenv("PATH")),
                         env -> (app, names) -> Map.of(),

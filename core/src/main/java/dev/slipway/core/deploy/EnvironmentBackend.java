@@ -6,7 +6,7 @@ import dev.slipway.core.spec.App;
  * Makes one environment of an app run a revision, or removes it: the seam one level above {@link ClusterTarget},
  * so the server's deploy runner, its lab reaper and {@code slipway up} never branch on where an environment runs.
  * {@link ClusterGroupBackend} implements it over the renderer and the {@link DeployEngine} (a cluster group, one
- * {@link ClusterTarget} per cluster); {@code dev.slipway.local.LocalLabs} over supervised processes on this
+ * {@link ClusterTarget} per cluster); {@code dev.slipway.local.LocalEnvironments} over supervised processes on this
  * machine.
  */
 public interface EnvironmentBackend {
