@@ -118,15 +118,8 @@ for c in east-1 east-2 west-1; do
   echo "  $c: $(kubectl --context "$c" get configmaps,deployments,services -n "$(cat "$work/namespace")" -o name | wc -l) configmaps/deployments/services after kubectl apply"
 done
 
-# ARCHIVE_FROM=deploy: let the launcher make its class-data archive from a deploy instead of from
-# `--version` (it archives whatever the first command after a build loads), to measure what that is worth.
-if [[ "${ARCHIVE_FROM:-version}" == deploy ]]; then
-  rm -f "$root/cli/target/slipway.jsa"
-  "$work/fresh.sh"
-  "$root/slipway" deploy "$work/app" --env production >"$results/archive-training.log"
-  echo "class-data archive made from a deploy: $(du -h "$root/cli/target/slipway.jsa" | cut -f1)"
-fi
-
+# The launcher records its class-data archive for cluster commands (cli/target/slipway-cluster.jsa) at the
+# exit of the first deploy after a build: hyperfine's warm-up run below, so the timed runs use it.
 echo "load average before timing: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores" | tee "$results/load.txt"
 echo "== first deploy: slipway vs baseline ($runs runs each, a fresh namespace per run)"
 baselines=(-n "kubectl apply --server-side" "$work/kubectl-apply.sh"
