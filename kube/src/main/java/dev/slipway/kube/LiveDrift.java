@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.slipway.core.manifest.Quantity;
 import dev.slipway.core.plan.Drift;
 import dev.slipway.core.plan.DriftedField;
 import java.nio.charset.StandardCharsets;
@@ -304,8 +305,8 @@ final class LiveDrift {
         if (desired == null || live == null || desired.isContainerNode() || live.isContainerNode()) {
             return false;
         }
-        Optional<java.math.BigDecimal> a = Quantity.parse(desired.asText());
-        Optional<java.math.BigDecimal> b = Quantity.parse(live.asText());
+        Optional<Quantity> a = Quantity.parse(desired.asText().trim());
+        Optional<Quantity> b = Quantity.parse(live.asText().trim());
         return a.isPresent() && b.isPresent() && a.get().compareTo(b.get()) == 0;
     }
 
