@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.slipway.testkit.TestHome;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;

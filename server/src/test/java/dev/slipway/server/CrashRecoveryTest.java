@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.slipway.store.StoreConfig;
 import dev.slipway.testkit.TestClusters;
+import dev.slipway.testkit.TestHome;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -3,6 +3,7 @@ package dev.slipway.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.slipway.testkit.TestHome;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -1,4 +1,4 @@
-package dev.slipway.server;
+package dev.slipway.testkit;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -8,12 +8,12 @@ import java.util.Map;
  * would send its files elsewhere (the XDG directories, $SLIPWAY_HOME and friends, $KUBECONFIG), so test runs
  * never share or touch the real user's state.
  */
-final class TestHome {
+public final class TestHome {
 
     private TestHome() {}
 
     /** Rewrites a child's environment (e.g. {@code ProcessBuilder.environment()}) to live under {@code home}. */
-    static Map<String, String> isolate(Map<String, String> env, Path home) {
+    public static Map<String, String> isolate(Map<String, String> env, Path home) {
         env.keySet()
                 .removeIf(name -> name.startsWith("XDG_") || name.startsWith("SLIPWAY_") || name.equals("KUBECONFIG"));
         env.put("HOME", home.toString());
