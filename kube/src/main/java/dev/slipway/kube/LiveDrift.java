@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.core.manifest.Quantity;
 import dev.slipway.core.plan.Drift;
 import dev.slipway.core.plan.DriftedField;
+import dev.slipway.core.plan.YamlDiff;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -15,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Compares the fields Slipway applies with the live object the way the API server stores them, so only
@@ -29,17 +32,9 @@ import java.util.Set;
  */
 final class LiveDrift {
     /** Metadata the API server sets or that identifies the object; never drift. */
-    private static final Set<String> SERVER_METADATA = Set.of(
-            "name",
-            "namespace",
-            "uid",
-            "resourceVersion",
-            "generation",
-            "creationTimestamp",
-            "managedFields",
-            "selfLink",
-            "deletionTimestamp",
-            "deletionGracePeriodSeconds");
+    private static final Set<String> SERVER_METADATA = Stream.concat(
+                    YamlDiff.SERVER_METADATA.stream(), Stream.of("name", "namespace"))
+            .collect(Collectors.toUnmodifiableSet());
 
     /** Map fields whose values are resource quantities, which the API server stores in canonical form. */
     private static final Set<String> QUANTITY_MAPS = Set.of(

@@ -24,7 +24,8 @@ public final class YamlDiff {
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
 
-    private static final Set<String> SERVER_METADATA = Set.of(
+    /** Metadata fields the API server sets on every object, which no manifest writes. */
+    public static final Set<String> SERVER_METADATA = Set.of(
             "uid",
             "resourceVersion",
             "generation",
@@ -33,6 +34,7 @@ public final class YamlDiff {
             "selfLink",
             "deletionTimestamp",
             "deletionGracePeriodSeconds");
+
     private static final Set<String> SERVER_ANNOTATIONS = Set.of(
             AppliedHash.ANNOTATION,
             "kubectl.kubernetes.io/last-applied-configuration",
