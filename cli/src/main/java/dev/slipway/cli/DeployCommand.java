@@ -1,5 +1,6 @@
 package dev.slipway.cli;
 
+import dev.slipway.core.Timings;
 import dev.slipway.core.cluster.ClustersConfig;
 import dev.slipway.core.deploy.ClusterResult;
 import dev.slipway.core.deploy.DeployOptions;
@@ -87,9 +88,11 @@ final class DeployCommand implements Callable<Integer> {
             return throughServer(context);
         }
         // Everything that can be wrong with the input fails here, before any cluster is contacted.
-        App app = AppLoader.load(context.resolve(directory));
+        App app = Timings.time("load the app", () -> AppLoader.load(context.resolve(directory)));
         ClustersConfig clusters = clusterOptions.load(context);
-        Rendering rendering = new Renderer(storeOptions.open(context).forApp(app)).render(app, environment, clusters);
+        Rendering rendering = Timings.time(
+                "render",
+                () -> new Renderer(storeOptions.open(context).forApp(app)).render(app, environment, clusters));
 
         PrintWriter out = spec.commandLine().getOut();
         Ansi ansi = colorOptions.ansi(context);
@@ -103,7 +106,8 @@ final class DeployCommand implements Callable<Integer> {
         progress.start();
         DeployOptions options =
                 rollout.applyTo(DeployOptions.by(Engines.who(context)).withRef(ref));
-        DeployReport report = Engines.open(context, clusterOptions).deploy(rendering, options, progress);
+        DeployReport report = Timings.time(
+                "deploy (engine)", () -> Engines.open(context, clusterOptions).deploy(rendering, options, progress));
         progress.finish();
         return conclude(report, out, spec.commandLine().getErr(), ansi);
     }

@@ -1,6 +1,7 @@
 package dev.slipway.cli;
 
 import dev.slipway.core.InvalidInputException;
+import dev.slipway.core.Timings;
 import java.io.PrintWriter;
 
 /** Entry point of the {@code slipway} command: builds the command tree and maps outcomes to exit codes. */
@@ -8,7 +9,12 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        Timings.enabled(); // starts its clock at main()
+        long started = System.nanoTime();
+        int code = run(args);
+        Timings.since("the whole command (main to exit)", started);
+        Timings.print(new PrintWriter(System.err, true));
+        System.exit(code);
     }
 
     /** Runs the CLI against the real process and returns its exit code (0 success, 1 user error, 2 usage). */

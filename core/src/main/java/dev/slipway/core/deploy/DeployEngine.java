@@ -3,6 +3,7 @@ package dev.slipway.core.deploy;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Labels;
+import dev.slipway.core.Timings;
 import dev.slipway.core.cluster.Cluster;
 import dev.slipway.core.manifest.Manifest;
 import dev.slipway.core.manifest.ObjectRef;
@@ -300,9 +301,13 @@ public final class DeployEngine {
         }
         if (!first.plan().namespaceExists()) {
             // The lock lives in the namespace, so the namespace comes first.
-            target.ensureNamespace(scope.namespace(), Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_SLIPWAY));
+            Timings.time(
+                    job.name() + ": create namespace",
+                    () -> target.ensureNamespace(
+                            scope.namespace(), Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_SLIPWAY)));
         }
-        LockGrant grant = target.lock(scope, options.who(), clock.instant(), options.lockTtl());
+        LockGrant grant = Timings.time(
+                job.name() + ": lock", () -> target.lock(scope, options.who(), clock.instant(), options.lockTtl()));
         if (grant instanceof LockGrant.Held held) {
             return ClusterResult.failed(
                     ClusterFailure.locked(job.name(), held.holder(), held.since(), held.expires()),
@@ -314,7 +319,10 @@ public final class DeployEngine {
         boolean release = true;
         try {
             Planned planned = first;
-            if (acquired.takenOver() || !newestRevision(target, scope).equals(number(first.previous()))) {
+            if (acquired.takenOver()
+                    || !Timings.time(
+                                    job.name() + ": revision check under the lock", () -> newestRevision(target, scope))
+                            .equals(number(first.previous()))) {
                 // Another deploy changed the cluster between our look and the lock (every deploy that writes
                 // records a revision, or dies holding the lock): plan again.
                 planned = planCluster(target, job, previousRevision(target, scope));
@@ -330,7 +338,7 @@ public final class DeployEngine {
             throw (RuntimeException) e.getCause();
         } finally {
             if (release) {
-                target.unlock(lock);
+                Timings.time(job.name() + ": unlock", () -> target.unlock(lock));
             }
         }
     }
@@ -416,6 +424,7 @@ public final class DeployEngine {
                         || c.action() == ChangeAction.DRIFTED)
                 .toList();
         ExecutorService pool = Executors.newFixedThreadPool(APPLY_CONCURRENCY, daemonThreads("slipway-apply"));
+        long applyStarted = System.nanoTime();
         try {
             int start = 0;
             while (start < toApply.size()) {
@@ -452,27 +461,25 @@ public final class DeployEngine {
         } finally {
             pool.shutdownNow();
         }
+        Timings.since(job.name() + ": apply (" + toApply.size() + " objects)", applyStarted);
         for (PlannedChange change : plan.changes()) {
             if (change.action() == ChangeAction.DELETE) {
                 target.delete(planned.live().get(change.ref()));
                 listener.pruned(job.name(), change.ref());
             }
         }
-        HealthOutcome health =
-                target.awaitHealthy(job.objects(), options.timeout(), h -> listener.health(job.name(), h));
+        HealthOutcome health = Timings.time(
+                job.name() + ": health wait",
+                () -> target.awaitHealthy(job.objects(), options.timeout(), h -> listener.health(job.name(), h)));
         Optional<ClusterFailure> failure = Optional.empty();
         if (health instanceof HealthOutcome.Failed f) {
             failure = Optional.of(ClusterFailure.unhealthy(job.name(), f.object()));
         } else if (health instanceof HealthOutcome.TimedOut t) {
             failure = Optional.of(ClusterFailure.timedOut(job.name(), t.pending(), options.timeout()));
         }
-        record(
-                target,
-                job,
-                number,
-                options,
-                failure.isPresent() ? RevisionOutcome.FAILED : RevisionOutcome.SUCCEEDED,
-                failure.map(ClusterFailure::message).orElse(""));
+        RevisionOutcome outcome = failure.isPresent() ? RevisionOutcome.FAILED : RevisionOutcome.SUCCEEDED;
+        String message = failure.map(ClusterFailure::message).orElse("");
+        Timings.time(job.name() + ": record revision", () -> record(target, job, number, options, outcome, message));
         return failure.map(f -> ClusterResult.failed(f, Optional.of(plan), OptionalInt.of(number)))
                 .orElseGet(() -> ClusterResult.deployed(plan, number));
     }
@@ -687,7 +694,9 @@ public final class DeployEngine {
                 ClusterTarget target = connections.target(job.cluster());
                 futures.add(pool.submit(() -> {
                     try {
-                        return Look.of(planCluster(target, job, previousRevision(target, job.scope())));
+                        return Timings.time(
+                                job.name() + ": look (revision, live objects, plan)",
+                                () -> Look.of(planCluster(target, job, previousRevision(target, job.scope()))));
                     } catch (ClusterFailureException e) {
                         return Look.failed(e);
                     }
@@ -711,9 +720,12 @@ public final class DeployEngine {
         try {
             for (Job job : jobs) {
                 futures.add(pool.submit(() -> {
-                    ClusterTarget target = targets.open(job.cluster());
+                    ClusterTarget target =
+                            Timings.time(job.name() + ": open (kubeconfig, client)", () -> targets.open(job.cluster()));
                     try {
-                        target.preflight(job.scope().namespace());
+                        Timings.time(
+                                job.name() + ": preflight",
+                                () -> target.preflight(job.scope().namespace()));
                     } catch (RuntimeException e) {
                         target.close();
                         throw e;
