@@ -134,7 +134,8 @@ final class DeployRunner {
             finish(deploy, report);
         } catch (RuntimeException e) {
             if (stopping) {
-                LOG.info("deploy {} ended as the server stopped ({}); it is recorded interrupted", id, e.toString());
+                LOG.info("deploy {} ended as the server stopped; it is recorded interrupted", id);
+                LOG.debug("deploy {} ended with", id, e);
                 return;
             }
             failed(id, progress, e);
