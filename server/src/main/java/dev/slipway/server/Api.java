@@ -672,7 +672,7 @@ final class Api {
                         field, "'" + text + "' is not a duration", "write it like 24h, 90m or 1h30m"));
     }
 
-    private static long number(String field, String text) {
+    static long number(String field, String text) {
         try {
             return Long.parseLong(text);
         } catch (NumberFormatException e) {

@@ -25,6 +25,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.sse.SseClient;
+import io.javalin.http.sse.SseHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -385,7 +386,18 @@ public final class SlipwayServer implements AutoCloseable {
                     route.handler().handle(ctx, caller);
                 });
             }
-            javalin.routes.sse("/api/deploys/{id}/log", this::streamLog);
+            // Checked as a plain request first, so a refusal is a status and a problem document, not an event
+            // inside a stream that has already answered 200.
+            SseHandler logStream = new SseHandler(0, this::streamLog);
+            javalin.routes.get("/api/deploys/{id}/log", ctx -> {
+                authenticate(ctx, Scope.READ);
+                long id = Api.number("id", ctx.pathParam("id"));
+                if (store.deploys().find(id).isEmpty()) {
+                    throw ApiException.notFound(
+                            "deploy " + id, "no deploy " + id, "list deploys with GET /api/deploys");
+                }
+                logStream.handle(ctx);
+            });
             javalin.routes.exception(ApiException.class, (e, ctx) -> problem(ctx, e.status(), e.title(), e.problems()));
             javalin.routes.exception(
                     InvalidInputException.class, (e, ctx) -> problem(ctx, 400, "Invalid input", e.problems()));
@@ -446,36 +458,15 @@ public final class SlipwayServer implements AutoCloseable {
     }
 
     /**
-     * Streams a deploy's log as server-sent events ({@code log} events whose id is the line number, so a client
+     * Streams a deploy's log as server-sent events (the caller's token and the deploy were checked before the
+     * stream started) ({@code log} events whose id is the line number, so a client
      * reconnects with {@code Last-Event-ID}), then one {@code end} event with the final state.
      */
     private void streamLog(SseClient client) {
         Context ctx = client.ctx();
         // Javalin's default content type would otherwise be applied to the stream's response.
         ctx.contentType("text/event-stream");
-        long id;
-        try {
-            authenticate(ctx, Scope.READ);
-            id = Long.parseLong(ctx.pathParam("id"));
-            if (store.deploys().find(id).isEmpty()) {
-                throw ApiException.notFound("deploy " + id, "no deploy " + id, "list deploys with GET /api/deploys");
-            }
-        } catch (ApiException e) {
-            client.sendEvent(
-                    "error", Views.problem(e.status(), e.title(), e.problems()).toString());
-            client.close();
-            return;
-        } catch (NumberFormatException e) {
-            client.sendEvent(
-                    "error",
-                    Views.problem(
-                                    400,
-                                    "Bad request",
-                                    List.of(new Problem("id", "the deploy id is not a number", "pass the numeric id")))
-                            .toString());
-            client.close();
-            return;
-        }
+        long id = Long.parseLong(ctx.pathParam("id"));
         AtomicInteger after = new AtomicInteger(Optional.ofNullable(ctx.header("Last-Event-ID"))
                 .filter(s -> s.matches("[0-9]{1,9}"))
                 .map(Integer::parseInt)
