@@ -18,6 +18,7 @@ import dev.slipway.core.spec.EnvironmentSpec;
 import dev.slipway.local.CommitCheckouts;
 import dev.slipway.store.AppRecord;
 import dev.slipway.store.AppRegistration;
+import dev.slipway.store.CiReport;
 import dev.slipway.store.CiState;
 import dev.slipway.store.CiStatus;
 import dev.slipway.store.CombinedStatus;
@@ -32,6 +33,7 @@ import dev.slipway.store.LabState;
 import dev.slipway.store.RequestSource;
 import dev.slipway.store.Scope;
 import dev.slipway.store.Store;
+import dev.slipway.store.WebhookOutcome;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import java.nio.file.Path;
@@ -50,6 +52,7 @@ import java.util.regex.Pattern;
 final class Api {
 
     private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}|[0-9a-f]{64}");
+    private static final Pattern DELIVERY_ID = Pattern.compile("[0-9A-Za-z-]{1," + Inputs.DELIVERY_ID + "}");
     private static final int MAX_LIMIT = 10_000;
 
     private final Store store;
@@ -448,10 +451,7 @@ final class Api {
         JsonNode body = body(ctx);
         String repo = requiredText(body, "repo");
         String sha = requiredText(body, "sha");
-        if (!SHA.matcher(sha).matches()) {
-            throw ApiException.badRequest(
-                    "sha", "'" + sha + "' is not a full lower-case commit SHA", "send the 40-character SHA");
-        }
+        requireSha("sha", sha);
         String context = requiredText(body, "context");
         String stateText = requiredText(body, "state");
         CiState state = CiState.parse(stateText)
@@ -497,6 +497,15 @@ final class Api {
             json(ctx, 200, Views.JSON.createObjectNode().put("ok", true));
             return;
         }
+        String delivery = Optional.ofNullable(ctx.header("X-GitHub-Delivery")).orElse("");
+        if (!DELIVERY_ID.matcher(delivery).matches()) {
+            throw ApiException.badRequest(
+                    "X-GitHub-Delivery",
+                    delivery.isEmpty()
+                            ? "the delivery id header is missing"
+                            : "'" + Inputs.echo(delivery) + "' is not a delivery id (a GUID)",
+                    "send GitHub's headers unchanged");
+        }
         JsonNode payload = body(ctx);
         Optional<GithubWebhooks.Reported> reported = switch (event) {
             case "status" -> GithubWebhooks.fromStatusEvent(payload);
@@ -504,27 +513,69 @@ final class Api {
             default ->
                 throw ApiException.badRequest(
                         "X-GitHub-Event",
-                        "event '" + event + "' is not handled",
+                        "event '" + Inputs.echo(event) + "' is not handled",
                         "subscribe the webhook to 'Statuses' and 'Check suites' only");
         };
         GithubWebhooks.Reported r = reported.orElseThrow(() -> ApiException.badRequest(
                 "body",
-                "the " + event + " payload lacks the commit, repository or state",
+                "the " + event + " payload lacks the commit, repository, state or time (updated_at)",
                 "send GitHub's payload unchanged"));
-        CiStatus status = store.ciStatuses()
-                .report(
-                        r.repo(),
-                        r.sha(),
-                        r.context(),
-                        r.state(),
-                        r.targetUrl(),
-                        r.description(),
-                        Caller.GITHUB.name());
+        requireSha("sha", r.sha());
+        Inputs.bounded("repository.full_name", r.repo(), Inputs.REPO);
+        Inputs.bounded("context", r.context(), Inputs.CONTEXT);
+        r.description().ifPresent(d -> Inputs.bounded("description", d, Inputs.DESCRIPTION));
+        r.targetUrl().ifPresent(u -> Inputs.bounded("target_url", u, Inputs.URL));
+        WebhookOutcome outcome = store.ciStatuses()
+                .reportDelivery(
+                        delivery,
+                        event,
+                        new CiReport(
+                                r.repo(),
+                                r.sha(),
+                                r.context(),
+                                r.state(),
+                                r.targetUrl(),
+                                r.description(),
+                                Caller.GITHUB.name(),
+                                r.setAt(),
+                                r.order()));
+        String target = r.repo() + "@" + r.sha();
+        if (outcome instanceof WebhookOutcome.Replayed replayed) {
+            store.auditLog()
+                    .record(
+                            Caller.GITHUB.name(),
+                            "ci.refused",
+                            target,
+                            RequestSource.CI,
+                            "delivery " + delivery + " replayed (first taken at " + replayed.firstReceivedAt() + ")");
+            throw ApiException.conflict(
+                    "X-GitHub-Delivery",
+                    "delivery " + delivery + " was already taken at " + replayed.firstReceivedAt()
+                            + "; a delivery counts once",
+                    "nothing to do if GitHub redelivered it; if you did not, someone is replaying signed payloads");
+        }
+        if (outcome instanceof WebhookOutcome.Superseded superseded) {
+            store.auditLog()
+                    .record(
+                            Caller.GITHUB.name(),
+                            "ci.refused",
+                            target,
+                            RequestSource.CI,
+                            r.context() + " " + r.state().wireName() + " set at " + r.setAt() + " is not newer than "
+                                    + superseded.kept().state().wireName() + " set at "
+                                    + superseded.keptReportedAt());
+            throw ApiException.conflict(
+                    "context " + r.context() + " on " + r.sha(),
+                    "this " + r.state().wireName() + " was set at " + r.setAt() + ", not after the stored "
+                            + superseded.kept().state().wireName() + " (set at " + superseded.keptReportedAt() + ")",
+                    "nothing to do: the newer status stands (GitHub may deliver events out of order)");
+        }
+        CiStatus status = ((WebhookOutcome.Stored) outcome).status();
         store.auditLog()
                 .record(
                         Caller.GITHUB.name(),
                         "ci.status",
-                        r.repo() + "@" + r.sha(),
+                        target,
                         RequestSource.CI,
                         r.context() + " " + r.state().wireName());
         json(ctx, 201, Views.ciStatus(status));
@@ -692,6 +743,15 @@ final class Api {
 
     static void json(Context ctx, int status, JsonNode body) {
         ctx.status(status).contentType("application/json").result(body.toString());
+    }
+
+    private static void requireSha(String field, String sha) {
+        if (!SHA.matcher(sha).matches()) {
+            throw ApiException.badRequest(
+                    field,
+                    "'" + Inputs.echo(sha) + "' is not a full lower-case commit SHA",
+                    "send the 40-character SHA (git rev-parse HEAD)");
+        }
     }
 
     /** Refuses, before anything is enqueued, a ref that is not a commit of the app's repository (422). */
