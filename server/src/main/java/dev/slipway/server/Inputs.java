@@ -44,6 +44,31 @@ final class Inputs {
         return out.toString();
     }
 
+    /**
+     * {@code e} for a log line: the same classes and stack traces, each message cut to {@link #ECHO} characters, as
+     * exception messages (a database's above all) can quote a caller's whole value.
+     */
+    static Throwable clipped(Throwable e) {
+        Throwable cause = e.getCause() == null || e.getCause() == e ? null : clipped(e.getCause());
+        Clipped copy = new Clipped(e.getClass().getName() + ": " + echo(String.valueOf(e.getMessage())), cause);
+        copy.setStackTrace(e.getStackTrace());
+        return copy;
+    }
+
+    /** An exception as {@link #clipped} logs it. */
+    static final class Clipped extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Clipped(String message, Throwable cause) {
+            super(message, cause);
+        }
+
+        @Override
+        public String toString() {
+            return getMessage();
+        }
+    }
+
     /** Refuses {@code value} longer than {@code max} characters (400, naming the field and the bound). */
     static String bounded(String field, String value, int max) {
         if (value.length() > max) {

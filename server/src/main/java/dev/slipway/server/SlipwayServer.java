@@ -398,6 +398,7 @@ public final class SlipwayServer implements AutoCloseable {
                 }
                 logStream.handle(ctx);
             });
+            methodNotAllowed(javalin, api);
             javalin.routes.exception(ApiException.class, (e, ctx) -> problem(ctx, e.status(), e.title(), e.problems()));
             javalin.routes.exception(
                     InvalidInputException.class, (e, ctx) -> problem(ctx, 400, "Invalid input", e.problems()));
@@ -412,7 +413,8 @@ public final class SlipwayServer implements AutoCloseable {
                                     e.getMessage(),
                                     "see /openapi.json for the API"))));
             javalin.routes.exception(Exception.class, (e, ctx) -> {
-                LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
+                // A bug: its stack trace, but no caller's value in full (exception messages can quote them).
+                LOG.error("{} {} failed", ctx.method(), Inputs.echo(ctx.path()), Inputs.clipped(e));
                 problem(
                         ctx,
                         500,
@@ -422,6 +424,39 @@ public final class SlipwayServer implements AutoCloseable {
                                 "the server failed to handle the request",
                                 "see the server log")));
             });
+        });
+    }
+
+    /** Every other method on an API path answers 405 with the methods it has, not 404. */
+    private static void methodNotAllowed(io.javalin.config.JavalinConfig javalin, Api api) {
+        Map<String, List<String>> allowed = new java.util.LinkedHashMap<>();
+        allowed.computeIfAbsent("/api/deploys/{id}/log", p -> new ArrayList<>()).add("GET");
+        for (Api.Route route : api.routes()) {
+            allowed.computeIfAbsent(route.path(), p -> new ArrayList<>())
+                    .add(route.method().name());
+        }
+        List<io.javalin.http.HandlerType> methods = List.of(
+                io.javalin.http.HandlerType.GET,
+                io.javalin.http.HandlerType.POST,
+                io.javalin.http.HandlerType.PUT,
+                io.javalin.http.HandlerType.PATCH,
+                io.javalin.http.HandlerType.DELETE);
+        allowed.forEach((path, served) -> {
+            String allow = String.join(", ", served);
+            for (io.javalin.http.HandlerType method : methods) {
+                if (!served.contains(method.name())) {
+                    javalin.routes.addHttpHandler(method, path, ctx -> {
+                        ctx.header("Allow", allow);
+                        throw new ApiException(
+                                405,
+                                "Method not allowed",
+                                List.of(new Problem(
+                                        ctx.method() + " " + path,
+                                        path + " does not take " + ctx.method(),
+                                        "use " + allow + " (see /openapi.json)")));
+                    });
+                }
+            }
         });
     }
 
@@ -452,7 +487,7 @@ public final class SlipwayServer implements AutoCloseable {
                         || s == RequestSource.CI)
                 .orElseThrow(() -> ApiException.badRequest(
                         "X-Slipway-Source",
-                        "'" + sourceHeader + "' is not a request source",
+                        "'" + Inputs.echo(sourceHeader) + "' is not a request source",
                         "use cli, api, chat or ci"));
         return new Caller(token.name(), token.scope(), source);
     }

@@ -74,4 +74,96 @@ class ApiHardeningTest {
         assertThat(stream.status()).isEqualTo(200);
         assertThat(stream.body()).contains("event: end");
     }
+
+    @Test
+    void overLongOrHugeInputIsRefusedWithABoundNeverA500() {
+        String longName = "n".repeat(5000);
+        admin.post(
+                "/api/ci/statuses",
+                "{\"repo\": \"acme/shop\", \"sha\": \"" + ServerFixture.SHA_GREEN
+                        + "\", \"context\": \"ci/build\", \"state\": \"success\"}");
+        long lab = admin.post(
+                        "/api/apps/shop/labs",
+                        "{\"branch\": \"fix/bounds\", \"ref\": \"" + ServerFixture.SHA_GREEN + "\"}")
+                .json()
+                .get("lab")
+                .get("id")
+                .asLong();
+
+        ApiClient.Reply tokenName = admin.post("/api/tokens", "{\"name\": \"" + longName + "\", \"scope\": \"read\"}");
+        ApiClient.Reply repo = admin.post(
+                "/api/ci/statuses",
+                "{\"repo\": \"" + longName + "\", \"sha\": \"" + ServerFixture.SHA_GREEN + "\", \"context\": \""
+                        + longName + "\", \"state\": \"success\"}");
+        ApiClient.Reply overflow = admin.post(
+                "/api/apps/shop/labs",
+                "{\"branch\": \"fix/ttl\", \"ref\": \"" + ServerFixture.SHA_GREEN
+                        + "\", \"ttl\": \"999999999999999h\"}");
+        ApiClient.Reply yearsAhead = admin.post(
+                "/api/apps/shop/labs",
+                "{\"branch\": \"fix/ttl\", \"ref\": \"" + ServerFixture.SHA_GREEN + "\", \"ttl\": \"999999999h\"}");
+        String expiresBefore =
+                admin.get("/api/labs/" + lab).json().get("expiresAt").asText();
+        ApiClient.Reply hugeExtend = admin.post("/api/labs/" + lab + "/extend", "{\"by\": \"999999999999h\"}");
+        ApiClient.Reply pastTheLimit = admin.post("/api/labs/" + lab + "/extend", "{\"by\": \"30d\"}");
+
+        assertThat(tokenName.status()).isEqualTo(400);
+        assertThat(tokenName.json().get("detail").asText()).contains("5000 characters", "at most 200");
+        assertThat(repo.status()).isEqualTo(400);
+        assertThat(overflow.status()).isEqualTo(422);
+        assertThat(overflow.json().get("detail").asText()).contains("1s to 720h");
+        assertThat(yearsAhead.status()).isEqualTo(422);
+        assertThat(hugeExtend.status()).isEqualTo(422);
+        assertThat(pastTheLimit.status()).isEqualTo(422);
+        assertThat(pastTheLimit.json().get("detail").asText()).contains("limit of 720h");
+        assertThat(admin.get("/api/labs/" + lab).json().get("expiresAt").asText())
+                .isEqualTo(expiresBefore);
+        assertThat(admin.audit("lab.extend")).isEmpty();
+        for (ApiClient.Reply reply : java.util.List.of(tokenName, repo, overflow, yearsAhead, hugeExtend)) {
+            assertThat(reply.contentType()).startsWith("application/problem+json");
+            assertThat(reply.body())
+                    .doesNotContain("nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn", "Exception");
+        }
+    }
+
+    @Test
+    void unknownFieldsOutOfRangeLimitsWrongMethodsBadLinksAndBadDirectoriesAreRefused() throws Exception {
+        ApiClient.Reply typo = admin.post(
+                "/api/apps/shop/labs",
+                "{\"branch\": \"fix/x\", \"ref\": \"" + ServerFixture.SHA_GREEN + "\", \"tll\": \"2h\"}");
+        ApiClient.Reply negative = admin.get("/api/deploys?limit=-1");
+        ApiClient.Reply huge = admin.get("/api/audit?limit=1000000000");
+        ApiClient.Reply put = admin.send(admin.request("/api/apps")
+                .header("Content-Type", "application/json")
+                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{}")));
+        ApiClient.Reply script = admin.post(
+                "/api/ci/statuses",
+                "{\"repo\": \"acme/shop\", \"sha\": \""
+                        + ServerFixture.SHA_RED + "\", \"context\": \"ci/x\", \"state\": \"success\","
+                        + " \"targetUrl\": \"javascript:alert(1)\"}");
+        ApiClient.Reply etc = admin.post("/api/apps", "{\"directory\": \"/etc\"}");
+        Path decoy = java.nio.file.Files.createDirectories(root.resolve("decoy"));
+        java.nio.file.Files.writeString(decoy.resolve("secret-name.yaml"), "kind: ConfigMap\n");
+        ApiClient.Reply nul = admin.post("/api/apps", "{\"directory\": \"" + decoy + "\\u0000x\"}");
+        ApiClient.Reply relative = admin.post("/api/apps", "{\"directory\": \"shop\"}");
+
+        assertThat(typo.status()).isEqualTo(400);
+        assertThat(typo.json().get("detail").asText()).contains("'tll' is not a field");
+        assertThat(typo.json().get("problems").get(0).get("fix").asText()).contains("branch, ref, ttl");
+        assertThat(negative.status()).isEqualTo(400);
+        assertThat(huge.status()).isEqualTo(400);
+        assertThat(huge.json().get("detail").asText()).contains("1 to 10000");
+        assertThat(put.status()).isEqualTo(405);
+        assertThat(put.body()).contains("GET, POST");
+        assertThat(script.status()).isEqualTo(400);
+        assertThat(admin.get("/api/ci/statuses/" + ServerFixture.SHA_RED).json().get("statuses"))
+                .isEmpty();
+        assertThat(etc.status()).isEqualTo(400);
+        assertThat(etc.body()).contains("not a directory holding slipway.yaml").doesNotContain("passwd", "hosts");
+        assertThat(nul.status()).isEqualTo(400);
+        assertThat(nul.body()).doesNotContain("secret-name");
+        assertThat(relative.status()).isEqualTo(400);
+        assertThat(relative.body()).contains("not an absolute path");
+        assertThat(admin.get("/api/apps").json()).hasSize(1);
+    }
 }
