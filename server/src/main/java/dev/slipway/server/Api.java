@@ -709,10 +709,13 @@ final class Api {
         try {
             body = Views.JSON.readTree(ctx.body());
         } catch (JsonProcessingException e) {
+            String where = e.getLocation() == null
+                    ? "body"
+                    : "body, line " + e.getLocation().getLineNr() + " column "
+                            + e.getLocation().getColumnNr();
             throw ApiException.badRequest(
-                    "body, line " + e.getLocation().getLineNr() + " column "
-                            + e.getLocation().getColumnNr(),
-                    "the request body is not valid JSON: " + e.getOriginalMessage(),
+                    where,
+                    "the request body is not valid JSON: " + Inputs.echo(e.getOriginalMessage()),
                     "send a JSON object");
         }
         if (body == null || !body.isObject()) {
