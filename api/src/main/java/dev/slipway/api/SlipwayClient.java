@@ -19,7 +19,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateFactory;
+import java.security.cert.CertificateNotYetValidException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +32,7 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
@@ -40,12 +46,14 @@ public final class SlipwayClient {
     private final String baseUrl;
     private final String token;
     private final String source;
+    private final Optional<Path> caCertificate;
 
-    private SlipwayClient(HttpClient http, String baseUrl, String token, String source) {
+    private SlipwayClient(HttpClient http, String baseUrl, String token, String source, Optional<Path> caCertificate) {
         this.http = http;
         this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
         this.token = token;
         this.source = source;
+        this.caCertificate = caCertificate;
     }
 
     /**
@@ -63,7 +71,7 @@ public final class SlipwayClient {
         if (caCertificate.isPresent()) {
             builder.sslContext(trusting(caCertificate.get()));
         }
-        return new SlipwayClient(builder.build(), url, token, "cli");
+        return new SlipwayClient(builder.build(), url, token, "cli", caCertificate);
     }
 
     /** The names of the apps registered with the server; any valid token may read them. */
@@ -286,6 +294,10 @@ public final class SlipwayClient {
     }
 
     private InvalidInputException unreachable(IOException e) {
+        Optional<InvalidInputException> certificate = certificateProblem(e);
+        if (certificate.isPresent()) {
+            return certificate.get();
+        }
         return new InvalidInputException(new Problem(
                 baseUrl,
                 "cannot reach the Slipway server: "
@@ -294,6 +306,57 @@ public final class SlipwayClient {
                                 : Optional.ofNullable(e.getMessage())
                                         .orElse(e.getClass().getSimpleName())),
                 "check --server and that the server is running; for https, pass the server's CA certificate"));
+    }
+
+    /**
+     * A TLS handshake that failed on the server's certificate, said as what it is (not trusted, or not for this
+     * host) with how to fix it, rather than the JDK's "PKIX path building failed".
+     */
+    private Optional<InvalidInputException> certificateProblem(IOException e) {
+        List<Throwable> causes = new ArrayList<>();
+        for (Throwable cause = e; cause != null && causes.size() < 20; cause = cause.getCause()) {
+            causes.add(cause);
+        }
+        if (causes.stream().noneMatch(SSLHandshakeException.class::isInstance)) {
+            return Optional.empty();
+        }
+        Optional<Throwable> expired = causes.stream()
+                .filter(c -> c instanceof CertificateExpiredException || c instanceof CertificateNotYetValidException)
+                .findFirst();
+        if (expired.isPresent()) {
+            return Optional.of(new InvalidInputException(new Problem(
+                    baseUrl,
+                    "the server's TLS certificate is outside its validity period: "
+                            + expired.get().getMessage(),
+                    "renew the server's certificate (or check this machine's clock)")));
+        }
+        if (causes.stream()
+                .anyMatch(c -> c instanceof CertPathBuilderException || c instanceof CertPathValidatorException)) {
+            String trustFix = "pass the CA certificate that signed the server's certificate (a server that made its"
+                    + " own TLS identity keeps it in STATE_DIR/tls/ca.pem): with the slipway CLI, --ca FILE, $"
+                    + "SLIPWAY_SERVER_CA or the config key ca: in ~/.config/slipway/config.yaml";
+            return Optional.of(new InvalidInputException(new Problem(
+                    baseUrl,
+                    caCertificate
+                            .map(ca -> "the server's TLS certificate is not trusted: it is not signed by the CA"
+                                    + " certificate " + ca)
+                            .orElse("the server's TLS certificate is not trusted: it is not signed by a CA this"
+                                    + " machine trusts"),
+                    caCertificate.isPresent()
+                            ? "check that " + caCertificate.get() + " is this server's CA; " + trustFix
+                            : trustFix)));
+        }
+        Optional<Throwable> wrongHost = causes.stream()
+                .filter(c -> c instanceof CertificateException
+                        && c.getMessage() != null
+                        && (c.getMessage().startsWith("No subject alternative")
+                                || c.getMessage().startsWith("No name matching")))
+                .findFirst();
+        return wrongHost.map(c -> new InvalidInputException(new Problem(
+                baseUrl,
+                "the server's TLS certificate is not issued for this host: " + c.getMessage(),
+                "use in --server the host name or address the certificate names, or give the server a"
+                        + " certificate for this one")));
     }
 
     private static String segment(String value) {

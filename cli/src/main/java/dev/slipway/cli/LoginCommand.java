@@ -3,13 +3,8 @@ package dev.slipway.cli;
 import dev.slipway.cli.CliConfig.Setting;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -26,9 +21,10 @@ import picocli.CommandLine.Spec;
         description = {
             "Stores the API token for a Slipway server, read from stdin (prompted without echo on a terminal).",
             "",
-            "The token is checked against the server first, then kept in the OS keyring: the Secret Service"
-                    + " (secret-tool) on Linux, the login keychain on macOS. Without a keyring it goes to"
-                    + " ~/.config/slipway/token (mode 0600) instead, and login says so; when a token file is named"
+            "The token is checked against the server first, then kept per server URL in the OS keyring: the"
+                    + " Secret Service (secret-tool) on Linux, the login keychain on macOS. Without a keyring it"
+                    + " goes to the server's own file ~/.config/slipway/tokens/<URL> (mode 0600) instead, and"
+                    + " login says so; logins to other servers keep their tokens. When a token file is named"
                     + " (--token-file, $SLIPWAY_TOKEN_FILE, token-file: in config.yaml) it goes to that file, since"
                     + " a named file is what every command reads first.",
             "",
@@ -76,54 +72,41 @@ final class LoginCommand implements Callable<Integer> {
 
         Optional<Setting<Path>> named = server.namedTokenFile(context);
         if (named.isPresent()) {
-            writeTokenFile(named.get().value(), secret);
+            TokenFiles.write(context, named.get().value(), secret);
             out.println("Stored it in " + named.get().value() + " (mode 0600), the token file named by "
                     + named.get().where() + ".");
             return ExitCodes.OK;
         }
+        String key = TokenFiles.key(url);
         Optional<TokenKeyring> keyring = TokenKeyring.ofSystem(context);
         String why = "no OS keyring tool is installed (on Linux: the secret-tool command, Debian package"
                 + " libsecret-tools, with a Secret Service such as gnome-keyring)";
         if (keyring.isPresent()) {
             try {
-                keyring.get().store(ServerOptions.keyringKey(url), secret);
-                out.println("Stored it in " + keyring.get().name() + " for " + ServerOptions.keyringKey(url)
+                keyring.get().store(key, secret);
+                out.println("Stored it in " + keyring.get().name() + " for " + key
                         + "; commands going through this server use it.");
+                retireLegacy(context, secret, out);
                 return ExitCodes.OK;
             } catch (TokenKeyring.KeyringException e) {
                 why = e.getMessage();
             }
         }
-        Path file = ServerOptions.defaultTokenFile(context);
-        writeTokenFile(file, secret);
+        Path file = TokenFiles.forServer(context, url);
+        TokenFiles.write(context, file, secret);
         spec.commandLine()
                 .getErr()
                 .println("warning: not stored in a keyring: " + why + ". Stored it in " + file
-                        + " (mode 0600) instead.");
+                        + " (mode 0600) instead, the token file of " + key + ".");
+        retireLegacy(context, secret, out);
         return ExitCodes.OK;
     }
 
-    /** Writes the token readable by its owner only, from the first byte: a temporary file moved over the old one. */
-    private static void writeTokenFile(Path file, String secret) {
-        try {
-            Path dir = file.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path temporary = Files.createTempFile(
-                    dir,
-                    ".token",
-                    ".tmp",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            try {
-                Files.writeString(temporary, secret + "\n", StandardCharsets.UTF_8);
-                Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(temporary);
-            }
-        } catch (IOException e) {
-            throw new InvalidInputException(new Problem(
-                    file.toString(),
-                    "cannot write the token file: " + e.getMessage(),
-                    "check the directory's permissions, or name another file with --token-file"));
+    /** Removes the single token file of older versions once the token it held has a place of its own. */
+    private static void retireLegacy(CliContext context, String secret, PrintWriter out) {
+        if (TokenFiles.retireLegacy(context, secret)) {
+            out.println("Removed " + TokenFiles.legacy(context)
+                    + ", the single token file of older versions, which held this token.");
         }
     }
 }

@@ -1,11 +1,13 @@
 package dev.slipway.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
 import dev.slipway.core.cluster.Cluster;
 import dev.slipway.core.manifest.Manifest;
+import dev.slipway.core.plan.PlannedChange;
 import dev.slipway.core.render.RenderedCluster;
 import dev.slipway.core.render.Renderer;
 import dev.slipway.core.render.Rendering;
@@ -33,8 +35,8 @@ import picocli.CommandLine.Spec;
             "",
             "Overrides applied, slipway.dev annotations removed, namespace and labels set, in apply order.",
             "",
-            "Secret values are replaced by \"" + SecretSource.REDACTED_VALUE + "\"; the secret store is not read."
-                    + " Never contacts a cluster."
+            "A Secret's data shows only how many values it holds, never their names or values; the secret store"
+                    + " is not read. Never contacts a cluster."
         },
         footerHeading = "%nExamples:%n",
         footer = {
@@ -83,7 +85,7 @@ final class RenderCommand implements Callable<Integer> {
                 entry.put("cluster", c.cluster().name());
                 entry.put("namespace", c.namespace());
                 ArrayNode objects = entry.putArray("objects");
-                c.objects().forEach(m -> objects.add(m.body()));
+                c.objects().forEach(m -> objects.add(shown(m)));
             }
             out.println(Output.json(doc));
             return ExitCodes.OK;
@@ -93,10 +95,32 @@ final class RenderCommand implements Callable<Integer> {
                     + c.objects().size() + " objects");
             for (Manifest m : c.objects()) {
                 out.println("---");
-                out.print(Output.yaml(m.body()));
+                out.print(Output.yaml(shown(m)));
             }
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * The object as printed: a Secret's {@code data} and {@code stringData} become a count, because the keys are
+     * the secrets' names, which no output shows. The count is a string where Kubernetes wants a map, so piping
+     * render into kubectl fails instead of overwriting real secrets with placeholders.
+     */
+    static ObjectNode shown(Manifest manifest) {
+        if (!PlannedChange.isSecret(manifest.ref())) {
+            return manifest.body();
+        }
+        ObjectNode body = manifest.body().deepCopy();
+        for (String field : List.of("data", "stringData")) {
+            JsonNode values = body.get(field);
+            if (values != null && values.isObject()) {
+                body.put(
+                        field,
+                        "(" + values.size() + " secret value" + (values.size() == 1 ? "" : "s")
+                                + "; names and values not shown)");
+            }
+        }
+        return body;
     }
 
     private List<RenderedCluster> selected(Rendering rendering) {

@@ -163,8 +163,8 @@ final class ServerLabs {
     }
 
     /**
-     * The commit the lab gets: --ref, else the commit of --branch when it is not the branch checked out, else the full
-     * SHA of HEAD in DIR; warns when that is not what DIR holds.
+     * The commit the lab gets: --ref, else the commit of --branch when it is not the branch checked out (refused when
+     * the repository lacks it), else the full SHA of HEAD in DIR; warns when that is not what DIR holds.
      */
     private static String commit(LabUpCommand command, Path dir, String branch, ThroughServer.Printers to) {
         if (command.ref != null) {
@@ -188,14 +188,19 @@ final class ServerLabs {
         }
         if (git.branch().isPresent() && !git.branch().get().equals(branch)) {
             // Another branch than the one checked out: its commit, as a local lab would run it.
-            java.util.Optional<String> other = GitCheckout.commitOfBranch(dir, branch);
+            Optional<String> other = GitCheckout.commitOfBranch(dir, branch);
             if (other.isPresent()) {
                 return other.get();
             }
-            to.err()
-                    .println("warning: " + dir + " has no branch " + branch + " (nor origin/" + branch + "), so the"
-                            + " lab gets the checked-out branch " + git.branch().get() + "'s commit "
-                            + shortSha(git.commit().get()) + " (use --ref to name another).");
+            // Deploying the checked-out branch under another branch's name would put code in a lab nobody asked
+            // for (and that CI may have passed for another reason): refuse before anything reaches the server.
+            throw new InvalidInputException(new Problem(
+                    "--branch " + branch,
+                    "the repository of " + dir + " has no branch '" + branch + "' (nor origin/" + branch
+                            + "), and the branch checked out is " + git.branch().get()
+                            + ", so there is no commit to deploy as this lab",
+                    "fetch the branch (git fetch origin " + branch + "), check it out and run lab up there, or"
+                            + " name the commit with --ref SHA"));
         }
         String sha = git.commit().get();
         if (git.dirty()) {

@@ -37,8 +37,9 @@ final class ServerOptions {
             names = "--token-file",
             paramLabel = "FILE",
             description = "File holding the API token for --server (default: $SLIPWAY_TOKEN_FILE, else token-file:"
-                    + " in config.yaml, else the OS keyring entry slipway login stored, else"
-                    + " ~/.config/slipway/token; must not be readable by other users).")
+                    + " in config.yaml, else the server's OS keyring entry slipway login stored, else its file"
+                    + " ~/.config/slipway/tokens/<URL>, else the older single ~/.config/slipway/token; must not"
+                    + " be readable by other users).")
     Path tokenFile;
 
     @Option(
@@ -75,8 +76,8 @@ final class ServerOptions {
 
     /** Connects to the server; every problem with the URL, token or CA is a user error naming what to fix. */
     SlipwayClient connect(CliContext context) {
-        Setting<String> server = checkedServer(context);
-        return open(context, server, token(context, server.value(), TokenKeyring.ofSystem(context)));
+        CheckedServer server = checkedServer(context);
+        return open(context, server, token(context, server.setting().value(), TokenKeyring.ofSystem(context)));
     }
 
     /** Connects to the server with a token found elsewhere ({@code slipway login} checks one before storing it). */
@@ -84,14 +85,16 @@ final class ServerOptions {
         return open(context, checkedServer(context), token);
     }
 
+    /** The server as configured, and the URL to connect to (its loopback host pinned to the address checked). */
+    private record CheckedServer(Setting<String> setting, String connectUrl) {}
+
     /** The server to go through, checked before any token is looked for. */
-    private Setting<String> checkedServer(CliContext context) {
+    private CheckedServer checkedServer(CliContext context) {
         Setting<String> server = serverSetting(context).orElseThrow();
-        checkUrl(server);
-        return server;
+        return new CheckedServer(server, checkUrl(server, LoopbackHost.Resolver.SYSTEM));
     }
 
-    private SlipwayClient open(CliContext context, Setting<String> server, Token token) {
+    private SlipwayClient open(CliContext context, CheckedServer server, Token token) {
         Optional<Setting<Path>> caFile = Optional.ofNullable(ca)
                 .map(f -> new Setting<>(context.resolve(f), "--ca"))
                 .or(() -> context.envValue(CA_ENV).map(f -> new Setting<>(context.resolve(Path.of(f)), "$" + CA_ENV)))
@@ -103,7 +106,7 @@ final class ServerOptions {
                     "copy the server's STATE_DIR/tls/ca.pem there, or point --ca / $" + CA_ENV + " at it"));
         }
         try {
-            return SlipwayClient.withToken(server.value(), token.secret(), caFile.map(Setting::value));
+            return SlipwayClient.withToken(server.connectUrl(), token.secret(), caFile.map(Setting::value));
         } catch (IOException e) {
             throw new InvalidInputException(new Problem(
                     caFile.map(Setting::where).orElse(token.source()),
@@ -114,32 +117,47 @@ final class ServerOptions {
 
     /**
      * The token for {@code server}: the file named by --token-file, $SLIPWAY_TOKEN_FILE or the config file; else
-     * the keyring's entry for the server; else the default token file.
+     * the keyring's entry for the server; else the server's own token file; else the single token file of older
+     * versions.
      */
     Token token(CliContext context, String server, Optional<TokenKeyring> keyring) {
         Optional<Setting<Path>> named = namedTokenFile(context);
         if (named.isPresent()) {
-            return readTokenFile(named.get().value(), named.get().where(), "");
+            return readTokenFile(named.get().value(), named.get().where());
         }
+        String key = TokenFiles.key(server);
         String keyringSays = "";
         if (keyring.isPresent()) {
             try {
-                Optional<String> stored = keyring.get().lookup(keyringKey(server));
+                Optional<String> stored = keyring.get().lookup(key);
                 if (stored.isPresent()) {
-                    return new Token(stored.get(), keyring.get().name() + " (entry for " + server + ")");
+                    return new Token(stored.get(), keyring.get().name() + " (entry for " + key + ")");
                 }
-                keyringSays = ", and " + keyring.get().name() + " has no token for " + server;
+                keyringSays = keyring.get().name() + " has no token for " + key;
             } catch (TokenKeyring.KeyringException e) {
-                keyringSays = ", and the keyring could not be read: " + e.getMessage();
+                keyringSays = "the keyring could not be read: " + e.getMessage();
             }
         }
-        Path fallback = defaultTokenFile(context);
-        return readTokenFile(fallback, fallback.toString(), keyringSays);
+        Path own = TokenFiles.forServer(context, server);
+        if (Files.exists(own)) {
+            return readTokenFile(own, own.toString());
+        }
+        Path legacy = TokenFiles.legacy(context);
+        if (Files.exists(legacy)) {
+            // Older versions kept one file for every server; it serves until login gives this server its own.
+            return readTokenFile(legacy, legacy + " (the single token file of older versions)");
+        }
+        throw new InvalidInputException(new Problem(
+                own.toString(),
+                "no token for " + key + ": no token file at this path"
+                        + (keyringSays.isEmpty() ? "" : ", and " + keyringSays),
+                fixFor(key)));
     }
 
-    /** The keyring entry of a server: its URL without a trailing slash, as login stored it. */
-    static String keyringKey(String server) {
-        return server.endsWith("/") ? server.substring(0, server.length() - 1) : server;
+    private static String fixFor(String server) {
+        return "run slipway login --server " + server + " and paste the token the server's admin issued you"
+                + " (POST /api/tokens), or put it in a file with mode 0600 and point --token-file, $"
+                + TOKEN_FILE_ENV + " or token-file: in config.yaml at it";
     }
 
     /** The token file the user named (flag, environment, config file), if any. */
@@ -151,10 +169,6 @@ final class ServerOptions {
                 .or(() -> config(context).tokenFile());
     }
 
-    static Path defaultTokenFile(CliContext context) {
-        return CliConfig.directory(context).resolve("token");
-    }
-
     private CliConfig config(CliContext context) {
         if (config == null) {
             config = CliConfig.load(context);
@@ -162,7 +176,11 @@ final class ServerOptions {
         return config;
     }
 
-    private static void checkUrl(Setting<String> setting) {
+    /**
+     * Refuses a URL that is not http(s) with a host, or that would send the token in clear: plain http only to a
+     * host that is this machine by its resolved addresses. Returns the URL to connect to.
+     */
+    static String checkUrl(Setting<String> setting, LoopbackHost.Resolver resolver) {
         String server = setting.value();
         String where = setting.where();
         URI uri;
@@ -174,16 +192,39 @@ final class ServerOptions {
         if (uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
             throw badUrl(where, "is not an http or https URL with a host");
         }
-        // The server only speaks plain HTTP on loopback; anywhere else the token would cross the network readable.
-        if ("http".equals(uri.getScheme()) && !loopback(uri.getHost())) {
-            throw badUrl(
-                    where,
-                    "uses plain http to a host that is not loopback, which would send the token" + " unencrypted");
+        if (!"http".equals(uri.getScheme())) {
+            return server;
         }
-    }
-
-    private static boolean loopback(String host) {
-        return host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]") || host.equals("::1");
+        // The server only speaks plain HTTP on loopback; anywhere else the token would cross the network readable.
+        LoopbackHost host = LoopbackHost.check(uri.getHost(), resolver);
+        if (host instanceof LoopbackHost.Elsewhere elsewhere) {
+            throw new InvalidInputException(new Problem(
+                    where,
+                    "uses plain http to a host that is not loopback, which would send the token unencrypted ("
+                            + elsewhere.why() + ")",
+                    "use https://, e.g. https://" + uri.getHost()
+                            + (uri.getPort() < 0 ? "" : ":" + uri.getPort())
+                            + " (with --ca FILE when the server uses its generated CA); plain http is only for"
+                            + " 127.0.0.1, [::1] or localhost"));
+        }
+        String connectTo = ((LoopbackHost.Loopback) host).connectTo();
+        if (connectTo.equalsIgnoreCase(uri.getHost())) {
+            return server;
+        }
+        try {
+            // The address just checked, not the name: a second DNS answer could point somewhere else.
+            return new URI(
+                            uri.getScheme(),
+                            uri.getUserInfo(),
+                            connectTo.startsWith("[") ? connectTo.substring(1, connectTo.length() - 1) : connectTo,
+                            uri.getPort(),
+                            uri.getPath(),
+                            uri.getQuery(),
+                            uri.getFragment())
+                    .toString();
+        } catch (URISyntaxException e) {
+            throw badUrl(where, "is not a URL");
+        }
     }
 
     private static InvalidInputException badUrl(String where, String what) {
@@ -192,14 +233,12 @@ final class ServerOptions {
     }
 
     /** Reads a token file, refusing a missing, empty or group/other-readable one. */
-    private static Token readTokenFile(Path token, String where, String alsoLooked) {
-        String fix = "run slipway login --server URL and paste the token the server's admin issued you"
-                + " (POST /api/tokens), or put it in a file with mode 0600 and point --token-file, $"
-                + TOKEN_FILE_ENV + " or token-file: in " + "config.yaml at it";
+    private static Token readTokenFile(Path token, String where) {
+        String fix = fixFor("URL");
         if (!Files.isRegularFile(token)) {
             throw new InvalidInputException(new Problem(
                     where.equals(token.toString()) ? token.toString() : where + " (" + token + ")",
-                    "no token file at this path" + alsoLooked,
+                    "no token file at this path",
                     fix));
         }
         try {

@@ -11,6 +11,7 @@ import dev.slipway.core.render.Rendering;
 import dev.slipway.core.render.SecretSource;
 import dev.slipway.core.spec.App;
 import dev.slipway.core.spec.AppLoader;
+import dev.slipway.core.spec.Durations;
 import dev.slipway.core.spec.EnvironmentSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -107,6 +108,21 @@ final class ValidateCommand implements Callable<Integer> {
                         .put("name", env.name())
                         .put("group", env.group())
                         .put("namespace", env.namespace());
+                env.rollout().ifPresent(r -> {
+                    ObjectNode ro = e.putObject("rollout");
+                    ArrayNode steps = ro.putArray("steps");
+                    r.steps().forEach(step -> {
+                        ObjectNode st = steps.addObject().put("stage", step.stage());
+                        step.hold().ifPresent(h -> st.put("for", Durations.format(h)));
+                    });
+                    ObjectNode an = ro.putObject("analysis")
+                            .put("interval", Durations.format(r.analysis().interval()))
+                            .put("minRequests", r.analysis().minRequests())
+                            .put("maxErrorRate", r.analysis().maxErrorRatePercent())
+                            .put("maxP99Ratio", r.analysis().maxP99Ratio());
+                    r.analysis().maxP99().ifPresent(p -> an.put("maxP99", Durations.format(p)));
+                    ro.put("clusters", r.clusters().yaml());
+                });
                 renderings.stream()
                         .filter(r -> r.environment().equals(env.name()))
                         .findFirst()
@@ -139,6 +155,10 @@ final class ValidateCommand implements Callable<Integer> {
                         line.append(String.join(", ", parts));
                     });
             out.println(line);
+            env.rollout().ifPresent(r -> {
+                out.println("    rollout (" + r.clusters().yaml() + "): " + r.describeSteps());
+                out.println("    analysis: " + r.analysis().describe());
+            });
         }
         if (!checkedClusters) {
             out.println("  (no clusters file found: per-cluster annotations were not checked; pass --clusters FILE)");

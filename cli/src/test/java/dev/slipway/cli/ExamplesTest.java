@@ -38,6 +38,31 @@ class ExamplesTest {
     }
 
     @Test
+    void validateShowsTheRolloutOfAnEnvironment() throws Exception {
+        String predict = REPO.resolve("examples/predict").toString();
+
+        var text = cli.run("validate", predict);
+        var json = cli.run("validate", predict, "--output", "json");
+
+        assertThat(text.exitCode()).as(text.toString()).isZero();
+        assertThat(text.out())
+                .contains("    rollout (one-by-one): optin (until resumed by hand) → rps 100 for 10m → 10% for 30m"
+                        + " → 50% for 30m → full")
+                .contains("    analysis: every 10s with at least 100 requests: errors <= 1%, p99 <= 800ms,"
+                        + " p99 <= 1.5x stable");
+        JsonNode rollout = new ObjectMapper().readTree(json.out()).at("/environments/0/rollout");
+        assertThat(rollout.at("/steps/1/stage").asText()).isEqualTo("rps 100");
+        assertThat(rollout.at("/steps/1/for").asText()).isEqualTo("10m");
+        assertThat(rollout.at("/analysis/maxErrorRate").asText()).isEqualTo("1%");
+        assertThat(rollout.at("/clusters").asText()).isEqualTo("one-by-one");
+        assertThat(new ObjectMapper()
+                        .readTree(json.out())
+                        .at("/environments/1/rollout")
+                        .isMissingNode())
+                .isTrue();
+    }
+
+    @Test
     void renderAppliesOverridesAndClusterSelectionPerCluster() throws Exception {
         var west = cli.run("render", ACME, "--env", "production", "--cluster", "west-1", "--clusters", CLUSTERS);
         var east = cli.run("render", ACME, "--env", "production", "--cluster", "east-1", "--clusters", CLUSTERS);

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Which token a --server command uses: a named file (flag, environment, config file), else the keyring's entry for
- * the server, else the default token file. The keyring here is a stand-in; KeyringTest drives the real one.
+ * the server, else the server's own token file, else the single token file of older versions. The keyring here is a stand-in; KeyringTest drives the real one.
  */
 class TokenResolutionTest {
     private static final String SERVER = "https://slipway.internal:7420";
@@ -84,10 +84,26 @@ class TokenResolutionTest {
     }
 
     @Test
-    void withoutAKeyringEntryTheDefaultTokenFileIsUsed() throws IOException {
-        token("home/.config/slipway/token", "from-default-file");
+    void withoutAKeyringEntryTheServersOwnTokenFileIsUsedAndNotAnotherServers() throws IOException {
+        token("home/.config/slipway/tokens/https%3A%2F%2Fslipway.internal%3A7420", "for-internal");
+        token("home/.config/slipway/tokens/https%3A%2F%2Fstaging.internal%3A7420", "for-staging");
+        token("home/.config/slipway/token", "from-older-versions");
 
-        assertThat(resolve(new ServerOptions(), Map.of())).isEqualTo("from-default-file");
+        assertThat(resolve(new ServerOptions(), Map.of())).isEqualTo("for-internal");
+        assertThat(new ServerOptions()
+                        .token(context(Map.of()), "https://staging.internal:7420/", Optional.of(keyring))
+                        .secret())
+                .isEqualTo("for-staging");
+    }
+
+    @Test
+    void theSingleTokenFileOfOlderVersionsIsStillReadForAServerWithoutItsOwn() throws IOException {
+        token("home/.config/slipway/token", "from-older-versions");
+
+        var found = new ServerOptions().token(context(Map.of()), SERVER, Optional.of(keyring));
+
+        assertThat(found.secret()).isEqualTo("from-older-versions");
+        assertThat(found.source()).contains("the single token file of older versions");
     }
 
     @Test
@@ -108,9 +124,11 @@ class TokenResolutionTest {
 
         assertThatThrownBy(() -> resolve(new ServerOptions(), Map.of()))
                 .isInstanceOf(InvalidInputException.class)
-                .hasMessageContaining(tmp.resolve("home/.config/slipway/token").toString())
+                .hasMessageContaining(tmp.resolve("home/.config/slipway/tokens/https%3A%2F%2Fslipway.internal%3A7420")
+                        .toString())
+                .hasMessageContaining("no token for " + SERVER)
                 .hasMessageContaining("the keyring could not be read: the fake keyring failed: Cannot autolaunch")
-                .hasMessageContaining("slipway login --server URL");
+                .hasMessageContaining("slipway login --server " + SERVER);
     }
 
     private String resolve(ServerOptions options, Map<String, String> env) {

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -106,10 +107,27 @@ class KeyringTest {
         assertThat(login.err()).isEmpty();
         assertThat(secretToolLookup(fixture.url())).isEqualTo(secret);
         assertThat(tmp.resolve("home/.config/slipway/token")).doesNotExist();
+        assertThat(tmp.resolve("home/.config/slipway/tokens")).doesNotExist();
 
         var history = cli.run("history", "shop", "--env", "production", "--server", fixture.url());
         assertThat(history.exitCode()).as(history.toString()).isZero();
         assertThat(history.out()).contains("east-1");
+    }
+
+    @Test
+    void eachServerUrlHasItsOwnKeyringEntry() throws IOException {
+        CliRun cli = withKeyring(busAddress);
+        String admin = Files.readString(fixture.adminToken).strip();
+        String reader = fixture.issueToken("keyring-reader", "read");
+        String byName = fixture.url().replace("127.0.0.1", "localhost");
+
+        var first = cli.stdin(admin + "\n").run("login", "--server", fixture.url());
+        var second = cli.stdin(reader + "\n").run("login", "--server", byName);
+
+        assertThat(first.exitCode()).as(first.toString()).isZero();
+        assertThat(second.exitCode()).as(second.toString()).isZero();
+        assertThat(secretToolLookup(fixture.url())).isEqualTo(admin);
+        assertThat(secretToolLookup(byName)).isEqualTo(reader);
     }
 
     @Test
@@ -134,11 +152,12 @@ class KeyringTest {
         var login = cli.stdin(secret + "\n").run("login", "--server", fixture.url());
 
         assertThat(login.exitCode()).as(login.toString()).isZero();
+        Path tokenFile = home.resolve(".config/slipway/tokens")
+                .resolve(URLEncoder.encode(fixture.url(), StandardCharsets.UTF_8));
         assertThat(login.err())
                 .startsWith("warning: not stored in a keyring: the Secret Service keyring (secret-tool) failed")
-                .contains(home.resolve(".config/slipway/token").toString());
-        assertThat(Files.readString(home.resolve(".config/slipway/token")).strip())
-                .isEqualTo(secret);
+                .contains(tokenFile.toString());
+        assertThat(Files.readString(tokenFile).strip()).isEqualTo(secret);
         var history = cli.run("history", "shop", "--env", "production", "--server", fixture.url());
         assertThat(history.exitCode()).as(history.toString()).isZero();
     }

@@ -100,6 +100,27 @@ class LabServerModeTest {
     }
 
     @Test
+    void labUpOfABranchTheCloneLacksIsRefusedInsteadOfDeployingTheCheckedOutOne() throws IOException {
+        Path checkout = branchCheckout("feature/here");
+        // CI passed for the checked-out commit: only the refusal keeps it out of the other branch's lab.
+        reportCi(git(checkout, "rev-parse", "HEAD"), "success", "https://ci.example/builds/11");
+
+        var up = cli.run("lab", "up", checkout.toString(), "--branch", "feature/elsewhere");
+
+        assertThat(up.exitCode()).as(up.toString()).isEqualTo(1);
+        assertThat(up.err())
+                .startsWith("error: --branch feature/elsewhere: the repository of " + checkout
+                        + " has no branch 'feature/elsewhere' (nor origin/feature/elsewhere), and the branch"
+                        + " checked out is feature/here")
+                .contains("git fetch origin feature/elsewhere")
+                .contains("--ref SHA")
+                .doesNotContain("warning");
+        assertThat(up.out()).doesNotContain("Lab shop/feature/elsewhere");
+        assertThat(lab("feature/elsewhere")).isEmpty();
+        assertThat(fixture.greeting("shop-lab-feature-elsewhere")).isEmpty();
+    }
+
+    @Test
     void labUpWarnsThatUncommittedChangesAreNotInTheLab() throws IOException {
         Path checkout = branchCheckout("feature/dirty");
         String sha = git(checkout, "rev-parse", "HEAD");

@@ -21,6 +21,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
 
 /**
  * A real Slipway server on 127.0.0.1 deploying to one simulated cluster (east-1), with the app {@code shop}
@@ -36,9 +37,11 @@ final class RunningServer implements AutoCloseable {
     final SlipwayServer server;
     final Path adminToken;
     private final ServerFixture fixture;
+    private final HttpClient http;
 
-    private RunningServer(ServerFixture fixture, SlipwayServer server) {
+    private RunningServer(ServerFixture fixture, SlipwayServer server, HttpClient http) {
         this.fixture = fixture;
+        this.http = http;
         this.root = fixture.root;
         this.clusters = fixture.clusters;
         this.appDir = fixture.appDir;
@@ -48,12 +51,29 @@ final class RunningServer implements AutoCloseable {
 
     /** Starts the cluster and the server, and registers {@code shop} with environments production, staging, qa, preview. */
     static RunningServer start(Path root) throws IOException {
+        return start(root, Optional.empty(), HttpClient.newHttpClient());
+    }
+
+    /**
+     * As {@link #start(Path)}, serving TLS on 127.0.0.1 with the operator's PKCS#12 {@code keystore}; the test's
+     * own requests trust {@code trust}, the CLI's only what it is given.
+     */
+    static RunningServer startTls(Path root, ServerConfig.TlsKeystore keystore, SSLContext trust) throws IOException {
+        return start(
+                root,
+                Optional.of(keystore),
+                HttpClient.newBuilder().sslContext(trust).build());
+    }
+
+    private static RunningServer start(Path root, Optional<ServerConfig.TlsKeystore> tls, HttpClient http)
+            throws IOException {
         TestClusters clusters = TestClusters.start("east-1");
         try {
             ServerFixture fixture =
                     new ServerFixture(root, clusters, List.of("production", "staging", "qa", "preview"));
-            ServerConfig config = fixture.config("state").withServerId("cli-test");
-            RunningServer running = new RunningServer(fixture, fixture.start(config, Clock.systemUTC()));
+            ServerConfig config =
+                    fixture.config("state").withServerId("cli-test").withTls(tls);
+            RunningServer running = new RunningServer(fixture, fixture.start(config, Clock.systemUTC()), http);
             running.api("POST", "/api/apps", "{\"directory\": \"" + fixture.appDir + "\"}");
             return running;
         } catch (RuntimeException e) {
@@ -75,18 +95,15 @@ final class RunningServer implements AutoCloseable {
     /** Sends a request as the admin; the reply must be a success. */
     JsonNode api(String method, String path, String body) {
         try {
-            HttpResponse<String> response = HttpClient.newHttpClient()
-                    .send(
-                            HttpRequest.newBuilder(URI.create(server.url() + path))
-                                    .header(
-                                            "Authorization",
-                                            "Bearer "
-                                                    + Files.readString(adminToken)
-                                                            .strip())
-                                    .header("Content-Type", "application/json")
-                                    .method(method, HttpRequest.BodyPublishers.ofString(body))
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http.send(
+                    HttpRequest.newBuilder(URI.create(server.url() + path))
+                            .header(
+                                    "Authorization",
+                                    "Bearer " + Files.readString(adminToken).strip())
+                            .header("Content-Type", "application/json")
+                            .method(method, HttpRequest.BodyPublishers.ofString(body))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertThat(response.statusCode()).as(response.body()).isLessThan(300);
             return JSON.readTree(response.body());
         } catch (IOException e) {

@@ -6,9 +6,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -202,8 +205,11 @@ class ServerModeTest {
 
         assertThat(result.exitCode()).isEqualTo(1);
         assertThat(result.err())
-                .contains("no token file at this path")
-                .contains(tmp.resolve("home/.config/slipway/token").toString());
+                .contains("no token for " + fixture.url() + ": no token file at this path")
+                .contains(tmp.resolve("home/.config/slipway/tokens")
+                        .resolve(URLEncoder.encode(fixture.url(), StandardCharsets.UTF_8))
+                        .toString())
+                .contains("slipway login --server " + fixture.url());
     }
 
     @Test
@@ -310,6 +316,50 @@ class ServerModeTest {
     }
 
     @Test
+    void plainHttpIsAllowedByWhereTheHostResolvesNotByHowItsNameLooks() {
+        int port = fixture.server.port();
+        var lookalike = cli.run(
+                "history",
+                "shop",
+                "--env",
+                "production",
+                "--server",
+                "http://127.evil.example:" + port,
+                "--token-file",
+                adminToken.toString());
+        assertThat(lookalike.exitCode()).as(lookalike.toString()).isEqualTo(1);
+        assertThat(lookalike.err())
+                .startsWith("error: --server http://127.evil.example:" + port
+                        + ": uses plain http to a host that is not loopback")
+                .contains("127.evil.example does not resolve here")
+                .contains("use https://, e.g. https://127.evil.example:" + port);
+
+        for (String host : List.of("127.0.0.1", "localhost")) {
+            var loopback = cli.run(
+                    "history",
+                    "shop",
+                    "--env",
+                    "production",
+                    "--server",
+                    "http://" + host + ":" + port,
+                    "--token-file",
+                    adminToken.toString());
+            assertThat(loopback.exitCode()).as(host + ": " + loopback).isZero();
+        }
+        // The server listens on 127.0.0.1 only: [::1] passes the check and then finds nobody on that port.
+        var ipv6 = cli.run(
+                "history",
+                "shop",
+                "--env",
+                "production",
+                "--server",
+                "http://[::1]:" + port,
+                "--token-file",
+                adminToken.toString());
+        assertThat(ipv6.err()).as(ipv6.toString()).doesNotContain("plain http");
+    }
+
+    @Test
     void clusterSideDeployOptionsAreAUsageErrorWithServer() {
         var result = cli.run(
                 "deploy",
@@ -380,7 +430,8 @@ class ServerModeTest {
     void loginWithoutAKeyringChecksTheTokenAndKeepsItInThe0600TokenFile() throws IOException {
         // No PATH in the environment: no keyring tool can be found, as on a machine without one.
         CliRun noKeyring = new CliRun(tmp.resolve("login-home"), tmp);
-        Path tokenFile = tmp.resolve("login-home/.config/slipway/token");
+        Path tokenFile = tmp.resolve("login-home/.config/slipway/tokens")
+                .resolve(URLEncoder.encode(fixture.url(), StandardCharsets.UTF_8));
 
         var wrong = noKeyring.stdin("not-a-token\n").run("login", "--server", fixture.url());
         assertThat(wrong.exitCode()).as(wrong.toString()).isEqualTo(1);
@@ -396,6 +447,8 @@ class ServerModeTest {
         assertThat(Files.readString(tokenFile).strip()).isEqualTo(secret);
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tokenFile)))
                 .isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tokenFile.getParent())))
+                .isEqualTo("rwx------");
 
         var history = noKeyring.run("history", "shop", "--env", "production", "--server", fixture.url());
         assertThat(history.exitCode()).as(history.toString()).isZero();

@@ -390,6 +390,20 @@ public final class LocalApp implements AutoCloseable {
         stop().join();
     }
 
+    /**
+     * Leaves stopping on JVM exit to the owner, which has to record what it was doing first (a server marks its
+     * deploys interrupted before it stops labs); without this, the JVM's hooks run at once and in no order. The
+     * parent-death watchdog still stops the replicas if the owner dies without doing so.
+     */
+    public void leaveStopOnExitToOwner() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException e) {
+            // The JVM is already exiting: the hook runs anyway, and stop() is idempotent.
+            return;
+        }
+    }
+
     /** Stops every replica and waits; also unregisters the JVM shutdown hook that would otherwise do it. */
     @Override
     public void close() {

@@ -62,6 +62,8 @@ public final class LocalEnvironments implements EnvironmentBackend, AutoCloseabl
      * @param clusters how many local clusters (replica sets) an app's own environment runs; a lab runs one
      * @param revisionsTaken the highest revision another track of an environment runs ({@code up --next} beside
      *     {@code up}), 0 when none: its next revision is above it
+     * @param privateDirectories where an environment's processes get their own {@code HOME} and {@code TMPDIR}
+     *     ({@link ChildEnvironment#withPrivateDirectories}); empty keeps those of {@code baseEnvironment}
      */
     public record Settings(
             Supervision supervision,
@@ -70,12 +72,33 @@ public final class LocalEnvironments implements EnvironmentBackend, AutoCloseabl
             Function<EnvironmentRef, LogSink> sinks,
             Clock clock,
             int clusters,
-            ToIntFunction<EnvironmentRef> revisionsTaken) {
+            ToIntFunction<EnvironmentRef> revisionsTaken,
+            Function<EnvironmentRef, Optional<Path>> privateDirectories) {
         public Settings {
             baseEnvironment = Map.copyOf(baseEnvironment);
             if (clusters < 1) {
                 throw new IllegalArgumentException("clusters must be at least 1");
             }
+        }
+
+        /** Processes keep the {@code HOME} and {@code TMPDIR} of {@code baseEnvironment}. */
+        public Settings(
+                Supervision supervision,
+                Map<String, String> baseEnvironment,
+                Function<EnvironmentRef, SecretSource> secrets,
+                Function<EnvironmentRef, LogSink> sinks,
+                Clock clock,
+                int clusters,
+                ToIntFunction<EnvironmentRef> revisionsTaken) {
+            this(
+                    supervision,
+                    baseEnvironment,
+                    secrets,
+                    sinks,
+                    clock,
+                    clusters,
+                    revisionsTaken,
+                    env -> Optional.empty());
         }
 
         /** For labs only: one local cluster, no other track. */
@@ -91,7 +114,7 @@ public final class LocalEnvironments implements EnvironmentBackend, AutoCloseabl
         Settings withBaseVariable(String name, String value) {
             Map<String, String> env = new HashMap<>(baseEnvironment);
             env.put(name, value);
-            return new Settings(supervision, env, secrets, sinks, clock, clusters, revisionsTaken);
+            return new Settings(supervision, env, secrets, sinks, clock, clusters, revisionsTaken, privateDirectories);
         }
     }
 
@@ -217,7 +240,10 @@ public final class LocalEnvironments implements EnvironmentBackend, AutoCloseabl
                 environment.lab().isPresent() ? 1 : settings.clusters(),
                 environment.lab(),
                 settings.secrets().apply(environment),
-                settings.baseEnvironment(),
+                settings.privateDirectories()
+                        .apply(environment)
+                        .map(dir -> ChildEnvironment.withPrivateDirectories(settings.baseEnvironment(), dir))
+                        .orElse(settings.baseEnvironment()),
                 settings.supervision(),
                 sink,
                 settings.clock());
@@ -225,6 +251,10 @@ public final class LocalEnvironments implements EnvironmentBackend, AutoCloseabl
         LocalApp local;
         try {
             local = LocalApp.start(app, rev, options, l -> changed.accept(environment));
+            if (labsOnly) {
+                // A server's labs: it stops them in its own shutdown, after recording their deploys.
+                local.leaveStopOnExitToOwner();
+            }
         } catch (RuntimeException e) {
             sink.close();
             throw e;
@@ -270,10 +300,10 @@ public final class LocalEnvironments implements EnvironmentBackend, AutoCloseabl
 
     /**
      * Waits for a new environment's replicas as a redeploy waits for new ones: until {@code timeout}, or until one of them
-     * crashed {@link LocalApp#CRASHES_BEFORE_GIVING_UP} times; empty when all are ready, else what is wrong with
-     * the others (a crashed replica's problem carries its last output).
+     * crashed {@link LocalApp#CRASHES_BEFORE_GIVING_UP} times, or until this backend is closed; empty when all are
+     * ready, else what is wrong with the others (a crashed replica's problem carries its last output).
      */
-    private static Optional<List<String>> awaitReady(LocalApp local, Duration timeout) {
+    private Optional<List<String>> awaitReady(LocalApp local, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             try {
@@ -282,7 +312,10 @@ public final class LocalEnvironments implements EnvironmentBackend, AutoCloseabl
             } catch (LocalRunException e) {
                 boolean crashLooping = local.status().stream()
                         .anyMatch(s -> !s.ready() && s.restarts() >= LocalApp.CRASHES_BEFORE_GIVING_UP);
-                if (crashLooping || Thread.currentThread().isInterrupted() || System.nanoTime() - deadline > 0) {
+                if (crashLooping
+                        || closed
+                        || Thread.currentThread().isInterrupted()
+                        || System.nanoTime() - deadline > 0) {
                     return Optional.of(e.replicas());
                 }
             }

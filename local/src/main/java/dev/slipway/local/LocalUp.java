@@ -62,7 +62,7 @@ public final class LocalUp {
      * @param syslog a collector every log line also goes to
      * @param secrets where the services' secret values come from
      * @param labSecrets opens the secret store a lab request names
-     * @param processEnvironment the caller's environment; children inherit it less {@code SLIPWAY_*}
+     * @param processEnvironment the caller's environment; children get only an allow-list of it ({@link #baseEnvironment})
      * @param settings what a redeploy cannot change, by option name (see {@link LocalSession#setting})
      * @param clock for uptimes, lab expiry and the logs' timestamps
      */
@@ -94,11 +94,14 @@ public final class LocalUp {
                     Supervision.DEFAULT.backoffMax());
         }
 
-        /** The variables every child inherits: the caller's, less {@code SLIPWAY_*}, with unbuffered Python. */
+        /**
+         * The variables every child starts from: {@link ChildEnvironment#INHERITED} of the caller, its {@code HOME}
+         * (the developer's own tools' caches and settings) and what {@code SLIPWAY_PASS_ENV} names, with
+         * unbuffered Python; nothing else of the caller's environment (cloud or database credentials) reaches them.
+         */
         Map<String, String> baseEnvironment() {
-            Map<String, String> base = new HashMap<>(processEnvironment);
-            base.keySet().removeIf(k -> k.startsWith("SLIPWAY_"));
-            base.put("PYTHONUNBUFFERED", "1");
+            Map<String, String> base = new HashMap<>(ChildEnvironment.minimalWithPassEnv(processEnvironment));
+            Optional.ofNullable(processEnvironment.get("HOME")).ifPresent(home -> base.put("HOME", home));
             return base;
         }
 

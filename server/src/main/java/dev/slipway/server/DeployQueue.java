@@ -101,10 +101,27 @@ final class DeployQueue implements AutoCloseable {
         }
     }
 
+    /** Claims nothing more; running deploys go on (see {@link #awaitRunning}). */
+    void stopClaiming() {
+        poller.shutdownNow();
+    }
+
+    /** Waits up to {@code timeout} for the running deploys' threads to end; false when some still run. */
+    boolean awaitRunning(Duration timeout) {
+        poller.shutdownNow();
+        workers.shutdown();
+        try {
+            return workers.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     @Override
     public void close() {
         // Running deploys are not interrupted: the server marks them interrupted in the store as it stops, exactly
-        // as a restart after a crash would, and their threads end at their next write to the closed store.
+        // as a restart after a crash would (SlipwayServer.close, which also waits for their threads).
         poller.shutdownNow();
         workers.shutdown();
     }

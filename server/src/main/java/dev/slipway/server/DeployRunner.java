@@ -56,6 +56,8 @@ final class DeployRunner {
     private final CommitCheckouts checkouts;
     private final Function<LabRecord, Optional<String>> labUrl;
     private final Duration timeout;
+    /** Set as the server stops: it records running deploys interrupted itself, so nothing more is written of them. */
+    private volatile boolean stopping;
 
     /** @param labUrl where a lab answers, when it has a URL (said in the log once its deploy succeeded) */
     DeployRunner(
@@ -73,6 +75,14 @@ final class DeployRunner {
         this.sources = sources;
         this.checkouts = checkouts;
         this.timeout = timeout;
+    }
+
+    /**
+     * From now on, deploys that end (as their lab processes stop or their clusters' calls return) write nothing: the
+     * stopping server marks them interrupted, which a resume can pick up, rather than failed.
+     */
+    void stop() {
+        stopping = true;
     }
 
     void run(DeployRecord deploy) {
@@ -117,19 +127,34 @@ final class DeployRunner {
                     yield engine.rollback(target, to, options, progress);
                 }
             };
+            if (stopping) {
+                LOG.info("deploy {} ended as the server stopped; it is recorded interrupted", id);
+                return;
+            }
             finish(deploy, report);
-        } catch (InvalidInputException e) {
-            String message = e.problems().stream().map(Problem::describe).collect(Collectors.joining("; "));
+        } catch (RuntimeException e) {
+            if (stopping) {
+                LOG.info("deploy {} ended as the server stopped; it is recorded interrupted", id);
+                LOG.debug("deploy {} ended with", id, e);
+                return;
+            }
+            failed(id, progress, e);
+        }
+    }
+
+    private void failed(long id, Progress progress, RuntimeException e) {
+        if (e instanceof InvalidInputException invalid) {
+            String message = invalid.problems().stream().map(Problem::describe).collect(Collectors.joining("; "));
             progress.failUnfinished(message);
             store.deploys().appendLog(id, "failed: " + message);
             store.deploys().finish(id, DeployState.FAILED, Optional.of(message));
-        } catch (RuntimeException e) {
-            LOG.error("deploy {} failed unexpectedly", id, e);
-            progress.failUnfinished("internal error, see the server log");
-            store.deploys()
-                    .appendLog(id, "failed: internal error (" + e.getClass().getSimpleName() + "), see the server log");
-            store.deploys().finish(id, DeployState.FAILED, Optional.of("internal error, see the server log"));
+            return;
         }
+        LOG.error("deploy {} failed unexpectedly", id, e);
+        progress.failUnfinished("internal error, see the server log");
+        store.deploys()
+                .appendLog(id, "failed: internal error (" + e.getClass().getSimpleName() + "), see the server log");
+        store.deploys().finish(id, DeployState.FAILED, Optional.of("internal error, see the server log"));
     }
 
     private LabRecord lab(DeployRecord deploy) {
@@ -202,12 +227,18 @@ final class DeployRunner {
 
         @Override
         public void deploying(List<String> clusters) {
+            if (stopping) {
+                return;
+            }
             plan(id, clusters);
             unfinished.addAll(clusters);
         }
 
         @Override
         public void progress(String cluster, String line) {
+            if (stopping) {
+                return;
+            }
             store.deploys().appendLog(id, cluster + ": " + line);
         }
 
@@ -220,12 +251,18 @@ final class DeployRunner {
 
         @Override
         public void clusterStarted(ClusterPlan plan) {
+            if (stopping) {
+                return;
+            }
             store.deploys().updateCluster(id, plan.cluster(), ClusterState.RUNNING, Optional.empty(), Optional.empty());
             store.deploys().appendLog(id, plan.cluster() + ": started");
         }
 
         @Override
         public void applied(String cluster, PlannedChange change) {
+            if (stopping) {
+                return;
+            }
             String what = change.secret() ? "a secret" : change.ref().toString();
             store.deploys()
                     .appendLog(id, cluster + ": " + change.action().name().toLowerCase(Locale.ROOT) + " " + what);
@@ -233,11 +270,17 @@ final class DeployRunner {
 
         @Override
         public void pruned(String cluster, ObjectRef ref) {
+            if (stopping) {
+                return;
+            }
             store.deploys().appendLog(id, cluster + ": pruned " + ref);
         }
 
         @Override
         public void health(String cluster, ObjectHealth health) {
+            if (stopping) {
+                return;
+            }
             store.deploys()
                     .appendLog(
                             id,
@@ -248,6 +291,9 @@ final class DeployRunner {
 
         @Override
         public void clusterFinished(ClusterResult result) {
+            if (stopping) {
+                return;
+            }
             unfinished.remove(result.cluster());
             ClusterState state = switch (result.outcome()) {
                 case FAILED -> ClusterState.FAILED;

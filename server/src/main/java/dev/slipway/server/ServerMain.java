@@ -170,7 +170,11 @@ public final class ServerMain {
                 credentials = DatabaseCredentials.fromEnvironment(env);
             }
             if (url.startsWith("jdbc:h2:")) {
-                store = new StoreConfig(url, credentials, Optional.empty(), 8);
+                // The server closes the database itself, last, as it stops (see StoreConfig.h2File).
+                String closedByServer = url.toUpperCase(java.util.Locale.ROOT).contains("DB_CLOSE_ON_EXIT")
+                        ? url
+                        : url + ";DB_CLOSE_ON_EXIT=FALSE";
+                store = new StoreConfig(closedByServer, credentials, Optional.empty(), 8);
             } else if (url.startsWith("jdbc:postgresql:")) {
                 if (url.contains("password=")) {
                     throw invalid(

@@ -9,6 +9,7 @@ import dev.slipway.core.deploy.DeployEngine;
 import dev.slipway.core.deploy.EnvironmentBackend;
 import dev.slipway.core.render.Renderer;
 import dev.slipway.core.render.SecretSource;
+import dev.slipway.local.ChildEnvironment;
 import dev.slipway.local.CommitCheckouts;
 import dev.slipway.local.LocalEnvironments;
 import dev.slipway.local.RotatingFileLog;
@@ -34,12 +35,11 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -61,6 +61,8 @@ public final class SlipwayServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SlipwayServer.class);
     private static final Duration LOG_POLL = Duration.ofMillis(200);
+    /** How long a stopping server waits for deploy and background threads before it closes the store anyway. */
+    private static final Duration STOP_WAIT = Duration.ofSeconds(20);
 
     private static final int KEPT_CHECKOUTS = 10;
 
@@ -68,6 +70,7 @@ public final class SlipwayServer implements AutoCloseable {
     private final Clock clock;
     private final Store store;
     private final Optional<LocalEnvironments> localLabs;
+    private final DeployRunner runner;
     private final DeployQueue queue;
     private final LabReaper reaper;
     private final ServerLiveness liveness;
@@ -78,6 +81,10 @@ public final class SlipwayServer implements AutoCloseable {
     private final Javalin http;
     private final boolean tls;
     private final Optional<Path> adminTokenFile;
+    /** The open log streams' pushes, run once more as the server stops so each stream gets its end event. */
+    private final Set<Runnable> logStreams = ConcurrentHashMap.newKeySet();
+    /** Set when the server starts stopping: the API then answers 503. */
+    private volatile boolean stopping;
 
     private SlipwayServer(ServerConfig config, Clock clock, ClusterTargets targets, SecretSource secrets) {
         this.config = config;
@@ -112,12 +119,9 @@ public final class SlipwayServer implements AutoCloseable {
                     Clock.systemUTC());
             this.liveness =
                     new ServerLiveness(store.leases(), config.serverId(), config.heartbeat(), config.leaseTtl(), clock);
-            this.queue = new DeployQueue(
-                    store,
-                    new DeployRunner(store, engine, backend, sources, checkouts, this::labUrl, config.deployTimeout()),
-                    config.serverId(),
-                    4,
-                    liveness::healthy);
+            this.runner =
+                    new DeployRunner(store, engine, backend, sources, checkouts, this::labUrl, config.deployTimeout());
+            this.queue = new DeployQueue(store, runner, config.serverId(), 4, liveness::healthy);
             // The same backend tears labs down, wherever they run.
             LabReaper.Teardown teardown = (app, lab) -> backend.tearDown(sources.labRef(app, lab));
             this.reaper = new LabReaper(store, teardown, config.serverId(), clock);
@@ -142,21 +146,24 @@ public final class SlipwayServer implements AutoCloseable {
     /**
      * The labs of a server without clusters: each lab's commit as local processes behind one router on a loopback
      * port, its output in {@code <state>/labs/logs/<namespace>.log}. Lab processes run in real time, whatever
-     * clock drives expiry, and inherit the server's environment less {@code SLIPWAY_*} variables.
+     * clock drives expiry. They start from a minimal environment ({@link ChildEnvironment#minimal}: none of the
+     * server's variables, so not its database credentials), with a private {@code HOME} and {@code TMPDIR} in
+     * {@code <state>/labs/run/<namespace>/} (0700), and the server stops them itself on shutdown, after marking
+     * their deploys.
      */
     private static LocalEnvironments localLabs(ServerConfig config, SecretSource secrets) {
         Path labsDir = config.stateDir().resolve("labs");
-        Map<String, String> env = new HashMap<>(System.getenv());
-        env.keySet().removeIf(k -> k.startsWith("SLIPWAY_"));
-        env.put("PYTHONUNBUFFERED", "1");
         return LocalEnvironments.withRouter(
                 new LocalEnvironments.Settings(
                         Supervision.DEFAULT,
-                        env,
+                        ChildEnvironment.minimal(System.getenv()),
                         lab -> secrets,
                         lab -> RotatingFileLog.open(
                                 labsDir.resolve("logs"), lab.namespace(), 10L * 1024 * 1024, 5, Clock.systemUTC()),
-                        Clock.systemUTC()),
+                        Clock.systemUTC(),
+                        1,
+                        lab -> 0,
+                        lab -> Optional.of(labsDir.resolve("run").resolve(lab.namespace()))),
                 config.routerPort());
     }
 
@@ -255,19 +262,46 @@ public final class SlipwayServer implements AutoCloseable {
         return store;
     }
 
+    /**
+     * Stops in the order that keeps every record true: refuse new requests and claims, mark this server's running
+     * deploys interrupted (so they can be resumed) and end their log streams with that state, then stop the lab
+     * processes, wait for the deploys' threads, and close the store last, when nothing writes to it any more.
+     */
     @Override
     public void close() {
-        liveness.close();
+        stopping = true;
         reaperThread.shutdownNow();
-        background.shutdownNow();
-        queue.close();
-        http.stop();
-        localLabs.ifPresent(LocalEnvironments::close);
+        queue.stopClaiming();
+        runner.stop();
         try {
             store.deploys().interruptRunningOf(config.serverId()).forEach(this::auditInterrupted);
+        } catch (RuntimeException e) {
+            LOG.warn("could not mark the running deploys interrupted; the next start does: {}", e.toString());
+        }
+        logStreams.forEach(Runnable::run);
+        http.stop();
+        background.shutdownNow();
+        localLabs.ifPresent(LocalEnvironments::close);
+        if (!queue.awaitRunning(STOP_WAIT)) {
+            LOG.warn("deploys still running after {}s; they are recorded interrupted", STOP_WAIT.toSeconds());
+        }
+        awaitQuietly(reaperThread);
+        awaitQuietly(background);
+        liveness.close();
+        try {
             store.leases().release(liveness.lease(), config.serverId());
         } finally {
             store.close();
+        }
+    }
+
+    private static void awaitQuietly(ScheduledExecutorService executor) {
+        try {
+            if (!executor.awaitTermination(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("a background task did not end within {}s of the server stopping", STOP_WAIT.toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -381,6 +415,7 @@ public final class SlipwayServer implements AutoCloseable {
                     "/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
             for (Api.Route route : api.routes()) {
                 javalin.routes.addHttpHandler(route.method(), route.path(), ctx -> {
+                    refuseWhileStopping();
                     Caller caller =
                             route.scope().map(scope -> authenticate(ctx, scope)).orElse(Caller.GITHUB);
                     route.handler().handle(ctx, caller);
@@ -390,6 +425,7 @@ public final class SlipwayServer implements AutoCloseable {
             // inside a stream that has already answered 200.
             SseHandler logStream = new SseHandler(0, this::streamLog);
             javalin.routes.get("/api/deploys/{id}/log", ctx -> {
+                refuseWhileStopping();
                 authenticate(ctx, Scope.READ);
                 long id = Api.number("id", ctx.pathParam("id"));
                 if (store.deploys().find(id).isEmpty()) {
@@ -460,6 +496,18 @@ public final class SlipwayServer implements AutoCloseable {
         });
     }
 
+    private void refuseWhileStopping() {
+        if (stopping) {
+            throw new ApiException(
+                    503,
+                    "Service unavailable",
+                    List.of(new Problem(
+                            "server " + config.serverId(),
+                            "the server is stopping",
+                            "retry once it (or another server on the same database) is back")));
+        }
+    }
+
     private Caller authenticate(Context ctx, Scope needed) {
         String header = ctx.header("Authorization");
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
@@ -510,30 +558,44 @@ public final class SlipwayServer implements AutoCloseable {
         client.keepAlive();
         long deployId = id;
         Runnable push = () -> {
-            try {
-                boolean terminal = store.deploys()
-                        .find(deployId)
-                        .map(d -> d.state().isTerminal())
-                        .orElse(true);
-                for (var line : store.deploys().logAfter(deployId, after.get())) {
-                    client.sendEvent("log", line.line(), String.valueOf(line.seq()));
-                    after.set(line.seq());
-                }
-                if (terminal) {
-                    DeployRecord done = store.deploys().find(deployId).orElseThrow();
-                    client.sendEvent("end", done.state().name().toLowerCase(Locale.ROOT));
-                    client.close();
-                }
-            } catch (RuntimeException e) {
-                LOG.debug("log stream of deploy {} ended: {}", deployId, e.toString());
-                client.close();
+            synchronized (client) {
+                pushLog(client, deployId, after);
             }
             if (client.terminated() && task.get() != null) {
                 task.get().cancel(false);
             }
         };
-        client.onClose(() -> Optional.ofNullable(task.get()).ifPresent(t -> t.cancel(false)));
+        client.onClose(() -> {
+            logStreams.remove(push);
+            Optional.ofNullable(task.get()).ifPresent(t -> t.cancel(false));
+        });
+        logStreams.add(push);
         task.set(background.scheduleWithFixedDelay(push, 0, LOG_POLL.toMillis(), TimeUnit.MILLISECONDS));
+    }
+
+    /** Sends the log lines after {@code after}, then, once the deploy has ended, its {@code end} event. */
+    private void pushLog(SseClient client, long deployId, AtomicInteger after) {
+        if (client.terminated()) {
+            return;
+        }
+        try {
+            boolean terminal = store.deploys()
+                    .find(deployId)
+                    .map(d -> d.state().isTerminal())
+                    .orElse(true);
+            for (var line : store.deploys().logAfter(deployId, after.get())) {
+                client.sendEvent("log", line.line(), String.valueOf(line.seq()));
+                after.set(line.seq());
+            }
+            if (terminal) {
+                DeployRecord done = store.deploys().find(deployId).orElseThrow();
+                client.sendEvent("end", done.state().name().toLowerCase(Locale.ROOT));
+                client.close();
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("log stream of deploy {} ended: {}", deployId, e.toString());
+            client.close();
+        }
     }
 
     private static void problem(Context ctx, int status, String title, List<Problem> problems) {

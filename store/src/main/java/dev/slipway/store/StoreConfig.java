@@ -31,8 +31,10 @@ public record StoreConfig(String jdbcUrl, DatabaseCredentials credentials, Optio
      * server loses no acknowledged record.
      */
     public static StoreConfig h2File(Path base) {
-        // The async file system survives thread interrupts; plain NIO channels close the database on one.
-        String url = "jdbc:h2:async:" + base.toAbsolutePath() + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000";
+        // The async file system survives thread interrupts; plain NIO channels close the database on one. H2's own
+        // JVM shutdown hook would close the database while the server still records how it stops: it closes it.
+        String url =
+                "jdbc:h2:async:" + base.toAbsolutePath() + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE";
         return new StoreConfig(url, DatabaseCredentials.none(), Optional.empty(), 8);
     }
 

@@ -12,6 +12,7 @@ import dev.slipway.core.manifest.Quantity;
 import dev.slipway.core.manifest.YamlCursor;
 import dev.slipway.core.manifest.YamlDocument;
 import dev.slipway.core.manifest.YamlDocuments;
+import dev.slipway.core.rollout.RolloutSpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -35,7 +36,7 @@ public final class AppLoader {
     public static final String SPEC_FILE = "slipway.yaml";
 
     static final List<String> TOP_FIELDS = List.of("app", "manifests", "routeTimeout", "environments", "services");
-    static final List<String> ENVIRONMENT_FIELDS = List.of("group", "namespace");
+    static final List<String> ENVIRONMENT_FIELDS = List.of("group", "namespace", "rollout");
     static final List<String> SERVICE_FIELDS =
             List.of("name", "image", "run", "port", "health", "replicas", "timeout", "env", "secrets", "resources");
     static final List<String> RESOURCES_FIELDS = List.of("requests", "limits");
@@ -139,7 +140,7 @@ public final class AppLoader {
 
         Map<String, EnvironmentSpec> environments = new LinkedHashMap<>();
         for (Map.Entry<String, YamlCursor> e : root.get("environments").entries()) {
-            environment(e.getKey(), e.getValue(), app).ifPresent(env -> environments.put(env.name(), env));
+            environment(e.getKey(), e.getValue(), app, problems).ifPresent(env -> environments.put(env.name(), env));
         }
 
         List<ServiceSpec> services = new ArrayList<>();
@@ -153,12 +154,38 @@ public final class AppLoader {
                 }
             });
         }
+        checkRoutable(environments, services, problems);
         if (m.isAbsent() && root.get("services").isAbsent() && !root.get("app").isAbsent()) {
             root.problem(
                     "nothing to deploy: slipway.yaml has neither 'manifests' nor 'services'",
                     "add 'manifests: kubernetes/' (a folder of Kubernetes YAML) or a 'services' list");
         }
         return new AppSpec(app, manifests, environments, routeTimeout, services, doc.start());
+    }
+
+    /**
+     * A rollout moves the router's traffic between two tracks, so the environment must have something the
+     * router reaches: a service that runs on the clusters (has an image) and listens on its port.
+     */
+    private static void checkRoutable(
+            Map<String, EnvironmentSpec> environments, List<ServiceSpec> services, List<Problem> problems) {
+        boolean routable = services.stream().anyMatch(ServiceSpec::deploysToClusters);
+        if (routable) {
+            return;
+        }
+        for (EnvironmentSpec env : environments.values()) {
+            env.rollout()
+                    .ifPresent(r -> problems.add(Problem.at(
+                            r.source(),
+                            "environments." + env.name() + ".rollout: the app has no service the router can send"
+                                    + " traffic to (a service with an image and a port), so there is nothing to"
+                                    + " roll out in steps",
+                            services.isEmpty()
+                                    ? "declare the app's HTTP services under services: (with image: and port:),"
+                                            + " or remove rollout: to deploy in place"
+                                    : "give a service an image: (services with only run: stay on this machine),"
+                                            + " or remove rollout: to deploy in place")));
+        }
     }
 
     private static AppSpec readSpec(Path appDir, Path specFile, List<Problem> problems) {
@@ -228,7 +255,8 @@ public final class AppLoader {
         return Optional.of(rel.normalize().toString().isEmpty() ? Path.of(".") : rel.normalize());
     }
 
-    private static Optional<EnvironmentSpec> environment(String name, YamlCursor at, String app) {
+    private static Optional<EnvironmentSpec> environment(
+            String name, YamlCursor at, String app, List<Problem> problems) {
         Optional<String> badName = KubernetesNames.labelError(name);
         if (badName.isPresent()) {
             at.problem(
@@ -253,7 +281,8 @@ public final class AppLoader {
                     "the default namespace '" + namespace + "' (app-environment) is longer than 63 characters",
                     "set namespace: explicitly");
         }
-        return Optional.of(new EnvironmentSpec(name, group, namespace, at.location()));
+        Optional<RolloutSpec> rollout = RolloutParser.parse(at.get("rollout"), problems);
+        return Optional.of(new EnvironmentSpec(name, group, namespace, rollout, at.location()));
     }
 
     private static Optional<ServiceSpec> service(YamlCursor at) {
@@ -341,7 +370,7 @@ public final class AppLoader {
     }
 
     /** A positive duration with a unit ({@code 10s}, {@code 1h30m}); absent, or a problem recorded, otherwise. */
-    private static Optional<Duration> duration(YamlCursor at) {
+    static Optional<Duration> duration(YamlCursor at) {
         if (at.node().isNumber()) {
             at.problem(
                     "expected a duration with a unit, got the number "

@@ -161,7 +161,134 @@ class ParsingRobustnessTest {
                         "cpu",
                         "memory",
                         "group",
-                        "namespace"));
+                        "namespace",
+                        "rollout",
+                        "steps",
+                        "optin",
+                        "full",
+                        "rps",
+                        "percent",
+                        "for",
+                        "analysis",
+                        "interval",
+                        "minRequests",
+                        "maxErrorRate",
+                        "maxP99",
+                        "maxP99Ratio",
+                        "clusters"));
+    }
+
+    /** A spec with a rollout, so edits and random values land inside steps and analysis too. */
+    private static final String ROLLOUT_SEED = """
+            app: shop
+            services:
+              - {name: web, image: "nginx:1.27", port: 8080}
+            environments:
+              production:
+                namespace: shop
+                rollout:
+                  steps: [optin, {rps: 100, for: 10m}, {percent: 10, for: 30m}, {percent: 50%, for: 30m}, full]
+                  analysis: {interval: 10s, minRequests: 100, maxErrorRate: 1%, maxP99: 800ms, maxP99Ratio: 1.5}
+                  clusters: one-by-one
+            """;
+
+    @Property(tries = 500)
+    void anyRolloutTextLoadsOrFailsWithLocatedProblems(@ForAll("rolloutTexts") String text) {
+        expectResultOrLocatedProblems(SPEC_FILE, () -> {
+            List<Problem> problems = new ArrayList<>();
+            AppSpec spec = AppLoader.parseSpec(text, APP, SPEC_FILE, problems);
+            if (!problems.isEmpty()) {
+                throw new InvalidInputException(problems);
+            }
+            // What loaded is usable: every summary the CLI prints can be made.
+            spec.environments()
+                    .values()
+                    .forEach(e -> e.rollout().ifPresent(r -> {
+                        assertThat(r.describeSteps()).isNotBlank();
+                        assertThat(r.analysis().describe()).isNotBlank();
+                    }));
+        });
+    }
+
+    @Provide
+    Arbitrary<String> rolloutTexts() {
+        Arbitrary<String> values = Arbitraries.of(
+                "0",
+                "-1",
+                "1",
+                "99",
+                "100",
+                "120",
+                "12.5",
+                "1e400",
+                "-1e400",
+                ".nan",
+                "1%",
+                "0%",
+                "100%",
+                "120%",
+                "-1%",
+                "0.01",
+                "5x",
+                "0s",
+                "10s",
+                "1h30m",
+                "99999999999999999999d",
+                "optin",
+                "full",
+                "canary",
+                "one-by-one",
+                "together",
+                "{}",
+                "[]",
+                "null",
+                "~",
+                "[full]",
+                "[optin, full]",
+                "{rps: 0}",
+                "{percent: 10}",
+                "{optin: true}",
+                "'50%'",
+                "1e9999999999");
+        Arbitrary<String> swapped = Combinators.combine(
+                        Arbitraries.of(
+                                "optin",
+                                "full",
+                                "100",
+                                "10m",
+                                "10",
+                                "30m",
+                                "50%",
+                                "10s",
+                                "1%",
+                                "800ms",
+                                "1.5",
+                                "one-by-one",
+                                "{rps: 100, for: 10m}",
+                                "[optin"),
+                        values)
+                .as((from, to) -> ROLLOUT_SEED.replaceFirst(java.util.regex.Pattern.quote(from), to));
+        return Arbitraries.frequencyOf(
+                Tuple.of(3, swapped),
+                Tuple.of(
+                        3,
+                        texts(
+                                ROLLOUT_SEED,
+                                List.of(
+                                        "rollout",
+                                        "steps",
+                                        "optin",
+                                        "full",
+                                        "rps",
+                                        "percent",
+                                        "for",
+                                        "analysis",
+                                        "interval",
+                                        "minRequests",
+                                        "maxErrorRate",
+                                        "maxP99",
+                                        "maxP99Ratio",
+                                        "clusters"))));
     }
 
     // --- manifests, loaded and rendered -----------------------------------------------------------

@@ -59,6 +59,16 @@ class SpecSchemaTest {
                 "app: a\nservices:\n  - {name: web, image: nginx:1.27}\n",
                 "app: a\nmanifests: kubernetes/\nrouteTimeout: 1h30m\nenvironments:\n  staging:\n",
                 """
+                app: shop
+                services: [{name: web, image: 'nginx:1.27'}]
+                environments:
+                  production:
+                    rollout:
+                      steps: [optin, {rps: 100, for: 10m}, {percent: 10, for: 30m}, {percent: 50%, for: 30m}, full]
+                      analysis: {interval: 10s, minRequests: 100, maxErrorRate: 0.5%, maxP99: 800ms, maxP99Ratio: 1.5}
+                      clusters: together
+                """,
+                """
                 app: predict
                 services:
                   - name: model
@@ -104,7 +114,25 @@ class SpecSchemaTest {
                 "app: a\nservices: [{name: web, image: x, secrets: [A, A]}]\n",
                 "app: a\nservices: [{name: web, image: x, resources: {requests: {cpu: lots}}}]\n",
                 "app: a\nservices: [{name: web, image: x, resources: {requests: {gpu: 1}}}]\n",
-                "app: a\nservices: [{name: web, image: x, healthcheck: /}]\n"
+                "app: a\nservices: [{name: web, image: x, healthcheck: /}]\n",
+                "app: a\nservices: [{name: web, image: x}]\nenvironments: {prod: {rollout: {steps: [canary, full]}}}\n",
+                "app: a\nservices: [{name: web, image: x}]\nenvironments: {prod: {rollout: {steps: [{percent: 120, for: 1m}, full]}}}\n",
+                "app: a\nservices: [{name: web, image: x}]\nenvironments: {prod: {rollout: {steps: [{percent: 0, for: 1m}, full]}}}\n",
+                "app: a\nservices: [{name: web, image: x}]\nenvironments: {prod: {rollout: {steps: [{percent: 12.5, for: 1m}, full]}}}\n",
+                "app: a\nservices: [{name: web, image: x}]\nenvironments: {prod: {rollout: {steps: [{rps: 0, for: 1m}, full]}}}\n",
+                "app: a\nservices: [{name: web, image: x}]\nenvironments: {prod: {rollout: {steps: [{rps: 100, for: 5x}, full]}}}\n",
+                "app: a\nservices: [{name: web, image: x}]\nenvironments: {prod: {rollout: {steps: [{percent: 10}, full]}}}\n",
+                "app: a\nservices: [{name: web, image: x}]\nenvironments: {prod: {rollout: {steps: [{optin: true, for: 1h}, full]}}}\n",
+                "app: a\nservices: [{name: web, image: x}]\nenvironments: {prod: {rollout: {steps: []}}}\n",
+                "app: a\nservices: [{name: web, image: x}]\nenvironments: {prod: {rollout: {clusters: together}}}\n",
+                "app: a\nservices: [{name: web, image: x}]\nenvironments: {prod: {rollout: {steps: [full], analysis: {maxErrorRate: 120%}}}}\n",
+                "app: a\nservices: [{name: web, image: x}]\nenvironments: {prod: {rollout: {steps: [full], analysis: {maxErrorRate: 0.01}}}}\n",
+                "app: a\nservices: [{name: web, image: x}]\nenvironments: {prod: {rollout: {steps: [full], analysis: {maxP99Ratio: 0.9}}}}\n",
+                "app: a\nservices: [{name: web, image: x}]\nenvironments: {prod: {rollout: {steps: [full], analysis: {minRequests: 0}}}}\n",
+                "app: a\nservices: [{name: web, image: x}]\nenvironments: {prod: {rollout: {steps: [full], analysis: {interval: 0s}}}}\n",
+                "app: a\nservices: [{name: web, image: x}]\nenvironments: {prod: {rollout: {steps: [full], analysis: {maxP95: 1s}}}}\n",
+                "app: a\nservices: [{name: web, image: x}]\nenvironments: {prod: {rollout: {steps: [full], clusters: all}}}\n",
+                "app: a\nservices: [{name: web, image: x}]\nenvironments: {prod: {rollout: {steps: [full], canary: 10}}}\n"
             })
     void invalidSpecsFailBothTheSchemaAndTheLoader(String spec) throws Exception {
         assertThat(schemaErrors(spec)).as("schema errors").isNotEmpty();
@@ -122,8 +150,18 @@ class SpecSchemaTest {
         assertThat(fields(defs.path("service").path("properties").path("resources")))
                 .isEqualTo(new TreeSet<>(AppLoader.RESOURCES_FIELDS));
         assertThat(fields(defs.path("resourcePair"))).isEqualTo(new TreeSet<>(AppLoader.QUANTITY_FIELDS));
-        for (JsonNode object :
-                List.of(schema, defs.path("environment"), defs.path("service"), defs.path("resourcePair"))) {
+        assertThat(fields(defs.path("rollout"))).isEqualTo(new TreeSet<>(RolloutParser.ROLLOUT_FIELDS));
+        assertThat(fields(defs.path("analysis"))).isEqualTo(new TreeSet<>(RolloutParser.ANALYSIS_FIELDS));
+        Set<String> stepFields = new TreeSet<>();
+        defs.path("step").path("oneOf").forEach(kind -> stepFields.addAll(fields(kind)));
+        assertThat(stepFields).isEqualTo(new TreeSet<>(RolloutParser.STEP_FIELDS));
+        for (JsonNode object : List.of(
+                schema,
+                defs.path("environment"),
+                defs.path("service"),
+                defs.path("resourcePair"),
+                defs.path("rollout"),
+                defs.path("analysis"))) {
             assertThat(object.path("additionalProperties").asBoolean(true)).isFalse();
         }
     }

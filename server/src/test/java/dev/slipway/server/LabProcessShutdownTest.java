@@ -1,0 +1,229 @@
+package dev.slipway.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.slipway.testkit.TestHome;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real server process without clusters, started with database credentials and a cloud token in its
+ * environment: its labs see none of them, and a SIGTERM while a lab deploys leaves that deploy interrupted (its log
+ * stream ends with the state), resumable after a restart.
+ */
+class LabProcessShutdownTest {
+
+    private static final String DB_PASSWORD = "control-plane-db-password";
+    private static final String CLOUD_TOKEN = "fake-cloud-token-0123456789";
+
+    @TempDir
+    Path root;
+
+    GitRepo repo;
+    String serving;
+    String hanging;
+    Process child;
+    int run;
+
+    @BeforeEach
+    void repository() {
+        repo = GitRepo.init(root.resolve("repo"));
+        repo.write("apps/shop/slipway.yaml", """
+                app: shop
+                services:
+                  - name: web
+                    run: exec python3 web.py
+                    health: /healthz
+                """);
+        repo.write("apps/shop/web.py", """
+                import os
+                from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+                class Handler(BaseHTTPRequestHandler):
+                    protocol_version = "HTTP/1.0"
+                    def do_GET(self):
+                        body = b"ok" if self.path == "/healthz" else ("v1 %d" % os.getpid()).encode()
+                        self.send_response(200)
+                        self.send_header("Content-Length", str(len(body)))
+                        self.end_headers()
+                        self.wfile.write(body)
+                    def log_message(self, *args):
+                        pass
+
+                ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
+                """);
+        serving = repo.commit("serves");
+        // Never listens: its deploy waits for readiness until the server is stopped.
+        repo.write("apps/shop/web.py", "import time\ntime.sleep(3600)\n");
+        hanging = repo.commit("never ready");
+    }
+
+    @AfterEach
+    void stopChild() throws InterruptedException {
+        if (child != null && child.isAlive()) {
+            child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void labProcessesSeeNoneOfTheServersCredentialsAndGetAPrivateHomeAndTempDirectory() throws Exception {
+        Server server = startServer();
+        registerAndPassCi(server.api);
+
+        long deploy = labUp(server.api, "feature/login", serving);
+        JsonNode done = server.api.awaitDeploy(deploy);
+        assertThat(done.get("state").asText()).as(done.toString()).isEqualTo("succeeded");
+        String answer = LocalLabsTest.get(server.labRouterPort, "feature-login.shop.localhost");
+        assertThat(answer).startsWith("200 v1 ");
+        long pid = Long.parseLong(answer.split(" ")[2]);
+
+        Map<String, String> environ = environOf(pid);
+
+        assertThat(environ).doesNotContainKeys("PGPASSWORD", "PGUSER", "CLOUD_TOKEN", "SLIPWAY_STATE_DIR");
+        assertThat(environ.values())
+                .as("no value of the server's credentials under any name")
+                .noneMatch(v -> v.contains(DB_PASSWORD) || v.contains(CLOUD_TOKEN));
+        assertThat(environ).containsKeys("PATH", "PORT").containsEntry("SLIPWAY_LAB", "feature-login");
+        Path home = Path.of(environ.get("HOME"));
+        Path tmp = Path.of(environ.get("TMPDIR"));
+        Path state = root.resolve("state");
+        assertThat(home).startsWith(state).isNotEqualTo(root.resolve("home"));
+        assertThat(tmp).startsWith(state);
+        for (Path dir : List.of(home, tmp)) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)))
+                    .as(dir.toString())
+                    .isEqualTo("rwx------");
+        }
+    }
+
+    @Test
+    void sigtermMidLabDeployRecordsItInterruptedEndsItsLogStreamAndItCanBeResumed() throws Exception {
+        Server server = startServer();
+        registerAndPassCi(server.api);
+        long deploy = labUp(server.api, "feature/slow", hanging);
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> server.api.get("/api/deploys/" + deploy).body().contains("\"running\""));
+        List<String> stream = new CopyOnWriteArrayList<>();
+        var streamDone = HttpClient.newHttpClient()
+                .sendAsync(
+                        HttpRequest.newBuilder(URI.create(server.url + "/api/deploys/" + deploy + "/log"))
+                                .header("Authorization", "Bearer " + server.token)
+                                .header("Accept", "text/event-stream")
+                                .build(),
+                        HttpResponse.BodyHandlers.ofLines())
+                .thenAccept(r -> r.body().forEach(stream::add));
+        await().atMost(Duration.ofSeconds(30)).until(() -> stream.stream().anyMatch(l -> l.contains("local: started")));
+
+        child.destroy(); // SIGTERM
+        assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        streamDone.get(30, TimeUnit.SECONDS);
+
+        assertThat(String.join("\n", stream)).contains("event: end\ndata: interrupted");
+        String output = Files.readString(server.output);
+        assertThat(output).doesNotContain("Database is already closed").doesNotContain("Exception");
+
+        Server restarted = startServer();
+        JsonNode record = restarted.api.get("/api/deploys/" + deploy).json();
+        assertThat(record.get("state").asText()).as(record.toString()).isEqualTo("interrupted");
+        assertThat(record.get("clusters").get(0).get("state").asText()).isEqualTo("interrupted");
+        ApiClient.Reply resumed = restarted.api.post("/api/deploys/" + deploy + "/resume", "");
+        assertThat(resumed.status()).as(resumed.body()).isEqualTo(202);
+        assertThat(resumed.json().get("resumes").asLong()).isEqualTo(deploy);
+    }
+
+    private record Server(String url, String token, ApiClient api, int labRouterPort, Path output) {}
+
+    /** Starts {@code slipway server} as a process, its environment holding credentials a lab must not see. */
+    private Server startServer() throws IOException {
+        Path output = root.resolve("server-" + (++run) + ".log");
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                ServerMain.class.getName(),
+                "--state-dir",
+                root.resolve("state").toString(),
+                "--server-id",
+                "shutdown-test",
+                "--port",
+                "0",
+                "--router-port",
+                "0",
+                "--deploy-timeout",
+                "10m"));
+        ProcessBuilder builder =
+                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+        TestHome.isolate(builder.environment(), root.resolve("home"));
+        builder.environment().put("PGPASSWORD", DB_PASSWORD);
+        builder.environment().put("PGUSER", "slipway");
+        builder.environment().put("CLOUD_TOKEN", CLOUD_TOKEN);
+        child = builder.start();
+        Pattern listening = Pattern.compile("listening on (http\\S+)");
+        Pattern labs = Pattern.compile("labs run on this machine at http://\\S+:(\\d+)/");
+        String[] found = new String[2];
+        await().atMost(Duration.ofSeconds(90)).until(() -> {
+            String text = Files.exists(output) ? Files.readString(output) : "";
+            Matcher url = listening.matcher(text);
+            Matcher port = labs.matcher(text);
+            if (url.find() && port.find()) {
+                found[0] = url.group(1);
+                found[1] = port.group(1);
+                return true;
+            }
+            return false;
+        });
+        String token = Files.readString(root.resolve("state").resolve(FirstAdminToken.FILE_NAME))
+                .strip();
+        return new Server(found[0], token, new ApiClient(found[0], token), Integer.parseInt(found[1]), output);
+    }
+
+    private void registerAndPassCi(ApiClient api) {
+        ApiClient.Reply registered =
+                api.post("/api/apps", "{\"directory\": \"" + repo.root.resolve("apps/shop") + "\"}");
+        assertThat(registered.status()).as(registered.body()).isEqualTo(201);
+        for (String sha : List.of(serving, hanging)) {
+            api.post(
+                    "/api/ci/statuses",
+                    "{\"repo\": \"acme/shop\", \"sha\": \"" + sha + "\", \"context\": \"ci\", \"state\": \"success\"}");
+        }
+    }
+
+    private static long labUp(ApiClient api, String branch, String sha) {
+        ApiClient.Reply up =
+                api.post("/api/apps/shop/labs", "{\"branch\": \"" + branch + "\", \"ref\": \"" + sha + "\"}");
+        assertThat(up.status()).as(up.body()).isEqualTo(202);
+        return up.json().get("deploy").get("id").asLong();
+    }
+
+    private static Map<String, String> environOf(long pid) throws IOException {
+        String raw = new String(Files.readAllBytes(Path.of("/proc/" + pid + "/environ")), StandardCharsets.UTF_8);
+        Map<String, String> env = new HashMap<>();
+        Arrays.stream(raw.split("\0"))
+                .filter(s -> s.contains("="))
+                .forEach(s -> env.put(s.substring(0, s.indexOf('=')), s.substring(s.indexOf('=') + 1)));
+        return env;
+    }
+}
