@@ -465,7 +465,7 @@ public final class SlipwayServer implements AutoCloseable {
 
     /** Every other method on an API path answers 405 with the methods it has, not 404. */
     private static void methodNotAllowed(io.javalin.config.JavalinConfig javalin, Api api) {
-        Map<String, List<String>> allowed = new java.util.LinkedHashMap<>();
+        java.util.Map<String, List<String>> allowed = new java.util.LinkedHashMap<>();
         allowed.computeIfAbsent("/api/deploys/{id}/log", p -> new ArrayList<>()).add("GET");
         for (Api.Route route : api.routes()) {
             allowed.computeIfAbsent(route.path(), p -> new ArrayList<>())
