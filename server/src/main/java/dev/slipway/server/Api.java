@@ -18,6 +18,7 @@ import dev.slipway.core.spec.EnvironmentSpec;
 import dev.slipway.local.CommitCheckouts;
 import dev.slipway.store.AppRecord;
 import dev.slipway.store.AppRegistration;
+import dev.slipway.store.CiReport;
 import dev.slipway.store.CiState;
 import dev.slipway.store.CiStatus;
 import dev.slipway.store.CombinedStatus;
@@ -32,6 +33,7 @@ import dev.slipway.store.LabState;
 import dev.slipway.store.RequestSource;
 import dev.slipway.store.Scope;
 import dev.slipway.store.Store;
+import dev.slipway.store.WebhookOutcome;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import java.nio.file.Path;
@@ -50,6 +52,7 @@ import java.util.regex.Pattern;
 final class Api {
 
     private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}|[0-9a-f]{64}");
+    private static final Pattern DELIVERY_ID = Pattern.compile("[0-9A-Za-z-]{1," + Inputs.DELIVERY_ID + "}");
     private static final int MAX_LIMIT = 10_000;
 
     private final Store store;
@@ -61,6 +64,7 @@ final class Api {
     private final Function<LabRecord, Optional<String>> labUrl;
     private final Clock clock;
     private final Duration defaultLabTtl;
+    private final Duration maxLabTtl;
     private final Optional<String> webhookSecret;
     private final String serverId;
 
@@ -83,6 +87,7 @@ final class Api {
         this.labUrl = labUrl;
         this.clock = clock;
         this.defaultLabTtl = config.defaultLabTtl();
+        this.maxLabTtl = config.maxLabTtl();
         this.webhookSecret = config.githubWebhookSecret();
         this.serverId = config.serverId();
     }
@@ -143,12 +148,12 @@ final class Api {
     }
 
     private void registerApp(Context ctx, Caller caller) {
-        JsonNode body = body(ctx);
-        String directory = requiredText(body, "directory");
-        Optional<String> labGroup = optionalText(body, "labGroup");
+        JsonNode body = body(ctx, "directory", "labGroup", "labTtl");
+        Path directory = appDirectory(requiredText(body, "directory", Inputs.DIRECTORY));
+        Optional<String> labGroup = optionalText(body, "labGroup", Inputs.CLUSTER_GROUP);
         Duration ttl =
-                optionalText(body, "labTtl").map(t -> duration("labTtl", t)).orElse(defaultLabTtl);
-        App app = AppLoader.load(Path.of(directory));
+                optionalText(body, "labTtl").map(t -> labTtl("labTtl", t)).orElse(defaultLabTtl);
+        App app = AppLoader.load(directory);
         if (sources.hasClusters()) {
             labGroup.ifPresent(sources::group);
         }
@@ -157,12 +162,7 @@ final class Api {
                 .toList();
         AppRecord record = store.apps()
                 .register(
-                        new AppRegistration(
-                                app.spec().app(),
-                                Path.of(directory).toAbsolutePath().normalize().toString(),
-                                labGroup,
-                                ttl,
-                                environments),
+                        new AppRegistration(app.spec().app(), directory.toString(), labGroup, ttl, environments),
                         caller.name());
         store.auditLog()
                 .record(
@@ -198,8 +198,8 @@ final class Api {
         AppRecord app = app(ctx);
         EnvironmentRecord env = environment(ctx, app);
         requireClusters();
-        JsonNode body = ctx.body().isBlank() ? Views.JSON.createObjectNode() : body(ctx);
-        Optional<String> ref = optionalText(body, "ref");
+        JsonNode body = ctx.body().isBlank() ? Views.JSON.createObjectNode() : body(ctx, "ref");
+        Optional<String> ref = optionalText(body, "ref", Inputs.REF);
         ref.ifPresent(r -> requireCommit(app, r));
         DeployRecord deploy = store.deploys()
                 .enqueue(DeployRequest.deploy(app.name(), env.name(), ref, caller.name(), caller.source()));
@@ -218,7 +218,7 @@ final class Api {
         AppRecord app = app(ctx);
         EnvironmentRecord env = environment(ctx, app);
         requireClusters();
-        JsonNode body = ctx.body().isBlank() ? Views.JSON.createObjectNode() : body(ctx);
+        JsonNode body = ctx.body().isBlank() ? Views.JSON.createObjectNode() : body(ctx, "to");
         Optional<Integer> to = Optional.empty();
         if (body.has("to") && !body.get("to").isNull()) {
             if (!body.get("to").canConvertToInt() || body.get("to").asInt() < 1) {
@@ -316,8 +316,8 @@ final class Api {
 
     private void labUp(Context ctx, Caller caller) {
         AppRecord app = app(ctx);
-        JsonNode body = body(ctx);
-        String branch = requiredText(body, "branch");
+        JsonNode body = body(ctx, "branch", "ref", "ttl");
+        String branch = requiredText(body, "branch", Inputs.REF);
         LabNames.invalidBranch(branch).ifPresent(why -> {
             throw ApiException.badRequest("branch", why, "pass the pull request's source branch, e.g. feature/login");
         });
@@ -325,7 +325,7 @@ final class Api {
         if (!SHA.matcher(ref).matches()) {
             throw ApiException.badRequest(
                     "ref",
-                    "'" + ref + "' is not a full commit SHA",
+                    "'" + Inputs.echo(ref) + "' is not a full commit SHA",
                     "pass the full 40-character commit SHA CI reported a status for (git rev-parse HEAD)");
         }
         requireCommit(app, ref);
@@ -360,7 +360,7 @@ final class Api {
                         app.name(),
                         branch,
                         ns -> store.labs().findByNamespace(ns).isPresent()));
-        Duration ttl = optionalText(body, "ttl").map(t -> duration("ttl", t)).orElse(app.labTtl());
+        Duration ttl = optionalText(body, "ttl").map(t -> labTtl("ttl", t)).orElse(app.labTtl());
         LabRecord lab = store.labs()
                 .open(new LabOpening(app.name(), branch, name.slug(), name.namespace(), ref, caller.name(), ttl));
         DeployRecord deploy = store.deploys()
@@ -384,7 +384,7 @@ final class Api {
 
     private void listLabs(Context ctx, Caller caller) {
         int offset = query(ctx, "offset")
-                .map(o -> (int) Math.max(0, Math.min(Integer.MAX_VALUE, number("offset", o))))
+                .map(o -> (int) inRange("offset", number("offset", o), 0, Integer.MAX_VALUE))
                 .orElse(0);
         List<LabRecord> labs = store.labs().listLive(query(ctx, "app"), limit(ctx, 100), offset);
         var ci = store.ciStatuses().combined(labs.stream().map(LabRecord::ref).toList());
@@ -426,8 +426,21 @@ final class Api {
 
     private void labExtend(Context ctx, Caller caller) {
         LabRecord lab = lab(ctx);
-        JsonNode body = ctx.body().isBlank() ? Views.JSON.createObjectNode() : body(ctx);
-        Duration by = optionalText(body, "by").map(t -> duration("by", t)).orElse(lab.ttl());
+        JsonNode body = ctx.body().isBlank() ? Views.JSON.createObjectNode() : body(ctx, "by");
+        Duration by = optionalText(body, "by").map(t -> labTtl("by", t)).orElse(lab.ttl());
+        Duration left = Duration.between(clock.instant(), lab.expiresAt());
+        if (left.plus(by).compareTo(maxLabTtl) > 0) {
+            throw new ApiException(
+                    422,
+                    "Lab would live too long",
+                    List.of(new Problem(
+                            "by",
+                            "the lab expires in "
+                                    + Durations.format(left.isNegative() ? Duration.ZERO : left.withNanos(0))
+                                    + "; extending it by " + Durations.format(by) + " goes past the server's limit of "
+                                    + Durations.format(maxLabTtl) + " from now",
+                            "extend it by less, or ask the operator to raise --max-lab-ttl")));
+        }
         LabRecord extended = store.labs()
                 .extend(lab.id(), by)
                 .orElseThrow(() -> ApiException.conflict(
@@ -445,27 +458,26 @@ final class Api {
     // --- CI --------------------------------------------------------------------------------------------------
 
     private void reportStatus(Context ctx, Caller caller) {
-        JsonNode body = body(ctx);
-        String repo = requiredText(body, "repo");
+        JsonNode body = body(ctx, "repo", "sha", "context", "state", "targetUrl", "description");
+        String repo = requiredText(body, "repo", Inputs.REPO);
         String sha = requiredText(body, "sha");
-        if (!SHA.matcher(sha).matches()) {
-            throw ApiException.badRequest(
-                    "sha", "'" + sha + "' is not a full lower-case commit SHA", "send the 40-character SHA");
-        }
-        String context = requiredText(body, "context");
+        requireSha("sha", sha);
+        String context = requiredText(body, "context", Inputs.CONTEXT);
         String stateText = requiredText(body, "state");
         CiState state = CiState.parse(stateText)
                 .orElseThrow(() -> ApiException.badRequest(
-                        "state", "'" + stateText + "' is not a CI state", "use pending, success, failure or error"));
-        CiStatus status = store.ciStatuses()
-                .report(
-                        repo,
-                        sha,
-                        context,
-                        state,
-                        optionalText(body, "targetUrl"),
-                        optionalText(body, "description"),
-                        caller.name());
+                        "state",
+                        "'" + Inputs.echo(stateText) + "' is not a CI state",
+                        "use pending, success, failure or error"));
+        Optional<String> targetUrl = optionalText(body, "targetUrl", Inputs.URL);
+        if (targetUrl.isPresent() && !Inputs.webUrl(targetUrl.get())) {
+            throw ApiException.badRequest(
+                    "targetUrl",
+                    "'" + Inputs.echo(targetUrl.get()) + "' is not an http or https URL",
+                    "link the CI run with an http:// or https:// URL, or leave targetUrl out");
+        }
+        Optional<String> description = optionalText(body, "description", Inputs.DESCRIPTION);
+        CiStatus status = store.ciStatuses().report(repo, sha, context, state, targetUrl, description, caller.name());
         store.auditLog()
                 .record(
                         caller.name(),
@@ -477,6 +489,7 @@ final class Api {
     }
 
     private void commitStatus(Context ctx, Caller caller) {
+        requireSha("sha", ctx.pathParam("sha"));
         json(ctx, 200, Views.combined(store.ciStatuses().combined(ctx.pathParam("sha"))));
     }
 
@@ -497,6 +510,15 @@ final class Api {
             json(ctx, 200, Views.JSON.createObjectNode().put("ok", true));
             return;
         }
+        String delivery = Optional.ofNullable(ctx.header("X-GitHub-Delivery")).orElse("");
+        if (!DELIVERY_ID.matcher(delivery).matches()) {
+            throw ApiException.badRequest(
+                    "X-GitHub-Delivery",
+                    delivery.isEmpty()
+                            ? "the delivery id header is missing"
+                            : "'" + Inputs.echo(delivery) + "' is not a delivery id (a GUID)",
+                    "send GitHub's headers unchanged");
+        }
         JsonNode payload = body(ctx);
         Optional<GithubWebhooks.Reported> reported = switch (event) {
             case "status" -> GithubWebhooks.fromStatusEvent(payload);
@@ -504,27 +526,69 @@ final class Api {
             default ->
                 throw ApiException.badRequest(
                         "X-GitHub-Event",
-                        "event '" + event + "' is not handled",
+                        "event '" + Inputs.echo(event) + "' is not handled",
                         "subscribe the webhook to 'Statuses' and 'Check suites' only");
         };
         GithubWebhooks.Reported r = reported.orElseThrow(() -> ApiException.badRequest(
                 "body",
-                "the " + event + " payload lacks the commit, repository or state",
+                "the " + event + " payload lacks the commit, repository, state or time (updated_at)",
                 "send GitHub's payload unchanged"));
-        CiStatus status = store.ciStatuses()
-                .report(
-                        r.repo(),
-                        r.sha(),
-                        r.context(),
-                        r.state(),
-                        r.targetUrl(),
-                        r.description(),
-                        Caller.GITHUB.name());
+        requireSha("sha", r.sha());
+        Inputs.bounded("repository.full_name", r.repo(), Inputs.REPO);
+        Inputs.bounded("context", r.context(), Inputs.CONTEXT);
+        r.description().ifPresent(d -> Inputs.bounded("description", d, Inputs.DESCRIPTION));
+        r.targetUrl().ifPresent(u -> Inputs.bounded("target_url", u, Inputs.URL));
+        WebhookOutcome outcome = store.ciStatuses()
+                .reportDelivery(
+                        delivery,
+                        event,
+                        new CiReport(
+                                r.repo(),
+                                r.sha(),
+                                r.context(),
+                                r.state(),
+                                r.targetUrl(),
+                                r.description(),
+                                Caller.GITHUB.name(),
+                                r.setAt(),
+                                r.order()));
+        String target = r.repo() + "@" + r.sha();
+        if (outcome instanceof WebhookOutcome.Replayed replayed) {
+            store.auditLog()
+                    .record(
+                            Caller.GITHUB.name(),
+                            "ci.refused",
+                            target,
+                            RequestSource.CI,
+                            "delivery " + delivery + " replayed (first taken at " + replayed.firstReceivedAt() + ")");
+            throw ApiException.conflict(
+                    "X-GitHub-Delivery",
+                    "delivery " + delivery + " was already taken at " + replayed.firstReceivedAt()
+                            + "; a delivery counts once",
+                    "nothing to do if GitHub redelivered it; if you did not, someone is replaying signed payloads");
+        }
+        if (outcome instanceof WebhookOutcome.Superseded superseded) {
+            store.auditLog()
+                    .record(
+                            Caller.GITHUB.name(),
+                            "ci.refused",
+                            target,
+                            RequestSource.CI,
+                            r.context() + " " + r.state().wireName() + " set at " + r.setAt() + " is not newer than "
+                                    + superseded.kept().state().wireName() + " set at "
+                                    + superseded.keptReportedAt());
+            throw ApiException.conflict(
+                    "context " + r.context() + " on " + r.sha(),
+                    "this " + r.state().wireName() + " was set at " + r.setAt() + ", not after the stored "
+                            + superseded.kept().state().wireName() + " (set at " + superseded.keptReportedAt() + ")",
+                    "nothing to do: the newer status stands (GitHub may deliver events out of order)");
+        }
+        CiStatus status = ((WebhookOutcome.Stored) outcome).status();
         store.auditLog()
                 .record(
                         Caller.GITHUB.name(),
                         "ci.status",
-                        r.repo() + "@" + r.sha(),
+                        target,
                         RequestSource.CI,
                         r.context() + " " + r.state().wireName());
         json(ctx, 201, Views.ciStatus(status));
@@ -547,12 +611,12 @@ final class Api {
     }
 
     private void issueToken(Context ctx, Caller caller) {
-        JsonNode body = body(ctx);
-        String name = requiredText(body, "name");
+        JsonNode body = body(ctx, "name", "scope");
+        String name = requiredText(body, "name", Inputs.NAME);
         String scopeText = requiredText(body, "scope");
         Scope scope = Scope.parse(scopeText)
                 .orElseThrow(() -> ApiException.badRequest(
-                        "scope", "'" + scopeText + "' is not a scope", "use read, deploy or admin"));
+                        "scope", "'" + Inputs.echo(scopeText) + "' is not a scope", "use read, deploy or admin"));
         IssuedToken issued = store.tokens().issue(name, scope, caller.name());
         store.auditLog()
                 .record(
@@ -590,7 +654,7 @@ final class Api {
                 .find(name)
                 .orElseThrow(() -> ApiException.notFound(
                         "app",
-                        "no app '" + name + "' is registered",
+                        "no app '" + Inputs.echo(name) + "' is registered",
                         "register it with POST /api/apps, or check the name in GET /api/apps"));
     }
 
@@ -599,7 +663,7 @@ final class Api {
         return app.environment(env)
                 .orElseThrow(() -> ApiException.notFound(
                         "environment",
-                        "app " + app.name() + " has no environment '" + env + "'",
+                        "app " + app.name() + " has no environment '" + Inputs.echo(env) + "'",
                         "use one of "
                                 + app.environments().stream()
                                         .map(EnvironmentRecord::name)
@@ -623,15 +687,35 @@ final class Api {
                         () -> ApiException.notFound("lab " + id, "no live lab " + id, "list labs with GET /api/labs"));
     }
 
+    /** The request's JSON object, refused when it carries a field other than {@code known}. */
+    static JsonNode body(Context ctx, String... known) {
+        JsonNode body = body(ctx);
+        List<String> fields = List.of(known);
+        var names = body.fieldNames();
+        while (names.hasNext()) {
+            String name = names.next();
+            if (!fields.contains(name)) {
+                throw ApiException.badRequest(
+                        Inputs.echo(name),
+                        "'" + Inputs.echo(name) + "' is not a field of this request",
+                        fields.isEmpty() ? "send an empty object" : "use only " + String.join(", ", fields));
+            }
+        }
+        return body;
+    }
+
     static JsonNode body(Context ctx) {
         JsonNode body;
         try {
             body = Views.JSON.readTree(ctx.body());
         } catch (JsonProcessingException e) {
+            String where = e.getLocation() == null
+                    ? "body"
+                    : "body, line " + e.getLocation().getLineNr() + " column "
+                            + e.getLocation().getColumnNr();
             throw ApiException.badRequest(
-                    "body, line " + e.getLocation().getLineNr() + " column "
-                            + e.getLocation().getColumnNr(),
-                    "the request body is not valid JSON: " + e.getOriginalMessage(),
+                    where,
+                    "the request body is not valid JSON: " + Inputs.echo(e.getOriginalMessage()),
                     "send a JSON object");
         }
         if (body == null || !body.isObject()) {
@@ -639,6 +723,14 @@ final class Api {
                     "body", "the request body must be a JSON object", "send a JSON object, e.g. {}");
         }
         return body;
+    }
+
+    private static String requiredText(JsonNode body, String field, int max) {
+        return Inputs.bounded(field, requiredText(body, field), max);
+    }
+
+    private static Optional<String> optionalText(JsonNode body, String field, int max) {
+        return optionalText(body, field).map(v -> Inputs.bounded(field, v, max));
     }
 
     private static String requiredText(JsonNode body, String field) {
@@ -666,32 +758,99 @@ final class Api {
         return Optional.of(value.asText());
     }
 
-    private static Duration duration(String field, String text) {
-        return Durations.parse(text)
+    /** A lab lifetime (or extension): a duration of at least a second and at most the server's maximum. */
+    private Duration labTtl(String field, String text) {
+        Duration d = Durations.parse(text)
                 .orElseThrow(() -> ApiException.badRequest(
-                        field, "'" + text + "' is not a duration", "write it like 24h, 90m or 1h30m"));
+                        field, "'" + Inputs.echo(text) + "' is not a duration", "write it like 24h, 90m or 1h30m"));
+        if (d.compareTo(maxLabTtl) > 0 || d.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new ApiException(
+                    422,
+                    "Lab lifetime out of range",
+                    List.of(new Problem(
+                            field,
+                            "'" + Inputs.echo(text) + "' is outside what this server allows (1s to "
+                                    + Durations.format(maxLabTtl) + ")",
+                            "ask for at most " + Durations.format(maxLabTtl)
+                                    + ", or ask the operator to raise --max-lab-ttl")));
+        }
+        return d;
     }
 
-    private static long number(String field, String text) {
+    /**
+     * A registered app's directory, checked before the file system is read beyond one look: an absolute path
+     * without NUL or {@code ..} that is a directory holding {@code slipway.yaml}.
+     */
+    private static Path appDirectory(String text) {
+        String fix = "pass the absolute path, as the server sees it, of the directory holding the app's slipway.yaml";
+        if (text.indexOf('\0') >= 0 || text.chars().anyMatch(c -> c < 0x20)) {
+            throw ApiException.badRequest("directory", "the directory contains a control character (NUL?)", fix);
+        }
+        Path path;
+        try {
+            path = Path.of(text);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw ApiException.badRequest("directory", "'" + Inputs.echo(text) + "' is not a path", fix);
+        }
+        if (!path.isAbsolute()) {
+            throw ApiException.badRequest("directory", "'" + Inputs.echo(text) + "' is not an absolute path", fix);
+        }
+        for (Path part : path) {
+            if (part.toString().equals("..")) {
+                throw ApiException.badRequest("directory", "'" + Inputs.echo(text) + "' contains '..'", fix);
+            }
+        }
+        Path normal = path.normalize();
+        if (!java.nio.file.Files.isRegularFile(normal.resolve("slipway.yaml"))) {
+            throw ApiException.badRequest(
+                    "directory",
+                    "'" + Inputs.echo(normal.toString()) + "' is not a directory holding slipway.yaml",
+                    fix);
+        }
+        return normal;
+    }
+
+    static long number(String field, String text) {
         try {
             return Long.parseLong(text);
         } catch (NumberFormatException e) {
-            throw ApiException.badRequest(field, "'" + text + "' is not a number", "pass the numeric id");
+            throw ApiException.badRequest(field, "'" + Inputs.echo(text) + "' is not a number", "pass a whole number");
         }
     }
 
     private static Optional<String> query(Context ctx, String name) {
-        return Optional.ofNullable(ctx.queryParam(name)).filter(s -> !s.isBlank());
+        return Optional.ofNullable(ctx.queryParam(name))
+                .filter(s -> !s.isBlank())
+                .map(s -> Inputs.bounded(name, s, Inputs.QUERY));
     }
 
     private static int limit(Context ctx, int fallback) {
         return query(ctx, "limit")
-                .map(l -> (int) Math.min(MAX_LIMIT, Math.max(1, number("limit", l))))
+                .map(l -> (int) inRange("limit", number("limit", l), 1, MAX_LIMIT))
                 .orElse(fallback);
+    }
+
+    private static long inRange(String field, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw ApiException.badRequest(
+                    field,
+                    "'" + field + "' is " + value + "; it must be " + min + " to " + max,
+                    "pass a value in range");
+        }
+        return value;
     }
 
     static void json(Context ctx, int status, JsonNode body) {
         ctx.status(status).contentType("application/json").result(body.toString());
+    }
+
+    private static void requireSha(String field, String sha) {
+        if (!SHA.matcher(sha).matches()) {
+            throw ApiException.badRequest(
+                    field,
+                    "'" + Inputs.echo(sha) + "' is not a full lower-case commit SHA",
+                    "send the 40-character SHA (git rev-parse HEAD)");
+        }
     }
 
     /** Refuses, before anything is enqueued, a ref that is not a commit of the app's repository (422). */

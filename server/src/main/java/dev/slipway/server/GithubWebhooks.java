@@ -6,6 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.HexFormat;
 import java.util.Optional;
 import javax.crypto.Mac;
@@ -13,20 +16,26 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * GitHub's {@code status} and {@code check_suite} webhook deliveries: the HMAC-SHA256 signature GitHub sends in
- * {@code X-Hub-Signature-256}, and the commit status each payload amounts to.
+ * {@code X-Hub-Signature-256}, and the commit status each payload amounts to. Links other than http(s) are dropped
+ * (the status still counts).
  */
 final class GithubWebhooks {
 
     private GithubWebhooks() {}
 
-    /** A commit status read from a webhook payload. */
+    /**
+     * A commit status read from a webhook payload, with when GitHub says it was set and its order among statuses set
+     * in the same second (the status id; 0 for check suites).
+     */
     record Reported(
             String repo,
             String sha,
             String context,
             CiState state,
             Optional<String> targetUrl,
-            Optional<String> description) {}
+            Optional<String> description,
+            Instant setAt,
+            long order) {}
 
     /** Whether {@code signatureHeader} is {@code sha256=<hex HMAC of body under secret>}, compared in constant time. */
     static boolean signatureValid(String secret, byte[] body, String signatureHeader) {
@@ -58,11 +67,19 @@ final class GithubWebhooks {
         String context = payload.path("context").asText("");
         Optional<CiState> state = CiState.parse(payload.path("state").asText(""));
         String repo = payload.path("repository").path("full_name").asText("");
-        if (sha.isEmpty() || context.isEmpty() || state.isEmpty() || repo.isEmpty()) {
+        Optional<Instant> setAt = time(payload);
+        if (sha.isEmpty() || context.isEmpty() || state.isEmpty() || repo.isEmpty() || setAt.isEmpty()) {
             return Optional.empty();
         }
         return Optional.of(new Reported(
-                repo, sha, context, state.get(), text(payload, "target_url"), text(payload, "description")));
+                repo,
+                sha,
+                context,
+                state.get(),
+                text(payload, "target_url").filter(Inputs::webUrl),
+                text(payload, "description"),
+                setAt.get(),
+                payload.path("id").canConvertToLong() ? payload.path("id").asLong() : 0));
     }
 
     /**
@@ -73,7 +90,8 @@ final class GithubWebhooks {
         JsonNode suite = payload.path("check_suite");
         String sha = suite.path("head_sha").asText("");
         String repo = payload.path("repository").path("full_name").asText("");
-        if (sha.isEmpty() || repo.isEmpty()) {
+        Optional<Instant> setAt = time(suite);
+        if (sha.isEmpty() || repo.isEmpty() || setAt.isEmpty()) {
             return Optional.empty();
         }
         String app = suite.path("app").path("slug").asText("checks");
@@ -87,10 +105,21 @@ final class GithubWebhooks {
             };
         }
         String htmlUrl = payload.path("repository").path("html_url").asText("");
-        Optional<String> link =
-                htmlUrl.isEmpty() ? Optional.empty() : Optional.of(htmlUrl + "/commit/" + sha + "/checks");
+        Optional<String> link = htmlUrl.isEmpty()
+                ? Optional.empty()
+                : Optional.of(htmlUrl + "/commit/" + sha + "/checks").filter(Inputs::webUrl);
         Optional<String> conclusion = text(suite, "conclusion");
-        return Optional.of(new Reported(repo, sha, "check_suite/" + app, state, link, conclusion));
+        return Optional.of(new Reported(repo, sha, "check_suite/" + app, state, link, conclusion, setAt.get(), 0));
+    }
+
+    /** When the status or suite was last set: its {@code updated_at}, else its {@code created_at}. */
+    private static Optional<Instant> time(JsonNode node) {
+        Optional<String> text = text(node, "updated_at").or(() -> text(node, "created_at"));
+        try {
+            return text.map(t -> OffsetDateTime.parse(t).toInstant());
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
     }
 
     private static Optional<String> text(JsonNode node, String field) {

@@ -23,6 +23,8 @@ import java.util.Optional;
  * @param tls the TLS keystore to use; empty generates (once) a self-signed CA and server certificate in stateDir
  * @param githubWebhookSecret the shared secret GitHub signs webhook payloads with; empty disables the webhook
  * @param defaultLabTtl how long a lab lives after its last deploy, unless its app says otherwise
+ * @param maxLabTtl the longest lab lifetime a request may ask for (an app's or a lab's ttl, an extension); longer
+ *     asks are refused
  * @param deployTimeout how long a deploy waits for health on each cluster
  * @param reaperInterval how often expired labs are looked for
  * @param routerPort the loopback port of the router in front of local labs (without a clusters file); 0 picks one
@@ -42,6 +44,7 @@ public record ServerConfig(
         Optional<TlsKeystore> tls,
         Optional<String> githubWebhookSecret,
         Duration defaultLabTtl,
+        Duration maxLabTtl,
         Duration deployTimeout,
         Duration reaperInterval,
         int routerPort,
@@ -50,6 +53,7 @@ public record ServerConfig(
         Duration heartbeat) {
 
     public static final Duration DEFAULT_LAB_TTL = dev.slipway.core.lab.LabExpiry.DEFAULT_TTL;
+    public static final Duration DEFAULT_MAX_LAB_TTL = Duration.ofDays(30);
     public static final int DEFAULT_ROUTER_PORT = 8080;
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(10);
 
@@ -64,6 +68,7 @@ public record ServerConfig(
         Objects.requireNonNull(labUrlTemplate, "labUrlTemplate");
         Objects.requireNonNull(cacheDir, "cacheDir");
         Objects.requireNonNull(heartbeat, "heartbeat");
+        Objects.requireNonNull(maxLabTtl, "maxLabTtl");
         if (heartbeat.isNegative() || heartbeat.isZero()) {
             throw new IllegalArgumentException("heartbeat must be positive");
         }
@@ -92,6 +97,7 @@ public record ServerConfig(
                 Optional.empty(),
                 Optional.empty(),
                 DEFAULT_LAB_TTL,
+                DEFAULT_MAX_LAB_TTL,
                 Duration.ofMinutes(5),
                 Duration.ofSeconds(30),
                 DEFAULT_ROUTER_PORT,
@@ -135,6 +141,10 @@ public record ServerConfig(
 
     public ServerConfig withDefaultLabTtl(Duration ttl) {
         return new Copy(this).defaultLabTtl(ttl).build();
+    }
+
+    public ServerConfig withMaxLabTtl(Duration max) {
+        return new Copy(this).maxLabTtl(max).build();
     }
 
     public ServerConfig withDeployTimeout(Duration timeout) {
@@ -194,6 +204,7 @@ public record ServerConfig(
         private Optional<TlsKeystore> tls;
         private Optional<String> githubWebhookSecret;
         private Duration defaultLabTtl;
+        private Duration maxLabTtl;
         private Duration deployTimeout;
         private Duration reaperInterval;
         private int routerPort;
@@ -211,6 +222,7 @@ public record ServerConfig(
             tls = c.tls;
             githubWebhookSecret = c.githubWebhookSecret;
             defaultLabTtl = c.defaultLabTtl;
+            maxLabTtl = c.maxLabTtl;
             deployTimeout = c.deployTimeout;
             reaperInterval = c.reaperInterval;
             routerPort = c.routerPort;
@@ -265,6 +277,11 @@ public record ServerConfig(
             return this;
         }
 
+        Copy maxLabTtl(Duration value) {
+            maxLabTtl = value;
+            return this;
+        }
+
         Copy deployTimeout(Duration value) {
             deployTimeout = value;
             return this;
@@ -296,6 +313,7 @@ public record ServerConfig(
                     tls,
                     githubWebhookSecret,
                     defaultLabTtl,
+                    maxLabTtl,
                     deployTimeout,
                     reaperInterval,
                     routerPort,

@@ -37,7 +37,8 @@ public final class ServerMain {
             usage: slipway server [--config FILE] [--host ADDR] [--port N] [--state-dir DIR] [--db JDBC_URL]
                                   [--db-credentials-file FILE] [--clusters FILE] [--kubeconfig FILE]
                                   [--server-id ID] [--tls-keystore FILE.p12 --tls-password-file FILE]
-                                  [--github-webhook-secret-file FILE] [--lab-ttl 24h] [--deploy-timeout 5m]
+                                  [--github-webhook-secret-file FILE] [--lab-ttl 24h] [--max-lab-ttl 30d]
+                                  [--deploy-timeout 5m]
                                   [--reaper-interval 30s] [--router-port 8080]
                                   [--lab-url-template 'https://{lab}.{app}.labs.example.com']
             Without a clusters file, labs run as local processes behind a router on 127.0.0.1:--router-port.
@@ -58,6 +59,7 @@ public final class ServerMain {
             "--tls-password-file",
             "--github-webhook-secret-file",
             "--lab-ttl",
+            "--max-lab-ttl",
             "--deploy-timeout",
             "--reaper-interval",
             "--router-port",
@@ -210,8 +212,18 @@ public final class ServerMain {
         if (options.containsKey("--reaper-interval")) {
             config = config.withReaperInterval(duration(options, "--reaper-interval"));
         }
+        if (options.containsKey("--max-lab-ttl")) {
+            config = config.withMaxLabTtl(duration(options, "--max-lab-ttl"));
+        }
         if (options.containsKey("--lab-ttl")) {
             config = config.withDefaultLabTtl(duration(options, "--lab-ttl"));
+        }
+        if (config.defaultLabTtl().compareTo(config.maxLabTtl()) > 0) {
+            throw invalid(
+                    "--lab-ttl",
+                    "the default lab ttl " + Durations.format(config.defaultLabTtl()) + " is longer than --max-lab-ttl "
+                            + Durations.format(config.maxLabTtl()),
+                    "shorten --lab-ttl or raise --max-lab-ttl");
         }
         if (options.containsKey("--router-port")) {
             config = config.withRouterPort(port("--router-port", options.get("--router-port")));

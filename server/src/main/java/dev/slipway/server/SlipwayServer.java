@@ -26,6 +26,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.sse.SseClient;
+import io.javalin.http.sse.SseHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -420,7 +421,20 @@ public final class SlipwayServer implements AutoCloseable {
                     route.handler().handle(ctx, caller);
                 });
             }
-            javalin.routes.sse("/api/deploys/{id}/log", this::streamLog);
+            // Checked as a plain request first, so a refusal is a status and a problem document, not an event
+            // inside a stream that has already answered 200.
+            SseHandler logStream = new SseHandler(0, this::streamLog);
+            javalin.routes.get("/api/deploys/{id}/log", ctx -> {
+                refuseWhileStopping();
+                authenticate(ctx, Scope.READ);
+                long id = Api.number("id", ctx.pathParam("id"));
+                if (store.deploys().find(id).isEmpty()) {
+                    throw ApiException.notFound(
+                            "deploy " + id, "no deploy " + id, "list deploys with GET /api/deploys");
+                }
+                logStream.handle(ctx);
+            });
+            methodNotAllowed(javalin, api);
             javalin.routes.exception(ApiException.class, (e, ctx) -> problem(ctx, e.status(), e.title(), e.problems()));
             javalin.routes.exception(
                     InvalidInputException.class, (e, ctx) -> problem(ctx, 400, "Invalid input", e.problems()));
@@ -435,7 +449,8 @@ public final class SlipwayServer implements AutoCloseable {
                                     e.getMessage(),
                                     "see /openapi.json for the API"))));
             javalin.routes.exception(Exception.class, (e, ctx) -> {
-                LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
+                // A bug: its stack trace, but no caller's value in full (exception messages can quote them).
+                LOG.error("{} {} failed", ctx.method(), Inputs.echo(ctx.path()), Inputs.clipped(e));
                 problem(
                         ctx,
                         500,
@@ -445,6 +460,39 @@ public final class SlipwayServer implements AutoCloseable {
                                 "the server failed to handle the request",
                                 "see the server log")));
             });
+        });
+    }
+
+    /** Every other method on an API path answers 405 with the methods it has, not 404. */
+    private static void methodNotAllowed(io.javalin.config.JavalinConfig javalin, Api api) {
+        java.util.Map<String, List<String>> allowed = new java.util.LinkedHashMap<>();
+        allowed.computeIfAbsent("/api/deploys/{id}/log", p -> new ArrayList<>()).add("GET");
+        for (Api.Route route : api.routes()) {
+            allowed.computeIfAbsent(route.path(), p -> new ArrayList<>())
+                    .add(route.method().name());
+        }
+        List<io.javalin.http.HandlerType> methods = List.of(
+                io.javalin.http.HandlerType.GET,
+                io.javalin.http.HandlerType.POST,
+                io.javalin.http.HandlerType.PUT,
+                io.javalin.http.HandlerType.PATCH,
+                io.javalin.http.HandlerType.DELETE);
+        allowed.forEach((path, served) -> {
+            String allow = String.join(", ", served);
+            for (io.javalin.http.HandlerType method : methods) {
+                if (!served.contains(method.name())) {
+                    javalin.routes.addHttpHandler(method, path, ctx -> {
+                        ctx.header("Allow", allow);
+                        throw new ApiException(
+                                405,
+                                "Method not allowed",
+                                List.of(new Problem(
+                                        ctx.method() + " " + path,
+                                        path + " does not take " + ctx.method(),
+                                        "use " + allow + " (see /openapi.json)")));
+                    });
+                }
+            }
         });
     }
 
@@ -487,42 +535,21 @@ public final class SlipwayServer implements AutoCloseable {
                         || s == RequestSource.CI)
                 .orElseThrow(() -> ApiException.badRequest(
                         "X-Slipway-Source",
-                        "'" + sourceHeader + "' is not a request source",
+                        "'" + Inputs.echo(sourceHeader) + "' is not a request source",
                         "use cli, api, chat or ci"));
         return new Caller(token.name(), token.scope(), source);
     }
 
     /**
-     * Streams a deploy's log as server-sent events ({@code log} events whose id is the line number, so a client
+     * Streams a deploy's log as server-sent events (the caller's token and the deploy were checked before the
+     * stream started) ({@code log} events whose id is the line number, so a client
      * reconnects with {@code Last-Event-ID}), then one {@code end} event with the final state.
      */
     private void streamLog(SseClient client) {
         Context ctx = client.ctx();
         // Javalin's default content type would otherwise be applied to the stream's response.
         ctx.contentType("text/event-stream");
-        long id;
-        try {
-            authenticate(ctx, Scope.READ);
-            id = Long.parseLong(ctx.pathParam("id"));
-            if (store.deploys().find(id).isEmpty()) {
-                throw ApiException.notFound("deploy " + id, "no deploy " + id, "list deploys with GET /api/deploys");
-            }
-        } catch (ApiException e) {
-            client.sendEvent(
-                    "error", Views.problem(e.status(), e.title(), e.problems()).toString());
-            client.close();
-            return;
-        } catch (NumberFormatException e) {
-            client.sendEvent(
-                    "error",
-                    Views.problem(
-                                    400,
-                                    "Bad request",
-                                    List.of(new Problem("id", "the deploy id is not a number", "pass the numeric id")))
-                            .toString());
-            client.close();
-            return;
-        }
+        long id = Long.parseLong(ctx.pathParam("id"));
         AtomicInteger after = new AtomicInteger(Optional.ofNullable(ctx.header("Last-Event-ID"))
                 .filter(s -> s.matches("[0-9]{1,9}"))
                 .map(Integer::parseInt)

@@ -262,7 +262,8 @@ class ServerApiTest {
     @Test
     void githubWebhookPayloadsAreTakenOnlyWithAValidSignature() throws Exception {
         String sha = "3333333333333333333333333333333333333333";
-        String payload = "{\"sha\": \"" + sha + "\", \"state\": \"success\", \"context\": \"ci/gh\","
+        String payload = "{\"id\": 7, \"sha\": \"" + sha + "\", \"state\": \"success\", \"context\": \"ci/gh\","
+                + " \"updated_at\": \"2026-12-02T10:00:00Z\","
                 + " \"target_url\": \"https://github.com/acme/shop/actions/runs/1\", \"repository\": {\"full_name\": \"acme/shop\"}}";
         String signature = "sha256=" + HexFormat.of().formatHex(GithubWebhooks.hmac("hook-secret", payload.getBytes()));
         String forged = "sha256=" + HexFormat.of().formatHex(GithubWebhooks.hmac("wrong", payload.getBytes()));
@@ -271,6 +272,7 @@ class ServerApiTest {
                 .send(admin.as(null)
                         .request("/api/ci/github")
                         .header("X-GitHub-Event", "status")
+                        .header("X-GitHub-Delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958")
                         .header("X-Hub-Signature-256", forged)
                         .POST(java.net.http.HttpRequest.BodyPublishers.ofString(payload)));
         assertThat(rejected.status()).isEqualTo(401);
@@ -280,6 +282,7 @@ class ServerApiTest {
                 .send(admin.as(null)
                         .request("/api/ci/github")
                         .header("X-GitHub-Event", "status")
+                        .header("X-GitHub-Delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0959")
                         .header("X-Hub-Signature-256", signature)
                         .POST(java.net.http.HttpRequest.BodyPublishers.ofString(payload)));
         assertThat(accepted.status()).as(accepted.body()).isEqualTo(201);
@@ -288,12 +291,13 @@ class ServerApiTest {
 
         String suite = "{\"action\": \"completed\", \"check_suite\": {\"head_sha\": \"" + sha
                 + "\", \"status\": \"completed\","
-                + " \"conclusion\": \"failure\", \"app\": {\"slug\": \"github-actions\"}},"
+                + " \"updated_at\": \"2026-12-02T10:05:00+00:00\", \"conclusion\": \"failure\", \"app\": {\"slug\": \"github-actions\"}},"
                 + " \"repository\": {\"full_name\": \"acme/shop\", \"html_url\": \"https://github.com/acme/shop\"}}";
         admin.as(null)
                 .send(admin.as(null)
                         .request("/api/ci/github")
                         .header("X-GitHub-Event", "check_suite")
+                        .header("X-GitHub-Delivery", "72d3162e-cc78-11e3-81ab-4c9367dc095a")
                         .header(
                                 "X-Hub-Signature-256",
                                 "sha256="

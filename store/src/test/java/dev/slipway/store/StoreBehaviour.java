@@ -61,6 +61,7 @@ abstract class StoreBehaviour {
                     "apps",
                     "labs",
                     "ci_statuses",
+                    "github_deliveries",
                     "audit_log",
                     "tokens",
                     "leases")) {
@@ -346,6 +347,38 @@ abstract class StoreBehaviour {
         assertThat(again.state()).isEqualTo(LabState.ACTIVE);
         assertThat(again.createdBy()).isEqualTo("bob");
         assertThat(again.ref()).isEqualTo("def456");
+    }
+
+    @Test
+    void aWebhookDeliveryIsTakenOnceAndNeverReplacesANewerStatus() {
+        String sha = "3f2c9a0";
+        Instant failedAt = Instant.parse("2026-11-23T11:00:10Z");
+        CiReport success = report(sha, CiState.SUCCESS, failedAt.minusSeconds(10), 41);
+        CiReport failure = report(sha, CiState.FAILURE, failedAt, 42);
+
+        assertThat(store.ciStatuses().reportDelivery("d-1", "status", success))
+                .isInstanceOf(WebhookOutcome.Stored.class);
+        assertThat(store.ciStatuses().reportDelivery("d-2", "status", failure))
+                .isInstanceOf(WebhookOutcome.Stored.class);
+        WebhookOutcome replayed = store.ciStatuses().reportDelivery("d-1", "status", success);
+        WebhookOutcome resent = store.ciStatuses().reportDelivery("d-3", "status", success);
+        WebhookOutcome sameAgain = store.ciStatuses().reportDelivery("d-4", "status", failure);
+
+        assertThat(replayed).isEqualTo(new WebhookOutcome.Replayed("d-1", clock.instant()));
+        assertThat(resent).isInstanceOfSatisfying(WebhookOutcome.Superseded.class, s -> {
+            assertThat(s.kept().state()).isEqualTo(CiState.FAILURE);
+            assertThat(s.keptReportedAt()).isEqualTo(failedAt);
+        });
+        assertThat(sameAgain).isInstanceOf(WebhookOutcome.Superseded.class);
+        assertThat(store.ciStatuses().combined(sha).state()).isEqualTo(CiState.FAILURE);
+        CiReport laterSuccess = report(sha, CiState.SUCCESS, failedAt, 43);
+        assertThat(store.ciStatuses().reportDelivery("d-5", "status", laterSuccess))
+                .isInstanceOf(WebhookOutcome.Stored.class);
+        assertThat(store.ciStatuses().combined(sha).state()).isEqualTo(CiState.SUCCESS);
+    }
+
+    private static CiReport report(String sha, CiState state, Instant at, long order) {
+        return new CiReport("acme/web", sha, "ci/test", state, Optional.empty(), Optional.empty(), "github", at, order);
     }
 
     @Test
