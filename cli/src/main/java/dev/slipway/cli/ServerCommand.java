@@ -133,6 +133,13 @@ final class ServerCommand implements Callable<Integer> {
             description = "Default lab lifetime after its last deploy (default: 24h).")
     String labTtl;
 
+    @Option(
+            names = "--max-lab-ttl",
+            paramLabel = "DURATION",
+            description = "The longest lab lifetime or extension a request may ask for; longer ones are refused"
+                    + " with 422 (default: 30d).")
+    String maxLabTtl;
+
     @Option(names = "--deploy-timeout", paramLabel = "DURATION", description = "Health wait per cluster (default: 5m).")
     String deployTimeout;
 
@@ -181,6 +188,7 @@ final class ServerCommand implements Callable<Integer> {
         add(args, "--tls-password-file", path(context, tlsPasswordFile));
         add(args, "--github-webhook-secret-file", path(context, githubWebhookSecretFile));
         add(args, "--lab-ttl", labTtl);
+        add(args, "--max-lab-ttl", maxLabTtl);
         add(args, "--deploy-timeout", deployTimeout);
         add(args, "--reaper-interval", reaperInterval);
         add(args, "--router-port", routerPort);

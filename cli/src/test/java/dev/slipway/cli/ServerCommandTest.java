@@ -34,6 +34,7 @@ class ServerCommandTest {
                         "--tls-password-file",
                         "--github-webhook-secret-file",
                         "--lab-ttl",
+                        "--max-lab-ttl",
                         "--deploy-timeout",
                         "--reaper-interval",
                         "--router-port",
