@@ -34,6 +34,8 @@ final class RevisionSecrets {
     static final String ROLLBACK_ANNOTATION = "slipway.dev/rollback-of";
     static final String COUNT_ANNOTATION = "slipway.dev/object-count";
     static final String FAILURE_ANNOTATION = "slipway.dev/failure";
+    /** The group deploy (or rollback) the revision belongs to; absent on revisions older than release ids. */
+    static final String RELEASE_ANNOTATION = "slipway.dev/release";
     /** Annotations share a 256 KiB budget per object; a failure message is for people, so a line suffices. */
     private static final int FAILURE_LIMIT = 1000;
 
@@ -88,6 +90,9 @@ final class RevisionSecrets {
         annotations.put(WHEN_ANNOTATION, s.when().toString());
         annotations.put(COUNT_ANNOTATION, String.valueOf(s.objectCount()));
         s.rollbackOf().ifPresent(n -> annotations.put(ROLLBACK_ANNOTATION, String.valueOf(n)));
+        if (!s.release().isEmpty()) {
+            annotations.put(RELEASE_ANNOTATION, s.release());
+        }
         if (!s.failure().isEmpty()) {
             annotations.put(
                     FAILURE_ANNOTATION,
@@ -139,6 +144,7 @@ final class RevisionSecrets {
                         labels.getOrDefault(OUTCOME_LABEL, "failed").toUpperCase(java.util.Locale.ROOT)),
                 rollback == null ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(rollback)),
                 Integer.parseInt(annotations.getOrDefault(COUNT_ANNOTATION, "0")),
-                annotations.getOrDefault(FAILURE_ANNOTATION, ""));
+                annotations.getOrDefault(FAILURE_ANNOTATION, ""),
+                annotations.getOrDefault(RELEASE_ANNOTATION, ""));
     }
 }

@@ -31,6 +31,7 @@ public record ClusterFailure(String cluster, Reason reason, Optional<ObjectRef> 
         UNHEALTHY,
         TIMED_OUT,
         NO_SUCH_REVISION,
+        RELEASES_DIFFER,
         API_ERROR
     }
 
@@ -136,7 +137,19 @@ public record ClusterFailure(String cluster, Reason reason, Optional<ObjectRef> 
                 Reason.NO_SUCH_REVISION,
                 Optional.empty(),
                 what,
-                "list the recorded revisions with 'slipway history'");
+                "list the recorded revisions and their releases with 'slipway history'; nothing was changed");
+    }
+
+    /** {@code rollback --to N} where revision N is another release here than on another cluster of the group. */
+    public static ClusterFailure releasesDiffer(String cluster, String what) {
+        return new ClusterFailure(
+                cluster,
+                Reason.RELEASES_DIFFER,
+                Optional.empty(),
+                what,
+                "revision numbers differ between clusters after a halted deploy; name the release instead:"
+                        + " slipway rollback --to RELEASE (releases are listed by 'slipway history'); nothing was"
+                        + " changed");
     }
 
     public static ClusterFailure apiError(String cluster, Optional<ObjectRef> object, String detail) {

@@ -16,6 +16,7 @@ import dev.slipway.core.plan.PlannedChange;
 import dev.slipway.core.plan.Planner;
 import dev.slipway.core.render.RenderedCluster;
 import dev.slipway.core.render.Rendering;
+import dev.slipway.core.revision.Releases;
 import dev.slipway.core.revision.Revision;
 import dev.slipway.core.revision.RevisionOutcome;
 import dev.slipway.core.revision.RevisionSummary;
@@ -74,31 +75,59 @@ public final class DeployEngine {
      */
     public DeployReport deploy(Rendering rendering, DeployOptions options, DeployListener listener) {
         EnvironmentTarget env = EnvironmentTarget.of(rendering);
-        return run(env, jobsOf(rendering, env), options, listener);
+        List<Job> jobs = jobsOf(rendering, env);
+        return run(env, released(jobs, options.ref()), options, listener, looks -> {});
     }
 
-    /** Re-applies a recorded revision on every cluster of the group, recording a new revision marked as a rollback. */
+    /**
+     * Restores one release on every cluster of the group (see {@link RollbackTo}), recording new revisions marked as
+     * rollbacks of the revisions re-applied and as that release. Every cluster is read first: when one lacks the
+     * release, or {@code --to N} names different releases on different clusters, nothing is written anywhere.
+     * The target of each cluster goes to {@link DeployListener#rollingBack} before the first write; a cluster
+     * already at the release is left alone.
+     */
     public DeployReport rollback(EnvironmentTarget env, RollbackTo to, DeployOptions options, DeployListener listener) {
         List<Job> placeholders = env.group().clusters().stream()
                 .map(c -> new Job(c, env.on(), List.of(), OptionalInt.empty()))
                 .toList();
-        List<Job> jobs = new ArrayList<>();
-        List<ClusterFailure> failures = new ArrayList<>();
+        RollbackTargets.Chosen chosen;
         try (Connections connections = connect(placeholders)) {
             if (!connections.failures().isEmpty()) {
                 return notStarted(env, connections.failures());
             }
-            for (Job placeholder : placeholders) {
-                ClusterTarget target = connections.target(placeholder.cluster());
-                Optional<Revision> revision = findRollbackRevision(target, env.on(), to, failures);
-                revision.ifPresent(r ->
-                        jobs.add(new Job(placeholder.cluster(), env.on(), r.objects(), OptionalInt.of(r.number()))));
+            List<ClusterTarget> group = placeholders.stream()
+                    .map(p -> connections.target(p.cluster()))
+                    .toList();
+            RollbackTargets.Selection selection = RollbackTargets.select(env.on(), group, to);
+            if (selection.chosen().isEmpty()) {
+                return notStarted(env, selection.refusals());
             }
+            chosen = selection.chosen().get();
         }
-        if (!failures.isEmpty()) {
-            return notStarted(env, failures);
+        List<Job> jobs = new ArrayList<>();
+        for (Job placeholder : placeholders) {
+            Revision r = chosen.revisions().get(placeholder.name());
+            jobs.add(new Job(placeholder.cluster(), env.on(), r.objects(), OptionalInt.of(r.number()))
+                    .withRef(r.summary().ref()));
         }
-        return run(env, jobs, options, listener);
+        // A release recorded before release ids gets one now, the same on every cluster.
+        Release release = chosen.release().isEmpty()
+                ? releaseOf(jobs, jobs.get(0).ref().orElse(""))
+                : new Release(chosen.release(), contentsOf(jobs));
+        List<Job> restoring = jobs.stream().map(j -> j.as(release)).toList();
+        return run(env, restoring, options, listener, looks -> {
+            List<RollbackPlan.Step> steps = new ArrayList<>();
+            for (Job job : restoring) {
+                Look look = looks.get(job.name());
+                boolean already = look.made().map(DeployEngine::isUpToDate).orElse(false);
+                steps.add(new RollbackPlan.Step(
+                        job.name(),
+                        chosen.current().get(job.name()),
+                        chosen.revisions().get(job.name()).summary(),
+                        already));
+            }
+            listener.rollingBack(new RollbackPlan(release.id(), steps));
+        });
     }
 
     /** Current revision and object health on each cluster. Reads only; an unreachable cluster is reported, not fatal. */
@@ -153,9 +182,30 @@ public final class DeployEngine {
             AppEnvironment scope,
             List<ObjectNode> objects,
             OptionalInt rollbackOf,
-            Map<ObjectRef, String> batchKeys) {
+            Map<ObjectRef, String> batchKeys,
+            Release release,
+            Optional<String> ref) {
         Job(Cluster cluster, AppEnvironment scope, List<ObjectNode> objects, OptionalInt rollbackOf) {
             this(cluster, scope, objects, rollbackOf, Map.of());
+        }
+
+        Job(
+                Cluster cluster,
+                AppEnvironment scope,
+                List<ObjectNode> objects,
+                OptionalInt rollbackOf,
+                Map<ObjectRef, String> batchKeys) {
+            this(cluster, scope, objects, rollbackOf, batchKeys, Release.NONE, Optional.empty());
+        }
+
+        /** The same work, recorded as part of {@code r}. */
+        Job as(Release r) {
+            return new Job(cluster, scope, objects, rollbackOf, batchKeys, r, ref);
+        }
+
+        /** The same work, recording {@code r} as its ref instead of the deploy's (a rollback keeps its target's). */
+        Job withRef(String r) {
+            return new Job(cluster, scope, objects, rollbackOf, batchKeys, release, Optional.of(r));
         }
 
         String name() {
@@ -201,13 +251,45 @@ public final class DeployEngine {
             Map<ObjectRef, ObjectNode> live,
             Optional<Revision> previous) {}
 
-    private DeployReport run(EnvironmentTarget env, List<Job> jobs, DeployOptions options, DeployListener listener) {
+    /**
+     * The release a group deploy records on every cluster: its id and what it put on each cluster (cluster →
+     * content fingerprint), see {@link Releases}.
+     */
+    private record Release(String id, Map<String, String> contents) {
+        static final Release NONE = new Release("", Map.of());
+    }
+
+    /** The jobs of one group deploy of {@code ref}, each to record the same release. */
+    private static List<Job> released(List<Job> jobs, String ref) {
+        Release release = releaseOf(jobs, ref);
+        return jobs.stream().map(j -> j.as(release)).toList();
+    }
+
+    private static Release releaseOf(List<Job> jobs, String ref) {
+        Map<String, String> contents = contentsOf(jobs);
+        return new Release(Releases.id(ref, contents), contents);
+    }
+
+    private static Map<String, String> contentsOf(List<Job> jobs) {
+        Map<String, String> contents = new LinkedHashMap<>();
+        jobs.forEach(j -> contents.put(j.name(), Releases.contentOf(j.objects())));
+        return contents;
+    }
+
+    /** @param beforeWrites told every cluster's look once all are read, before the first write */
+    private DeployReport run(
+            EnvironmentTarget env,
+            List<Job> jobs,
+            DeployOptions options,
+            DeployListener listener,
+            java.util.function.Consumer<Map<String, Look>> beforeWrites) {
         try (Connections connections = connect(jobs)) {
             if (!connections.failures().isEmpty()) {
                 return notStarted(env, connections.failures());
             }
             // Reading is safe to do everywhere at once; only the writes go cluster by cluster.
             Map<String, Look> looks = lookAtAll(jobs, connections);
+            beforeWrites.accept(looks);
             List<ClusterResult> results = env.group().parallel()
                     ? runParallel(jobs, connections, looks, options, listener)
                     : runInOrder(jobs, connections, looks, options, listener);
@@ -307,7 +389,7 @@ public final class DeployEngine {
                             scope.namespace(), Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_SLIPWAY)));
         }
         LockGrant grant = Timings.time(
-                job.name() + ": lock", () -> target.lock(scope, options.who(), clock.instant(), options.lockTtl()));
+                job.name() + ": lock", () -> target.lock(scope, options.holder(), clock.instant(), options.lockTtl()));
         if (grant instanceof LockGrant.Held held) {
             return ClusterResult.failed(
                     ClusterFailure.locked(job.name(), held.holder(), held.since(), held.expires()),
@@ -536,17 +618,18 @@ public final class DeployEngine {
             ClusterTarget target, Job job, int number, DeployOptions options, RevisionOutcome outcome, String failure) {
         AppEnvironment scope = job.scope();
         Revision revision = Revision.of(
-                scope.app(),
-                scope.environment(),
-                job.name(),
-                number,
-                options.ref(),
-                options.who(),
-                clock.instant(),
-                outcome,
-                job.rollbackOf(),
-                job.objects(),
-                failure);
+                        scope.app(),
+                        scope.environment(),
+                        job.name(),
+                        number,
+                        job.ref().orElse(options.ref()),
+                        options.who(),
+                        clock.instant(),
+                        outcome,
+                        job.rollbackOf(),
+                        job.objects(),
+                        failure)
+                .withRelease(job.release().id(), job.release().contents());
         target.record(scope, revision);
         List<RevisionSummary> all = target.revisions(scope);
         for (int i = options.keepRevisions(); i < all.size(); i++) {
@@ -605,37 +688,6 @@ public final class DeployEngine {
         return revisions.isEmpty()
                 ? Optional.empty()
                 : target.revision(scope, revisions.get(0).number());
-    }
-
-    private static Optional<Revision> findRollbackRevision(
-            ClusterTarget target, AppEnvironment scope, RollbackTo to, List<ClusterFailure> failures) {
-        List<RevisionSummary> revisions = target.revisions(scope);
-        String cluster = target.cluster();
-        OptionalInt number;
-        String missing;
-        if (to instanceof RollbackTo.Number n) {
-            number = revisions.stream().anyMatch(r -> r.number() == n.number())
-                    ? OptionalInt.of(n.number())
-                    : OptionalInt.empty();
-            missing = "revision " + n.number() + " is not recorded on this cluster";
-        } else {
-            number = revisions.stream()
-                    .skip(1)
-                    .filter(r -> r.outcome() == RevisionOutcome.SUCCEEDED)
-                    .mapToInt(RevisionSummary::number)
-                    .findFirst();
-            missing = "no earlier successful revision is recorded on this cluster";
-        }
-        if (number.isEmpty()) {
-            failures.add(ClusterFailure.noSuchRevision(cluster, missing));
-            return Optional.empty();
-        }
-        Optional<Revision> revision = target.revision(scope, number.getAsInt());
-        if (revision.isEmpty()) {
-            failures.add(
-                    ClusterFailure.noSuchRevision(cluster, "revision " + number.getAsInt() + " could not be read"));
-        }
-        return revision;
     }
 
     private static List<Job> jobsOf(Rendering rendering, EnvironmentTarget env) {

@@ -21,6 +21,12 @@ public interface DeployListener {
     /** A step on a cluster in words, for backends whose steps are not objects (the local backend's replicas). */
     default void progress(String cluster, String line) {}
 
+    /**
+     * A rollback's target on every cluster, once each cluster has been read and before anything is written
+     * anywhere.
+     */
+    default void rollingBack(RollbackPlan plan) {}
+
     /** The cluster's plan, computed under its lock, just before anything is written. */
     default void clusterStarted(ClusterPlan plan) {}
 

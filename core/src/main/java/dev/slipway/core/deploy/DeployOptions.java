@@ -11,8 +11,11 @@ import java.util.Objects;
  * @param timeout how long each cluster may take to become healthy
  * @param forceConflicts take over fields other field managers own instead of failing
  * @param keepRevisions how many revisions each cluster keeps (older ones are deleted)
+ * @param host the machine deploying (the CLI's host name, a server's id), shown with {@code who} to anyone refused
+ *     the lock so they know where that deploy runs; "" when unknown
  */
-public record DeployOptions(String ref, String who, Duration timeout, boolean forceConflicts, int keepRevisions) {
+public record DeployOptions(
+        String ref, String who, Duration timeout, boolean forceConflicts, int keepRevisions, String host) {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
     public static final int DEFAULT_KEEP_REVISIONS = 10;
 
@@ -20,6 +23,7 @@ public record DeployOptions(String ref, String who, Duration timeout, boolean fo
         Objects.requireNonNull(ref, "ref");
         Objects.requireNonNull(who, "who");
         Objects.requireNonNull(timeout, "timeout");
+        Objects.requireNonNull(host, "host");
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout must be positive");
         }
@@ -30,23 +34,32 @@ public record DeployOptions(String ref, String who, Duration timeout, boolean fo
 
     /** Defaults: no ref, 5 minute timeout, conflicts not forced, 10 revisions kept. */
     public static DeployOptions by(String who) {
-        return new DeployOptions("", who, DEFAULT_TIMEOUT, false, DEFAULT_KEEP_REVISIONS);
+        return new DeployOptions("", who, DEFAULT_TIMEOUT, false, DEFAULT_KEEP_REVISIONS, "");
     }
 
     public DeployOptions withRef(String newRef) {
-        return new DeployOptions(newRef, who, timeout, forceConflicts, keepRevisions);
+        return new DeployOptions(newRef, who, timeout, forceConflicts, keepRevisions, host);
     }
 
     public DeployOptions withTimeout(Duration newTimeout) {
-        return new DeployOptions(ref, who, newTimeout, forceConflicts, keepRevisions);
+        return new DeployOptions(ref, who, newTimeout, forceConflicts, keepRevisions, host);
     }
 
     public DeployOptions withForceConflicts(boolean force) {
-        return new DeployOptions(ref, who, timeout, force, keepRevisions);
+        return new DeployOptions(ref, who, timeout, force, keepRevisions, host);
     }
 
     public DeployOptions withKeepRevisions(int keep) {
-        return new DeployOptions(ref, who, timeout, forceConflicts, keep);
+        return new DeployOptions(ref, who, timeout, forceConflicts, keep, host);
+    }
+
+    public DeployOptions withHost(String newHost) {
+        return new DeployOptions(ref, who, timeout, forceConflicts, keepRevisions, newHost);
+    }
+
+    /** Who holds the lock while this deploy runs, as others are shown it: {@code alice@laptop}, or just the user. */
+    public String holder() {
+        return host.isEmpty() ? who : who + "@" + host;
     }
 
     /** How long a deploy lock lives if its holder dies: the health timeout plus time to apply and record. */

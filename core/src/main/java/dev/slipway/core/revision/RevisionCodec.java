@@ -11,7 +11,9 @@ import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalInt;
+import java.util.TreeMap;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
@@ -45,6 +47,11 @@ public final class RevisionCodec {
         if (!s.failure().isEmpty()) {
             root.put("failure", s.failure());
         }
+        if (!s.release().isEmpty()) {
+            root.put("release", s.release());
+            ObjectNode contents = root.putObject("releaseContents");
+            revision.releaseContents().forEach(contents::put);
+        }
         ArrayNode objects = root.putArray("objects");
         revision.objects().forEach(objects::add);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -74,17 +81,24 @@ public final class RevisionCodec {
         }
         List<ObjectNode> objects = new ArrayList<>();
         root.path("objects").forEach(o -> objects.add((ObjectNode) o));
+        Map<String, String> contents = new TreeMap<>();
+        root.path("releaseContents")
+                .fields()
+                .forEachRemaining(e -> contents.put(e.getKey(), e.getValue().asText()));
         return Revision.of(
-                root.path("app").asText(),
-                root.path("environment").asText(),
-                root.path("cluster").asText(),
-                root.path("number").asInt(),
-                root.path("ref").asText(""),
-                root.path("who").asText(""),
-                Instant.parse(root.path("when").asText()),
-                RevisionOutcome.valueOf(root.path("outcome").asText()),
-                root.has("rollbackOf") ? OptionalInt.of(root.path("rollbackOf").asInt()) : OptionalInt.empty(),
-                objects,
-                root.path("failure").asText(""));
+                        root.path("app").asText(),
+                        root.path("environment").asText(),
+                        root.path("cluster").asText(),
+                        root.path("number").asInt(),
+                        root.path("ref").asText(""),
+                        root.path("who").asText(""),
+                        Instant.parse(root.path("when").asText()),
+                        RevisionOutcome.valueOf(root.path("outcome").asText()),
+                        root.has("rollbackOf")
+                                ? OptionalInt.of(root.path("rollbackOf").asInt())
+                                : OptionalInt.empty(),
+                        objects,
+                        root.path("failure").asText(""))
+                .withRelease(root.path("release").asText(""), contents);
     }
 }

@@ -1,6 +1,8 @@
 package dev.slipway.core.revision;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalInt;
 
 /**
@@ -15,6 +17,8 @@ import java.util.OptionalInt;
  * @param rollbackOf the revision this one re-applied, when it was a rollback
  * @param objectCount how many objects the revision holds
  * @param failure for a failed revision, what went wrong (the message the deploy reported), else ""
+ * @param release the group deploy (or rollback) this revision belongs to, the same on every cluster it reached
+ *     ({@link Releases}); "" for revisions recorded before Slipway kept releases
  */
 public record RevisionSummary(
         int number,
@@ -24,9 +28,23 @@ public record RevisionSummary(
         RevisionOutcome outcome,
         OptionalInt rollbackOf,
         int objectCount,
-        String failure) {
+        String failure,
+        String release) {
     public RevisionSummary {
         java.util.Objects.requireNonNull(failure, "failure");
+        java.util.Objects.requireNonNull(release, "release");
+    }
+
+    public RevisionSummary(
+            int number,
+            String ref,
+            String who,
+            Instant when,
+            RevisionOutcome outcome,
+            OptionalInt rollbackOf,
+            int objectCount,
+            String failure) {
+        this(number, ref, who, when, outcome, rollbackOf, objectCount, failure, "");
     }
 
     public RevisionSummary(
@@ -37,10 +55,30 @@ public record RevisionSummary(
             RevisionOutcome outcome,
             OptionalInt rollbackOf,
             int objectCount) {
-        this(number, ref, who, when, outcome, rollbackOf, objectCount, "");
+        this(number, ref, who, when, outcome, rollbackOf, objectCount, "", "");
     }
 
-    /** One line for terminals, e.g. {@code 7  2026-11-23T10:00:00Z  succeeded  alice  ref main (rollback of 5)}. */
+    /** The same summary as part of {@code id}'s release. */
+    public RevisionSummary withRelease(String id) {
+        return new RevisionSummary(number, ref, who, when, outcome, rollbackOf, objectCount, failure, id);
+    }
+
+    /** {@code revision 7 (release 3f9a0c12ab44, ref v1.1)}: which revision, and of what, for rollback plans. */
+    public String identify() {
+        List<String> parts = new ArrayList<>();
+        if (!release.isEmpty()) {
+            parts.add("release " + release);
+        }
+        if (!ref.isEmpty()) {
+            parts.add("ref " + ref);
+        }
+        if (outcome == RevisionOutcome.FAILED) {
+            parts.add("failed");
+        }
+        return "revision " + number + (parts.isEmpty() ? "" : " (" + String.join(", ", parts) + ")");
+    }
+
+    /** One line for terminals, e.g. {@code 7  2026-11-23T10:00:00Z  succeeded  alice  release 3f9a0c12ab44  ref main (rollback of 5)}. */
     public String describe() {
         StringBuilder sb = new StringBuilder()
                 .append(number)
@@ -50,6 +88,9 @@ public record RevisionSummary(
                 .append(outcome.label())
                 .append("  ")
                 .append(who);
+        if (!release.isEmpty()) {
+            sb.append("  release ").append(release);
+        }
         if (!ref.isEmpty()) {
             sb.append("  ref ").append(ref);
         }
