@@ -23,6 +23,8 @@ public record ClusterRevisions(String cluster, Optional<String> unavailable, Lis
      * @param outcome {@code succeeded} or {@code failed}
      * @param objects how many objects it applied
      * @param rollbackOf the revision it re-applied, for a rollback
+     * @param release the release (group deploy) it belongs to, the same on every cluster; absent for revisions
+     *     recorded before release ids; {@code rollback --to RELEASE} takes it
      */
     public record Revision(
             int number,
@@ -31,5 +33,6 @@ public record ClusterRevisions(String cluster, Optional<String> unavailable, Lis
             Instant when,
             String outcome,
             int objects,
-            Optional<Integer> rollbackOf) {}
+            Optional<Integer> rollbackOf,
+            Optional<String> release) {}
 }

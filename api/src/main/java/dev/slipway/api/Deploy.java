@@ -11,6 +11,8 @@ import java.util.Optional;
  * @param kind {@code deploy}, {@code rollback} or {@code lab}
  * @param state {@code queued}, {@code running}, {@code succeeded}, {@code failed} or {@code interrupted}
  * @param source where the request came from: {@code cli}, {@code api}, {@code ci}, {@code chat}, ...
+ * @param ref what is deployed; for a rollback, the release it was asked to restore, if one was named
+ * @param rollbackTo for a rollback, the revision number it was asked to restore, if one was named
  */
 public record Deploy(
         long id,

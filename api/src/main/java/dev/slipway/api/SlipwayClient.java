@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
+import dev.slipway.core.deploy.RollbackTo;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -109,10 +110,19 @@ public final class SlipwayClient {
                 Deploy.class);
     }
 
-    /** Queues a rollback to {@code toRevision}, or to the previous successful revision when empty. */
+    /** Queues a rollback to {@code toRevision} on every cluster, or to the previous release when empty. */
     public Deploy rollback(String app, String environment, Optional<Integer> toRevision) {
+        return rollback(app, environment, toRevision.map(RollbackTo::revision).orElseGet(RollbackTo::previous));
+    }
+
+    /** Queues a rollback of the whole group to one release: the previous one, a revision number's or a named one. */
+    public Deploy rollback(String app, String environment, RollbackTo to) {
         ObjectNode body = ApiJson.object();
-        toRevision.ifPresent(r -> body.put("to", r));
+        if (to instanceof RollbackTo.Number n) {
+            body.put("to", n.number());
+        } else if (to instanceof RollbackTo.Release r) {
+            body.put("release", r.id());
+        }
         return ApiJson.read(
                 send("POST", "/api/apps/" + segment(app) + "/environments/" + segment(environment) + "/rollback", body),
                 Deploy.class);

@@ -104,8 +104,9 @@ final class DeployCommand implements Callable<Integer> {
                 + rendering.group().name()
                 + (rendering.group().parallel() ? ", all clusters at once" : ", cluster by cluster") + ")");
         progress.start();
-        DeployOptions options =
-                rollout.applyTo(DeployOptions.by(Engines.who(context)).withRef(ref));
+        DeployOptions options = rollout.applyTo(DeployOptions.by(Engines.who(context))
+                .withHost(Engines.host(context))
+                .withRef(ref));
         DeployReport report = Timings.time(
                 "deploy (engine)", () -> Engines.open(context, clusterOptions).deploy(rendering, options, progress));
         progress.finish();
@@ -127,6 +128,18 @@ final class DeployCommand implements Callable<Integer> {
 
     /** Prints the outcome; failures become user errors with cluster, object and what to do. */
     static int conclude(DeployReport report, PrintWriter out, PrintWriter err, Ansi ansi) {
+        return conclude(
+                report,
+                out,
+                err,
+                ansi,
+                "@|green Deployed|@ " + report.app() + " to " + report.environment() + ".",
+                "@|green Up to date|@: nothing was written.");
+    }
+
+    /** As {@link #conclude(DeployReport, PrintWriter, PrintWriter, Ansi)}, saying success in the given words. */
+    static int conclude(
+            DeployReport report, PrintWriter out, PrintWriter err, Ansi ansi, String done, String unchanged) {
         if (!report.preflightFailures().isEmpty()) {
             report.problems().forEach(p -> err.println(ansi.string("@|red,bold error:|@ ") + p.describe()));
             err.println("Nothing was changed on any cluster.");
@@ -143,10 +156,7 @@ final class DeployCommand implements Callable<Integer> {
             }
             return ExitCodes.USER_ERROR;
         }
-        out.println(ansi.string(
-                report.unchanged()
-                        ? "@|green Up to date|@: nothing was written."
-                        : "@|green Deployed|@ " + report.app() + " to " + report.environment() + "."));
+        out.println(ansi.string(report.unchanged() ? unchanged : done));
         return ExitCodes.OK;
     }
 }

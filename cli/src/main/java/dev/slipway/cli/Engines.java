@@ -10,6 +10,10 @@ import dev.slipway.core.spec.App;
 import dev.slipway.core.spec.AppLoader;
 import dev.slipway.core.spec.EnvironmentSpec;
 import dev.slipway.kube.KubeClusterTargets;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -53,6 +57,37 @@ final class Engines {
                                 + "', which this clusters file does not define",
                         "add the group to the clusters file or pass the right one with --clusters")));
         return new EnvironmentTarget(appName, environment, group, env.namespace());
+    }
+
+    /**
+     * The machine deploying, shown with the user to anyone refused the lock ({@code alice@laptop}): {@code
+     * $SLIPWAY_HOST}, else the host name (the kernel's on Linux, so no name lookup can stall a deploy), else "".
+     */
+    static String host(CliContext context) {
+        return context.envValue("SLIPWAY_HOST")
+                .or(() -> context.envValue("HOSTNAME"))
+                .or(Engines::kernelHostName)
+                .or(Engines::lookedUpHostName)
+                .orElse("");
+    }
+
+    private static Optional<String> kernelHostName() {
+        try {
+            Path file = Path.of("/proc/sys/kernel/hostname");
+            return Files.isReadable(file)
+                    ? Optional.of(Files.readString(file).strip()).filter(h -> !h.isEmpty())
+                    : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<String> lookedUpHostName() {
+        try {
+            return Optional.of(InetAddress.getLocalHost().getHostName()).filter(h -> !h.isEmpty());
+        } catch (UnknownHostException e) {
+            return Optional.empty();
+        }
     }
 
     /** Who deploys, as recorded in revisions and shown to anyone refused the lock. */

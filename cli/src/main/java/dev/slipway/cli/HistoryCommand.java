@@ -23,8 +23,9 @@ import picocli.CommandLine.Spec;
         description = {
             "Lists the revisions recorded on each cluster, newest first.",
             "",
-            "Per cluster of the environment's group: number, when, outcome, who, ref, and which revision a"
-                    + " rollback re-applied. Never the objects.",
+            "Per cluster of the environment's group: number, when, outcome, who, release (the group deploy it"
+                    + " belongs to, the same id on every cluster: what rollback --to RELEASE takes), ref, and which"
+                    + " revision a rollback re-applied. Never the objects.",
             "",
             "The environment's group and namespace come from the app's slipway.yaml (--app-dir, default: the"
                     + " current directory)."
@@ -109,7 +110,10 @@ final class HistoryCommand implements Callable<Integer> {
         return allRead ? ExitCodes.OK : ExitCodes.USER_ERROR;
     }
 
-    /** One history line: {@code 7  2026-11-23T10:00:00Z  succeeded  alice  ref main  (rollback of 5)}. */
+    /**
+     * One history line: {@code 7  2026-11-23T10:00:00Z  succeeded  alice  release 3f9a0c12ab44  ref main  (rollback
+     * of 5)}.
+     */
     static String describe(RevisionSummary r) {
         StringBuilder sb = new StringBuilder()
                 .append(r.number())
@@ -119,6 +123,9 @@ final class HistoryCommand implements Callable<Integer> {
                 .append(r.outcome().label())
                 .append("  ")
                 .append(r.who());
+        if (!r.release().isEmpty()) {
+            sb.append("  release ").append(r.release());
+        }
         if (!r.ref().isEmpty()) {
             sb.append("  ref ").append(r.ref());
         }

@@ -4,6 +4,7 @@ import dev.slipway.core.deploy.ClusterResult;
 import dev.slipway.core.deploy.DeployListener;
 import dev.slipway.core.deploy.HealthState;
 import dev.slipway.core.deploy.ObjectHealth;
+import dev.slipway.core.deploy.RollbackPlan;
 import dev.slipway.core.manifest.ObjectRef;
 import dev.slipway.core.plan.ClusterPlan;
 import dev.slipway.core.plan.PlannedChange;
@@ -16,6 +17,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine.Help.Ansi;
 
 /**
@@ -31,6 +33,7 @@ final class ProgressDisplay implements DeployListener {
     private final Clock clock;
     private final Map<String, ClusterLine> lines = new LinkedHashMap<>();
     private int drawnLines;
+    private RollbackPlan rollback;
 
     private ProgressDisplay(PrintWriter out, boolean live, Ansi ansi, Clock clock, List<String> clusters) {
         this.out = out;
@@ -54,6 +57,30 @@ final class ProgressDisplay implements DeployListener {
         if (live) {
             redraw();
         }
+    }
+
+    /** Printed once, above the live lines, before anything is written: each cluster's target. */
+    @Override
+    public synchronized void rollingBack(RollbackPlan plan) {
+        rollback = plan;
+        StringBuilder sb = new StringBuilder();
+        if (live && drawnLines > 0) {
+            // Up over the live block and clear it; it is drawn again below the plan.
+            sb.append("\u001b[").append(drawnLines).append('A').append("\r\u001b[J");
+            drawnLines = 0;
+        }
+        sb.append("Target: release ").append(plan.release()).append(" on every cluster\n");
+        plan.lines().forEach(line -> sb.append("  ").append(line).append('\n'));
+        out.print(sb);
+        if (live) {
+            redraw();
+        }
+        out.flush();
+    }
+
+    /** The rollback plan this display was shown, if it was. */
+    synchronized Optional<RollbackPlan> rollback() {
+        return Optional.ofNullable(rollback);
     }
 
     @Override

@@ -8,6 +8,7 @@ import dev.slipway.api.ClusterRevisions;
 import dev.slipway.api.Deploy;
 import dev.slipway.api.DeployCluster;
 import dev.slipway.api.SlipwayClient;
+import dev.slipway.core.deploy.RollbackTo;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -34,18 +35,11 @@ final class ThroughServer {
 
     /** Queues a rollback and follows it like a deploy. */
     static int rollback(
-            SlipwayClient client,
-            String server,
-            String app,
-            String environment,
-            Optional<Integer> revision,
-            Printers to) {
-        Deploy queued = client.rollback(app, environment, revision);
+            SlipwayClient client, String server, String app, String environment, RollbackTo target, Printers to) {
+        Deploy queued = client.rollback(app, environment, target);
         to.out()
-                .println("Rolling back " + app + " in " + environment + " to "
-                        + revision.map(n -> "revision " + n).orElse("the previous successful revision") + " through "
-                        + server
-                        + " (deploy #" + queued.id() + ", " + queued.state() + ")");
+                .println("Rolling back " + app + " in " + environment + " to " + RollbackCommand.describe(target)
+                        + " through " + server + " (deploy #" + queued.id() + ", " + queued.state() + ")");
         return follow(client, queued, to);
     }
 
@@ -160,6 +154,7 @@ final class ThroughServer {
                 } else {
                     for (ClusterRevisions.Revision r : h.revisions()) {
                         String line = "  " + r.number() + "  " + r.when() + "  " + r.outcome() + "  " + r.who()
+                                + r.release().map(id -> "  release " + id).orElse("")
                                 + (r.ref().isEmpty() ? "" : "  ref " + r.ref())
                                 + r.rollbackOf()
                                         .map(n -> "  (rollback of " + n + ")")

@@ -216,6 +216,90 @@ class DeployCommandsTest {
                         .out());
         assertThat(h.at("/clusters/0/revisions/0/number").asInt()).isEqualTo(3);
         assertThat(h.at("/clusters/0/revisions/0/rollbackOf").asInt()).isEqualTo(1);
+        String v1 = h.at("/clusters/0/revisions/2/release").asText();
+        assertThat(v1).matches("[0-9a-f]{12}");
+        assertThat(h.at("/clusters/0/revisions/0/release").asText()).isEqualTo(v1);
+        assertThat(h.at("/clusters/0/revisions/0/ref").asText()).isEqualTo("v1");
+        assertThat(rollback.out())
+                .contains("east-1: revision 2 (release ")
+                .contains(", ref v2) → revision 1 (release " + v1 + ", ref v1)")
+                .endsWith("Rolled back acme-web in production to release " + v1 + "." + System.lineSeparator());
+    }
+
+    @Test
+    void rollbackAfterAHaltedDeployShowsOneReleasePerClusterAndLeavesTheUntouchedClusterAlone() throws Exception {
+        assertThat(deploy("--ref", "v1").exitCode()).isZero();
+        Path configs = app.resolve("kubernetes/config/configmaps.yaml");
+        Files.writeString(configs, Files.readString(configs).replace("LOG_LEVEL: info", "LOG_LEVEL: debug"));
+        Path web = app.resolve("kubernetes/web/deployment.yaml");
+        Files.writeString(
+                web,
+                Files.readString(web)
+                        .replace(
+                                "  annotations:\n",
+                                "  annotations:\n    slipway.dev/override.east-2: "
+                                        + "'{spec: {template: {metadata: {annotations: {testkit.slipway.dev/outcome: fail}}}}}'\n"));
+        // A new pod template on east-2 only, which the stand-in controller fails.
+        assertThat(deploy("--ref", "v2", "--timeout", "30s").exitCode()).isEqualTo(1);
+        clusters.all().forEach(MockCluster::clearWrites);
+
+        var rollback = cli.run("rollback", "acme-web", "--env", "production", "--app-dir", app.toString());
+
+        assertThat(rollback.exitCode()).as(rollback.toString()).isZero();
+        String history = cli.run("history", "acme-web", "--env", "production", "--app-dir", app.toString())
+                .out();
+        java.util.regex.Matcher release = java.util.regex.Pattern.compile("release ([0-9a-f]{12})  ref v1")
+                .matcher(history);
+        assertThat(release.find()).as(history).isTrue();
+        String v1 = release.group(1);
+        String out = rollback.out();
+        assertThat(out)
+                .contains("Target: release " + v1 + " on every cluster")
+                .contains("east-2: revision 2 (release ")
+                .contains(", ref v2, failed) → revision 1 (release " + v1 + ", ref v1)")
+                .contains("west-1: revision 1 (release " + v1 + ", ref v1) → already at release " + v1)
+                .endsWith("Rolled back acme-web in production to release " + v1 + "." + System.lineSeparator());
+        assertThat(out.indexOf("west-1: revision 1"))
+                .as("the targets come before the first write")
+                .isLessThan(out.indexOf("east-1: ~ ConfigMap/api-config"));
+        assertThat(clusters.cluster("west-1").writes()).isEmpty();
+        for (String cluster : List.of("east-1", "east-2", "west-1")) {
+            assertThat(configMap(cluster, "api-config").getData()).as(cluster).containsEntry("LOG_LEVEL", "info");
+        }
+    }
+
+    @Test
+    void rollbackToSomethingThatIsNeitherARevisionNorAReleaseIsAUsageError() {
+        var result = cli.run("rollback", "acme-web", "--env", "production", "--app-dir", app.toString(), "--to", "v1");
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).contains("--to must be a revision number or a release id");
+        assertThat(totalWrites()).isZero();
+    }
+
+    @Test
+    void aLockKeptByADeployThatDiedIsNamedWithItsUserAndMachine() throws Exception {
+        assertThat(deploy().exitCode()).isZero();
+        Path configs = app.resolve("kubernetes/config/configmaps.yaml");
+        Files.writeString(configs, Files.readString(configs).replace("LOG_LEVEL: info", "LOG_LEVEL: debug"));
+        // The lock is taken (write 1), then every write fails: not even a failed revision can be recorded.
+        MockCluster east = clusters.cluster("east-1");
+        east.failWritesFrom(2);
+        try {
+            assertThat(cli.env("SLIPWAY_HOST", "ci-runner-7")
+                            .run("deploy", app.toString(), "--env", "production")
+                            .exitCode())
+                    .isEqualTo(1);
+        } finally {
+            east.healWrites();
+        }
+
+        var result = deploy();
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.err())
+                .contains("cluster east-1")
+                .contains("another deploy holds the lock: alice@ci-runner-7");
     }
 
     @Test

@@ -218,27 +218,48 @@ final class Api {
         AppRecord app = app(ctx);
         EnvironmentRecord env = environment(ctx, app);
         requireClusters();
-        JsonNode body = ctx.body().isBlank() ? Views.JSON.createObjectNode() : body(ctx, "to");
+        JsonNode body = ctx.body().isBlank() ? Views.JSON.createObjectNode() : body(ctx, "to", "release");
         Optional<Integer> to = Optional.empty();
         if (body.has("to") && !body.get("to").isNull()) {
             if (!body.get("to").canConvertToInt() || body.get("to").asInt() < 1) {
                 throw ApiException.badRequest(
                         "to",
                         "'to' must be a revision number (1 or more)",
-                        "omit it to roll back to the previous revision");
+                        "omit it to roll back to the previous release");
             }
             to = Optional.of(body.get("to").asInt());
         }
+        Optional<String> release = Optional.empty();
+        if (body.has("release") && !body.get("release").isNull()) {
+            String id = body.get("release").asText("");
+            if (!body.get("release").isTextual() || !id.matches("[0-9a-fA-F]{4,12}")) {
+                throw ApiException.badRequest(
+                        "release",
+                        "'release' must be a release id or its first 4 or more hex digits",
+                        "take it from the environment's revisions (GET .../revisions)");
+            }
+            if (to.isPresent()) {
+                throw ApiException.badRequest(
+                        "release", "give either 'to' or 'release', not both", "name the release alone");
+            }
+            release = Optional.of(id.toLowerCase(Locale.ROOT));
+        }
         DeployRecord deploy = store.deploys()
-                .enqueue(DeployRequest.rollback(app.name(), env.name(), to, caller.name(), caller.source()));
+                .enqueue(
+                        release.isPresent()
+                                ? DeployRequest.rollbackToRelease(
+                                        app.name(), env.name(), release.get(), caller.name(), caller.source())
+                                : DeployRequest.rollback(app.name(), env.name(), to, caller.name(), caller.source()));
+        String target = release.isPresent()
+                ? "release " + release.get()
+                : to.isPresent() ? "revision " + to.get() : "the previous release";
         store.auditLog()
                 .record(
                         caller.name(),
                         "deploy.rollback",
                         app.name() + "/" + env.name(),
                         caller.source(),
-                        "deploy " + deploy.id() + " to "
-                                + to.map(r -> "revision " + r).orElse("the previous revision"));
+                        "deploy " + deploy.id() + " to " + target);
         queue.wake();
         json(ctx, 202, Views.deploy(deploy));
     }
@@ -271,7 +292,8 @@ final class Api {
                                     r.objectCount(),
                                     r.rollbackOf().isPresent()
                                             ? Optional.of(r.rollbackOf().getAsInt())
-                                            : Optional.empty()))
+                                            : Optional.empty(),
+                                    Optional.of(r.release()).filter(id -> !id.isEmpty())))
                             .toList())));
         }
         json(ctx, 200, result);

@@ -12,6 +12,7 @@ import dev.slipway.core.deploy.EnvironmentBackend;
 import dev.slipway.core.deploy.EnvironmentRef;
 import dev.slipway.core.deploy.EnvironmentTarget;
 import dev.slipway.core.deploy.ObjectHealth;
+import dev.slipway.core.deploy.RollbackPlan;
 import dev.slipway.core.deploy.RollbackTo;
 import dev.slipway.core.manifest.ObjectRef;
 import dev.slipway.core.plan.ClusterPlan;
@@ -56,10 +57,15 @@ final class DeployRunner {
     private final CommitCheckouts checkouts;
     private final Function<LabRecord, Optional<String>> labUrl;
     private final Duration timeout;
+    /** This server, as shown with the requesting user to a deploy refused the lock ({@code alice@slipway-1}). */
+    private final String host;
     /** Set as the server stops: it records running deploys interrupted itself, so nothing more is written of them. */
     private volatile boolean stopping;
 
-    /** @param labUrl where a lab answers, when it has a URL (said in the log once its deploy succeeded) */
+    /**
+     * @param labUrl where a lab answers, when it has a URL (said in the log once its deploy succeeded)
+     * @param host this server's id, the machine a lock holder is said to deploy from
+     */
     DeployRunner(
             Store store,
             DeployEngine engine,
@@ -67,7 +73,9 @@ final class DeployRunner {
             AppSources sources,
             CommitCheckouts checkouts,
             Function<LabRecord, Optional<String>> labUrl,
-            Duration timeout) {
+            Duration timeout,
+            String host) {
+        this.host = host;
         this.labUrl = labUrl;
         this.store = store;
         this.engine = engine;
@@ -96,6 +104,7 @@ final class DeployRunner {
                             "app " + deploy.app() + " is no longer registered",
                             "register it again and redeploy")));
             DeployOptions options = DeployOptions.by(deploy.requestedBy())
+                    .withHost(host)
                     .withRef(deploy.ref().orElse(""))
                     .withTimeout(timeout);
             if (deploy.kind() == DeployKind.LAB && lab(deploy).state() != LabState.ACTIVE) {
@@ -122,8 +131,11 @@ final class DeployRunner {
                             target.group().clusters().stream()
                                     .map(Cluster::name)
                                     .toList());
-                    RollbackTo to =
-                            deploy.rollbackTo().map(RollbackTo::revision).orElseGet(RollbackTo::previous);
+                    // A rollback request names a revision number, a release (kept as its ref), or neither.
+                    RollbackTo to = deploy.rollbackTo()
+                            .map(RollbackTo::revision)
+                            .or(() -> deploy.ref().map(RollbackTo::release))
+                            .orElseGet(RollbackTo::previous);
                     yield engine.rollback(target, to, options, progress);
                 }
             };
@@ -131,7 +143,7 @@ final class DeployRunner {
                 LOG.info("deploy {} ended as the server stopped; it is recorded interrupted", id);
                 return;
             }
-            finish(deploy, report);
+            finish(deploy, report, progress);
         } catch (RuntimeException e) {
             if (stopping) {
                 LOG.info("deploy {} ended as the server stopped; it is recorded interrupted", id);
@@ -168,7 +180,7 @@ final class DeployRunner {
         return source;
     }
 
-    private void succeeded(DeployRecord deploy, boolean unchanged) {
+    private void succeeded(DeployRecord deploy, boolean unchanged, Progress progress) {
         if (deploy.kind() == DeployKind.LAB) {
             labUrl.apply(lab(deploy)).ifPresent(url -> store.deploys().appendLog(deploy.id(), "lab answers at " + url));
         }
@@ -176,7 +188,14 @@ final class DeployRunner {
         if (deploy.source() != RequestSource.SERVER) {
             deploy.labId().ifPresent(store.labs()::touchDeployed);
         }
-        store.deploys().appendLog(deploy.id(), unchanged ? "done: nothing changed" : "done");
+        store.deploys()
+                .appendLog(
+                        deploy.id(),
+                        unchanged
+                                ? "done: nothing changed"
+                                : progress.restoring()
+                                        .map(r -> "done: rolled back to release " + r)
+                                        .orElse("done"));
         store.deploys().finish(deploy.id(), DeployState.SUCCEEDED, Optional.empty());
     }
 
@@ -185,7 +204,7 @@ final class DeployRunner {
         store.deploys().appendLog(id, "deploying to " + String.join(", ", clusters));
     }
 
-    private void finish(DeployRecord deploy, DeployReport report) {
+    private void finish(DeployRecord deploy, DeployReport report, Progress progress) {
         long id = deploy.id();
         for (ClusterResult result : report.clusters()) {
             if (result.outcome() == ClusterResult.Outcome.NOT_STARTED) {
@@ -207,7 +226,7 @@ final class DeployRunner {
                                 Optional.empty(),
                                 Optional.of(f.toProblem().describe())));
         if (report.succeeded()) {
-            succeeded(deploy, report.unchanged());
+            succeeded(deploy, report.unchanged(), progress);
         } else {
             String message = report.problems().stream().map(Problem::describe).collect(Collectors.joining("; "));
             store.deploys().appendLog(id, "failed: " + message);
@@ -247,6 +266,23 @@ final class DeployRunner {
                 store.deploys().updateCluster(id, cluster, ClusterState.FAILED, Optional.empty(), Optional.of(why));
                 unfinished.remove(cluster);
             }
+        }
+
+        /** The release a rollback restores, once the engine has chosen it. */
+        private volatile String restoring;
+
+        Optional<String> restoring() {
+            return Optional.ofNullable(restoring);
+        }
+
+        @Override
+        public void rollingBack(RollbackPlan plan) {
+            if (stopping) {
+                return;
+            }
+            restoring = plan.release();
+            store.deploys().appendLog(id, "rolling back to release " + plan.release() + " on every cluster");
+            plan.lines().forEach(line -> store.deploys().appendLog(id, line));
         }
 
         @Override

@@ -119,8 +119,15 @@ public final class SlipwayServer implements AutoCloseable {
                     Clock.systemUTC());
             this.liveness =
                     new ServerLiveness(store.leases(), config.serverId(), config.heartbeat(), config.leaseTtl(), clock);
-            this.runner =
-                    new DeployRunner(store, engine, backend, sources, checkouts, this::labUrl, config.deployTimeout());
+            this.runner = new DeployRunner(
+                    store,
+                    engine,
+                    backend,
+                    sources,
+                    checkouts,
+                    this::labUrl,
+                    config.deployTimeout(),
+                    config.serverId());
             this.queue = new DeployQueue(store, runner, config.serverId(), 4, liveness::healthy);
             // The same backend tears labs down, wherever they run.
             LabReaper.Teardown teardown = (app, lab) -> backend.tearDown(sources.labRef(app, lab));

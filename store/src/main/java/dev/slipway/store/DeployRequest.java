@@ -6,7 +6,9 @@ import java.util.Optional;
 /**
  * A deploy to enqueue.
  *
- * @param rollbackTo for a rollback, the revision to re-apply; empty means the one before the current
+ * @param ref what is deployed (a commit or ref); for a rollback, the release it restores when one was named
+ * @param rollbackTo for a rollback, the revision number to restore; empty (and no release in {@code ref}) means the
+ *     previous release
  * @param resumes the interrupted deploy this one picks up again, if any
  */
 public record DeployRequest(
@@ -52,6 +54,21 @@ public record DeployRequest(
                 DeployKind.ROLLBACK,
                 Optional.empty(),
                 to,
+                Optional.empty(),
+                requestedBy,
+                source,
+                Optional.empty());
+    }
+
+    /** Restore the release whose id is or starts with {@code release} on every cluster. */
+    public static DeployRequest rollbackToRelease(
+            String app, String environment, String release, String requestedBy, RequestSource source) {
+        return new DeployRequest(
+                app,
+                environment,
+                DeployKind.ROLLBACK,
+                Optional.of(release),
+                Optional.empty(),
                 Optional.empty(),
                 requestedBy,
                 source,

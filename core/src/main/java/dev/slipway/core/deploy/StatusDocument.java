@@ -85,6 +85,11 @@ public final class StatusDocument {
             node.putNull("rollbackOf");
         }
         node.put("objects", r.objectCount());
+        if (r.release().isEmpty()) {
+            node.putNull("release");
+        } else {
+            node.put("release", r.release());
+        }
         if (!r.failure().isEmpty()) {
             node.put("failure", r.failure());
         }
