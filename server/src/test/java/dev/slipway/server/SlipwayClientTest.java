@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.slipway.api.Deploy;
 import dev.slipway.api.SlipwayClient;
 import dev.slipway.core.InvalidInputException;
+import dev.slipway.core.deploy.RollbackTo;
 import dev.slipway.testkit.TestClusters;
 import java.nio.file.Path;
 import java.util.List;
@@ -66,17 +67,38 @@ class SlipwayClientTest {
                         .isEqualTo("succeeded");
                 assertThat(greeting(clusters)).isEqualTo("bye");
 
+                List<String> rollbackLog = new CopyOnWriteArrayList<>();
                 Deploy rolledBack = client.follow(
-                        client.rollback("shop", "production", Optional.empty()).id(), l -> {});
+                        client.rollback("shop", "production", Optional.empty()).id(), rollbackLog::add);
 
                 assertThat(rolledBack.state()).as(rolledBack.toString()).isEqualTo("succeeded");
                 assertThat(greeting(clusters)).isEqualTo("hello");
-                var latest = client.revisions("shop", "production")
-                        .get(0)
-                        .revisions()
-                        .get(0);
+                var revisions = client.revisions("shop", "production").get(0).revisions();
+                var latest = revisions.get(0);
                 assertThat(latest.number()).isEqualTo(3);
                 assertThat(latest.rollbackOf()).contains(1);
+                String v7 = revisions.get(2).release().orElseThrow();
+                String v8 = revisions.get(1).release().orElseThrow();
+                assertThat(latest.release()).contains(v7);
+                assertThat(rollbackLog)
+                        .containsSubsequence(
+                                "rolling back to release " + v7 + " on every cluster",
+                                "east-1: revision 2 (release " + v8 + ", ref v8) → revision 1 (release " + v7
+                                        + ", ref v7)",
+                                "east-1: deployed (revision 3)",
+                                "done: rolled back to release " + v7);
+
+                Deploy forward = client.follow(
+                        client.rollback("shop", "production", RollbackTo.release(v8.substring(0, 6)))
+                                .id(),
+                        l -> {});
+
+                assertThat(forward.state()).as(forward.toString()).isEqualTo("succeeded");
+                assertThat(forward.ref()).contains(v8.substring(0, 6));
+                assertThat(greeting(clusters)).isEqualTo("bye");
+                assertThatThrownBy(() -> client.rollback("shop", "production", RollbackTo.release("zz")))
+                        .isInstanceOf(InvalidInputException.class)
+                        .hasMessageContaining("'release' must be a release id");
                 assertThatThrownBy(() -> client.labUp("shop", "feature/x", ServerFixture.SHA_RED, Optional.empty()))
                         .isInstanceOf(InvalidInputException.class)
                         .hasMessageContaining("CI status is pending");
