@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.slipway.core.deploy.ClusterFailure;
 import dev.slipway.core.deploy.ClusterResult;
 import dev.slipway.core.deploy.ObjectHealth;
+import dev.slipway.core.deploy.RollbackPlan;
 import dev.slipway.core.manifest.ObjectRef;
 import dev.slipway.core.plan.ClusterPlan;
 import dev.slipway.core.plan.PlannedChange;
+import dev.slipway.core.revision.RevisionOutcome;
+import dev.slipway.core.revision.RevisionSummary;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Clock;
@@ -87,5 +90,54 @@ class ProgressDisplayTest {
 
         assertThat(buffer.toString())
                 .contains("east-2: ✗ failed: Deployment.apps/web: did not become healthy: progress deadline exceeded");
+    }
+
+    private static RollbackPlan rollback() {
+        RevisionSummary v11 = new RevisionSummary(
+                        2, "v1.1", "alice", CLOCK.instant(), RevisionOutcome.SUCCEEDED, OptionalInt.empty(), 1)
+                .withRelease("3f9a0c12ab44");
+        RevisionSummary v10 = new RevisionSummary(
+                        1, "v1.0", "alice", CLOCK.instant(), RevisionOutcome.SUCCEEDED, OptionalInt.empty(), 1)
+                .withRelease("9e1b07d2c5aa");
+        return new RollbackPlan(
+                "9e1b07d2c5aa",
+                List.of(
+                        new RollbackPlan.Step("east-1", Optional.of(v11), v10, false),
+                        new RollbackPlan.Step("west-1", Optional.of(v10), v10, true)));
+    }
+
+    @Test
+    void aRollbackShowsEveryClustersTargetBeforeItsFirstWrite() {
+        ProgressDisplay display = ProgressDisplay.plain(out, Ansi.OFF, CLOCK, List.of("east-1", "west-1"));
+        display.start();
+        display.rollingBack(rollback());
+        display.clusterStarted(plan("east-1"));
+
+        assertThat(buffer.toString().lines())
+                .containsExactly(
+                        "Target: release 9e1b07d2c5aa on every cluster",
+                        "  east-1: revision 2 (release 3f9a0c12ab44, ref v1.1) → revision 1 (release 9e1b07d2c5aa,"
+                                + " ref v1.0)",
+                        "  west-1: revision 1 (release 9e1b07d2c5aa, ref v1.0) → already at release 9e1b07d2c5aa",
+                        "east-1: 2 to create, 0 to update, 0 to delete, 0 unchanged");
+        assertThat(display.rollback())
+                .hasValueSatisfying(p -> assertThat(p.release()).isEqualTo("9e1b07d2c5aa"));
+    }
+
+    @Test
+    void onATerminalTheTargetsStayAboveTheLiveLines() {
+        ProgressDisplay display = ProgressDisplay.live(out, Ansi.OFF, CLOCK, List.of("east-1", "west-1"));
+        display.start();
+        display.rollingBack(rollback());
+        display.clusterStarted(plan("east-1"));
+
+        assertThat(TerminalScreen.of(buffer.toString()))
+                .containsExactly(
+                        "Target: release 9e1b07d2c5aa on every cluster",
+                        "  east-1: revision 2 (release 3f9a0c12ab44, ref v1.1) → revision 1 (release 9e1b07d2c5aa,"
+                                + " ref v1.0)",
+                        "  west-1: revision 1 (release 9e1b07d2c5aa, ref v1.0) → already at release 9e1b07d2c5aa",
+                        "east-1: applying 0/2",
+                        "west-1: waiting for its turn");
     }
 }

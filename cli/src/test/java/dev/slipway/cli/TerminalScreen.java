@@ -9,11 +9,15 @@ import java.util.regex.Pattern;
 final class TerminalScreen {
     private TerminalScreen() {}
 
-    /** What a terminal shows after {@code output}: lines, with CSI n F (up n lines) and CSI J (clear below). */
+    /**
+     * What a terminal shows after {@code output}: lines, with CSI n F (up n lines), CSI n A (up n lines, as
+     * {@link ProgressDisplay} moves, always followed by a carriage return), CSI 2K (clear the line), CSI J (clear
+     * below) and carriage returns.
+     */
     static List<String> of(String output) {
         List<String> rows = new ArrayList<>();
         int row = 0;
-        Matcher m = Pattern.compile("\u001b\\[(\\d*)([FJ])").matcher(output);
+        Matcher m = Pattern.compile("\u001b\\[(\\d*)([FJAK])").matcher(output);
         int at = 0;
         StringBuilder text = new StringBuilder();
         while (true) {
@@ -24,14 +28,17 @@ final class TerminalScreen {
                 if (row == rows.size()) {
                     rows.add("");
                 }
-                rows.set(row, rows.get(row) + piece);
+                int cr = piece.lastIndexOf('\r');
+                rows.set(row, cr < 0 ? rows.get(row) + piece : piece.substring(cr + 1));
                 row++;
             }
             row--; // the last piece has no newline after it
             if (!found) {
                 break;
             }
-            if (m.group(2).equals("F")) {
+            if (m.group(2).equals("K")) {
+                rows.set(row, "");
+            } else if (m.group(2).equals("F") || m.group(2).equals("A")) {
                 row = Math.max(0, row - Integer.parseInt(m.group(1)));
                 rows.set(row, "");
             } else {
