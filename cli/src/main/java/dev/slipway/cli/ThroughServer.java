@@ -33,6 +33,9 @@ final class ThroughServer {
         return follow(client, queued, to);
     }
 
+    /** The server's last log line of a rollback that restored a release (DeployRunner writes it). */
+    private static final String RESTORED = "done: rolled back to release ";
+
     /** Queues a rollback and follows it like a deploy. */
     static int rollback(
             SlipwayClient client, String server, String app, String environment, RollbackTo target, Printers to) {
@@ -45,7 +48,12 @@ final class ThroughServer {
 
     /** Follows a queued deploy (also a lab's) to its end; exit 0 only when it succeeded. */
     static int follow(SlipwayClient client, Deploy queued, Printers to) {
+        StringBuilder release = new StringBuilder();
         Deploy done = client.follow(queued.id(), line -> {
+            if (line.startsWith(RESTORED)) {
+                release.setLength(0);
+                release.append(line.substring(RESTORED.length()));
+            }
             to.out().println("  " + line);
             to.out().flush();
         });
@@ -53,7 +61,9 @@ final class ThroughServer {
             to.out()
                     .println(to.ansi()
                             .string("@|green " + (done.kind().equals("rollback") ? "Rolled back" : "Deployed") + "|@ "
-                                    + done.app() + " in " + done.environment() + " (deploy #" + done.id() + ")."));
+                                    + done.app() + " in " + done.environment()
+                                    + (release.isEmpty() ? "" : " to release " + release) + " (deploy #" + done.id()
+                                    + ")."));
             return ExitCodes.OK;
         }
         String error = to.ansi().string("@|red,bold error:|@ ");

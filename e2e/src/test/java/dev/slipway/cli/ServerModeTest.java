@@ -155,7 +155,9 @@ class ServerModeTest {
 
         var rollback = viaEnv.run("rollback", "shop", "--env", "staging", "--to", "1");
         assertThat(rollback.exitCode()).as(rollback.toString()).isZero();
-        assertThat(rollback.out()).contains("Rolled back shop in staging");
+        assertThat(rollback.out())
+                .contains("Rolled back shop in staging to release ")
+                .contains("east-1: revision 2 (release ");
         assertThat(greeting("shop-staging")).isEqualTo("hello");
 
         var history = viaEnv.run("history", "shop", "--env", "staging", "--output", "json");
@@ -163,8 +165,14 @@ class ServerModeTest {
         JsonNode revisions = JSON.readTree(history.out()).get("clusters").get(0).get("revisions");
         assertThat(revisions).extracting(r -> r.get("number").asInt()).containsExactly(3, 2, 1);
         assertThat(revisions.get(0).get("rollbackOf").asInt()).isEqualTo(1);
+        String v1 = revisions.get(2).get("release").asText();
+        assertThat(v1).matches("[0-9a-f]{12}");
+        assertThat(revisions.get(0).get("release").asText())
+                .as("a rollback records the release it restores")
+                .isEqualTo(v1);
+        assertThat(rollback.out()).contains("to release " + v1 + " (deploy #");
         assertThat(viaEnv.run("history", "shop", "--env", "staging").out())
-                .containsPattern("3  \\S+  succeeded  .*\\(rollback of 1\\)");
+                .containsPattern("3  \\S+  succeeded  .*  release " + v1 + "  ref v1  \\(rollback of 1\\)");
     }
 
     @Test
