@@ -121,6 +121,8 @@ final class StatusCommand implements Callable<Integer> {
                     ? ansi.string("@|green healthy|@")
                     : ansi.string("@|yellow " + (objects.size() - ok) + " not healthy|@");
             String ref = r.path("ref").asText();
+            // Clusters on different releases show it here: a halted deploy, to roll back or redeploy.
+            String release = r.path("release").isTextual() ? r.path("release").asText() : "";
             long drifted = 0;
             for (JsonNode o : objects) {
                 drifted += o.path("drifted").asBoolean() ? 1 : 0;
@@ -128,6 +130,7 @@ final class StatusCommand implements Callable<Integer> {
             out.println(head + "revision " + r.path("number").asInt() + " ("
                     + r.path("outcome").asText() + ", " + r.path("who").asText() + ", "
                     + Instant.parse(r.path("when").asText()).truncatedTo(ChronoUnit.SECONDS)
+                    + (release.isEmpty() ? "" : ", release " + release)
                     + (ref.isEmpty() ? "" : ", ref " + ref) + "), " + ok + "/" + objects.size() + " objects "
                     + health + (drifted == 0 ? "" : ", " + ansi.string("@|yellow " + drifted + " drifted|@")));
             if (!r.path("failure").asText().isEmpty()) {

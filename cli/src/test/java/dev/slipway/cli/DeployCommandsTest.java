@@ -266,6 +266,11 @@ class DeployCommandsTest {
         for (String cluster : List.of("east-1", "east-2", "west-1")) {
             assertThat(configMap(cluster, "api-config").getData()).as(cluster).containsEntry("LOG_LEVEL", "info");
         }
+        String status = cli.run("status", "acme-web", "--env", "production", "--app-dir", app.toString())
+                .out();
+        assertThat(status.lines().filter(l -> l.contains(", release " + v1 + ", ref v1)")))
+                .as(status)
+                .hasSize(3);
     }
 
     @Test
