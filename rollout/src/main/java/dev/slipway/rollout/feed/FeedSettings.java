@@ -1,0 +1,25 @@
+package dev.slipway.rollout.feed;
+
+import dev.slipway.router.AdminToken;
+import dev.slipway.router.RouterConfig.Address;
+import java.util.Optional;
+
+/**
+ * How a fed router listens and which hosts its routes answer.
+ *
+ * @param listen where clients connect
+ * @param admin the admin API (keep it on loopback)
+ * @param adminToken when present, admin requests but {@code GET /healthz} need it
+ * @param host the first routable service answers this host and every other service {@code <service>.<host>};
+ *     empty: the first service answers any host (then the app may have only one routable service)
+ */
+public record FeedSettings(Address listen, Address admin, Optional<AdminToken> adminToken, Optional<String> host) {
+    /** Listening on {@code listen}, the admin API on an ephemeral loopback port, no token, any host. */
+    public static FeedSettings on(Address listen) {
+        return new FeedSettings(listen, new Address("127.0.0.1", 0), Optional.empty(), Optional.empty());
+    }
+
+    public FeedSettings withHost(String host) {
+        return new FeedSettings(listen, admin, adminToken, Optional.of(host));
+    }
+}

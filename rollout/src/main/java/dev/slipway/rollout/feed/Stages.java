@@ -1,0 +1,56 @@
+package dev.slipway.rollout.feed;
+
+import dev.slipway.router.Stage;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The migration stage of each routable service's canary, per cluster: what a {@link StageSource} says at one
+ * moment. A service's stage for {@link #ALL_CLUSTERS} applies to every cluster that has none of its own; no
+ * entry at all means {@code off}. Immutable.
+ *
+ * @param stages service → cluster (or {@link #ALL_CLUSTERS}) → stage
+ */
+public record Stages(Map<String, Map<String, Stage>> stages) {
+    /** The cluster key of a stage that holds for every cluster of the service. */
+    public static final String ALL_CLUSTERS = "*";
+
+    public Stages {
+        Map<String, Map<String, Stage>> copy = new LinkedHashMap<>();
+        stages.forEach(
+                (service, byCluster) -> copy.put(service, Collections.unmodifiableMap(new LinkedHashMap<>(byCluster))));
+        stages = Collections.unmodifiableMap(copy);
+    }
+
+    /** Everything off: all traffic on stable. */
+    public static Stages none() {
+        return new Stages(Map.of());
+    }
+
+    /** The stage of {@code service}'s canary in {@code cluster}. */
+    public Stage stage(String service, String cluster) {
+        Map<String, Stage> byCluster = stages.getOrDefault(service, Map.of());
+        Stage stage = byCluster.get(cluster);
+        if (stage == null) {
+            stage = byCluster.get(ALL_CLUSTERS);
+        }
+        return stage == null ? Stage.off() : stage;
+    }
+
+    /** These stages with {@code service} at {@code stage} in {@code cluster}. */
+    public Stages with(String service, String cluster, Stage stage) {
+        Map<String, Map<String, Stage>> next = new LinkedHashMap<>(stages);
+        Map<String, Stage> byCluster = new LinkedHashMap<>(next.getOrDefault(service, Map.of()));
+        byCluster.put(cluster, stage);
+        next.put(service, byCluster);
+        return new Stages(next);
+    }
+
+    /** These stages with {@code service} at {@code stage} in every cluster (its per-cluster stages dropped). */
+    public Stages with(String service, Stage stage) {
+        Map<String, Map<String, Stage>> next = new LinkedHashMap<>(stages);
+        next.put(service, Map.of(ALL_CLUSTERS, stage));
+        return new Stages(next);
+    }
+}
