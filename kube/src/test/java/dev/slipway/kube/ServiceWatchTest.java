@@ -50,6 +50,24 @@ class ServiceWatchTest {
     @Test
     void reportsNodePortsPerServiceAndTrackAndFollowsChanges() {
         TrackServices.put(east, "shop", "shop", "production", "web", "stable", 30080);
+        // the in-place ClusterIP Service of the same app and environment has no nodePort: not routable
+        east.client()
+                .services()
+                .inNamespace("shop")
+                .resource(new io.fabric8.kubernetes.api.model.ServiceBuilder()
+                        .withNewMetadata()
+                        .withName("web")
+                        .withLabels(Map.of("slipway.dev/app", "shop", "slipway.dev/env", "production"))
+                        .endMetadata()
+                        .withNewSpec()
+                        .withType("ClusterIP")
+                        .addNewPort()
+                        .withName("http")
+                        .withPort(8080)
+                        .endPort()
+                        .endSpec()
+                        .build())
+                .create();
         // another environment's and another app's Services (in other namespaces, or the same) are not ours
         TrackServices.put(east, "shop-staging", "shop", "staging", "web", "stable", 30081);
         TrackServices.put(east, "shop", "other", "production", "api", "stable", 30082);

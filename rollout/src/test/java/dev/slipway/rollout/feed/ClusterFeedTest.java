@@ -229,6 +229,19 @@ class ClusterFeedTest {
     }
 
     @Test
+    void aClusterWhoseBackendStopsAnsweringGetsNoTrafficWithinASecond() {
+        HttpBackend westStable = serve(west, "stable", "west-stable");
+        serve(east, "stable", "east-stable");
+        startFeed(1, 1);
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> clusterHealthy("web", "east-1") && clusterHealthy("web", "west-1"));
+
+        westStable.hang();
+        await().atMost(Duration.ofSeconds(1)).until(() -> !clusterHealthy("web", "west-1"));
+        assertThat(answers(20)).containsOnlyKeys("east-stable");
+    }
+
+    @Test
     void aClusterWhoseApiServerStopsKeepsItsLastEndpointsAndHealthzSaysDegraded() {
         serve(east, "stable", "east-stable");
         serve(west, "stable", "west-stable");

@@ -15,6 +15,8 @@ final class HttpBackend implements AutoCloseable {
 
     final String name;
     private final HttpServer server;
+    private final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    private volatile boolean hang;
     private boolean stopped;
 
     HttpBackend(String name) {
@@ -25,6 +27,14 @@ final class HttpBackend implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         server.createContext("/", exchange -> {
+            if (hang) {
+                // Accepts connections but never answers, as a node that is cut off: one dispatcher thread, held.
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             byte[] body = name.getBytes(StandardCharsets.UTF_8);
             exchange.getRequestBody().readAllBytes();
             exchange.sendResponseHeaders(200, body.length);
@@ -38,10 +48,16 @@ final class HttpBackend implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
+    /** From now on, answers nothing (the connection is accepted, then nothing), until stopped. */
+    void hang() {
+        hang = true;
+    }
+
     /** Stops listening at once, as a backend that died. */
     void stop() {
         if (!stopped) {
             stopped = true;
+            release.countDown();
             server.stop(0);
         }
     }
