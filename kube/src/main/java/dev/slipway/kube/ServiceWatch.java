@@ -153,6 +153,10 @@ public final class ServiceWatch implements AutoCloseable {
             report();
         } catch (KubernetesClientException e) {
             lost("listing Services failed: " + ApiErrors.rootMessage(e));
+        } catch (RuntimeException e) {
+            // Anything else must not end the watch silently: say so and try again.
+            log.error("watching Services on cluster {} failed unexpectedly", cluster, e);
+            lost("watching Services failed: " + ApiErrors.rootMessage(e));
         }
     }
 
