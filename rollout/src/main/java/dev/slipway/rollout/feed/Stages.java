@@ -7,14 +7,19 @@ import java.util.Map;
 
 /**
  * The migration stage of each routable service's canary, per cluster: what a {@link StageSource} says at one
- * moment. A service's stage for {@link #ALL_CLUSTERS} applies to every cluster that has none of its own; no
- * entry at all means {@code off}. Immutable.
+ * moment. The most specific entry wins: the service in the cluster, the service in {@link #ALL_CLUSTERS},
+ * {@link #ALL_SERVICES} in the cluster, then {@link #ALL_SERVICES} in {@link #ALL_CLUSTERS}; none means
+ * {@code off}. A rollout moves an environment's canary as a whole, so a controller sets
+ * {@code with(ALL_SERVICES, cluster, stage)}. Immutable.
  *
- * @param stages service → cluster (or {@link #ALL_CLUSTERS}) → stage
+ * @param stages service (or {@link #ALL_SERVICES}) → cluster (or {@link #ALL_CLUSTERS}) → stage
  */
 public record Stages(Map<String, Map<String, Stage>> stages) {
     /** The cluster key of a stage that holds for every cluster of the service. */
     public static final String ALL_CLUSTERS = "*";
+
+    /** The service key of a stage that holds for every routable service of the environment. */
+    public static final String ALL_SERVICES = "*";
 
     public Stages {
         Map<String, Map<String, Stage>> copy = new LinkedHashMap<>();
@@ -30,12 +35,17 @@ public record Stages(Map<String, Map<String, Stage>> stages) {
 
     /** The stage of {@code service}'s canary in {@code cluster}. */
     public Stage stage(String service, String cluster) {
-        Map<String, Stage> byCluster = stages.getOrDefault(service, Map.of());
-        Stage stage = byCluster.get(cluster);
-        if (stage == null) {
-            stage = byCluster.get(ALL_CLUSTERS);
+        for (String s : new String[] {service, ALL_SERVICES}) {
+            Map<String, Stage> byCluster = stages.getOrDefault(s, Map.of());
+            Stage stage = byCluster.get(cluster);
+            if (stage == null) {
+                stage = byCluster.get(ALL_CLUSTERS);
+            }
+            if (stage != null) {
+                return stage;
+            }
         }
-        return stage == null ? Stage.off() : stage;
+        return Stage.off();
     }
 
     /** These stages with {@code service} at {@code stage} in {@code cluster}. */
