@@ -33,6 +33,11 @@ class RouterCommandTest {
         CliRun.Result hostWithFile = cli.run("router", "--config", "router.yaml", "--host", "shop.example.com");
         assertThat(hostWithFile.exitCode()).isEqualTo(ExitCodes.USAGE);
 
+        // --config alone still reads the file (here: a missing one, a user error)
+        CliRun.Result missing = cli.run("router", "--config", "missing.yaml");
+        assertThat(missing.exitCode()).as(missing::toString).isEqualTo(ExitCodes.USER_ERROR);
+        assertThat(missing.err()).contains("missing.yaml");
+
         CliRun.Result neither = cli.run("router");
         assertThat(neither.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(neither.err()).contains("--config FILE, or --env ENV");
