@@ -47,7 +47,8 @@ import sun.misc.Signal;
         footerHeading = "%nExamples:%n",
         footer = {
             "  slipway router --config router.yaml",
-            "  slipway router --env production --app examples/acme-web --clusters clusters.yaml --listen 0.0.0.0:80",
+            "  slipway router --env production --app examples/acme-web --clusters clusters.yaml",
+            "  slipway router --env production --app . --host shop.example.com --listen 0.0.0.0:80",
             "  curl -s -XPOST 127.0.0.1:9901/routes/web/stage -d 'percent 10'   # move 10%% of web to backend B",
             "  curl -s 127.0.0.1:9901/metrics | grep slipway_router_requests_total"
         })
