@@ -351,4 +351,125 @@ class DeployEngineTest {
                         o -> assertThat(o.path("data").path("value").asText()).isEqualTo("v2"));
         assertThat(east.revisions.lastEntry().getValue().summary().rollbackOf()).hasValue(2);
     }
+
+    private String value(String cluster) {
+        return clusters.get(cluster)
+                .objects
+                .values()
+                .iterator()
+                .next()
+                .path("data")
+                .path("value")
+                .asText();
+    }
+
+    /** As Slipway recorded revisions before release ids: no release, no contents. */
+    private void forgetReleases() {
+        clusters.values().forEach(c -> c.revisions.replaceAll((n, r) -> r.withRelease("", Map.of())));
+    }
+
+    @Test
+    void withOnlyOneReleaseRecordedThereIsNothingToRollBackTo() {
+        engine.deploy(rendering("v1"), options, DeployListener.NONE);
+        clusters.values().forEach(c -> c.writes.clear());
+
+        DeployReport rollback = engine.rollback(
+                EnvironmentTarget.of(rendering("v1")), RollbackTo.previous(), options, DeployListener.NONE);
+
+        assertThat(rollback.failures()).singleElement().satisfies(f -> {
+            assertThat(f.reason()).isEqualTo(ClusterFailure.Reason.NO_SUCH_REVISION);
+            assertThat(f.message()).contains("there is nothing to roll back to");
+        });
+        clusters.values().forEach(c -> assertThat(c.writes).isEmpty());
+    }
+
+    @Test
+    void revisionsRecordedBeforeReleaseIdsRollBackTogetherAndGetOneReleaseId() {
+        engine.deploy(rendering("v1"), options.withRef("v1"), DeployListener.NONE);
+        engine.deploy(rendering("v2"), options.withRef("v2"), DeployListener.NONE);
+        forgetReleases();
+        List<RollbackPlan> told = new ArrayList<>();
+
+        DeployReport rollback = engine.rollback(
+                EnvironmentTarget.of(rendering("v1")), RollbackTo.previous(), options, new DeployListener() {
+                    @Override
+                    public void rollingBack(RollbackPlan plan) {
+                        told.add(plan);
+                    }
+                });
+
+        assertThat(rollback.succeeded()).isTrue();
+        assertThat(told).singleElement().satisfies(p -> assertThat(p.release()).matches("[0-9a-f]{12}"));
+        for (String cluster : clusters.keySet()) {
+            assertThat(value(cluster)).as(cluster).isEqualTo("v1");
+            var restored =
+                    clusters.get(cluster).revisions.lastEntry().getValue().summary();
+            assertThat(restored.release()).as(cluster).isEqualTo(told.get(0).release());
+            assertThat(restored.ref()).isEqualTo("v1");
+        }
+    }
+
+    @Test
+    void aRevisionNumberWithAnotherRefOnOneClusterIsRefusedWhenNoReleaseIdTellsThemApart() {
+        engine.deploy(rendering("v1"), options.withRef("v1"), DeployListener.NONE);
+        engine.deploy(rendering("v2"), options.withRef("v2"), DeployListener.NONE);
+        forgetReleases();
+        InMemoryCluster west = clusters.get("west-2");
+        var first = west.revisions.get(1);
+        var s = first.summary();
+        west.revisions.put(
+                1,
+                new dev.slipway.core.revision.Revision(
+                        first.app(),
+                        first.environment(),
+                        first.cluster(),
+                        new dev.slipway.core.revision.RevisionSummary(
+                                1, "hotfix", s.who(), s.when(), s.outcome(), s.rollbackOf(), s.objectCount()),
+                        first.objects()));
+        clusters.values().forEach(c -> c.writes.clear());
+
+        DeployReport rollback = engine.rollback(
+                EnvironmentTarget.of(rendering("v1")), RollbackTo.revision(1), options, DeployListener.NONE);
+
+        assertThat(rollback.failures()).singleElement().satisfies(f -> {
+            assertThat(f.cluster()).isEqualTo("west-2");
+            assertThat(f.reason()).isEqualTo(ClusterFailure.Reason.RELEASES_DIFFER);
+            assertThat(f.message()).contains("ref hotfix").contains("ref v1").contains("east-1");
+        });
+        clusters.values().forEach(c -> assertThat(c.writes).isEmpty());
+    }
+
+    @Test
+    void aReleasePrefixMustBeLongEnoughAndNameOneRelease() {
+        engine.deploy(rendering("v1"), options, DeployListener.NONE);
+        engine.deploy(rendering("v2"), options, DeployListener.NONE);
+        clusters.values().forEach(c -> {
+            c.revisions.put(1, c.revisions.get(1).withRelease("abcd11111111", Map.of()));
+            c.revisions.put(2, c.revisions.get(2).withRelease("abcd22222222", Map.of()));
+            c.writes.clear();
+        });
+        EnvironmentTarget env = EnvironmentTarget.of(rendering("v1"));
+
+        assertThat(engine.rollback(env, RollbackTo.release("abc"), options, DeployListener.NONE)
+                        .failures())
+                .singleElement()
+                .satisfies(f -> assertThat(f.message()).contains("too short"));
+        assertThat(engine.rollback(env, RollbackTo.release("abcd"), options, DeployListener.NONE)
+                        .failures())
+                .singleElement()
+                .satisfies(f -> assertThat(f.message())
+                        .contains("starts more than one release")
+                        .contains("abcd11111111")
+                        .contains("abcd22222222"));
+        assertThat(engine.rollback(env, RollbackTo.release("beef"), options, DeployListener.NONE)
+                        .failures())
+                .singleElement()
+                .satisfies(f -> assertThat(f.message()).contains("no release starting with 'beef'"));
+        clusters.values().forEach(c -> assertThat(c.writes).isEmpty());
+
+        DeployReport back = engine.rollback(env, RollbackTo.release("ABCD1"), options, DeployListener.NONE);
+
+        assertThat(back.succeeded()).isTrue();
+        clusters.keySet().forEach(c -> assertThat(value(c)).isEqualTo("v1"));
+    }
 }
