@@ -59,8 +59,8 @@ final class RollbackCommand implements Callable<Integer> {
     @Option(
             names = "--to",
             paramLabel = "REV|RELEASE",
-            description = "A revision number, the same release on every cluster, or a release id (at least "
-                    + RELEASE_PREFIX + " of its hex digits; see slipway history).")
+            description = "A revision number (it must be the same release on every cluster), or a release id"
+                    + " or its first " + RELEASE_PREFIX + "+ hex digits (see slipway history).")
     String to;
 
     /** Shortest release prefix accepted (the engine refuses shorter ones too). */
