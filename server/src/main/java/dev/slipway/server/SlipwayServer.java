@@ -81,7 +81,11 @@ public final class SlipwayServer implements AutoCloseable {
     private final Javalin http;
     private final boolean tls;
     private final Optional<Path> adminTokenFile;
-    /** The open log streams' pushes, run once more as the server stops so each stream gets its end event. */
+    /**
+     * The open log streams' last pushes, run as the server stops: each stream gets its remaining lines and an
+     * {@code end} event with the deploy's state then, also when the deploy has not ended (queued, or running on
+     * another server).
+     */
     private final Set<Runnable> logStreams = ConcurrentHashMap.newKeySet();
     /** Set when the server starts stopping: the API then answers 503. */
     private volatile boolean stopping;
@@ -264,7 +268,8 @@ public final class SlipwayServer implements AutoCloseable {
 
     /**
      * Stops in the order that keeps every record true: refuse new requests and claims, mark this server's running
-     * deploys interrupted (so they can be resumed) and end their log streams with that state, then stop the lab
+     * deploys interrupted (so they can be resumed) and end every log stream with its deploy's state (interrupted;
+     * queued for a deploy not yet claimed, which stays queued for the next server to claim), then stop the lab
      * processes, wait for the deploys' threads, and close the store last, when nothing writes to it any more.
      */
     @Override
@@ -543,7 +548,7 @@ public final class SlipwayServer implements AutoCloseable {
     /**
      * Streams a deploy's log as server-sent events (the caller's token and the deploy were checked before the
      * stream started) ({@code log} events whose id is the line number, so a client
-     * reconnects with {@code Last-Event-ID}), then one {@code end} event with the final state.
+     * reconnects with {@code Last-Event-ID}), then one {@code end} event with the final state. A comment opens it.
      */
     private void streamLog(SseClient client) {
         Context ctx = client.ctx();
@@ -559,22 +564,34 @@ public final class SlipwayServer implements AutoCloseable {
         long deployId = id;
         Runnable push = () -> {
             synchronized (client) {
-                pushLog(client, deployId, after);
+                pushLog(client, deployId, after, false);
             }
             if (client.terminated() && task.get() != null) {
                 task.get().cancel(false);
             }
         };
+        Runnable last = () -> {
+            synchronized (client) {
+                pushLog(client, deployId, after, true);
+            }
+        };
         client.onClose(() -> {
-            logStreams.remove(push);
+            logStreams.remove(last);
             Optional.ofNullable(task.get()).ifPresent(t -> t.cancel(false));
         });
-        logStreams.add(push);
+        logStreams.add(last);
+        synchronized (client) {
+            // Says the stream is open (and shutdown will end it) before a queued deploy has any line to send.
+            client.sendComment("deploy " + deployId);
+        }
         task.set(background.scheduleWithFixedDelay(push, 0, LOG_POLL.toMillis(), TimeUnit.MILLISECONDS));
     }
 
-    /** Sends the log lines after {@code after}, then, once the deploy has ended, its {@code end} event. */
-    private void pushLog(SseClient client, long deployId, AtomicInteger after) {
+    /**
+     * Sends the log lines after {@code after}, then, once the deploy has ended (or when {@code last}, as the server
+     * stops), the {@code end} event with its state.
+     */
+    private void pushLog(SseClient client, long deployId, AtomicInteger after, boolean last) {
         if (client.terminated()) {
             return;
         }
@@ -587,7 +604,7 @@ public final class SlipwayServer implements AutoCloseable {
                 client.sendEvent("log", line.line(), String.valueOf(line.seq()));
                 after.set(line.seq());
             }
-            if (terminal) {
+            if (terminal || last) {
                 DeployRecord done = store.deploys().find(deployId).orElseThrow();
                 client.sendEvent("end", done.state().name().toLowerCase(Locale.ROOT));
                 client.close();

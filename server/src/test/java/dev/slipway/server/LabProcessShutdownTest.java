@@ -120,28 +120,30 @@ class LabProcessShutdownTest {
     }
 
     @Test
-    void sigtermMidLabDeployRecordsItInterruptedEndsItsLogStreamAndItCanBeResumed() throws Exception {
+    void sigtermMidLabDeployRecordsItInterruptedEndsEveryLogStreamAndItCanBeResumed() throws Exception {
         Server server = startServer();
         registerAndPassCi(server.api);
         long deploy = labUp(server.api, "feature/slow", hanging);
         await().atMost(Duration.ofSeconds(60))
                 .until(() -> server.api.get("/api/deploys/" + deploy).body().contains("\"running\""));
+        // The lab's next deploy waits for the running one: it stays queued until the server stops.
+        long queued = labUp(server.api, "feature/slow", hanging);
         List<String> stream = new CopyOnWriteArrayList<>();
-        var streamDone = HttpClient.newHttpClient()
-                .sendAsync(
-                        HttpRequest.newBuilder(URI.create(server.url + "/api/deploys/" + deploy + "/log"))
-                                .header("Authorization", "Bearer " + server.token)
-                                .header("Accept", "text/event-stream")
-                                .build(),
-                        HttpResponse.BodyHandlers.ofLines())
-                .thenAccept(r -> r.body().forEach(stream::add));
+        var streamDone = follow(server, deploy, stream);
+        List<String> queuedStream = new CopyOnWriteArrayList<>();
+        var queuedStreamDone = follow(server, queued, queuedStream);
         await().atMost(Duration.ofSeconds(30)).until(() -> stream.stream().anyMatch(l -> l.contains("local: started")));
+        await().atMost(Duration.ofSeconds(30)).until(() -> queuedStream.contains(": deploy " + queued));
+        assertThat(server.api.get("/api/deploys/" + queued).json().get("state").asText())
+                .isEqualTo("queued");
 
         child.destroy(); // SIGTERM
         assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
         streamDone.get(30, TimeUnit.SECONDS);
+        queuedStreamDone.get(30, TimeUnit.SECONDS);
 
         assertThat(String.join("\n", stream)).contains("event: end\ndata: interrupted");
+        assertThat(String.join("\n", queuedStream)).contains("event: end\ndata: queued");
         String output = Files.readString(server.output);
         assertThat(output).doesNotContain("Database is already closed").doesNotContain("Exception");
 
@@ -152,6 +154,27 @@ class LabProcessShutdownTest {
         ApiClient.Reply resumed = restarted.api.post("/api/deploys/" + deploy + "/resume", "");
         assertThat(resumed.status()).as(resumed.body()).isEqualTo(202);
         assertThat(resumed.json().get("resumes").asLong()).isEqualTo(deploy);
+        // The deploy that was queued stayed queued: the restarted server claims it.
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> !restarted
+                        .api
+                        .get("/api/deploys/" + queued)
+                        .json()
+                        .get("state")
+                        .asText()
+                        .equals("queued"));
+    }
+
+    /** Follows a deploy's log stream in the background, collecting its raw lines. */
+    private static java.util.concurrent.CompletableFuture<Void> follow(Server server, long deploy, List<String> lines) {
+        return HttpClient.newHttpClient()
+                .sendAsync(
+                        HttpRequest.newBuilder(URI.create(server.url + "/api/deploys/" + deploy + "/log"))
+                                .header("Authorization", "Bearer " + server.token)
+                                .header("Accept", "text/event-stream")
+                                .build(),
+                        HttpResponse.BodyHandlers.ofLines())
+                .thenAccept(r -> r.body().forEach(lines::add));
     }
 
     private record Server(String url, String token, ApiClient api, int labRouterPort, Path output) {}
