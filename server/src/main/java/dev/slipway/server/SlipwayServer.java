@@ -11,6 +11,7 @@ import dev.slipway.core.render.Renderer;
 import dev.slipway.core.render.SecretSource;
 import dev.slipway.local.ChildEnvironment;
 import dev.slipway.local.CommitCheckouts;
+import dev.slipway.local.LabUser;
 import dev.slipway.local.LocalEnvironments;
 import dev.slipway.local.RotatingFileLog;
 import dev.slipway.local.Supervision;
@@ -93,6 +94,8 @@ public final class SlipwayServer implements AutoCloseable {
     private SlipwayServer(ServerConfig config, Clock clock, ClusterTargets targets, SecretSource secrets) {
         this.config = config;
         this.clock = clock;
+        // Checked before anything is written: a lab user the server cannot switch to refuses the start.
+        Optional<LabUser> labUser = config.labUser().map(name -> LabUser.resolve("--lab-user", name));
         try {
             // Owner-only before the store, token or CA key is written into it.
             OwnerOnlyFiles.directory(config.stateDir());
@@ -107,7 +110,8 @@ public final class SlipwayServer implements AutoCloseable {
             AppSources sources = new AppSources(config.clustersFile());
             EnvironmentBackend backend;
             if (config.localLabsOnly()) {
-                labs = Optional.of(localLabs(config, secrets));
+                labUser.ifPresent(user -> LabUserDirectories.open(config, user));
+                labs = Optional.of(localLabs(config, secrets, labUser));
                 backend = labs.get();
             } else {
                 backend = new ClusterGroupBackend(new Renderer(secrets), sources::clusters, engine, targets);
@@ -153,9 +157,9 @@ public final class SlipwayServer implements AutoCloseable {
      * clock drives expiry. They start from a minimal environment ({@link ChildEnvironment#minimal}: none of the
      * server's variables, so not its database credentials), with a private {@code HOME} and {@code TMPDIR} in
      * {@code <state>/labs/run/<namespace>/} (0700), and the server stops them itself on shutdown, after marking
-     * their deploys.
+     * their deploys. With a lab user they run as that user, who owns their private directories.
      */
-    private static LocalEnvironments localLabs(ServerConfig config, SecretSource secrets) {
+    private static LocalEnvironments localLabs(ServerConfig config, SecretSource secrets, Optional<LabUser> user) {
         Path labsDir = config.stateDir().resolve("labs");
         return LocalEnvironments.withRouter(
                 new LocalEnvironments.Settings(
@@ -167,7 +171,8 @@ public final class SlipwayServer implements AutoCloseable {
                         Clock.systemUTC(),
                         1,
                         lab -> 0,
-                        lab -> Optional.of(labsDir.resolve("run").resolve(lab.namespace()))),
+                        lab -> Optional.of(labsDir.resolve("run").resolve(lab.namespace())),
+                        user),
                 config.routerPort());
     }
 
