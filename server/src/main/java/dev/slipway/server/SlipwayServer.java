@@ -473,10 +473,12 @@ public final class SlipwayServer implements AutoCloseable {
         });
     }
 
-    /** Every other method on an API path answers 405 with the methods it has, not 404. */
+    /** Every other method on a served path answers 405 with the methods it has, not 404. */
     private static void methodNotAllowed(io.javalin.config.JavalinConfig javalin, Api api) {
         java.util.Map<String, List<String>> allowed = new java.util.LinkedHashMap<>();
-        allowed.computeIfAbsent("/api/deploys/{id}/log", p -> new ArrayList<>()).add("GET");
+        for (String path : List.of("/health", "/openapi.json", "/api/deploys/{id}/log")) {
+            allowed.computeIfAbsent(path, p -> new ArrayList<>()).add("GET");
+        }
         for (Api.Route route : api.routes()) {
             allowed.computeIfAbsent(route.path(), p -> new ArrayList<>())
                     .add(route.method().name());
