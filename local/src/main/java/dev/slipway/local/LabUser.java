@@ -41,7 +41,7 @@ public record LabUser(String name, int uid, int gid) {
                 .orElseThrow(() -> invalid(
                         where,
                         "cannot tell which user the server runs as (id -u failed)",
-                        "check" + " that coreutils' id is on the PATH"));
+                        "check that coreutils' id is on the PATH"));
         if (self != 0) {
             throw invalid(
                     where,

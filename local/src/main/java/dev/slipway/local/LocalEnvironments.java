@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -81,7 +82,7 @@ public final class LocalEnvironments implements EnvironmentBackend, AutoCloseabl
             if (clusters < 1) {
                 throw new IllegalArgumentException("clusters must be at least 1");
             }
-            java.util.Objects.requireNonNull(user, "user");
+            Objects.requireNonNull(user, "user");
         }
 
         /** Processes run as this process's user. */
