@@ -89,6 +89,11 @@ class AdminHandlerTest {
         }
 
         @Override
+        public Map<String, SourceStatus> sources() {
+            return Map.of();
+        }
+
+        @Override
         public String scrape() {
             throw new IllegalStateException("scrape broke");
         }
