@@ -42,6 +42,7 @@ import picocli.CommandLine.Spec;
             "  slipway server --host 0.0.0.0 --clusters clusters.yaml # TLS with a generated CA",
             "  slipway server --config /etc/slipway/server.yaml      # the same options from a file",
             "  slipway server --router-port 8081                     # no clusters: labs run on this machine",
+            "  sudo slipway server --state-dir /var/lib/slipway --lab-user slipwaylab   # labs under their own uid",
             "  slipway server --clusters clusters.yaml --lab-url-template 'https://{lab}.{app}.labs.example.com'",
             "  PGUSER=slipway PGPASSWORD=... slipway server --db jdbc:postgresql://db:5432/slipway",
             "  slipway deploy . --env production --server http://127.0.0.1:7420   # then, from the CLI",
@@ -163,6 +164,15 @@ final class ServerCommand implements Callable<Integer> {
                     + " filled in, e.g. 'https://{lab}.{app}.labs.example.com' (default: none).")
     String labUrlTemplate;
 
+    @Option(
+            names = "--lab-user",
+            paramLabel = "NAME",
+            description = "Without a clusters file: run labs as this user (through setpriv), so a branch's code"
+                    + " cannot read the server's token, database or secrets key; the server must run as root and"
+                    + " its state directory be passable by that user, e.g. --state-dir /var/lib/slipway"
+                    + " (default: labs run as the server's user).")
+    String labUser;
+
     @Override
     public Integer call() {
         CliContext context = root.context();
@@ -193,6 +203,7 @@ final class ServerCommand implements Callable<Integer> {
         add(args, "--reaper-interval", reaperInterval);
         add(args, "--router-port", routerPort);
         add(args, "--lab-url-template", labUrlTemplate);
+        add(args, "--lab-user", labUser);
         ServerEntryPoint server = ServerEntryPoint.find()
                 .orElseThrow(() -> new InvalidInputException(new Problem(
                         "slipway server",

@@ -38,7 +38,8 @@ class ServerCommandTest {
                         "--deploy-timeout",
                         "--reaper-interval",
                         "--router-port",
-                        "--lab-url-template");
+                        "--lab-url-template",
+                        "--lab-user");
     }
 
     @Test

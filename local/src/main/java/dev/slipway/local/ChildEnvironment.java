@@ -3,10 +3,15 @@ package dev.slipway.local;
 import dev.slipway.core.OwnerOnlyFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * The environment a local process starts from: an explicit allow-list of the caller's variables, never the
@@ -25,6 +30,9 @@ public final class ChildEnvironment {
     public static final String PASS_ENV = "SLIPWAY_PASS_ENV";
 
     private static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
+
+    /** {@code rwx--x--x}: others may pass through to what they may use inside, not list it. */
+    public static final Set<PosixFilePermission> PASS_THROUGH = PosixFilePermissions.fromString("rwx--x--x");
 
     private ChildEnvironment() {}
 
@@ -62,11 +70,25 @@ public final class ChildEnvironment {
      * {@code dir/tmp}, both created owner-only (0700), so nothing the process writes there is shared.
      */
     public static Map<String, String> withPrivateDirectories(Map<String, String> base, Path dir) {
+        return withPrivateDirectories(base, dir, Optional.empty());
+    }
+
+    /**
+     * As {@link #withPrivateDirectories(Map, Path)}, the two directories owned by {@code owner} when given (still
+     * 0700), and {@code dir} 0711 so that user can pass through it to them without listing it.
+     */
+    public static Map<String, String> withPrivateDirectories(
+            Map<String, String> base, Path dir, Optional<LabUser> owner) {
         Map<String, String> env = new HashMap<>(base);
         try {
             OwnerOnlyFiles.directory(dir);
             Path home = OwnerOnlyFiles.directory(dir.resolve("home"));
             Path tmp = OwnerOnlyFiles.directory(dir.resolve("tmp"));
+            if (owner.isPresent()) {
+                Files.setPosixFilePermissions(dir, PASS_THROUGH);
+                owner.get().own(home);
+                owner.get().own(tmp);
+            }
             env.put("HOME", home.toAbsolutePath().toString());
             env.put("TMPDIR", tmp.toAbsolutePath().toString());
             env.put("TMP", tmp.toAbsolutePath().toString());

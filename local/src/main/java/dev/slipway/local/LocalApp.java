@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -56,6 +57,7 @@ public final class LocalApp implements AutoCloseable {
      * @param supervision probe and restart settings
      * @param sink where output and events go
      * @param clock for start timeouts and uptimes
+     * @param user the user the processes run as; empty: this process's user
      */
     public record Options(
             String env,
@@ -65,12 +67,27 @@ public final class LocalApp implements AutoCloseable {
             Map<String, String> baseEnvironment,
             Supervision supervision,
             LogSink sink,
-            Clock clock) {
+            Clock clock,
+            Optional<LabUser> user) {
         public Options {
             if (clusters < 1) {
                 throw new IllegalArgumentException("clusters must be at least 1");
             }
             baseEnvironment = Map.copyOf(baseEnvironment);
+            Objects.requireNonNull(user, "user");
+        }
+
+        /** Processes run as this process's user. */
+        public Options(
+                String env,
+                int clusters,
+                Optional<String> lab,
+                SecretSource secrets,
+                Map<String, String> baseEnvironment,
+                Supervision supervision,
+                LogSink sink,
+                Clock clock) {
+            this(env, clusters, lab, secrets, baseEnvironment, supervision, sink, clock, Optional.empty());
         }
     }
 
@@ -174,6 +191,7 @@ public final class LocalApp implements AutoCloseable {
                             service.healthPath(),
                             app.directory(),
                             childEnv,
+                            options.user(),
                             mask,
                             options.supervision(),
                             options.sink(),

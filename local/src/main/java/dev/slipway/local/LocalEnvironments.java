@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -64,6 +65,7 @@ public final class LocalEnvironments implements EnvironmentBackend, AutoCloseabl
      *     {@code up}), 0 when none: its next revision is above it
      * @param privateDirectories where an environment's processes get their own {@code HOME} and {@code TMPDIR}
      *     ({@link ChildEnvironment#withPrivateDirectories}); empty keeps those of {@code baseEnvironment}
+     * @param user the user processes run as, owning their private directories; empty: this process's user
      */
     public record Settings(
             Supervision supervision,
@@ -73,12 +75,36 @@ public final class LocalEnvironments implements EnvironmentBackend, AutoCloseabl
             Clock clock,
             int clusters,
             ToIntFunction<EnvironmentRef> revisionsTaken,
-            Function<EnvironmentRef, Optional<Path>> privateDirectories) {
+            Function<EnvironmentRef, Optional<Path>> privateDirectories,
+            Optional<LabUser> user) {
         public Settings {
             baseEnvironment = Map.copyOf(baseEnvironment);
             if (clusters < 1) {
                 throw new IllegalArgumentException("clusters must be at least 1");
             }
+            Objects.requireNonNull(user, "user");
+        }
+
+        /** Processes run as this process's user. */
+        public Settings(
+                Supervision supervision,
+                Map<String, String> baseEnvironment,
+                Function<EnvironmentRef, SecretSource> secrets,
+                Function<EnvironmentRef, LogSink> sinks,
+                Clock clock,
+                int clusters,
+                ToIntFunction<EnvironmentRef> revisionsTaken,
+                Function<EnvironmentRef, Optional<Path>> privateDirectories) {
+            this(
+                    supervision,
+                    baseEnvironment,
+                    secrets,
+                    sinks,
+                    clock,
+                    clusters,
+                    revisionsTaken,
+                    privateDirectories,
+                    Optional.empty());
         }
 
         /** Processes keep the {@code HOME} and {@code TMPDIR} of {@code baseEnvironment}. */
@@ -114,7 +140,8 @@ public final class LocalEnvironments implements EnvironmentBackend, AutoCloseabl
         Settings withBaseVariable(String name, String value) {
             Map<String, String> env = new HashMap<>(baseEnvironment);
             env.put(name, value);
-            return new Settings(supervision, env, secrets, sinks, clock, clusters, revisionsTaken, privateDirectories);
+            return new Settings(
+                    supervision, env, secrets, sinks, clock, clusters, revisionsTaken, privateDirectories, user);
         }
     }
 
@@ -242,11 +269,13 @@ public final class LocalEnvironments implements EnvironmentBackend, AutoCloseabl
                 settings.secrets().apply(environment),
                 settings.privateDirectories()
                         .apply(environment)
-                        .map(dir -> ChildEnvironment.withPrivateDirectories(settings.baseEnvironment(), dir))
+                        .map(dir -> ChildEnvironment.withPrivateDirectories(
+                                settings.baseEnvironment(), dir, settings.user()))
                         .orElse(settings.baseEnvironment()),
                 settings.supervision(),
                 sink,
-                settings.clock());
+                settings.clock(),
+                settings.user());
         int rev = nextRevision(environment);
         LocalApp local;
         try {

@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Starts a service's {@code run} command as the leader of a new process group, so the whole tree it spawns can
@@ -38,14 +40,16 @@ final class ProcessGroup {
 
     /**
      * Starts {@code command} in {@code directory} with exactly {@code environment} (plus the inherited
-     * {@code PATH}-like basics the caller put there), stdout and stderr merged.
+     * {@code PATH}-like basics the caller put there), stdout and stderr merged; as {@code user} when given
+     * ({@code setpriv} execs, so the pid is still the group's).
      */
-    static ProcessGroup start(String command, Path directory, Map<String, String> environment, Duration grace) {
+    static ProcessGroup start(
+            String command, Path directory, Map<String, String> environment, Duration grace, Optional<LabUser> user) {
         long tenths = Math.max(1, grace.toMillis() / 100);
-        ProcessBuilder pb = new ProcessBuilder(
-                        List.of("setsid", "/bin/sh", "-c", WRAPPER, "slipway-replica", command, Long.toString(tenths)))
-                .directory(directory.toFile())
-                .redirectErrorStream(true);
+        List<String> argv = new ArrayList<>(user.map(LabUser::command).orElse(List.of()));
+        argv.addAll(List.of("setsid", "/bin/sh", "-c", WRAPPER, "slipway-replica", command, Long.toString(tenths)));
+        ProcessBuilder pb =
+                new ProcessBuilder(argv).directory(directory.toFile()).redirectErrorStream(true);
         pb.environment().clear();
         pb.environment().putAll(environment);
         try {

@@ -42,6 +42,7 @@ final class Replica {
     private final String healthPath;
     private final Path directory;
     private final Map<String, String> environment;
+    private final Optional<LabUser> user;
     private final SecretMask mask;
     private final Supervision supervision;
     private final LogSink sink;
@@ -73,6 +74,7 @@ final class Replica {
             String healthPath,
             Path directory,
             Map<String, String> environment,
+            Optional<LabUser> user,
             SecretMask mask,
             Supervision supervision,
             LogSink sink,
@@ -85,6 +87,7 @@ final class Replica {
         this.healthPath = healthPath;
         this.directory = directory;
         this.environment = Map.copyOf(environment);
+        this.user = user;
         this.mask = mask;
         this.supervision = supervision;
         this.sink = sink;
@@ -122,7 +125,7 @@ final class Replica {
         Map<String, String> env = new LinkedHashMap<>(environment);
         env.put("PORT", Integer.toString(port));
         try {
-            group = ProcessGroup.start(command, directory, env, supervision.grace());
+            group = ProcessGroup.start(command, directory, env, supervision.grace(), user);
         } catch (UncheckedIOException e) {
             group = null;
             crashed(gen, "could not be started: " + e.getCause().getMessage());

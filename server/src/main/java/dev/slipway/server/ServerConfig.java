@@ -33,6 +33,7 @@ import java.util.Optional;
  * @param cacheDir where exported commits are cached ({@code checkouts/}); the state directory unless the defaults
  *     of {@link dev.slipway.core.SlipwayPaths} put it in the user's cache directory
  * @param heartbeat how often the server renews its liveness lease; the lease lasts three heartbeats
+ * @param labUser the user local labs run as (the server must run as root); empty: the server's own user
  */
 public record ServerConfig(
         String host,
@@ -50,7 +51,8 @@ public record ServerConfig(
         int routerPort,
         Optional<String> labUrlTemplate,
         Path cacheDir,
-        Duration heartbeat) {
+        Duration heartbeat,
+        Optional<String> labUser) {
 
     public static final Duration DEFAULT_LAB_TTL = dev.slipway.core.lab.LabExpiry.DEFAULT_TTL;
     public static final Duration DEFAULT_MAX_LAB_TTL = Duration.ofDays(30);
@@ -69,6 +71,7 @@ public record ServerConfig(
         Objects.requireNonNull(cacheDir, "cacheDir");
         Objects.requireNonNull(heartbeat, "heartbeat");
         Objects.requireNonNull(maxLabTtl, "maxLabTtl");
+        Objects.requireNonNull(labUser, "labUser");
         if (heartbeat.isNegative() || heartbeat.isZero()) {
             throw new IllegalArgumentException("heartbeat must be positive");
         }
@@ -103,7 +106,8 @@ public record ServerConfig(
                 DEFAULT_ROUTER_PORT,
                 Optional.empty(),
                 stateDir,
-                DEFAULT_HEARTBEAT);
+                DEFAULT_HEARTBEAT,
+                Optional.empty());
     }
 
     /** The host name: stable across restarts, which is what lets a restarted server recognise its own deploys. */
@@ -171,6 +175,10 @@ public record ServerConfig(
         return new Copy(this).heartbeat(interval).build();
     }
 
+    public ServerConfig withLabUser(Optional<String> user) {
+        return new Copy(this).labUser(user).build();
+    }
+
     /** How long the liveness lease lasts: three heartbeats, so one slow or failed renewal does not lose it. */
     public Duration leaseTtl() {
         return heartbeat.multipliedBy(3);
@@ -211,6 +219,7 @@ public record ServerConfig(
         private Optional<String> labUrlTemplate;
         private Path cacheDir;
         private Duration heartbeat;
+        private Optional<String> labUser;
 
         Copy(ServerConfig c) {
             host = c.host;
@@ -229,6 +238,12 @@ public record ServerConfig(
             labUrlTemplate = c.labUrlTemplate;
             cacheDir = c.cacheDir;
             heartbeat = c.heartbeat;
+            labUser = c.labUser;
+        }
+
+        Copy labUser(Optional<String> value) {
+            labUser = value;
+            return this;
         }
 
         Copy cacheDir(Path value) {
@@ -319,7 +334,8 @@ public record ServerConfig(
                     routerPort,
                     labUrlTemplate,
                     cacheDir,
-                    heartbeat);
+                    heartbeat,
+                    labUser);
         }
     }
 }

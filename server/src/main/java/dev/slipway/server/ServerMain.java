@@ -40,8 +40,9 @@ public final class ServerMain {
                                   [--github-webhook-secret-file FILE] [--lab-ttl 24h] [--max-lab-ttl 30d]
                                   [--deploy-timeout 5m]
                                   [--reaper-interval 30s] [--router-port 8080]
-                                  [--lab-url-template 'https://{lab}.{app}.labs.example.com']
-            Without a clusters file, labs run as local processes behind a router on 127.0.0.1:--router-port.
+                                  [--lab-url-template 'https://{lab}.{app}.labs.example.com'] [--lab-user NAME]
+            Without a clusters file, labs run as local processes behind a router on 127.0.0.1:--router-port,
+            as --lab-user when the server runs as root.
             PostgreSQL credentials come from --db-credentials-file (user=, password=) or PGUSER/PGPASSWORD.
             --config FILE reads the same options from YAML (db: ..., port: 7420); flags override it.""";
 
@@ -63,7 +64,8 @@ public final class ServerMain {
             "--deploy-timeout",
             "--reaper-interval",
             "--router-port",
-            "--lab-url-template");
+            "--lab-url-template",
+            "--lab-user");
 
     private ServerMain() {}
 
@@ -230,6 +232,15 @@ public final class ServerMain {
         }
         if (options.containsKey("--lab-url-template")) {
             config = config.withLabUrlTemplate(Optional.of(labUrlTemplate(options.get("--lab-url-template"))));
+        }
+        if (options.containsKey("--lab-user")) {
+            if (!config.localLabsOnly()) {
+                throw invalid(
+                        "--lab-user",
+                        "labs run on clusters (a clusters file is configured), not as processes of this machine",
+                        "leave --lab-user out; it applies to a server without clusters");
+            }
+            config = config.withLabUser(Optional.of(options.get("--lab-user")));
         }
         if (options.containsKey("--tls-keystore")) {
             if (!options.containsKey("--tls-password-file")) {

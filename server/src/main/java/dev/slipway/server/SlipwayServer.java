@@ -11,6 +11,7 @@ import dev.slipway.core.render.Renderer;
 import dev.slipway.core.render.SecretSource;
 import dev.slipway.local.ChildEnvironment;
 import dev.slipway.local.CommitCheckouts;
+import dev.slipway.local.LabUser;
 import dev.slipway.local.LocalEnvironments;
 import dev.slipway.local.RotatingFileLog;
 import dev.slipway.local.Supervision;
@@ -81,7 +82,11 @@ public final class SlipwayServer implements AutoCloseable {
     private final Javalin http;
     private final boolean tls;
     private final Optional<Path> adminTokenFile;
-    /** The open log streams' pushes, run once more as the server stops so each stream gets its end event. */
+    /**
+     * The open log streams' last pushes, run as the server stops: each stream gets its remaining lines and an
+     * {@code end} event with the deploy's state then, also when the deploy has not ended (queued, or running on
+     * another server).
+     */
     private final Set<Runnable> logStreams = ConcurrentHashMap.newKeySet();
     /** Set when the server starts stopping: the API then answers 503. */
     private volatile boolean stopping;
@@ -89,6 +94,8 @@ public final class SlipwayServer implements AutoCloseable {
     private SlipwayServer(ServerConfig config, Clock clock, ClusterTargets targets, SecretSource secrets) {
         this.config = config;
         this.clock = clock;
+        // Checked before anything is written: a lab user the server cannot switch to refuses the start.
+        Optional<LabUser> labUser = config.labUser().map(name -> LabUser.resolve("--lab-user", name));
         try {
             // Owner-only before the store, token or CA key is written into it.
             OwnerOnlyFiles.directory(config.stateDir());
@@ -103,7 +110,8 @@ public final class SlipwayServer implements AutoCloseable {
             AppSources sources = new AppSources(config.clustersFile());
             EnvironmentBackend backend;
             if (config.localLabsOnly()) {
-                labs = Optional.of(localLabs(config, secrets));
+                labUser.ifPresent(user -> LabUserDirectories.open(config, user));
+                labs = Optional.of(localLabs(config, secrets, labUser));
                 backend = labs.get();
             } else {
                 backend = new ClusterGroupBackend(new Renderer(secrets), sources::clusters, engine, targets);
@@ -149,9 +157,9 @@ public final class SlipwayServer implements AutoCloseable {
      * clock drives expiry. They start from a minimal environment ({@link ChildEnvironment#minimal}: none of the
      * server's variables, so not its database credentials), with a private {@code HOME} and {@code TMPDIR} in
      * {@code <state>/labs/run/<namespace>/} (0700), and the server stops them itself on shutdown, after marking
-     * their deploys.
+     * their deploys. With a lab user they run as that user, who owns their private directories.
      */
-    private static LocalEnvironments localLabs(ServerConfig config, SecretSource secrets) {
+    private static LocalEnvironments localLabs(ServerConfig config, SecretSource secrets, Optional<LabUser> user) {
         Path labsDir = config.stateDir().resolve("labs");
         return LocalEnvironments.withRouter(
                 new LocalEnvironments.Settings(
@@ -163,7 +171,8 @@ public final class SlipwayServer implements AutoCloseable {
                         Clock.systemUTC(),
                         1,
                         lab -> 0,
-                        lab -> Optional.of(labsDir.resolve("run").resolve(lab.namespace()))),
+                        lab -> Optional.of(labsDir.resolve("run").resolve(lab.namespace())),
+                        user),
                 config.routerPort());
     }
 
@@ -264,7 +273,8 @@ public final class SlipwayServer implements AutoCloseable {
 
     /**
      * Stops in the order that keeps every record true: refuse new requests and claims, mark this server's running
-     * deploys interrupted (so they can be resumed) and end their log streams with that state, then stop the lab
+     * deploys interrupted (so they can be resumed) and end every log stream with its deploy's state (interrupted;
+     * queued for a deploy not yet claimed, which stays queued for the next server to claim), then stop the lab
      * processes, wait for the deploys' threads, and close the store last, when nothing writes to it any more.
      */
     @Override
@@ -463,10 +473,12 @@ public final class SlipwayServer implements AutoCloseable {
         });
     }
 
-    /** Every other method on an API path answers 405 with the methods it has, not 404. */
+    /** Every other method on a served path answers 405 with the methods it has, not 404. */
     private static void methodNotAllowed(io.javalin.config.JavalinConfig javalin, Api api) {
         java.util.Map<String, List<String>> allowed = new java.util.LinkedHashMap<>();
-        allowed.computeIfAbsent("/api/deploys/{id}/log", p -> new ArrayList<>()).add("GET");
+        for (String path : List.of("/health", "/openapi.json", "/api/deploys/{id}/log")) {
+            allowed.computeIfAbsent(path, p -> new ArrayList<>()).add("GET");
+        }
         for (Api.Route route : api.routes()) {
             allowed.computeIfAbsent(route.path(), p -> new ArrayList<>())
                     .add(route.method().name());
@@ -543,7 +555,7 @@ public final class SlipwayServer implements AutoCloseable {
     /**
      * Streams a deploy's log as server-sent events (the caller's token and the deploy were checked before the
      * stream started) ({@code log} events whose id is the line number, so a client
-     * reconnects with {@code Last-Event-ID}), then one {@code end} event with the final state.
+     * reconnects with {@code Last-Event-ID}), then one {@code end} event with the final state. A comment opens it.
      */
     private void streamLog(SseClient client) {
         Context ctx = client.ctx();
@@ -559,22 +571,34 @@ public final class SlipwayServer implements AutoCloseable {
         long deployId = id;
         Runnable push = () -> {
             synchronized (client) {
-                pushLog(client, deployId, after);
+                pushLog(client, deployId, after, false);
             }
             if (client.terminated() && task.get() != null) {
                 task.get().cancel(false);
             }
         };
+        Runnable last = () -> {
+            synchronized (client) {
+                pushLog(client, deployId, after, true);
+            }
+        };
         client.onClose(() -> {
-            logStreams.remove(push);
+            logStreams.remove(last);
             Optional.ofNullable(task.get()).ifPresent(t -> t.cancel(false));
         });
-        logStreams.add(push);
+        logStreams.add(last);
+        synchronized (client) {
+            // Says the stream is open (and shutdown will end it) before a queued deploy has any line to send.
+            client.sendComment("deploy " + deployId);
+        }
         task.set(background.scheduleWithFixedDelay(push, 0, LOG_POLL.toMillis(), TimeUnit.MILLISECONDS));
     }
 
-    /** Sends the log lines after {@code after}, then, once the deploy has ended, its {@code end} event. */
-    private void pushLog(SseClient client, long deployId, AtomicInteger after) {
+    /**
+     * Sends the log lines after {@code after}, then, once the deploy has ended (or when {@code last}, as the server
+     * stops), the {@code end} event with its state.
+     */
+    private void pushLog(SseClient client, long deployId, AtomicInteger after, boolean last) {
         if (client.terminated()) {
             return;
         }
@@ -587,7 +611,7 @@ public final class SlipwayServer implements AutoCloseable {
                 client.sendEvent("log", line.line(), String.valueOf(line.seq()));
                 after.set(line.seq());
             }
-            if (terminal) {
+            if (terminal || last) {
                 DeployRecord done = store.deploys().find(deployId).orElseThrow();
                 client.sendEvent("end", done.state().name().toLowerCase(Locale.ROOT));
                 client.close();

@@ -8,11 +8,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** Talks to a running server over real HTTP, as any client would. */
@@ -38,8 +40,12 @@ final class ApiClient {
         return new ApiClient(http, baseUrl, otherToken);
     }
 
-    /** A response: status, body parsed as JSON (null when empty), content type. */
-    record Reply(int status, JsonNode json, String body, String contentType) {}
+    /** A response: status, body parsed as JSON (null when empty), content type, headers. */
+    record Reply(int status, JsonNode json, String body, String contentType, HttpHeaders headers) {
+        Optional<String> header(String name) {
+            return headers.firstValue(name);
+        }
+    }
 
     Reply get(String path) {
         return send(request(path).GET());
@@ -53,6 +59,11 @@ final class ApiClient {
 
     Reply delete(String path) {
         return send(request(path).DELETE());
+    }
+
+    /** {@code method} on {@code path} without a body. */
+    Reply send(String method, String path) {
+        return send(request(path).method(method, HttpRequest.BodyPublishers.noBody()));
     }
 
     /** Waits until the deploy has ended (neither queued nor running) and returns its record. */
@@ -81,7 +92,7 @@ final class ApiClient {
             JsonNode json = type.startsWith("application/") && type.contains("json") && !body.isBlank()
                     ? JSON.readTree(body)
                     : null;
-            return new Reply(response.statusCode(), json, body, type);
+            return new Reply(response.statusCode(), json, body, type, response.headers());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Random bodies and query parameters for every JSON endpoint, over real HTTP: no 500, no stack trace in an answer,
- * and no log line repeating more than 200 characters of what was sent.
+ * no log line repeating more than 200 characters of what was sent, and no status the OpenAPI document does not
+ * list for the operation (a 405 names the documented methods in {@code Allow}).
  */
 class ApiFuzzTest {
 
@@ -63,6 +64,7 @@ class ApiFuzzTest {
     static SlipwayServer server;
     static ApiClient admin;
     static ListAppender<ILoggingEvent> log = new ListAppender<>();
+    static final OpenApiDocument OPENAPI = OpenApiDocument.served();
 
     @BeforeContainer
     static void start() throws Exception {
@@ -86,7 +88,7 @@ class ApiFuzzTest {
 
     @Property(tries = 150)
     void noBodyMakesTheServerFailOrRepeatItInFull(@ForAll("posts") String path, @ForAll("bodies") String body) {
-        check(admin.post(path, body));
+        check("POST", path, admin.post(path, body));
     }
 
     @Property(tries = 100)
@@ -95,12 +97,21 @@ class ApiFuzzTest {
         String q = URLEncoder.encode(value, StandardCharsets.UTF_8);
         String url =
                 path.endsWith("/") ? path + q : path + "?limit=" + q + "&offset=" + q + "&app=" + q + "&before=" + q;
-        check(admin.get(url));
+        check("GET", url, admin.get(url));
     }
 
-    private static void check(ApiClient.Reply reply) {
+    private static void check(String method, String path, ApiClient.Reply reply) {
         assertThat(reply.status()).as(reply.body()).isLessThan(500);
         assertThat(reply.body()).doesNotContain("Exception", "\tat ");
+        String documented =
+                OPENAPI.pathOf(path).orElseThrow(() -> new AssertionError("no documented path matches " + path));
+        assertThat(OPENAPI.statuses(method, documented))
+                .as(method + " " + documented + " answered " + reply.status() + ": " + reply.body())
+                .contains(String.valueOf(reply.status()));
+        if (reply.status() == 405) {
+            assertThat(OPENAPI.methods(documented)).doesNotContain(method);
+            assertThat(reply.header("Allow")).as(path).isPresent();
+        }
         for (ILoggingEvent event : List.copyOf(log.list)) {
             String line = event.getFormattedMessage()
                     + (event.getThrowableProxy() == null ? "" : ThrowableProxyUtil.asString(event.getThrowableProxy()));

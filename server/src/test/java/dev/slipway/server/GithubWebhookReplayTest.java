@@ -91,9 +91,10 @@ class GithubWebhookReplayTest {
                 + " \"updated_at\": \"" + updatedAt + "\", \"repository\": {\"full_name\": \"acme/shop\"}}";
     }
 
+    /** Delivers a signed status event; what the server answers must be an answer the OpenAPI document lists. */
     private static ApiClient.Reply deliver(ApiClient admin, String delivery, String payload) {
         ApiClient anonymous = admin.as(null);
-        return anonymous.send(anonymous
+        ApiClient.Reply reply = anonymous.send(anonymous
                 .request("/api/ci/github")
                 .header("X-GitHub-Event", "status")
                 .header("X-GitHub-Delivery", delivery)
@@ -101,5 +102,17 @@ class GithubWebhookReplayTest {
                         "X-Hub-Signature-256",
                         "sha256=" + HexFormat.of().formatHex(GithubWebhooks.hmac(SECRET, payload.getBytes())))
                 .POST(HttpRequest.BodyPublishers.ofString(payload)));
+        OpenApiDocument doc = OpenApiDocument.served();
+        assertThat(doc.statuses("POST", "/api/ci/github"))
+                .as("documented answers of POST /api/ci/github")
+                .contains(String.valueOf(reply.status()));
+        assertThat(doc.json().at("/paths/~1api~1ci~1github/post/parameters").findValuesAsText("name"))
+                .contains("X-GitHub-Delivery");
+        doc.json()
+                .at("/paths/~1api~1ci~1github/post/parameters")
+                .forEach(p -> assertThat(p.get("required").asBoolean())
+                        .as(p.get("name").asText() + " is required")
+                        .isTrue());
+        return reply;
     }
 }

@@ -1,9 +1,12 @@
 package dev.slipway.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.slipway.core.InvalidInputException;
 import dev.slipway.testkit.TestHome;
 import java.io.IOException;
 import java.net.URI;
@@ -20,6 +23,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -31,13 +35,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real server process without clusters, started with database credentials and a cloud token in its
- * environment: its labs see none of them, and a SIGTERM while a lab deploys leaves that deploy interrupted (its log
- * stream ends with the state), resumable after a restart.
+ * environment: its labs see none of them; with {@code --lab-user} (as root) they run as that user and cannot open
+ * the server's token, database or environment; and a SIGTERM while a lab deploys leaves that deploy interrupted
+ * (its log stream ends with the state, a queued deploy's with {@code queued}), resumable after a restart.
  */
 class LabProcessShutdownTest {
 
     private static final String DB_PASSWORD = "control-plane-db-password";
     private static final String CLOUD_TOKEN = "fake-cloud-token-0123456789";
+    private static final String LAB_USER = "slipwaylab";
 
     @TempDir
     Path root;
@@ -60,12 +66,24 @@ class LabProcessShutdownTest {
                 """);
         repo.write("apps/shop/web.py", """
                 import os
+                import urllib.parse
                 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+                def attempt(path):
+                    try:
+                        with open(path, "rb") as f:
+                            f.read(1)
+                        return b"read"
+                    except PermissionError:
+                        return b"denied"
 
                 class Handler(BaseHTTPRequestHandler):
                     protocol_version = "HTTP/1.0"
                     def do_GET(self):
-                        body = b"ok" if self.path == "/healthz" else ("v1 %d" % os.getpid()).encode()
+                        if self.path.startswith("/read?"):
+                            body = attempt(urllib.parse.unquote(self.path[len("/read?"):]))
+                        else:
+                            body = b"ok" if self.path == "/healthz" else ("v1 %d" % os.getpid()).encode()
                         self.send_response(200)
                         self.send_header("Content-Length", str(len(body)))
                         self.end_headers()
@@ -120,28 +138,30 @@ class LabProcessShutdownTest {
     }
 
     @Test
-    void sigtermMidLabDeployRecordsItInterruptedEndsItsLogStreamAndItCanBeResumed() throws Exception {
+    void sigtermMidLabDeployRecordsItInterruptedEndsEveryLogStreamAndItCanBeResumed() throws Exception {
         Server server = startServer();
         registerAndPassCi(server.api);
         long deploy = labUp(server.api, "feature/slow", hanging);
         await().atMost(Duration.ofSeconds(60))
                 .until(() -> server.api.get("/api/deploys/" + deploy).body().contains("\"running\""));
+        // The lab's next deploy waits for the running one: it stays queued until the server stops.
+        long queued = labUp(server.api, "feature/slow", hanging);
         List<String> stream = new CopyOnWriteArrayList<>();
-        var streamDone = HttpClient.newHttpClient()
-                .sendAsync(
-                        HttpRequest.newBuilder(URI.create(server.url + "/api/deploys/" + deploy + "/log"))
-                                .header("Authorization", "Bearer " + server.token)
-                                .header("Accept", "text/event-stream")
-                                .build(),
-                        HttpResponse.BodyHandlers.ofLines())
-                .thenAccept(r -> r.body().forEach(stream::add));
+        var streamDone = follow(server, deploy, stream);
+        List<String> queuedStream = new CopyOnWriteArrayList<>();
+        var queuedStreamDone = follow(server, queued, queuedStream);
         await().atMost(Duration.ofSeconds(30)).until(() -> stream.stream().anyMatch(l -> l.contains("local: started")));
+        await().atMost(Duration.ofSeconds(30)).until(() -> queuedStream.contains(": deploy " + queued));
+        assertThat(server.api.get("/api/deploys/" + queued).json().get("state").asText())
+                .isEqualTo("queued");
 
         child.destroy(); // SIGTERM
         assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
         streamDone.get(30, TimeUnit.SECONDS);
+        queuedStreamDone.get(30, TimeUnit.SECONDS);
 
         assertThat(String.join("\n", stream)).contains("event: end\ndata: interrupted");
+        assertThat(String.join("\n", queuedStream)).contains("event: end\ndata: queued");
         String output = Files.readString(server.output);
         assertThat(output).doesNotContain("Database is already closed").doesNotContain("Exception");
 
@@ -152,12 +172,131 @@ class LabProcessShutdownTest {
         ApiClient.Reply resumed = restarted.api.post("/api/deploys/" + deploy + "/resume", "");
         assertThat(resumed.status()).as(resumed.body()).isEqualTo(202);
         assertThat(resumed.json().get("resumes").asLong()).isEqualTo(deploy);
+        // The deploy that was queued stayed queued: the restarted server claims it.
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> !restarted
+                        .api
+                        .get("/api/deploys/" + queued)
+                        .json()
+                        .get("state")
+                        .asText()
+                        .equals("queued"));
+    }
+
+    /** Follows a deploy's log stream in the background, collecting its raw lines. */
+    private static java.util.concurrent.CompletableFuture<Void> follow(Server server, long deploy, List<String> lines) {
+        return HttpClient.newHttpClient()
+                .sendAsync(
+                        HttpRequest.newBuilder(URI.create(server.url + "/api/deploys/" + deploy + "/log"))
+                                .header("Authorization", "Bearer " + server.token)
+                                .header("Accept", "text/event-stream")
+                                .build(),
+                        HttpResponse.BodyHandlers.ofLines())
+                .thenAccept(r -> r.body().forEach(lines::add));
+    }
+
+    @Test
+    void withALabUserLabsRunAsThatUserCannotReadTheServersStateAndAreStoppedWithTheirGroup() throws Exception {
+        assumeTrue(isRoot(), "only root may start labs as another user");
+        int labUid = ensureLabUser();
+        // Every directory above the state directory must let the lab user pass; JUnit creates this one 0700.
+        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx--x--x"));
+        Server server = startServer("--lab-user", LAB_USER);
+        registerAndPassCi(server.api);
+
+        ApiClient.Reply up =
+                server.api.post("/api/apps/shop/labs", "{\"branch\": \"feature/uid\", \"ref\": \"" + serving + "\"}");
+        assertThat(up.status()).as(up.body()).isEqualTo(202);
+        JsonNode done = server.api.awaitDeploy(up.json().get("deploy").get("id").asLong());
+        assertThat(done.get("state").asText()).as(done.toString()).isEqualTo("succeeded");
+        String host = "feature-uid.shop.localhost";
+        String answer = LocalLabsTest.get(server.labRouterPort, host);
+        assertThat(answer).startsWith("200 v1 ");
+        long pid = Long.parseLong(answer.split(" ")[2]);
+
+        String uidLine = Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
+                .filter(l -> l.startsWith("Uid:"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(uidLine.split("\\s+"))
+                .as(uidLine)
+                .containsExactly("Uid:", "" + labUid, "" + labUid, "" + labUid, "" + labUid);
+        Path home = Path.of(environOf(pid).get("HOME"));
+        assertThat(Files.getAttribute(home, "unix:uid")).isEqualTo(labUid);
+        Path state = root.resolve("state");
+        for (Path secret : List.of(
+                state.resolve(FirstAdminToken.FILE_NAME),
+                state.resolve("store.mv.db"),
+                Path.of("/proc/" + child.pid() + "/environ"))) {
+            assertThat(secret).exists();
+            assertThat(LocalLabsTest.get(server.labRouterPort, host, "/read?" + secret))
+                    .as("the lab opening " + secret)
+                    .isEqualTo("200 denied");
+        }
+        assertThat(LocalLabsTest.get(server.labRouterPort, host, "/read?web.py"))
+                .as("its own exported commit is readable")
+                .isEqualTo("200 read");
+
+        ApiClient.Reply down =
+                server.api.delete("/api/labs/" + up.json().get("lab").get("id").asLong());
+        assertThat(down.status()).as(down.body()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(30)).until(() -> !Files.exists(Path.of("/proc/" + pid)));
+    }
+
+    @Test
+    void aLabUserThatCannotReachTheStateDirectoryIsRefusedAtStart() {
+        assumeTrue(isRoot(), "only root may start labs as another user");
+        ensureLabUser();
+        // root stays 0700, as JUnit made it: the lab user cannot pass through it.
+        ServerConfig config = ServerConfig.localLabs(root.resolve("closed-state"))
+                .withRouterPort(0)
+                .withLabUser(Optional.of(LAB_USER));
+
+        assertThatThrownBy(() -> SlipwayServer.start(
+                                config,
+                                java.time.Clock.systemUTC(),
+                                dev.slipway.kube.KubeClusterTargets.fromKubeconfig(Optional.empty()),
+                                dev.slipway.core.render.SecretSource.REDACTED)
+                        .close())
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("cannot enter")
+                .hasMessageContaining("--state-dir");
+    }
+
+    private static boolean isRoot() {
+        return run("id", "-u").strip().equals("0");
+    }
+
+    /** The lab user's uid, the user created (a system user without home) if this machine has none. */
+    private static int ensureLabUser() {
+        if (run("id", "-u", LAB_USER).isBlank()) {
+            run("useradd", "--system", "--no-create-home", LAB_USER);
+        }
+        String uid = run("id", "-u", LAB_USER).strip();
+        assertThat(uid).as("uid of " + LAB_USER).matches("[0-9]+");
+        return Integer.parseInt(uid);
+    }
+
+    /** Runs a command; its standard output, empty when it failed. */
+    private static String run(String... command) {
+        try {
+            Process process = new ProcessBuilder(command)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            return process.waitFor() == 0 ? out : "";
+        } catch (IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
     }
 
     private record Server(String url, String token, ApiClient api, int labRouterPort, Path output) {}
 
     /** Starts {@code slipway server} as a process, its environment holding credentials a lab must not see. */
-    private Server startServer() throws IOException {
+    private Server startServer(String... options) throws IOException {
         Path output = root.resolve("server-" + (++run) + ".log");
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -174,6 +313,7 @@ class LabProcessShutdownTest {
                 "0",
                 "--deploy-timeout",
                 "10m"));
+        command.addAll(List.of(options));
         ProcessBuilder builder =
                 new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
         TestHome.isolate(builder.environment(), root.resolve("home"));

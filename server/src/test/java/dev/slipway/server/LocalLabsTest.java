@@ -284,10 +284,15 @@ class LocalLabsTest {
 
     /** GET / through the router with a Host header (what a browser sends for *.localhost): "status body". */
     static String get(int port, String host) {
+        return get(port, host, "/");
+    }
+
+    /** GET {@code path} through the router with a Host header: "status body". */
+    static String get(int port, String host, String path) {
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
-            out.write(("GET / HTTP/1.1\r\nHost: " + host + ":" + port + "\r\nConnection: close\r\n\r\n")
+            out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\nConnection: close\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             out.flush();
             InputStream in = socket.getInputStream();

@@ -334,6 +334,35 @@ class ServerApiTest {
                 .isFalse();
     }
 
+    @Test
+    void everyDocumentedPathAnswersAnyOtherMethodWith405NamingTheDocumentedOnes() {
+        OpenApiDocument doc = OpenApiDocument.served();
+        assertThat(doc.json().at("/x-responses-of-every-path/405/$ref").asText())
+                .isEqualTo("#/components/responses/MethodNotAllowed");
+        assertThat(doc.json()
+                        .at("/components/responses/MethodNotAllowed/headers/Allow")
+                        .isMissingNode())
+                .isFalse();
+        for (String path : doc.paths()) {
+            Set<String> documented = doc.methods(path);
+            String concrete = path.replaceAll("\\{[^}]+}", "1");
+            for (String method : OpenApiDocument.METHODS) {
+                if (documented.contains(method)) {
+                    continue;
+                }
+                ApiClient.Reply reply = admin.send(method, concrete);
+                assertThat(reply.status())
+                        .as(method + " " + concrete + ": " + reply.body())
+                        .isEqualTo(405);
+                assertThat(reply.contentType()).startsWith("application/problem+json");
+                assertThat(new TreeSet<>(
+                                List.of(reply.header("Allow").orElse("").split(", "))))
+                        .as("Allow of " + path + " against the document")
+                        .isEqualTo(documented);
+            }
+        }
+    }
+
     private static List<Api.Route> routesOf(SlipwayServer server) {
         return new Api(
                         null,

@@ -60,6 +60,31 @@ class ServerMainTest {
     }
 
     @Test
+    void aLabUserTheServerCannotSwitchToRefusesTheStartBeforeAnythingIsWritten() throws Exception {
+        boolean root = new String(
+                        new ProcessBuilder("id", "-u").start().getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+                .strip()
+                .equals("0");
+
+        assertThat(run("--port", "0", "--lab-user", "no-such-user-slipway")).isEqualTo(1);
+
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("--lab-user")
+                .contains(root ? "there is no user 'no-such-user-slipway'" : "not root");
+        assertThat(home.resolve(".local")).doesNotExist();
+    }
+
+    @Test
+    void aLabUserIsRefusedWhereLabsRunOnClusters() throws Exception {
+        Path clusters = Files.writeString(home.resolve("clusters.yaml"), "groups: {}\n");
+
+        assertThat(run("--clusters", clusters.toString(), "--lab-user", "nobody"))
+                .isEqualTo(1);
+
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--lab-user", "labs run on clusters");
+    }
+
+    @Test
     void aLabUrlTemplateMustBeAUrlNamingTheLab() {
         assertThat(run("--lab-url-template", "labs.example.com")).isEqualTo(1);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--lab-url-template", "{lab}");
