@@ -9,7 +9,8 @@ right after it, and `--version`.
 
 Usage: bench/deploy/jvm-ab.py KUBECONFIG ROUNDS   (clusters already running, e.g. from MockClustersMain)
   SETUPS=a,b,...   which set-ups (default: the four JVM ones); "old jar: j17 cds(--help)" with OLD_JAR=path
-                   compares another build of the CLI under the launcher's JVM set-up
+                   compares another build of the CLI under the launcher's JVM set-up before it archived a deploy;
+                   "old jar: j17 cds(deploy)" under today's launcher set-up (an archive made from a deploy)
   JAR=path         the CLI jar (default cli/target/slipway.jar)
 """
 import os
@@ -48,7 +49,24 @@ def app():
     return d
 
 
-def run(cmd, check_out=None):
+phases = {}  # (set-up, measurement, phase) -> [ms], with PHASES=1 (SLIPWAY_TIMINGS output)
+if os.environ.get("PHASES"):
+    env["SLIPWAY_TIMINGS"] = "1"
+
+
+def note_phases(key, out):
+    """Sums the SLIPWAY_TIMINGS spans of each phase over the clusters (e.g. "health wait" of all three)."""
+    totals = {}
+    for line in out.splitlines():
+        parts = line.split(None, 3)
+        if len(parts) == 4 and parts[0].isdigit() and parts[2].isdigit():
+            name = parts[3].split(": ", 1)[-1].split(" (")[0]
+            totals[name] = totals.get(name, 0) + int(parts[2])
+    for name, ms in totals.items():
+        phases.setdefault((*key, name), []).append(ms)
+
+
+def run(cmd, check_out=None, key=None):
     """Wall time and the child's user+sys CPU of one command."""
     start = time.monotonic()
     p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -57,6 +75,8 @@ def run(cmd, check_out=None):
     wall = time.monotonic() - start
     if status != 0 or (check_out and check_out not in out):
         sys.exit(f"{' '.join(cmd)} failed or did not say {check_out!r}:\n{out}")
+    if key:
+        note_phases(key, out)
     return wall, usage.ru_utime + usage.ru_stime
 
 
@@ -97,6 +117,8 @@ for name in only:
         aot(name, deploy_args())
     elif name == "old jar: j17 cds(--help)":
         cds(name, os.environ["OLD_JAR"], ["--help"])
+    elif name == "old jar: j17 cds(deploy)":
+        cds(name, os.environ["OLD_JAR"], deploy_args())
     else:
         sys.exit(f"unknown set-up {name}")
 
@@ -109,8 +131,8 @@ for i in range(rounds):
         jvm, setup_jar = setups[s]
         base = [*jvm, *flags, "-jar", setup_jar]
         d = app()
-        results[(s, "first")].append(run([*base, "deploy", d, "--env", "production"]))
-        results[(s, "noop")].append(run([*base, "deploy", d, "--env", "production"], "nothing written"))
+        results[(s, "first")].append(run([*base, "deploy", d, "--env", "production"], key=(s, "first")))
+        results[(s, "noop")].append(run([*base, "deploy", d, "--env", "production"], "nothing written", (s, "noop")))
         results[(s, "version")].append(run([*base, "--version"]))
     print(f"round {i + 1}/{rounds} done", flush=True)
 print(f"load average after: {open('/proc/loadavg').read().split()[:3]}")
@@ -121,4 +143,8 @@ for s in setups:
            for m in ("first", "noop", "version")}
     print(f"| {s} | {med['first'][0]:.2f} s / {med['first'][1]:.2f} s | {med['noop'][0]:.2f} s / {med['noop'][1]:.2f} s"
           f" | {med['noop'][0] / med['first'][0]:.2f}x | {med['version'][0]:.3f} s / {med['version'][1]:.3f} s |")
+if phases:
+    print("\nphases, median ms summed over the clusters (SLIPWAY_TIMINGS):")
+    for (s, m, name), values in sorted(phases.items()):
+        print(f"  {s} / {m} / {name}: {statistics.median(values):.0f}")
 shutil.rmtree(work)

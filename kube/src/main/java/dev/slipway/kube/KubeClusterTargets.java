@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -24,6 +25,12 @@ public final class KubeClusterTargets implements ClusterTargets {
     private static final int REQUEST_TIMEOUT_MILLIS = 30_000;
 
     private final Optional<Path> kubeconfig;
+    /**
+     * One serialization (Jackson mapper and fabric8's registry of model types) for every client these targets
+     * open: building it walks the registry of every model class in the class path, which each client would
+     * otherwise pay for again.
+     */
+    private KubernetesSerialization serialization;
 
     private KubeClusterTargets(Optional<Path> kubeconfig) {
         this.kubeconfig = kubeconfig;
@@ -60,6 +67,13 @@ public final class KubeClusterTargets implements ClusterTargets {
         // The watch reconnects itself (and says it is stale meanwhile): fabric8's own retries would hide that.
         KubernetesClient client = client(cluster, config -> config.setWatchReconnectLimit(0));
         return ServiceWatch.start(cluster.name(), client, namespace, app, environment, listener);
+    }
+
+    private synchronized KubernetesSerialization serialization() {
+        if (serialization == null) {
+            serialization = new KubernetesSerialization();
+        }
+        return serialization;
     }
 
     private KubernetesClient client(Cluster cluster, java.util.function.Consumer<Config> tune) {
@@ -104,6 +118,7 @@ public final class KubeClusterTargets implements ClusterTargets {
             client = new KubernetesClientBuilder()
                     .withConfig(config)
                     .withHttpClientFactory(new JdkHttpClientFactory())
+                    .withKubernetesSerialization(serialization())
                     .build();
         } catch (KubernetesClientException e) {
             throw new ClusterFailureException(new ClusterFailure(

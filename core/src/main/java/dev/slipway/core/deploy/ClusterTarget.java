@@ -69,6 +69,23 @@ public interface ClusterTarget extends AutoCloseable {
      */
     HealthOutcome awaitHealthy(List<ObjectNode> objects, Duration timeout, Consumer<ObjectHealth> progress);
 
+    /**
+     * Begins a health wait for {@code objects} before they are applied, so a backend can have its watches synced
+     * by the time the writes end (the engine calls this just before the first apply and {@link HealthWait#await}
+     * after prune). Must not write. The default waits only when awaited, through {@link #awaitHealthy}.
+     */
+    default HealthWait watchHealth(List<ObjectNode> objects, Consumer<ObjectHealth> progress) {
+        return new HealthWait() {
+            @Override
+            public HealthOutcome await(Duration timeout) {
+                return awaitHealthy(objects, timeout, progress);
+            }
+
+            @Override
+            public void close() {}
+        };
+    }
+
     /** The current health of each object, read once (for status), in the given order. */
     List<ObjectHealth> health(List<ObjectNode> objects);
 

@@ -491,7 +491,10 @@ public final class DeployEngine {
         }
     }
 
-    /** Apply, prune, wait, record: everything from the first write on. */
+    /**
+     * Apply, prune, wait, record: everything from the first write on. The health watches start before the first
+     * apply, so they are synced (and have seen what the cluster already did) when the writes end.
+     */
     private ClusterResult write(
             ClusterTarget target,
             Job job,
@@ -505,6 +508,50 @@ public final class DeployEngine {
                         || c.action() == ChangeAction.UPDATE
                         || c.action() == ChangeAction.DRIFTED)
                 .toList();
+        HealthOutcome health;
+        try (HealthWait wait = Timings.time(
+                job.name() + ": start health watches",
+                () -> target.watchHealth(job.objects(), h -> listener.health(job.name(), h)))) {
+            Optional<ClusterResult> stopped = applyAll(target, job, planned, toApply, number, options, listener, wait);
+            if (stopped.isPresent()) {
+                return stopped.get();
+            }
+            for (PlannedChange change : plan.changes()) {
+                if (change.action() == ChangeAction.DELETE) {
+                    target.delete(planned.live().get(change.ref()));
+                    listener.pruned(job.name(), change.ref());
+                }
+            }
+            health = Timings.time(job.name() + ": health wait", () -> wait.await(options.timeout()));
+        }
+        Optional<ClusterFailure> failure = Optional.empty();
+        if (health instanceof HealthOutcome.Failed f) {
+            failure = Optional.of(ClusterFailure.unhealthy(job.name(), f.object()));
+        } else if (health instanceof HealthOutcome.TimedOut t) {
+            failure = Optional.of(ClusterFailure.timedOut(job.name(), t.pending(), options.timeout()));
+        }
+        RevisionOutcome outcome = failure.isPresent() ? RevisionOutcome.FAILED : RevisionOutcome.SUCCEEDED;
+        String message = failure.map(ClusterFailure::message).orElse("");
+        Timings.time(job.name() + ": record revision", () -> record(target, job, number, options, outcome, message));
+        return failure.map(f -> ClusterResult.failed(f, Optional.of(plan), OptionalInt.of(number)))
+                .orElseGet(() -> ClusterResult.deployed(plan, number));
+    }
+
+    /**
+     * Applies {@code toApply} batch by batch (a batch: consecutive objects of one wave and kind, applied
+     * concurrently); batches go in order, each after the previous one finished. A conflict or rejection records a
+     * failed revision and ends the deploy on this cluster (returned); an API or transport error is thrown, after
+     * every request of its batch has ended, for {@link #converge} to record.
+     */
+    private Optional<ClusterResult> applyAll(
+            ClusterTarget target,
+            Job job,
+            Planned planned,
+            List<PlannedChange> toApply,
+            int number,
+            DeployOptions options,
+            DeployListener listener,
+            HealthWait wait) {
         ExecutorService pool = Executors.newFixedThreadPool(APPLY_CONCURRENCY, daemonThreads("slipway-apply"));
         long applyStarted = System.nanoTime();
         try {
@@ -525,6 +572,8 @@ public final class DeployEngine {
                         failure = Optional.of(ClusterFailure.conflict(job.name(), change.ref(), c.conflicts()));
                     } else if (results.get(i) instanceof ApplyResult.Rejected r) {
                         failure = Optional.of(ClusterFailure.rejected(job.name(), change.ref(), r.reason()));
+                    } else if (results.get(i) instanceof ApplyResult.Applied a) {
+                        wait.applied(a.live());
                     }
                     if (failure.isPresent()) {
                         record(
@@ -534,7 +583,8 @@ public final class DeployEngine {
                                 options,
                                 RevisionOutcome.FAILED,
                                 failure.get().message());
-                        return ClusterResult.failed(failure.get(), Optional.of(plan), OptionalInt.of(number));
+                        return Optional.of(ClusterResult.failed(
+                                failure.get(), Optional.of(planned.plan()), OptionalInt.of(number)));
                     }
                     listener.applied(job.name(), change);
                 }
@@ -544,26 +594,7 @@ public final class DeployEngine {
             pool.shutdownNow();
         }
         Timings.since(job.name() + ": apply (" + toApply.size() + " objects)", applyStarted);
-        for (PlannedChange change : plan.changes()) {
-            if (change.action() == ChangeAction.DELETE) {
-                target.delete(planned.live().get(change.ref()));
-                listener.pruned(job.name(), change.ref());
-            }
-        }
-        HealthOutcome health = Timings.time(
-                job.name() + ": health wait",
-                () -> target.awaitHealthy(job.objects(), options.timeout(), h -> listener.health(job.name(), h)));
-        Optional<ClusterFailure> failure = Optional.empty();
-        if (health instanceof HealthOutcome.Failed f) {
-            failure = Optional.of(ClusterFailure.unhealthy(job.name(), f.object()));
-        } else if (health instanceof HealthOutcome.TimedOut t) {
-            failure = Optional.of(ClusterFailure.timedOut(job.name(), t.pending(), options.timeout()));
-        }
-        RevisionOutcome outcome = failure.isPresent() ? RevisionOutcome.FAILED : RevisionOutcome.SUCCEEDED;
-        String message = failure.map(ClusterFailure::message).orElse("");
-        Timings.time(job.name() + ": record revision", () -> record(target, job, number, options, outcome, message));
-        return failure.map(f -> ClusterResult.failed(f, Optional.of(plan), OptionalInt.of(number)))
-                .orElseGet(() -> ClusterResult.deployed(plan, number));
+        return Optional.empty();
     }
 
     /** Applies one batch; objects of the same wave and kind do not depend on each other, so they go at once. */
@@ -581,19 +612,30 @@ public final class DeployEngine {
         for (PlannedChange change : batch) {
             futures.add(pool.submit(() -> target.apply(planned.desired().get(change.ref()), force(change, options))));
         }
+        // Every request of the batch ends before an error is thrown: nothing may land after the failed revision
+        // that error leads to is recorded and the lock released.
         List<ApplyResult> results = new ArrayList<>();
-        try {
-            for (Future<ApplyResult> future : futures) {
+        RuntimeException error = null;
+        for (Future<ApplyResult> future : futures) {
+            try {
                 results.add(future.get());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("deploy interrupted", e);
+            } catch (ExecutionException e) {
+                RuntimeException cause = e.getCause() instanceof RuntimeException runtime
+                        ? runtime
+                        : new IllegalStateException(e.getCause());
+                if (error == null) {
+                    error = cause;
+                } else {
+                    error.addSuppressed(cause);
+                }
+                results.add(null);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("deploy interrupted", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            throw new IllegalStateException(e.getCause());
+        }
+        if (error != null) {
+            throw error;
         }
         return results;
     }

@@ -1,6 +1,7 @@
 package dev.slipway.core.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -25,6 +26,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /** The engine's rules, against clusters held in memory. */
@@ -189,6 +194,60 @@ class DeployEngineTest {
 
         assertThat(retry.succeeded()).isTrue();
         assertThat(east.revisions.lastEntry().getValue().outcome()).isEqualTo(RevisionOutcome.SUCCEEDED);
+    }
+
+    @Test
+    void aFailureMidBatchIsRecordedOnlyOnceEveryApplyOfTheBatchHasEnded() throws Exception {
+        engine.deploy(rendering("a", "b", "c", "d"), options, DeployListener.NONE);
+        InMemoryCluster east = clusters.get("east-1");
+        east.failingApplies.add("config-1");
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean heldApplyStarted = new AtomicBoolean();
+        east.onApply = name -> {
+            if (name.equals("config-3")) {
+                heldApplyStarted.set(true);
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+
+        // The four ConfigMaps are one batch (same wave and kind): applied concurrently; config-1 answers 500.
+        CompletableFuture<DeployReport> deploy = CompletableFuture.supplyAsync(
+                () -> engine.deploy(rendering("a2", "b2", "c2", "d2"), options, DeployListener.NONE));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> heldApplyStarted.get() && east.writes.contains("apply config-1"));
+        await().during(Duration.ofMillis(300))
+                .atMost(Duration.ofSeconds(5))
+                .until(() -> !east.writes.contains("record 2"));
+        release.countDown();
+        DeployReport report = deploy.get(10, TimeUnit.SECONDS);
+
+        assertThat(report.succeeded()).isFalse();
+        assertThat(report.failures().get(0).reason()).isEqualTo(ClusterFailure.Reason.API_ERROR);
+        var recorded = east.revisions.lastEntry().getValue();
+        assertThat(recorded.outcome()).isEqualTo(RevisionOutcome.FAILED);
+        assertThat(recorded.objects()).hasSize(4);
+        assertThat(recorded.summary().failure()).contains("etcdserver: timeout");
+        assertThat(east.writes.indexOf("record 2"))
+                .as("the failed revision comes after the held apply landed")
+                .isGreaterThan(east.writes.lastIndexOf("apply config-3"));
+        assertThat(east.objects
+                        .get(ObjectRef.of(objectNamed("config-3")))
+                        .path("data")
+                        .path("value")
+                        .asText())
+                .isEqualTo("d2");
+        assertThat(east.lease).as("lock released once the failure is recorded").isEmpty();
+    }
+
+    private static ObjectNode objectNamed(String name) {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.put("apiVersion", "v1").put("kind", "ConfigMap");
+        o.putObject("metadata").put("name", name).put("namespace", "shop");
+        return o;
     }
 
     @Test

@@ -28,7 +28,7 @@ final class InMemoryCluster {
     final Map<ObjectRef, ObjectNode> objects = new LinkedHashMap<>();
     final Set<String> namespaces = new HashSet<>();
     final TreeMap<Integer, Revision> revisions = new TreeMap<>();
-    final List<String> writes = new ArrayList<>();
+    final List<String> writes = java.util.Collections.synchronizedList(new ArrayList<>());
     Optional<DeployLock> lease = Optional.empty();
     Function<ObjectNode, ObjectHealth> health = o -> ObjectHealth.healthy(ObjectRef.of(o), "ok");
     Optional<String> unreachable = Optional.empty();
@@ -40,6 +40,8 @@ final class InMemoryCluster {
     final Set<String> failingApplies = new HashSet<>();
     /** Recording a revision fails (the cluster went away mid-deploy). */
     boolean failRecord;
+    /** Runs first in every apply, outside the cluster's lock (by name): lets a test hold one apply of a batch. */
+    volatile Consumer<String> onApply = name -> {};
     /** Objects applied with forced field ownership. */
     final List<String> forced = new ArrayList<>();
 
@@ -98,6 +100,7 @@ final class InMemoryCluster {
 
             @Override
             public ApplyResult apply(ObjectNode object, boolean forceConflicts) {
+                onApply.accept(ObjectRef.of(object).name());
                 synchronized (InMemoryCluster.this) {
                     writes.add("apply " + ObjectRef.of(object).name());
                     if (forceConflicts) {
@@ -183,7 +186,9 @@ final class InMemoryCluster {
                 if (failRecord) {
                     throw new ClusterFailureException(ClusterFailure.unreachable(name, "connection refused"));
                 }
-                writes.add("record " + revision.number());
+                synchronized (InMemoryCluster.this) {
+                    writes.add("record " + revision.number());
+                }
                 revisions.put(revision.number(), revision);
             }
 
