@@ -25,6 +25,8 @@ interface AdminOperations {
 
     boolean draining();
 
+    RouterStats stats();
+
     /** The meters in Prometheus text format. */
     String scrape();
 

@@ -89,6 +89,11 @@ class AdminHandlerTest {
         }
 
         @Override
+        public RouterStats stats() {
+            throw new IllegalStateException("stats broke");
+        }
+
+        @Override
         public String scrape() {
             throw new IllegalStateException("scrape broke");
         }
