@@ -55,6 +55,16 @@ public final class LatencyHistogram {
         return new LatencyHistogram(counts.clone());
     }
 
+    /** This histogram with {@code count} more latencies of {@code latency} (for sources other than a router). */
+    public LatencyHistogram plus(Duration latency, long count) {
+        if (count < 0) {
+            throw new IllegalArgumentException("count cannot be negative");
+        }
+        long[] next = counts.clone();
+        next[bucketOf(latency.toNanos())] += count;
+        return new LatencyHistogram(next);
+    }
+
     /** The bucket a latency of {@code nanos} falls in. */
     static int bucketOf(long nanos) {
         int i = Arrays.binarySearch(BOUNDS_NANOS, nanos);

@@ -33,7 +33,8 @@ public final class RouterStatsJson {
             r.getValue().backends().entrySet().stream()
                     .sorted(Map.Entry.comparingByKey())
                     .forEach(b -> {
-                        ObjectNode bn = counts(backends.putObject(b.getKey()), b.getValue().total());
+                        ObjectNode bn = counts(
+                                backends.putObject(b.getKey()), b.getValue().total());
                         ObjectNode clusters = bn.putObject("clusters");
                         b.getValue().clusters().entrySet().stream()
                                 .sorted(Map.Entry.comparingByKey())
@@ -68,7 +69,9 @@ public final class RouterStatsJson {
         } catch (IOException e) {
             throw new IllegalArgumentException("not JSON: " + e.getMessage(), e);
         }
-        if (root == null || !root.path("instance").isTextual() || !root.path("routes").isObject()) {
+        if (root == null
+                || !root.path("instance").isTextual()
+                || !root.path("routes").isObject()) {
             throw new IllegalArgumentException("not a router stats document (no instance or routes)");
         }
         JsonNode bounds = root.path("latencyBoundsMillis");
@@ -76,7 +79,9 @@ public final class RouterStatsJson {
             throw new IllegalArgumentException("the router's latency buckets differ from this version's");
         }
         for (int i = 0; i < bounds.size(); i++) {
-            if (Math.abs(bounds.get(i).asDouble() - LatencyHistogram.boundsMillis().get(i)) > 1e-6) {
+            if (Math.abs(bounds.get(i).asDouble()
+                            - LatencyHistogram.boundsMillis().get(i))
+                    > 1e-6) {
                 throw new IllegalArgumentException("the router's latency buckets differ from this version's");
             }
         }

@@ -43,10 +43,6 @@ final class TrafficCounters {
             counts[i] = buckets[i].sum();
         }
         return new TrafficCounts(
-                requests.sum(),
-                serverErrors.sum(),
-                timeouts.sum(),
-                connectFailures.sum(),
-                LatencyHistogram.of(counts));
+                requests.sum(), serverErrors.sum(), timeouts.sum(), connectFailures.sum(), LatencyHistogram.of(counts));
     }
 }

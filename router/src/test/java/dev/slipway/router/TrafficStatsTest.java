@@ -41,7 +41,8 @@ class TrafficStatsTest {
         Path token = dir.resolve("admin-token");
         Files.writeString(token, TOKEN + "\n");
         Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-------"));
-        fixture = new RouterFixture(dir, RouterFixture.header() + """
+        fixture = new RouterFixture(
+                dir, RouterFixture.header() + """
                 adminTokenFile: admin-token
                 retries: {maxRetries: 0}
                 backends:
@@ -135,20 +136,24 @@ class TrafficStatsTest {
     void twoReadingsSubtractIntoTheRequestsBetweenThemAndReadingsOfRoutersAddUp() {
         TestClient client = fixture.client();
         client.get("/status/500", OPT_IN);
-        TrafficCounts before =
-                statsOnce(s -> requests(s, "web", "web-canary") == 1).backend("web", "web-canary").total();
+        TrafficCounts before = statsOnce(s -> requests(s, "web", "web-canary") == 1)
+                .backend("web", "web-canary")
+                .total();
         for (int i = 0; i < 4; i++) {
             client.get("/", OPT_IN);
         }
         client.get("/status/503", OPT_IN);
-        TrafficCounts after =
-                statsOnce(s -> requests(s, "web", "web-canary") == 6).backend("web", "web-canary").total();
+        TrafficCounts after = statsOnce(s -> requests(s, "web", "web-canary") == 6)
+                .backend("web", "web-canary")
+                .total();
 
         TrafficCounts window = after.since(before).orElseThrow();
         assertThat(window.requests()).isEqualTo(5);
         assertThat(window.serverErrors()).isEqualTo(1);
         assertThat(window.latency().count()).isEqualTo(5);
-        assertThat(before.since(after)).as("a reading older than the earlier one: a restart").isEmpty();
+        assertThat(before.since(after))
+                .as("a reading older than the earlier one: a restart")
+                .isEmpty();
         assertThat(before.plus(window)).isEqualTo(after);
     }
 
