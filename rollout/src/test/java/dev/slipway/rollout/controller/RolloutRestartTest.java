@@ -25,7 +25,28 @@ class RolloutRestartTest {
     static Stream<Arguments> stores() {
         Function<String, RolloutStore> file = name -> new FileRolloutStore(dir.resolve(name));
         Function<String, RolloutStore> memory = name -> RolloutStore.inMemory();
-        return Stream.of(Arguments.of("file", file), Arguments.of("memory", memory));
+        Function<String, RolloutStore> rows = name -> new JsonRolloutStore(new MapRows());
+        return Stream.of(Arguments.of("file", file), Arguments.of("memory", memory), Arguments.of("json rows", rows));
+    }
+
+    /** Rows as the store module's {@code rollouts} table keeps them: text and a compare-and-set version. */
+    static final class MapRows implements JsonRolloutStore.Rows {
+        private final java.util.Map<String, JsonRolloutStore.Row> rows = new java.util.HashMap<>();
+
+        @Override
+        public synchronized java.util.Optional<JsonRolloutStore.Row> load(String app, String environment) {
+            return java.util.Optional.ofNullable(rows.get(app + "/" + environment));
+        }
+
+        @Override
+        public synchronized boolean save(String app, String environment, String state, long expectedVersion) {
+            JsonRolloutStore.Row current = rows.get(app + "/" + environment);
+            if ((current == null ? 0 : current.version()) != expectedVersion) {
+                return false;
+            }
+            rows.put(app + "/" + environment, new JsonRolloutStore.Row(state, expectedVersion + 1));
+            return true;
+        }
     }
 
     /** A second controller (new fakes, as a new process would have) on the first one's store and time. */
