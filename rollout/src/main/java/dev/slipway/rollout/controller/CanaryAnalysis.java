@@ -1,6 +1,7 @@
 package dev.slipway.rollout.controller;
 
 import dev.slipway.core.rollout.Analysis;
+import dev.slipway.core.spec.Durations;
 import dev.slipway.router.TrafficCounts;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -38,7 +39,7 @@ final class CanaryAnalysis {
                     stableP99,
                     Verdict.WAIT,
                     c.requests() + " of the " + a.minRequests() + " canary requests a check needs in "
-                            + duration(length) + ": waiting (" + numbers + ")");
+                            + Durations.format(length) + ": waiting (" + numbers + ")");
         }
         if (!a.errorRateWithin(c.errors(), c.requests())) {
             return check(
