@@ -140,13 +140,16 @@ public final class RolloutController {
         return s.state;
     }
 
-    /** Holds every running cluster at its step and traffic split until someone resumes it. */
+    /**
+     * Holds every running cluster at its step and traffic split until someone resumes it; a cluster the
+     * controller paused for a cluster down stays paused when that cluster is back.
+     */
     public synchronized RolloutState pause(RolloutKey key, String actor, String why) {
         Session s = open(key);
         RolloutState state = s.state;
         List<RolloutEvent> happened = new ArrayList<>();
         for (ClusterRollout c : state.clusters()) {
-            if (c.status() == ClusterStatus.RUNNING) {
+            if (c.status() == ClusterStatus.RUNNING || c.pause().equals(Optional.of(PauseCause.CLUSTER_DOWN))) {
                 String reason = "paused by " + actor + (why.isBlank() ? "" : ": " + why);
                 state = state.with(c.paused(PauseCause.BY_HAND, reason));
                 happened.add(

@@ -300,6 +300,19 @@ class RolloutControllerTest {
     }
 
     @Test
+    void aPauseByHandDuringAClusterDownOutlastsIt() {
+        f.start(RolloutFixture.spec(ClusterOrder.ONE_BY_ONE), "east", "west");
+        f.controller.clusterDown(KEY, "east", "unreachable");
+        f.controller.pause(KEY, "bob", "wait for the post-mortem");
+        f.controller.clusterUp(KEY, "east");
+        assertThat(f.cluster("east").pause()).contains(PauseCause.BY_HAND);
+        // Its traffic is back as the step had it, held.
+        assertThat(f.traffic.stages.get("east")).isEqualTo(Stage.requestsPerSecond(100));
+        f.controller.resume(KEY, "bob");
+        assertThat(f.cluster("east").status()).isEqualTo(ClusterStatus.RUNNING);
+    }
+
+    @Test
     void anotherClusterGoingDownPausesButKeepsTheRunningClustersSplit() {
         f.start(RolloutFixture.spec(ClusterOrder.ONE_BY_ONE), "east", "west");
         f.controller.clusterDown(KEY, "west", "nodes not ready");
