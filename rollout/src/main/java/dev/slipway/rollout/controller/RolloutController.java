@@ -732,9 +732,8 @@ public final class RolloutController {
                 .orElseThrow(() -> new IllegalStateException("step " + step + " has no router stage"));
     }
 
-    /** Whether nothing happens to the rollout unless someone acts: every cluster finished, no call owed. */
     private static boolean settled(RolloutState state) {
-        return state.clusters().stream().allMatch(c -> c.status().finished() && c.work() == Work.NONE);
+        return state.settled();
     }
 
     private static boolean stopped(ClusterRollout c) {

@@ -62,6 +62,14 @@ public record RolloutState(
         return clusters.stream().allMatch(c -> c.status().finished());
     }
 
+    /**
+     * Whether nothing more happens unless someone acts: every cluster finished (promoted, aborted or failed)
+     * and no call to the tracks still owed.
+     */
+    public boolean settled() {
+        return clusters.stream().allMatch(c -> c.status().finished() && c.work() == Work.NONE);
+    }
+
     /** Whether every cluster is promoted: the new revision is stable everywhere. */
     public boolean promoted() {
         return clusters.stream().allMatch(c -> c.status() == ClusterStatus.PROMOTED);
