@@ -1,43 +1,113 @@
 package dev.slipway.cli;
 
+import dev.slipway.core.cluster.ClusterGroup;
+import dev.slipway.core.spec.App;
+import dev.slipway.core.spec.AppLoader;
+import dev.slipway.core.spec.EnvironmentSpec;
+import dev.slipway.kube.KubeClusterTargets;
+import dev.slipway.rollout.feed.ClusterFeed;
+import dev.slipway.rollout.feed.FeedSettings;
+import dev.slipway.rollout.feed.FixedStageSource;
+import dev.slipway.router.AdminToken;
 import dev.slipway.router.Router;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 import sun.misc.Signal;
 
-/** {@code slipway router}: runs the traffic front end until stopped. */
+/** {@code slipway router}: runs the traffic front end until stopped, from its file or fed by the clusters. */
 @Command(
         name = "router",
         mixinStandardHelpOptions = true,
         description = {
             "Runs the Slipway router (HTTP/1.1 reverse proxy) with route timeouts, staged migration and cluster"
-                    + " failover.",
-            "The config file is reloaded when it changes and on SIGHUP; an invalid file is reported and the"
-                    + " previous config keeps serving. SIGTERM/SIGINT drain: no new connections, open ones close"
-                    + " after their current request.",
+                    + " failover, either from a config file (--config) or fed by the clusters of an environment"
+                    + " (--env, with --clusters and --app).",
+            "With --config the file is reloaded when it changes and on SIGHUP; an invalid file is reported and"
+                    + " the previous config keeps serving.",
+            "Fed by clusters, the router watches the app's NodePort Services (tracks stable and canary) on every"
+                    + " cluster of the environment's group and routes each service to the cluster's nodes at its"
+                    + " nodePort, weighted as the clusters file says; stages are off (all on stable) unless set"
+                    + " through the admin API. A cluster whose API cannot be reached keeps its last endpoints"
+                    + " and /healthz says degraded.",
+            "SIGTERM/SIGINT drain: no new connections, open ones close after their current request.",
             "Admin API (loopback by default): GET /healthz, /metrics, /config; POST /routes/NAME/stage"
                     + " (body: off|optin|rps N|percent N|full|rollback), /reload, /drain. See docs/router.md."
         },
         footerHeading = "%nExamples:%n",
         footer = {
             "  slipway router --config router.yaml",
+            "  slipway router --env production --app examples/acme-web --clusters clusters.yaml",
+            "  slipway router --env production --app . --host shop.example.com --listen 0.0.0.0:80",
             "  curl -s -XPOST 127.0.0.1:9901/routes/web/stage -d 'percent 10'   # move 10%% of web to backend B",
             "  curl -s 127.0.0.1:9901/metrics | grep slipway_router_requests_total"
         })
 final class RouterCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(RouterCommand.class);
 
+    @ParentCommand
+    SlipwayCommand root;
+
+    @Spec
+    CommandSpec spec;
+
     @Option(
             names = "--config",
-            required = true,
             paramLabel = "FILE",
-            description = "Router config file (YAML; format in docs/router.md).")
+            description = "Router config file (YAML; format in docs/router.md). Not with --env.")
     Path config;
+
+    @Option(
+            names = "--env",
+            paramLabel = "ENV",
+            description = "Be fed by the clusters: the environment (of the app's slipway.yaml) whose cluster group"
+                    + " and namespace are watched. Not with --config.")
+    String environment;
+
+    @Option(
+            names = {"--app", "--app-dir"},
+            paramLabel = "DIR",
+            description =
+                    "With --env: the app's directory, holding its slipway.yaml (default: the current" + " directory).")
+    Path appDir;
+
+    @Mixin
+    ClusterOptions clusters;
+
+    @Option(
+            names = "--listen",
+            paramLabel = "HOST:PORT",
+            description = "With --env: where clients connect (default: 0.0.0.0:8080).")
+    String listen;
+
+    @Option(
+            names = "--admin",
+            paramLabel = "HOST:PORT",
+            description = "With --env: the admin API; keep it on loopback (default: 127.0.0.1:9901).")
+    String admin;
+
+    @Option(
+            names = "--admin-token-file",
+            paramLabel = "FILE",
+            description = "With --env: a 0600 file whose first line is the admin API's bearer token.")
+    Path adminTokenFile;
+
+    @Option(
+            names = "--host",
+            paramLabel = "HOST",
+            description = "With --env: the first routable service answers HOST, the others <service>.HOST"
+                    + " (default: the first answers any host; required when the app has several).")
+    String host;
 
     @Option(
             names = "--drain-seconds",
@@ -48,7 +118,32 @@ final class RouterCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Router router = Router.start(config);
+        boolean fedOption = appDir != null
+                || clusters.clustersFile != null
+                || clusters.kubeconfig != null
+                || listen != null
+                || admin != null
+                || adminTokenFile != null
+                || host != null;
+        if (config != null && (environment != null || fedOption)) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--config and --env (with --app, --clusters, --kubeconfig, --listen, --admin,"
+                            + " --admin-token-file, --host) are exclusive: the router is either read from its"
+                            + " file or fed by the clusters");
+        }
+        if (config == null && environment == null) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    fedOption
+                            ? "being fed by the clusters needs --env ENV"
+                            : "give --config FILE, or --env ENV to be fed by the clusters");
+        }
+        return config != null ? fromFile() : fedByClusters();
+    }
+
+    private Integer fromFile() {
+        Router router = Router.start(root.context().resolve(config));
         System.out.println("slipway router listening on " + router.address() + ", admin on " + router.adminAddress());
         try {
             Signal.handle(new Signal("HUP"), signal -> {
@@ -60,11 +155,39 @@ final class RouterCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             log.info("SIGHUP is not available here; the router reloads on file changes only");
         }
+        return runUntilStopped(router, router::close);
+    }
+
+    private Integer fedByClusters() {
+        CliContext context = root.context();
+        App app = AppLoader.load(context.resolve(appDir == null ? Path.of(".") : appDir));
+        EnvironmentSpec env = app.spec().resolveEnvironment(environment);
+        ClusterGroup group = clusters.load(context).groupOf(env);
+        FeedSettings settings = new FeedSettings(
+                FeedSettings.address(listen == null ? "0.0.0.0:8080" : listen, "--listen"),
+                FeedSettings.address(admin == null ? "127.0.0.1:9901" : admin, "--admin"),
+                Optional.ofNullable(adminTokenFile).map(context::resolve).map(AdminToken::read),
+                Optional.ofNullable(host));
+        ClusterFeed feed = ClusterFeed.start(
+                app.spec(),
+                env,
+                group,
+                KubeClusterTargets.fromKubeconfig(Optional.of(clusters.kubeconfigFile(context))),
+                FixedStageSource.off(),
+                settings);
+        Router router = feed.router();
+        System.out.println("slipway router listening on " + router.address() + ", admin on " + router.adminAddress()
+                + ", fed by cluster group " + group.name() + " for "
+                + app.spec().app() + " " + env.name());
+        return runUntilStopped(router, feed::close);
+    }
+
+    private Integer runUntilStopped(Router router, Runnable close) {
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
                             router.drain(Duration.ofSeconds(drainSeconds)).join();
-                            router.close();
+                            close.run();
                         },
                         "slipway-router-shutdown"));
         router.terminated().join();

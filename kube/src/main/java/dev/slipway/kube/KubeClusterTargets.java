@@ -41,6 +41,28 @@ public final class KubeClusterTargets implements ClusterTargets {
 
     @Override
     public ClusterTarget open(Cluster cluster) {
+        return new KubeClusterTarget(cluster.name(), client(cluster, config -> {}));
+    }
+
+    /**
+     * Watches {@code app}'s Services in {@code environment} on {@code cluster} (see {@link ServiceWatch}); the
+     * watch reports to {@code listener} from its own thread until closed.
+     *
+     * @throws ClusterFailureException when the cluster's kubeconfig context cannot be used (a user error);
+     *     an unreachable API server is not one: the watch starts stale and keeps trying
+     */
+    public ServiceWatch watchServices(
+            Cluster cluster,
+            String namespace,
+            String app,
+            String environment,
+            java.util.function.Consumer<ServiceWatch.State> listener) {
+        // The watch reconnects itself (and says it is stale meanwhile): fabric8's own retries would hide that.
+        KubernetesClient client = client(cluster, config -> config.setWatchReconnectLimit(0));
+        return ServiceWatch.start(cluster.name(), client, namespace, app, environment, listener);
+    }
+
+    private KubernetesClient client(Cluster cluster, java.util.function.Consumer<Config> tune) {
         String context = cluster.context() == null || cluster.context().isEmpty() ? cluster.name() : cluster.context();
         Config config;
         try {
@@ -75,6 +97,7 @@ public final class KubeClusterTargets implements ClusterTargets {
         // Retrying an unreachable server only delays the one clear error preflight should give.
         config.setRequestRetryBackoffLimit(0);
         ClientKeyAlgorithm.apply(config);
+        tune.accept(config);
         KubernetesClient client;
         try {
             // Builds the TLS context, so a client key or certificate that cannot be used fails here.
@@ -92,6 +115,6 @@ public final class KubeClusterTargets implements ClusterTargets {
                     "check client-certificate(-data) and client-key(-data) of the context's user; keys are read as"
                             + " PEM: PKCS#8 (BEGIN PRIVATE KEY), RSA PKCS#1 or EC (BEGIN EC PRIVATE KEY)"));
         }
-        return new KubeClusterTarget(cluster.name(), client);
+        return client;
     }
 }

@@ -25,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
@@ -203,9 +204,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private FullHttpResponse handle(HttpMethod method, String path, String body) {
         if (method.equals(HttpMethod.GET) && path.equals("/healthz")) {
-            return router.draining()
-                    ? text(HttpResponseStatus.SERVICE_UNAVAILABLE, "draining\n")
-                    : text(HttpResponseStatus.OK, "ok\n");
+            return health();
         }
         if (method.equals(HttpMethod.GET) && path.equals("/metrics")) {
             FullHttpResponse r = text(HttpResponseStatus.OK, router.scrape());
@@ -252,6 +251,25 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 "unknown admin path; try GET /healthz, /metrics, /stats, /config, POST /routes/NAME/stage, /reload, /drain\n");
     }
 
+    /**
+     * {@code ok} / {@code draining} as text for a router read from its file; a router fed from sources answers
+     * JSON naming each source, {@code degraded} (still 200: it serves its last good config) while one is stale.
+     */
+    private FullHttpResponse health() {
+        Map<String, SourceStatus> sources = router.sources();
+        if (sources.isEmpty()) {
+            return router.draining()
+                    ? text(HttpResponseStatus.SERVICE_UNAVAILABLE, "draining\n")
+                    : text(HttpResponseStatus.OK, "ok\n");
+        }
+        boolean stale = sources.values().stream().anyMatch(SourceStatus::isStale);
+        ObjectNode root = JSON.createObjectNode();
+        root.put("status", router.draining() ? "draining" : stale ? "degraded" : "ok");
+        ObjectNode source = root.putObject("source");
+        sources.forEach((name, status) -> source.put(name, status.describe()));
+        return json(router.draining() ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.OK, root);
+    }
+
     private ObjectNode stageOf(String route) {
         return JSON.createObjectNode()
                 .put("route", route)
@@ -265,6 +283,16 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         root.put("source", s.config.source().map(String::valueOf).orElse("(built in code)"));
         root.put("listen", router.address().toString());
         root.put("draining", router.draining());
+        if (!router.sources().isEmpty()) {
+            ObjectNode sources = root.putObject("sources");
+            router.sources().forEach((name, status) -> {
+                ObjectNode n = sources.putObject(name).put("stale", status.isStale());
+                status.staleSince().ifPresent(since -> n.put("staleSince", since.toString()));
+                if (!status.detail().isEmpty()) {
+                    n.put("detail", status.detail());
+                }
+            });
+        }
         Router.ReloadOutcome last = router.lastReload();
         ObjectNode reload = root.putObject("lastReload").put("applied", last.applied());
         ArrayNode lastProblems = reload.putArray("problems");

@@ -27,6 +27,9 @@ interface AdminOperations {
 
     RouterStats stats();
 
+    /** The sources the router is fed from, as last reported; empty for a router read from its file. */
+    java.util.Map<String, SourceStatus> sources();
+
     /** The meters in Prometheus text format. */
     String scrape();
 

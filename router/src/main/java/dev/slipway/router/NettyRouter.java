@@ -26,7 +26,9 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -66,6 +68,7 @@ final class NettyRouter implements Router, AdminOperations {
     private final String instance = UUID.randomUUID().toString();
     private Map<String, Stage> configStages = Map.of();
     private volatile ReloadOutcome lastReload = ReloadOutcome.ok();
+    private volatile Map<String, SourceStatus> sources = Map.of();
     private Channel server;
     private Channel admin;
     private ConfigWatcher watcher;
@@ -369,6 +372,29 @@ final class NettyRouter implements Router, AdminOperations {
     private void install(RoutingSnapshot snapshot) {
         runtime.install(snapshot);
         healthChecker.watch(snapshot);
+    }
+
+    @Override
+    public void reportSources(Map<String, SourceStatus> next) {
+        Map<String, SourceStatus> copy = Collections.unmodifiableMap(new LinkedHashMap<>(next));
+        Map<String, SourceStatus> before = sources;
+        sources = copy;
+        runtime.metrics.sources(copy);
+        copy.forEach((name, status) -> {
+            SourceStatus was = before.get(name);
+            if (was == null || was.isStale() != status.isStale()) {
+                if (status.isStale()) {
+                    log.warn("source {} is {}; serving the last config it gave", name, status.describe());
+                } else if (was != null) {
+                    log.info("source {} is up to date again", name);
+                }
+            }
+        });
+    }
+
+    @Override
+    public Map<String, SourceStatus> sources() {
+        return sources;
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -80,6 +81,17 @@ public interface Router extends AutoCloseable {
      * keeps serving and the problems are returned. {@code listen} and {@code admin} change only on restart.
      */
     ReloadOutcome apply(RouterConfig config);
+
+    /**
+     * Replaces what the router knows about the sources it is fed from (by name, e.g. one per cluster): shown in
+     * {@code GET /healthz} ({@code degraded} while one is stale; still 200, since the router keeps serving its
+     * last good config), in {@code GET /config} and as the gauge {@code slipway_router_source_stale}. A router
+     * nobody reports sources to answers {@code /healthz} as before.
+     */
+    void reportSources(Map<String, SourceStatus> sources);
+
+    /** The sources last reported, in report order. */
+    Map<String, SourceStatus> sources();
 
     /**
      * Stops accepting connections, answers health checks with 503 and closes connections as their current

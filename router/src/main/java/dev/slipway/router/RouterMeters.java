@@ -50,7 +50,12 @@ public enum RouterMeters {
             "cluster",
             "reason"),
     UPSTREAM_CONNECTS("slipway.router.upstream.connects", "New upstream connections opened", null, "result"),
-    RELOADS("slipway.router.config.reloads", "Config reloads", null, "result");
+    RELOADS("slipway.router.config.reloads", "Config reloads", null, "result"),
+    SOURCE_STALE(
+            "slipway.router.source.stale",
+            "1 while a source the router is fed from (a cluster, the stages) is stale: its last good config serves",
+            null,
+            "source");
 
     private final String meterName;
     private final String description;

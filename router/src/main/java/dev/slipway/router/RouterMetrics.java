@@ -8,11 +8,13 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
@@ -28,6 +30,7 @@ final class RouterMetrics {
     private static final String[] STATUS_CLASSES = {"0xx", "1xx", "2xx", "3xx", "4xx", "5xx", "6xx", "7xx", "8xx", "9xx"
     };
     private final List<Meter> snapshotMeters = new ArrayList<>();
+    private final Map<String, StaleGauge> staleGauges = new HashMap<>();
 
     RouterMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -193,6 +196,30 @@ final class RouterMetrics {
                     .register(registry));
         }
     }
+
+    /** The stale gauge per source: 1 while stale; sources no longer reported lose their gauge. */
+    synchronized void sources(Map<String, SourceStatus> sources) {
+        staleGauges.entrySet().removeIf(e -> {
+            if (sources.containsKey(e.getKey())) {
+                return false;
+            }
+            registry.remove(e.getValue().gauge);
+            return true;
+        });
+        sources.forEach((name, status) -> {
+            StaleGauge g = staleGauges.computeIfAbsent(name, n -> {
+                AtomicInteger value = new AtomicInteger();
+                Gauge gauge = Gauge.builder(RouterMeters.SOURCE_STALE.meterName(), value, AtomicInteger::doubleValue)
+                        .description(RouterMeters.SOURCE_STALE.description())
+                        .tags(tags(RouterMeters.SOURCE_STALE, n))
+                        .register(registry);
+                return new StaleGauge(value, gauge);
+            });
+            g.value.set(status.isStale() ? 1 : 0);
+        });
+    }
+
+    private record StaleGauge(AtomicInteger value, Gauge gauge) {}
 
     private static List<String> key(RouterMeters meter, String... tagValues) {
         String[] k = new String[tagValues.length + 1];

@@ -94,6 +94,11 @@ class AdminHandlerTest {
         }
 
         @Override
+        public Map<String, SourceStatus> sources() {
+            return Map.of();
+        }
+
+        @Override
         public String scrape() {
             throw new IllegalStateException("scrape broke");
         }

@@ -1,0 +1,138 @@
+package dev.slipway.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.slipway.testkit.TestClusters;
+import dev.slipway.testkit.TrackServices;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code slipway router}: from its file or fed by the clusters, never both. */
+class RouterCommandTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void configAndEnvAreExclusiveAndOneOfThemIsNeeded() {
+        CliRun cli = new CliRun(tmp, tmp);
+        CliRun.Result both = cli.run("router", "--config", "router.yaml", "--env", "production");
+        assertThat(both.exitCode()).as(both::toString).isEqualTo(ExitCodes.USAGE);
+        assertThat(both.err()).contains("are exclusive");
+
+        CliRun.Result hostWithFile = cli.run("router", "--config", "router.yaml", "--host", "shop.example.com");
+        assertThat(hostWithFile.exitCode()).isEqualTo(ExitCodes.USAGE);
+
+        // --config alone still reads the file (here: a missing one, a user error)
+        CliRun.Result missing = cli.run("router", "--config", "missing.yaml");
+        assertThat(missing.exitCode()).as(missing::toString).isEqualTo(ExitCodes.USER_ERROR);
+        assertThat(missing.err()).contains("missing.yaml");
+
+        CliRun.Result neither = cli.run("router");
+        assertThat(neither.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(neither.err()).contains("--config FILE, or --env ENV");
+    }
+
+    @Test
+    void anEnvironmentTheClustersFileDoesNotKnowIsAUserError() throws IOException {
+        Path app = app();
+        Files.writeString(tmp.resolve("clusters.yaml"), "groups:\n  staging:\n    clusters: [{name: s-1}]\n");
+        CliRun.Result r = new CliRun(tmp, tmp)
+                .run("router", "--env", "production", "--app", app.toString(), "--clusters", "clusters.yaml");
+        assertThat(r.exitCode()).as(r::toString).isEqualTo(ExitCodes.USER_ERROR);
+        assertThat(r.err()).contains("cluster group 'production'");
+    }
+
+    @Test
+    void fedByClustersTheRouterServesTheNodePortsOfTheAppsServices() throws Exception {
+        HttpServer backend = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+        backend.createContext("/", exchange -> {
+            byte[] body = "east-stable".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        backend.start();
+        Path output = tmp.resolve("router.out");
+        Process router = null;
+        try (TestClusters clusters = TestClusters.start("east-1")) {
+            TrackServices.put(
+                    clusters.cluster("east-1"),
+                    "shop",
+                    "shop",
+                    "production",
+                    "web",
+                    "stable",
+                    backend.getAddress().getPort());
+            Path clustersFile =
+                    Files.writeString(tmp.resolve("clusters.yaml"), clusters.clustersFile("production", false));
+            router = LocalFixtures.start(
+                    Files.createDirectories(tmp.resolve("home")),
+                    Files.createDirectories(tmp.resolve("state")),
+                    output,
+                    "router",
+                    "--env",
+                    "production",
+                    "--app",
+                    app().toString(),
+                    "--clusters",
+                    clustersFile.toString(),
+                    "--kubeconfig",
+                    clusters.kubeconfig().toString(),
+                    "--listen",
+                    "127.0.0.1:0",
+                    "--admin",
+                    "127.0.0.1:0",
+                    "--drain-seconds",
+                    "1");
+            Process running = router;
+            Pattern listening =
+                    Pattern.compile("listening on /127\\.0\\.0\\.1:(\\d+), admin on /127\\.0\\.0\\.1:(\\d+)");
+            await().atMost(Duration.ofSeconds(60))
+                    .failFast("slipway router exited", () -> !running.isAlive())
+                    .until(() -> listening.matcher(LocalFixtures.text(output)).find());
+            Matcher m = listening.matcher(LocalFixtures.text(output));
+            assertThat(m.find()).isTrue();
+            int port = Integer.parseInt(m.group(1));
+            int adminPort = Integer.parseInt(m.group(2));
+            assertThat(LocalFixtures.text(output)).contains("fed by cluster group production for shop production");
+
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() ->
+                            LocalFixtures.get(port, "anything.example", "/").equals("east-stable"));
+            assertThat(LocalFixtures.get(adminPort, "127.0.0.1:" + adminPort, "/healthz"))
+                    .contains("\"status\" : \"ok\"")
+                    .contains("\"east-1\" : \"ok\"");
+
+            router.destroy();
+            assertThat(router.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            if (router != null) {
+                router.destroyForcibly();
+            }
+            backend.stop(0);
+        }
+    }
+
+    Path app() throws IOException {
+        Path app = Files.createDirectories(tmp.resolve("shop"));
+        Files.writeString(app.resolve("slipway.yaml"), """
+                app: shop
+                environments:
+                  production: {group: production, namespace: shop}
+                services:
+                  - {name: web, image: acme/web:1, port: 8080, health: /healthz}
+                """);
+        return app;
+    }
+}
