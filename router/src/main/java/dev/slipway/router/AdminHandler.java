@@ -211,6 +211,12 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
             return r;
         }
+        if (method.equals(HttpMethod.GET) && path.equals("/stats")) {
+            // One line: 66 latency buckets per backend and cluster would make a pretty print long.
+            FullHttpResponse r = text(HttpResponseStatus.OK, RouterStatsJson.toJson(router.stats()) + "\n");
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+            return r;
+        }
         if (method.equals(HttpMethod.GET) && path.equals("/config")) {
             return json(HttpResponseStatus.OK, describe());
         }
@@ -242,7 +248,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         return text(
                 HttpResponseStatus.NOT_FOUND,
-                "unknown admin path; try GET /healthz, /metrics, /config, POST /routes/NAME/stage, /reload, /drain\n");
+                "unknown admin path; try GET /healthz, /metrics, /stats, /config, POST /routes/NAME/stage, /reload, /drain\n");
     }
 
     /**

@@ -25,6 +25,8 @@ interface AdminOperations {
 
     boolean draining();
 
+    RouterStats stats();
+
     /** The sources the router is fed from, as last reported; empty for a router read from its file. */
     java.util.Map<String, SourceStatus> sources();
 

@@ -72,6 +72,8 @@ final class Exchange {
     private boolean responseStarted;
     private boolean closeAfter;
     private int status;
+    // TrafficCounters.OK, TIMEOUT or CONNECT_FAILURE: how the router itself ended the request, if it did.
+    private int failure = TrafficCounters.OK;
     private boolean done;
     private boolean inFlight;
     private boolean timeoutArmed;
@@ -191,6 +193,7 @@ final class Exchange {
     private void attempt(EndpointState avoid) {
         EndpointState e = backend.pick(avoid, System.nanoTime());
         if (e == null) {
+            failure = TrafficCounters.CONNECT_FAILURE;
             fail(
                     HttpResponseStatus.SERVICE_UNAVAILABLE,
                     "route '" + route.name() + "': no available endpoint in backend '" + backend.name() + "'");
@@ -214,7 +217,10 @@ final class Exchange {
             endpointFailed(e);
             if (retryAllowed("connect")) {
                 attempt(e);
-            } else if (f.cause() instanceof ConnectTimeoutException) {
+                return;
+            }
+            failure = TrafficCounters.CONNECT_FAILURE;
+            if (f.cause() instanceof ConnectTimeoutException) {
                 fail(
                         HttpResponseStatus.GATEWAY_TIMEOUT,
                         "route '" + route.name() + "': connecting to the backend timed out");
@@ -475,6 +481,7 @@ final class Exchange {
             return;
         }
         runtime.metrics.count(RouterMeters.TIMEOUTS, route.name());
+        failure = TrafficCounters.TIMEOUT;
         fail(
                 HttpResponseStatus.GATEWAY_TIMEOUT,
                 "route '" + route.name() + "' timed out after " + human(route.config.timeout()));
@@ -534,7 +541,8 @@ final class Exchange {
         leaveInFlight();
         long nanos = System.nanoTime() - startNanos;
         if (route != null && backend != null) {
-            route.meters(backend, runtime.metrics).record(endpoint == null ? "none" : endpoint.cluster, status, nanos);
+            route.meters(backend, runtime.metrics)
+                    .record(endpoint == null ? RouterMetrics.NO_CLUSTER : endpoint.cluster, status, failure, nanos);
         } else {
             runtime.metrics.requestDone(
                     route == null ? "none" : route.name(),

@@ -32,6 +32,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -63,6 +65,7 @@ final class NettyRouter implements Router, AdminOperations {
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private final Map<String, Stage> overrides = new HashMap<>();
+    private final String instance = UUID.randomUUID().toString();
     private Map<String, Stage> configStages = Map.of();
     private volatile ReloadOutcome lastReload = ReloadOutcome.ok();
     private volatile Map<String, SourceStatus> sources = Map.of();
@@ -256,6 +259,31 @@ final class NettyRouter implements Router, AdminOperations {
     public Stage stage(String route) {
         RouteTraffic t = runtime.snapshot().routeNamed(route);
         return t == null ? Stage.off() : t.stage;
+    }
+
+    @Override
+    public RouterStats stats() {
+        RoutingSnapshot s = runtime.snapshot();
+        Map<String, RouterStats.Route> routes = new TreeMap<>();
+        for (RouteTraffic t : s.routes) {
+            Map<String, RouterStats.Backend> backends = new TreeMap<>();
+            backends.put(t.current.name(), backendStats(t.name(), t.current));
+            if (t.next != null) {
+                backends.put(t.next.name(), backendStats(t.name(), t.next));
+            }
+            routes.put(t.name(), new RouterStats.Route(backends));
+        }
+        return new RouterStats(instance, routes);
+    }
+
+    /** The backend's numbers through the route, with a zero entry for each configured cluster without any. */
+    private RouterStats.Backend backendStats(String route, BackendPool pool) {
+        RouterStats.Backend counted = runtime.metrics.trafficOf(route, pool.name());
+        Map<String, TrafficCounts> clusters = new TreeMap<>(counted.clusters());
+        for (BackendPool.ClusterEndpoints c : pool.clusters) {
+            clusters.putIfAbsent(c.name(), TrafficCounts.ZERO);
+        }
+        return new RouterStats.Backend(counted.total(), clusters);
     }
 
     @Override

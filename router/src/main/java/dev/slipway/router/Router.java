@@ -64,6 +64,12 @@ public interface Router extends AutoCloseable {
     void changeStage(String route, Stage stage);
 
     /**
+     * The cumulative numbers of every route's backend and migration target, in total and per cluster (what
+     * {@code GET /stats} serves): a rollout controller reads them twice and judges the difference.
+     */
+    RouterStats stats();
+
+    /**
      * Re-reads the config file; when it is invalid the current config keeps serving and the problems are
      * returned. A router started from a {@link RouterConfig} has no file: its reload is rejected.
      */

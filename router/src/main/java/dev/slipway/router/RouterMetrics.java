@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,6 +20,9 @@ import java.util.function.ToDoubleFunction;
 
 /** Records router events into a Micrometer registry, caching meters so the hot path does no registry lookups. */
 final class RouterMetrics {
+    /** The cluster tag of requests that reached no endpoint. */
+    static final String NO_CLUSTER = "none";
+
     private final MeterRegistry registry;
     private final ConcurrentHashMap<List<String>, Counter> counters = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<List<String>, Timer> timers = new ConcurrentHashMap<>();
@@ -51,7 +55,13 @@ final class RouterMetrics {
 
     /** Records an answered request; the hot path resolves {@link #requestMeters} once per route instead. */
     void requestDone(String route, String backend, String cluster, int status, long nanos) {
-        requestMeters(route, backend).record(cluster, status, nanos);
+        requestMeters(route, backend).record(cluster, status, TrafficCounters.OK, nanos);
+    }
+
+    /** The per-track numbers of {@code backend} through {@code route}; empty until a request went there. */
+    RouterStats.Backend trafficOf(String route, String backend) {
+        RequestMeters m = requestMeters.get(key(RouterMeters.REQUEST_DURATION, route, backend));
+        return m == null ? new RouterStats.Backend(TrafficCounts.ZERO, Map.of()) : m.traffic();
     }
 
     /** The meters of requests through {@code route} to {@code backend}: resolve once, record many times. */
@@ -91,9 +101,9 @@ final class RouterMetrics {
         private final String route;
         private final String backend;
         private final Timer duration;
-        // Cluster -> counters indexed by status / 100; a slot is filled on first use (racing fills get the
-        // same counter from the registry).
-        private final ConcurrentHashMap<String, Counter[]> byCluster = new ConcurrentHashMap<>();
+        // Cluster -> its meters: counters indexed by status / 100 (a slot is filled on first use; racing
+        // fills get the same counter from the registry) and the per-track numbers of GET /stats.
+        private final ConcurrentHashMap<String, ClusterMeters> byCluster = new ConcurrentHashMap<>();
 
         private RequestMeters(String route, String backend, Timer duration) {
             this.route = route;
@@ -101,11 +111,14 @@ final class RouterMetrics {
             this.duration = duration;
         }
 
-        void record(String cluster, int status, long nanos) {
-            Counter[] counters = byCluster.get(cluster);
-            if (counters == null) {
-                counters = byCluster.computeIfAbsent(cluster, c -> new Counter[STATUS_CLASSES.length]);
+        /** Records one answered request; {@code failure} as {@link TrafficCounters#record}. */
+        void record(String cluster, int status, int failure, long nanos) {
+            ClusterMeters meters = byCluster.get(cluster);
+            if (meters == null) {
+                meters = byCluster.computeIfAbsent(cluster, c -> new ClusterMeters());
             }
+            meters.traffic.record(status, failure, nanos);
+            Counter[] counters = meters.statusCounters;
             int statusClass = Math.min(Math.max(status / 100, 0), STATUS_CLASSES.length - 1);
             Counter c = counters[statusClass];
             if (c == null) {
@@ -115,6 +128,25 @@ final class RouterMetrics {
             c.increment();
             duration.record(nanos, TimeUnit.NANOSECONDS);
         }
+
+        /** The numbers per cluster; requests that reached no cluster count in the total only. */
+        RouterStats.Backend traffic() {
+            TrafficCounts total = TrafficCounts.ZERO;
+            Map<String, TrafficCounts> clusters = new TreeMap<>();
+            for (Map.Entry<String, ClusterMeters> e : byCluster.entrySet()) {
+                TrafficCounts counts = e.getValue().traffic.read();
+                total = total.plus(counts);
+                if (!e.getKey().equals(NO_CLUSTER)) {
+                    clusters.put(e.getKey(), counts);
+                }
+            }
+            return new RouterStats.Backend(total, clusters);
+        }
+    }
+
+    private static final class ClusterMeters {
+        final Counter[] statusCounters = new Counter[STATUS_CLASSES.length];
+        final TrafficCounters traffic = new TrafficCounters();
     }
 
     <T> void gauge(RouterMeters meter, T target, ToDoubleFunction<T> value, String... tagValues) {

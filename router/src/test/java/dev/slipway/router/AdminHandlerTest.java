@@ -89,6 +89,11 @@ class AdminHandlerTest {
         }
 
         @Override
+        public RouterStats stats() {
+            throw new IllegalStateException("stats broke");
+        }
+
+        @Override
         public Map<String, SourceStatus> sources() {
             return Map.of();
         }

@@ -138,7 +138,8 @@ class MalformedHttpTest {
 
         String response = written(client);
         assertThat(response).startsWith("HTTP/1.1 502 Bad Gateway\r\n").contains("invalid HTTP response");
-        assertThat(response).doesNotContain("999");
+        // Not in the random x-request-id, where "999" turns up about once in 150 runs.
+        assertThat(response.replaceAll("(?m)^x-request-id: .*$", "")).doesNotContain("999");
         assertThat(upstream.isOpen()).isFalse();
         assertThat(client.isOpen()).isTrue();
         assertThat(counted("slipway.router.upstream.protocol.errors", "reason", "malformed_head"))

@@ -22,6 +22,7 @@ public final class Store implements AutoCloseable {
     private final AuditLog auditLog;
     private final Tokens tokens;
     private final Leases leases;
+    private final Rollouts rollouts;
 
     private Store(HikariDataSource dataSource, Dialect dialect, Clock clock) {
         this.dataSource = dataSource;
@@ -34,6 +35,7 @@ public final class Store implements AutoCloseable {
         this.auditLog = new AuditLog(jdbi, clock);
         this.tokens = new Tokens(jdbi, clock);
         this.leases = new Leases(jdbi, clock);
+        this.rollouts = new Rollouts(jdbi, clock);
     }
 
     /** Opens the database, creating the schema if needed and applying pending migrations. */
@@ -104,6 +106,10 @@ public final class Store implements AutoCloseable {
 
     public Leases leases() {
         return leases;
+    }
+
+    public Rollouts rollouts() {
+        return rollouts;
     }
 
     @Override

@@ -64,7 +64,8 @@ abstract class StoreBehaviour {
                     "github_deliveries",
                     "audit_log",
                     "tokens",
-                    "leases")) {
+                    "leases",
+                    "rollouts")) {
                 s.execute("DELETE FROM " + table);
             }
         }
@@ -469,6 +470,51 @@ abstract class StoreBehaviour {
         assertThat(store.auditLog().list(Optional.empty(), Optional.of("acme-web/"), Optional.empty(), 10))
                 .extracting(AuditEntry::source)
                 .containsExactly(RequestSource.REAPER, RequestSource.CLI);
+    }
+
+    @Test
+    void aRolloutIsSavedOnlyOverTheVersionItWasLoadedAs() {
+        assertThat(store.rollouts().load("acme-web", "production")).isEmpty();
+        assertThat(store.rollouts().save("acme-web", "production", "{\"step\":0}", 0))
+                .isTrue();
+        assertThat(store.rollouts().save("acme-web", "production", "{\"other\":true}", 0))
+                .as("a second first save")
+                .isFalse();
+        clock.add(Duration.ofSeconds(10));
+        assertThat(store.rollouts().save("acme-web", "production", "{\"step\":1}", 1))
+                .isTrue();
+        assertThat(store.rollouts().save("acme-web", "production", "{\"step\":9}", 1))
+                .isFalse();
+
+        Rollouts.RolloutRow row =
+                store.rollouts().load("acme-web", "production").orElseThrow();
+        assertThat(row.state()).isEqualTo("{\"step\":1}");
+        assertThat(row.version()).isEqualTo(2);
+        assertThat(row.updatedAt()).isEqualTo(clock.instant());
+        assertThat(store.rollouts().load("acme-web", "staging")).isEmpty();
+        store.rollouts().save("predict", "production", "{}", 0);
+        assertThat(store.rollouts().list())
+                .extracting(r -> r.app() + "/" + r.environment())
+                .containsExactly("acme-web/production", "predict/production");
+    }
+
+    @Test
+    void ofManyConcurrentSavesOverOneVersionExactlyOneWins() throws Exception {
+        String big = "x".repeat(200_000);
+        store.rollouts().save("acme-web", "production", big, 0);
+        try (Store other = Store.open(config, clock)) {
+            List<Boolean> saved = race(
+                    8,
+                    i -> (i % 2 == 0 ? store : other)
+                            .rollouts()
+                            .save("acme-web", "production", "{\"by\":" + i + "}", 1));
+            assertThat(saved.stream().filter(Boolean::booleanValue)).hasSize(1);
+            List<Boolean> first =
+                    race(6, i -> (i % 2 == 0 ? store : other).rollouts().save("predict", "production", "{}", 0));
+            assertThat(first.stream().filter(Boolean::booleanValue)).hasSize(1);
+        }
+        assertThat(store.rollouts().load("acme-web", "production").orElseThrow().version())
+                .isEqualTo(2);
     }
 
     private DeployRecord enqueue(String app, String environment, String ref) {

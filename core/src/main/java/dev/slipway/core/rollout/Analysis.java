@@ -14,10 +14,10 @@ import java.util.Optional;
  * {@code maxP99}, or the p99 is more than {@code maxP99Ratio} times stable's p99 in the same interval. A
  * failed check aborts the rollout. Every limit can be met: the constructor refuses ones that cannot.
  *
- * @param interval time between checks, and the window each check looks at
+ * @param interval time between checks, and the window each check looks at; at least 1 s
  * @param minRequests canary requests a check needs before it can pass or fail, at least 1
  * @param maxErrorRate highest error rate that passes, as a fraction from 0 to 1 (1 % is 0.01)
- * @param maxP99 highest canary p99 latency that passes; empty means no absolute limit
+ * @param maxP99 highest canary p99 latency that passes, from 1 ms to 1 m; empty means no absolute limit
  * @param maxP99Ratio highest canary p99 / stable p99 that passes, at least 1
  */
 public record Analysis(
@@ -33,6 +33,15 @@ public record Analysis(
     public static final BigDecimal DEFAULT_MAX_P99_RATIO = new BigDecimal("1.5");
     public static final int MAX_MIN_REQUESTS = 100_000_000;
     public static final BigDecimal MAX_P99_RATIO = new BigDecimal("1000");
+    /** Shortest interval: every router is read once per interval, and shorter windows rarely hold minRequests. */
+    public static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
+    /**
+     * Lowest {@code maxP99}: the routers' latency buckets start at 1 ms, so the p99 they report is just under
+     * 1 ms at best; a lower limit could never be met.
+     */
+    public static final Duration MIN_P99 = Duration.ofMillis(1);
+    /** Highest {@code maxP99}: the routers' buckets end at about 65 s, so a higher limit could never be exceeded. */
+    public static final Duration MAX_P99 = Duration.ofMinutes(1);
 
     /** What a rollout without {@code analysis:} is judged by (see docs/spec.md). */
     public static final Analysis DEFAULT = new Analysis(
@@ -43,8 +52,8 @@ public record Analysis(
         Objects.requireNonNull(maxErrorRate, "maxErrorRate");
         Objects.requireNonNull(maxP99, "maxP99");
         Objects.requireNonNull(maxP99Ratio, "maxP99Ratio");
-        if (interval.isNegative() || interval.isZero()) {
-            throw new IllegalArgumentException("interval must be positive, got " + interval);
+        if (interval.compareTo(MIN_INTERVAL) < 0) {
+            throw new IllegalArgumentException("interval must be at least " + MIN_INTERVAL + ", got " + interval);
         }
         if (minRequests < 1 || minRequests > MAX_MIN_REQUESTS) {
             throw new IllegalArgumentException("minRequests must be from 1 to " + MAX_MIN_REQUESTS);
@@ -53,8 +62,8 @@ public record Analysis(
             throw new IllegalArgumentException("maxErrorRate must be from 0 to 1, got " + maxErrorRate);
         }
         maxP99.ifPresent(p -> {
-            if (p.isNegative() || p.isZero()) {
-                throw new IllegalArgumentException("maxP99 must be positive, got " + p);
+            if (p.compareTo(MIN_P99) < 0 || p.compareTo(MAX_P99) > 0) {
+                throw new IllegalArgumentException("maxP99 must be from " + MIN_P99 + " to " + MAX_P99 + ", got " + p);
             }
         });
         if (maxP99Ratio.compareTo(BigDecimal.ONE) < 0 || maxP99Ratio.compareTo(MAX_P99_RATIO) > 0) {

@@ -262,12 +262,49 @@ final class RolloutParser {
         if (!at.expectObject(ANALYSIS_FIELDS) || at.node().isNull()) {
             return d;
         }
-        Duration interval = AppLoader.duration(at.get("interval")).orElse(d.interval());
+        Duration interval = interval(at.get("interval")).orElse(d.interval());
         int minRequests = minRequests(at.get("minRequests")).orElse(d.minRequests());
         BigDecimal maxErrorRate = errorRate(at.get("maxErrorRate")).orElse(d.maxErrorRate());
-        Optional<Duration> maxP99 = AppLoader.duration(at.get("maxP99"));
+        Optional<Duration> maxP99 = maxP99(at.get("maxP99"));
         BigDecimal ratio = ratio(at.get("maxP99Ratio")).orElse(d.maxP99Ratio());
         return new Analysis(interval, minRequests, maxErrorRate, maxP99.isPresent() ? maxP99 : d.maxP99(), ratio);
+    }
+
+    private static Optional<Duration> interval(YamlCursor at) {
+        Optional<Duration> d = AppLoader.duration(at);
+        if (d.isPresent() && d.get().compareTo(Analysis.MIN_INTERVAL) < 0) {
+            at.problem(
+                    "an analysis interval of " + Durations.format(d.get()) + " is shorter than "
+                            + Durations.format(Analysis.MIN_INTERVAL) + ": every router's numbers are read once per"
+                            + " interval, and so short a window rarely holds minRequests",
+                    "write at least " + Durations.format(Analysis.MIN_INTERVAL) + ", e.g. interval: 10s");
+            return Optional.empty();
+        }
+        return d;
+    }
+
+    private static Optional<Duration> maxP99(YamlCursor at) {
+        Optional<Duration> d = AppLoader.duration(at);
+        if (d.isEmpty()) {
+            return d;
+        }
+        if (d.get().compareTo(Analysis.MIN_P99) < 0) {
+            at.problem(
+                    "a p99 limit of " + Durations.format(d.get()) + " can never be met: the routers measure latency"
+                            + " in buckets starting at " + Durations.format(Analysis.MIN_P99)
+                            + ", so the lowest p99 they report is just under it",
+                    "write at least " + Durations.format(Analysis.MIN_P99) + ", e.g. maxP99: 800ms");
+            return Optional.empty();
+        }
+        if (d.get().compareTo(Analysis.MAX_P99) > 0) {
+            at.problem(
+                    "a p99 limit of " + Durations.format(d.get()) + " could never be exceeded: the routers tell"
+                            + " latencies apart only up to about " + Durations.format(Analysis.MAX_P99),
+                    "write at most " + Durations.format(Analysis.MAX_P99)
+                            + ", or leave maxP99 out and judge latency by maxP99Ratio");
+            return Optional.empty();
+        }
+        return d;
     }
 
     private static Optional<Integer> minRequests(YamlCursor at) {

@@ -1,0 +1,104 @@
+package dev.slipway.rollout.controller;
+
+import dev.slipway.core.InvalidInputException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Ticks a controller's rollouts on a schedule: each rollout it follows once right away, then every analysis
+ * interval of its spec after the previous tick ended, until the rollout is settled. What {@code slipway server}
+ * (every rollout in its store) and {@code slipway rollout run} (one) run the controller with. A tick that fails
+ * is logged and tried again an interval later; a rollout that no longer exists is dropped.
+ */
+public final class RolloutRunner implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RolloutRunner.class);
+    private static final Duration RETRY = Duration.ofSeconds(10);
+
+    /** Where ticks are scheduled: a thread of the runner's own, or a test's hand-driven queue. */
+    @FunctionalInterface
+    public interface Scheduler {
+        /** Runs {@code task} once after {@code delay}; the result cancels it. */
+        Runnable schedule(Runnable task, Duration delay);
+    }
+
+    private final RolloutController controller;
+    private final Scheduler scheduler;
+    private final Runnable shutdown;
+    private final Map<RolloutKey, Runnable> followed = new ConcurrentHashMap<>();
+
+    public RolloutRunner(RolloutController controller, Scheduler scheduler) {
+        this(controller, scheduler, () -> {});
+    }
+
+    private RolloutRunner(RolloutController controller, Scheduler scheduler, Runnable shutdown) {
+        this.controller = controller;
+        this.scheduler = scheduler;
+        this.shutdown = shutdown;
+    }
+
+    /** A runner on a daemon thread of its own, {@code rollout-controller}, stopped by {@link #close}. */
+    public static RolloutRunner onOwnThread(RolloutController controller) {
+        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "rollout-controller");
+            t.setDaemon(true);
+            return t;
+        });
+        Scheduler scheduler = (task, delay) -> {
+            ScheduledFuture<?> f = executor.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
+            return () -> f.cancel(false);
+        };
+        return new RolloutRunner(controller, scheduler, executor::shutdownNow);
+    }
+
+    /** Ticks {@code key} from now on until it settles; following a followed rollout again changes nothing. */
+    public void follow(RolloutKey key) {
+        followed.computeIfAbsent(key, k -> scheduler.schedule(() -> tick(k), Duration.ZERO));
+    }
+
+    /** The rollouts being ticked. */
+    public Set<RolloutKey> following() {
+        return Set.copyOf(followed.keySet());
+    }
+
+    private void tick(RolloutKey key) {
+        Duration next;
+        try {
+            RolloutState state = controller.tick(key);
+            if (state.settled()) {
+                followed.remove(key);
+                log.info("rollout {} settled: {}", key, state.promoted() ? "promoted" : "stopped");
+                return;
+            }
+            next = state.spec().analysis().interval();
+        } catch (InvalidInputException e) {
+            followed.remove(key);
+            log.warn("rollout {} is no longer followed: {}", key, e.getMessage());
+            return;
+        } catch (StaleRolloutException e) {
+            log.info("rollout {} was changed meanwhile; ticking again", key);
+            next = Duration.ZERO;
+        } catch (RuntimeException e) {
+            log.error("a tick of rollout {} failed; trying again in {}", key, RETRY, e);
+            next = RETRY;
+        }
+        if (followed.containsKey(key)) {
+            followed.put(key, scheduler.schedule(() -> tick(key), next));
+        }
+    }
+
+    /** Stops ticking; a tick under way finishes. */
+    @Override
+    public void close() {
+        followed.values().forEach(Runnable::run);
+        followed.clear();
+        shutdown.run();
+    }
+}
