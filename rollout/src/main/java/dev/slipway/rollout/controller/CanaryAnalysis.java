@@ -7,6 +7,7 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.function.BiFunction;
 
 /**
  * The judgement of one window of canary requests against a rollout's {@link Analysis}: pure, so every rule is
@@ -29,38 +30,22 @@ final class CanaryAnalysis {
         Duration canaryP99 = c.requests() == 0 ? Duration.ZERO : c.latency().quantile(0.99);
         Duration stableP99 = s.requests() == 0 ? Duration.ZERO : s.latency().quantile(0.99);
         String numbers = numbers(c, canaryP99, s, stableP99);
+        BiFunction<Verdict, String, Check> checked = (verdict, reason) ->
+                new Check(at, length, c.requests(), c.errors(), canaryP99, s.requests(), stableP99, verdict, reason);
         if (c.requests() < a.minRequests()) {
-            return check(
-                    at,
-                    length,
-                    c,
-                    canaryP99,
-                    s,
-                    stableP99,
+            return checked.apply(
                     Verdict.WAIT,
                     c.requests() + " of the " + a.minRequests() + " canary requests a check needs in "
                             + Durations.format(length) + ": waiting (" + numbers + ")");
         }
         if (!a.errorRateWithin(c.errors(), c.requests())) {
-            return check(
-                    at,
-                    length,
-                    c,
-                    canaryP99,
-                    s,
-                    stableP99,
+            return checked.apply(
                     Verdict.BREACH,
                     "error rate " + percent(c.errors(), c.requests()) + " above maxErrorRate " + a.maxErrorRatePercent()
                             + " (" + numbers + ")");
         }
         if (a.maxP99().isPresent() && canaryP99.compareTo(a.maxP99().get()) > 0) {
-            return check(
-                    at,
-                    length,
-                    c,
-                    canaryP99,
-                    s,
-                    stableP99,
+            return checked.apply(
                     Verdict.BREACH,
                     "p99 " + duration(canaryP99) + " above maxP99 "
                             + duration(a.maxP99().get()) + " (" + numbers + ")");
@@ -69,32 +54,14 @@ final class CanaryAnalysis {
             Duration base = stableP99.compareTo(RATIO_FLOOR) < 0 ? RATIO_FLOOR : stableP99;
             BigDecimal limit = a.maxP99Ratio().multiply(BigDecimal.valueOf(base.toNanos()));
             if (BigDecimal.valueOf(canaryP99.toNanos()).compareTo(limit) > 0) {
-                return check(
-                        at,
-                        length,
-                        c,
-                        canaryP99,
-                        s,
-                        stableP99,
+                return checked.apply(
                         Verdict.BREACH,
                         "p99 " + duration(canaryP99) + " above maxP99Ratio "
                                 + a.maxP99Ratio().stripTrailingZeros().toPlainString() + " x stable's " + duration(base)
                                 + " (" + numbers + ")");
             }
         }
-        return check(at, length, c, canaryP99, s, stableP99, Verdict.PASS, "within limits (" + numbers + ")");
-    }
-
-    private static Check check(
-            Instant at,
-            Duration length,
-            TrafficCounts c,
-            Duration canaryP99,
-            TrafficCounts s,
-            Duration stableP99,
-            Verdict verdict,
-            String reason) {
-        return new Check(at, length, c.requests(), c.errors(), canaryP99, s.requests(), stableP99, verdict, reason);
+        return checked.apply(Verdict.PASS, "within limits (" + numbers + ")");
     }
 
     /** The window's numbers in words, e.g. {@code canary 1000 requests, 12 errors (10 5xx, 2 timeouts, ...)}. */
