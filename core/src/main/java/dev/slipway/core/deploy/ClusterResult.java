@@ -1,6 +1,7 @@
 package dev.slipway.core.deploy;
 
 import dev.slipway.core.plan.ClusterPlan;
+import dev.slipway.core.rollout.Track;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -13,13 +14,15 @@ import java.util.OptionalInt;
  * @param plan what was (to be) done, when the cluster was reached
  * @param revision the revision recorded (deployed/failed) or current (unchanged)
  * @param failure why it failed
+ * @param track the track written, in an environment with a rollout (empty: deployed in place)
  */
 public record ClusterResult(
         String cluster,
         Outcome outcome,
         Optional<ClusterPlan> plan,
         OptionalInt revision,
-        Optional<ClusterFailure> failure) {
+        Optional<ClusterFailure> failure,
+        Optional<Track> track) {
 
     /** The closed set of per-cluster outcomes. */
     public enum Outcome {
@@ -33,8 +36,18 @@ public record ClusterResult(
         }
     }
 
+    public ClusterResult(
+            String cluster,
+            Outcome outcome,
+            Optional<ClusterPlan> plan,
+            OptionalInt revision,
+            Optional<ClusterFailure> failure) {
+        this(cluster, outcome, plan, revision, failure, Optional.empty());
+    }
+
     public ClusterResult {
         Objects.requireNonNull(cluster, "cluster");
+        Objects.requireNonNull(track, "track");
         Objects.requireNonNull(outcome, "outcome");
         if ((outcome == Outcome.FAILED) != failure.isPresent()) {
             throw new IllegalArgumentException("a failure is given exactly when the outcome is FAILED");
@@ -57,6 +70,11 @@ public record ClusterResult(
 
     public static ClusterResult notStarted(String cluster) {
         return new ClusterResult(cluster, Outcome.NOT_STARTED, Optional.empty(), OptionalInt.empty(), Optional.empty());
+    }
+
+    /** The same result, for a write of {@code t}. */
+    public ClusterResult on(Track t) {
+        return new ClusterResult(cluster, outcome, plan, revision, failure, Optional.of(t));
     }
 
     public boolean succeeded() {

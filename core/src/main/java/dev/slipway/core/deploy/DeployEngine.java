@@ -37,7 +37,7 @@ import java.util.concurrent.Future;
  * lock → plan → apply → prune → wait for health → record the revision → unlock, halting the group at the
  * first failure. Knows nothing about Kubernetes clients; a {@link ClusterTargets} supplies the clusters.
  */
-public final class DeployEngine {
+public final class DeployEngine implements CanaryTracks {
     /** Requests in flight per cluster while applying one batch; API servers handle this easily. */
     private static final int APPLY_CONCURRENCY = 8;
 
@@ -168,6 +168,21 @@ public final class DeployEngine {
             }
         }
         return result;
+    }
+
+    @Override
+    public void promoteStable(EnvironmentTarget env, String cluster, DeployOptions options) {
+        throw new UnsupportedOperationException("tracks are being built");
+    }
+
+    @Override
+    public void removeCanary(EnvironmentTarget env, String cluster) {
+        throw new UnsupportedOperationException("tracks are being built");
+    }
+
+    @Override
+    public void abortCanary(EnvironmentTarget env, String cluster, DeployOptions options) {
+        throw new UnsupportedOperationException("tracks are being built");
     }
 
     // --- the deploy itself -------------------------------------------------------------------------------

@@ -37,6 +37,18 @@ public record DeployReport(
         return clusters.stream().flatMap(c -> c.failure().stream()).toList();
     }
 
+    /**
+     * The clusters where this deploy brought a new revision up as a canary beside stable (an environment with a
+     * rollout, not its first deploy), in group order: where a rollout of it starts.
+     */
+    public List<String> canaryClusters() {
+        return clusters.stream()
+                .filter(c -> c.outcome() == ClusterResult.Outcome.DEPLOYED
+                        && c.track().equals(Optional.of(dev.slipway.core.rollout.Track.CANARY)))
+                .map(ClusterResult::cluster)
+                .toList();
+    }
+
     public Optional<ClusterResult> cluster(String name) {
         return clusters.stream().filter(c -> c.cluster().equals(name)).findFirst();
     }
