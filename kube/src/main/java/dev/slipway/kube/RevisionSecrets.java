@@ -36,6 +36,9 @@ final class RevisionSecrets {
     static final String FAILURE_ANNOTATION = "slipway.dev/failure";
     /** The group deploy (or rollback) the revision belongs to; absent on revisions older than release ids. */
     static final String RELEASE_ANNOTATION = "slipway.dev/release";
+
+    /** The track the revision wrote, in an environment with a rollout; absent for in-place deploys. */
+    static final String TRACK_ANNOTATION = dev.slipway.core.rollout.Track.LABEL;
     /** Annotations share a 256 KiB budget per object; a failure message is for people, so a line suffices. */
     private static final int FAILURE_LIMIT = 1000;
 
@@ -93,6 +96,7 @@ final class RevisionSecrets {
         if (!s.release().isEmpty()) {
             annotations.put(RELEASE_ANNOTATION, s.release());
         }
+        s.track().ifPresent(t -> annotations.put(TRACK_ANNOTATION, t.label()));
         if (!s.failure().isEmpty()) {
             annotations.put(
                     FAILURE_ANNOTATION,
@@ -145,6 +149,7 @@ final class RevisionSecrets {
                 rollback == null ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(rollback)),
                 Integer.parseInt(annotations.getOrDefault(COUNT_ANNOTATION, "0")),
                 annotations.getOrDefault(FAILURE_ANNOTATION, ""),
-                annotations.getOrDefault(RELEASE_ANNOTATION, ""));
+                annotations.getOrDefault(RELEASE_ANNOTATION, ""),
+                dev.slipway.core.rollout.Track.ofLabel(annotations.getOrDefault(TRACK_ANNOTATION, "")));
     }
 }

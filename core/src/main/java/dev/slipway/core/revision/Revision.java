@@ -48,6 +48,16 @@ public record Revision(
         return new Revision(app, environment, cluster, summary.withRelease(id), objects, contents);
     }
 
+    /** The same revision, recorded as a revision of {@code t}. */
+    public Revision onTrack(dev.slipway.core.rollout.Track t) {
+        return new Revision(app, environment, cluster, summary.onTrack(t), objects, releaseContents);
+    }
+
+    /** The same revision holding {@code only} instead of its objects (what one track of it applied). */
+    public Revision holding(List<ObjectNode> only) {
+        return new Revision(app, environment, cluster, summary, only, releaseContents);
+    }
+
     public int number() {
         return summary.number();
     }

@@ -52,6 +52,7 @@ public final class RevisionCodec {
             ObjectNode contents = root.putObject("releaseContents");
             revision.releaseContents().forEach(contents::put);
         }
+        s.track().ifPresent(t -> root.put("track", t.label()));
         ArrayNode objects = root.putArray("objects");
         revision.objects().forEach(objects::add);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -85,7 +86,7 @@ public final class RevisionCodec {
         root.path("releaseContents")
                 .fields()
                 .forEachRemaining(e -> contents.put(e.getKey(), e.getValue().asText()));
-        return Revision.of(
+        Revision revision = Revision.of(
                         root.path("app").asText(),
                         root.path("environment").asText(),
                         root.path("cluster").asText(),
@@ -100,5 +101,8 @@ public final class RevisionCodec {
                         objects,
                         root.path("failure").asText(""))
                 .withRelease(root.path("release").asText(""), contents);
+        return dev.slipway.core.rollout.Track.ofLabel(root.path("track").asText(""))
+                .map(revision::onTrack)
+                .orElse(revision);
     }
 }

@@ -1,5 +1,8 @@
 package dev.slipway.core.revision;
 
+import dev.slipway.core.rollout.Track;
+import java.util.Optional;
+
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +22,9 @@ import java.util.OptionalInt;
  * @param failure for a failed revision, what went wrong (the message the deploy reported), else ""
  * @param release the group deploy (or rollback) this revision belongs to, the same on every cluster it reached
  *     ({@link Releases}); "" for revisions recorded before Slipway kept releases
+ * @param track in an environment with a rollout, the track this revision wrote: {@code stable} (a first deploy,
+ *     a promotion, an abort putting stable's shared objects back) or {@code canary} (the new revision beside
+ *     stable; its objects are both tracks' as that revision renders them); empty when deployed in place
  */
 public record RevisionSummary(
         int number,
@@ -29,10 +35,25 @@ public record RevisionSummary(
         OptionalInt rollbackOf,
         int objectCount,
         String failure,
-        String release) {
+        String release,
+        Optional<Track> track) {
     public RevisionSummary {
         java.util.Objects.requireNonNull(failure, "failure");
         java.util.Objects.requireNonNull(release, "release");
+        java.util.Objects.requireNonNull(track, "track");
+    }
+
+    public RevisionSummary(
+            int number,
+            String ref,
+            String who,
+            Instant when,
+            RevisionOutcome outcome,
+            OptionalInt rollbackOf,
+            int objectCount,
+            String failure,
+            String release) {
+        this(number, ref, who, when, outcome, rollbackOf, objectCount, failure, release, Optional.empty());
     }
 
     public RevisionSummary(
@@ -60,7 +81,18 @@ public record RevisionSummary(
 
     /** The same summary as part of {@code id}'s release. */
     public RevisionSummary withRelease(String id) {
-        return new RevisionSummary(number, ref, who, when, outcome, rollbackOf, objectCount, failure, id);
+        return new RevisionSummary(number, ref, who, when, outcome, rollbackOf, objectCount, failure, id, track);
+    }
+
+    /** The same summary, as a revision of {@code t}. */
+    public RevisionSummary onTrack(Track t) {
+        return new RevisionSummary(
+                number, ref, who, when, outcome, rollbackOf, objectCount, failure, release, Optional.of(t));
+    }
+
+    /** Whether this revision wrote the canary track. */
+    public boolean canary() {
+        return track.equals(Optional.of(Track.CANARY));
     }
 
     /** {@code revision 7 (release 3f9a0c12ab44, ref v1.1)}: which revision, and of what, for rollback plans. */
@@ -88,6 +120,7 @@ public record RevisionSummary(
                 .append(outcome.label())
                 .append("  ")
                 .append(who);
+        track.ifPresent(t -> sb.append("  ").append(t.label()));
         if (!release.isEmpty()) {
             sb.append("  release ").append(release);
         }
