@@ -1,11 +1,10 @@
 package dev.slipway.core.revision;
 
 import dev.slipway.core.rollout.Track;
-import java.util.Optional;
-
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
