@@ -111,8 +111,8 @@ final class HistoryCommand implements Callable<Integer> {
     }
 
     /**
-     * One history line: {@code 7  2026-11-23T10:00:00Z  succeeded  alice  release 3f9a0c12ab44  ref main  (rollback
-     * of 5)}.
+     * One history line: {@code 7  2026-11-23T10:00:00Z  succeeded  alice  canary  release 3f9a0c12ab44  ref main
+     * (rollback of 5)}; the track only in an environment with a rollout.
      */
     static String describe(RevisionSummary r) {
         StringBuilder sb = new StringBuilder()
@@ -123,6 +123,7 @@ final class HistoryCommand implements Callable<Integer> {
                 .append(r.outcome().label())
                 .append("  ")
                 .append(r.who());
+        r.track().ifPresent(t -> sb.append("  ").append(t.label()));
         if (!r.release().isEmpty()) {
             sb.append("  release ").append(r.release());
         }

@@ -262,6 +262,9 @@ final class ServerSideApplyDispatcher extends KubernetesCrudDispatcher {
             return status(400, "BadRequest", "apply body is not an object: " + e.getMessage(), List.of());
         }
         MockResponse existing = super.handleGet(path);
+        String existingBody = existing.code() == 404 ? null : existing.getBody().readUtf8();
+        ObjectNode stored = existingBody == null ? null : readObject(existingBody);
+        assignNodePorts(applied, stored);
         Map<String, Owner> fieldOwners = owners.computeIfAbsent(path, p -> new HashMap<>());
         Map<String, JsonNode> appliedFields = leaves(applied);
         Owner applier = new Owner(manager, "Apply");
@@ -273,7 +276,7 @@ final class ServerSideApplyDispatcher extends KubernetesCrudDispatcher {
         }
         ObjectNode current;
         try {
-            current = (ObjectNode) JSON.readTree(existing.getBody().readUtf8());
+            current = (ObjectNode) JSON.readTree(existingBody);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("the mock server stored invalid JSON", e);
         }
@@ -300,6 +303,58 @@ final class ServerSideApplyDispatcher extends KubernetesCrudDispatcher {
         mergeInto(merged, applied);
         appliedFields.keySet().forEach(f -> fieldOwners.put(f, applier));
         return super.handleUpdate(json(HttpMethod.PUT, path, withManagedFields(merged, fieldOwners)));
+    }
+
+    /**
+     * What the API server's Service registry does for a NodePort Service: a port that names no nodePort keeps the
+     * one it has, else gets a free one from 30000-32767 (below Linux's ephemeral range, so a test can listen on
+     * it on 127.0.0.1, as on a node).
+     */
+    private void assignNodePorts(ObjectNode applied, ObjectNode stored) {
+        if (!applied.path("kind").asText().equals("Service")
+                || !applied.path("spec").path("type").asText().equals("NodePort")
+                || !(applied.path("spec").get("ports") instanceof ArrayNode ports)) {
+            return;
+        }
+        JsonNode before = stored == null ? null : stored.path("spec").get("ports");
+        for (JsonNode port : ports) {
+            if (!(port instanceof ObjectNode p) || p.hasNonNull("nodePort")) {
+                continue;
+            }
+            int kept = 0;
+            if (before != null) {
+                for (JsonNode old : before) {
+                    if (old.path("port").asInt() == p.path("port").asInt()
+                            && old.path("nodePort").asInt() > 0) {
+                        kept = old.path("nodePort").asInt();
+                    }
+                }
+            }
+            p.put("nodePort", kept > 0 ? kept : freeNodePort());
+        }
+    }
+
+    private static final java.util.Set<Integer> NODE_PORTS_GIVEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private static int freeNodePort() {
+        java.util.Random random = new java.util.Random();
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            int port = 30000 + random.nextInt(2768);
+            if (!NODE_PORTS_GIVEN.contains(port) && bindable(port)) {
+                NODE_PORTS_GIVEN.add(port);
+                return port;
+            }
+        }
+        throw new IllegalStateException("no free port in 30000-32767 on 127.0.0.1");
+    }
+
+    private static boolean bindable(int port) {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket()) {
+            socket.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     private static MockResponse conflict(List<String[]> conflicts) {

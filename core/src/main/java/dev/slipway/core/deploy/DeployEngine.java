@@ -20,6 +20,9 @@ import dev.slipway.core.revision.Releases;
 import dev.slipway.core.revision.Revision;
 import dev.slipway.core.revision.RevisionOutcome;
 import dev.slipway.core.revision.RevisionSummary;
+import dev.slipway.core.rollout.Track;
+import dev.slipway.core.spec.EnvironmentSpec;
+import dev.slipway.core.spec.ServiceSpec;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,10 +30,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.Collectors;
 
 /**
  * Deploys rendered apps to cluster groups through any backend: preflight every cluster, then per cluster
@@ -107,8 +112,15 @@ public final class DeployEngine implements CanaryTracks {
         List<Job> jobs = new ArrayList<>();
         for (Job placeholder : placeholders) {
             Revision r = chosen.revisions().get(placeholder.name());
-            jobs.add(new Job(placeholder.cluster(), env.on(), r.objects(), OptionalInt.of(r.number()))
-                    .withRef(r.summary().ref()));
+            Job job = new Job(placeholder.cluster(), env.on(), r.objects(), OptionalInt.of(r.number()))
+                    .withRef(r.summary().ref());
+            if (TrackObjects.tracked(r.objects())) {
+                // In an environment with a rollout a rollback restores the stable track (a canary's revision
+                // holds both tracks: its stable objects are the release's) and the plan prunes any canary.
+                List<ObjectNode> stable = TrackObjects.stable(r.objects());
+                job = job.on(Track.STABLE, stable, stable);
+            }
+            jobs.add(job);
         }
         // A release recorded before release ids gets one now, the same on every cluster.
         Release release = chosen.release().isEmpty()
@@ -172,17 +184,202 @@ public final class DeployEngine implements CanaryTracks {
 
     @Override
     public void promoteStable(EnvironmentTarget env, String cluster, DeployOptions options) {
-        throw new UnsupportedOperationException("tracks are being built");
+        onCluster(env, cluster, target -> {
+            AppEnvironment scope = env.on();
+            List<RevisionSummary> revisions = target.revisions(scope);
+            Optional<RevisionSummary> canary = unsettledCanary(revisions);
+            if (canary.isEmpty()) {
+                return; // promoted already (or nothing to promote)
+            }
+            Revision c =
+                    target.revision(scope, canary.get().number()).orElseThrow(() -> missing(cluster, canary.get()));
+            List<ObjectNode> stable = TrackObjects.stable(c.objects());
+            Job job = new Job(
+                            target(env, cluster),
+                            scope,
+                            stable,
+                            OptionalInt.empty(),
+                            batchKeys(stable.stream().map(o -> 0).toList(), stable))
+                    .withRef(c.summary().ref())
+                    .as(new Release(c.release(), c.releaseContents()))
+                    .promotion();
+            ClusterResult result = deployLocked(
+                    target,
+                    job,
+                    Look.of(lookAt(target, job)),
+                    options.withRef(c.summary().ref()),
+                    DeployListener.NONE);
+            if (result.failure().isPresent()) {
+                throw new ClusterFailureException(result.failure().get());
+            }
+            if (result.outcome() == ClusterResult.Outcome.UNCHANGED) {
+                // Stable already runs what the canary ran: record that it is promoted all the same.
+                locked(
+                        target,
+                        scope,
+                        options,
+                        () -> record(
+                                target,
+                                job,
+                                newestRevision(target, scope).orElse(0) + 1,
+                                options,
+                                RevisionOutcome.SUCCEEDED,
+                                ""));
+            }
+        });
     }
 
     @Override
     public void removeCanary(EnvironmentTarget env, String cluster) {
-        throw new UnsupportedOperationException("tracks are being built");
+        onCluster(env, cluster, target -> {
+            AppEnvironment scope = env.on();
+            List<RevisionSummary> revisions = target.revisions(scope);
+            Optional<RevisionSummary> canary =
+                    revisions.stream().filter(RevisionSummary::canary).findFirst();
+            if (canary.isEmpty()) {
+                return;
+            }
+            if (unsettledCanary(revisions).isPresent()) {
+                throw new IllegalStateException("cluster " + cluster + ": the canary (revision "
+                        + canary.get().number() + ") is not promoted yet; promote it or abort the rollout");
+            }
+            Revision c =
+                    target.revision(scope, canary.get().number()).orElseThrow(() -> missing(cluster, canary.get()));
+            locked(
+                    target,
+                    scope,
+                    DeployOptions.by(ROLLOUT),
+                    () -> removeObjects(target, TrackObjects.canaryOwn(c.objects())));
+        });
     }
 
     @Override
     public void abortCanary(EnvironmentTarget env, String cluster, DeployOptions options) {
-        throw new UnsupportedOperationException("tracks are being built");
+        onCluster(env, cluster, target -> {
+            AppEnvironment scope = env.on();
+            List<RevisionSummary> revisions = target.revisions(scope);
+            Optional<RevisionSummary> canary = unsettledCanary(revisions);
+            if (canary.isEmpty()) {
+                return; // aborted already, or promoted: nothing of a canary is left to remove
+            }
+            Revision c =
+                    target.revision(scope, canary.get().number()).orElseThrow(() -> missing(cluster, canary.get()));
+            Optional<Revision> stable = newestSucceededStable(target, scope, revisions);
+            locked(target, scope, options, () -> {
+                removeObjects(target, TrackObjects.canaryOwn(c.objects()));
+                if (stable.isEmpty()) {
+                    return;
+                }
+                Revision s = stable.get();
+                restoreShared(target, env, cluster, s, c.objects());
+                // Recorded as a rollback of stable, so history shows the abort and the next look starts from it.
+                Job restored = new Job(target(env, cluster), scope, s.objects(), OptionalInt.of(s.number()))
+                        .withRef(s.summary().ref())
+                        .as(new Release(s.release(), s.releaseContents()))
+                        .on(Track.STABLE, s.objects(), s.objects());
+                record(
+                        target,
+                        restored,
+                        newestRevision(target, scope).orElse(0) + 1,
+                        options,
+                        RevisionOutcome.SUCCEEDED,
+                        "");
+            });
+        });
+    }
+
+    /** Who takes the deploy lock to remove a promoted canary. */
+    private static final String ROLLOUT = "slipway rollout";
+
+    /**
+     * The canary revision newer than the newest successful stable one: a canary brought up and neither promoted
+     * nor aborted (a failed promotion or abort leaves it so, and is done again).
+     */
+    private static Optional<RevisionSummary> unsettledCanary(List<RevisionSummary> revisions) {
+        for (RevisionSummary r : revisions) {
+            if (r.canary()) {
+                return Optional.of(r);
+            }
+            if (r.outcome() == RevisionOutcome.SUCCEEDED) {
+                return Optional.empty();
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<Revision> newestSucceededStable(
+            ClusterTarget target, AppEnvironment scope, List<RevisionSummary> revisions) {
+        return revisions.stream()
+                .filter(r -> !r.canary() && r.outcome() == RevisionOutcome.SUCCEEDED)
+                .findFirst()
+                .flatMap(r -> target.revision(scope, r.number()));
+    }
+
+    /**
+     * Puts back the objects both tracks share as {@code stable} applied them, deleting shared objects only the
+     * canary brought ({@code canary}: every object of the canary's revision). Stable's own objects were never
+     * touched by the canary and are left alone.
+     */
+    private void restoreShared(
+            ClusterTarget target, EnvironmentTarget env, String cluster, Revision stable, List<ObjectNode> canary) {
+        List<ObjectNode> shared = TrackObjects.shared(stable.objects());
+        Job job = new Job(target(env, cluster), env.on(), shared, OptionalInt.of(stable.number()));
+        Revision before = stable.holding(TrackObjects.shared(canary));
+        Planned planned = planCluster(target, job, Optional.of(before), OptionalInt.empty());
+        for (PlannedChange change : planned.plan().changes()) {
+            switch (change.action()) {
+                case CREATE, UPDATE, DRIFTED -> {
+                    ApplyResult result = target.apply(planned.desired().get(change.ref()), true);
+                    if (result instanceof ApplyResult.Rejected r) {
+                        throw new ClusterFailureException(ClusterFailure.rejected(cluster, change.ref(), r.reason()));
+                    }
+                }
+                case DELETE -> target.delete(planned.live().get(change.ref()));
+                default -> {}
+            }
+        }
+    }
+
+    /** Deletes {@code objects}, the last first; those already gone are skipped. */
+    private static void removeObjects(ClusterTarget target, List<ObjectNode> objects) {
+        List<ObjectNode> reversed = new ArrayList<>(objects);
+        java.util.Collections.reverse(reversed);
+        reversed.forEach(target::delete);
+    }
+
+    /** Opens and preflights one cluster of {@code env}'s group for {@code work}. */
+    private void onCluster(EnvironmentTarget env, String cluster, java.util.function.Consumer<ClusterTarget> work) {
+        try (ClusterTarget target = targets.open(target(env, cluster))) {
+            target.preflight(env.namespace());
+            work.accept(target);
+        }
+    }
+
+    private static Cluster target(EnvironmentTarget env, String cluster) {
+        return env.group()
+                .cluster(cluster)
+                .orElseThrow(() -> new IllegalArgumentException(
+                        "no cluster '" + cluster + "' in group " + env.group().name()));
+    }
+
+    private static IllegalStateException missing(String cluster, RevisionSummary revision) {
+        return new IllegalStateException(
+                "cluster " + cluster + ": revision " + revision.number() + " is listed but its record cannot be read");
+    }
+
+    /** Runs {@code work} holding the deploy lock of {@code scope}; refused when another deploy holds it. */
+    private void locked(ClusterTarget target, AppEnvironment scope, DeployOptions options, Runnable work) {
+        LockGrant grant = target.lock(scope, options.holder(), clock.instant(), options.lockTtl());
+        if (grant instanceof LockGrant.Held held) {
+            throw new ClusterFailureException(
+                    ClusterFailure.locked(target.cluster(), held.holder(), held.since(), held.expires()));
+        }
+        DeployLock lock = ((LockGrant.Acquired) grant).lock();
+        try {
+            work.run();
+        } finally {
+            target.unlock(lock);
+        }
     }
 
     // --- the deploy itself -------------------------------------------------------------------------------
@@ -199,7 +396,8 @@ public final class DeployEngine implements CanaryTracks {
             OptionalInt rollbackOf,
             Map<ObjectRef, String> batchKeys,
             Release release,
-            Optional<String> ref) {
+            Optional<String> ref,
+            Tracks tracks) {
         Job(Cluster cluster, AppEnvironment scope, List<ObjectNode> objects, OptionalInt rollbackOf) {
             this(cluster, scope, objects, rollbackOf, Map.of());
         }
@@ -210,17 +408,57 @@ public final class DeployEngine implements CanaryTracks {
                 List<ObjectNode> objects,
                 OptionalInt rollbackOf,
                 Map<ObjectRef, String> batchKeys) {
-            this(cluster, scope, objects, rollbackOf, batchKeys, Release.NONE, Optional.empty());
+            this(cluster, scope, objects, rollbackOf, batchKeys, Release.NONE, Optional.empty(), Tracks.IN_PLACE);
         }
 
         /** The same work, recorded as part of {@code r}. */
         Job as(Release r) {
-            return new Job(cluster, scope, objects, rollbackOf, batchKeys, r, ref);
+            return new Job(cluster, scope, objects, rollbackOf, batchKeys, r, ref, tracks);
         }
 
         /** The same work, recording {@code r} as its ref instead of the deploy's (a rollback keeps its target's). */
         Job withRef(String r) {
-            return new Job(cluster, scope, objects, rollbackOf, batchKeys, release, Optional.of(r));
+            return new Job(cluster, scope, objects, rollbackOf, batchKeys, release, Optional.of(r), tracks);
+        }
+
+        /** The same work holding both tracks' objects: which track it writes is decided per cluster. */
+        Job split() {
+            return new Job(cluster, scope, objects, rollbackOf, batchKeys, release, ref, Tracks.SPLIT);
+        }
+
+        /** Writes {@code apply} (part of this job's objects) as track {@code t}, recording {@code record}. */
+        Job on(Track t, List<ObjectNode> apply, List<ObjectNode> record) {
+            return new Job(
+                    cluster,
+                    scope,
+                    apply,
+                    rollbackOf,
+                    batchKeys,
+                    release,
+                    ref,
+                    new Tracks(Optional.of(t), record, false));
+        }
+
+        /** The same work as a promotion: planned against the stable revision, never against the canary's. */
+        Job promotion() {
+            return new Job(
+                    cluster,
+                    scope,
+                    objects,
+                    rollbackOf,
+                    batchKeys,
+                    release,
+                    ref,
+                    new Tracks(Optional.of(Track.STABLE), objects, true));
+        }
+
+        /** What the revision records: every object of both tracks for a canary, else the objects written. */
+        List<ObjectNode> recorded() {
+            return tracks.recorded() == null ? objects : tracks.recorded();
+        }
+
+        ClusterResult result(ClusterResult result) {
+            return tracks.track().map(result::on).orElse(result);
         }
 
         String name() {
@@ -230,6 +468,19 @@ public final class DeployEngine implements CanaryTracks {
         boolean sameBatch(ObjectRef a, ObjectRef b) {
             String key = batchKeys.get(a);
             return key != null && key.equals(batchKeys.get(b));
+        }
+    }
+
+    /**
+     * Which track a job writes: none (in place, no rollout), not yet decided (objects of both tracks; decided per
+     * cluster at look time, see {@link #lookAt}), or one track and the objects its revision records.
+     */
+    private record Tracks(Optional<Track> track, List<ObjectNode> recorded, boolean promotion) {
+        static final Tracks IN_PLACE = new Tracks(Optional.empty(), null, false);
+        static final Tracks SPLIT = new Tracks(Optional.empty(), List.of(), false);
+
+        boolean undecided() {
+            return this == SPLIT;
         }
     }
 
@@ -259,12 +510,20 @@ public final class DeployEngine implements CanaryTracks {
         }
     }
 
-    /** A plan together with the desired objects it was made from, keyed for apply. */
+    /**
+     * A plan together with the desired objects it was made from, keyed for apply.
+     *
+     * @param job the work as decided for this cluster (in an environment with a rollout: which track)
+     * @param previous what the plan prunes against and calls unchanged against
+     * @param newest the newest revision recorded when looking, which a new one follows
+     */
     private record Planned(
+            Job job,
             ClusterPlan plan,
             Map<ObjectRef, ObjectNode> desired,
             Map<ObjectRef, ObjectNode> live,
-            Optional<Revision> previous) {}
+            Optional<Revision> previous,
+            OptionalInt newest) {}
 
     /**
      * The release a group deploy records on every cluster: its id and what it put on each cluster (cluster →
@@ -389,12 +648,12 @@ public final class DeployEngine implements CanaryTracks {
         AppEnvironment scope = job.scope();
         // Looked before locking (see lookAtAll): a redeploy with no change must not write even a lock.
         Planned first = look.planned();
-        if (isUpToDate(first) && !look.fresh() && !newestRevision(target, scope).equals(number(first.previous()))) {
+        if (isUpToDate(first) && !look.fresh() && !newestRevision(target, scope).equals(first.newest())) {
             // Another deploy recorded a revision here while earlier clusters converged: look again.
-            first = planCluster(target, job, previousRevision(target, scope));
+            first = lookAt(target, job);
         }
         if (isUpToDate(first)) {
-            return ClusterResult.unchanged(first.plan());
+            return first.job().result(ClusterResult.unchanged(first.plan()));
         }
         if (!first.plan().namespaceExists()) {
             // The lock lives in the namespace, so the namespace comes first.
@@ -406,10 +665,11 @@ public final class DeployEngine implements CanaryTracks {
         LockGrant grant = Timings.time(
                 job.name() + ": lock", () -> target.lock(scope, options.holder(), clock.instant(), options.lockTtl()));
         if (grant instanceof LockGrant.Held held) {
-            return ClusterResult.failed(
-                    ClusterFailure.locked(job.name(), held.holder(), held.since(), held.expires()),
-                    Optional.of(first.plan()),
-                    OptionalInt.empty());
+            return first.job()
+                    .result(ClusterResult.failed(
+                            ClusterFailure.locked(job.name(), held.holder(), held.since(), held.expires()),
+                            Optional.of(first.plan()),
+                            OptionalInt.empty()));
         }
         LockGrant.Acquired acquired = (LockGrant.Acquired) grant;
         DeployLock lock = acquired.lock();
@@ -419,17 +679,17 @@ public final class DeployEngine implements CanaryTracks {
             if (acquired.takenOver()
                     || !Timings.time(
                                     job.name() + ": revision check under the lock", () -> newestRevision(target, scope))
-                            .equals(number(first.previous()))) {
+                            .equals(first.newest())) {
                 // Another deploy changed the cluster between our look and the lock (every deploy that writes
                 // records a revision, or dies holding the lock): plan again.
-                planned = planCluster(target, job, previousRevision(target, scope));
+                planned = lookAt(target, job);
                 if (isUpToDate(planned)) {
-                    return ClusterResult.unchanged(planned.plan());
+                    return planned.job().result(ClusterResult.unchanged(planned.plan()));
                 }
             }
-            Converged converged = converge(target, job, planned, options, listener, lock);
+            Converged converged = converge(target, planned, options, listener, lock);
             release = !converged.keepLock();
-            return converged.result();
+            return planned.job().result(converged.result());
         } catch (LockKept e) {
             release = false;
             throw (RuntimeException) e.getCause();
@@ -460,17 +720,17 @@ public final class DeployEngine implements CanaryTracks {
     }
 
     private Converged converge(
-            ClusterTarget target,
-            Job job,
-            Planned planned,
-            DeployOptions options,
-            DeployListener listener,
-            DeployLock lock) {
+            ClusterTarget target, Planned planned, DeployOptions options, DeployListener listener, DeployLock lock) {
+        Job job = planned.job();
         ClusterPlan plan = planned.plan();
         listener.clusterStarted(plan);
-        int number = planned.previous().map(Revision::number).orElse(0) + 1;
+        int number = planned.newest().orElse(0) + 1;
         try {
-            return Converged.recorded(write(target, job, planned, number, options, listener));
+            ClusterResult written = write(target, job, planned, number, options, listener);
+            if (!written.succeeded() && job.tracks().track().equals(Optional.of(Track.CANARY))) {
+                return Converged.recorded(withdrawCanary(target, planned, written, options));
+            }
+            return Converged.recorded(written);
         } catch (ClusterFailureException e) {
             // The cluster may hold part of this deploy: record that, or keep the lock (see Converged).
             ClusterFailure failure = e.failure();
@@ -497,6 +757,40 @@ public final class DeployEngine implements CanaryTracks {
             }
             throw e;
         }
+    }
+
+    /**
+     * A canary that failed on its cluster (never healthy, refused, timed out) is taken away at once: its own
+     * objects deleted, the shared ones put back as stable applied them. Stable's workloads were never touched, so
+     * stable serves as before. The failure stays the cluster's result; its hint says what was done.
+     */
+    private ClusterResult withdrawCanary(
+            ClusterTarget target, Planned planned, ClusterResult failed, DeployOptions options) {
+        Job job = planned.job();
+        ClusterFailure failure = failed.failure().orElseThrow();
+        String done;
+        try {
+            removeObjects(target, TrackObjects.canaryOwn(job.objects()));
+            Optional<Revision> stable = newestSucceededStable(target, job.scope(), target.revisions(job.scope()));
+            if (stable.isPresent()) {
+                EnvironmentTarget env = new EnvironmentTarget(
+                        job.scope().app(),
+                        job.scope().environment(),
+                        new dev.slipway.core.cluster.ClusterGroup(job.name(), false, List.of(job.cluster())),
+                        job.scope().namespace());
+                restoreShared(target, env, job.name(), stable.get(), job.recorded());
+            }
+            done = "the canary was removed and stable left serving as it was";
+        } catch (RuntimeException e) {
+            done = "removing the canary failed too (" + e.getMessage() + "); `slipway rollout abort` removes it";
+        }
+        ClusterFailure withdrawn = new ClusterFailure(
+                failure.cluster(),
+                failure.reason(),
+                failure.object(),
+                "the canary never became healthy: " + failure.message(),
+                done + "; " + failure.hint());
+        return ClusterResult.failed(withdrawn, failed.plan(), failed.revision());
     }
 
     /** A bug surfaced mid-deploy and no revision could be recorded: the lock must not be released. */
@@ -684,17 +978,24 @@ public final class DeployEngine implements CanaryTracks {
                         clock.instant(),
                         outcome,
                         job.rollbackOf(),
-                        job.objects(),
+                        job.recorded(),
                         failure)
                 .withRelease(job.release().id(), job.release().contents());
+        if (job.tracks().track().isPresent()) {
+            revision = revision.onTrack(job.tracks().track().get());
+        }
         target.record(scope, revision);
         List<RevisionSummary> all = target.revisions(scope);
+        // The newest stable revision outlives any number of canaries after it: a promotion prunes against it.
+        Optional<RevisionSummary> stable = all.stream().filter(r -> !r.canary()).findFirst();
         for (int i = options.keepRevisions(); i < all.size(); i++) {
-            target.forget(scope, all.get(i).number());
+            if (!stable.equals(Optional.of(all.get(i)))) {
+                target.forget(scope, all.get(i).number());
+            }
         }
     }
 
-    private Planned planCluster(ClusterTarget target, Job job, Optional<Revision> previous) {
+    private Planned planCluster(ClusterTarget target, Job job, Optional<Revision> previous, OptionalInt newest) {
         AppEnvironment scope = job.scope();
         Map<ObjectRef, ObjectNode> desired = new LinkedHashMap<>();
         job.objects().forEach(o -> desired.put(ObjectRef.of(o), o));
@@ -712,7 +1013,7 @@ public final class DeployEngine implements CanaryTracks {
                 live,
                 previous,
                 driftOf(target, job.objects(), live));
-        return new Planned(plan, desired, live, previous);
+        return new Planned(job, plan, desired, live, previous, newest);
     }
 
     /** The backend's verdict on each object that exists live; no extra reads. */
@@ -736,37 +1037,94 @@ public final class DeployEngine implements CanaryTracks {
                 : OptionalInt.of(revisions.get(0).number());
     }
 
-    private static OptionalInt number(Optional<Revision> revision) {
-        return revision.map(r -> OptionalInt.of(r.number())).orElse(OptionalInt.empty());
+    /**
+     * Reads what {@code job} is to change on this cluster. In place (no rollout) and for rollbacks: against the
+     * newest revision. In an environment with a rollout the cluster's history decides the track:
+     *
+     * <ul>
+     *   <li>stable, in place, when there is no stable revision to run beside (a first deploy), when the stable
+     *       one failed or was recorded before the rollout was configured (its objects have no track), or when
+     *       the stable track would not change (a redeploy of what stable runs);
+     *   <li>else canary: the canary's objects and the shared ones are applied, planned against the canary
+     *       revision after the stable one if any (so a new canary replaces an older one, and nothing of stable
+     *       is pruned), and every object of both tracks is recorded.
+     * </ul>
+     */
+    private Planned lookAt(ClusterTarget target, Job job) {
+        AppEnvironment scope = job.scope();
+        List<RevisionSummary> revisions = target.revisions(scope);
+        OptionalInt newest = revisions.isEmpty()
+                ? OptionalInt.empty()
+                : OptionalInt.of(revisions.get(0).number());
+        if (job.tracks().promotion()) {
+            return planCluster(target, job, newestStable(target, scope, revisions), newest);
+        }
+        if (!job.tracks().undecided()) {
+            Optional<Revision> previous =
+                    newest.isEmpty() ? Optional.empty() : target.revision(scope, newest.getAsInt());
+            return planCluster(target, job, previous, newest);
+        }
+        List<ObjectNode> stableObjects = TrackObjects.stable(job.objects());
+        Optional<Revision> stable = newestStable(target, scope, revisions);
+        boolean inPlace = stable.isEmpty()
+                || stable.get().outcome() != RevisionOutcome.SUCCEEDED
+                || !TrackObjects.tracked(stable.get().objects())
+                || Releases.contentOf(stableObjects)
+                        .equals(Releases.contentOf(stable.get().objects()));
+        if (inPlace) {
+            return planCluster(target, job.on(Track.STABLE, stableObjects, stableObjects), stable, newest);
+        }
+        Optional<Revision> canary = revisions.get(0).canary()
+                ? target.revision(scope, revisions.get(0).number())
+                        .map(r -> r.holding(TrackObjects.canaryOwn(r.objects())))
+                : Optional.empty();
+        return planCluster(
+                target, job.on(Track.CANARY, TrackObjects.canary(job.objects()), job.objects()), canary, newest);
     }
 
-    private static Optional<Revision> previousRevision(ClusterTarget target, AppEnvironment scope) {
-        List<RevisionSummary> revisions = target.revisions(scope);
-        return revisions.isEmpty()
-                ? Optional.empty()
-                : target.revision(scope, revisions.get(0).number());
+    /** The newest revision that is not a canary's: what the stable track runs. */
+    private static Optional<Revision> newestStable(
+            ClusterTarget target, AppEnvironment scope, List<RevisionSummary> revisions) {
+        return revisions.stream().filter(r -> !r.canary()).findFirst().flatMap(r -> target.revision(scope, r.number()));
     }
 
     private static List<Job> jobsOf(Rendering rendering, EnvironmentTarget env) {
+        boolean rollout = rendering
+                .app()
+                .spec()
+                .environment(env.environment())
+                .flatMap(EnvironmentSpec::rollout)
+                .isPresent();
+        Set<String> routable = rendering.app().spec().services().stream()
+                .filter(ServiceSpec::deploysToClusters)
+                .map(ServiceSpec::name)
+                .collect(Collectors.toSet());
         List<Job> jobs = new ArrayList<>();
         for (RenderedCluster rc : rendering.clusters()) {
             AppEnvironment scope = new AppEnvironment(env.app(), env.environment(), rc.namespace());
             List<ObjectNode> bodies = rc.objects().stream().map(Manifest::body).toList();
             Autoscaled autoscaled = Autoscaled.in(bodies, rc.namespace());
-            List<ObjectNode> objects = bodies.stream()
-                    .map(body -> prepare(autoscaled.withoutReplicas(body), scope))
-                    .toList();
-            jobs.add(new Job(rc.cluster(), scope, objects, OptionalInt.empty(), batchKeys(rc, objects)));
+            List<ObjectNode> objects = new ArrayList<>();
+            List<Integer> waves = new ArrayList<>();
+            for (int i = 0; i < bodies.size(); i++) {
+                ObjectNode body = autoscaled.withoutReplicas(bodies.get(i));
+                for (ObjectNode o : rollout ? TrackObjects.expand(body, routable) : List.of(body)) {
+                    objects.add(prepare(o, scope));
+                    waves.add(rc.waves().get(i));
+                }
+            }
+            Job job = new Job(rc.cluster(), scope, objects, OptionalInt.empty(), batchKeys(waves, objects));
+            jobs.add(rollout ? job.split() : job);
         }
         return jobs;
     }
 
-    /** Wave and kind of each rendered object, as the renderer resolved them for this cluster. */
-    private static Map<ObjectRef, String> batchKeys(RenderedCluster rc, List<ObjectNode> objects) {
+    /** Wave and kind of each object, the wave as the renderer resolved it for this cluster. */
+    private static Map<ObjectRef, String> batchKeys(List<Integer> waves, List<ObjectNode> objects) {
         Map<ObjectRef, String> keys = new java.util.HashMap<>();
         for (int i = 0; i < objects.size(); i++) {
             ObjectRef ref = ObjectRef.of(objects.get(i));
-            keys.put(ref, rc.waves().get(i) + "/" + ref.group() + "/" + ref.kind());
+            keys.put(ref, waves.get(i) + "/" + ref.group() + "/" + ref.kind());
         }
         return keys;
     }
@@ -805,7 +1163,7 @@ public final class DeployEngine implements CanaryTracks {
                     try {
                         return Timings.time(
                                 job.name() + ": look (revision, live objects, plan)",
-                                () -> Look.of(planCluster(target, job, previousRevision(target, job.scope()))));
+                                () -> Look.of(lookAt(target, job)));
                     } catch (ClusterFailureException e) {
                         return Look.failed(e);
                     }

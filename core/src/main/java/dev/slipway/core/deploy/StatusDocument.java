@@ -90,6 +90,8 @@ public final class StatusDocument {
         } else {
             node.put("release", r.release());
         }
+        // Only in environments with a rollout: which track the revision wrote.
+        r.track().ifPresent(t -> node.put("track", t.label()));
         if (!r.failure().isEmpty()) {
             node.put("failure", r.failure());
         }
