@@ -43,6 +43,19 @@ final class BackendPool {
         return available > 0 && available >= config.failoverBelow() * n;
     }
 
+    /** Whether any endpoint of any cluster can take a request now (what {@link #pick} finds in its last pass). */
+    boolean anyAvailable(long now) {
+        for (ClusterEndpoints c : clusterArray) {
+            List<EndpointState> endpoints = c.endpoints;
+            for (int i = 0, n = endpoints.size(); i < n; i++) {
+                if (endpoints.get(i).available(now)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /**
      * An endpoint to send to, avoiding {@code avoid} (the endpoint that just failed) and preferring a cluster
      * other than its cluster; null when nothing at all is available.

@@ -142,6 +142,9 @@ final class Exchange {
         RouteTraffic.Decision decision = route.decide(request.headers());
         backend = decision.backend();
         setCookie = decision.setCookie();
+        if (decision.couldNotTake() != null) {
+            route.meters(decision.couldNotTake(), runtime.metrics).couldNotTake();
+        }
         prepareUpstreamRequest(hasHost ? rawHost : null, clientIp);
         frontend.armRouteTimeout(route.timeoutNanos);
         timeoutArmed = true;

@@ -28,8 +28,16 @@ final class RouteTraffic {
     private RouterMetrics.RequestMeters currentMeters;
     private RouterMetrics.RequestMeters nextMeters;
 
-    /** Where one request goes, and a cookie to set when the client was just assigned a percent bucket. */
-    record Decision(BackendPool backend, String setCookie) {}
+    /**
+     * Where one request goes, and a cookie to set when the client was just assigned a percent bucket.
+     *
+     * @param couldNotTake the migration target the request was meant for when it had no available endpoint
+     */
+    record Decision(BackendPool backend, String setCookie, BackendPool couldNotTake) {
+        Decision(BackendPool backend, String setCookie) {
+            this(backend, setCookie, null);
+        }
+    }
 
     RouteTraffic(Route config, BackendPool current, BackendPool next, TokenBucket bucket) {
         this.config = config;
@@ -91,10 +99,23 @@ final class RouteTraffic {
         return c == '/' || c == '?' || c == '#';
     }
 
+    /**
+     * Where one request goes. A migration target with no available endpoint at all (a canary whose endpoints
+     * are not yet health-checked, or all down) sends its share to the current backend: a stage never turns a
+     * healthy current backend's requests into 503s.
+     */
     Decision decide(HttpHeaders headers) {
         if (next == null || stage instanceof Stage.Off) {
             return toCurrent;
         }
+        Decision d = decideStaged(headers);
+        if (d.backend() == next && !next.anyAvailable(System.nanoTime())) {
+            return new Decision(current, d.setCookie(), next);
+        }
+        return d;
+    }
+
+    private Decision decideStaged(HttpHeaders headers) {
         if (stage instanceof Stage.Full) {
             return toNext;
         }

@@ -129,6 +129,16 @@ final class RouterMetrics {
             duration.record(nanos, TimeUnit.NANOSECONDS);
         }
 
+        /**
+         * A request that was to go here but found no available endpoint, and was answered by the route's other
+         * backend: counted in this backend's per-track numbers as a connect failure (what a rollout judges it
+         * by), not in its request meters (which count answers this backend gave).
+         */
+        void couldNotTake() {
+            ClusterMeters meters = byCluster.computeIfAbsent(NO_CLUSTER, c -> new ClusterMeters());
+            meters.traffic.record(503, TrafficCounters.CONNECT_FAILURE, 0);
+        }
+
         /** The numbers per cluster; requests that reached no cluster count in the total only. */
         RouterStats.Backend traffic() {
             TrafficCounts total = TrafficCounts.ZERO;

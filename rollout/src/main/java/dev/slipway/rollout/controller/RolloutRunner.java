@@ -1,8 +1,11 @@
 package dev.slipway.rollout.controller;
 
 import dev.slipway.core.InvalidInputException;
+import dev.slipway.core.Problem;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -31,21 +34,33 @@ public final class RolloutRunner implements AutoCloseable {
 
     private final RolloutController controller;
     private final Scheduler scheduler;
+    private final ClusterHealth health;
     private final Runnable shutdown;
     private final Map<RolloutKey, Runnable> followed = new ConcurrentHashMap<>();
 
     public RolloutRunner(RolloutController controller, Scheduler scheduler) {
-        this(controller, scheduler, () -> {});
+        this(controller, scheduler, ClusterHealth.none());
     }
 
-    private RolloutRunner(RolloutController controller, Scheduler scheduler, Runnable shutdown) {
+    /** A runner that, before each tick, pauses or resumes the rollout as {@code health} sees its clusters. */
+    public RolloutRunner(RolloutController controller, Scheduler scheduler, ClusterHealth health) {
+        this(controller, scheduler, health, () -> {});
+    }
+
+    private RolloutRunner(RolloutController controller, Scheduler scheduler, ClusterHealth health, Runnable shutdown) {
         this.controller = controller;
         this.scheduler = scheduler;
+        this.health = health;
         this.shutdown = shutdown;
     }
 
     /** A runner on a daemon thread of its own, {@code rollout-controller}, stopped by {@link #close}. */
     public static RolloutRunner onOwnThread(RolloutController controller) {
+        return onOwnThread(controller, ClusterHealth.none());
+    }
+
+    /** The same, following {@code health} before each tick (see {@link #followHealth}). */
+    public static RolloutRunner onOwnThread(RolloutController controller, ClusterHealth health) {
         ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "rollout-controller");
             t.setDaemon(true);
@@ -55,7 +70,38 @@ public final class RolloutRunner implements AutoCloseable {
             ScheduledFuture<?> f = executor.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
             return () -> f.cancel(false);
         };
-        return new RolloutRunner(controller, scheduler, executor::shutdownNow);
+        return new RolloutRunner(controller, scheduler, health, executor::shutdownNow);
+    }
+
+    /**
+     * Tells {@code controller} which of the rollout's clusters went down or came back since its last reading:
+     * a cluster the routers see without a healthy stable endpoint pauses the rollout ({@link
+     * RolloutController#clusterDown}); when every cluster is healthy again it resumes ({@link
+     * RolloutController#clusterUp}). No reading changes nothing.
+     */
+    public static RolloutState followHealth(RolloutController controller, ClusterHealth health, RolloutKey key) {
+        RolloutState state = controller
+                .status(key)
+                .orElseThrow(() -> new InvalidInputException(
+                        new Problem("rollout " + key, "no rollout of " + key, "start one with a deploy")));
+        if (state.settled()) {
+            return state;
+        }
+        List<String> clusters =
+                state.clusters().stream().map(ClusterRollout::cluster).toList();
+        Optional<Map<String, String>> down = health.down(key, clusters);
+        if (down.isEmpty()) {
+            return state;
+        }
+        for (String cluster : clusters) {
+            String why = down.get().get(cluster);
+            if (why != null && !state.down().contains(cluster)) {
+                state = controller.clusterDown(key, cluster, why);
+            } else if (why == null && state.down().contains(cluster)) {
+                state = controller.clusterUp(key, cluster);
+            }
+        }
+        return state;
     }
 
     /** Ticks {@code key} from now on until it settles; following a followed rollout again changes nothing. */
@@ -71,6 +117,7 @@ public final class RolloutRunner implements AutoCloseable {
     private void tick(RolloutKey key) {
         Duration next;
         try {
+            followHealth(controller, health, key);
             RolloutState state = controller.tick(key);
             if (state.settled()) {
                 followed.remove(key);
