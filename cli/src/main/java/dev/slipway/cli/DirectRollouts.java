@@ -1,0 +1,113 @@
+package dev.slipway.cli;
+
+import dev.slipway.core.deploy.DeployOptions;
+import dev.slipway.core.deploy.EnvironmentTarget;
+import dev.slipway.rollout.controller.EngineTracks;
+import dev.slipway.rollout.controller.FileRolloutStore;
+import dev.slipway.rollout.controller.RolloutController;
+import dev.slipway.rollout.controller.RolloutEvent;
+import dev.slipway.rollout.controller.RolloutEvents;
+import dev.slipway.rollout.controller.RolloutKey;
+import dev.slipway.rollout.controller.Tracks;
+import dev.slipway.rollout.controller.TrafficStats;
+import dev.slipway.rollout.feed.StageFileTraffic;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+
+/**
+ * The rollout controller as the CLI runs it without a server: state in a {@link FileRolloutStore} under
+ * Slipway's state directory, stages in the stages files routers started with {@code slipway router --env}
+ * follow, and the deploy engine's tracks, built only when a call needs a cluster.
+ */
+final class DirectRollouts {
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
+
+    private DirectRollouts() {}
+
+    /** Where the CLI keeps rollout state: {@code <state>/rollouts}. */
+    static FileRolloutStore store(CliContext context) {
+        return new FileRolloutStore(context.paths().state().resolve("rollouts"));
+    }
+
+    /** Numbers for commands that never judge (only ticks do, and only {@code rollout run} ticks). */
+    static TrafficStats noStats() {
+        return key -> {
+            throw new IllegalStateException("only slipway rollout run reads the routers' numbers");
+        };
+    }
+
+    /**
+     * A controller over the files of this machine; its tracks work on the environment {@code appDir}'s
+     * slipway.yaml and the clusters file name, as {@code who} (promotions record it).
+     */
+    static RolloutController controller(
+            CliContext context,
+            Path appDir,
+            ClusterOptions clusters,
+            TrafficStats stats,
+            RolloutEvents events,
+            String who) {
+        Path state = context.paths().createState();
+        Tracks tracks = new LazyTracks(() -> new EngineTracks(
+                Engines.open(context, clusters),
+                key -> target(context, key, appDir, clusters),
+                key -> DeployOptions.by(who).withHost(Engines.host(context))));
+        return new RolloutController(
+                store(context), stats, StageFileTraffic.under(state), tracks, events, context.clock());
+    }
+
+    private static EnvironmentTarget target(CliContext context, RolloutKey key, Path appDir, ClusterOptions clusters) {
+        return Engines.target(context, key.app(), key.environment(), appDir, clusters);
+    }
+
+    /** Prints each transition as one line: time, action, where, who, why. */
+    static RolloutEvents printing(PrintWriter out) {
+        return e -> {
+            synchronized (out) {
+                out.println(line(e));
+                out.flush();
+            }
+        };
+    }
+
+    static String line(RolloutEvent e) {
+        return TIME.format(e.at().truncatedTo(ChronoUnit.SECONDS)) + "  " + e.action() + "  " + e.target() + "  ("
+                + e.actor() + ")" + (e.details().isEmpty() ? "" : ": " + e.details());
+    }
+
+    /** Builds the engine's tracks on the first call: pause, resume and status need no cluster. */
+    private static final class LazyTracks implements Tracks {
+        private final java.util.function.Supplier<Tracks> make;
+        private Tracks tracks;
+
+        LazyTracks(java.util.function.Supplier<Tracks> make) {
+            this.make = make;
+        }
+
+        private synchronized Tracks tracks() {
+            if (tracks == null) {
+                tracks = make.get();
+            }
+            return tracks;
+        }
+
+        @Override
+        public void promoteStable(RolloutKey key, String cluster) {
+            tracks().promoteStable(key, cluster);
+        }
+
+        @Override
+        public void removeCanary(RolloutKey key, String cluster) {
+            tracks().removeCanary(key, cluster);
+        }
+
+        @Override
+        public void abort(RolloutKey key, String cluster) {
+            tracks().abort(key, cluster);
+        }
+    }
+}
