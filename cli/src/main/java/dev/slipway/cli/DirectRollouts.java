@@ -1,7 +1,11 @@
 package dev.slipway.cli;
 
+import dev.slipway.core.InvalidInputException;
+import dev.slipway.core.Problem;
 import dev.slipway.core.deploy.DeployOptions;
+import dev.slipway.core.deploy.DeployReport;
 import dev.slipway.core.deploy.EnvironmentTarget;
+import dev.slipway.core.rollout.RolloutSpec;
 import dev.slipway.rollout.controller.EngineTracks;
 import dev.slipway.rollout.controller.FileRolloutStore;
 import dev.slipway.rollout.controller.RolloutController;
@@ -16,6 +20,8 @@ import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
+import picocli.CommandLine.Help.Ansi;
 
 /**
  * The rollout controller as the CLI runs it without a server: state in a {@link FileRolloutStore} under
@@ -62,6 +68,59 @@ final class DirectRollouts {
 
     private static EnvironmentTarget target(CliContext context, RolloutKey key, Path appDir, ClusterOptions clusters) {
         return Engines.target(context, key.app(), key.environment(), appDir, clusters);
+    }
+
+    /**
+     * After a deploy without a server that brought canaries up: starts the environment's rollout in the files
+     * (so {@code rollout status} shows it and {@code rollout run} moves it) and says what to do next.
+     *
+     * @return the deploy's exit code: 1 when the rollout could not start (another one is under way)
+     */
+    static int startAfterDeploy(
+            CliContext context,
+            Path appDir,
+            ClusterOptions clusters,
+            RolloutSpec spec,
+            DeployReport report,
+            String ref,
+            PrintWriter out,
+            PrintWriter err,
+            Ansi ansi) {
+        List<String> canaries = report.canaryClusters();
+        RolloutKey key = new RolloutKey(report.app(), report.environment());
+        String who = Engines.who(context);
+        RolloutController controller = controller(context, appDir, clusters, noStats(), printing(out), who);
+        try {
+            controller.start(key, spec, revision(report, canaries, ref), canaries, who);
+        } catch (InvalidInputException refused) {
+            for (Problem p : refused.problems()) {
+                err.println(ansi.string("@|red,bold error:|@ ") + "the rollout did not start: " + p.describe());
+            }
+            return ExitCodes.USER_ERROR;
+        }
+        String command = " " + key.app() + " --env " + key.environment();
+        out.println(ansi.string("@|bold Canary up|@ on " + String.join(", ", canaries) + "; run `slipway rollout run"
+                + command + "` to move traffic, or `slipway rollout promote|abort" + command + "`; see `slipway"
+                + " rollout status" + command + "`."));
+        return ExitCodes.OK;
+    }
+
+    /** The canary's revision as the rollout names it: its number (per cluster when they differ), and the ref. */
+    static String revision(DeployReport report, List<String> canaries, String ref) {
+        List<String> numbers = canaries.stream()
+                .map(c -> report.cluster(c)
+                        .flatMap(r -> r.revision().isPresent()
+                                ? java.util.Optional.of(
+                                        Integer.toString(r.revision().getAsInt()))
+                                : java.util.Optional.empty())
+                        .orElse("?"))
+                .toList();
+        String revision = numbers.stream().distinct().count() == 1
+                ? numbers.get(0)
+                : java.util.stream.IntStream.range(0, canaries.size())
+                        .mapToObj(i -> canaries.get(i) + ": " + numbers.get(i))
+                        .collect(java.util.stream.Collectors.joining(", "));
+        return ref.isEmpty() ? revision : revision + " (ref " + ref + ")";
     }
 
     /** Prints each transition as one line: time, action, where, who, why. */

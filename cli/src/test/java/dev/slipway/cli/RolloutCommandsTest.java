@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.slipway.core.deploy.ClusterResult;
+import dev.slipway.core.deploy.DeployReport;
+import dev.slipway.core.rollout.RolloutSpec;
+import dev.slipway.core.rollout.Track;
 import dev.slipway.core.spec.AppLoader;
 import dev.slipway.rollout.controller.FileRolloutStore;
 import dev.slipway.rollout.controller.RolloutController;
@@ -15,16 +19,23 @@ import dev.slipway.rollout.feed.StageFileTraffic;
 import dev.slipway.router.Stage;
 import dev.slipway.testkit.TestClusters;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine.Help.Ansi;
 
 /** {@code slipway rollout status|pause|resume|promote|abort|retry} on this machine's rollout files. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -170,6 +181,77 @@ class RolloutCommandsTest {
         JsonNode s = statusJson();
         assertThat(s.at("/clusters/0/step").asInt()).isZero();
         assertThat(s.at("/clusters/0/pause").asText()).isEqualTo("OPT_IN");
+    }
+
+    @Test
+    void aDeployThatBroughtCanariesUpStartsTheRolloutAndSaysWhatIsNext() throws IOException {
+        // what the deploy engine reports for an environment with a rollout: canaries beside stable
+        DeployReport report =
+                new DeployReport("shop", "production", List.of(canary("east-1", 4), canary("west-1", 4)), List.of());
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CliContext context = new CliContext(
+                Map.of("SLIPWAY_HOME", tmp.resolve("slipway").toString(), "USER", "carol"),
+                tmp.resolve("home"),
+                tmp,
+                InputStream.nullInputStream(),
+                false,
+                Clock.systemUTC());
+        ClusterOptions clusterOptions = new ClusterOptions();
+        clusterOptions.clustersFile = tmp.resolve("clusters.yaml");
+        RolloutSpec spec = AppLoader.load(app)
+                .spec()
+                .resolveEnvironment("production")
+                .rollout()
+                .orElseThrow();
+
+        int code = DirectRollouts.startAfterDeploy(
+                context,
+                app,
+                clusterOptions,
+                spec,
+                report,
+                "abc123",
+                new PrintWriter(out, true),
+                new PrintWriter(err, true),
+                Ansi.OFF);
+
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(out.toString())
+                .contains("rollout.start  shop/production  (carol)")
+                .contains("Canary up on east-1, west-1; run `slipway rollout run shop --env production` to move"
+                        + " traffic, or `slipway rollout promote|abort shop --env production`");
+        JsonNode s = statusJson();
+        assertThat(s.path("revision").asText()).isEqualTo("4 (ref abc123)");
+        assertThat(s.path("startedBy").asText()).isEqualTo("carol");
+        assertThat(s.at("/clusters/0/stage").asText()).isEqualTo("optin");
+        assertThat(stage("east-1")).isEqualTo(Stage.optIn());
+
+        // a second deploy while it is under way: the rollout does not start over, and the user is told why
+        StringWriter err2 = new StringWriter();
+        int again = DirectRollouts.startAfterDeploy(
+                context,
+                app,
+                clusterOptions,
+                spec,
+                report,
+                "def456",
+                new PrintWriter(new StringWriter(), true),
+                new PrintWriter(err2, true),
+                Ansi.OFF);
+        assertThat(again).isEqualTo(1);
+        assertThat(err2.toString()).contains("the rollout did not start").contains("is under way");
+        assertThat(statusJson().path("revision").asText()).isEqualTo("4 (ref abc123)");
+    }
+
+    static ClusterResult canary(String cluster, int revision) {
+        return new ClusterResult(
+                cluster,
+                ClusterResult.Outcome.DEPLOYED,
+                Optional.empty(),
+                OptionalInt.of(revision),
+                Optional.empty(),
+                Optional.of(Track.CANARY));
     }
 
     /** The seams a deploy would start the rollout with, the tracks doing nothing. */
