@@ -121,7 +121,12 @@ final class RolloutRunCommand extends RolloutCommand.OnRollout implements java.u
                         task.run();
                         // The runner stops following a rollout once it is settled: then this run is over.
                         if (runner.get().following().isEmpty()) {
-                            controller.status(key).ifPresent(settled::complete);
+                            controller
+                                    .status(key)
+                                    .ifPresentOrElse(
+                                            settled::complete,
+                                            () -> settled.completeExceptionally(
+                                                    RolloutCommand.noRollout(context, key)));
                         }
                     },
                     delay.toMillis(),
@@ -166,7 +171,11 @@ final class RolloutRunCommand extends RolloutCommand.OnRollout implements java.u
             printStopped(out, controller, key);
             return ExitCodes.OK;
         } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot happen: the settled future never fails", e);
+            // The rollout's file went away while it ran.
+            if (e.getCause() instanceof InvalidInputException gone) {
+                throw gone;
+            }
+            throw new IllegalStateException("a rollout run failed", e.getCause());
         } finally {
             stop.run();
             try {
