@@ -235,7 +235,7 @@ final class RolloutCommand implements Runnable {
             name = "resume",
             mixinStandardHelpOptions = true,
             description = {
-                "Continues a rollout paused by hand (the step is entered again and holds its full `for:`), or moves"
+                "Continues a rollout paused by hand (the step is entered again and holds its full for: time), or moves"
                         + " on from the optin step to the next one. Refused while a cluster of the group is down."
             },
             footerHeading = "%nExamples:%n",

@@ -129,7 +129,10 @@ final class RolloutStatusText {
         boolean breach = s.clusters().stream()
                 .anyMatch(c ->
                         c.lastCheck().map(k -> k.verdict() == Verdict.BREACH).orElse(false));
-        return breach ? "aborting" : "under way";
+        if (breach) {
+            return "aborting";
+        }
+        return s.clusters().stream().anyMatch(c -> c.status() == ClusterStatus.PROMOTING) ? "promoting" : "under way";
     }
 
     private static java.util.Optional<String> hint(RolloutState s) {
