@@ -12,6 +12,8 @@ import dev.slipway.rollout.controller.RolloutController;
 import dev.slipway.rollout.controller.RolloutEvent;
 import dev.slipway.rollout.controller.RolloutEvents;
 import dev.slipway.rollout.controller.RolloutKey;
+import dev.slipway.rollout.controller.RolloutState;
+import dev.slipway.rollout.controller.RolloutStore;
 import dev.slipway.rollout.controller.Tracks;
 import dev.slipway.rollout.controller.TrafficStats;
 import dev.slipway.rollout.feed.StageFileTraffic;
@@ -37,6 +39,27 @@ final class DirectRollouts {
     /** Where the CLI keeps rollout state: {@code <state>/rollouts}. */
     static FileRolloutStore store(CliContext context) {
         return new FileRolloutStore(context.paths().state().resolve("rollouts"));
+    }
+
+    /**
+     * The stored rollout, if any; a file that is not a rollout state (damaged, or from a newer Slipway) is a user
+     * error naming it.
+     */
+    static java.util.Optional<RolloutState> load(CliContext context, RolloutKey key) {
+        try {
+            return store(context).load(key).map(RolloutStore.StoredRollout::state);
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            if (e instanceof java.io.UncheckedIOException io
+                    && !(io.getCause() instanceof com.fasterxml.jackson.core.JsonProcessingException)) {
+                throw io;
+            }
+            Path file = context.paths().state().resolve("rollouts").resolve(key.app());
+            throw new InvalidInputException(new Problem(
+                    file.resolve(key.environment() + ".json").toString(),
+                    "this is not a rollout state this version of Slipway reads: " + e.getMessage(),
+                    "if it was damaged, move it away and deploy again to start a new rollout (the canaries and"
+                            + " stages stay as they are until then)"));
+        }
     }
 
     /** Numbers for commands that never judge (only ticks do, and only {@code rollout run} ticks). */

@@ -119,7 +119,7 @@ final class RolloutCommand implements Runnable {
         public Integer call() {
             CliContext context = context();
             RolloutKey key = key();
-            if (DirectRollouts.store(context).load(key).isEmpty()) {
+            if (DirectRollouts.load(context, key).isEmpty()) {
                 throw noRollout(context, key);
             }
             RolloutController controller = DirectRollouts.controller(
@@ -180,9 +180,7 @@ final class RolloutCommand implements Runnable {
         public Integer call() {
             CliContext context = context();
             RolloutKey key = key();
-            Optional<RolloutState> state = DirectRollouts.store(context)
-                    .load(key)
-                    .map(dev.slipway.rollout.controller.RolloutStore.StoredRollout::state);
+            Optional<RolloutState> state = DirectRollouts.load(context, key);
             if (state.isEmpty()) {
                 throw noRollout(context, key);
             }

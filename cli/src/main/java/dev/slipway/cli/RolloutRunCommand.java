@@ -92,7 +92,8 @@ final class RolloutRunCommand extends RolloutCommand.OnRollout implements java.u
                 new RouterTrafficStats(readers, k -> routes),
                 DirectRollouts.printing(out),
                 RolloutController.CONTROLLER);
-        RolloutState before = controller.status(key).orElseThrow(() -> RolloutCommand.noRollout(context, key));
+        RolloutState before =
+                DirectRollouts.load(context, key).orElseThrow(() -> RolloutCommand.noRollout(context, key));
         if (before.settled()) {
             throw new InvalidInputException(new Problem(
                     "rollout " + key,

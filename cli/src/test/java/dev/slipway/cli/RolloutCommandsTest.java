@@ -116,6 +116,17 @@ class RolloutCommandsTest {
     }
 
     @Test
+    void aDamagedStateFileIsNamedWithWhatToDo() throws IOException {
+        Path file = Files.createDirectories(state.resolve("rollouts/shop")).resolve("production.json");
+        Files.writeString(file, "{\"version\": 1}");
+
+        CliRun.Result r = rollout("status");
+
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).contains(file.toString()).contains("move it away").doesNotContain("internal error");
+    }
+
+    @Test
     void statusShowsEachClustersStepAndTrafficInATable() {
         startRollout();
 

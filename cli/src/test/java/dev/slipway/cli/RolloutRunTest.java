@@ -185,6 +185,13 @@ class RolloutRunTest {
         assertThat(east.path("step").asInt()).isEqualTo(1);
         assertThat(east.at("/lastCheck/verdict").asText()).isEqualTo("PASS");
         assertThat(east.at("/lastCheck/requests").asLong()).isGreaterThanOrEqualTo(5);
+        // the same for people: a row per cluster with the last check's numbers
+        CliRun.Result text =
+                cli.run("rollout", "status", "shop", "--env", "production", "--app-dir", appDir.toString());
+        assertThat(text.out())
+                .containsPattern(
+                        "east-1 +promot\\w+ +2/2 full +(full|off) +\\d+ +0 \\(0\\.00%\\) +\\d+ms +\\d+ms +pass")
+                .containsPattern("west-1 +pending +- +off");
     }
 
     @Test
