@@ -195,6 +195,51 @@ class RolloutRunTest {
     }
 
     @Test
+    void aStoppedProcessLeavesTheRolloutWhereItWasAndSaysHowToContinue() throws Exception {
+        Path appDir = RolloutCommandsTest.RolloutFixtures.app(tmp, "[{percent: 50, for: 1m}, full]");
+        Path state = Files.createDirectories(tmp.resolve("state"));
+        RolloutCommandsTest.RolloutFixtures.start(state, appDir, List.of("east-1", "west-1"));
+        // no router answers here: the checks wait and say why
+        Path routers = Files.writeString(tmp.resolve("routers.yaml"), "routers: [{admin: 'http://127.0.0.1:1'}]\n");
+        Path output = tmp.resolve("run.out");
+        Process run = LocalFixtures.start(
+                Files.createDirectories(tmp.resolve("home")),
+                state,
+                output,
+                "rollout",
+                "run",
+                "shop",
+                "--env",
+                "production",
+                "--app-dir",
+                appDir.toString(),
+                "--routers",
+                routers.toString());
+        try {
+            await().atMost(Duration.ofSeconds(60))
+                    .failFast("slipway rollout run exited", () -> !run.isAlive())
+                    .until(() -> LocalFixtures.text(output).contains("Ctrl-C stops following"));
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> JSON.readTree(Files.readString(state.resolve("rollouts/shop/production.json")))
+                            .at("/state/clusters/0/lastCheck/reason")
+                            .asText()
+                            .contains("cannot read the routers' numbers"));
+
+            run.destroy(); // SIGTERM, as Ctrl-C: the shutdown hook stops the controller
+
+            assertThat(run.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(LocalFixtures.text(output))
+                    .contains("Stopped following the rollout (under way); it stays where it is")
+                    .contains("Continue with: slipway rollout run shop --env production");
+            assertThat(StageFile.read(StageFile.defaultPath(state, "shop", "production"))
+                            .stage("web", "east-1"))
+                    .isEqualTo(Stage.percent(50));
+        } finally {
+            run.destroyForcibly();
+        }
+    }
+
+    @Test
     void runWithoutARolloutSaysHowToStartOne() throws IOException {
         Path appDir = RolloutCommandsTest.RolloutFixtures.app(tmp, "[{percent: 50, for: 1s}, full]");
         CliRun.Result r = new CliRun(tmp.resolve("home"), tmp)
