@@ -80,13 +80,26 @@ final class DirectRollouts {
             TrafficStats stats,
             RolloutEvents events,
             String who) {
+        return controller(context, appDir, clusters, java.util.Optional.empty(), stats, events, who);
+    }
+
+    /** As above, the stages written to {@code stagesFile} when given (the file routers were told to follow). */
+    static RolloutController controller(
+            CliContext context,
+            Path appDir,
+            ClusterOptions clusters,
+            java.util.Optional<Path> stagesFile,
+            TrafficStats stats,
+            RolloutEvents events,
+            String who) {
         Path state = context.paths().createState();
+        StageFileTraffic traffic =
+                stagesFile.map(f -> new StageFileTraffic(key -> f)).orElseGet(() -> StageFileTraffic.under(state));
         Tracks tracks = new LazyTracks(() -> new EngineTracks(
                 Engines.open(context, clusters),
                 key -> target(context, key, appDir, clusters),
                 key -> DeployOptions.by(who).withHost(Engines.host(context))));
-        return new RolloutController(
-                store(context), stats, StageFileTraffic.under(state), tracks, events, context.clock());
+        return new RolloutController(store(context), stats, traffic, tracks, events, context.clock());
     }
 
     private static EnvironmentTarget target(CliContext context, RolloutKey key, Path appDir, ClusterOptions clusters) {

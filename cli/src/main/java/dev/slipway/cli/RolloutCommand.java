@@ -11,6 +11,7 @@ import dev.slipway.rollout.controller.StaleRolloutException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.BiFunction;
@@ -111,6 +112,13 @@ final class RolloutCommand implements Runnable {
 
     /** An operation by hand: runs it on the controller, prints the transitions it made and the state after. */
     abstract static class Operation extends OnRollout implements Callable<Integer> {
+        @Option(
+                names = "--stages",
+                paramLabel = "FILE",
+                description = "The stages file the routers follow, when they were started with --stages FILE"
+                        + " (default: rollouts/APP/ENV.stages.json in Slipway's state directory).")
+        Path stagesFile;
+
         abstract RolloutState apply(RolloutController controller, RolloutKey key, String actor);
 
         abstract String done(RolloutState state);
@@ -126,6 +134,7 @@ final class RolloutCommand implements Runnable {
                     context,
                     env.appDir,
                     env.clusters,
+                    Optional.ofNullable(stagesFile).map(context::resolve),
                     DirectRollouts.noStats(),
                     DirectRollouts.printing(out()),
                     Engines.who(context));

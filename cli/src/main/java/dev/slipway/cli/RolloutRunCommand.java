@@ -53,6 +53,7 @@ import picocli.CommandLine.Option;
         footer = {
             "  slipway rollout run acme-web --env production --app-dir examples/acme-web",
             "  slipway rollout run acme-web --env production --routers routers.yaml",
+            "  slipway rollout run acme-web --env production --stages /shared/slipway/acme-web.stages.json",
             "",
             "routers.yaml (admin token files are 0600; tokens never go on the command line):",
             "  routers:",
@@ -68,6 +69,14 @@ final class RolloutRunCommand extends RolloutCommand.OnRollout implements java.u
             description = "YAML listing the routers in front of the group: `routers: [{admin: URL, tokenFile:"
                     + " FILE}]` (default: the router on http://127.0.0.1:9901, without a token).")
     Path routersFile;
+
+    @Option(
+            names = "--stages",
+            paramLabel = "FILE",
+            description = "The stages file to write, when the routers were started with --stages FILE (default:"
+                    + " rollouts/APP/ENV.stages.json in Slipway's state directory). The stored stages are written"
+                    + " to it again first.")
+    Path stagesFile;
 
     @Override
     public Integer call() {
@@ -89,6 +98,7 @@ final class RolloutRunCommand extends RolloutCommand.OnRollout implements java.u
                 context,
                 env.appDir,
                 env.clusters,
+                java.util.Optional.ofNullable(stagesFile).map(context::resolve),
                 new RouterTrafficStats(readers, k -> routes),
                 DirectRollouts.printing(out),
                 RolloutController.CONTROLLER);

@@ -205,6 +205,18 @@ class RolloutCommandsTest {
     }
 
     @Test
+    void stagesGoToTheFileTheRoutersWereToldToFollow() {
+        startRollout();
+        Path shared = tmp.resolve("shared/shop.stages.json");
+
+        CliRun.Result resumed = rollout("resume", "--stages", shared.toString());
+
+        assertThat(resumed.exitCode()).as(resumed.toString()).isZero();
+        assertThat(StageFile.read(shared).stage("web", "east-1")).isEqualTo(Stage.percent(50));
+        assertThat(StageFile.read(shared).stage("web", "west-1")).isEqualTo(Stage.off());
+    }
+
+    @Test
     void retryStartsAStoppedRolloutAgainFromItsFirstStep() throws IOException {
         RolloutFixtures.start(state, app, List.of("east-1", "west-1")).abort(KEY, "bob", "errors");
 
