@@ -46,6 +46,9 @@ import picocli.CommandLine.Option;
                     + " 127.0.0.1:9901). Ctrl-C stops following; the rollout stays where it is, with the same"
                     + " traffic split, and a later run continues it.",
             "",
+            "A cluster every router shows unhealthy (no healthy endpoint of its stable track) pauses the rollout"
+                    + " until it is healthy again; its canary's traffic goes back to stable meanwhile.",
+            "",
             "For a group served by a Slipway server, the server runs the controller: do not run both."
                     + " Exit code 0 when promoted or stopped by Ctrl-C, 1 when the rollout was aborted or failed."
         },
@@ -62,6 +65,7 @@ import picocli.CommandLine.Option;
         })
 final class RolloutRunCommand extends RolloutCommand.OnRollout implements java.util.concurrent.Callable<Integer> {
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(2);
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RolloutRunCommand.class);
 
     @Option(
             names = "--routers",
@@ -102,6 +106,13 @@ final class RolloutRunCommand extends RolloutCommand.OnRollout implements java.u
                 new RouterTrafficStats(readers, k -> routes),
                 DirectRollouts.printing(out),
                 RolloutController.CONTROLLER);
+        RouterClusterHealth health = new RouterClusterHealth(
+                http,
+                routers,
+                routes.stream()
+                        .map(RouterTrafficStats.TrackRoutes::stableBackend)
+                        .toList(),
+                READ_TIMEOUT);
         RolloutState before =
                 DirectRollouts.load(context, key).orElseThrow(() -> RolloutCommand.noRollout(context, key));
         if (before.settled()) {
@@ -129,6 +140,12 @@ final class RolloutRunCommand extends RolloutCommand.OnRollout implements java.u
         RolloutRunner.Scheduler scheduler = (task, delay) -> {
             ScheduledFuture<?> f = executor.schedule(
                     () -> {
+                        // Cluster health first, so a tick never moves a step on into a cluster that is down.
+                        try {
+                            health.apply(controller, key);
+                        } catch (RuntimeException e) {
+                            log.warn("cannot apply the routers' cluster health to rollout {}: {}", key, e.toString());
+                        }
                         task.run();
                         // The runner stops following a rollout once it is settled: then this run is over.
                         if (runner.get().following().isEmpty()) {

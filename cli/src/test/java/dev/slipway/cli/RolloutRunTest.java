@@ -78,9 +78,20 @@ class RolloutRunTest {
         return server.getAddress().getPort();
     }
 
-    @Test
-    void runMovesTrafficByTheRoutersNumbersAndStopsCleanlyWhenInterrupted() throws Exception {
-        TestClusters clusters = TestClusters.start("east-1", "west-1");
+    TestClusters clusters;
+    Path appDir;
+    Path stagesFile;
+    int port;
+    CliRun cli;
+    Path routers;
+    final Set<String> answered = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Two mock clusters with stable and canary backends, the rollout started (east-1 at its first step), a fed
+     * router with an admin token following the stages file, steady load through it.
+     */
+    void startAll(String steps) throws Exception {
+        clusters = TestClusters.start("east-1", "west-1");
         owned.add(clusters);
         for (String c : List.of("east-1", "west-1")) {
             for (String track : List.of("stable", "canary")) {
@@ -88,13 +99,12 @@ class RolloutRunTest {
                         clusters.cluster(c), "shop", "shop", "production", "web", track, backend(c + "-" + track));
             }
         }
-        Path appDir = RolloutCommandsTest.RolloutFixtures.app(tmp, "[{percent: 50, for: 1s}, full]");
+        appDir = RolloutCommandsTest.RolloutFixtures.app(tmp, steps);
         Path state = tmp.resolve("slipway/state");
         Path clustersFile = Files.writeString(tmp.resolve("clusters.yaml"), clusters.clustersFile("production", false));
         // what deploy does: the rollout starts, east-1 at its first step
         RolloutCommandsTest.RolloutFixtures.start(state, appDir, List.of("east-1", "west-1"));
-        Path stagesFile = StageFile.defaultPath(state, "shop", "production");
-        assertThat(StageFile.read(stagesFile).stage("web", "east-1")).isEqualTo(Stage.percent(50));
+        stagesFile = StageFile.defaultPath(state, "shop", "production");
 
         // the router `slipway router --env production` starts, with an admin token
         Path token = tmp.resolve("admin-token");
@@ -117,8 +127,8 @@ class RolloutRunTest {
                         Optional.of(AdminToken.read(token)),
                         Optional.empty()));
         owned.add(feed::close);
-        int port = feed.router().address().getPort();
-        Path routers = Files.writeString(tmp.resolve("routers.yaml"), """
+        port = feed.router().address().getPort();
+        routers = Files.writeString(tmp.resolve("routers.yaml"), """
                 routers:
                   - admin: http://127.0.0.1:%d
                     tokenFile: admin-token
@@ -126,7 +136,6 @@ class RolloutRunTest {
                         feed.router().adminAddress().getPort()));
 
         // steady load through the router; every answer names the backend
-        Set<String> answered = ConcurrentHashMap.newKeySet();
         AtomicBoolean loading = new AtomicBoolean(true);
         Thread load = new Thread(() -> {
             while (loading.get()) {
@@ -139,11 +148,14 @@ class RolloutRunTest {
             load.join();
         });
 
-        CliRun cli = new CliRun(tmp.resolve("home"), tmp)
+        cli = new CliRun(tmp.resolve("home"), tmp)
                 .env("SLIPWAY_HOME", tmp.resolve("slipway").toString())
                 .env("KUBECONFIG", clusters.kubeconfig().toString())
                 .env("SLIPWAY_CLUSTERS", clustersFile.toString());
-        CompletableFuture<CliRun.Result> run = new CompletableFuture<>();
+    }
+
+    /** {@code slipway rollout run} on a thread of its own, stopped by interrupting it. */
+    Thread startRun(CompletableFuture<CliRun.Result> run) {
         Thread runner = new Thread(() -> run.complete(cli.run(
                 "rollout",
                 "run",
@@ -159,6 +171,29 @@ class RolloutRunTest {
             runner.interrupt();
             runner.join();
         });
+        return runner;
+    }
+
+    JsonNode status() throws IOException {
+        return JSON.readTree(cli.run(
+                        "rollout",
+                        "status",
+                        "shop",
+                        "--env",
+                        "production",
+                        "--app-dir",
+                        appDir.toString(),
+                        "-o",
+                        "json")
+                .out());
+    }
+
+    @Test
+    void runMovesTrafficByTheRoutersNumbersAndStopsCleanlyWhenInterrupted() throws Exception {
+        startAll("[{percent: 50, for: 1s}, full]");
+        assertThat(StageFile.read(stagesFile).stage("web", "east-1")).isEqualTo(Stage.percent(50));
+        CompletableFuture<CliRun.Result> run = new CompletableFuture<>();
+        Thread runner = startRun(run);
 
         // east's canary gets traffic at 50% ...
         await().atMost(Duration.ofSeconds(10)).until(() -> answered.contains("east-1-canary"));
@@ -179,9 +214,7 @@ class RolloutRunTest {
                 .contains("Stopped following the rollout")
                 .contains("Continue with: slipway rollout run shop --env production");
         assertThat(result.out()).doesNotContain("0123456789abcdef");
-        CliRun.Result status = cli.run(
-                "rollout", "status", "shop", "--env", "production", "--app-dir", appDir.toString(), "-o", "json");
-        JsonNode east = JSON.readTree(status.out()).at("/clusters/0");
+        JsonNode east = status().at("/clusters/0");
         assertThat(east.path("step").asInt()).isEqualTo(1);
         assertThat(east.at("/lastCheck/verdict").asText()).isEqualTo("PASS");
         assertThat(east.at("/lastCheck/requests").asLong()).isGreaterThanOrEqualTo(5);
@@ -192,6 +225,35 @@ class RolloutRunTest {
                 .containsPattern(
                         "east-1 +promot\\w+ +2/2 full +(full|off) +\\d+ +0 \\(0\\.00%\\) +\\d+ms +\\d+ms +pass")
                 .containsPattern("west-1 +pending +- +off");
+    }
+
+    @Test
+    void aClusterTheRoutersSeeUnhealthyPausesTheRolloutUntilItIsBack() throws Exception {
+        startAll("[{percent: 50, for: 10m}, full]");
+        CompletableFuture<CliRun.Result> run = new CompletableFuture<>();
+        Thread runner = startRun(run);
+        await().atMost(Duration.ofSeconds(10)).until(() -> answered.contains("east-1-canary"));
+
+        // east's stable track loses its endpoint: its Service now points at a port nothing listens on
+        TrackServices.put(clusters.cluster("east-1"), "shop", "shop", "production", "web", "stable", 1);
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> status().at("/clusters/0/pause").asText().equals("CLUSTER_DOWN"));
+        assertThat(status().path("down").toString()).contains("east-1");
+        // the down cluster's canary gets no traffic meanwhile
+        assertThat(StageFile.read(stagesFile).stage("web", "east-1")).isEqualTo(Stage.off());
+
+        // back: a healthy stable endpoint again, and the rollout resumes its step
+        TrackServices.put(
+                clusters.cluster("east-1"), "shop", "shop", "production", "web", "stable", backend("east-1-stable-2"));
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> status().at("/clusters/0/status").asText().equals("RUNNING"));
+        assertThat(StageFile.read(stagesFile).stage("web", "east-1")).isEqualTo(Stage.percent(50));
+
+        runner.interrupt();
+        CliRun.Result result = run.get(30, TimeUnit.SECONDS);
+        assertThat(result.out())
+                .contains("rollout.cluster-down  shop/production/east-1  (controller): cluster east-1 is unhealthy")
+                .contains("rollout.cluster-up  shop/production/east-1");
     }
 
     @Test
