@@ -1,5 +1,6 @@
 package dev.slipway.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
 import dev.slipway.core.deploy.DeployOptions;
@@ -18,11 +19,16 @@ import dev.slipway.rollout.controller.Tracks;
 import dev.slipway.rollout.controller.TrafficStats;
 import dev.slipway.rollout.feed.StageFileTraffic;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import picocli.CommandLine.Help.Ansi;
 
 /**
@@ -45,12 +51,11 @@ final class DirectRollouts {
      * The stored rollout, if any; a file that is not a rollout state (damaged, or from a newer Slipway) is a user
      * error naming it.
      */
-    static java.util.Optional<RolloutState> load(CliContext context, RolloutKey key) {
+    static Optional<RolloutState> load(CliContext context, RolloutKey key) {
         try {
             return store(context).load(key).map(RolloutStore.StoredRollout::state);
-        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
-            if (e instanceof java.io.UncheckedIOException io
-                    && !(io.getCause() instanceof com.fasterxml.jackson.core.JsonProcessingException)) {
+        } catch (IllegalArgumentException | UncheckedIOException e) {
+            if (e instanceof UncheckedIOException io && !(io.getCause() instanceof JsonProcessingException)) {
                 throw io;
             }
             Path file = context.paths().state().resolve("rollouts").resolve(key.app());
@@ -80,7 +85,7 @@ final class DirectRollouts {
             TrafficStats stats,
             RolloutEvents events,
             String who) {
-        return controller(context, appDir, clusters, java.util.Optional.empty(), stats, events, who);
+        return controller(context, appDir, clusters, Optional.empty(), stats, events, who);
     }
 
     /** As above, the stages written to {@code stagesFile} when given (the file routers were told to follow). */
@@ -88,7 +93,7 @@ final class DirectRollouts {
             CliContext context,
             Path appDir,
             ClusterOptions clusters,
-            java.util.Optional<Path> stagesFile,
+            Optional<Path> stagesFile,
             TrafficStats stats,
             RolloutEvents events,
             String who) {
@@ -146,16 +151,15 @@ final class DirectRollouts {
         List<String> numbers = canaries.stream()
                 .map(c -> report.cluster(c)
                         .flatMap(r -> r.revision().isPresent()
-                                ? java.util.Optional.of(
-                                        Integer.toString(r.revision().getAsInt()))
-                                : java.util.Optional.empty())
+                                ? Optional.of(Integer.toString(r.revision().getAsInt()))
+                                : Optional.empty())
                         .orElse("?"))
                 .toList();
         String revision = numbers.stream().distinct().count() == 1
                 ? numbers.get(0)
-                : java.util.stream.IntStream.range(0, canaries.size())
+                : IntStream.range(0, canaries.size())
                         .mapToObj(i -> canaries.get(i) + ": " + numbers.get(i))
-                        .collect(java.util.stream.Collectors.joining(", "));
+                        .collect(Collectors.joining(", "));
         return ref.isEmpty() ? revision : revision + " (ref " + ref + ")";
     }
 
@@ -176,10 +180,10 @@ final class DirectRollouts {
 
     /** Builds the engine's tracks on the first call: pause, resume and status need no cluster. */
     private static final class LazyTracks implements Tracks {
-        private final java.util.function.Supplier<Tracks> make;
+        private final Supplier<Tracks> make;
         private Tracks tracks;
 
-        LazyTracks(java.util.function.Supplier<Tracks> make) {
+        LazyTracks(Supplier<Tracks> make) {
             this.make = make;
         }
 

@@ -18,6 +18,8 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -27,6 +29,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -63,9 +67,9 @@ import picocli.CommandLine.Option;
             "    - {admin: http://10.0.0.5:9901, tokenFile: /etc/slipway/router-admin-token}",
             "    - {admin: http://10.0.0.6:9901, tokenFile: /etc/slipway/router-admin-token}"
         })
-final class RolloutRunCommand extends RolloutCommand.OnRollout implements java.util.concurrent.Callable<Integer> {
+final class RolloutRunCommand extends RolloutCommand.OnRollout implements Callable<Integer> {
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(2);
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RolloutRunCommand.class);
+    private static final Logger log = LoggerFactory.getLogger(RolloutRunCommand.class);
 
     @Option(
             names = "--routers",
@@ -102,7 +106,7 @@ final class RolloutRunCommand extends RolloutCommand.OnRollout implements java.u
                 context,
                 env.appDir,
                 env.clusters,
-                java.util.Optional.ofNullable(stagesFile).map(context::resolve),
+                Optional.ofNullable(stagesFile).map(context::resolve),
                 new RouterTrafficStats(readers, k -> routes),
                 DirectRollouts.printing(out),
                 RolloutController.CONTROLLER);

@@ -15,6 +15,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import picocli.CommandLine.Help.Ansi;
 
 /** {@code slipway rollout status} for people: the rollout on two lines, then a table with one row per cluster. */
@@ -135,23 +136,23 @@ final class RolloutStatusText {
         return s.clusters().stream().anyMatch(c -> c.status() == ClusterStatus.PROMOTING) ? "promoting" : "under way";
     }
 
-    private static java.util.Optional<String> hint(RolloutState s) {
+    private static Optional<String> hint(RolloutState s) {
         String app = s.key().app();
         String env = " --env " + s.key().environment();
         if (s.settled()) {
             return s.promoted()
-                    ? java.util.Optional.empty()
-                    : java.util.Optional.of(
+                    ? Optional.empty()
+                    : Optional.of(
                             "start it again with `slipway rollout retry " + app + env + "` once the canary runs again");
         }
-        if (s.clusters().stream().anyMatch(c -> c.pause().equals(java.util.Optional.of(PauseCause.OPT_IN)))) {
-            return java.util.Optional.of("only opted-in clients reach the canary; move on with `slipway rollout"
-                    + " resume " + app + env + "`");
+        if (s.clusters().stream().anyMatch(c -> c.pause().equals(Optional.of(PauseCause.OPT_IN)))) {
+            return Optional.of("only opted-in clients reach the canary; move on with `slipway rollout" + " resume "
+                    + app + env + "`");
         }
-        if (s.clusters().stream().anyMatch(c -> c.pause().equals(java.util.Optional.of(PauseCause.BY_HAND)))) {
-            return java.util.Optional.of("paused by hand; continue with `slipway rollout resume " + app + env + "`");
+        if (s.clusters().stream().anyMatch(c -> c.pause().equals(Optional.of(PauseCause.BY_HAND)))) {
+            return Optional.of("paused by hand; continue with `slipway rollout resume " + app + env + "`");
         }
-        return java.util.Optional.of("traffic moves while `slipway rollout run " + app + env + "` runs (or a server"
+        return Optional.of("traffic moves while `slipway rollout run " + app + env + "` runs (or a server"
                 + " runs the rollout); skip the steps with `slipway rollout promote`, stop with `slipway rollout"
                 + " abort`");
     }
