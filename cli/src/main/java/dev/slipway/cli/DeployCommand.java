@@ -110,7 +110,24 @@ final class DeployCommand implements Callable<Integer> {
         DeployReport report = Timings.time(
                 "deploy (engine)", () -> Engines.open(context, clusterOptions).deploy(rendering, options, progress));
         progress.finish();
-        return conclude(report, out, spec.commandLine().getErr(), ansi);
+        int code = conclude(report, out, spec.commandLine().getErr(), ansi);
+        var rolloutSpec = app.spec().resolveEnvironment(environment).rollout();
+        if (code == ExitCodes.OK
+                && rolloutSpec.isPresent()
+                && !report.canaryClusters().isEmpty()) {
+            // No server runs the rollout: it starts in this machine's files, moved by `slipway rollout run`.
+            code = DirectRollouts.startAfterDeploy(
+                    context,
+                    directory,
+                    clusterOptions,
+                    rolloutSpec.get(),
+                    report,
+                    ref,
+                    out,
+                    spec.commandLine().getErr(),
+                    ansi);
+        }
+        return code;
     }
 
     /** The server renders and applies its registered copy of the app; DIR only names the app. */

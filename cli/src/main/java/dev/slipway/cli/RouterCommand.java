@@ -7,7 +7,8 @@ import dev.slipway.core.spec.EnvironmentSpec;
 import dev.slipway.kube.KubeClusterTargets;
 import dev.slipway.rollout.feed.ClusterFeed;
 import dev.slipway.rollout.feed.FeedSettings;
-import dev.slipway.rollout.feed.FixedStageSource;
+import dev.slipway.rollout.feed.FileStageSource;
+import dev.slipway.rollout.feed.StageFile;
 import dev.slipway.router.AdminToken;
 import dev.slipway.router.Router;
 import java.nio.file.Path;
@@ -37,9 +38,10 @@ import sun.misc.Signal;
                     + " the previous config keeps serving.",
             "Fed by clusters, the router watches the app's NodePort Services (tracks stable and canary) on every"
                     + " cluster of the environment's group and routes each service to the cluster's nodes at its"
-                    + " nodePort, weighted as the clusters file says; stages are off (all on stable) unless set"
-                    + " through the admin API. A cluster whose API cannot be reached keeps its last endpoints"
-                    + " and /healthz says degraded.",
+                    + " nodePort, weighted as the clusters file says. Its canary stages follow the stages file"
+                    + " `slipway rollout run` writes (--stages; all off, i.e. all on stable, while there is none)."
+                    + " A cluster whose API cannot be reached, or a stages file that cannot be read, keeps the"
+                    + " last good config and /healthz says degraded.",
             "SIGTERM/SIGINT drain: no new connections, open ones close after their current request.",
             "Admin API (loopback by default): GET /healthz, /metrics, /config; POST /routes/NAME/stage"
                     + " (body: off|optin|rps N|percent N|full|rollback), /reload, /drain. See docs/router.md."
@@ -110,6 +112,13 @@ final class RouterCommand implements Callable<Integer> {
     String host;
 
     @Option(
+            names = "--stages",
+            paramLabel = "FILE",
+            description = "With --env: the stages file to follow (default: rollouts/APP/ENV.stages.json in"
+                    + " Slipway's state directory, where `slipway rollout run` writes it).")
+    Path stagesFile;
+
+    @Option(
             names = "--drain-seconds",
             defaultValue = "30",
             paramLabel = "N",
@@ -124,12 +133,13 @@ final class RouterCommand implements Callable<Integer> {
                 || listen != null
                 || admin != null
                 || adminTokenFile != null
-                || host != null;
+                || host != null
+                || stagesFile != null;
         if (config != null && (environment != null || fedOption)) {
             throw new ParameterException(
                     spec.commandLine(),
                     "--config and --env (with --app, --clusters, --kubeconfig, --listen, --admin,"
-                            + " --admin-token-file, --host) are exclusive: the router is either read from its"
+                            + " --admin-token-file, --host, --stages) are exclusive: the router is either read from its"
                             + " file or fed by the clusters");
         }
         if (config == null && environment == null) {
@@ -168,17 +178,27 @@ final class RouterCommand implements Callable<Integer> {
                 FeedSettings.address(admin == null ? "127.0.0.1:9901" : admin, "--admin"),
                 Optional.ofNullable(adminTokenFile).map(context::resolve).map(AdminToken::read),
                 Optional.ofNullable(host));
-        ClusterFeed feed = ClusterFeed.start(
-                app.spec(),
-                env,
-                group,
-                KubeClusterTargets.fromKubeconfig(Optional.of(clusters.kubeconfigFile(context))),
-                FixedStageSource.off(),
-                settings);
+        Path stages = stagesFile != null
+                ? context.resolve(stagesFile)
+                : StageFile.defaultPath(context.paths().state(), app.spec().app(), env.name());
+        FileStageSource source = FileStageSource.follow(stages, FileStageSource.DEFAULT_POLL, context.clock());
+        ClusterFeed feed;
+        try {
+            feed = ClusterFeed.start(
+                    app.spec(),
+                    env,
+                    group,
+                    KubeClusterTargets.fromKubeconfig(Optional.of(clusters.kubeconfigFile(context))),
+                    source,
+                    settings);
+        } catch (RuntimeException e) {
+            source.close();
+            throw e;
+        }
         Router router = feed.router();
         System.out.println("slipway router listening on " + router.address() + ", admin on " + router.adminAddress()
                 + ", fed by cluster group " + group.name() + " for "
-                + app.spec().app() + " " + env.name());
+                + app.spec().app() + " " + env.name() + ", stages from " + stages);
         return runUntilStopped(router, feed::close);
     }
 

@@ -35,6 +35,7 @@ public final class SlipwayCommand implements Runnable {
             StatusCommand.class,
             HistoryCommand.class,
             RollbackCommand.class,
+            RolloutCommand.class,
             SecretCommand.class,
             SchemaCommand.class,
             CompletionCommand.class,

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.slipway.rollout.controller.RolloutKey;
+import dev.slipway.rollout.feed.StageFileTraffic;
+import dev.slipway.router.Stage;
 import dev.slipway.testkit.TestClusters;
 import dev.slipway.testkit.TrackServices;
 import java.io.IOException;
@@ -63,6 +66,14 @@ class RouterCommandTest {
             exchange.close();
         });
         backend.start();
+        HttpServer canary = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+        canary.createContext("/", exchange -> {
+            byte[] body = "east-canary".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        canary.start();
         Path output = tmp.resolve("router.out");
         Process router = null;
         try (TestClusters clusters = TestClusters.start("east-1")) {
@@ -74,6 +85,14 @@ class RouterCommandTest {
                     "web",
                     "stable",
                     backend.getAddress().getPort());
+            TrackServices.put(
+                    clusters.cluster("east-1"),
+                    "shop",
+                    "shop",
+                    "production",
+                    "web",
+                    "canary",
+                    canary.getAddress().getPort());
             Path clustersFile =
                     Files.writeString(tmp.resolve("clusters.yaml"), clusters.clustersFile("production", false));
             router = LocalFixtures.start(
@@ -114,6 +133,13 @@ class RouterCommandTest {
                     .contains("\"status\" : \"ok\"")
                     .contains("\"east-1\" : \"ok\"");
 
+            // The stages file `slipway rollout run` writes, at its default place in the state directory.
+            StageFileTraffic.under(tmp.resolve("state"))
+                    .setStage(new RolloutKey("shop", "production"), "east-1", Stage.full());
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() ->
+                            LocalFixtures.get(port, "anything.example", "/").equals("east-canary"));
+
             router.destroy();
             assertThat(router.waitFor(20, TimeUnit.SECONDS)).isTrue();
         } finally {
@@ -121,6 +147,7 @@ class RouterCommandTest {
                 router.destroyForcibly();
             }
             backend.stop(0);
+            canary.stop(0);
         }
     }
 

@@ -106,7 +106,14 @@ public final class RolloutRunner implements AutoCloseable {
 
     /** Ticks {@code key} from now on until it settles; following a followed rollout again changes nothing. */
     public void follow(RolloutKey key) {
-        followed.computeIfAbsent(key, k -> scheduler.schedule(() -> tick(k), Duration.ZERO));
+        // Marked followed before the first tick is scheduled: on another thread it may run at once, and a tick
+        // that found its key missing would not schedule the next one.
+        Runnable placeholder = () -> {};
+        if (followed.putIfAbsent(key, placeholder) == null) {
+            Runnable cancel = scheduler.schedule(() -> tick(key), Duration.ZERO);
+            // Unless that tick already scheduled its successor (or settled the rollout).
+            followed.replace(key, placeholder, cancel);
+        }
     }
 
     /** The rollouts being ticked. */

@@ -1,0 +1,333 @@
+package dev.slipway.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.slipway.core.InvalidInputException;
+import dev.slipway.core.Problem;
+import dev.slipway.rollout.controller.RolloutController;
+import dev.slipway.rollout.controller.RolloutKey;
+import dev.slipway.rollout.controller.RolloutState;
+import dev.slipway.rollout.controller.RolloutStateJson;
+import dev.slipway.rollout.controller.StaleRolloutException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.function.BiFunction;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code slipway rollout}: a staged rollout of an environment, seen and steered from this machine. */
+@Command(
+        name = "rollout",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Shows and steers the staged rollout of an environment with `rollout:` in slipway.yaml: its new"
+                    + " revision runs as a canary beside stable, and traffic moves to it step by step, each step"
+                    + " judged on the routers' own numbers.",
+            "",
+            "`slipway deploy` of such an environment brings the canaries up and starts the rollout; `slipway"
+                    + " rollout run` moves its traffic (without a server); the other commands act on it at once.",
+            "The state is kept in rollouts/ under Slipway's state directory ($SLIPWAY_HOME/state, else"
+                    + " $XDG_STATE_HOME/slipway, else ~/.local/state/slipway); the stages go to a stages file"
+                    + " beside it that routers started with `slipway router --env` on this machine follow."
+                    + " See docs/rollouts.md.",
+            "",
+            "An operation that does not apply (nothing to pause, no rollout, a rollout already stopped) says why"
+                    + " and what to do, and exits 1."
+        },
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  slipway rollout status acme-web --env production --app-dir examples/acme-web",
+            "  slipway rollout run acme-web --env production --routers routers.yaml",
+            "  slipway rollout pause acme-web --env production --reason 'waiting for the launch mail'",
+            "  slipway rollout resume acme-web --env production",
+            "  slipway rollout promote acme-web --env production   # skip the remaining steps",
+            "  slipway rollout abort acme-web --env production --reason 'checkout errors in the logs'",
+            "  slipway rollout retry acme-web --env production     # after an abort, once the canary runs again"
+        },
+        subcommands = {
+            RolloutCommand.Status.class,
+            RolloutCommand.Pause.class,
+            RolloutCommand.Resume.class,
+            RolloutCommand.Promote.class,
+            RolloutCommand.Abort.class,
+            RolloutCommand.Retry.class,
+            RolloutRunCommand.class
+        })
+final class RolloutCommand implements Runnable {
+    @ParentCommand
+    SlipwayCommand root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** What every rollout command names: the app, its environment, and where its slipway.yaml and clusters are. */
+    abstract static class OnRollout {
+        @ParentCommand
+        RolloutCommand parent;
+
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "APP", description = "App name, as in slipway.yaml.")
+        String app;
+
+        @Mixin
+        EnvironmentOptions env;
+
+        CliContext context() {
+            return parent.root.context();
+        }
+
+        RolloutKey key() {
+            return new RolloutKey(app, env.environment);
+        }
+
+        PrintWriter out() {
+            return spec.commandLine().getOut();
+        }
+    }
+
+    /** The refusal of a command on an environment with no rollout recorded on this machine. */
+    static InvalidInputException noRollout(CliContext context, RolloutKey key) {
+        return new InvalidInputException(new Problem(
+                "rollout " + key,
+                "there is no rollout of " + key.app() + " in " + key.environment() + " on this machine (looked in "
+                        + context.paths().state().resolve("rollouts") + ")",
+                "deploy a revision to an environment with `rollout:` in slipway.yaml (slipway deploy DIR --env "
+                        + key.environment() + ") to start one; a rollout a server runs is seen with --server"));
+    }
+
+    /** An operation by hand: runs it on the controller, prints the transitions it made and the state after. */
+    abstract static class Operation extends OnRollout implements Callable<Integer> {
+        @Option(
+                names = "--stages",
+                paramLabel = "FILE",
+                description = "The stages file the routers follow, when they were started with --stages FILE"
+                        + " (default: rollouts/APP/ENV.stages.json in Slipway's state directory).")
+        Path stagesFile;
+
+        abstract RolloutState apply(RolloutController controller, RolloutKey key, String actor);
+
+        abstract String done(RolloutState state);
+
+        @Override
+        public Integer call() {
+            CliContext context = context();
+            RolloutKey key = key();
+            if (DirectRollouts.load(context, key).isEmpty()) {
+                throw noRollout(context, key);
+            }
+            RolloutController controller = DirectRollouts.controller(
+                    context,
+                    env.appDir,
+                    env.clusters,
+                    Optional.ofNullable(stagesFile).map(context::resolve),
+                    DirectRollouts.noStats(),
+                    DirectRollouts.printing(out()),
+                    Engines.who(context));
+            RolloutState state = withRetries(controller, key, (c, k) -> apply(c, k, Engines.who(context)));
+            out().println(done(state) + " Now: " + RolloutStatusText.overall(state) + "; see slipway rollout status "
+                    + app + " --env " + env.environment);
+            return ExitCodes.OK;
+        }
+    }
+
+    /** Another command (a running `rollout run`) may save in between; the operation is then tried on its state. */
+    static RolloutState withRetries(
+            RolloutController controller,
+            RolloutKey key,
+            BiFunction<RolloutController, RolloutKey, RolloutState> operation) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return operation.apply(controller, key);
+            } catch (StaleRolloutException e) {
+                if (attempt == 3) {
+                    throw new InvalidInputException(new Problem(
+                            "rollout " + key,
+                            "the rollout kept changing while this command tried to change it",
+                            "try again; see slipway rollout status " + key.app() + " --env " + key.environment()));
+                }
+            }
+        }
+    }
+
+    @Command(
+            name = "status",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Shows the rollout per cluster: where it is (pending, running, paused, promoting, promoted, aborted,"
+                        + " failed), its step, the canary's traffic stage, and the last analysis of the canary:"
+                        + " requests, errors and error rate, p99 of canary and of stable, and the verdict (pass,"
+                        + " wait, breach). Reads only. Exit code 1 when there is no rollout."
+            },
+            footerHeading = "%nExamples:%n",
+            footer = {
+                "  slipway rollout status acme-web --env production",
+                "  slipway rollout status acme-web --env production -o json | jq '.clusters[].lastCheck'"
+            })
+    static final class Status extends OnRollout implements Callable<Integer> {
+        @Mixin
+        OutputOptions output;
+
+        @Mixin
+        ColorOptions colorOptions;
+
+        @Override
+        public Integer call() {
+            CliContext context = context();
+            RolloutKey key = key();
+            Optional<RolloutState> state = DirectRollouts.load(context, key);
+            if (state.isEmpty()) {
+                throw noRollout(context, key);
+            }
+            if (output.json()) {
+                out().println(Output.json(tree(state.get())));
+            } else {
+                RolloutStatusText.print(state.get(), colorOptions.ansi(context), out());
+            }
+            return ExitCodes.OK;
+        }
+
+        private static JsonNode tree(RolloutState state) {
+            try {
+                return Output.JSON.readTree(RolloutStateJson.write(state));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    @Command(
+            name = "pause",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Holds every running cluster at its step and traffic split. The canary is still judged (a breach"
+                        + " still aborts), but the step's hold stops counting until `slipway rollout resume`."
+            },
+            footerHeading = "%nExamples:%n",
+            footer = {"  slipway rollout pause acme-web --env production --reason 'waiting for the launch mail'"})
+    static final class Pause extends Operation {
+        @Option(
+                names = "--reason",
+                paramLabel = "TEXT",
+                defaultValue = "",
+                description = "Why, recorded with the pause and shown by status.")
+        String reason;
+
+        @Override
+        RolloutState apply(RolloutController controller, RolloutKey key, String actor) {
+            return controller.pause(key, actor, reason.isBlank() ? "paused by " + actor : reason);
+        }
+
+        @Override
+        String done(RolloutState state) {
+            return "Paused.";
+        }
+    }
+
+    @Command(
+            name = "resume",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Continues a rollout paused by hand (the step is entered again and holds its full for: time), or moves"
+                        + " on from the optin step to the next one. Refused while a cluster of the group is down."
+            },
+            footerHeading = "%nExamples:%n",
+            footer = {"  slipway rollout resume acme-web --env production"})
+    static final class Resume extends Operation {
+        @Override
+        RolloutState apply(RolloutController controller, RolloutKey key, String actor) {
+            return controller.resume(key, actor);
+        }
+
+        @Override
+        String done(RolloutState state) {
+            return "Resumed.";
+        }
+    }
+
+    @Command(
+            name = "promote",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Skips the remaining steps: every cluster not finished is promoted now, in the group's order (all"
+                        + " traffic to the canary, stable moved to the new revision, traffic back to stable, the"
+                        + " canary removed). Returns when done; a cluster that cannot be reached is tried again by"
+                        + " `slipway rollout run`."
+            },
+            footerHeading = "%nExamples:%n",
+            footer = {"  slipway rollout promote acme-web --env production"})
+    static final class Promote extends Operation {
+        @Override
+        RolloutState apply(RolloutController controller, RolloutKey key, String actor) {
+            return controller.promote(key, actor);
+        }
+
+        @Override
+        String done(RolloutState state) {
+            return state.promoted() ? "Promoted." : "Promoting.";
+        }
+    }
+
+    @Command(
+            name = "abort",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Sends all traffic back to stable at once and removes the canaries; clusters already promoted stay"
+                        + " promoted (going back from them is `slipway rollback`)."
+            },
+            footerHeading = "%nExamples:%n",
+            footer = {"  slipway rollout abort acme-web --env production --reason 'checkout errors in the logs'"})
+    static final class Abort extends Operation {
+        @Option(
+                names = "--reason",
+                paramLabel = "TEXT",
+                defaultValue = "",
+                description = "Why, recorded with the abort and shown by status.")
+        String reason;
+
+        @Override
+        RolloutState apply(RolloutController controller, RolloutKey key, String actor) {
+            return controller.abort(key, actor, reason.isBlank() ? "aborted by " + actor : reason);
+        }
+
+        @Override
+        String done(RolloutState state) {
+            return "Aborted: traffic is on stable.";
+        }
+    }
+
+    @Command(
+            name = "retry",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Starts a stopped (aborted or failed) rollout again from its first step in the clusters it did not"
+                        + " promote. Their canaries must run again first: deploy the revision again."
+            },
+            footerHeading = "%nExamples:%n",
+            footer = {"  slipway rollout retry acme-web --env production"})
+    static final class Retry extends Operation {
+        @Override
+        RolloutState apply(RolloutController controller, RolloutKey key, String actor) {
+            return controller.retry(key, actor);
+        }
+
+        @Override
+        String done(RolloutState state) {
+            return "Started again.";
+        }
+    }
+}
