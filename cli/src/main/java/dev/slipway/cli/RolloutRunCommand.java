@@ -1,13 +1,16 @@
 package dev.slipway.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
 import dev.slipway.core.spec.App;
 import dev.slipway.core.spec.AppLoader;
+import dev.slipway.rollout.controller.ClusterHealth;
 import dev.slipway.rollout.controller.RolloutController;
 import dev.slipway.rollout.controller.RolloutKey;
 import dev.slipway.rollout.controller.RolloutRunner;
 import dev.slipway.rollout.controller.RolloutState;
+import dev.slipway.rollout.controller.RouterClusterHealth;
 import dev.slipway.rollout.controller.RouterTrafficStats;
 import dev.slipway.rollout.feed.FeedRouting;
 import dev.slipway.router.RouterStats;
@@ -29,8 +32,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -69,7 +70,6 @@ import picocli.CommandLine.Option;
         })
 final class RolloutRunCommand extends RolloutCommand.OnRollout implements Callable<Integer> {
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(2);
-    private static final Logger log = LoggerFactory.getLogger(RolloutRunCommand.class);
 
     @Option(
             names = "--routers",
@@ -110,13 +110,12 @@ final class RolloutRunCommand extends RolloutCommand.OnRollout implements Callab
                 new RouterTrafficStats(readers, k -> routes),
                 DirectRollouts.printing(out),
                 RolloutController.CONTROLLER);
-        RouterClusterHealth health = new RouterClusterHealth(
-                http,
-                routers,
-                routes.stream()
-                        .map(RouterTrafficStats.TrackRoutes::stableBackend)
-                        .toList(),
-                READ_TIMEOUT);
+        Map<String, Supplier<JsonNode>> configs = new LinkedHashMap<>();
+        for (RoutersFile.RouterAdmin r : routers) {
+            configs.put(r.toString(), RouterClusterHealth.configOverHttp(http, r.admin(), r.token(), READ_TIMEOUT));
+        }
+        // Cluster health first at every tick, so a tick never moves a step on into a cluster that is down.
+        ClusterHealth health = new RouterClusterHealth(configs, k -> routes);
         RolloutState before =
                 DirectRollouts.load(context, key).orElseThrow(() -> RolloutCommand.noRollout(context, key));
         if (before.settled()) {
@@ -144,12 +143,6 @@ final class RolloutRunCommand extends RolloutCommand.OnRollout implements Callab
         RolloutRunner.Scheduler scheduler = (task, delay) -> {
             ScheduledFuture<?> f = executor.schedule(
                     () -> {
-                        // Cluster health first, so a tick never moves a step on into a cluster that is down.
-                        try {
-                            health.apply(controller, key);
-                        } catch (RuntimeException e) {
-                            log.warn("cannot apply the routers' cluster health to rollout {}: {}", key, e.toString());
-                        }
                         task.run();
                         // The runner stops following a rollout once it is settled: then this run is over.
                         if (runner.get().following().isEmpty()) {
@@ -165,7 +158,7 @@ final class RolloutRunCommand extends RolloutCommand.OnRollout implements Callab
                     TimeUnit.MILLISECONDS);
             return () -> f.cancel(false);
         };
-        runner.set(new RolloutRunner(controller, scheduler));
+        runner.set(new RolloutRunner(controller, scheduler, health));
         AtomicBoolean stopped = new AtomicBoolean();
         Runnable stop = () -> {
             if (stopped.compareAndSet(false, true)) {

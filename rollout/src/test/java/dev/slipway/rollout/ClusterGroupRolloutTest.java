@@ -119,7 +119,8 @@ class ClusterGroupRolloutTest {
                         namespace: shop
                         rollout:
                           steps: [{percent: 50, for: 20s}, full]
-                          analysis: {interval: 10s, minRequests: 20, maxErrorRate: 1%%, maxP99: 800ms}
+                          # Latency limits loose enough for a loaded two-core machine: this test is about the flow.
+                          analysis: {interval: 10s, minRequests: 20, maxErrorRate: 1%%, maxP99: 2s, maxP99Ratio: 20}
                           clusters: one-by-one
                     services:
                       - {name: web, image: "%s", port: 8080, health: /healthz}
