@@ -175,6 +175,62 @@ class RolloutApiTest {
     }
 
     @Test
+    void aDeployThatBroughtCanariesUpStartsTheRolloutOfItsSlipwayYamlOnThoseClusters() throws Exception {
+        Path dir = java.nio.file.Files.createDirectories(root.resolve("with-rollout"));
+        java.nio.file.Files.writeString(dir.resolve("slipway.yaml"), """
+                app: shop
+                environments:
+                  production:
+                    group: production
+                    namespace: shop
+                    rollout:
+                      steps: [optin, {percent: 10, for: 30m}, full]
+                      analysis: {interval: 10s, minRequests: 100, maxErrorRate: 1%, maxP99: 800ms}
+                      clusters: together
+                services:
+                  - name: web
+                    image: shop/web:2
+                    port: 8080
+                """);
+        dev.slipway.core.spec.App app = dev.slipway.core.spec.AppLoader.load(dir);
+        dev.slipway.core.deploy.DeployReport inPlace = new dev.slipway.core.deploy.DeployReport(
+                "shop", "production", List.of(deployed("east-1"), deployed("west-1")), List.of());
+        assertThat(server.rollouts().afterDeploy("shop", "production", app, inPlace, "abc123", "bob"))
+                .as("deployed in place: no canary, no rollout")
+                .isEmpty();
+        assertThat(admin.get(ROLLOUT).status()).isEqualTo(404);
+
+        dev.slipway.core.deploy.DeployReport canaries = new dev.slipway.core.deploy.DeployReport(
+                "shop",
+                "production",
+                List.of(
+                        deployed("east-1").on(dev.slipway.core.rollout.Track.CANARY),
+                        deployed("west-1").on(dev.slipway.core.rollout.Track.CANARY)),
+                List.of());
+        assertThat(server.rollouts().afterDeploy("shop", "production", app, canaries, "abc123", "bob"))
+                .isPresent();
+
+        JsonNode status = admin.get(ROLLOUT).json();
+        assertThat(status.get("revision").asText()).isEqualTo("abc123");
+        assertThat(status.get("startedBy").asText()).isEqualTo("bob");
+        assertThat(status.get("clusterOrder").asText()).isEqualTo("together");
+        assertThat(status.at("/clusters/0/stage").asText()).isEqualTo("optin");
+        assertThat(status.at("/clusters/1/stage").asText()).isEqualTo("optin");
+        assertThat(server.rollouts().following()).contains(KEY);
+
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(
+                        () -> server.rollouts().afterDeploy("shop", "production", app, canaries, "def456", "carol")))
+                .isInstanceOf(dev.slipway.core.InvalidInputException.class)
+                .hasMessageContaining("under way");
+    }
+
+    static dev.slipway.core.deploy.ClusterResult deployed(String cluster) {
+        return dev.slipway.core.deploy.ClusterResult.deployed(
+                new dev.slipway.core.plan.ClusterPlan(cluster, "shop", true, java.util.OptionalInt.of(1), List.of()),
+                2);
+    }
+
+    @Test
     void anEnvironmentWithoutARolloutAnswers404AndNoStages() {
         ApiClient.Reply none = admin.get("/api/apps/shop/environments/staging/rollout");
         assertThat(none.status()).isEqualTo(404);
