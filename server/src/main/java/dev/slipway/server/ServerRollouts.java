@@ -73,7 +73,8 @@ final class ServerRollouts implements AutoCloseable {
     ServerRollouts(Store store, AppSources sources, CanaryTracks tracks, ServerConfig config, Clock clock) {
         this.store = store;
         this.sources = sources;
-        this.board = new StageBoard(clock);
+        // Versions must order across server runs, whatever clock drives the rollouts: the wall clock's.
+        this.board = new StageBoard(Clock.systemUTC());
         JsonRolloutStore rollouts = new JsonRolloutStore(new JsonRolloutStore.Rows() {
             @Override
             public Optional<JsonRolloutStore.Row> load(String app, String environment) {

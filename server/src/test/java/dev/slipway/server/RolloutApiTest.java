@@ -296,6 +296,50 @@ class RolloutApiTest {
     }
 
     @Test
+    void aRouterStageSourceFollowsTheServerKeepsItsStagesWhileTheServerIsDownAndFollowsItsRestart() throws Exception {
+        startRollout();
+        int port = server.port();
+        ServerConfig samePort = config.withBind("127.0.0.1", port);
+        dev.slipway.api.SlipwayClient client = dev.slipway.api.SlipwayClient.withToken(
+                server.url(), ServerFixture.adminToken(config), Optional.empty());
+        var settings = new dev.slipway.rollout.feed.HttpStageSource.Settings(
+                Duration.ofSeconds(2), Duration.ofMillis(50), Duration.ofMillis(400));
+        try (var source = dev.slipway.rollout.feed.HttpStageSource.follow(client, "shop", "production", settings)) {
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() ->
+                            source.current().stage("web", "east-1").describe().equals("rps 100"));
+            assertThat(source.status().isStale()).isFalse();
+
+            assertThat(admin.post(ROLLOUT + "/abort", "{\"reason\": \"router test\"}")
+                            .status())
+                    .isEqualTo(200);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() ->
+                            source.current().stage("web", "east-1").describe().equals("off"));
+            assertThat(admin.post(ROLLOUT + "/retry", "").status()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() ->
+                            source.current().stage("web", "east-1").describe().equals("rps 100"));
+
+            server.close();
+            server = null;
+            await().atMost(Duration.ofSeconds(10)).until(() -> source.status().isStale());
+            assertThat(source.current().stage("web", "east-1").describe())
+                    .as("the last good stage, while the server is down")
+                    .isEqualTo("rps 100");
+
+            server = start(samePort);
+            long before = source.version();
+            await().atMost(Duration.ofSeconds(15)).until(() -> !source.status().isStale());
+            assertThat(source.version())
+                    .as("the restarted server's versions are above the old ones")
+                    .isGreaterThan(before);
+            assertThat(source.current().stage("web", "east-1").describe()).isEqualTo("rps 100");
+            assertThat(source.current().stage("web", "west-1").describe()).isEqualTo("off");
+        }
+    }
+
+    @Test
     void aServerRestartedMidRolloutResumesAtTheSameStepWithTheSameSplit() {
         startRollout();
         assertThat(admin.post(ROLLOUT + "/pause", "").status()).isEqualTo(200);
