@@ -48,6 +48,7 @@ final class ServerRollouts implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ServerRollouts.class);
     private static final Duration ROUTER_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration STAGES_SYNC = Duration.ofSeconds(1);
 
     /** What people may do to a rollout over the API. */
     enum Action {
@@ -69,6 +70,8 @@ final class ServerRollouts implements AutoCloseable {
     private final RolloutRunner runner;
     /** Who asks, on the thread that asks: the controller reports people's transitions on it. */
     private final ThreadLocal<RequestSource> asking = new ThreadLocal<>();
+
+    private volatile boolean closed;
 
     ServerRollouts(Store store, AppSources sources, CanaryTracks tracks, ServerConfig config, Clock clock) {
         this.store = store;
@@ -134,9 +137,12 @@ final class ServerRollouts implements AutoCloseable {
         return Optional.of(state);
     }
 
-    /** The rollout's state, if the environment has one. */
+    /**
+     * The rollout's state, if the environment has one, as stored: read without waiting for a tick under way (which
+     * may be waiting on a cluster), and the same on every server of the database.
+     */
     Optional<RolloutState> status(RolloutKey key) {
-        return controller.status(key);
+        return store.rollouts().load(key.app(), key.environment()).map(r -> RolloutStateJson.read(r.state()));
     }
 
     /**
@@ -159,9 +165,31 @@ final class ServerRollouts implements AutoCloseable {
         return state;
     }
 
-    /** The stages the routers follow, with its version; waits up to {@code atMost} for one newer than {@code after}. */
+    /**
+     * The stages the routers follow, with their version; waits up to {@code atMost} for a version greater than
+     * {@code after}. The board is brought up to the stored stages every second meanwhile, so a server whose own
+     * controller did not make a change (another server on the database did) serves it within a second.
+     */
     StageBoard.Snapshot stages(RolloutKey key, long after, Duration atMost) throws InterruptedException {
-        return board.await(key, after, atMost);
+        long deadline = System.nanoTime() + Math.max(0, atMost.toNanos());
+        while (true) {
+            sync(key);
+            long left = deadline - System.nanoTime();
+            Duration slice = Duration.ofNanos(Math.max(0, Math.min(left, STAGES_SYNC.toNanos())));
+            StageBoard.Snapshot now = board.await(key, after, slice);
+            if (now.version() > after || deadline - System.nanoTime() <= 0 || closed) {
+                return now;
+            }
+        }
+    }
+
+    /** Sets the board's stages to the stored ones (a change the board already has changes nothing). */
+    private void sync(RolloutKey key) {
+        try {
+            status(key).ifPresent(state -> state.clusters().forEach(c -> board.setStage(key, c.cluster(), c.stage())));
+        } catch (RuntimeException e) {
+            LOG.debug("the stored stages of {} could not be read: {}", key, e.toString());
+        }
     }
 
     /** Starts a rollout as {@link #afterDeploy} does, for tests that have no canary deploy. */
@@ -179,6 +207,7 @@ final class ServerRollouts implements AutoCloseable {
     /** Stops ticking and ends the stages' long polls. */
     @Override
     public void close() {
+        closed = true;
         runner.close();
         board.close();
     }

@@ -328,8 +328,8 @@ class RolloutApiTest {
                     .as("the last good stage, while the server is down")
                     .isEqualTo("rps 100");
 
-            server = start(samePort);
             long before = source.version();
+            server = start(samePort);
             await().atMost(Duration.ofSeconds(15)).until(() -> !source.status().isStale());
             assertThat(source.version())
                     .as("the restarted server's versions are above the old ones")
