@@ -221,7 +221,14 @@ final class DeployRunner {
                                 : Optional.empty())
                         .orElse("deploy " + deploy.id()));
         try {
-            rollouts.afterDeploy(deploy.app(), deploy.environment(), source, report, revision, deploy.requestedBy())
+            rollouts.afterDeploy(
+                            deploy.app(),
+                            deploy.environment(),
+                            source,
+                            report,
+                            revision,
+                            deploy.requestedBy(),
+                            deploy.source())
                     .ifPresent(state -> store.deploys()
                             .appendLog(
                                     deploy.id(),

@@ -4,6 +4,7 @@ import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.OwnerOnlyFiles;
 import dev.slipway.core.Problem;
 import dev.slipway.core.deploy.CanaryTracks;
+import dev.slipway.core.deploy.DeployOptions;
 import dev.slipway.core.deploy.DeployReport;
 import dev.slipway.core.rollout.RolloutSpec;
 import dev.slipway.core.spec.App;
@@ -92,8 +93,13 @@ final class ServerRollouts implements AutoCloseable {
             }
         });
         RouterTrafficStats stats = new RouterTrafficStats(routers(config.routers()), this::routes);
-        EngineTracks engineTracks =
-                EngineTracks.byController(tracks, key -> sources.target(app(key.app()), key.environment()));
+        // Promotions deploy as the controller, from this server, with the server's deploy timeout.
+        EngineTracks engineTracks = new EngineTracks(
+                tracks,
+                key -> sources.target(app(key.app()), key.environment()),
+                key -> DeployOptions.by("rollout-controller")
+                        .withHost(config.serverId())
+                        .withTimeout(config.deployTimeout()));
         this.controller = new RolloutController(rollouts, stats, board, engineTracks, this::audit, clock);
         this.runner = RolloutRunner.onOwnThread(controller);
     }
@@ -117,11 +123,19 @@ final class ServerRollouts implements AutoCloseable {
      * After a deploy of an environment that brought its new revision up as a canary: starts its rollout with the
      * environment's {@code rollout:} spec and follows it.
      *
+     * @param actor who asked for the deploy, who starts the rollout
+     * @param from where that request came from, for the audit log
      * @return the started rollout; empty when the deploy brought no canary up or the environment has no rollout
      * @throws InvalidInputException when the controller refuses (a rollout of the environment is under way)
      */
     Optional<RolloutState> afterDeploy(
-            String appName, String environment, App source, DeployReport report, String revision, String actor) {
+            String appName,
+            String environment,
+            App source,
+            DeployReport report,
+            String revision,
+            String actor,
+            RequestSource from) {
         List<String> canaries = report.canaryClusters();
         if (canaries.isEmpty()) {
             return Optional.empty();
@@ -131,8 +145,7 @@ final class ServerRollouts implements AutoCloseable {
             return Optional.empty();
         }
         RolloutKey key = new RolloutKey(appName, environment);
-        RolloutState state =
-                asking(RequestSource.SERVER, () -> controller.start(key, spec.get(), revision, canaries, actor));
+        RolloutState state = asking(from, () -> controller.start(key, spec.get(), revision, canaries, actor));
         runner.follow(key);
         return Optional.of(state);
     }

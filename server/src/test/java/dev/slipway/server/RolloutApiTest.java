@@ -12,6 +12,7 @@ import dev.slipway.core.rollout.RolloutSpec;
 import dev.slipway.core.rollout.RolloutStep;
 import dev.slipway.kube.KubeClusterTargets;
 import dev.slipway.rollout.controller.RolloutKey;
+import dev.slipway.store.RequestSource;
 import dev.slipway.testkit.TestClusters;
 import java.math.BigDecimal;
 import java.nio.file.Path;
@@ -195,7 +196,8 @@ class RolloutApiTest {
         dev.slipway.core.spec.App app = dev.slipway.core.spec.AppLoader.load(dir);
         dev.slipway.core.deploy.DeployReport inPlace = new dev.slipway.core.deploy.DeployReport(
                 "shop", "production", List.of(deployed("east-1"), deployed("west-1")), List.of());
-        assertThat(server.rollouts().afterDeploy("shop", "production", app, inPlace, "abc123", "bob"))
+        assertThat(server.rollouts()
+                        .afterDeploy("shop", "production", app, inPlace, "abc123", "bob", RequestSource.CLI))
                 .as("deployed in place: no canary, no rollout")
                 .isEmpty();
         assertThat(admin.get(ROLLOUT).status()).isEqualTo(404);
@@ -207,7 +209,8 @@ class RolloutApiTest {
                         deployed("east-1").on(dev.slipway.core.rollout.Track.CANARY),
                         deployed("west-1").on(dev.slipway.core.rollout.Track.CANARY)),
                 List.of());
-        assertThat(server.rollouts().afterDeploy("shop", "production", app, canaries, "abc123", "bob"))
+        assertThat(server.rollouts()
+                        .afterDeploy("shop", "production", app, canaries, "abc123", "bob", RequestSource.CLI))
                 .isPresent();
 
         JsonNode status = admin.get(ROLLOUT).json();
@@ -217,9 +220,13 @@ class RolloutApiTest {
         assertThat(status.at("/clusters/0/stage").asText()).isEqualTo("optin");
         assertThat(status.at("/clusters/1/stage").asText()).isEqualTo("optin");
         assertThat(server.rollouts().following()).contains(KEY);
+        assertThat(admin.audit("rollout.start")).singleElement().satisfies(e -> {
+            assertThat(e.get("actor").asText()).isEqualTo("bob");
+            assertThat(e.get("source").asText()).isEqualTo("cli");
+        });
 
-        assertThat(org.assertj.core.api.Assertions.catchThrowable(
-                        () -> server.rollouts().afterDeploy("shop", "production", app, canaries, "def456", "carol")))
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> server.rollouts()
+                        .afterDeploy("shop", "production", app, canaries, "def456", "carol", RequestSource.CLI)))
                 .isInstanceOf(dev.slipway.core.InvalidInputException.class)
                 .hasMessageContaining("under way");
     }
