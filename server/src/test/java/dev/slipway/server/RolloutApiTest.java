@@ -346,6 +346,52 @@ class RolloutApiTest {
         }
     }
 
+    /**
+     * Two servers on one database: the routers may long-poll either. The one whose controller did not make a change
+     * serves it within a second or two of the other storing it.
+     */
+    @Test
+    void everyServerOnTheDatabaseServesTheSameStages() throws Exception {
+        server.close();
+        server = null;
+        dev.slipway.store.StoreConfig database = PostgresSchemas.fresh();
+        server = start(fixture.config("shared-a", database));
+        try (SlipwayServer b = start(fixture.config("shared-b", database))) {
+            twoServersServeTheSameStages(b, database);
+        } finally {
+            server.close();
+            server = null;
+            PostgresSchemas.drop(database);
+        }
+    }
+
+    private void twoServersServeTheSameStages(SlipwayServer b, dev.slipway.store.StoreConfig database)
+            throws Exception {
+        ApiClient onA = new ApiClient(server.url(), ServerFixture.adminToken(fixture.config("shared-a", database)));
+        assertThat(onA.post("/api/apps", "{\"directory\": \"" + fixture.appDir + "\"}")
+                        .status())
+                .isEqualTo(201);
+        String token = onA.post("/api/tokens", "{\"name\": \"router\", \"scope\": \"read\"}")
+                .json()
+                .get("secret")
+                .asText();
+        ApiClient onB = new ApiClient(b.url(), token);
+        startRollout();
+
+        JsonNode first = onB.get(ROLLOUT + "/stages").json();
+        assertThat(stagesOf(first)).containsExactly(Map.entry("east-1", "rps 100"), Map.entry("west-1", "off"));
+        assertThat(onB.get(ROLLOUT).json().at("/clusters/0/status").asText()).isEqualTo("running");
+
+        long version = first.get("version").asLong();
+        CompletableFuture<ApiClient.Reply> waiting =
+                CompletableFuture.supplyAsync(() -> onB.get(ROLLOUT + "/stages?after=" + version + "&waitSeconds=30"));
+        assertThat(onA.post(ROLLOUT + "/abort", "{\"reason\": \"seen on A\"}").status())
+                .isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(waiting::isDone);
+        assertThat(stagesOf(waiting.get().json())).containsEntry("east-1", "off");
+        assertThat(onB.get(ROLLOUT).json().at("/clusters/0/reason").asText()).contains("seen on A");
+    }
+
     @Test
     void aServerRestartedMidRolloutResumesAtTheSameStepWithTheSameSplit() {
         startRollout();
