@@ -70,7 +70,10 @@ final class ServerRollouts implements AutoCloseable {
     private final RolloutController controller;
     private final RolloutRunner runner;
     /** Who asks, on the thread that asks: the controller reports people's transitions on it. */
-    private final ThreadLocal<RequestSource> asking = new ThreadLocal<>();
+    private final ThreadLocal<Asker> asking = new ThreadLocal<>();
+
+    /** Who asks on this thread: where the request came from, and the reason they gave. */
+    private record Asker(RequestSource source, Optional<String> reason) {}
 
     private volatile boolean closed;
 
@@ -145,7 +148,8 @@ final class ServerRollouts implements AutoCloseable {
             return Optional.empty();
         }
         RolloutKey key = new RolloutKey(appName, environment);
-        RolloutState state = asking(from, () -> controller.start(key, spec.get(), revision, canaries, actor));
+        RolloutState state = asking(
+                new Asker(from, Optional.empty()), () -> controller.start(key, spec.get(), revision, canaries, actor));
         runner.follow(key);
         return Optional.of(state);
     }
@@ -165,7 +169,7 @@ final class ServerRollouts implements AutoCloseable {
      */
     RolloutState act(RolloutKey key, Action action, Caller caller, Optional<String> reason) {
         String why = reason.orElse("by hand");
-        RolloutState state = asking(caller.source(), () -> switch (action) {
+        RolloutState state = asking(new Asker(caller.source(), reason), () -> switch (action) {
             case PAUSE -> controller.pause(key, caller.name(), why);
             case RESUME -> controller.resume(key, caller.name());
             case PROMOTE -> controller.promote(key, caller.name());
@@ -207,7 +211,9 @@ final class ServerRollouts implements AutoCloseable {
 
     /** Starts a rollout as {@link #afterDeploy} does, for tests that have no canary deploy. */
     RolloutState start(RolloutKey key, RolloutSpec spec, String revision, List<String> clusters, String actor) {
-        RolloutState state = asking(RequestSource.SERVER, () -> controller.start(key, spec, revision, clusters, actor));
+        RolloutState state = asking(
+                new Asker(RequestSource.SERVER, Optional.empty()),
+                () -> controller.start(key, spec, revision, clusters, actor));
         runner.follow(key);
         return state;
     }
@@ -225,9 +231,9 @@ final class ServerRollouts implements AutoCloseable {
         board.close();
     }
 
-    private <T> T asking(RequestSource source, Supplier<T> call) {
-        RequestSource before = asking.get();
-        asking.set(source);
+    private <T> T asking(Asker asker, Supplier<T> call) {
+        Asker before = asking.get();
+        asking.set(asker);
         try {
             return call.get();
         } finally {
@@ -241,10 +247,15 @@ final class ServerRollouts implements AutoCloseable {
 
     private void audit(RolloutEvent event) {
         try {
-            RequestSource source = event.byController()
-                    ? RequestSource.SERVER
-                    : Optional.ofNullable(asking.get()).orElse(RequestSource.SERVER);
-            store.auditLog().record(event.actor(), event.action(), event.target(), source, event.details());
+            Optional<Asker> asker = event.byController() ? Optional.empty() : Optional.ofNullable(asking.get());
+            RequestSource source = asker.map(Asker::source).orElse(RequestSource.SERVER);
+            // The reason a person gave, where the controller's words do not carry it already (resume, promote).
+            String details = event.details()
+                    + asker.flatMap(Asker::reason)
+                            .filter(r -> !event.details().contains(r))
+                            .map(r -> "; reason: " + r)
+                            .orElse("");
+            store.auditLog().record(event.actor(), event.action(), event.target(), source, details);
         } catch (RuntimeException e) {
             LOG.warn("the audit entry {} of {} could not be written: {}", event.action(), event.target(), e.toString());
         }

@@ -169,8 +169,11 @@ class RolloutApiTest {
 
         ApiClient.Reply resumeStopped = admin.post(ROLLOUT + "/resume", "");
         assertThat(resumeStopped.status()).isEqualTo(409);
-        ApiClient.Reply retried = admin.post(ROLLOUT + "/retry", "{}");
+        ApiClient.Reply retried = admin.post(ROLLOUT + "/retry", "{\"reason\": \"p99 fixed in r8\"}");
         assertThat(retried.status()).as(retried.body()).isEqualTo(200);
+        assertThat(admin.audit("rollout.retry"))
+                .singleElement()
+                .satisfies(e -> assertThat(e.get("details").asText()).contains("p99 fixed in r8"));
         assertThat(retried.json().at("/clusters/0/status").asText()).isEqualTo("running");
         assertThat(retried.json().at("/clusters/0/step").asInt()).isEqualTo(1);
     }
