@@ -241,6 +241,54 @@ class RolloutApiTest {
     }
 
     @Test
+    void theJavaClientReadsAndDrivesARollout() throws Exception {
+        dev.slipway.api.SlipwayClient client = dev.slipway.api.SlipwayClient.withToken(
+                server.url(), ServerFixture.adminToken(config), Optional.empty());
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> client.rollout("shop", "production")))
+                .isInstanceOf(dev.slipway.core.InvalidInputException.class)
+                .hasMessageContaining("has no rollout");
+        startRollout();
+
+        dev.slipway.api.Rollout rollout = client.rollout("shop", "production");
+        assertThat(rollout.revision()).isEqualTo("r7");
+        assertThat(rollout.steps()).containsExactly("rps 100 for 1m", "10% for 2m", "full");
+        assertThat(rollout.clusters())
+                .extracting(dev.slipway.api.RolloutCluster::stage)
+                .containsExactly("rps 100", "off");
+        assertThat(rollout.clusters().get(0).stepEnteredAt()).isPresent();
+
+        dev.slipway.api.Rollout paused = client.pauseRollout("shop", "production", Optional.of("lunch"));
+        assertThat(paused.clusters().get(0).status()).isEqualTo("paused");
+        assertThat(paused.clusters().get(0).pause()).contains("by_hand");
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(
+                        () -> client.pauseRollout("shop", "production", Optional.empty())))
+                .isInstanceOf(dev.slipway.core.InvalidInputException.class)
+                .hasMessageContaining("nothing to pause");
+        assertThat(client.resumeRollout("shop", "production", Optional.empty())
+                        .clusters()
+                        .get(0)
+                        .status())
+                .isEqualTo("running");
+
+        dev.slipway.api.RolloutStages stages = client.rolloutStages("shop", "production", 0, Duration.ZERO);
+        assertThat(stages.stages()).containsExactly(Map.entry("east-1", "rps 100"), Map.entry("west-1", "off"));
+        dev.slipway.api.Rollout promoted = client.promoteRollout("shop", "production", Optional.of("looks good"));
+        assertThat(promoted.clusters()).allSatisfy(c -> assertThat(c.status()).isIn("promoting", "promoted"));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(
+                        () -> assertThat(client.rollout("shop", "production").promoted())
+                                .isTrue());
+        assertThat(tracks.calls)
+                .containsSubsequence(
+                        "promote-stable shop/production east-1",
+                        "remove-canary shop/production east-1",
+                        "promote-stable shop/production west-1",
+                        "remove-canary shop/production west-1");
+        assertThat(admin.audit("rollout.promote"))
+                .anySatisfy(e -> assertThat(e.get("details").asText()).contains("looks good"));
+    }
+
+    @Test
     void anEnvironmentWithoutARolloutAnswers404AndNoStages() {
         ApiClient.Reply none = admin.get("/api/apps/shop/environments/staging/rollout");
         assertThat(none.status()).isEqualTo(404);
