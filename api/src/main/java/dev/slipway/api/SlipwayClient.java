@@ -159,6 +159,64 @@ public final class SlipwayClient {
     }
 
     /**
+     * The environment's rollout: per cluster the step, the traffic stage and the last analysis.
+     *
+     * @throws InvalidInputException with the server's problem when the environment has no rollout (404)
+     */
+    public Rollout rollout(String app, String environment) {
+        return read(send("GET", rolloutPath(app, environment), null), Rollout.class);
+    }
+
+    /** Pauses the environment's rollout: running clusters hold their step and traffic split. */
+    public Rollout pauseRollout(String app, String environment, Optional<String> reason) {
+        return rolloutAction(app, environment, "pause", reason);
+    }
+
+    /** Resumes a rollout paused by hand (or moves it on from an {@code optin} step). */
+    public Rollout resumeRollout(String app, String environment, Optional<String> reason) {
+        return rolloutAction(app, environment, "resume", reason);
+    }
+
+    /** Skips the remaining steps: every cluster not finished is promoted now. */
+    public Rollout promoteRollout(String app, String environment, Optional<String> reason) {
+        return rolloutAction(app, environment, "promote", reason);
+    }
+
+    /** Sends all traffic back to stable and removes the canary. */
+    public Rollout abortRollout(String app, String environment, Optional<String> reason) {
+        return rolloutAction(app, environment, "abort", reason);
+    }
+
+    /** Starts the aborted or failed clusters of a stopped rollout again from the first step. */
+    public Rollout retryRollout(String app, String environment, Optional<String> reason) {
+        return rolloutAction(app, environment, "retry", reason);
+    }
+
+    /**
+     * The stages routers follow: answers at once when the version is greater than {@code after}, else waits up to
+     * {@code wait} (the server waits at most 30 s) for a change and answers what there is then.
+     */
+    public RolloutStages rolloutStages(String app, String environment, long after, Duration wait) {
+        return read(
+                send(
+                        "GET",
+                        rolloutPath(app, environment) + "/stages?after=" + after + "&waitSeconds="
+                                + Math.max(0, wait.toSeconds()),
+                        null),
+                RolloutStages.class);
+    }
+
+    private Rollout rolloutAction(String app, String environment, String action, Optional<String> reason) {
+        ObjectNode body = ApiJson.object();
+        reason.ifPresent(r -> body.put("reason", r));
+        return read(send("POST", rolloutPath(app, environment) + "/" + action, body), Rollout.class);
+    }
+
+    private static String rolloutPath(String app, String environment) {
+        return "/api/apps/" + segment(app) + "/environments/" + segment(environment) + "/rollout";
+    }
+
+    /**
      * Follows a deploy's log until it ends, handing each line to {@code lines}; returns the final state of the deploy.
      */
     public Deploy follow(long deployId, Consumer<String> lines) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.api.ApiJson;
 import dev.slipway.api.ClusterRevisions;
+import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
 import dev.slipway.core.deploy.ClusterHistory;
 import dev.slipway.core.deploy.DeployEngine;
@@ -16,6 +17,8 @@ import dev.slipway.core.spec.AppLoader;
 import dev.slipway.core.spec.Durations;
 import dev.slipway.core.spec.EnvironmentSpec;
 import dev.slipway.local.CommitCheckouts;
+import dev.slipway.rollout.controller.RolloutKey;
+import dev.slipway.rollout.controller.RolloutState;
 import dev.slipway.store.AppRecord;
 import dev.slipway.store.AppRegistration;
 import dev.slipway.store.CiReport;
@@ -61,6 +64,7 @@ final class Api {
     private final CommitCheckouts checkouts;
     private final DeployQueue queue;
     private final LabReaper reaper;
+    private final ServerRollouts rollouts;
     private final Function<LabRecord, Optional<String>> labUrl;
     private final Clock clock;
     private final Duration defaultLabTtl;
@@ -75,6 +79,7 @@ final class Api {
             CommitCheckouts checkouts,
             DeployQueue queue,
             LabReaper reaper,
+            ServerRollouts rollouts,
             Function<LabRecord, Optional<String>> labUrl,
             Clock clock,
             ServerConfig config) {
@@ -84,6 +89,7 @@ final class Api {
         this.checkouts = checkouts;
         this.queue = queue;
         this.reaper = reaper;
+        this.rollouts = rollouts;
         this.labUrl = labUrl;
         this.clock = clock;
         this.defaultLabTtl = config.defaultLabTtl();
@@ -120,6 +126,17 @@ final class Api {
                         this::enqueueRollback),
                 route(HandlerType.GET, "/api/apps/{app}/environments/{env}/revisions", Scope.READ, this::revisions),
                 route(HandlerType.GET, "/api/apps/{app}/environments/{env}/status", Scope.READ, this::status),
+                route(HandlerType.GET, ROLLOUT, Scope.READ, this::rollout),
+                route(HandlerType.GET, ROLLOUT + "/stages", Scope.READ, this::rolloutStages),
+                route(HandlerType.POST, ROLLOUT + "/pause", Scope.DEPLOY, rolloutAction(ServerRollouts.Action.PAUSE)),
+                route(HandlerType.POST, ROLLOUT + "/resume", Scope.DEPLOY, rolloutAction(ServerRollouts.Action.RESUME)),
+                route(
+                        HandlerType.POST,
+                        ROLLOUT + "/promote",
+                        Scope.DEPLOY,
+                        rolloutAction(ServerRollouts.Action.PROMOTE)),
+                route(HandlerType.POST, ROLLOUT + "/abort", Scope.DEPLOY, rolloutAction(ServerRollouts.Action.ABORT)),
+                route(HandlerType.POST, ROLLOUT + "/retry", Scope.DEPLOY, rolloutAction(ServerRollouts.Action.RETRY)),
                 route(HandlerType.GET, "/api/deploys", Scope.READ, this::listDeploys),
                 route(HandlerType.GET, "/api/deploys/{id}", Scope.READ, this::getDeploy),
                 route(HandlerType.POST, "/api/deploys/{id}/resume", Scope.DEPLOY, this::resumeDeploy),
@@ -136,6 +153,12 @@ final class Api {
                 route(HandlerType.POST, "/api/tokens", Scope.ADMIN, this::issueToken),
                 route(HandlerType.DELETE, "/api/tokens/{id}", Scope.ADMIN, this::revokeToken));
     }
+
+    private static final String ROLLOUT = "/api/apps/{app}/environments/{env}/rollout";
+    /** The longest a stages long poll waits, whatever it asks. */
+    static final int MAX_STAGES_WAIT_SECONDS = 30;
+
+    private static final int REASON = 1024;
 
     private static Route route(HandlerType method, String path, Scope scope, ApiHandler handler) {
         return new Route(method, path, Optional.of(scope), handler);
@@ -659,6 +682,54 @@ final class Api {
         }
         store.auditLog().record(caller.name(), "token.revoke", "token/" + id, caller.source(), "revoked");
         ctx.status(204);
+    }
+
+    // --- rollouts --------------------------------------------------------------------------------------------
+
+    private RolloutKey rolloutKey(Context ctx) {
+        AppRecord app = app(ctx);
+        EnvironmentRecord env = environment(ctx, app);
+        return new RolloutKey(app.name(), env.name());
+    }
+
+    private void rollout(Context ctx, Caller caller) {
+        RolloutKey key = rolloutKey(ctx);
+        RolloutState state = rollouts.status(key).orElseThrow(() -> noRollout(key));
+        json(ctx, 200, Views.rollout(state));
+    }
+
+    private static ApiException noRollout(RolloutKey key) {
+        return ApiException.notFound(
+                "rollout of " + key,
+                "environment " + key.environment() + " of app " + key.app() + " has no rollout",
+                "a deploy of an environment with rollout: in its slipway.yaml starts one");
+    }
+
+    private ApiHandler rolloutAction(ServerRollouts.Action action) {
+        return (ctx, caller) -> {
+            RolloutKey key = rolloutKey(ctx);
+            Optional<String> reason =
+                    ctx.body().isBlank() ? Optional.empty() : optionalText(body(ctx, "reason"), "reason", REASON);
+            if (rollouts.status(key).isEmpty()) {
+                throw noRollout(key);
+            }
+            RolloutState state;
+            try {
+                state = rollouts.act(key, action, caller, reason);
+            } catch (InvalidInputException refused) {
+                throw new ApiException(409, "Conflict", refused.problems());
+            }
+            json(ctx, 200, Views.rollout(state));
+        };
+    }
+
+    private void rolloutStages(Context ctx, Caller caller) throws InterruptedException {
+        RolloutKey key = rolloutKey(ctx);
+        long after = query(ctx, "after").map(v -> number("after", v)).orElse(0L);
+        long wait = query(ctx, "waitSeconds")
+                .map(v -> Math.min(number("waitSeconds", v), MAX_STAGES_WAIT_SECONDS))
+                .orElse(0L);
+        json(ctx, 200, Views.stages(rollouts.stages(key, after, Duration.ofSeconds(wait))));
     }
 
     // --- request helpers -------------------------------------------------------------------------------------

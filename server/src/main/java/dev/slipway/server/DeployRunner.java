@@ -59,6 +59,8 @@ final class DeployRunner {
     private final Duration timeout;
     /** This server, as shown with the requesting user to a deploy refused the lock ({@code alice@slipway-1}). */
     private final String host;
+    /** Starts the rollout of a deploy that brought a canary up. */
+    private final ServerRollouts rollouts;
     /** Set as the server stops: it records running deploys interrupted itself, so nothing more is written of them. */
     private volatile boolean stopping;
 
@@ -74,8 +76,10 @@ final class DeployRunner {
             CommitCheckouts checkouts,
             Function<LabRecord, Optional<String>> labUrl,
             Duration timeout,
-            String host) {
+            String host,
+            ServerRollouts rollouts) {
         this.host = host;
+        this.rollouts = rollouts;
         this.labUrl = labUrl;
         this.store = store;
         this.engine = engine;
@@ -114,9 +118,11 @@ final class DeployRunner {
                 store.deploys().finish(id, DeployState.FAILED, Optional.of(message));
                 return;
             }
+            Optional<App> deployed = Optional.empty();
             DeployReport report = switch (deploy.kind()) {
                 case DEPLOY -> {
                     App source = AppLoader.load(source(deploy, app).directory());
+                    deployed = Optional.of(source);
                     yield backend.deploy(
                             EnvironmentRef.declared(source, deploy.environment()), source, options, progress);
                 }
@@ -143,7 +149,7 @@ final class DeployRunner {
                 LOG.info("deploy {} ended as the server stopped; it is recorded interrupted", id);
                 return;
             }
-            finish(deploy, report, progress);
+            finish(deploy, report, progress, deployed);
         } catch (RuntimeException e) {
             if (stopping) {
                 LOG.info("deploy {} ended as the server stopped; it is recorded interrupted", id);
@@ -199,12 +205,48 @@ final class DeployRunner {
         store.deploys().finish(deploy.id(), DeployState.SUCCEEDED, Optional.empty());
     }
 
+    /**
+     * A deploy that brought its new revision up as a canary starts the environment's rollout; a refusal (one is
+     * under way) is said in the deploy's log, and the deploy still succeeded: the canary runs, with no traffic.
+     */
+    private void startRollout(DeployRecord deploy, App source, DeployReport report) {
+        if (report.canaryClusters().isEmpty()) {
+            return;
+        }
+        String revision = deploy.ref()
+                .filter(r -> !r.isBlank())
+                .orElseGet(() -> report.cluster(report.canaryClusters().get(0))
+                        .flatMap(c -> c.revision().isPresent()
+                                ? Optional.of("revision " + c.revision().getAsInt())
+                                : Optional.empty())
+                        .orElse("deploy " + deploy.id()));
+        try {
+            rollouts.afterDeploy(
+                            deploy.app(),
+                            deploy.environment(),
+                            source,
+                            report,
+                            revision,
+                            deploy.requestedBy(),
+                            deploy.source())
+                    .ifPresent(state -> store.deploys()
+                            .appendLog(
+                                    deploy.id(),
+                                    "rollout started on " + String.join(", ", report.canaryClusters()) + ": "
+                                            + state.spec().describeSteps() + " (follow it with GET /api/apps/"
+                                            + deploy.app() + "/environments/" + deploy.environment() + "/rollout)"));
+        } catch (InvalidInputException e) {
+            String message = e.problems().stream().map(Problem::describe).collect(Collectors.joining("; "));
+            store.deploys().appendLog(deploy.id(), "rollout not started: " + message);
+        }
+    }
+
     private void plan(long id, List<String> clusters) {
         store.deploys().planClusters(id, clusters);
         store.deploys().appendLog(id, "deploying to " + String.join(", ", clusters));
     }
 
-    private void finish(DeployRecord deploy, DeployReport report, Progress progress) {
+    private void finish(DeployRecord deploy, DeployReport report, Progress progress, Optional<App> source) {
         long id = deploy.id();
         for (ClusterResult result : report.clusters()) {
             if (result.outcome() == ClusterResult.Outcome.NOT_STARTED) {
@@ -226,6 +268,7 @@ final class DeployRunner {
                                 Optional.empty(),
                                 Optional.of(f.toProblem().describe())));
         if (report.succeeded()) {
+            source.ifPresent(app -> startRollout(deploy, app, report));
             succeeded(deploy, report.unchanged(), progress);
         } else {
             String message = report.problems().stream().map(Problem::describe).collect(Collectors.joining("; "));

@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -34,6 +35,7 @@ import java.util.Optional;
  *     of {@link dev.slipway.core.SlipwayPaths} put it in the user's cache directory
  * @param heartbeat how often the server renews its liveness lease; the lease lasts three heartbeats
  * @param labUser the user local labs run as (the server must run as root); empty: the server's own user
+ * @param routers the routers in front of the cluster groups, whose numbers the rollout controller judges
  */
 public record ServerConfig(
         String host,
@@ -52,7 +54,8 @@ public record ServerConfig(
         Optional<String> labUrlTemplate,
         Path cacheDir,
         Duration heartbeat,
-        Optional<String> labUser) {
+        Optional<String> labUser,
+        List<RouterAdmin> routers) {
 
     public static final Duration DEFAULT_LAB_TTL = dev.slipway.core.lab.LabExpiry.DEFAULT_TTL;
     public static final Duration DEFAULT_MAX_LAB_TTL = Duration.ofDays(30);
@@ -72,6 +75,7 @@ public record ServerConfig(
         Objects.requireNonNull(heartbeat, "heartbeat");
         Objects.requireNonNull(maxLabTtl, "maxLabTtl");
         Objects.requireNonNull(labUser, "labUser");
+        routers = List.copyOf(routers);
         if (heartbeat.isNegative() || heartbeat.isZero()) {
             throw new IllegalArgumentException("heartbeat must be positive");
         }
@@ -107,7 +111,8 @@ public record ServerConfig(
                 Optional.empty(),
                 stateDir,
                 DEFAULT_HEARTBEAT,
-                Optional.empty());
+                Optional.empty(),
+                List.of());
     }
 
     /** The host name: stable across restarts, which is what lets a restarted server recognise its own deploys. */
@@ -198,6 +203,24 @@ public record ServerConfig(
         }
     }
 
+    public ServerConfig withRouters(List<RouterAdmin> list) {
+        return new Copy(this).routers(list).build();
+    }
+
+    /**
+     * A router's admin API, read by the rollout controller ({@code GET /stats}).
+     *
+     * @param admin its admin URL, e.g. {@code http://10.0.0.5:9901}
+     * @param tokenFile the file holding its admin token (owner-only); empty for a router whose admin API takes
+     *     none
+     */
+    public record RouterAdmin(java.net.URI admin, Optional<Path> tokenFile) {
+        public RouterAdmin {
+            Objects.requireNonNull(admin, "admin");
+            Objects.requireNonNull(tokenFile, "tokenFile");
+        }
+    }
+
     /** A PKCS#12 keystore given by the operator, with the file holding its password. */
     public record TlsKeystore(Path keystore, Path passwordFile) {}
 
@@ -220,6 +243,7 @@ public record ServerConfig(
         private Path cacheDir;
         private Duration heartbeat;
         private Optional<String> labUser;
+        private List<RouterAdmin> routers;
 
         Copy(ServerConfig c) {
             host = c.host;
@@ -239,6 +263,12 @@ public record ServerConfig(
             cacheDir = c.cacheDir;
             heartbeat = c.heartbeat;
             labUser = c.labUser;
+            routers = c.routers;
+        }
+
+        Copy routers(List<RouterAdmin> value) {
+            routers = value;
+            return this;
         }
 
         Copy labUser(Optional<String> value) {
@@ -335,7 +365,8 @@ public record ServerConfig(
                     labUrlTemplate,
                     cacheDir,
                     heartbeat,
-                    labUser);
+                    labUser,
+                    routers);
         }
     }
 }

@@ -14,12 +14,22 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * {@code slipway server --config FILE}: the server's options written once, for a service manager, as YAML with the
  * flags' names without their dashes ({@code db: jdbc:postgresql://db:5432/slipway}). Flags given as well win. Paths
  * are relative to the file. Like the flags, the file holds no secret: passwords stay in the files it names.
+ *
+ * <p>One key has no flag: {@code routers}, the routers in front of the cluster groups whose numbers the rollout
+ * controller judges, each with its admin URL and the file holding its admin token:
+ *
+ * <pre>
+ * routers:
+ *   - admin: http://10.0.0.5:9901
+ *     tokenFile: router-east.token
+ * </pre>
  */
 final class ServerConfigFile {
     /** Options whose value is a file or directory. */
@@ -32,15 +42,63 @@ final class ServerConfigFile {
             "--tls-password-file",
             "--github-webhook-secret-file");
 
+    /** The key of the routers list, which has no flag. */
+    static final String ROUTERS = "routers";
+
+    /** The option {@link #read} puts the config file's own path under, for {@link #routers}: not a flag. */
+    static final String FILE_OPTION = "config-file";
+
     private ServerConfigFile() {}
 
-    /**
-     * The options {@code file} sets, keyed like flags ({@code --db}); every mistake in it reported at once with its
-     * line.
-     *
-     * @param known the flags the server accepts
-     */
-    static Map<String, String> read(Path file, Collection<String> known) {
+    /** The routers {@code file} lists under {@code routers:} (none when it has no such key). */
+    static List<ServerConfig.RouterAdmin> routers(Path file) {
+        List<YamlDocument> docs = parse(file);
+        List<ServerConfig.RouterAdmin> routers = new ArrayList<>();
+        if (docs.isEmpty()) {
+            return routers;
+        }
+        List<Problem> problems = new ArrayList<>();
+        Path base = file.toAbsolutePath().getParent();
+        YamlCursor list = docs.get(0).strictCursor(problems).get(ROUTERS);
+        for (YamlCursor item : list.items()) {
+            if (!item.expectObject(List.of("admin", "tokenFile"))) {
+                continue;
+            }
+            Optional<java.net.URI> admin = item.get("admin")
+                    .requiredText("write the router's admin URL, e.g. admin: http://10.0.0.5:9901")
+                    .flatMap(text -> adminUri(item.get("admin"), text));
+            Optional<Path> tokenFile =
+                    item.get("tokenFile").text().map(t -> base.resolve(t).normalize());
+            admin.ifPresent(uri -> routers.add(new ServerConfig.RouterAdmin(uri, tokenFile)));
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidInputException(problems);
+        }
+        return routers;
+    }
+
+    private static Optional<java.net.URI> adminUri(YamlCursor at, String text) {
+        String fix = "write it like http://10.0.0.5:9901 (the token goes in tokenFile, never in the URL)";
+        java.net.URI uri;
+        try {
+            uri = new java.net.URI(text);
+        } catch (java.net.URISyntaxException e) {
+            uri = null;
+        }
+        if (uri != null
+                && (uri.getRawUserInfo() != null || uri.getRawQuery() != null || uri.getRawFragment() != null)) {
+            // Not echoed: what is in it may be a credential.
+            at.problem("the router's admin URL carries user info, a query or a fragment", fix);
+            return Optional.empty();
+        }
+        if (uri != null && uri.getScheme() != null && uri.getScheme().matches("https?") && uri.getHost() != null) {
+            return Optional.of(uri);
+        }
+        at.problem("'" + Inputs.echo(text) + "' is not an http(s) URL of a router's admin API", fix);
+        return Optional.empty();
+    }
+
+    private static List<YamlDocument> parse(Path file) {
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
@@ -50,7 +108,17 @@ final class ServerConfigFile {
                     "cannot read the server config file: " + e.getMessage(),
                     "check the path; it must be readable UTF-8 YAML"));
         }
-        List<YamlDocument> docs = YamlDocuments.parse(text, file);
+        return YamlDocuments.parse(text, file);
+    }
+
+    /**
+     * The options {@code file} sets, keyed like flags ({@code --db}); every mistake in it reported at once with its
+     * line.
+     *
+     * @param known the flags the server accepts
+     */
+    static Map<String, String> read(Path file, Collection<String> known) {
+        List<YamlDocument> docs = parse(file);
         Map<String, String> options = new LinkedHashMap<>();
         if (docs.isEmpty()) {
             return options;
@@ -60,9 +128,9 @@ final class ServerConfigFile {
             problems.add(
                     Problem.at(docs.get(1).start(), "the config file holds more than one YAML document", "keep one"));
         }
-        List<String> keys = known.stream()
-                .filter(k -> !k.equals("--config"))
-                .map(k -> k.substring(2))
+        List<String> keys = java.util.stream.Stream.concat(
+                        known.stream().filter(k -> !k.equals("--config")).map(k -> k.substring(2)),
+                        java.util.stream.Stream.of(ROUTERS))
                 .sorted()
                 .toList();
         YamlCursor root = docs.get(0).strictCursor(problems);
@@ -70,6 +138,10 @@ final class ServerConfigFile {
             Path base = file.toAbsolutePath().getParent();
             for (Map.Entry<String, YamlCursor> e : root.entries()) {
                 String flag = "--" + e.getKey();
+                if (e.getKey().equals(ROUTERS)) {
+                    options.put(FILE_OPTION, file.toString());
+                    continue; // read by routers(file)
+                }
                 if (!keys.contains(e.getKey())) {
                     continue; // expectObject reported it, with a suggestion
                 }

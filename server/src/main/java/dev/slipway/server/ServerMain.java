@@ -242,6 +242,9 @@ public final class ServerMain {
             }
             config = config.withLabUser(Optional.of(options.get("--lab-user")));
         }
+        if (options.containsKey(ServerConfigFile.FILE_OPTION)) {
+            config = config.withRouters(ServerConfigFile.routers(Path.of(options.get(ServerConfigFile.FILE_OPTION))));
+        }
         if (options.containsKey("--tls-keystore")) {
             if (!options.containsKey("--tls-password-file")) {
                 throw invalid(

@@ -3,6 +3,7 @@ package dev.slipway.server;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.OwnerOnlyFiles;
 import dev.slipway.core.Problem;
+import dev.slipway.core.deploy.CanaryTracks;
 import dev.slipway.core.deploy.ClusterGroupBackend;
 import dev.slipway.core.deploy.ClusterTargets;
 import dev.slipway.core.deploy.DeployEngine;
@@ -47,6 +48,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.ServerConnector;
@@ -72,6 +74,7 @@ public final class SlipwayServer implements AutoCloseable {
     private final Store store;
     private final Optional<LocalEnvironments> localLabs;
     private final DeployRunner runner;
+    private final ServerRollouts rollouts;
     private final DeployQueue queue;
     private final LabReaper reaper;
     private final ServerLiveness liveness;
@@ -91,7 +94,12 @@ public final class SlipwayServer implements AutoCloseable {
     /** Set when the server starts stopping: the API then answers 503. */
     private volatile boolean stopping;
 
-    private SlipwayServer(ServerConfig config, Clock clock, ClusterTargets targets, SecretSource secrets) {
+    private SlipwayServer(
+            ServerConfig config,
+            Clock clock,
+            ClusterTargets targets,
+            SecretSource secrets,
+            Function<DeployEngine, CanaryTracks> tracks) {
         this.config = config;
         this.clock = clock;
         // Checked before anything is written: a lab user the server cannot switch to refuses the start.
@@ -104,10 +112,13 @@ public final class SlipwayServer implements AutoCloseable {
         }
         this.store = Store.open(config.store(), clock);
         Optional<LocalEnvironments> labs = Optional.empty();
+        ServerRollouts made = null;
         try {
             this.adminTokenFile = FirstAdminToken.ensure(store, config.stateDir());
             DeployEngine engine = new DeployEngine(targets, clock);
             AppSources sources = new AppSources(config.clustersFile());
+            made = new ServerRollouts(store, sources, tracks.apply(engine), config, clock);
+            this.rollouts = made;
             EnvironmentBackend backend;
             if (config.localLabsOnly()) {
                 labUser.ifPresent(user -> LabUserDirectories.open(config, user));
@@ -135,7 +146,8 @@ public final class SlipwayServer implements AutoCloseable {
                     checkouts,
                     this::labUrl,
                     config.deployTimeout(),
-                    config.serverId());
+                    config.serverId(),
+                    rollouts);
             this.queue = new DeployQueue(store, runner, config.serverId(), 4, liveness::healthy);
             // The same backend tears labs down, wherever they run.
             LabReaper.Teardown teardown = (app, lab) -> backend.tearDown(sources.labRef(app, lab));
@@ -143,10 +155,13 @@ public final class SlipwayServer implements AutoCloseable {
             this.reaperThread = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "slipway-reaper"));
             this.background = Executors.newScheduledThreadPool(2, r -> daemon(r, "slipway-server-background"));
             this.tls = !config.loopbackOnly() || config.tls().isPresent();
-            Api api = new Api(store, engine, sources, checkouts, queue, reaper, this::labUrl, clock, config);
+            Api api = new Api(store, engine, sources, checkouts, queue, reaper, rollouts, this::labUrl, clock, config);
             this.http = createHttp(api, clock);
         } catch (RuntimeException e) {
             labs.ifPresent(LocalEnvironments::close);
+            if (made != null) {
+                made.close();
+            }
             store.close();
             throw e;
         }
@@ -201,13 +216,28 @@ public final class SlipwayServer implements AutoCloseable {
      * @param secrets where secret values for rendering come from
      */
     public static SlipwayServer start(ServerConfig config, Clock clock, ClusterTargets targets, SecretSource secrets) {
-        SlipwayServer server = new SlipwayServer(config, clock, targets, secrets);
+        return start(config, clock, targets, secrets, engine -> engine);
+    }
+
+    /**
+     * As {@link #start(ServerConfig, Clock, ClusterTargets, SecretSource)}, with the rollouts' track calls (promote
+     * stable, remove or abort the canary) made by {@code tracks} of the server's deploy engine instead of the engine
+     * itself: tests record them.
+     */
+    public static SlipwayServer start(
+            ServerConfig config,
+            Clock clock,
+            ClusterTargets targets,
+            SecretSource secrets,
+            Function<DeployEngine, CanaryTracks> tracks) {
+        SlipwayServer server = new SlipwayServer(config, clock, targets, secrets, tracks);
         try {
             server.recover();
             server.restoreLocalLabs();
             server.http.start();
             server.liveness.start();
             server.queue.start();
+            server.rollouts.resumeAll();
             server.background.scheduleWithFixedDelay(
                     server::interruptOrphans,
                     config.heartbeat().toMillis(),
@@ -273,6 +303,11 @@ public final class SlipwayServer implements AutoCloseable {
         return liveness.healthy();
     }
 
+    /** The server's rollouts, for tests that start one without a canary deploy. */
+    ServerRollouts rollouts() {
+        return rollouts;
+    }
+
     /** The store, for tests that look at what other servers would see. */
     Store store() {
         return store;
@@ -290,6 +325,7 @@ public final class SlipwayServer implements AutoCloseable {
         reaperThread.shutdownNow();
         queue.stopClaiming();
         runner.stop();
+        rollouts.close();
         try {
             store.deploys().interruptRunningOf(config.serverId()).forEach(this::auditInterrupted);
         } catch (RuntimeException e) {

@@ -166,6 +166,61 @@ final class Views {
     }
 
     /** An RFC 9457 problem body, with Slipway's what/where/fix list. */
+    static ObjectNode rollout(dev.slipway.rollout.controller.RolloutState state) {
+        return ApiJson.tree(rolloutDocument(state));
+    }
+
+    static dev.slipway.api.Rollout rolloutDocument(dev.slipway.rollout.controller.RolloutState state) {
+        return new dev.slipway.api.Rollout(
+                state.key().app(),
+                state.key().environment(),
+                state.revision(),
+                state.startedAt(),
+                state.startedBy(),
+                state.spec().clusters().yaml(),
+                state.spec().steps().stream()
+                        .map(dev.slipway.core.rollout.RolloutStep::describe)
+                        .toList(),
+                state.spec().analysis().describe(),
+                List.copyOf(state.down()),
+                state.settled(),
+                state.promoted(),
+                state.clusters().stream()
+                        .map(c -> new dev.slipway.api.RolloutCluster(
+                                c.cluster(),
+                                c.status().wireName(),
+                                c.step() + 1,
+                                state.step(c).describe(),
+                                c.stepEnteredAt(),
+                                c.stage().describe(),
+                                c.pause().map(p -> lower(p.name())),
+                                lower(c.work().name()),
+                                c.reason(),
+                                c.problem(),
+                                c.lastCheck().map(Views::check)))
+                        .toList());
+    }
+
+    private static dev.slipway.api.RolloutCheck check(dev.slipway.rollout.controller.Check c) {
+        return new dev.slipway.api.RolloutCheck(
+                c.at(),
+                c.window().toMillis(),
+                c.requests(),
+                c.errors(),
+                c.errorRate(),
+                c.canaryP99().toMillis(),
+                c.stableRequests(),
+                c.stableP99().toMillis(),
+                c.verdict().wireName(),
+                c.reason());
+    }
+
+    static ObjectNode stages(dev.slipway.rollout.controller.StageBoard.Snapshot snapshot) {
+        java.util.Map<String, String> stages = new java.util.LinkedHashMap<>();
+        snapshot.stages().forEach((cluster, stage) -> stages.put(cluster, stage.describe()));
+        return ApiJson.tree(new dev.slipway.api.RolloutStages(snapshot.version(), stages));
+    }
+
     static ObjectNode problem(int status, String title, List<Problem> problems) {
         return ApiJson.tree(ProblemDetails.of(status, title, problems));
     }

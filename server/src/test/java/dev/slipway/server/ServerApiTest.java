@@ -373,6 +373,7 @@ class ServerApiTest {
                         null,
                         null,
                         null,
+                        null,
                         ServerConfig.loopback(Path.of("."), Path.of(".")))
                 .routes();
     }

@@ -129,6 +129,49 @@ class ServerMainTest {
     }
 
     @Test
+    void theConfigFileListsTheRoutersWithTheirTokenFilesRelativeToIt() throws Exception {
+        Path etc = Files.createDirectories(home.resolve("etc/slipway"));
+        Path file = Files.writeString(etc.resolve("server.yaml"), """
+                port: 7421
+                routers:
+                  - admin: http://10.0.0.5:9901
+                    tokenFile: router-east.token
+                  - admin: https://router-west.internal:9901
+                """);
+
+        ServerConfig config =
+                ServerMain.config(ServerMain.withConfigFile(Map.of("--config", file.toString())), Map.of(), home);
+
+        assertThat(config.port()).isEqualTo(7421);
+        assertThat(config.routers())
+                .containsExactly(
+                        new ServerConfig.RouterAdmin(
+                                java.net.URI.create("http://10.0.0.5:9901"),
+                                java.util.Optional.of(etc.resolve("router-east.token"))),
+                        new ServerConfig.RouterAdmin(
+                                java.net.URI.create("https://router-west.internal:9901"), java.util.Optional.empty()));
+    }
+
+    @Test
+    void aRouterWithATokenInItsUrlOrAnUnknownKeyIsRefusedWithItsLine() throws Exception {
+        Path file = Files.writeString(home.resolve("server.yaml"), """
+                routers:
+                  - admin: http://admin:s3cret@10.0.0.5:9901
+                  - admin: http://10.0.0.6:9901
+                    token: s3cret
+                """);
+
+        assertThat(run("--config", file.toString())).isEqualTo(1);
+
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("server.yaml:2")
+                .contains("never in the URL")
+                .contains("server.yaml:4")
+                .contains("tokenFile")
+                .doesNotContain("s3cret");
+    }
+
+    @Test
     void aMistakeInTheConfigFileNamesItsLineAndWhatWasMeant() throws Exception {
         Path file = Files.writeString(home.resolve("server.yaml"), "port: 0\nreaper-intervall: 10s\nhost: [a, b]\n");
 
