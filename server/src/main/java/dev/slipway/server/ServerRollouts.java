@@ -1,5 +1,6 @@
 package dev.slipway.server;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.OwnerOnlyFiles;
 import dev.slipway.core.Problem;
@@ -17,6 +18,7 @@ import dev.slipway.rollout.controller.RolloutKey;
 import dev.slipway.rollout.controller.RolloutRunner;
 import dev.slipway.rollout.controller.RolloutState;
 import dev.slipway.rollout.controller.RolloutStateJson;
+import dev.slipway.rollout.controller.RouterClusterHealth;
 import dev.slipway.rollout.controller.RouterTrafficStats;
 import dev.slipway.rollout.controller.StageBoard;
 import dev.slipway.rollout.feed.FeedRouting;
@@ -95,7 +97,8 @@ final class ServerRollouts implements AutoCloseable {
                 return store.rollouts().save(app, environment, state, expectedVersion);
             }
         });
-        RouterTrafficStats stats = new RouterTrafficStats(routers(config.routers()), this::routes);
+        Routers routers = routers(config.routers());
+        RouterTrafficStats stats = new RouterTrafficStats(routers.stats(), this::routes);
         // Promotions deploy as the controller, from this server, with the server's deploy timeout.
         EngineTracks engineTracks = new EngineTracks(
                 tracks,
@@ -104,7 +107,8 @@ final class ServerRollouts implements AutoCloseable {
                         .withHost(config.serverId())
                         .withTimeout(config.deployTimeout()));
         this.controller = new RolloutController(rollouts, stats, board, engineTracks, this::audit, clock);
-        this.runner = RolloutRunner.onOwnThread(controller);
+        // A cluster every router sees without a healthy stable endpoint pauses its rollouts until it is back.
+        this.runner = RolloutRunner.onOwnThread(controller, new RouterClusterHealth(routers.configs(), this::routes));
     }
 
     /** Follows every rollout in the store that is not settled: a restarted server takes them up where they were. */
@@ -278,11 +282,15 @@ final class ServerRollouts implements AutoCloseable {
                 .toList();
     }
 
+    /** What the controller reads of each router: its per-track numbers and its config (cluster health). */
+    private record Routers(Map<String, Supplier<RouterStats>> stats, Map<String, Supplier<JsonNode>> configs) {}
+
     /** The routers of the server config, by admin URL; each token read once, from its owner-only file. */
-    private static Map<String, Supplier<RouterStats>> routers(List<ServerConfig.RouterAdmin> admins) {
+    private static Routers routers(List<ServerConfig.RouterAdmin> admins) {
         Map<String, Supplier<RouterStats>> routers = new LinkedHashMap<>();
+        Map<String, Supplier<JsonNode>> configs = new LinkedHashMap<>();
         if (admins.isEmpty()) {
-            return routers;
+            return new Routers(routers, configs);
         }
         HttpClient client =
                 HttpClient.newBuilder().connectTimeout(ROUTER_TIMEOUT).build();
@@ -291,8 +299,11 @@ final class ServerRollouts implements AutoCloseable {
             routers.put(
                     admin.admin().toString(),
                     RouterTrafficStats.overHttp(client, admin.admin(), token, ROUTER_TIMEOUT));
+            configs.put(
+                    admin.admin().toString(),
+                    RouterClusterHealth.configOverHttp(client, admin.admin(), token, ROUTER_TIMEOUT));
         }
-        return routers;
+        return new Routers(routers, configs);
     }
 
     private static String token(java.nio.file.Path file) {
