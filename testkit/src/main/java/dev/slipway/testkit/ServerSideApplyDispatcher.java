@@ -10,9 +10,13 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.mockwebserver.dsl.HttpMethod;
 import io.fabric8.mockwebserver.http.Buffer;
+import io.fabric8.mockwebserver.http.ByteString;
 import io.fabric8.mockwebserver.http.Headers;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.http.Response;
+import io.fabric8.mockwebserver.http.WebSocket;
+import io.fabric8.mockwebserver.http.WebSocketListener;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -71,6 +75,72 @@ final class ServerSideApplyDispatcher extends KubernetesCrudDispatcher {
     void failWrites(int nth, boolean andAfter) {
         synchronized (writeMonitor) {
             faults = nth <= 0 ? null : new Faults(writeCount + nth, andAfter);
+        }
+    }
+
+    /**
+     * The mock's watch listener waits, when a client closes a watch, for its pending event sends on the
+     * server's one event loop, while those sends wait for that loop: every request to the cluster then stalls
+     * for 30 s. A real API server does not; so the close is handed to a thread of its own.
+     */
+    @Override
+    public MockResponse handleWatch(String path) {
+        MockResponse response = super.handleWatch(path);
+        WebSocketListener listener = response.getWebSocketListener();
+        return listener == null ? response : response.withWebSocketUpgrade(new ClosedOffTheLoop(listener));
+    }
+
+    /** Delegates to the mock's listener; its close and failure callbacks run off the event loop. */
+    private static final class ClosedOffTheLoop extends WebSocketListener {
+        private static final java.util.concurrent.Executor CLOSER = runnable -> {
+            Thread t = new Thread(runnable, "testkit-watch-close");
+            t.setDaemon(true);
+            t.start();
+        };
+        private final WebSocketListener delegate;
+
+        ClosedOffTheLoop(WebSocketListener delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void onBeforeAccept(WebSocket webSocket, Response response) {
+            delegate.onBeforeAccept(webSocket, response);
+        }
+
+        @Override
+        public void onOpen(WebSocket webSocket, Response response) {
+            delegate.onOpen(webSocket, response);
+        }
+
+        @Override
+        public void onMessage(WebSocket webSocket, String text) {
+            delegate.onMessage(webSocket, text);
+        }
+
+        @Override
+        public void onMessage(WebSocket webSocket, ByteString bytes) {
+            delegate.onMessage(webSocket, bytes);
+        }
+
+        @Override
+        public void onMessage(WebSocket webSocket, byte[] bytes) {
+            delegate.onMessage(webSocket, bytes);
+        }
+
+        @Override
+        public void onClosing(WebSocket webSocket, int code, String reason) {
+            delegate.onClosing(webSocket, code, reason);
+        }
+
+        @Override
+        public void onClosed(WebSocket webSocket, int code, String reason) {
+            CLOSER.execute(() -> delegate.onClosed(webSocket, code, reason));
+        }
+
+        @Override
+        public void onFailure(WebSocket webSocket, Throwable t, Response response) {
+            CLOSER.execute(() -> delegate.onFailure(webSocket, t, response));
         }
     }
 
