@@ -19,7 +19,7 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$results"
 
 echo "== building the rollout module, the testkit and their classpath"
-(cd "$root" && mvn -B -o -q -pl rollout,testkit -am package dependency:build-classpath \
+(cd "$root" && mvn -B -q -pl rollout,testkit -am package org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
     -DskipTests -Dspotless.check.skip=true -Dmdep.outputFile="$work/cp.txt" -Dmdep.includeScope=test)
 classpath=""
 for m in rollout kube router api core testkit; do
