@@ -23,6 +23,7 @@ public final class RolloutTestServer implements AutoCloseable {
     public final ServerConfig config;
     public final RecordingTracks tracks = new RecordingTracks();
     private final SlipwayServer server;
+    private boolean closed;
 
     private RolloutTestServer(ServerFixture fixture, ServerConfig config) {
         this.fixture = fixture;
@@ -74,8 +75,12 @@ public final class RolloutTestServer implements AutoCloseable {
         server.rollouts().start(KEY, RolloutApiTest.spec(), revision, clusters, by);
     }
 
+    /** Stops the server; again is a no-op (a test may stop it midway, and its clean-up once more). */
     @Override
-    public void close() {
-        server.close();
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            server.close();
+        }
     }
 }
