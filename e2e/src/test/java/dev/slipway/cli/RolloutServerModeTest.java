@@ -119,6 +119,34 @@ class RolloutServerModeTest {
     }
 
     @Test
+    void resumeAndPromoteThroughTheServerFinishTheRolloutOnEveryCluster() {
+        server.startRollout("r8", List.of("east-1", "west-1"), "alice");
+        assertThat(rollout("pause", "shop", "--env", "production").exitCode()).isZero();
+
+        CliRun.Result resumed = rollout("resume", "shop", "--env", "production");
+        assertThat(resumed.exitCode()).as(resumed.toString()).isZero();
+        assertThat(resumed.out()).contains("Resumed.");
+        assertThat(rollout("status", "shop", "--env", "production").out()).containsPattern("east-1\\s+running");
+
+        CliRun.Result promoted = rollout("promote", "shop", "--env", "production");
+        assertThat(promoted.exitCode()).as(promoted.toString()).isZero();
+        assertThat(promoted.out()).containsPattern("Promot(ed|ing)");
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(server.tracks.calls)
+                        .contains("promote-stable shop/production east-1", "promote-stable shop/production west-1"));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(
+                                rollout("status", "shop", "--env", "production").out())
+                        .contains("— promoted (through")
+                        .containsPattern("east-1\\s+promoted")
+                        .containsPattern("west-1\\s+promoted"));
+
+        CliRun.Result retry = rollout("retry", "shop", "--env", "production");
+        assertThat(retry.exitCode()).as(retry.toString()).isEqualTo(1);
+        assertThat(retry.err()).isNotBlank();
+    }
+
+    @Test
     void aReadTokenSeesTheRolloutButIsToldWhichScopeSteeringItNeeds() throws Exception {
         server.startRollout("r7", List.of("east-1", "west-1"), "alice");
         Path readToken = tokenFile("read.token", issueToken("viewer", "read"));
