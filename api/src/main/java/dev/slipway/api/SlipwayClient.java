@@ -334,15 +334,16 @@ public final class SlipwayClient {
     }
 
     /** The server's problems, or, when something else answered (a proxy's error page), what came back. */
-    private InvalidInputException refusal(int status, String body) {
+    private ServerRefusal refusal(int status, String body) {
         Optional<ProblemDetails> details = problemDetails(body);
         if (details.isPresent() && !details.get().problems().isEmpty()) {
-            return new InvalidInputException(details.get().problems());
+            return new ServerRefusal(status, details.get().problems());
         }
         String title =
                 details.map(ProblemDetails::title).filter(t -> !t.isEmpty()).orElse("no problem details");
-        return new InvalidInputException(
-                new Problem(baseUrl, "the server answered " + status + ": " + title, "see the server's log"));
+        return new ServerRefusal(
+                status,
+                List.of(new Problem(baseUrl, "the server answered " + status + ": " + title, "see the server's log")));
     }
 
     private static Optional<ProblemDetails> problemDetails(String body) {

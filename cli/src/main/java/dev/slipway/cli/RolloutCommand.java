@@ -1,6 +1,10 @@
 package dev.slipway.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.slipway.api.ApiJson;
+import dev.slipway.api.Rollout;
+import dev.slipway.api.ServerRefusal;
+import dev.slipway.api.SlipwayClient;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
 import dev.slipway.rollout.controller.RolloutController;
@@ -19,6 +23,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -39,6 +44,10 @@ import picocli.CommandLine.Spec;
                     + " beside it that routers started with `slipway router --env` on this machine follow."
                     + " See docs/rollouts.md.",
             "",
+            "With --server URL (or $SLIPWAY_SERVER, or server: in config.yaml) status, pause, resume, promote, abort"
+                    + " and retry act on the rollout the server runs, through its API (a read token for status, a"
+                    + " deploy token for the others); `rollout run` is for rollouts kept on this machine only.",
+            "",
             "An operation that does not apply (nothing to pause, no rollout, a rollout already stopped) says why"
                     + " and what to do, and exits 1."
         },
@@ -50,7 +59,8 @@ import picocli.CommandLine.Spec;
             "  slipway rollout resume acme-web --env production",
             "  slipway rollout promote acme-web --env production   # skip the remaining steps",
             "  slipway rollout abort acme-web --env production --reason 'checkout errors in the logs'",
-            "  slipway rollout retry acme-web --env production     # after an abort, once the canary runs again"
+            "  slipway rollout retry acme-web --env production     # after an abort, once the canary runs again",
+            "  slipway rollout status acme-web --env production --server https://slipway.internal:7420"
         },
         subcommands = {
             RolloutCommand.Status.class,
@@ -87,6 +97,9 @@ final class RolloutCommand implements Runnable {
         @Mixin
         EnvironmentOptions env;
 
+        @Mixin
+        ServerOptions server;
+
         CliContext context() {
             return parent.root.context();
         }
@@ -98,6 +111,22 @@ final class RolloutCommand implements Runnable {
         PrintWriter out() {
             return spec.commandLine().getOut();
         }
+    }
+
+    /**
+     * A refused request through a server: no rollout (404) gets the same advice as on this machine; a refusal of the
+     * controller (409) and a token without the scope (403) keep the server's own words, which say what to do.
+     */
+    static RuntimeException throughServer(InvalidInputException e, String server, RolloutKey key) {
+        if (e instanceof ServerRefusal refusal && refusal.status() == 404) {
+            return new InvalidInputException(new Problem(
+                    "rollout " + key,
+                    "there is no rollout of " + key.app() + " in " + key.environment() + " on the server " + server,
+                    "deploy a revision to an environment with `rollout:` in slipway.yaml (slipway deploy DIR --env "
+                            + key.environment() + " --server " + server + ") to start one; a rollout run on this"
+                            + " machine is seen without a server (--server '')"));
+        }
+        return e;
     }
 
     /** The refusal of a command on an environment with no rollout recorded on this machine. */
@@ -123,10 +152,39 @@ final class RolloutCommand implements Runnable {
 
         abstract String done(RolloutState state);
 
+        /** The --reason given, for the operations that take one. */
+        Optional<String> reason() {
+            return Optional.empty();
+        }
+
+        /** The same operation through a server; {@code reason} is what was given, if anything. */
+        abstract Rollout apply(SlipwayClient client, RolloutKey key, Optional<String> reason);
+
+        /** As {@link #done(RolloutState)}, for what the server answered. */
+        abstract String done(Rollout rollout);
+
         @Override
         public Integer call() {
             CliContext context = context();
             RolloutKey key = key();
+            if (server.enabled(context)) {
+                if (stagesFile != null) {
+                    throw new ParameterException(
+                            spec.commandLine(),
+                            "--stages cannot be used with --server: the server keeps the stages, and routers follow"
+                                    + " them with slipway router --env " + env.environment + " --server URL");
+                }
+                String url = server.server(context).orElseThrow();
+                Rollout after;
+                try {
+                    after = apply(server.connect(context), key, reason());
+                } catch (InvalidInputException e) {
+                    throw throughServer(e, url, key);
+                }
+                out().println(done(after) + " Now: " + RolloutStatusText.overall(after)
+                        + "; see slipway rollout status " + app + " --env " + env.environment);
+                return ExitCodes.OK;
+            }
             if (DirectRollouts.load(context, key).isEmpty()) {
                 throw noRollout(context, key);
             }
@@ -189,6 +247,21 @@ final class RolloutCommand implements Runnable {
         public Integer call() {
             CliContext context = context();
             RolloutKey key = key();
+            if (server.enabled(context)) {
+                String url = server.server(context).orElseThrow();
+                Rollout rollout;
+                try {
+                    rollout = server.connect(context).rollout(app, env.environment);
+                } catch (InvalidInputException e) {
+                    throw throughServer(e, url, key);
+                }
+                if (output.json()) {
+                    out().println(Output.json(ApiJson.tree(rollout)));
+                } else {
+                    RolloutStatusText.print(rollout, url, colorOptions.ansi(context), out());
+                }
+                return ExitCodes.OK;
+            }
             Optional<RolloutState> state = DirectRollouts.load(context, key);
             if (state.isEmpty()) {
                 throw noRollout(context, key);
@@ -233,6 +306,21 @@ final class RolloutCommand implements Runnable {
         }
 
         @Override
+        Optional<String> reason() {
+            return Optional.of(reason).filter(r -> !r.isBlank());
+        }
+
+        @Override
+        Rollout apply(SlipwayClient client, RolloutKey key, Optional<String> reason) {
+            return client.pauseRollout(key.app(), key.environment(), reason);
+        }
+
+        @Override
+        String done(Rollout rollout) {
+            return "Paused.";
+        }
+
+        @Override
         String done(RolloutState state) {
             return "Paused.";
         }
@@ -251,6 +339,16 @@ final class RolloutCommand implements Runnable {
         @Override
         RolloutState apply(RolloutController controller, RolloutKey key, String actor) {
             return controller.resume(key, actor);
+        }
+
+        @Override
+        Rollout apply(SlipwayClient client, RolloutKey key, Optional<String> reason) {
+            return client.resumeRollout(key.app(), key.environment(), reason);
+        }
+
+        @Override
+        String done(Rollout rollout) {
+            return "Resumed.";
         }
 
         @Override
@@ -274,6 +372,16 @@ final class RolloutCommand implements Runnable {
         @Override
         RolloutState apply(RolloutController controller, RolloutKey key, String actor) {
             return controller.promote(key, actor);
+        }
+
+        @Override
+        Rollout apply(SlipwayClient client, RolloutKey key, Optional<String> reason) {
+            return client.promoteRollout(key.app(), key.environment(), reason);
+        }
+
+        @Override
+        String done(Rollout rollout) {
+            return rollout.promoted() ? "Promoted." : "Promoting (the server finishes it).";
         }
 
         @Override
@@ -305,6 +413,21 @@ final class RolloutCommand implements Runnable {
         }
 
         @Override
+        Optional<String> reason() {
+            return Optional.of(reason).filter(r -> !r.isBlank());
+        }
+
+        @Override
+        Rollout apply(SlipwayClient client, RolloutKey key, Optional<String> reason) {
+            return client.abortRollout(key.app(), key.environment(), reason);
+        }
+
+        @Override
+        String done(Rollout rollout) {
+            return "Aborted: traffic is on stable.";
+        }
+
+        @Override
         String done(RolloutState state) {
             return "Aborted: traffic is on stable.";
         }
@@ -323,6 +446,16 @@ final class RolloutCommand implements Runnable {
         @Override
         RolloutState apply(RolloutController controller, RolloutKey key, String actor) {
             return controller.retry(key, actor);
+        }
+
+        @Override
+        Rollout apply(SlipwayClient client, RolloutKey key, Optional<String> reason) {
+            return client.retryRollout(key.app(), key.environment(), reason);
+        }
+
+        @Override
+        String done(Rollout rollout) {
+            return "Started again.";
         }
 
         @Override

@@ -90,6 +90,16 @@ final class RolloutRunCommand extends RolloutCommand.OnRollout implements Callab
     public Integer call() {
         CliContext context = context();
         RolloutKey key = key();
+        if (server.enabled(context)) {
+            String url = server.server(context).orElseThrow();
+            throw new InvalidInputException(new Problem(
+                    url,
+                    "slipway rollout run is the controller for rollouts kept on this machine; the server at " + url
+                            + " runs the controller of its rollouts itself",
+                    "follow it with slipway rollout status " + app + " --env " + env.environment + " (and steer it"
+                            + " with pause, resume, promote, abort or retry through the same server); to run a"
+                            + " rollout kept on this machine, pass --server ''"));
+        }
         PrintWriter out = out();
         App app = AppLoader.load(context.resolve(env.appDir));
         List<RoutersFile.RouterAdmin> routers =

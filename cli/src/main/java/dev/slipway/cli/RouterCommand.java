@@ -1,5 +1,6 @@
 package dev.slipway.cli;
 
+import dev.slipway.api.SlipwayClient;
 import dev.slipway.core.cluster.ClusterGroup;
 import dev.slipway.core.spec.App;
 import dev.slipway.core.spec.AppLoader;
@@ -8,7 +9,9 @@ import dev.slipway.kube.KubeClusterTargets;
 import dev.slipway.rollout.feed.ClusterFeed;
 import dev.slipway.rollout.feed.FeedSettings;
 import dev.slipway.rollout.feed.FileStageSource;
+import dev.slipway.rollout.feed.HttpStageSource;
 import dev.slipway.rollout.feed.StageFile;
+import dev.slipway.rollout.feed.StageSource;
 import dev.slipway.router.AdminToken;
 import dev.slipway.router.Router;
 import java.nio.file.Path;
@@ -39,9 +42,12 @@ import sun.misc.Signal;
             "Fed by clusters, the router watches the app's NodePort Services (tracks stable and canary) on every"
                     + " cluster of the environment's group and routes each service to the cluster's nodes at its"
                     + " nodePort, weighted as the clusters file says. Its canary stages follow the stages file"
-                    + " `slipway rollout run` writes (--stages; all off, i.e. all on stable, while there is none)."
-                    + " A cluster whose API cannot be reached, or a stages file that cannot be read, keeps the"
-                    + " last good config and /healthz says degraded.",
+                    + " `slipway rollout run` writes (--stages; all off, i.e. all on stable, while there is none),"
+                    + " or, with --server URL (or $SLIPWAY_SERVER, or server: in config.yaml), the stages of the"
+                    + " rollout that server runs, long-polled through its API with a read token (--token-file or"
+                    + " slipway login; never on the command line). A cluster whose API cannot be reached, or a"
+                    + " stages file or server that cannot be read, keeps the last good config and /healthz says"
+                    + " degraded.",
             "SIGTERM/SIGINT drain: no new connections, open ones close after their current request.",
             "Admin API (loopback by default): GET /healthz, /metrics, /config; POST /routes/NAME/stage"
                     + " (body: off|optin|rps N|percent N|full|rollback), /reload, /drain. See docs/router.md."
@@ -51,6 +57,7 @@ import sun.misc.Signal;
             "  slipway router --config router.yaml",
             "  slipway router --env production --app examples/acme-web --clusters clusters.yaml",
             "  slipway router --env production --app . --host shop.example.com --listen 0.0.0.0:80",
+            "  slipway router --env production --app . --server https://slipway.internal:7420 --token-file router.token",
             "  curl -s -XPOST 127.0.0.1:9901/routes/web/stage -d 'percent 10'   # move 10%% of web to backend B",
             "  curl -s 127.0.0.1:9901/metrics | grep slipway_router_requests_total"
         })
@@ -118,6 +125,9 @@ final class RouterCommand implements Callable<Integer> {
                     + " Slipway's state directory, where `slipway rollout run` writes it).")
     Path stagesFile;
 
+    @Mixin
+    ServerOptions server;
+
     @Option(
             names = "--drain-seconds",
             defaultValue = "30",
@@ -135,12 +145,19 @@ final class RouterCommand implements Callable<Integer> {
                 || adminTokenFile != null
                 || host != null
                 || stagesFile != null;
-        if (config != null && (environment != null || fedOption)) {
+        boolean serverFlag = server.url != null && !server.url.isBlank();
+        if (config != null && (environment != null || fedOption || serverFlag)) {
             throw new ParameterException(
                     spec.commandLine(),
                     "--config and --env (with --app, --clusters, --kubeconfig, --listen, --admin,"
-                            + " --admin-token-file, --host, --stages) are exclusive: the router is either read from its"
-                            + " file or fed by the clusters");
+                            + " --admin-token-file, --host, --stages, --server) are exclusive: the router is either"
+                            + " read from its file or fed by the clusters");
+        }
+        if (serverFlag && stagesFile != null) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--stages and --server are exclusive: the stages come either from a stages file or from the"
+                            + " server's rollout");
         }
         if (config == null && environment == null) {
             throw new ParameterException(
@@ -178,10 +195,22 @@ final class RouterCommand implements Callable<Integer> {
                 FeedSettings.address(admin == null ? "127.0.0.1:9901" : admin, "--admin"),
                 Optional.ofNullable(adminTokenFile).map(context::resolve).map(AdminToken::read),
                 Optional.ofNullable(host));
-        Path stages = stagesFile != null
-                ? context.resolve(stagesFile)
-                : StageFile.defaultPath(context.paths().state(), app.spec().app(), env.name());
-        FileStageSource source = FileStageSource.follow(stages, FileStageSource.DEFAULT_POLL, context.clock());
+        // An explicit --stages wins over a default server ($SLIPWAY_SERVER, config.yaml); --server with it is refused.
+        Optional<String> from = stagesFile != null ? Optional.empty() : server.server(context);
+        String stagesFrom;
+        StageSource source;
+        if (from.isPresent()) {
+            // The token comes from --token-file, $SLIPWAY_TOKEN_FILE, config.yaml or the login store: never argv.
+            SlipwayClient client = server.connect(context);
+            source = HttpStageSource.follow(client, app.spec().app(), env.name(), HttpStageSource.Settings.defaults());
+            stagesFrom = "the server " + from.get();
+        } else {
+            Path stages = stagesFile != null
+                    ? context.resolve(stagesFile)
+                    : StageFile.defaultPath(context.paths().state(), app.spec().app(), env.name());
+            source = FileStageSource.follow(stages, FileStageSource.DEFAULT_POLL, context.clock());
+            stagesFrom = stages.toString();
+        }
         ClusterFeed feed;
         try {
             feed = ClusterFeed.start(
@@ -198,7 +227,7 @@ final class RouterCommand implements Callable<Integer> {
         Router router = feed.router();
         System.out.println("slipway router listening on " + router.address() + ", admin on " + router.adminAddress()
                 + ", fed by cluster group " + group.name() + " for "
-                + app.spec().app() + " " + env.name() + ", stages from " + stages);
+                + app.spec().app() + " " + env.name() + ", stages from " + stagesFrom);
         return runUntilStopped(router, feed::close);
     }
 

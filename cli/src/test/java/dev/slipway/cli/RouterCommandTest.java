@@ -47,6 +47,26 @@ class RouterCommandTest {
     }
 
     @Test
+    void theServersStagesExcludeAConfigFileAndAStagesFile() {
+        CliRun cli = new CliRun(tmp, tmp);
+        CliRun.Result withConfig = cli.run("router", "--config", "router.yaml", "--server", "http://127.0.0.1:7420");
+        assertThat(withConfig.exitCode()).as(withConfig::toString).isEqualTo(ExitCodes.USAGE);
+        assertThat(withConfig.err()).contains("are exclusive");
+
+        CliRun.Result withStages =
+                cli.run("router", "--env", "production", "--stages", "s.json", "--server", "http://127.0.0.1:7420");
+        assertThat(withStages.exitCode()).as(withStages::toString).isEqualTo(ExitCodes.USAGE);
+        assertThat(withStages.err()).contains("--stages and --server are exclusive");
+
+        // A default server does not stop a router from its file.
+        CliRun.Result defaultServer = new CliRun(tmp, tmp)
+                .env("SLIPWAY_SERVER", "http://127.0.0.1:7420")
+                .run("router", "--config", "missing.yaml");
+        assertThat(defaultServer.exitCode()).as(defaultServer::toString).isEqualTo(ExitCodes.USER_ERROR);
+        assertThat(defaultServer.err()).contains("missing.yaml");
+    }
+
+    @Test
     void anEnvironmentTheClustersFileDoesNotKnowIsAUserError() throws IOException {
         Path app = app();
         Files.writeString(tmp.resolve("clusters.yaml"), "groups:\n  staging:\n    clusters: [{name: s-1}]\n");

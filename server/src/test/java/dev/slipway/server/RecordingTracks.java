@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** The deploy engine's track calls as a rollout makes them, recorded ({@code abort shop/production east-1}). */
-final class RecordingTracks implements CanaryTracks {
-    final List<String> calls = new CopyOnWriteArrayList<>();
+public final class RecordingTracks implements CanaryTracks {
+    public final List<String> calls = new CopyOnWriteArrayList<>();
 
     @Override
     public void promoteStable(EnvironmentTarget env, String cluster, DeployOptions options) {
