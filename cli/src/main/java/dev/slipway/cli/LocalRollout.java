@@ -42,6 +42,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The rollout controller as {@code slipway up --next} runs it for an environment with {@code rollout:}: the
@@ -53,6 +55,7 @@ final class LocalRollout implements AutoCloseable {
     /** The one "cluster" of a local rollout: the router in front of both revisions. */
     static final String CLUSTER = "local";
 
+    private static final Logger log = LoggerFactory.getLogger(LocalRollout.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
@@ -65,7 +68,8 @@ final class LocalRollout implements AutoCloseable {
     private final CompletableFuture<RolloutState> settled = new CompletableFuture<>();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private LocalRollout(RolloutController controller, RolloutKey key, String who, PrintWriter out) {
+    private LocalRollout(
+            RolloutController controller, RouterStages stages, RolloutKey key, String who, PrintWriter out) {
         this.controller = controller;
         this.key = key;
         this.who = who;
@@ -75,10 +79,13 @@ final class LocalRollout implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        // Each tick is followed by a look at the state, so the command learns when the rollout settled.
+        // Before each tick the router gets the stored stages again: slipway rollout resume, pause or promote in
+        // another terminal change the stored state only (their controller has no way to this router). After it, a
+        // look at the state tells the command when the rollout settled.
         RolloutRunner.Scheduler scheduler = (task, delay) -> {
             ScheduledFuture<?> f = executor.schedule(
                     () -> {
+                        applyStoredStages(stages);
                         task.run();
                         controller.status(key).filter(RolloutState::settled).ifPresent(settled::complete);
                     },
@@ -135,9 +142,22 @@ final class LocalRollout implements AutoCloseable {
         RolloutController controller =
                 new RolloutController(DirectRollouts.store(context), stats, stages, tracks, events, context.clock());
         controller.start(key, spec, "rev " + next.rev(), List.of(CLUSTER), who);
-        LocalRollout rollout = new LocalRollout(controller, key, who, out);
+        LocalRollout rollout = new LocalRollout(controller, stages, key, who, out);
         rollout.runner.follow(key);
         return rollout;
+    }
+
+    private void applyStoredStages(RouterStages stages) {
+        try {
+            controller.status(key).filter(s -> !s.settled()).ifPresent(s -> {
+                for (ClusterRollout c : s.clusters()) {
+                    stages.setStage(key, c.cluster(), c.stage());
+                }
+            });
+        } catch (RuntimeException e) {
+            // The tick sets what it needs itself and records why it could not.
+            log.debug("could not set the stored stages of {} before a tick: {}", key, e.toString());
+        }
     }
 
     /** Completes with the settled state: promoted, or aborted (the running revision serves). */

@@ -56,13 +56,14 @@ class LocalRolloutTest {
             "        pass",
             "ThreadingHTTPServer(('127.0.0.1', int(os.environ['PORT'])), H).serve_forever()",
             "");
+    private static final String STEPS = "[{percent: 50, for: 2s}, full]";
     private static final String SPEC = String.join(
             "\n",
             "app: demo",
             "environments:",
             "  trial:",
             "    rollout:",
-            "      steps: [{percent: 50, for: 2s}, full]",
+            "      steps: STEPS",
             "      analysis: {interval: 1s, minRequests: 5, maxErrorRate: 1%, maxP99Ratio: 1000}",
             "services:",
             "  - name: web",
@@ -172,12 +173,50 @@ class LocalRolloutTest {
         assertThat(responses(base)).containsOnly("200 v2");
     }
 
+    @Test
+    void anOptInStepWaitsForRolloutResumeFromAnotherTerminal() throws Exception {
+        Path app = app("v1", "ok", "[optin, {percent: 50, for: 2s}, full]");
+        Path state = home.resolve("state");
+        start(state, "up.out", "up", app.toString(), "--port", "0", "--grace", "2s");
+        String base = base(state);
+        Load load = load(base);
+
+        Files.writeString(app.resolve("version"), "v2");
+        Process next = start(state, "next.out", "up", "--next", app.toString(), "--grace", "2s");
+        CliRun cli = new CliRun(home, home).env("SLIPWAY_STATE_DIR", state.toString());
+        await().atMost(Duration.ofSeconds(40))
+                .failFast(
+                        "slipway up --next exited",
+                        () -> assertThat(next.isAlive())
+                                .as(() -> text(home.resolve("next.out")))
+                                .isTrue())
+                .until(() -> get(base, true).equals("200 v2"));
+        // only opted-in clients reach the next revision, and the step holds until someone moves it on
+        assertThat(responses(base)).containsOnly("200 v1");
+        assertThat(cli.run("rollout", "status", "demo", "--env", "trial").out()).contains("paused");
+
+        CliRun.Result resume = cli.run("rollout", "resume", "demo", "--env", "trial");
+        assertThat(resume.exitCode()).as(resume.err()).isZero();
+        assertThat(resume.out()).contains("step 2/3 50% for 2s");
+        await().atMost(Duration.ofSeconds(60)).until(() -> !next.isAlive());
+        String output = text(home.resolve("next.out"));
+        assertThat(next.exitValue()).as(output).isZero();
+        assertThat(output).contains("step 3/3 full").contains("demo rev 2 promoted");
+        loading.set(false);
+        assertThat(responses(base)).containsOnly("200 v2");
+        assertThat(load.failed).as("requests that failed during the rollout").isEmpty();
+    }
+
     private Path app(String version, String mode) throws IOException {
+        return app(version, mode, STEPS);
+    }
+
+    private Path app(String version, String mode, String steps) throws IOException {
         Path app = Files.createDirectories(home.resolve("demo"));
         Files.writeString(app.resolve("server.py"), SERVER);
         Files.writeString(app.resolve("version"), version);
         Files.writeString(app.resolve("mode"), mode);
-        Files.writeString(app.resolve("slipway.yaml"), SPEC);
+        Files.writeString(app.resolve("slipway.yaml"), SPEC.replace("STEPS", steps));
         return app;
     }
 
@@ -245,9 +284,15 @@ class LocalRolloutTest {
     }
 
     private static String get(String base) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(base))
-                .timeout(Duration.ofSeconds(5))
-                .build();
+        return get(base, false);
+    }
+
+    private static String get(String base, boolean optIn) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(base)).timeout(Duration.ofSeconds(5));
+        if (optIn) {
+            builder.header("X-Slipway-Optin", "*");
+        }
+        HttpRequest request = builder.build();
         try {
             HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
             return r.statusCode() + " " + r.body();
