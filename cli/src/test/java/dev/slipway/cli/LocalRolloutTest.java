@@ -207,6 +207,35 @@ class LocalRolloutTest {
         assertThat(load.failed).as("requests that failed during the rollout").isEmpty();
     }
 
+    @Test
+    void rolloutAbortFromAnotherTerminalStopsTheNextRevision() throws Exception {
+        Path app = app("v1", "ok", "[optin, {percent: 50, for: 2s}, full]");
+        Path state = home.resolve("state");
+        start(state, "up.out", "up", app.toString(), "--port", "0", "--grace", "2s");
+        String base = base(state);
+
+        Files.writeString(app.resolve("version"), "v2");
+        Process next = start(state, "next.out", "up", "--next", app.toString(), "--grace", "2s");
+        await().atMost(Duration.ofSeconds(40))
+                .failFast(
+                        "slipway up --next exited",
+                        () -> assertThat(next.isAlive())
+                                .as(() -> text(home.resolve("next.out")))
+                                .isTrue())
+                .until(() -> get(base, true).equals("200 v2"));
+
+        CliRun cli = new CliRun(home, home).env("SLIPWAY_STATE_DIR", state.toString());
+        CliRun.Result abort = cli.run("rollout", "abort", "demo", "--env", "trial", "--reason", "not today");
+        assertThat(abort.exitCode()).as(abort.err()).isZero();
+        assertThat(abort.out()).contains("rollout.abort").contains("runs this rollout's tracks");
+        await().atMost(Duration.ofSeconds(30)).until(() -> !next.isAlive());
+        String output = text(home.resolve("next.out"));
+        assertThat(next.exitValue()).as(output).isEqualTo(ExitCodes.USER_ERROR);
+        assertThat(output).contains("rollout.canary-removed").contains("not today");
+        assertThat(responses(base)).containsOnly("200 v1");
+        assertThat(get(base, true)).isEqualTo("200 v1");
+    }
+
     private Path app(String version, String mode) throws IOException {
         return app(version, mode, STEPS);
     }
