@@ -132,12 +132,19 @@ final class LocalRollout implements AutoCloseable {
         };
         RolloutController stale =
                 new RolloutController(DirectRollouts.store(context), stats, stages, NO_TRACKS, events, context.clock());
-        stale.status(key)
-                .filter(s -> !s.settled())
-                .ifPresent(s -> stale.abort(
-                        key,
-                        who,
-                        "its slipway up --next stopped before it settled; rev " + next.rev() + " replaces it"));
+        Optional<RolloutState> under = stale.status(key).filter(s -> !s.settled());
+        if (under.isPresent()) {
+            List<String> clusters =
+                    under.get().clusters().stream().map(ClusterRollout::cluster).toList();
+            if (!clusters.equals(List.of(CLUSTER))) {
+                // Not one of ours: a rollout on clusters started by a deploy on this machine, never touched here.
+                throw new UserFacingException("a rollout of " + name + " in " + environment + " is under way on "
+                        + String.join(", ", clusters) + " (slipway rollout status " + name + " --env " + environment
+                        + "); run slipway up --next with --manual, or with --env naming another environment");
+            }
+            stale.abort(
+                    key, who, "its slipway up --next stopped before it settled; rev " + next.rev() + " replaces it");
+        }
         Tracks tracks = new NextTracks(state, next, app, dir, out);
         RolloutController controller =
                 new RolloutController(DirectRollouts.store(context), stats, stages, tracks, events, context.clock());

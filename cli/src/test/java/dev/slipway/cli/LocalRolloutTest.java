@@ -236,6 +236,41 @@ class LocalRolloutTest {
         assertThat(get(base, true)).isEqualTo("200 v1");
     }
 
+    @Test
+    void stoppingUpNextAbortsItsRolloutAndTheNextOneStartsAfresh() throws Exception {
+        Path app = app("v1", "ok", "[optin, {percent: 50, for: 2s}, full]");
+        Path state = home.resolve("state");
+        start(state, "up.out", "up", app.toString(), "--port", "0", "--grace", "2s");
+        String base = base(state);
+        CliRun cli = new CliRun(home, home).env("SLIPWAY_STATE_DIR", state.toString());
+
+        Files.writeString(app.resolve("version"), "v2");
+        Process next = start(state, "next.out", "up", "--next", app.toString(), "--grace", "2s");
+        await().atMost(Duration.ofSeconds(40))
+                .failFast(
+                        "slipway up --next exited",
+                        () -> assertThat(next.isAlive())
+                                .as(() -> text(home.resolve("next.out")))
+                                .isTrue())
+                .until(() -> get(base, true).equals("200 v2"));
+        next.destroy(); // as Ctrl-C
+        assertThat(next.onExit().get().exitValue()).isNotEqualTo(137);
+        assertThat(get(base, true)).isEqualTo("200 v1");
+        assertThat(cli.run("rollout", "status", "demo", "--env", "trial").out())
+                .contains("aborted")
+                .contains("slipway up --next stopped");
+
+        Process again = start(state, "next2.out", "up", "--next", app.toString(), "--grace", "2s");
+        await().atMost(Duration.ofSeconds(40))
+                .failFast(
+                        "slipway up --next exited",
+                        () -> assertThat(again.isAlive())
+                                .as(() -> text(home.resolve("next2.out")))
+                                .isTrue())
+                .until(() -> get(base, true).equals("200 v2"));
+        assertThat(text(home.resolve("next2.out"))).contains("rollout.start").contains("step 1/3 optin");
+    }
+
     private Path app(String version, String mode) throws IOException {
         return app(version, mode, STEPS);
     }
