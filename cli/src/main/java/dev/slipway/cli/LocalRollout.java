@@ -100,6 +100,9 @@ final class LocalRollout implements AutoCloseable {
      * Starts rolling {@code next} out by {@code spec}, printing every transition to {@code out}; a rollout of
      * the environment a previous {@code up --next} left under way (killed before it settled) is aborted first,
      * its revision being gone.
+     *
+     * @throws UserFacingException when a rollout of the environment on clusters is under way (a deploy's, in the
+     *     same files): it is left alone
      */
     static LocalRollout start(
             CliContext context,
