@@ -100,10 +100,12 @@ final class DirectRollouts {
         Path state = context.paths().createState();
         StageFileTraffic traffic =
                 stagesFile.map(f -> new StageFileTraffic(key -> f)).orElseGet(() -> StageFileTraffic.under(state));
-        Tracks tracks = new LazyTracks(() -> new EngineTracks(
-                Engines.open(context, clusters),
-                key -> target(context, key, appDir, clusters),
-                key -> DeployOptions.by(who).withHost(Engines.host(context))));
+        Tracks tracks = new LocalTracksElsewhere(
+                context,
+                new LazyTracks(() -> new EngineTracks(
+                        Engines.open(context, clusters),
+                        key -> target(context, key, appDir, clusters),
+                        key -> DeployOptions.by(who).withHost(Engines.host(context)))));
         return new RolloutController(store(context), stats, traffic, tracks, events, context.clock());
     }
 
@@ -176,6 +178,48 @@ final class DirectRollouts {
     static String line(RolloutEvent e) {
         return TIME.format(e.at().truncatedTo(ChronoUnit.SECONDS)) + "  " + e.action() + "  " + e.target() + "  ("
                 + e.actor() + ")" + (e.details().isEmpty() ? "" : ": " + e.details());
+    }
+
+    /**
+     * A rollout {@code slipway up --next} runs ({@link LocalRollout}, cluster {@value LocalRollout#CLUSTER}) has
+     * its tracks in that process: a promote or abort by hand leaves the call owed, and its next tick makes it.
+     */
+    private static final class LocalTracksElsewhere implements Tracks {
+        private final CliContext context;
+        private final Tracks clusters;
+
+        LocalTracksElsewhere(CliContext context, Tracks clusters) {
+            this.context = context;
+            this.clusters = clusters;
+        }
+
+        /** Throws when {@code up --next} runs the tracks: the controller records it and leaves the call owed. */
+        private void leftToUpNext(RolloutKey key, String cluster) {
+            if (cluster.equals(LocalRollout.CLUSTER)) {
+                context.localState().readNext(key.app()).ifPresent(n -> {
+                    throw new IllegalStateException("slipway up --next of " + key.app() + " (pid " + n.pid()
+                            + ") runs this rollout's tracks and does it on its next tick");
+                });
+            }
+        }
+
+        @Override
+        public void promoteStable(RolloutKey key, String cluster) {
+            leftToUpNext(key, cluster);
+            clusters.promoteStable(key, cluster);
+        }
+
+        @Override
+        public void removeCanary(RolloutKey key, String cluster) {
+            leftToUpNext(key, cluster);
+            clusters.removeCanary(key, cluster);
+        }
+
+        @Override
+        public void abort(RolloutKey key, String cluster) {
+            leftToUpNext(key, cluster);
+            clusters.abort(key, cluster);
+        }
     }
 
     /** Builds the engine's tracks on the first call: pause, resume and status need no cluster. */

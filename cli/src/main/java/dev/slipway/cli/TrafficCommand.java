@@ -40,7 +40,7 @@ import picocli.CommandLine.Spec;
         footerHeading = "%nExamples:%n",
         footer = {
             "  slipway up examples/predict --detach",
-            "  slipway up --next examples/predict      # in another terminal",
+            "  slipway up --next --manual examples/predict      # in another terminal",
             "  slipway traffic predict --stage percent=10",
             "  slipway traffic predict --stage rollback"
         })

@@ -3,8 +3,10 @@ package dev.slipway.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
+import dev.slipway.core.rollout.RolloutSpec;
 import dev.slipway.core.spec.App;
 import dev.slipway.core.spec.AppLoader;
+import dev.slipway.core.spec.EnvironmentSpec;
 import dev.slipway.local.LocalApp;
 import dev.slipway.local.LocalRequests;
 import dev.slipway.local.LocalSession;
@@ -12,6 +14,7 @@ import dev.slipway.local.LocalState;
 import dev.slipway.local.LocalUp;
 import dev.slipway.local.LogSink;
 import dev.slipway.local.ReplicaId;
+import dev.slipway.rollout.controller.RolloutState;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -24,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
@@ -111,8 +115,15 @@ final class UpCommand implements Callable<Integer> {
     @Option(
             names = "--next",
             description = "Start the app's next revision beside the one slipway up runs; its routes migrate to it"
-                    + " with slipway traffic APP --stage ...")
+                    + " with slipway traffic APP --stage ..., or, when the environment has a rollout:, by its steps"
+                    + " on their own (the rollout controller, judged on the router's numbers).")
     boolean next;
+
+    @Option(
+            names = "--manual",
+            description = "With --next: move traffic only with slipway traffic, even when the environment has a"
+                    + " rollout:.")
+    boolean manual;
 
     @Mixin
     SecretStoreOptions secretStore;
@@ -286,6 +297,14 @@ final class UpCommand implements Callable<Integer> {
                 + next.current().url() + ")");
         out.flush();
         Optional<List<String>> notReady = next.awaitReady();
+        String environment = environment(app);
+        Optional<RolloutSpec> rollout = Optional.ofNullable(
+                        app.spec().environments().get(environment))
+                .flatMap(EnvironmentSpec::rollout)
+                .filter(r -> !manual);
+        if (notReady.isEmpty() && rollout.isPresent()) {
+            return rollOut(context, state, app, dir, environment, rollout.get(), next, stop, out);
+        }
         if (notReady.isEmpty()) {
             out.println("ready: " + name + " rev " + next.rev() + "; move traffic with: slipway traffic " + name
                     + " --stage optin|rps=N|percent=N|full|rollback");
@@ -298,6 +317,55 @@ final class UpCommand implements Callable<Integer> {
         out.println("slipway up of " + name + " ended; stopping rev " + next.rev());
         stop.run();
         return ExitCodes.OK;
+    }
+
+    /**
+     * The next revision, ready, rolled out by the environment's {@code rollout:} against the running {@code up}'s
+     * router: exits 0 once promoted (the running {@code up} serves it), 1 when aborted (the running revision
+     * serves on), or when the running {@code up} ended first.
+     */
+    private int rollOut(
+            CliContext context,
+            LocalState state,
+            App app,
+            Path dir,
+            String environment,
+            RolloutSpec spec,
+            LocalUp.Next next,
+            Runnable stop,
+            PrintWriter out) {
+        String name = app.spec().app();
+        out.println("ready: " + name + " rev " + next.rev() + "; rolling it out by the rollout: of environment "
+                + environment + " (" + spec.describeSteps() + "; judged "
+                + spec.analysis().describe()
+                + "); see slipway rollout status " + name + " --env " + environment
+                + ", or stop it with Ctrl-C (rev " + next.rev() + " is then aborted)");
+        out.flush();
+        LocalRollout rollout = LocalRollout.start(context, state, next, app, dir, environment, spec, out);
+        Runtime.getRuntime().addShutdownHook(new Thread(rollout::close, "slipway-up-next-rollout-shutdown"));
+        CompletableFuture<?> currentExit = ProcessHandle.of(next.current().pid())
+                .map(h -> (CompletableFuture<?>) h.onExit())
+                .orElseGet(() -> CompletableFuture.completedFuture(null));
+        CompletableFuture.anyOf(rollout.settled(), currentExit).join();
+        if (!rollout.settled().isDone()) {
+            out.println("slipway up of " + name + " ended; stopping rev " + next.rev());
+            out.flush();
+            rollout.close();
+            stop.run();
+            return ExitCodes.USER_ERROR;
+        }
+        RolloutState settled = rollout.settled().join();
+        rollout.close();
+        stop.run();
+        if (settled.promoted()) {
+            out.println(name + " rev " + next.rev() + " promoted: slipway up serves it now");
+            out.flush();
+            return ExitCodes.OK;
+        }
+        out.println(name + " rev " + next.rev() + " not promoted (" + LocalRollout.reason(settled)
+                + "); the running revision serves");
+        out.flush();
+        return ExitCodes.USER_ERROR;
     }
 
     private int detach(CliContext context, LocalState state, Path dir, String name, PrintWriter out) {
