@@ -139,6 +139,46 @@ final class RolloutCommand implements Runnable {
                         + key.environment() + ") to start one; a rollout a server runs is seen with --server"));
     }
 
+    /** An operation that takes a --reason (pause, abort): recorded with it, or "<verb> by <who>" without one. */
+    abstract static class WithReason extends Operation {
+        @Option(
+                names = "--reason",
+                paramLabel = "TEXT",
+                defaultValue = "",
+                description = "Why, recorded with it and shown by status.")
+        String reason;
+
+        private final String verb;
+        private final String doneText;
+
+        WithReason(String verb, String doneText) {
+            this.verb = verb;
+            this.doneText = doneText;
+        }
+
+        abstract RolloutState apply(RolloutController controller, RolloutKey key, String actor, String why);
+
+        @Override
+        final RolloutState apply(RolloutController controller, RolloutKey key, String actor) {
+            return apply(controller, key, actor, reason.isBlank() ? verb + " by " + actor : reason);
+        }
+
+        @Override
+        Optional<String> reason() {
+            return Optional.of(reason).filter(r -> !r.isBlank());
+        }
+
+        @Override
+        String done(RolloutState state) {
+            return doneText;
+        }
+
+        @Override
+        String done(Rollout rollout) {
+            return doneText;
+        }
+    }
+
     /** An operation by hand: runs it on the controller, prints the transitions it made and the state after. */
     abstract static class Operation extends OnRollout implements Callable<Integer> {
         @Option(
@@ -292,37 +332,19 @@ final class RolloutCommand implements Runnable {
             },
             footerHeading = "%nExamples:%n",
             footer = {"  slipway rollout pause acme-web --env production --reason 'waiting for the launch mail'"})
-    static final class Pause extends Operation {
-        @Option(
-                names = "--reason",
-                paramLabel = "TEXT",
-                defaultValue = "",
-                description = "Why, recorded with the pause and shown by status.")
-        String reason;
-
-        @Override
-        RolloutState apply(RolloutController controller, RolloutKey key, String actor) {
-            return controller.pause(key, actor, reason.isBlank() ? "paused by " + actor : reason);
+    static final class Pause extends WithReason {
+        Pause() {
+            super("paused", "Paused.");
         }
 
         @Override
-        Optional<String> reason() {
-            return Optional.of(reason).filter(r -> !r.isBlank());
+        RolloutState apply(RolloutController controller, RolloutKey key, String actor, String why) {
+            return controller.pause(key, actor, why);
         }
 
         @Override
         Rollout apply(SlipwayClient client, RolloutKey key, Optional<String> reason) {
             return client.pauseRollout(key.app(), key.environment(), reason);
-        }
-
-        @Override
-        String done(Rollout rollout) {
-            return "Paused.";
-        }
-
-        @Override
-        String done(RolloutState state) {
-            return "Paused.";
         }
     }
 
@@ -399,37 +421,19 @@ final class RolloutCommand implements Runnable {
             },
             footerHeading = "%nExamples:%n",
             footer = {"  slipway rollout abort acme-web --env production --reason 'checkout errors in the logs'"})
-    static final class Abort extends Operation {
-        @Option(
-                names = "--reason",
-                paramLabel = "TEXT",
-                defaultValue = "",
-                description = "Why, recorded with the abort and shown by status.")
-        String reason;
-
-        @Override
-        RolloutState apply(RolloutController controller, RolloutKey key, String actor) {
-            return controller.abort(key, actor, reason.isBlank() ? "aborted by " + actor : reason);
+    static final class Abort extends WithReason {
+        Abort() {
+            super("aborted", "Aborted: traffic is on stable.");
         }
 
         @Override
-        Optional<String> reason() {
-            return Optional.of(reason).filter(r -> !r.isBlank());
+        RolloutState apply(RolloutController controller, RolloutKey key, String actor, String why) {
+            return controller.abort(key, actor, why);
         }
 
         @Override
         Rollout apply(SlipwayClient client, RolloutKey key, Optional<String> reason) {
             return client.abortRollout(key.app(), key.environment(), reason);
-        }
-
-        @Override
-        String done(Rollout rollout) {
-            return "Aborted: traffic is on stable.";
-        }
-
-        @Override
-        String done(RolloutState state) {
-            return "Aborted: traffic is on stable.";
         }
     }
 

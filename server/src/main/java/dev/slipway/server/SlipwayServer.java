@@ -442,6 +442,7 @@ public final class SlipwayServer implements AutoCloseable {
             javalin.startup.showOldJavalinVersionWarning = false;
             javalin.jetty.host = config.host();
             javalin.jetty.port = config.port();
+            javalin.jetty.modifyServer(server -> server.setErrorHandler(new ShortErrorPages()));
             if (tls) {
                 TlsMaterial.ServerKeystore keystore = config.tls()
                         .map(TlsMaterial::load)

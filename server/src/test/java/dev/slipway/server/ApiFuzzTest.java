@@ -15,6 +15,7 @@ import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -98,6 +99,19 @@ class ApiFuzzTest {
         String url =
                 path.endsWith("/") ? path + q : path + "?limit=" + q + "&offset=" + q + "&app=" + q + "&before=" + q;
         check("GET", url, admin.get(url));
+    }
+
+    @Example
+    void aRequestTooLargeToReachTheApiGetsAShortProblemThatDoesNotRepeatIt() {
+        String secret = "k".repeat(9000);
+        int logged = log.list.size();
+
+        ApiClient.Reply reply = admin.get("/api/apps?token=" + secret);
+
+        assertThat(reply.status()).isIn(414, 431);
+        assertThat(reply.body()).contains("\"status\":" + reply.status()).doesNotContain("kkkkkkkk");
+        assertThat(List.copyOf(log.list).subList(logged, log.list.size()))
+                .allSatisfy(e -> assertThat(e.getFormattedMessage()).doesNotContain("kkkkkkkk"));
     }
 
     private static void check(String method, String path, ApiClient.Reply reply) {
