@@ -303,6 +303,41 @@ class CanaryTracksTest {
     }
 
     @Test
+    void aCanaryFailingOnALaterClusterTakesTheEarlierClustersCanariesAwayToo() throws IOException {
+        deploy(render("halted", "acme/web:1", "hello"), "v1");
+        clusters.cluster("west").outcomes(o -> dev.slipway.testkit.WorkloadOutcome.HANG);
+        List<String> progress = new java.util.concurrent.CopyOnWriteArrayList<>();
+        DeployReport report;
+        try {
+            report = engine.deploy(
+                    render("halted", "acme/web:2", "bonjour"),
+                    options("v2").withTimeout(Duration.ofSeconds(2)),
+                    new DeployListener() {
+                        @Override
+                        public void progress(String cluster, String line) {
+                            progress.add(cluster + ": " + line);
+                        }
+                    });
+        } finally {
+            clusters.cluster("west").outcomes(dev.slipway.testkit.WorkloadOutcome.BY_ANNOTATION_OR_IMAGE);
+        }
+
+        assertThat(report.succeeded()).isFalse();
+        assertThat(report.canaryClusters())
+                .as("no canary is left without a rollout")
+                .isEmpty();
+        assertThat(progress)
+                .anySatisfy(line -> assertThat(line).startsWith("east: canary removed: the canary failed on west"));
+        for (MockCluster cluster : clusters.all()) {
+            assertThat(deployment(cluster, "halted", "web-canary"))
+                    .as("canary on %s", cluster.name())
+                    .isNull();
+            assertThat(image(cluster, "halted", "web")).isEqualTo("acme/web:1");
+            assertThat(setting(cluster, "halted")).isEqualTo("hello");
+        }
+    }
+
+    @Test
     void rollingBackRestoresTheStableTrackAndRemovesAnyCanary() throws IOException {
         Rendering first = render("rewound", "acme/web:1", "hello");
         deploy(first, "v1");

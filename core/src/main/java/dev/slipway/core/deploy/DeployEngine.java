@@ -81,7 +81,47 @@ public final class DeployEngine implements CanaryTracks {
     public DeployReport deploy(Rendering rendering, DeployOptions options, DeployListener listener) {
         EnvironmentTarget env = EnvironmentTarget.of(rendering);
         List<Job> jobs = jobsOf(rendering, env);
-        return run(env, released(jobs, options.ref()), options, listener, looks -> {});
+        DeployReport report = run(env, released(jobs, options.ref()), options, listener, looks -> {});
+        return withdrawnWhereACanaryFailed(env, report, options, listener);
+    }
+
+    /**
+     * A canary that could not run on one cluster ends the new revision's rollout before it starts: the canaries
+     * the same deploy brought up on earlier clusters are aborted too (their own objects deleted, shared ones put
+     * back), so no canary is left running without a rollout. Their results say so through the listener and
+     * are no longer canary clusters of the report.
+     */
+    private DeployReport withdrawnWhereACanaryFailed(
+            EnvironmentTarget env, DeployReport report, DeployOptions options, DeployListener listener) {
+        Optional<ClusterResult> failed = report.clusters().stream()
+                .filter(c ->
+                        c.outcome() == ClusterResult.Outcome.FAILED && c.track().equals(Optional.of(Track.CANARY)))
+                .findFirst();
+        if (failed.isEmpty() || report.canaryClusters().isEmpty()) {
+            return report;
+        }
+        List<ClusterResult> results = new ArrayList<>();
+        for (ClusterResult c : report.clusters()) {
+            if (!report.canaryClusters().contains(c.cluster())) {
+                results.add(c);
+                continue;
+            }
+            try {
+                abortCanary(env, c.cluster(), options);
+                listener.progress(
+                        c.cluster(),
+                        "canary removed: the canary failed on " + failed.get().cluster() + ", so this revision is"
+                                + " not rolled out; stable serves as before");
+                results.add(c.on(Track.STABLE));
+            } catch (ClusterFailureException e) {
+                listener.progress(
+                        c.cluster(),
+                        "the canary could not be removed (" + e.failure().message()
+                                + "); `slipway rollout abort` or the next deploy replaces it");
+                results.add(c);
+            }
+        }
+        return new DeployReport(report.app(), report.environment(), results, report.preflightFailures());
     }
 
     /**
