@@ -292,7 +292,8 @@ final class UpCommand implements Callable<Integer> {
             out.println("stopped " + name + " rev " + next.rev());
             out.flush();
         };
-        Runtime.getRuntime().addShutdownHook(new Thread(stop, "slipway-up-next-shutdown"));
+        Thread stopHook = new Thread(stop, "slipway-up-next-shutdown");
+        Runtime.getRuntime().addShutdownHook(stopHook);
         out.println(name + " rev " + next.rev() + " starting beside the running revision ("
                 + next.current().url() + ")");
         out.flush();
@@ -303,7 +304,7 @@ final class UpCommand implements Callable<Integer> {
                 .flatMap(EnvironmentSpec::rollout)
                 .filter(r -> !manual);
         if (notReady.isEmpty() && rollout.isPresent()) {
-            return rollOut(context, state, app, dir, environment, rollout.get(), next, stop, out);
+            return rollOut(context, state, app, dir, environment, rollout.get(), next, stop, stopHook, out);
         }
         if (notReady.isEmpty()) {
             out.println("ready: " + name + " rev " + next.rev() + "; move traffic with: slipway traffic " + name
@@ -333,6 +334,7 @@ final class UpCommand implements Callable<Integer> {
             RolloutSpec spec,
             LocalUp.Next next,
             Runnable stop,
+            Thread stopHook,
             PrintWriter out) {
         String name = app.spec().app();
         out.println("ready: " + name + " rev " + next.rev() + "; rolling it out by the rollout: of environment "
@@ -341,8 +343,21 @@ final class UpCommand implements Callable<Integer> {
                 + "); see slipway rollout status " + name + " --env " + environment
                 + ", or stop it with Ctrl-C (rev " + next.rev() + " is then aborted)");
         out.flush();
+        try {
+            Runtime.getRuntime().removeShutdownHook(stopHook);
+        } catch (IllegalStateException shuttingDown) {
+            return ExitCodes.USER_ERROR; // stopped before the rollout began: the stop hook runs
+        }
         LocalRollout rollout = LocalRollout.start(context, state, next, app, dir, environment, spec, out);
-        Runtime.getRuntime().addShutdownHook(new Thread(rollout::close, "slipway-up-next-rollout-shutdown"));
+        // One hook, in order: the rollout is aborted (stored, traffic back on the running revision) before the
+        // next revision's processes stop. Shutdown hooks run concurrently, so two could stop them first.
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            rollout.close();
+                            stop.run();
+                        },
+                        "slipway-up-next-rollout-shutdown"));
         CompletableFuture<?> currentExit = ProcessHandle.of(next.current().pid())
                 .map(h -> (CompletableFuture<?>) h.onExit())
                 .orElseGet(() -> CompletableFuture.completedFuture(null));
