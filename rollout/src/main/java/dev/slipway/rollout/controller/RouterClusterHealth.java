@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -97,22 +95,12 @@ public final class RouterClusterHealth implements ClusterHealth {
     /** A router's admin {@code /config} read over HTTP, with its admin token when it has one. */
     public static Supplier<JsonNode> configOverHttp(
             HttpClient client, URI admin, Optional<String> token, Duration timeout) {
-        URI config = admin.resolve("/config");
         return () -> {
-            HttpRequest.Builder request =
-                    HttpRequest.newBuilder(config).timeout(timeout).GET();
-            token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
+            String body = RouterAdminGet.body(client, admin, "/config", token, timeout);
             try {
-                HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() != 200) {
-                    throw new IllegalStateException(config + " answered " + response.statusCode());
-                }
-                return JSON.readTree(response.body());
+                return JSON.readTree(body);
             } catch (IOException e) {
-                throw new IllegalStateException("cannot read " + config + ": " + e.getMessage(), e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted reading " + config, e);
+                throw new IllegalStateException(admin.resolve("/config") + " sent no JSON: " + e.getMessage(), e);
             }
         };
     }

@@ -3,11 +3,8 @@ package dev.slipway.rollout.controller;
 import dev.slipway.router.RouterStats;
 import dev.slipway.router.RouterStatsJson;
 import dev.slipway.router.TrafficCounts;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -129,24 +126,9 @@ public final class RouterTrafficStats implements TrafficStats {
             HttpClient client, URI admin, Optional<String> token, Duration timeout) {
         URI stats = admin.resolve("/stats");
         return () -> {
-            HttpRequest.Builder request =
-                    HttpRequest.newBuilder(stats).timeout(timeout).GET();
-            token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
-            HttpResponse<String> response;
+            String body = RouterAdminGet.body(client, admin, "/stats", token, timeout);
             try {
-                response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
-            } catch (IOException e) {
-                throw new IllegalStateException("cannot reach " + stats + ": " + e.getMessage(), e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted reading " + stats, e);
-            }
-            if (response.statusCode() != 200) {
-                throw new IllegalStateException(stats + " answered " + response.statusCode()
-                        + (response.statusCode() == 401 ? " (the admin token is missing or wrong)" : ""));
-            }
-            try {
-                return RouterStatsJson.parse(response.body());
+                return RouterStatsJson.parse(body);
             } catch (IllegalArgumentException e) {
                 throw new IllegalStateException(stats + " sent no router stats: " + e.getMessage(), e);
             }
