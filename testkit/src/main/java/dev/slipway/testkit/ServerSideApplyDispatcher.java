@@ -407,7 +407,7 @@ final class ServerSideApplyDispatcher extends KubernetesCrudDispatcher {
     private static final java.util.Set<Integer> NODE_PORTS_GIVEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private static int freeNodePort() {
-        java.util.Random random = new java.util.Random();
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
         for (int attempt = 0; attempt < 1000; attempt++) {
             int port = 30000 + random.nextInt(2768);
             if (!NODE_PORTS_GIVEN.contains(port) && bindable(port)) {

@@ -97,12 +97,13 @@ public final class DeployEngine implements CanaryTracks {
                 .filter(c ->
                         c.outcome() == ClusterResult.Outcome.FAILED && c.track().equals(Optional.of(Track.CANARY)))
                 .findFirst();
-        if (failed.isEmpty() || report.canaryClusters().isEmpty()) {
+        List<String> canaries = report.canaryClusters();
+        if (failed.isEmpty() || canaries.isEmpty()) {
             return report;
         }
         List<ClusterResult> results = new ArrayList<>();
         for (ClusterResult c : report.clusters()) {
-            if (!report.canaryClusters().contains(c.cluster())) {
+            if (!canaries.contains(c.cluster())) {
                 results.add(c);
                 continue;
             }
