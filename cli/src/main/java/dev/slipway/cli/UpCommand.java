@@ -292,8 +292,8 @@ final class UpCommand implements Callable<Integer> {
             out.println("stopped " + name + " rev " + next.rev());
             out.flush();
         };
-        Thread stopHook = new Thread(stop, "slipway-up-next-shutdown");
-        Runtime.getRuntime().addShutdownHook(stopHook);
+        NextShutdown shutdown = new NextShutdown(stop);
+        Runtime.getRuntime().addShutdownHook(new Thread(shutdown::run, "slipway-up-next-shutdown"));
         out.println(name + " rev " + next.rev() + " starting beside the running revision ("
                 + next.current().url() + ")");
         out.flush();
@@ -304,7 +304,7 @@ final class UpCommand implements Callable<Integer> {
                 .flatMap(EnvironmentSpec::rollout)
                 .filter(r -> !manual);
         if (notReady.isEmpty() && rollout.isPresent()) {
-            return rollOut(context, state, app, dir, environment, rollout.get(), next, stop, stopHook, out);
+            return rollOut(context, state, app, dir, environment, rollout.get(), next, stop, shutdown, out);
         }
         if (notReady.isEmpty()) {
             out.println("ready: " + name + " rev " + next.rev() + "; move traffic with: slipway traffic " + name
@@ -334,7 +334,7 @@ final class UpCommand implements Callable<Integer> {
             RolloutSpec spec,
             LocalUp.Next next,
             Runnable stop,
-            Thread stopHook,
+            NextShutdown shutdown,
             PrintWriter out) {
         String name = app.spec().app();
         out.println("ready: " + name + " rev " + next.rev() + "; rolling it out by the rollout: of environment "
@@ -343,21 +343,12 @@ final class UpCommand implements Callable<Integer> {
                 + "); see slipway rollout status " + name + " --env " + environment
                 + ", or stop it with Ctrl-C (rev " + next.rev() + " is then aborted)");
         out.flush();
-        try {
-            Runtime.getRuntime().removeShutdownHook(stopHook);
-        } catch (IllegalStateException shuttingDown) {
-            return ExitCodes.USER_ERROR; // stopped before the rollout began: the stop hook runs
+        Optional<LocalRollout> started = shutdown.startUnlessStopping(
+                () -> LocalRollout.start(context, state, next, app, dir, environment, spec, out));
+        if (started.isEmpty()) {
+            return ExitCodes.USER_ERROR; // stopped before the rollout began: the shutdown hook stops rev next
         }
-        LocalRollout rollout = LocalRollout.start(context, state, next, app, dir, environment, spec, out);
-        // One hook, in order: the rollout is aborted (stored, traffic back on the running revision) before the
-        // next revision's processes stop. Shutdown hooks run concurrently, so two could stop them first.
-        Runtime.getRuntime()
-                .addShutdownHook(new Thread(
-                        () -> {
-                            rollout.close();
-                            stop.run();
-                        },
-                        "slipway-up-next-rollout-shutdown"));
+        LocalRollout rollout = started.get();
         CompletableFuture<?> currentExit = ProcessHandle.of(next.current().pid())
                 .map(h -> (CompletableFuture<?>) h.onExit())
                 .orElseGet(() -> CompletableFuture.completedFuture(null));
@@ -381,6 +372,43 @@ final class UpCommand implements Callable<Integer> {
                 + "); the running revision serves");
         out.flush();
         return ExitCodes.USER_ERROR;
+    }
+
+    /**
+     * The one shutdown hook of {@code up --next}, in order: a rollout is aborted (stored, traffic back on the
+     * running revision) before the next revision's processes stop. Shutdown hooks run concurrently, so a second
+     * hook could stop them first; and a rollout being started when Ctrl-C comes is waited for, then aborted (its
+     * first stage may already send opted-in traffic to the next revision).
+     */
+    static final class NextShutdown {
+        private final Runnable stop;
+        private LocalRollout rollout;
+        private boolean stopping;
+
+        NextShutdown(Runnable stop) {
+            this.stop = stop;
+        }
+
+        /** Runs {@code start} and keeps its rollout, unless the hook already runs (then nothing starts). */
+        synchronized Optional<LocalRollout> startUnlessStopping(java.util.function.Supplier<LocalRollout> start) {
+            if (stopping) {
+                return Optional.empty();
+            }
+            rollout = start.get();
+            return Optional.of(rollout);
+        }
+
+        void run() {
+            LocalRollout started;
+            synchronized (this) {
+                stopping = true;
+                started = rollout;
+            }
+            if (started != null) {
+                started.close();
+            }
+            stop.run();
+        }
     }
 
     private int detach(CliContext context, LocalState state, Path dir, String name, PrintWriter out) {
