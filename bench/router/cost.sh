@@ -6,6 +6,7 @@
 #   bench/router/cost.sh                       # the CLI jar built from this tree
 #   bench/router/cost.sh old.jar new.jar       # compare jars: rounds alternate between them
 #   bench/router/cost.sh a.jar a.jar,-XX:TieredStopAtLevel=1   # same jar, extra JVM flags after commas
+#   bench/router/cost.sh old.jar new.jar new.jar+telemetry    # +telemetry: access log and OTLP span export on
 #   ROUNDS=5 DURATION=10 bench/router/cost.sh a.jar b.jar
 #
 # Each round starts the router (one event loop, pinned to CPU 1; nginx backend and wrk on CPU 0), warms it up,
@@ -75,6 +76,8 @@ http {
   server {
     listen 127.0.0.1:$P_BACKEND backlog=4096;
     location / { return 200 "hello\n"; }
+    # The OTLP collector of the +telemetry runs: takes every export and answers an empty (valid) response.
+    location /v1/traces { default_type application/x-protobuf; return 200 ""; }
   }
 }
 CONF
@@ -83,14 +86,16 @@ CONF
   wait_port $P_BACKEND
 }
 
-one_round() { # jar[,flag...] label round
-  local jar=${1%%,*} extra="" label=$2 n=$3 rec="$WORK/$2-$3.jfr"
-  [[ $1 == *,* ]] && extra=${1#*,}
+one_round() { # jar[,flag...][+telemetry] label round
+  local spec=$1 config="$WORK/router.yaml"
+  if [[ $spec == *+telemetry ]]; then spec=${spec%+telemetry}; config="$WORK/router-telemetry.yaml"; fi
+  local jar=${spec%%,*} extra="" label=$2 n=$3 rec="$WORK/$2-$3.jfr"
+  [[ $spec == *,* ]] && extra=${spec#*,}
   # shellcheck disable=SC2086
   # JFR runs from the start: a JVM that starts JFR later recompiles its hot code (seconds of C2 on the pinned
   # CPU, inside the measured run). The recording of the measured run is a second one, started after warm-up.
   taskset -c 1 java $JAVA_FLAGS ${extra//,/ } -XX:StartFlightRecording:settings=profile,maxage=1m \
-    -Dslipway.router.threads=1 -jar "$jar" router --config "$WORK/router.yaml" \
+    -Dslipway.router.threads=1 -jar "$jar" router --config "$config" \
     >"$WORK/$label-$n.log" 2>&1 &
   local pid=$!
   PIDS+=($pid)
@@ -141,6 +146,14 @@ backends:
 routes:
   - {name: web, backend: web}
 CONF
+  # Both per-request writers on: a JSON access log line and a span exported over OTLP for every request.
+  { cat "$WORK/router.yaml"; cat <<CONF
+accessLog: {path: $WORK/access.log}
+tracing:
+  sampleRatio: 1.0
+  otlp: {endpoint: "http://127.0.0.1:$P_BACKEND/v1/traces"}
+CONF
+  } >"$WORK/router-telemetry.yaml"
   log "results and recordings in $WORK"
   start_backend
   for n in $(seq 1 "$ROUNDS"); do

@@ -26,6 +26,7 @@ final class ProxyRuntime {
     private final FastThreadLocal<UpstreamPool> poolOfLoop = new FastThreadLocal<>();
     private final ConcurrentHashMap<EventExecutor, DeadlineWheel> wheels = new ConcurrentHashMap<>();
     private volatile RoutingSnapshot snapshot;
+    private volatile RequestTelemetry telemetry;
     private final FastThreadLocal<RetryBudget> budgetOfLoop = new FastThreadLocal<>();
     private final int loops;
     private volatile boolean draining;
@@ -56,6 +57,18 @@ final class ProxyRuntime {
 
     RoutingSnapshot snapshot() {
         return snapshot;
+    }
+
+    /** The trace context, access log and span export of the current config. */
+    RequestTelemetry telemetry() {
+        return telemetry;
+    }
+
+    /** Starts using {@code next}; returns the one it replaces (null at first), for the caller to close. */
+    RequestTelemetry telemetry(RequestTelemetry next) {
+        RequestTelemetry was = telemetry;
+        telemetry = next;
+        return was;
     }
 
     void install(RoutingSnapshot next) {

@@ -51,6 +51,10 @@ public enum RouterMeters {
             "reason"),
     UPSTREAM_CONNECTS("slipway.router.upstream.connects", "New upstream connections opened", null, "result"),
     RELOADS("slipway.router.config.reloads", "Config reloads", null, "result"),
+    ACCESS_LOG_DROPPED(
+            "slipway.router.access.log.dropped",
+            "Access log lines dropped because the writer could not keep up or the file could not be opened",
+            null),
     SOURCE_STALE(
             "slipway.router.source.stale",
             "1 while a source the router is fed from (a cluster, the stages) is stale: its last good config serves",
