@@ -386,13 +386,11 @@ final class NettyRouter implements Router, AdminOperations {
     private void install(RoutingSnapshot snapshot) {
         RequestTelemetry current = runtime.telemetry();
         RouterConfig.Telemetry wanted = snapshot.config.telemetry();
-        if (current == null || !current.config.equals(wanted)) {
+        if (!current.config.equals(wanted)) {
             RequestTelemetry was = runtime.telemetry(RequestTelemetry.of(wanted, runtime.metrics));
-            if (was != null) {
-                // Requests under way end on the old one; closing it writes what they queued.
-                CompletableFuture.runAsync(was::close);
-                log.info("telemetry now {}", describe(wanted));
-            }
+            // Requests under way end on the old one; closing it writes what they queued.
+            CompletableFuture.runAsync(was::close);
+            log.info("telemetry: {}", describe(wanted));
         }
         runtime.install(snapshot);
         healthChecker.watch(snapshot);

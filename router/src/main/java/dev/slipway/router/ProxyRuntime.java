@@ -47,6 +47,8 @@ final class ProxyRuntime {
         this.metrics = metrics;
         this.transport = transport;
         this.clock = clock;
+        // Trace context only, until a config asks for more.
+        this.telemetry = RequestTelemetry.of(RouterConfig.Telemetry.defaults(), metrics);
         metrics.gauge(RouterMeters.CONNECTIONS, connections, AtomicInteger::get);
         metrics.gauge(RouterMeters.IN_FLIGHT, inFlight, AtomicInteger::get);
         metrics.gauge(
