@@ -6,7 +6,9 @@
 #   bench/router/cost.sh                       # the CLI jar built from this tree
 #   bench/router/cost.sh old.jar new.jar       # compare jars: rounds alternate between them
 #   bench/router/cost.sh a.jar a.jar,-XX:TieredStopAtLevel=1   # same jar, extra JVM flags after commas
-#   bench/router/cost.sh old.jar new.jar new.jar+telemetry    # +telemetry: access log and OTLP span export on
+#   bench/router/cost.sh old.jar new.jar new.jar+telemetry    # +VARIANT: the config with, on top of the base one,
+#       +accesslog (a JSON line per request), +spans (a span per request over OTLP), +telemetry (both), or
+#       +telemetry-1pct (both, new traces sampled at 1%)
 #   ROUNDS=5 DURATION=10 bench/router/cost.sh a.jar b.jar
 #
 # Each round starts the router (one event loop, pinned to CPU 1; nginx backend and wrk on CPU 0), warms it up,
@@ -88,7 +90,8 @@ CONF
 
 one_round() { # jar[,flag...][+telemetry] label round
   local spec=$1 config="$WORK/router.yaml"
-  if [[ $spec == *+telemetry ]]; then spec=${spec%+telemetry}; config="$WORK/router-telemetry.yaml"; fi
+  if [[ $spec == *+* ]]; then config="$WORK/router-${spec##*+}.yaml"; spec=${spec%+*}; fi
+  [[ -f $config ]] || { log "no variant ${config##*/router-}"; return 1; }
   local jar=${spec%%,*} extra="" label=$2 n=$3 rec="$WORK/$2-$3.jfr"
   [[ $spec == *,* ]] && extra=${spec#*,}
   # shellcheck disable=SC2086
@@ -146,14 +149,14 @@ backends:
 routes:
   - {name: web, backend: web}
 CONF
-  # Both per-request writers on: a JSON access log line and a span exported over OTLP for every request.
-  { cat "$WORK/router.yaml"; cat <<CONF
-accessLog: {path: $WORK/access.log}
-tracing:
-  sampleRatio: 1.0
-  otlp: {endpoint: "http://127.0.0.1:$P_BACKEND/v1/traces"}
-CONF
-  } >"$WORK/router-telemetry.yaml"
+  # The per-request writers: a JSON access log line, a span exported over OTLP, or both (every request, or 1%).
+  local access="accessLog: {path: $WORK/access.log}"
+  local spans="tracing: {sampleRatio: 1.0, otlp: {endpoint: \"http://127.0.0.1:$P_BACKEND/v1/traces\"}}"
+  local sampled="tracing: {sampleRatio: 0.01, otlp: {endpoint: \"http://127.0.0.1:$P_BACKEND/v1/traces\"}}"
+  printf '%s\n' "$(cat "$WORK/router.yaml")" "$access" >"$WORK/router-accesslog.yaml"
+  printf '%s\n' "$(cat "$WORK/router.yaml")" "$spans" >"$WORK/router-spans.yaml"
+  printf '%s\n' "$(cat "$WORK/router.yaml")" "$access" "$spans" >"$WORK/router-telemetry.yaml"
+  printf '%s\n' "$(cat "$WORK/router.yaml")" "$access" "$sampled" >"$WORK/router-telemetry-1pct.yaml"
   log "results and recordings in $WORK"
   start_backend
   for n in $(seq 1 "$ROUNDS"); do

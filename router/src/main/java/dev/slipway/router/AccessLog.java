@@ -7,6 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -31,35 +32,48 @@ final class AccessLog implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(AccessLog.class);
     private static final JsonFactory JSON = new JsonFactory();
-    private static final Entry STOP =
-            new Entry(Instant.EPOCH, "", "", "", "", "", "", "", "", 0, "", 0, 0, 0, 0, "", "", "", "");
+    private static final Entry STOP = new Entry(0, "", "", "", "", "", "", "", null, 0, "", 0, 0, 0, 0, "", "", "", "");
 
     /**
-     * What one line says.
+     * What one line says, as the event loop hands it over: raw values, formatted on the writer thread.
      *
+     * @param startMillis when the request head arrived (epoch milliseconds)
+     * @param uri the request target as received; the line shows its path without the query
+     * @param endpoint where it went, null when the router answered itself
      * @param failure how the router itself ended the request ({@code timeout}, {@code connect_failure}) or empty
      * @param traceId the W3C trace id the backend saw
      */
     record Entry(
-            Instant time,
+            long startMillis,
             String client,
             String method,
             String host,
-            String path,
+            String uri,
             String route,
             String backend,
             String cluster,
-            String endpoint,
+            InetSocketAddress endpoint,
             int status,
             String failure,
             long durationNanos,
             long bytesIn,
             long bytesOut,
             int retries,
-            String requestId,
+            CharSequence requestId,
             String traceId,
             String spanId,
-            String userAgent) {}
+            String userAgent) {
+
+        /** The path the line shows: the target without its query string, which may carry tokens. */
+        String path() {
+            return Exchange.withoutQuery(Exchange.pathOf(uri));
+        }
+
+        /** {@code host:port} of the endpoint, empty when there was none. */
+        String endpointText() {
+            return endpoint == null ? "" : endpoint.getHostString() + ":" + endpoint.getPort();
+        }
+    }
 
     private final String path;
     private final RouterMetrics metrics;
@@ -110,14 +124,19 @@ final class AccessLog implements AutoCloseable {
                     continue;
                 }
                 boolean stop = false;
-                // One write per burst: whatever is queued goes out together.
-                while (e != null) {
-                    if (e == STOP) {
-                        stop = true;
-                        break;
+                // One write per burst: whatever is queued goes out together, through one generator.
+                try (JsonGenerator g = JSON.createGenerator(buffer, JsonEncoding.UTF8)) {
+                    g.setRootValueSeparator(null);
+                    while (e != null) {
+                        if (e == STOP) {
+                            stop = true;
+                            break;
+                        }
+                        write(e, g);
+                        e = queue.poll();
                     }
-                    write(e, buffer);
-                    e = queue.poll();
+                } catch (IOException impossible) {
+                    throw new IllegalStateException("writing to memory failed", impossible);
                 }
                 flush(buffer);
                 if (stop) {
@@ -137,37 +156,34 @@ final class AccessLog implements AutoCloseable {
         }
     }
 
-    static void write(Entry e, ByteArrayOutputStream into) {
-        try (JsonGenerator g = JSON.createGenerator(into, JsonEncoding.UTF8)) {
-            g.writeStartObject();
-            g.writeStringField("time", e.time().toString());
-            g.writeStringField("client", e.client());
-            g.writeStringField("method", e.method());
-            g.writeStringField("host", e.host());
-            g.writeStringField("path", e.path());
-            g.writeStringField("route", e.route());
-            g.writeStringField("backend", e.backend());
-            g.writeStringField("cluster", e.cluster());
-            g.writeStringField("endpoint", e.endpoint());
-            g.writeNumberField("status", e.status());
-            if (!e.failure().isEmpty()) {
-                g.writeStringField("failure", e.failure());
-            }
-            g.writeNumberField("duration_ms", e.durationNanos() / 1_000_000.0);
-            g.writeNumberField("bytes_in", e.bytesIn());
-            g.writeNumberField("bytes_out", e.bytesOut());
-            g.writeNumberField("retries", e.retries());
-            g.writeStringField("request_id", e.requestId());
-            g.writeStringField("trace_id", e.traceId());
-            g.writeStringField("span_id", e.spanId());
-            if (!e.userAgent().isEmpty()) {
-                g.writeStringField("user_agent", e.userAgent());
-            }
-            g.writeEndObject();
-        } catch (IOException impossible) {
-            throw new IllegalStateException(impossible);
+    /** Writes {@code e} as one JSON line through {@code g}. */
+    static void write(Entry e, JsonGenerator g) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("time", Instant.ofEpochMilli(e.startMillis()).toString());
+        g.writeStringField("client", e.client());
+        g.writeStringField("method", e.method());
+        g.writeStringField("host", e.host());
+        g.writeStringField("path", e.path());
+        g.writeStringField("route", e.route());
+        g.writeStringField("backend", e.backend());
+        g.writeStringField("cluster", e.cluster());
+        g.writeStringField("endpoint", e.endpointText());
+        g.writeNumberField("status", e.status());
+        if (!e.failure().isEmpty()) {
+            g.writeStringField("failure", e.failure());
         }
-        into.write('\n');
+        g.writeNumberField("duration_ms", e.durationNanos() / 1_000_000.0);
+        g.writeNumberField("bytes_in", e.bytesIn());
+        g.writeNumberField("bytes_out", e.bytesOut());
+        g.writeNumberField("retries", e.retries());
+        g.writeStringField("request_id", e.requestId().toString());
+        g.writeStringField("trace_id", e.traceId());
+        g.writeStringField("span_id", e.spanId());
+        if (!e.userAgent().isEmpty()) {
+            g.writeStringField("user_agent", e.userAgent());
+        }
+        g.writeEndObject();
+        g.writeRaw('\n');
     }
 
     private void flush(ByteArrayOutputStream buffer) {

@@ -27,7 +27,6 @@ import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
@@ -65,6 +64,7 @@ final class Exchange {
     private String clientIp;
     private long bytesIn;
     private long bytesOut;
+    private long startMillis;
     private RouteTraffic route;
     private BackendPool backend;
     private String setCookie;
@@ -118,7 +118,10 @@ final class Exchange {
         this.clientIp = clientIp;
         String path = pathOf(request.uri());
         telemetry = runtime.telemetry();
-        trace = telemetry.begin(request.headers(), request.method().name(), withoutQuery(path));
+        trace = telemetry.begin(request.headers(), request.method().name(), path);
+        if (telemetry.records()) {
+            startMillis = runtime.clock.millis();
+        }
         RetryBudget budget = runtime.retryBudget();
         budget.onRequest();
         RoutingSnapshot snapshot = runtime.snapshot();
@@ -594,22 +597,22 @@ final class Exchange {
         telemetry.end(
                 trace,
                 new AccessLog.Entry(
-                        Instant.now(runtime.clock).minusNanos(nanos),
+                        startMillis,
                         clientIp == null ? "" : clientIp,
                         request.method().name(),
                         host == null ? "" : host,
-                        withoutQuery(pathOf(request.uri())),
+                        request.uri(),
                         route == null ? "" : route.name(),
                         backend == null ? "" : backend.name(),
                         endpoint == null ? "" : endpoint.cluster,
-                        endpoint == null ? "" : endpoint.address.getHostString() + ":" + endpoint.address.getPort(),
+                        endpoint == null ? null : endpoint.address,
                         code,
                         how,
                         nanos,
                         bytesIn,
                         bytesOut,
                         retries,
-                        requestId.toString(),
+                        requestId,
                         trace.context().traceId(),
                         trace.context().spanId(),
                         agent == null ? "" : agent));

@@ -83,7 +83,7 @@ final class RequestTelemetry implements AutoCloseable {
      * The trace of a request with {@code headers}, written into them for the backend: the router's span is
      * the parent the backend sees.
      */
-    Trace begin(HttpHeaders headers, String method, String path) {
+    Trace begin(HttpHeaders headers, String method, String target) {
         if (tracer == null) {
             TraceContext context = TraceContext.of(headers, config.sampleRatio());
             context.writeTo(headers);
@@ -102,7 +102,7 @@ final class RequestTelemetry implements AutoCloseable {
                 .setParent(parentContext)
                 .setSpanKind(SpanKind.SERVER)
                 .setAttribute(METHOD, method)
-                .setAttribute(PATH, path)
+                .setAttribute(PATH, Exchange.withoutQuery(target))
                 .startSpan();
         SpanContext sc = span.getSpanContext();
         TraceContext context = new TraceContext(
@@ -132,8 +132,8 @@ final class RequestTelemetry implements AutoCloseable {
             span.setAttribute(STATUS, (long) e.status());
             span.setAttribute(BACKEND, e.backend());
             span.setAttribute(CLUSTER, e.cluster());
-            if (!e.endpoint().isEmpty()) {
-                span.setAttribute(PEER, e.endpoint());
+            if (e.endpoint() != null) {
+                span.setAttribute(PEER, e.endpointText());
             }
             if (e.retries() > 0) {
                 span.setAttribute(RETRIES, (long) e.retries());
