@@ -435,6 +435,9 @@ public final class SlipwayServer implements AutoCloseable {
 
     // --- HTTP ------------------------------------------------------------------------------------------------
 
+    /** How long a console login lasts (a revoked token ends it sooner). */
+    static final Duration CONSOLE_SESSION_TTL = Duration.ofHours(12);
+
     private Javalin createHttp(Api api, Clock clock) {
         String openApi = openApiDocument();
         return Javalin.create(javalin -> {
@@ -467,6 +470,9 @@ public final class SlipwayServer implements AutoCloseable {
             });
             javalin.routes.get(
                     "/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
+            Console console = new Console(store, rollouts, tls, CONSOLE_SESSION_TTL, clock);
+            console.register(javalin);
+            javalin.routes.exception(Console.ConsoleRefusal.class, console::refused);
             for (Api.Route route : api.routes()) {
                 javalin.routes.addHttpHandler(route.method(), route.path(), ctx -> {
                     refuseWhileStopping();
@@ -522,6 +528,12 @@ public final class SlipwayServer implements AutoCloseable {
         java.util.Map<String, List<String>> allowed = new java.util.LinkedHashMap<>();
         for (String path : List.of("/health", "/openapi.json", "/api/deploys/{id}/log")) {
             allowed.computeIfAbsent(path, p -> new ArrayList<>()).add("GET");
+        }
+        for (String path : Console.GET_PATHS) {
+            allowed.computeIfAbsent(path, p -> new ArrayList<>()).add("GET");
+        }
+        for (String path : List.of("/login", "/logout", "/apps/{app}/environments/{env}/rollout/{action}")) {
+            allowed.computeIfAbsent(path, p -> new ArrayList<>()).add("POST");
         }
         for (Api.Route route : api.routes()) {
             allowed.computeIfAbsent(route.path(), p -> new ArrayList<>())
