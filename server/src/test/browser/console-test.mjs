@@ -33,8 +33,44 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-background-networking', '--disable-dev-shm-usage'],
 });
 try {
-  // A person who may deploy: logs in, sees the rollout, a forged post is refused, aborts by the button.
+  // A person who may deploy: logs in, watches a deploy finish live, sees the rollout, a forged post is
+  // refused, aborts by the button, extends a lab.
   const { context, page } = await login(browser, process.env.DEPLOY_TOKEN);
+
+  await page.goto(`${base}/deploys/${process.env.DEPLOY_ID}`);
+  let navigations = 0;
+  page.on('framenavigated', () => navigations++);
+  const before = await page.locator('#state').textContent();
+  check(before === 'running' || before === 'queued', 'the deploy is under way when its page opens', before);
+  await page.waitForFunction(
+    () => !['running', 'queued'].includes(document.getElementById('state').textContent), null, { timeout: 90000 });
+  const after = await page.locator('#state').textContent();
+  check(after === 'failed', 'the page shows the deploy end as it happens', after);
+  check(navigations === 0, 'without a reload', navigations);
+  const live = await page.locator('#log').textContent();
+  const fresh = await context.newPage();
+  await fresh.goto(`${base}/deploys/${process.env.DEPLOY_ID}`);
+  const stored = await fresh.locator('#log').textContent();
+  await fresh.close();
+  check(live.includes('not healthy after') && live === stored,
+    'the live log has every line once, as the finished deploy shows it', `${live} <> ${stored}`);
+  check((await page.locator('#live').textContent()) === 'Finished.', 'and says it finished', 'no');
+  await page.screenshot({ path: `${shots}/deploy.png`, fullPage: true });
+
+  await page.goto(base + '/labs');
+  const row = page.locator('tr[data-lab]').first();
+  const expiresBefore = await row.locator('time.expiry').getAttribute('datetime');
+  await row.locator('select[name=by]').selectOption('4h');
+  await row.locator('form[action$="/extend"] button').click();
+  await page.waitForSelector('.flash.ok');
+  const extended = await page.locator('.flash.ok').textContent();
+  check(extended.includes('extended: expires at'), 'the extend button extends the lab and says until when', extended);
+  const expiresAfter = await page.locator('tr[data-lab]').first().locator('time.expiry').getAttribute('datetime');
+  check(Date.parse(expiresAfter) - Date.parse(expiresBefore) >= 4 * 3600 * 1000 - 1000, 'by 4 hours',
+    `${expiresBefore} -> ${expiresAfter}`);
+  await page.screenshot({ path: `${shots}/labs.png`, fullPage: true });
+
+  await page.goto(base + env);
   await page.screenshot({ path: `${shots}/rollout.png`, fullPage: true });
   const current = await page.locator('li[aria-current=step]').first().textContent();
   check(current === 'rps 100 for 1m', 'the current step is marked on the timeline', current);

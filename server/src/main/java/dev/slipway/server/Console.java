@@ -51,36 +51,78 @@ final class Console {
     static final String COOKIE = "slipway_session";
 
     private static final String CSS_PATH = "/console/slipway.css";
+    private static final String JS_PATH = "/console/console.js";
     private static final int PAGE = 100;
 
     private final Store store;
     private final ServerRollouts rollouts;
+    private final LabActions labs;
+    private final java.util.function.Function<dev.slipway.store.LabRecord, Optional<String>> labUrl;
+    private final io.javalin.http.sse.SseHandler deployLog;
     private final boolean tls;
     private final Duration sessionTtl;
     private final Clock clock;
     private final TemplateEngine templates = TemplateEngine.createPrecompiled(ContentType.Html);
     private final byte[] css;
+    private final byte[] js;
 
-    Console(Store store, ServerRollouts rollouts, boolean tls, Duration sessionTtl, Clock clock) {
+    Console(
+            Store store,
+            ServerRollouts rollouts,
+            LabActions labs,
+            java.util.function.Function<dev.slipway.store.LabRecord, Optional<String>> labUrl,
+            io.javalin.http.sse.SseHandler deployLog,
+            boolean tls,
+            Duration sessionTtl,
+            Clock clock) {
         this.store = store;
         this.rollouts = rollouts;
+        this.labs = labs;
+        this.labUrl = labUrl;
+        this.deployLog = deployLog;
         this.tls = tls;
         this.sessionTtl = sessionTtl;
         this.clock = clock;
-        try (InputStream in = Console.class.getResourceAsStream(CSS_PATH)) {
-            this.css = in.readAllBytes();
+        this.css = resource(CSS_PATH);
+        this.js = resource(JS_PATH);
+    }
+
+    private static byte[] resource(String path) {
+        try (InputStream in = Console.class.getResourceAsStream(path)) {
+            return in.readAllBytes();
         } catch (IOException | NullPointerException e) {
-            throw new IllegalStateException("the console's stylesheet is missing from the jar", e);
+            throw new IllegalStateException("the console's " + path + " is missing from the jar", e);
         }
     }
 
     /** The paths the console serves (for the server's 405 answers). */
-    static final List<String> GET_PATHS = List.of("/", "/login", CSS_PATH, "/apps/{app}/environments/{env}", "/audit");
+    static final List<String> GET_PATHS = List.of(
+            "/",
+            "/login",
+            CSS_PATH,
+            JS_PATH,
+            "/apps/{app}/environments/{env}",
+            "/audit",
+            "/labs",
+            "/deploys/{id}",
+            "/deploys/{id}/log");
+
+    /** The paths the console takes form posts on. */
+    static final List<String> POST_PATHS = List.of(
+            "/login",
+            "/logout",
+            "/apps/{app}/environments/{env}/rollout/{action}",
+            "/labs/{id}/extend",
+            "/labs/{id}/down");
 
     void register(JavalinConfig javalin) {
         javalin.routes.get(CSS_PATH, ctx -> {
             ctx.header("Cache-Control", "max-age=3600");
             ctx.contentType("text/css; charset=utf-8").result(css);
+        });
+        javalin.routes.get(JS_PATH, ctx -> {
+            ctx.header("Cache-Control", "max-age=3600");
+            ctx.contentType("text/javascript; charset=utf-8").result(js);
         });
         javalin.routes.get("/login", ctx -> {
             if (session(ctx).isPresent()) {
@@ -103,6 +145,21 @@ final class Console {
                 ctx -> reading(ctx, Scope.READ).ifPresent(s -> environment(ctx, s, Optional.empty())));
         javalin.routes.post("/apps/{app}/environments/{env}/rollout/{action}", this::rolloutAction);
         javalin.routes.get("/audit", ctx -> reading(ctx, Scope.ADMIN).ifPresent(s -> audit(ctx, s)));
+        javalin.routes.get("/deploys/{id}", ctx -> reading(ctx, Scope.READ).ifPresent(s -> deploy(ctx, s)));
+        javalin.routes.get("/deploys/{id}/log", ctx -> {
+            // An event stream is no page to be redirected from: without a session it is refused outright.
+            ConsoleSessions.Session s =
+                    session(ctx).orElseThrow(() -> new ConsoleRefusal(401, "Not logged in", "the session has ended"));
+            Optional<Long> id = number(ctx.pathParam("id"));
+            if (id.isEmpty() || store.deploys().find(id.get()).isEmpty()) {
+                notFound(ctx, s);
+                return;
+            }
+            deployLog.handle(ctx);
+        });
+        javalin.routes.get("/labs", ctx -> reading(ctx, Scope.READ).ifPresent(s -> labs(ctx, s)));
+        javalin.routes.post("/labs/{id}/extend", ctx -> labAction(ctx, true));
+        javalin.routes.post("/labs/{id}/down", ctx -> labAction(ctx, false));
     }
 
     // --- login and sessions ----------------------------------------------------------------------------------
@@ -405,6 +462,114 @@ final class Console {
                 200,
                 "audit.jte",
                 Map.of("page", frame, "audit", new AuditPage(entries, actor, app, action, since, next)));
+    }
+
+    private void deploy(Context ctx, ConsoleSessions.Session s) {
+        Optional<dev.slipway.store.DeployRecord> record =
+                number(ctx.pathParam("id")).flatMap(id -> store.deploys().find(id));
+        if (record.isEmpty()) {
+            notFound(ctx, s);
+            return;
+        }
+        List<dev.slipway.store.LogLine> lines =
+                store.deploys().logAfter(record.get().id(), 0);
+        int last = lines.isEmpty() ? 0 : lines.get(lines.size() - 1).seq();
+        Deploy deploy = Views.deployDocument(record.get());
+        render(
+                ctx,
+                200,
+                "deploy.jte",
+                Map.of(
+                        "page",
+                        Page.of("Deploy " + deploy.id(), viewer(s)),
+                        "view",
+                        new dev.slipway.server.console.DeployPage(
+                                deploy,
+                                lines.stream()
+                                        .map(dev.slipway.store.LogLine::line)
+                                        .toList(),
+                                last)));
+    }
+
+    private void labs(Context ctx, ConsoleSessions.Session s) {
+        String app = param(ctx, "app");
+        int offset = Optional.ofNullable(ctx.queryParam("offset"))
+                .flatMap(Console::number)
+                .filter(o -> o >= 0 && o < Integer.MAX_VALUE)
+                .map(Long::intValue)
+                .orElse(0);
+        List<dev.slipway.store.LabRecord> live =
+                store.labs().listLive(Optional.of(app).filter(a -> !a.isEmpty()), PAGE, offset);
+        var ci = store.ciStatuses()
+                .combined(live.stream().map(dev.slipway.store.LabRecord::ref).toList());
+        List<dev.slipway.api.Lab> shown = live.stream()
+                .map(l -> Views.labDocument(l, Optional.ofNullable(ci.get(l.ref())), labUrl.apply(l), clock))
+                .toList();
+        Optional<String> next =
+                live.size() < PAGE ? Optional.empty() : Optional.of("app=" + enc(app) + "&offset=" + (offset + PAGE));
+        Page frame = Page.of("Labs", viewer(s)).withFlash(Optional.ofNullable(ctx.queryParam("done")));
+        String refused = ctx.queryParam("error");
+        if (refused != null) {
+            frame = frame.withError(refused);
+        }
+        render(
+                ctx,
+                200,
+                "labs.jte",
+                Map.of("page", frame, "view", new dev.slipway.server.console.LabsPage(shown, app, next)));
+    }
+
+    private void labAction(Context ctx, boolean extend) {
+        ConsoleSessions.Session s = posting(ctx, Scope.DEPLOY);
+        Optional<dev.slipway.store.LabRecord> lab = number(ctx.pathParam("id"))
+                .flatMap(id -> store.labs().find(id))
+                .filter(l -> l.state() != dev.slipway.store.LabState.DELETED);
+        if (lab.isEmpty()) {
+            notFound(ctx, s);
+            return;
+        }
+        Caller caller = new Caller(s.token().name(), s.token().scope(), RequestSource.WEB);
+        String what = lab.get().app() + "/" + lab.get().branch();
+        String done;
+        try {
+            if (extend) {
+                Duration by = Optional.ofNullable(ctx.formParam("by"))
+                        .map(String::strip)
+                        .filter(b -> !b.isEmpty())
+                        .map(b -> dev.slipway.core.spec.Durations.parse(b)
+                                .filter(d -> d.compareTo(Duration.ofMinutes(1)) >= 0)
+                                .orElseThrow(() -> new ApiException(
+                                        422,
+                                        "Not a duration",
+                                        List.of(new Problem(
+                                                "by",
+                                                "'" + Inputs.echo(b) + "' is not a duration of a minute or more",
+                                                "pick one from the list")))))
+                        .orElse(lab.get().ttl());
+                dev.slipway.store.LabRecord extended = labs.extend(lab.get(), by, caller);
+                done = "Lab " + what + " extended: expires at "
+                        + dev.slipway.server.console.Format.time(extended.expiresAt()) + ".";
+            } else {
+                labs.down(lab.get(), caller);
+                done = "Lab " + what + " taken down.";
+            }
+        } catch (ApiException refused) {
+            String why = refused.problems().stream()
+                    .map(Problem::describe)
+                    .reduce((a, b) -> a + "; " + b)
+                    .orElse(refused.title());
+            ctx.redirect("/labs?error=" + enc(why), io.javalin.http.HttpStatus.SEE_OTHER);
+            return;
+        }
+        ctx.redirect("/labs?done=" + enc(done), io.javalin.http.HttpStatus.SEE_OTHER);
+    }
+
+    private static Optional<Long> number(String text) {
+        try {
+            return Optional.of(Long.parseLong(text));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
     }
 
     private static String param(Context ctx, String name) {

@@ -9,6 +9,8 @@ import dev.slipway.rollout.controller.ClusterStatus;
 import dev.slipway.testkit.TestClusters;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -49,7 +51,8 @@ class ConsoleBrowserTest {
         assumeTrue(missing.isEmpty(), () -> "skipped: " + missing + " is not installed");
         clusters = TestClusters.start("east-1", "west-1");
         fixture = new ServerFixture(root, clusters);
-        config = fixture.config("browser");
+        // A deploy that hangs ends when this runs out: long enough for the browser to open its page first.
+        config = fixture.config("browser").withDeployTimeout(Duration.ofSeconds(15));
         server = SlipwayServer.start(
                 config,
                 fixture.clock,
@@ -83,6 +86,23 @@ class ConsoleBrowserTest {
     void aPersonLogsInAbortsARolloutByItsButtonAndAReaderSeesNoButtons() throws Exception {
         Path shots = Files.createDirectories(Path.of("target/console-screenshots"));
         Path output = root.resolve("browser.out");
+        // A lab to extend, and a deploy still running when the browser opens its page (its Deployment never
+        // becomes ready, so it fails when the deploy timeout runs out).
+        admin.post(
+                "/api/ci/statuses",
+                "{\"repo\": \"acme/shop\", \"sha\": \"" + ServerFixture.SHA_GREEN
+                        + "\", \"context\": \"ci/build\", \"state\": \"success\"}");
+        ApiClient.Reply lab = admin.post(
+                "/api/apps/shop/labs", "{\"branch\": \"feature/x\", \"ref\": \"" + ServerFixture.SHA_GREEN + "\"}");
+        assertThat(lab.status()).as(lab.body()).isEqualTo(202);
+        long labId = lab.json().get("lab").get("id").asLong();
+        admin.awaitDeploy(lab.json().get("deploy").get("id").asLong());
+        Instant expiresBefore = Instant.parse(
+                admin.get("/api/labs/" + labId).json().get("expiresAt").asText());
+        fixture.writeManifests("hang");
+        ApiClient.Reply queued = admin.post("/api/apps/shop/environments/production/deploys", "");
+        assertThat(queued.status()).as(queued.body()).isEqualTo(202);
+        long deploy = queued.json().get("id").asLong();
         ProcessBuilder pb = new ProcessBuilder(
                         "node", SCRIPT_DIR.resolve("console-test.mjs").toString())
                 .redirectErrorStream(true)
@@ -92,6 +112,7 @@ class ConsoleBrowserTest {
         pb.environment().put("READ_TOKEN", token("viewer", "read"));
         pb.environment().put("CHROMIUM", CHROMIUM.toString());
         pb.environment().put("SCREENSHOTS", shots.toAbsolutePath().toString());
+        pb.environment().put("DEPLOY_ID", Long.toString(deploy));
         Process browser = pb.start();
         boolean ended = browser.waitFor(3, TimeUnit.MINUTES);
         if (!ended) {
@@ -113,6 +134,11 @@ class ConsoleBrowserTest {
             assertThat(e.get("source").asText()).isEqualTo("web");
             assertThat(e.get("details").asText()).contains("p99 looks off");
         });
+        assertThat(Instant.parse(
+                        admin.get("/api/labs/" + labId).json().get("expiresAt").asText()))
+                .isAfterOrEqualTo(expiresBefore.plus(Duration.ofHours(4)));
+        assertThat(admin.audit("lab.extend"))
+                .anySatisfy(e -> assertThat(e.get("source").asText()).isEqualTo("web"));
         assertThat(shots.resolve("rollout.png")).isNotEmptyFile();
         assertThat(shots.resolve("read-only.png")).isNotEmptyFile();
     }

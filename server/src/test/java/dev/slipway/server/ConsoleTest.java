@@ -271,6 +271,88 @@ class ConsoleTest {
         assertThat(badSince.body()).contains("must be a time such as 2026-12-01T00:00:00Z; showing every time");
     }
 
+    HttpResponse<String> events(String path, String cookie) throws Exception {
+        return http.send(
+                HttpRequest.newBuilder(URI.create(server.url() + path))
+                        .header("Accept", "text/event-stream")
+                        .header("Cookie", Console.COOKIE + "=" + cookie)
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    long lab(String branch) {
+        admin.post(
+                "/api/ci/statuses",
+                "{\"repo\": \"acme/shop\", \"sha\": \"" + ServerFixture.SHA_GREEN
+                        + "\", \"context\": \"ci/build\", \"state\": \"success\"}");
+        ApiClient.Reply up = admin.post(
+                "/api/apps/shop/labs",
+                "{\"branch\": \"" + branch + "\", \"ref\": \"" + ServerFixture.SHA_GREEN + "\"}");
+        assertThat(up.status()).as(up.body()).isEqualTo(202);
+        admin.awaitDeploy(up.json().get("deploy").get("id").asLong());
+        return up.json().get("lab").get("id").asLong();
+    }
+
+    @Test
+    void labsAreListedExtendedWithinTheLimitAndTakenDown() throws Exception {
+        long id = lab("feature/x");
+        String cookie = login(token("alice", "deploy"));
+        HttpResponse<String> page = get("/labs", Optional.of(cookie));
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("feature/x").contains("success").contains("24h");
+
+        HttpResponse<String> tooLong = post(
+                "/labs/" + id + "/extend",
+                Optional.of(cookie),
+                Map.of("_csrf", csrf(page.body()), "by", "90d"),
+                Optional.of(origin()));
+        assertThat(tooLong.statusCode()).isEqualTo(303);
+        HttpResponse<String> said = get(tooLong.headers().firstValue("Location").orElseThrow(), Optional.of(cookie));
+        assertThat(said.body())
+                .contains("class=\"flash bad\" role=\"alert\">by: the lab expires in")
+                .contains("goes past the server")
+                .doesNotContain("extended: expires");
+
+        HttpResponse<String> down = post(
+                "/labs/" + id + "/down",
+                Optional.of(cookie),
+                Map.of("_csrf", csrf(page.body())),
+                Optional.of(origin()));
+        assertThat(down.statusCode()).isEqualTo(303);
+        HttpResponse<String> after = get(down.headers().firstValue("Location").orElseThrow(), Optional.of(cookie));
+        assertThat(after.body()).contains("Lab shop/feature/x taken down.").contains("No live lab");
+        assertThat(admin.audit("lab.delete"))
+                .anySatisfy(e -> assertThat(e.get("source").asText()).isEqualTo("web"));
+    }
+
+    @Test
+    void aDeploysPageShowsItsLogAndItsStreamNeedsASessionAndStartsAfterTheShownLines() throws Exception {
+        ApiClient.Reply queued = admin.post("/api/apps/shop/environments/production/deploys", "");
+        long id = queued.json().get("id").asLong();
+        admin.awaitDeploy(id);
+        String cookie = login(token("viewer", "read"));
+        HttpResponse<String> page = get("/deploys/" + id, Optional.of(cookie));
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body())
+                .contains("id=\"state\" class=\"state ok\">succeeded")
+                .contains("east-1: started")
+                .doesNotContain("data-stream");
+
+        HttpResponse<String> anonymous = get("/deploys/" + id + "/log", Optional.empty());
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        int lines = admin.get("/api/deploys/" + id).json().path("clusters").size();
+        assertThat(lines).isPositive();
+        HttpResponse<String> all = events("/deploys/" + id + "/log", cookie);
+        HttpResponse<String> rest = events("/deploys/" + id + "/log?after=2", cookie);
+        assertThat(all.body()).contains("id: 1\n").contains("event: end");
+        assertThat(rest.body())
+                .doesNotContain("id: 1\n")
+                .doesNotContain("id: 2\n")
+                .contains("id: 3\n");
+        assertThat(get("/deploys/999999", Optional.of(cookie)).statusCode()).isEqualTo(404);
+    }
+
     ClusterStatus status(String cluster) {
         return server.rollouts()
                 .status(RolloutApiTest.KEY)

@@ -36,8 +36,8 @@ public final class Format {
      */
     public static String tone(String state) {
         return switch (state.toLowerCase(Locale.ROOT)) {
-            case "succeeded", "promoted", "pass", "healthy", "ok" -> "ok";
-            case "failed", "aborted", "interrupted", "breach", "fail", "down" -> "bad";
+            case "succeeded", "promoted", "pass", "healthy", "ok", "success", "active" -> "ok";
+            case "failed", "aborted", "interrupted", "breach", "fail", "down", "failure", "error" -> "bad";
             case "running", "queued", "promoting", "pending", "wait", "paused" -> "busy";
             default -> "idle";
         };
