@@ -435,6 +435,9 @@ public final class SlipwayServer implements AutoCloseable {
 
     // --- HTTP ------------------------------------------------------------------------------------------------
 
+    /** How long a console login lasts (a revoked token ends it sooner). */
+    static final Duration CONSOLE_SESSION_TTL = Duration.ofHours(12);
+
     private Javalin createHttp(Api api, Clock clock) {
         String openApi = openApiDocument();
         return Javalin.create(javalin -> {
@@ -467,6 +470,20 @@ public final class SlipwayServer implements AutoCloseable {
             });
             javalin.routes.get(
                     "/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
+            // Checked as a plain request first, so a refusal is a status and a problem document, not an event
+            // inside a stream that has already answered 200.
+            SseHandler logStream = new SseHandler(0, this::streamLog);
+            Console console = new Console(
+                    store,
+                    rollouts,
+                    new LabActions(store, reaper, config.serverId(), config.maxLabTtl(), clock),
+                    this::labUrl,
+                    logStream,
+                    tls,
+                    CONSOLE_SESSION_TTL,
+                    clock);
+            console.register(javalin);
+            javalin.routes.exception(Console.ConsoleRefusal.class, console::refused);
             for (Api.Route route : api.routes()) {
                 javalin.routes.addHttpHandler(route.method(), route.path(), ctx -> {
                     refuseWhileStopping();
@@ -475,9 +492,6 @@ public final class SlipwayServer implements AutoCloseable {
                     route.handler().handle(ctx, caller);
                 });
             }
-            // Checked as a plain request first, so a refusal is a status and a problem document, not an event
-            // inside a stream that has already answered 200.
-            SseHandler logStream = new SseHandler(0, this::streamLog);
             javalin.routes.get("/api/deploys/{id}/log", ctx -> {
                 refuseWhileStopping();
                 authenticate(ctx, Scope.READ);
@@ -522,6 +536,12 @@ public final class SlipwayServer implements AutoCloseable {
         java.util.Map<String, List<String>> allowed = new java.util.LinkedHashMap<>();
         for (String path : List.of("/health", "/openapi.json", "/api/deploys/{id}/log")) {
             allowed.computeIfAbsent(path, p -> new ArrayList<>()).add("GET");
+        }
+        for (String path : Console.GET_PATHS) {
+            allowed.computeIfAbsent(path, p -> new ArrayList<>()).add("GET");
+        }
+        for (String path : Console.POST_PATHS) {
+            allowed.computeIfAbsent(path, p -> new ArrayList<>()).add("POST");
         }
         for (Api.Route route : api.routes()) {
             allowed.computeIfAbsent(route.path(), p -> new ArrayList<>())
@@ -606,7 +626,10 @@ public final class SlipwayServer implements AutoCloseable {
         // Javalin's default content type would otherwise be applied to the stream's response.
         ctx.contentType("text/event-stream");
         long id = Long.parseLong(ctx.pathParam("id"));
+        // A reconnecting browser says where it was (Last-Event-ID); a page that shows lines already asks for
+        // the ones after them (?after=N).
         AtomicInteger after = new AtomicInteger(Optional.ofNullable(ctx.header("Last-Event-ID"))
+                .or(() -> Optional.ofNullable(ctx.queryParam("after")))
                 .filter(s -> s.matches("[0-9]{1,9}"))
                 .map(Integer::parseInt)
                 .orElse(0));

@@ -23,6 +23,7 @@ public final class Store implements AutoCloseable {
     private final Tokens tokens;
     private final Leases leases;
     private final Rollouts rollouts;
+    private final ConsoleSessions consoleSessions;
 
     private Store(HikariDataSource dataSource, Dialect dialect, Clock clock) {
         this.dataSource = dataSource;
@@ -36,6 +37,7 @@ public final class Store implements AutoCloseable {
         this.tokens = new Tokens(jdbi, clock);
         this.leases = new Leases(jdbi, clock);
         this.rollouts = new Rollouts(jdbi, clock);
+        this.consoleSessions = new ConsoleSessions(jdbi, clock);
     }
 
     /** Opens the database, creating the schema if needed and applying pending migrations. */
@@ -106,6 +108,10 @@ public final class Store implements AutoCloseable {
 
     public Leases leases() {
         return leases;
+    }
+
+    public ConsoleSessions consoleSessions() {
+        return consoleSessions;
     }
 
     public Rollouts rollouts() {

@@ -63,6 +63,7 @@ abstract class StoreBehaviour {
                     "ci_statuses",
                     "github_deliveries",
                     "audit_log",
+                    "console_sessions",
                     "tokens",
                     "leases",
                     "rollouts")) {
@@ -431,6 +432,38 @@ abstract class StoreBehaviour {
 
         store.tokens().revoke(issued.token().id());
         assertThat(store.tokens().authenticate(issued.secret())).isEmpty();
+    }
+
+    @Test
+    void aConsoleSessionLivesUntilItExpiresItsTokenIsRevokedOrItIsClosed() {
+        IssuedToken alice = store.tokens().issue("alice", Scope.DEPLOY, "admin");
+        ConsoleSessions sessions = store.consoleSessions();
+        ConsoleSessions.Opened opened = sessions.open(alice.token(), Duration.ofHours(8));
+        assertThat(opened.secret()).as("the cookie is not the token").isNotEqualTo(alice.secret());
+        assertThat(sessions.find(opened.secret(), store.tokens())).hasValueSatisfying(s -> {
+            assertThat(s.token().name()).isEqualTo("alice");
+            assertThat(s.csrf()).isEqualTo(opened.session().csrf()).hasSizeGreaterThan(40);
+            assertThat(s.expiresAt()).isEqualTo(clock.instant().plus(Duration.ofHours(8)));
+        });
+        assertThat(sessions.find(opened.secret() + "x", store.tokens())).isEmpty();
+
+        clock.add(Duration.ofHours(8));
+        assertThat(sessions.find(opened.secret(), store.tokens())).as("expired").isEmpty();
+
+        ConsoleSessions.Opened again = sessions.open(alice.token(), Duration.ofHours(8));
+        ConsoleSessions.Opened other = sessions.open(alice.token(), Duration.ofHours(8));
+        assertThat(sessions.close(again.secret())).isTrue();
+        assertThat(sessions.find(again.secret(), store.tokens()))
+                .as("logged out")
+                .isEmpty();
+        assertThat(sessions.find(other.secret(), store.tokens()))
+                .as("other sessions stay")
+                .isPresent();
+
+        store.tokens().revoke(alice.token().id());
+        assertThat(sessions.find(other.secret(), store.tokens()))
+                .as("token revoked")
+                .isEmpty();
     }
 
     @Test
