@@ -1,6 +1,7 @@
 package dev.slipway.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.slipway.core.render.SecretSource;
@@ -73,6 +74,19 @@ class ServerMetricsTest {
         return reply.body();
     }
 
+    /**
+     * A scrape once {@code series} has {@code value}: a deploy is counted as its worker ends, just after the store
+     * (which the API answers from) says it ended.
+     */
+    String scrapeOnce(String series, double value) {
+        String[] last = new String[1];
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            last[0] = scrape();
+            assertThat(sample(last[0], series)).isEqualTo(value);
+        });
+        return last[0];
+    }
+
     /** The value of the one sample whose name and labels are exactly these (labels in the exposition's order). */
     static double sample(String scrape, String series) {
         Matcher m = Pattern.compile("^" + Pattern.quote(series) + " (\\S+)$", Pattern.MULTILINE)
@@ -105,7 +119,7 @@ class ServerMetricsTest {
     void aDeployThroughTheApiIsCountedPerClusterWithItsDuration() {
         deploy("production");
 
-        String scrape = scrape();
+        String scrape = scrapeOnce("slipway_deploys_running", 0.0);
         for (String cluster : List.of("east-1", "west-1")) {
             String labels = "app=\"shop\",cluster=\"" + cluster + "\",environment=\"production\",kind=\"deploy\"";
             assertThat(sample(scrape, "slipway_deploys_total{" + labels + ",outcome=\"succeeded\"}"))
@@ -132,8 +146,8 @@ class ServerMetricsTest {
             fixture.writeManifests("ready");
         }
 
-        String scrape = scrape();
         String labels = "app=\"shop\",cluster=\"%s\",environment=\"staging\",kind=\"deploy\",outcome=\"%s\"";
+        String scrape = scrapeOnce("slipway_deploys_total{" + labels.formatted("east-1", "failed") + "}", 1.0);
         assertThat(sample(scrape, "slipway_deploys_total{" + labels.formatted("east-1", "failed") + "}"))
                 .isEqualTo(1.0);
         assertThat(sample(scrape, "slipway_deploys_total{" + labels.formatted("east-1", "succeeded") + "}"))
@@ -185,7 +199,10 @@ class ServerMetricsTest {
                         "/api/apps/shop/labs", "{\"branch\": \"pr-7\", \"ref\": \"" + ServerFixture.SHA_GREEN + "\"}")
                 .json();
         admin.awaitDeploy(up.get("deploy").get("id").asLong());
-        String scrape = scrape();
+        String scrape = scrapeOnce(
+                "slipway_deploys_total{app=\"shop\",cluster=\"east-1\",environment=\"lab\",kind=\"lab\","
+                        + "outcome=\"succeeded\"}",
+                1.0);
         assertThat(sample(scrape, "slipway_labs_active")).isEqualTo(1.0);
         assertThat(sample(scrape, "slipway_labs_expiring")).isEqualTo(0.0);
         assertThat(sample(
@@ -281,7 +298,7 @@ class ServerMetricsTest {
     @Test
     void theScrapePassesPromtool() throws Exception {
         Promtool.require();
-        deploy("production");
+        deploy("qa");
         admin.get("/api/deploys");
         String scrape = scrape();
         // Kept for people to read what a scrape looks like.
