@@ -6,13 +6,24 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.slipway.core.render.SecretSource;
 import dev.slipway.kube.KubeClusterTargets;
+import dev.slipway.rollout.controller.Check;
+import dev.slipway.rollout.controller.ClusterRollout;
+import dev.slipway.rollout.controller.ClusterStatus;
+import dev.slipway.rollout.controller.RolloutKey;
+import dev.slipway.rollout.controller.RolloutState;
+import dev.slipway.rollout.controller.RolloutStateJson;
+import dev.slipway.rollout.controller.Verdict;
+import dev.slipway.rollout.controller.Work;
+import dev.slipway.router.Stage;
 import dev.slipway.testkit.Promtool;
 import dev.slipway.testkit.TestClusters;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -247,7 +258,7 @@ class ServerMetricsTest {
     void aRolloutShowsItsStepShareStatusAndTransitions() {
         server.rollouts()
                 .start(
-                        new dev.slipway.rollout.controller.RolloutKey("shop", "production"),
+                        new RolloutKey("shop", "production"),
                         RolloutApiTest.spec(),
                         "r7",
                         List.of("east-1", "west-1"),
@@ -293,6 +304,52 @@ class ServerMetricsTest {
                         "slipway_rollout_events_total{action=\"start\",app=\"shop\",by=\"person\","
                                 + "environment=\"production\"}"))
                 .isEqualTo(1.0);
+    }
+
+    @Test
+    void aRolloutJudgedByAnotherServerShowsItsLastVerdictAndShare() {
+        // As another server's controller on the same database left it: east-1 at 10 %, its last check a breach.
+        Instant at = fixture.clock.instant();
+        Check breach = new Check(
+                at,
+                Duration.ofSeconds(10),
+                200,
+                10,
+                Duration.ofMillis(54),
+                1000,
+                Duration.ofMillis(54),
+                Verdict.BREACH,
+                "error rate 5.00% above maxErrorRate 1%");
+        RolloutState judged = new RolloutState(
+                new RolloutKey("shop", "qa"),
+                "r9",
+                RolloutApiTest.spec(),
+                at,
+                "bob",
+                List.of(new ClusterRollout(
+                        "east-1",
+                        ClusterStatus.RUNNING,
+                        1,
+                        Optional.of(at),
+                        Stage.percent(10),
+                        Optional.empty(),
+                        Work.NONE,
+                        Optional.of(breach),
+                        "",
+                        Optional.empty())),
+                Set.of());
+        assertThat(server.store().rollouts().save("shop", "qa", RolloutStateJson.write(judged), 0))
+                .isTrue();
+
+        String scrape = scrape();
+        String east = "app=\"shop\",cluster=\"east-1\",environment=\"qa\"";
+        assertThat(sample(scrape, "slipway_rollout_analysis_verdict{" + east + ",verdict=\"breach\"}"))
+                .isEqualTo(1.0);
+        assertThat(sample(scrape, "slipway_rollout_analysis_verdict{" + east + ",verdict=\"pass\"}"))
+                .isEqualTo(0.0);
+        assertThat(sample(scrape, "slipway_rollout_canary_share_ratio{" + east + "}"))
+                .isEqualTo(0.1);
+        assertThat(sample(scrape, "slipway_rollout_step{" + east + "}")).isEqualTo(2.0);
     }
 
     @Test
