@@ -620,7 +620,9 @@ final class Api {
         String scopeText = requiredText(body, "scope");
         Scope scope = Scope.parse(scopeText)
                 .orElseThrow(() -> ApiException.badRequest(
-                        "scope", "'" + Inputs.echo(scopeText) + "' is not a scope", "use read, deploy or admin"));
+                        "scope",
+                        "'" + Inputs.echo(scopeText) + "' is not a scope",
+                        "use metrics, read, deploy or admin"));
         IssuedToken issued = store.tokens().issue(name, scope, caller.name());
         store.auditLog()
                 .record(

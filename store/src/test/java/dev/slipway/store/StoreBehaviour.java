@@ -273,6 +273,39 @@ abstract class StoreBehaviour {
     }
 
     @Test
+    void labCountsTellActiveExpiringSoonAndOverdueLabsApart() {
+        assertThat(store.labs().counts(clock.instant(), Duration.ofHours(1))).isEqualTo(new Labs.Counts(0, 0, 0));
+        LabRecord early = openLab("early", "sha1");
+        clock.add(Duration.ofHours(2));
+        openLab("late", "sha2");
+        LabRecord reaped = openLab("reaped", "sha3");
+        clock.add(Duration.ofMinutes(30));
+
+        assertThat(store.labs().counts(clock.instant(), Duration.ofHours(1))).isEqualTo(new Labs.Counts(3, 0, 0));
+
+        clock.add(Duration.ofHours(21));
+        assertThat(store.labs().counts(clock.instant(), Duration.ofHours(1)))
+                .as("early expires within the hour")
+                .isEqualTo(new Labs.Counts(3, 1, 0));
+
+        clock.add(Duration.ofHours(2));
+        assertThat(store.labs().counts(clock.instant(), Duration.ofHours(1)))
+                .as("early past its expiry, the other two expiring within the hour")
+                .isEqualTo(new Labs.Counts(3, 2, 1));
+
+        clock.add(Duration.ofHours(1));
+        store.labs().claimExpired("reaper", 10, Duration.ofMinutes(5)).forEach(lab -> {
+            if (lab.id() == reaped.id()) {
+                store.labs().markDeleted(lab.id(), "reaper");
+            }
+        });
+        assertThat(store.labs().find(early.id()).orElseThrow().state()).isEqualTo(LabState.REAPING);
+        assertThat(store.labs().counts(clock.instant(), Duration.ofHours(1)))
+                .as("early and late being reaped (overdue, no longer active), reaped gone")
+                .isEqualTo(new Labs.Counts(0, 0, 2));
+    }
+
+    @Test
     void labsNotYetExpiredAreNeverClaimed() {
         openLab("feature/login", "abc123");
         clock.add(Duration.ofHours(23));
@@ -468,6 +501,8 @@ abstract class StoreBehaviour {
 
     @Test
     void scopesIncludeTheOnesBelowThem() {
+        assertThat(Scope.READ.grants(Scope.METRICS)).isTrue();
+        assertThat(Scope.METRICS.grants(Scope.READ)).isFalse();
         assertThat(Scope.ADMIN.grants(Scope.DEPLOY)).isTrue();
         assertThat(Scope.DEPLOY.grants(Scope.READ)).isTrue();
         assertThat(Scope.READ.grants(Scope.DEPLOY)).isFalse();
