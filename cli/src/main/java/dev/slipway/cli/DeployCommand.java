@@ -51,7 +51,7 @@ import picocli.CommandLine.Spec;
                     + " rollout waits on someone and what to run. Without a server, --routers FILE makes this process"
                     + " move the rollout as `slipway rollout run --routers FILE` does while it follows it; without"
                     + " --routers it says how to run it and returns. Exit code 0 when promoted, 1 when aborted or"
-                    + " failed (with why); Ctrl-C stops following only (say how to follow or continue it)."
+                    + " failed (with why); Ctrl-C stops following only and says how to follow again."
                     + " --no-follow starts the rollout and returns."
         },
         footerHeading = "%nExamples:%n",
