@@ -7,6 +7,7 @@ import dev.slipway.rollout.controller.RolloutController;
 import dev.slipway.rollout.controller.RolloutKey;
 import java.io.IOException;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -130,6 +131,45 @@ class RolloutWatchTest {
                 .contains("Promoted: shop revision 7 is stable in production.");
         // the paused row was redrawn, not left on screen
         assertThat(screen).noneMatch(l -> l.matches("east-1 +paused \\(by hand\\) +1/2.*"));
+    }
+
+    @Test
+    void aStoppedWatchingProcessSaysHowToWatchAgainAndLeavesTheRolloutAsItWas() throws Exception {
+        Path state = Files.createDirectories(tmp.resolve("process-state"));
+        RolloutController here = RolloutCommandsTest.RolloutFixtures.start(state, app, List.of("east-1", "west-1"));
+        Path output = tmp.resolve("watch.out");
+        Process watch = LocalFixtures.start(
+                Files.createDirectories(tmp.resolve("process-home")),
+                state,
+                output,
+                "rollout",
+                "status",
+                "shop",
+                "--env",
+                "production",
+                "--app-dir",
+                app.toString(),
+                "--watch");
+        try {
+            await().atMost(Duration.ofSeconds(60))
+                    .failFast("slipway rollout status --watch exited", () -> !watch.isAlive())
+                    .until(() -> LocalFixtures.text(output).contains("east-1  running"));
+
+            watch.destroy(); // SIGTERM, as Ctrl-C
+
+            assertThat(watch.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(LocalFixtures.text(output))
+                    .contains("Stopped watching; the rollout is where it was. Watch again with: slipway rollout status"
+                            + " shop --env production --watch");
+            assertThat(here.status(KEY)
+                            .orElseThrow()
+                            .cluster("east-1")
+                            .orElseThrow()
+                            .step())
+                    .isZero();
+        } finally {
+            watch.destroyForcibly();
+        }
     }
 
     @Test
