@@ -177,15 +177,14 @@ final class DeployCommand implements Callable<Integer> {
         String continueWith = "slipway rollout run " + key.app() + " --env " + key.environment() + " --app-dir "
                 + directory + " --routers " + routersFile;
         return RolloutFollow.follow(
-                        RolloutFollow.files(context, key),
-                        RolloutFollowDisplay.of(context, out, ansi),
-                        driver::close,
-                        "Stopped following the rollout; it stays at its step, with the same traffic split. Continue"
-                                + " it with: " + continueWith,
-                        out,
-                        spec.commandLine().getErr(),
-                        ansi)
-                .exitCode();
+                RolloutFollow.files(context, key),
+                RolloutFollowDisplay.of(context, out, ansi),
+                driver::close,
+                "Stopped following the rollout; it stays at its step, with the same traffic split. Continue"
+                        + " it with: " + continueWith,
+                out,
+                spec.commandLine().getErr(),
+                ansi);
     }
 
     /** The server renders and applies its registered copy of the app; DIR only names the app. */
@@ -213,14 +212,13 @@ final class DeployCommand implements Callable<Integer> {
             return code;
         }
         return RolloutFollow.follow(
-                        RolloutFollow.server(client, url, new RolloutKey(appName, environment)),
-                        RolloutFollowDisplay.of(context, to.out(), to.ansi()),
-                        () -> {},
-                        "Stopped following; the server goes on with the rollout. Follow it again with: " + watch,
-                        to.out(),
-                        to.err(),
-                        to.ansi())
-                .exitCode();
+                RolloutFollow.server(client, url, new RolloutKey(appName, environment)),
+                RolloutFollowDisplay.of(context, to.out(), to.ansi()),
+                () -> {},
+                "Stopped following; the server goes on with the rollout. Follow it again with: " + watch,
+                to.out(),
+                to.err(),
+                to.ansi());
     }
 
     /** Prints the outcome; failures become user errors with cluster, object and what to do. */

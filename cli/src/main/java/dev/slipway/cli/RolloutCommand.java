@@ -353,14 +353,13 @@ final class RolloutCommand implements Runnable {
             }
             var ansi = colorOptions.ansi(context);
             return RolloutFollow.follow(
-                            feed,
-                            RolloutFollowDisplay.of(context, out(), ansi),
-                            () -> {},
-                            stopped,
-                            out(),
-                            spec.commandLine().getErr(),
-                            ansi)
-                    .exitCode();
+                    feed,
+                    RolloutFollowDisplay.of(context, out(), ansi),
+                    () -> {},
+                    stopped,
+                    out(),
+                    spec.commandLine().getErr(),
+                    ansi);
         }
 
         private static JsonNode tree(RolloutState state) {

@@ -121,17 +121,16 @@ final class RolloutFollow {
         };
     }
 
-    /** How following ends: the exit code and, when stopped by Ctrl-C or an interrupt, nothing more to say. */
-    record Outcome(int exitCode, boolean interrupted) {}
-
     /**
      * Shows the rollout from {@code feed} until it settles, then concludes: exit 0 promoted, 1 stopped (aborted or
      * failed) with each cluster's reason and numbers on {@code err}. Ctrl-C (the JVM shutting down) or an interrupt
      * stops following only: {@code onStop} runs, then {@code stopped} is said, and the exit code is 0.
      *
+     * @return the exit code
+     *
      * @param stopped what to say when following stops before the rollout settled, e.g. how to follow again
      */
-    static Outcome follow(
+    static int follow(
             Feed feed,
             RolloutFollowDisplay display,
             Runnable onStop,
@@ -156,19 +155,19 @@ final class RolloutFollow {
                     onStop.run();
                     err.println(ansi.string("@|red,bold error:|@ ")
                             + "the rollout is gone: its state was removed while it was followed");
-                    return new Outcome(ExitCodes.USER_ERROR, false);
+                    return ExitCodes.USER_ERROR;
                 }
                 if (view.get().settled()) {
                     done.set(true);
                     onStop.run();
                     display.end(view.get());
-                    return new Outcome(conclude(view.get(), out, err, ansi), false);
+                    return conclude(view.get(), out, err, ansi);
                 }
                 display.show(view.get());
             }
         } catch (InterruptedException e) {
             stop.run();
-            return new Outcome(ExitCodes.OK, true);
+            return ExitCodes.OK;
         } finally {
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
