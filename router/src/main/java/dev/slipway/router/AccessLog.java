@@ -12,11 +12,13 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,9 +32,11 @@ final class AccessLog implements AutoCloseable {
     /** Lines waiting to be written; beyond this they are dropped. */
     static final int QUEUE = 16_384;
 
+    /** How often the writer looks for lines: at most this late on disk, and no wake-up per request. */
+    static final Duration WAKE = Duration.ofMillis(20);
+
     private static final Logger log = LoggerFactory.getLogger(AccessLog.class);
     private static final JsonFactory JSON = new JsonFactory();
-    private static final Entry STOP = new Entry(0, "", "", "", "", "", "", "", null, 0, "", 0, 0, 0, 0, "", "", "", "");
 
     /**
      * What one line says, as the event loop hands it over: raw values, formatted on the writer thread.
@@ -77,7 +81,10 @@ final class AccessLog implements AutoCloseable {
 
     private final String path;
     private final RouterMetrics metrics;
-    private final BlockingQueue<Entry> queue = new ArrayBlockingQueue<>(QUEUE);
+    // Lock-free on the event loops' side, and nobody is woken per line: the writer looks every WAKE.
+    private final ConcurrentLinkedQueue<Entry> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
+    private volatile boolean stopping;
     private final Thread writer;
     private OutputStream out;
     private Object fileKey;
@@ -86,6 +93,7 @@ final class AccessLog implements AutoCloseable {
     AccessLog(String path, RouterMetrics metrics) {
         this.path = path;
         this.metrics = metrics;
+        metrics.declare(RouterMeters.ACCESS_LOG_DROPPED);
         open();
         this.writer = new Thread(this::run, "router-access-log");
         writer.setDaemon(true);
@@ -94,16 +102,20 @@ final class AccessLog implements AutoCloseable {
 
     /** Queues {@code e}; drops it (counted) when the writer is behind. Called on event loops. */
     void log(Entry e) {
-        if (!queue.offer(e)) {
+        if (queued.incrementAndGet() > QUEUE) {
+            queued.decrementAndGet();
             metrics.count(RouterMeters.ACCESS_LOG_DROPPED);
+            return;
         }
+        queue.offer(e);
     }
 
     /** Writes what is queued, then stops. */
     @Override
     public void close() {
         try {
-            queue.put(STOP);
+            stopping = true;
+            LockSupport.unpark(writer);
             writer.join(TimeUnit.SECONDS.toMillis(5));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -115,36 +127,33 @@ final class AccessLog implements AutoCloseable {
         long lastCheck = System.nanoTime();
         try {
             while (true) {
-                Entry e = queue.poll(1, TimeUnit.SECONDS);
+                boolean stop = stopping;
                 if (System.nanoTime() - lastCheck > TimeUnit.SECONDS.toNanos(1)) {
                     lastCheck = System.nanoTime();
                     reopenIfMoved();
                 }
-                if (e == null) {
-                    continue;
-                }
-                boolean stop = false;
-                // One write per burst: whatever is queued goes out together, through one generator.
-                try (JsonGenerator g = JSON.createGenerator(buffer, JsonEncoding.UTF8)) {
-                    g.setRootValueSeparator(null);
-                    while (e != null) {
-                        if (e == STOP) {
-                            stop = true;
-                            break;
+                // What has queued since the last look goes out together, through one generator, in one write.
+                Entry e = queue.poll();
+                if (e != null) {
+                    try (JsonGenerator g = JSON.createGenerator(buffer, JsonEncoding.UTF8)) {
+                        g.setRootValueSeparator(null);
+                        int n = 0;
+                        while (e != null) {
+                            write(e, g);
+                            n++;
+                            e = queue.poll();
                         }
-                        write(e, g);
-                        e = queue.poll();
+                        queued.addAndGet(-n);
+                    } catch (IOException impossible) {
+                        throw new IllegalStateException("writing to memory failed", impossible);
                     }
-                } catch (IOException impossible) {
-                    throw new IllegalStateException("writing to memory failed", impossible);
+                    flush(buffer);
                 }
-                flush(buffer);
                 if (stop) {
                     break;
                 }
+                LockSupport.parkNanos(this, WAKE.toNanos());
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } finally {
             if (!"-".equals(path) && out != null) {
                 try {

@@ -118,7 +118,7 @@ final class Exchange {
         this.clientIp = clientIp;
         String path = pathOf(request.uri());
         telemetry = runtime.telemetry();
-        trace = telemetry.begin(request.headers(), request.method().name(), path);
+        trace = telemetry.begin(request.headers(), request.method().name());
         if (telemetry.records()) {
             startMillis = runtime.clock.millis();
         }

@@ -83,7 +83,7 @@ final class RequestTelemetry implements AutoCloseable {
      * The trace of a request with {@code headers}, written into them for the backend: the router's span is
      * the parent the backend sees.
      */
-    Trace begin(HttpHeaders headers, String method, String target) {
+    Trace begin(HttpHeaders headers, String method) {
         if (tracer == null) {
             TraceContext context = TraceContext.of(headers, config.sampleRatio());
             context.writeTo(headers);
@@ -98,14 +98,13 @@ final class RequestTelemetry implements AutoCloseable {
                                 parent.spanId(),
                                 TraceFlags.fromByte(parent.flags()),
                                 TraceState.getDefault())));
+        // No attributes on the builder: the sampler needs none, and an unsampled span should cost nothing more.
         Span span = tracer.spanBuilder(method)
                 .setParent(parentContext)
                 .setSpanKind(SpanKind.SERVER)
-                .setAttribute(METHOD, method)
-                .setAttribute(PATH, Exchange.withoutQuery(target))
                 .startSpan();
         SpanContext sc = span.getSpanContext();
-        TraceContext context = new TraceContext(
+        TraceContext context = TraceContext.of(
                 sc.getTraceId(),
                 parent == null ? null : parent.spanId(),
                 sc.getSpanId(),
@@ -124,6 +123,8 @@ final class RequestTelemetry implements AutoCloseable {
             return;
         }
         if (span.isRecording()) {
+            span.setAttribute(METHOD, e.method());
+            span.setAttribute(PATH, e.path());
             if (!e.route().isEmpty()) {
                 span.updateName(e.method() + " " + e.route());
                 span.setAttribute(ROUTE, e.route());

@@ -44,6 +44,11 @@ final class RouterMetrics {
         counter(meter, tagValues).increment();
     }
 
+    /** Publishes the counter at 0 before anything happened, so a rate over it starts from a known value. */
+    void declare(RouterMeters meter, String... tagValues) {
+        counter(meter, tagValues);
+    }
+
     private Counter counter(RouterMeters meter, String... tagValues) {
         return counters.computeIfAbsent(
                 key(meter, tagValues),

@@ -8,31 +8,68 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * The W3C Trace Context (https://www.w3.org/TR/trace-context/) of one request as the router takes part in it:
  * the trace it belongs to, the span that called the router (if any) and the router's own span, which is what
- * the backend sees as its parent in {@code traceparent}.
- *
- * @param traceId 32 lower-case hex digits, not all zero
- * @param parentSpanId the caller's span (16 hex digits), or {@code null} when the router started the trace
- * @param spanId the router's span (16 hex digits, not all zero)
- * @param flags the trace flags; bit 0 is "sampled"
+ * the backend sees as its parent in {@code traceparent}. Held as the {@code traceparent} bytes the router sends
+ * (one small array per request, written to the wire as it is); the ids are read out of it only when asked.
  */
-record TraceContext(String traceId, String parentSpanId, String spanId, byte flags) {
+final class TraceContext {
     static final AsciiString TRACEPARENT = AsciiString.cached("traceparent");
     static final AsciiString TRACESTATE = AsciiString.cached("tracestate");
     static final byte SAMPLED = 1;
 
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
-    private static final int VERSION_00_LENGTH = 55;
+    private static final int LENGTH = 55;
+
+    // "00-" trace id (32) "-" span id (16) "-" flags (2): what goes out as traceparent.
+    private final byte[] header;
+    private final String parentSpanId;
+
+    private TraceContext(byte[] header, String parentSpanId) {
+        this.header = header;
+        this.parentSpanId = parentSpanId;
+    }
 
     /** A caller's trace context, parsed from a {@code traceparent} header. */
     record Parent(String traceId, String spanId, byte flags) {}
 
+    /** The context with these ids (32 and 16 lower-case hex digits); {@code parentSpanId} null for a new trace. */
+    static TraceContext of(String traceId, String parentSpanId, String spanId, byte flags) {
+        byte[] h = new byte[LENGTH];
+        h[0] = '0';
+        h[1] = '0';
+        h[2] = '-';
+        ascii(traceId, h, 3);
+        h[35] = '-';
+        ascii(spanId, h, 36);
+        h[52] = '-';
+        h[53] = HEX[(flags >> 4) & 0xf];
+        h[54] = HEX[flags & 0xf];
+        return new TraceContext(h, parentSpanId);
+    }
+
+    String traceId() {
+        return new String(header, 3, 32, StandardCharsets.US_ASCII);
+    }
+
+    String spanId() {
+        return new String(header, 36, 16, StandardCharsets.US_ASCII);
+    }
+
+    /** The caller's span, or null when the router started the trace. */
+    String parentSpanId() {
+        return parentSpanId;
+    }
+
+    byte flags() {
+        return (byte) (digit(header[53]) << 4 | digit(header[54]));
+    }
+
     boolean sampled() {
-        return (flags & SAMPLED) != 0;
+        return (flags() & SAMPLED) != 0;
     }
 
     /** The {@code traceparent} to send on: version 00, the router's span as the parent. */
     String header() {
-        return "00-" + traceId + "-" + spanId + "-" + (char) HEX[(flags >> 4) & 0xf] + (char) HEX[flags & 0xf];
+        return new String(header, StandardCharsets.US_ASCII);
     }
 
     /**
@@ -40,30 +77,43 @@ record TraceContext(String traceId, String parentSpanId, String spanId, byte fla
      * then starts a new trace and ignores {@code tracestate}). Versions above 00 are read by their 00 prefix as
      * the spec asks; version ff is invalid.
      */
-    static Parent parse(String header) {
+    static Parent parse(CharSequence header) {
+        if (!valid(header)) {
+            return null;
+        }
+        String h = header.toString().trim();
+        return new Parent(h.substring(3, 35), h.substring(36, 52), (byte) Integer.parseInt(h, 53, 55, 16));
+    }
+
+    private static boolean valid(CharSequence header) {
         if (header == null) {
-            return null;
+            return false;
         }
-        String h = header.trim();
-        if (h.length() < VERSION_00_LENGTH) {
-            return null;
+        CharSequence h = header;
+        int start = 0;
+        int end = h.length();
+        while (start < end && h.charAt(start) <= ' ') {
+            start++;
         }
-        if (!hex(h, 0, 2) || h.charAt(2) != '-' || h.startsWith("ff")) {
-            return null;
+        while (end > start && h.charAt(end - 1) <= ' ') {
+            end--;
         }
-        boolean v00 = h.startsWith("00");
-        if (v00 ? h.length() != VERSION_00_LENGTH : h.length() > VERSION_00_LENGTH && h.charAt(55) != '-') {
-            return null;
+        int n = end - start;
+        if (n < LENGTH || !hex(h, start, 2) || h.charAt(start + 2) != '-') {
+            return false;
         }
-        if (!hex(h, 3, 32) || h.charAt(35) != '-' || !hex(h, 36, 16) || h.charAt(52) != '-' || !hex(h, 53, 2)) {
-            return null;
+        boolean ff = h.charAt(start) == 'f' && h.charAt(start + 1) == 'f';
+        boolean v00 = h.charAt(start) == '0' && h.charAt(start + 1) == '0';
+        if (ff || (v00 ? n != LENGTH : n > LENGTH && h.charAt(start + 55) != '-')) {
+            return false;
         }
-        String traceId = h.substring(3, 35);
-        String spanId = h.substring(36, 52);
-        if (zeros(traceId) || zeros(spanId)) {
-            return null;
-        }
-        return new Parent(traceId, spanId, (byte) Integer.parseInt(h, 53, 55, 16));
+        return hex(h, start + 3, 32)
+                && h.charAt(start + 35) == '-'
+                && hex(h, start + 36, 16)
+                && h.charAt(start + 52) == '-'
+                && hex(h, start + 53, 2)
+                && !zeros(h, start + 3, 32)
+                && !zeros(h, start + 36, 16);
     }
 
     /**
@@ -71,13 +121,35 @@ record TraceContext(String traceId, String parentSpanId, String spanId, byte fla
      * marked sampled with probability {@code sampleRatio}.
      */
     static TraceContext of(HttpHeaders headers, double sampleRatio) {
-        Parent parent = parse(headers.get(TRACEPARENT));
+        String given = headers.get(TRACEPARENT);
         ThreadLocalRandom r = ThreadLocalRandom.current();
-        if (parent != null) {
-            return new TraceContext(parent.traceId(), parent.spanId(), newId(r, 1), parent.flags());
+        byte[] h = new byte[LENGTH];
+        h[0] = '0';
+        h[1] = '0';
+        h[2] = '-';
+        h[35] = '-';
+        h[52] = '-';
+        spanId(r, h);
+        if (valid(given)) {
+            String g = given.trim();
+            for (int i = 3; i < 35; i++) {
+                h[i] = (byte) g.charAt(i);
+            }
+            h[53] = (byte) g.charAt(53);
+            h[54] = (byte) g.charAt(54);
+            return new TraceContext(h, g.substring(36, 52));
         }
-        byte flags = sampleRatio >= 1.0 || r.nextDouble() < sampleRatio ? SAMPLED : 0;
-        return new TraceContext(newId(r, 2), null, newId(r, 1), flags);
+        long high;
+        long low;
+        do {
+            high = r.nextLong();
+            low = r.nextLong();
+        } while (high == 0 && low == 0);
+        hex(high, h, 3);
+        hex(low, h, 19);
+        h[53] = '0';
+        h[54] = sampleRatio >= 1.0 || r.nextDouble() < sampleRatio ? (byte) '1' : (byte) '0';
+        return new TraceContext(h, null);
     }
 
     /**
@@ -88,21 +160,8 @@ record TraceContext(String traceId, String parentSpanId, String spanId, byte fla
         if (parentSpanId == null) {
             headers.remove(TRACESTATE);
         }
-        headers.set(TRACEPARENT, header());
-    }
-
-    /** {@code longs} random longs as hex, never all zero. */
-    static String newId(ThreadLocalRandom r, int longs) {
-        byte[] id = new byte[16 * longs];
-        long first;
-        do {
-            first = r.nextLong();
-        } while (first == 0 && longs == 1);
-        hex(first, id, 0);
-        for (int i = 1; i < longs; i++) {
-            hex(r.nextLong(), id, 16 * i);
-        }
-        return new String(id, StandardCharsets.US_ASCII);
+        // The array is not copied: AsciiString wraps it and the encoder writes it out as it is.
+        headers.set(TRACEPARENT, new AsciiString(header, false));
     }
 
     /** Writes {@code v} as 16 hex digits at {@code at}. */
@@ -113,7 +172,25 @@ record TraceContext(String traceId, String parentSpanId, String spanId, byte fla
         }
     }
 
-    private static boolean hex(String s, int from, int n) {
+    private static void spanId(ThreadLocalRandom r, byte[] h) {
+        long id;
+        do {
+            id = r.nextLong();
+        } while (id == 0);
+        hex(id, h, 36);
+    }
+
+    private static void ascii(String s, byte[] into, int at) {
+        for (int i = 0; i < s.length(); i++) {
+            into[at + i] = (byte) s.charAt(i);
+        }
+    }
+
+    private static int digit(byte b) {
+        return b <= '9' ? b - '0' : b - 'a' + 10;
+    }
+
+    private static boolean hex(CharSequence s, int from, int n) {
         for (int i = from; i < from + n; i++) {
             char c = s.charAt(i);
             if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
@@ -123,9 +200,9 @@ record TraceContext(String traceId, String parentSpanId, String spanId, byte fla
         return true;
     }
 
-    private static boolean zeros(String id) {
-        for (int i = 0; i < id.length(); i++) {
-            if (id.charAt(i) != '0') {
+    private static boolean zeros(CharSequence s, int from, int n) {
+        for (int i = from; i < from + n; i++) {
+            if (s.charAt(i) != '0') {
                 return false;
             }
         }

@@ -28,6 +28,7 @@ class MetricsExpositionTest {
                         dir, RouterFixture.header() + """
                         defaults:
                           timeout: 300ms
+                        accessLog: {path: access.log}
                         backends:
                           shop:
                             outlierDetection: {consecutiveFailures: 1}
