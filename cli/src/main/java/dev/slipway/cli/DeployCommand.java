@@ -126,6 +126,19 @@ final class DeployCommand implements Callable<Integer> {
                     out,
                     spec.commandLine().getErr(),
                     ansi);
+        } else if (rolloutSpec.isPresent() && report.failedCanary().isPresent()) {
+            // The canary could not run and the engine took it away: the rollout is recorded as stopped, for
+            // `rollout status` to show; the deploy failed either way.
+            DirectRollouts.recordFailedCanary(
+                    context,
+                    directory,
+                    clusterOptions,
+                    rolloutSpec.get(),
+                    report,
+                    ref,
+                    out,
+                    spec.commandLine().getErr(),
+                    ansi);
         }
         return code;
     }

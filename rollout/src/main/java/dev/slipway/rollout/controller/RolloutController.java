@@ -346,15 +346,74 @@ public final class RolloutController {
     }
 
     /**
-     * The canary in {@code cluster} cannot run (it never became healthy): the cluster fails, the rest of the
-     * rollout aborts; traffic goes to stable and the canaries are removed, stable untouched.
+     * A deploy whose new revision could not run as a canary in {@code failed} (it never became healthy, or was
+     * refused), so its rollout ends before it starts: records the rollout of {@code revision} on {@code clusters}
+     * (the clusters where that deploy brought its canary up or tried to, in the group's order) as stopped,
+     * {@code failed} failed and the others aborted, with the reason. The deploy engine already took the canaries
+     * away and stable never stopped serving, so no stage is set and no tracks call is made — except for a
+     * cluster in {@code stillUp}, whose canary the deploy could not take away: it owes the abort, made by the
+     * next tick or now.
+     *
+     * @throws InvalidInputException when a rollout of the environment is under way (it is left as it is)
      */
-    public synchronized RolloutState canaryFailed(RolloutKey key, String cluster, String why) {
-        Session s = open(key);
-        String reason = "the canary in " + cluster + " cannot run: " + why;
-        if (!stop(s, CONTROLLER, reason, Optional.empty(), Optional.of(cluster))) {
-            return s.state;
+    public synchronized RolloutState canaryFailed(
+            RolloutKey key,
+            RolloutSpec spec,
+            String revision,
+            List<String> clusters,
+            Set<String> stillUp,
+            String failed,
+            String why,
+            String actor) {
+        if (!clusters.contains(failed)) {
+            throw new IllegalArgumentException("the failed cluster " + failed + " is not one of " + clusters);
         }
+        Optional<RolloutStore.StoredRollout> existing = store.load(key);
+        if (existing.isPresent() && !settled(existing.get().state())) {
+            throw refused(
+                    key,
+                    "a rollout of revision " + existing.get().state().revision()
+                            + " is under way, so the failed canary of revision " + revision + " is not recorded"
+                            + " as its own rollout",
+                    "see slipway rollout status " + key.app() + " --env " + key.environment()
+                            + "; abort it if the failed deploy took its canary away");
+        }
+        Instant now = clock.instant();
+        String reason = "the canary in " + failed + " cannot run: " + why;
+        List<RolloutEvent> happened = new ArrayList<>();
+        List<ClusterRollout> stopped = new ArrayList<>();
+        for (String cluster : clusters) {
+            boolean fails = cluster.equals(failed);
+            boolean up = stillUp.contains(cluster);
+            String said = (fails ? reason : "aborted: " + reason)
+                    + (up
+                            ? "; its canary here could not be taken away yet"
+                            : "; the deploy took the canary away, stable serves as before");
+            stopped.add(new ClusterRollout(
+                    cluster,
+                    fails ? ClusterStatus.FAILED : ClusterStatus.ABORTED,
+                    0,
+                    Optional.empty(),
+                    Stage.off(),
+                    Optional.empty(),
+                    up ? Work.ABORT_CANARY : Work.NONE,
+                    Optional.empty(),
+                    said,
+                    Optional.empty()));
+            happened.add(event(
+                    key,
+                    Optional.of(cluster),
+                    fails ? "rollout.fail" : "rollout.abort",
+                    actor,
+                    said + " (revision " + revision + " was not rolled out)"));
+        }
+        RolloutState state = new RolloutState(key, revision, spec, now, actor, stopped, Set.of());
+        Session s = new Session(
+                state, existing.map(RolloutStore.StoredRollout::version).orElse(0L));
+        // Every stage is stored off, as the routers have it (nothing moved traffic): nothing to set again.
+        stagesApplied.add(key);
+        windows.remove(key);
+        s.commit(state, happened);
         drive(s);
         return s.state;
     }
