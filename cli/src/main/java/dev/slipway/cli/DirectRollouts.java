@@ -179,7 +179,7 @@ final class DirectRollouts {
                     attempts,
                     Set.copyOf(report.canaryClusters()),
                     failed.cluster(),
-                    failed.failure().orElseThrow().message(),
+                    failed.failure().orElseThrow().aboutObject(),
                     who);
         } catch (InvalidInputException refused) {
             for (Problem p : refused.problems()) {

@@ -191,7 +191,7 @@ final class ServerRollouts implements AutoCloseable {
                         report.canaryAttempts(),
                         Set.copyOf(report.canaryClusters()),
                         failed.get().cluster(),
-                        failed.get().failure().orElseThrow().message(),
+                        failed.get().failure().orElseThrow().aboutObject(),
                         actor));
         if (!state.settled()) {
             runner.follow(key);

@@ -828,9 +828,13 @@ public final class DeployEngine implements CanaryTracks {
                 failure.cluster(),
                 failure.reason(),
                 failure.object(),
-                "the canary never became healthy: " + failure.message(),
+                "the canary never became healthy: " + withoutPrefix(failure.message(), "did not become healthy: "),
                 done + "; " + failure.hint());
         return ClusterResult.failed(withdrawn, failed.plan(), failed.revision());
+    }
+
+    private static String withoutPrefix(String text, String prefix) {
+        return text.startsWith(prefix) ? text.substring(prefix.length()) : text;
     }
 
     /** A bug surfaced mid-deploy and no revision could be recorded: the lock must not be released. */

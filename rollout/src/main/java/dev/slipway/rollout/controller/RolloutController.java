@@ -231,7 +231,7 @@ public final class RolloutController {
     public synchronized RolloutState abort(RolloutKey key, String actor, String why) {
         Session s = open(key);
         String reason = "aborted by " + actor + (why.isBlank() ? "" : ": " + why);
-        if (!stop(s, actor, reason, Optional.empty(), Optional.empty())) {
+        if (!stop(s, actor, reason, Optional.empty())) {
             throw refused(key, "no cluster is waiting or in a step, so there is nothing to abort", statusHint(key));
         }
         drive(s);
@@ -664,7 +664,7 @@ public final class RolloutController {
                 .orElse(Check.waiting(
                         now, "the routers' counts went down (a router restarted): this window is not judged"));
         if (check.verdict() == Verdict.BREACH) {
-            stop(s, CONTROLLER, "breach: " + check.reason(), Optional.of(check), Optional.empty());
+            stop(s, CONTROLLER, "breach: " + check.reason(), Optional.of(check));
             return;
         }
         boolean advance = judged.stream()
@@ -707,11 +707,11 @@ public final class RolloutController {
 
     /**
      * Stops every cluster waiting or in a step: traffic to stable (stored, then set, before anything else),
-     * then the canary removed. {@code failed} names the cluster that fails rather than aborts.
+     * then the canary removed.
      *
      * @return whether any cluster was stopped
      */
-    private boolean stop(Session s, String actor, String reason, Optional<Check> check, Optional<String> failed) {
+    private boolean stop(Session s, String actor, String reason, Optional<Check> check) {
         RolloutState state = s.state;
         List<RolloutEvent> happened = new ArrayList<>();
         for (ClusterRollout c : state.clusters()) {
@@ -720,26 +720,24 @@ public final class RolloutController {
                     && c.status() != ClusterStatus.PAUSED) {
                 continue;
             }
-            boolean fails = failed.isPresent() && failed.get().equals(c.cluster());
-            String why = fails || failed.isEmpty() ? reason : "aborted: " + reason;
             ClusterRollout next = new ClusterRollout(
                     c.cluster(),
-                    fails ? ClusterStatus.FAILED : ClusterStatus.ABORTED,
+                    ClusterStatus.ABORTED,
                     c.step(),
                     c.stepEnteredAt(),
                     Stage.off(),
                     Optional.empty(),
                     Work.ABORT_CANARY,
                     c.stage() instanceof Stage.Off ? c.lastCheck() : check.or(c::lastCheck),
-                    why,
+                    reason,
                     Optional.empty());
             state = state.with(next);
             happened.add(event(
                     state.key(),
                     Optional.of(c.cluster()),
-                    fails ? "rollout.fail" : "rollout.abort",
+                    "rollout.abort",
                     actor,
-                    why + " (was " + at(s.state, c) + "); traffic to stable"));
+                    reason + " (was " + at(s.state, c) + "); traffic to stable"));
         }
         if (happened.isEmpty()) {
             return false;
