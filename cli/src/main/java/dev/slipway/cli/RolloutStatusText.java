@@ -260,13 +260,6 @@ final class RolloutStatusText {
 
     /** In a word or two: promoted, stopped, under way. */
     static String overall(RolloutState s) {
-        boolean canaryNeverRan = s.clusters().stream()
-                .anyMatch(c -> c.status().equals(ClusterStatus.FAILED.wireName())
-                        && c.step().equals("-"));
-        if (s.settled() && canaryNeverRan) {
-            return Optional.of("fix what kept the canary from running and deploy again: that deploy starts a new"
-                    + " rollout (`slipway rollout retry` would start this one with no canary to send traffic to)");
-        }
         if (s.settled()) {
             return s.promoted() ? "promoted" : "stopped";
         }
