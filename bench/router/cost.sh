@@ -6,6 +6,9 @@
 #   bench/router/cost.sh                       # the CLI jar built from this tree
 #   bench/router/cost.sh old.jar new.jar       # compare jars: rounds alternate between them
 #   bench/router/cost.sh a.jar a.jar,-XX:TieredStopAtLevel=1   # same jar, extra JVM flags after commas
+#   bench/router/cost.sh old.jar new.jar new.jar+telemetry    # +VARIANT: the config with, on top of the base one,
+#       +accesslog (a JSON line per request), +spans (a span per request over OTLP), +telemetry (both), or
+#       +telemetry-1pct (both, new traces sampled at 1%)
 #   ROUNDS=5 DURATION=10 bench/router/cost.sh a.jar b.jar
 #
 # Each round starts the router (one event loop, pinned to CPU 1; nginx backend and wrk on CPU 0), warms it up,
@@ -75,6 +78,8 @@ http {
   server {
     listen 127.0.0.1:$P_BACKEND backlog=4096;
     location / { return 200 "hello\n"; }
+    # The OTLP collector of the +telemetry runs: takes every export and answers an empty (valid) response.
+    location /v1/traces { default_type application/x-protobuf; return 200 ""; }
   }
 }
 CONF
@@ -83,14 +88,17 @@ CONF
   wait_port $P_BACKEND
 }
 
-one_round() { # jar[,flag...] label round
-  local jar=${1%%,*} extra="" label=$2 n=$3 rec="$WORK/$2-$3.jfr"
-  [[ $1 == *,* ]] && extra=${1#*,}
+one_round() { # jar[,flag...][+telemetry] label round
+  local spec=$1 config="$WORK/router.yaml"
+  if [[ $spec == *+* ]]; then config="$WORK/router-${spec##*+}.yaml"; spec=${spec%+*}; fi
+  [[ -f $config ]] || { log "no variant ${config##*/router-}"; return 1; }
+  local jar=${spec%%,*} extra="" label=$2 n=$3 rec="$WORK/$2-$3.jfr"
+  [[ $spec == *,* ]] && extra=${spec#*,}
   # shellcheck disable=SC2086
   # JFR runs from the start: a JVM that starts JFR later recompiles its hot code (seconds of C2 on the pinned
   # CPU, inside the measured run). The recording of the measured run is a second one, started after warm-up.
   taskset -c 1 java $JAVA_FLAGS ${extra//,/ } -XX:StartFlightRecording:settings=profile,maxage=1m \
-    -Dslipway.router.threads=1 -jar "$jar" router --config "$WORK/router.yaml" \
+    -Dslipway.router.threads=1 -jar "$jar" router --config "$config" \
     >"$WORK/$label-$n.log" 2>&1 &
   local pid=$!
   PIDS+=($pid)
@@ -141,6 +149,14 @@ backends:
 routes:
   - {name: web, backend: web}
 CONF
+  # The per-request writers: a JSON access log line, a span exported over OTLP, or both (every request, or 1%).
+  local access="accessLog: {path: $WORK/access.log}"
+  local spans="tracing: {sampleRatio: 1.0, otlp: {endpoint: \"http://127.0.0.1:$P_BACKEND/v1/traces\"}}"
+  local sampled="tracing: {sampleRatio: 0.01, otlp: {endpoint: \"http://127.0.0.1:$P_BACKEND/v1/traces\"}}"
+  printf '%s\n' "$(cat "$WORK/router.yaml")" "$access" >"$WORK/router-accesslog.yaml"
+  printf '%s\n' "$(cat "$WORK/router.yaml")" "$spans" >"$WORK/router-spans.yaml"
+  printf '%s\n' "$(cat "$WORK/router.yaml")" "$access" "$spans" >"$WORK/router-telemetry.yaml"
+  printf '%s\n' "$(cat "$WORK/router.yaml")" "$access" "$sampled" >"$WORK/router-telemetry-1pct.yaml"
   log "results and recordings in $WORK"
   start_backend
   for n in $(seq 1 "$ROUNDS"); do

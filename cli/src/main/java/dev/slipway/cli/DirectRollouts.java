@@ -117,7 +117,8 @@ final class DirectRollouts {
 
     /**
      * After a deploy without a server that brought canaries up: starts the environment's rollout in the files
-     * (so {@code rollout status} shows it and {@code rollout run} moves it) and says what to do next.
+     * (so {@code rollout status} shows it and {@code rollout run} moves it) and says what to do next, or, when
+     * {@code following}, that this process follows it.
      *
      * @return the deploy's exit code: 1 when the rollout could not start (another one is under way)
      */
@@ -128,6 +129,7 @@ final class DirectRollouts {
             RolloutSpec spec,
             DeployReport report,
             String ref,
+            boolean following,
             PrintWriter out,
             PrintWriter err,
             Ansi ansi) {
@@ -144,6 +146,12 @@ final class DirectRollouts {
             return ExitCodes.USER_ERROR;
         }
         String command = " " + key.app() + " --env " + key.environment();
+        if (following) {
+            out.println(ansi.string("@|bold Canary up|@ on " + String.join(", ", canaries) + "; following its rollout"
+                    + " here (this process moves it, as `slipway rollout run` does)."));
+            out.flush();
+            return ExitCodes.OK;
+        }
         out.println(ansi.string("@|bold Canary up|@ on " + String.join(", ", canaries) + "; run `slipway rollout run"
                 + command + "` to move traffic, or `slipway rollout promote|abort" + command + "`; see `slipway"
                 + " rollout status" + command + "`."));

@@ -99,7 +99,19 @@ final class LiveRegion {
         }
     }
 
+    /**
+     * Cuts a line to the width. Colour codes count as characters here (so a coloured line is cut a little early), and
+     * a cut line that had any ends with a reset, so a colour cut open never bleeds into the lines below.
+     */
     private String fit(String line) {
-        return line.length() < width ? line : line.substring(0, width - 2) + "…";
+        if (line.length() < width) {
+            return line;
+        }
+        String cut = line.substring(0, width - 2);
+        int escape = cut.lastIndexOf('\u001b');
+        if (escape >= 0 && !cut.substring(escape).matches("(?s)\u001b\\[[0-9;]*m.*")) {
+            cut = cut.substring(0, escape); // a code cut in two would print its tail
+        }
+        return cut + "…" + (line.indexOf('\u001b') >= 0 ? CSI + "0m" : "");
     }
 }

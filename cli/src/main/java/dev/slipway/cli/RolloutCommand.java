@@ -269,11 +269,18 @@ final class RolloutCommand implements Runnable {
                 "Shows the rollout per cluster: where it is (pending, running, paused, promoting, promoted, aborted,"
                         + " failed), its step, the canary's traffic stage, and the last analysis of the canary:"
                         + " requests, errors and error rate, p99 of canary and of stable, and the verdict (pass,"
-                        + " wait, breach). Reads only. Exit code 1 when there is no rollout."
+                        + " wait, breach). Reads only. Exit code 1 when there is no rollout.",
+                "",
+                "--watch follows the rollout until it is promoted or stopped: on a terminal the table is redrawn in"
+                        + " place with each change printed as a line above it; elsewhere (CI logs, pipes) one plain"
+                        + " line per change and the table at the end. It says when the rollout waits on someone and"
+                        + " what to run. Exit code 0 when promoted, 1 when aborted or failed (with why); Ctrl-C stops"
+                        + " watching only."
             },
             footerHeading = "%nExamples:%n",
             footer = {
                 "  slipway rollout status acme-web --env production",
+                "  slipway rollout status acme-web --env production --watch",
                 "  slipway rollout status acme-web --env production -o json | jq '.clusters[].lastCheck'"
             })
     static final class Status extends OnRollout implements Callable<Integer> {
@@ -283,10 +290,19 @@ final class RolloutCommand implements Runnable {
         @Mixin
         ColorOptions colorOptions;
 
+        @Option(
+                names = "--watch",
+                description = "Follow the rollout until it is promoted or stopped, showing every change (a live"
+                        + " table on a terminal, plain lines elsewhere); exit 0 promoted, 1 aborted or failed.")
+        boolean watch;
+
         @Override
         public Integer call() {
             CliContext context = context();
             RolloutKey key = key();
+            if (watch) {
+                return watch(context, key);
+            }
             if (server.enabled(context)) {
                 String url = server.server(context).orElseThrow();
                 Rollout rollout;
@@ -312,6 +328,38 @@ final class RolloutCommand implements Runnable {
                 RolloutStatusText.print(state.get(), colorOptions.ansi(context), out());
             }
             return ExitCodes.OK;
+        }
+
+        private int watch(CliContext context, RolloutKey key) {
+            if (output.json()) {
+                throw new ParameterException(
+                        spec.commandLine(),
+                        "--watch shows the rollout to people; -o json prints its document once: use one of them"
+                                + " (poll -o json for a script)");
+            }
+            String again = "slipway rollout status " + app + " --env " + env.environment + " --watch";
+            RolloutFollow.Feed feed;
+            String stopped;
+            if (server.enabled(context)) {
+                String url = server.server(context).orElseThrow();
+                feed = RolloutFollow.server(server.connect(context), url, key);
+                stopped = "Stopped watching; the server goes on with the rollout. Watch again with: " + again;
+            } else {
+                if (DirectRollouts.load(context, key).isEmpty()) {
+                    throw noRollout(context, key);
+                }
+                feed = RolloutFollow.files(context, key);
+                stopped = "Stopped watching; the rollout is where it was. Watch again with: " + again;
+            }
+            var ansi = colorOptions.ansi(context);
+            return RolloutFollow.follow(
+                    feed,
+                    RolloutFollowDisplay.of(context, out(), ansi),
+                    () -> {},
+                    stopped,
+                    out(),
+                    spec.commandLine().getErr(),
+                    ansi);
         }
 
         private static JsonNode tree(RolloutState state) {

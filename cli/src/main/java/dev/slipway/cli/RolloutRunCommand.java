@@ -1,37 +1,14 @@
 package dev.slipway.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
-import dev.slipway.core.spec.App;
-import dev.slipway.core.spec.AppLoader;
-import dev.slipway.rollout.controller.ClusterHealth;
-import dev.slipway.rollout.controller.RolloutController;
 import dev.slipway.rollout.controller.RolloutKey;
-import dev.slipway.rollout.controller.RolloutRunner;
 import dev.slipway.rollout.controller.RolloutState;
-import dev.slipway.rollout.controller.RouterClusterHealth;
-import dev.slipway.rollout.controller.RouterTrafficStats;
-import dev.slipway.rollout.feed.FeedRouting;
-import dev.slipway.router.RouterStats;
 import java.io.PrintWriter;
-import java.net.http.HttpClient;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -69,8 +46,6 @@ import picocli.CommandLine.Option;
             "    - {admin: http://10.0.0.6:9901, tokenFile: /etc/slipway/router-admin-token}"
         })
 final class RolloutRunCommand extends RolloutCommand.OnRollout implements Callable<Integer> {
-    private static final Duration READ_TIMEOUT = Duration.ofSeconds(2);
-
     @Option(
             names = "--routers",
             paramLabel = "FILE",
@@ -101,31 +76,14 @@ final class RolloutRunCommand extends RolloutCommand.OnRollout implements Callab
                             + " rollout kept on this machine, pass --server ''"));
         }
         PrintWriter out = out();
-        App app = AppLoader.load(context.resolve(env.appDir));
-        List<RoutersFile.RouterAdmin> routers =
-                routersFile == null ? RoutersFile.local() : RoutersFile.read(context.resolve(routersFile));
-        HttpClient http = HttpClient.newBuilder().connectTimeout(READ_TIMEOUT).build();
-        Map<String, Supplier<RouterStats>> readers = new LinkedHashMap<>();
-        for (RoutersFile.RouterAdmin r : routers) {
-            readers.put(r.toString(), RouterTrafficStats.overHttp(http, r.admin(), r.token(), READ_TIMEOUT));
-        }
-        List<RouterTrafficStats.TrackRoutes> routes = FeedRouting.routable(app.spec()).stream()
-                .map(s -> new RouterTrafficStats.TrackRoutes(s.name(), s.name(), s.name() + "-" + FeedRouting.CANARY))
-                .toList();
-        RolloutController controller = DirectRollouts.controller(
+        RolloutDriver driver = RolloutDriver.open(
                 context,
+                key,
                 env.appDir,
                 env.clusters,
+                Optional.ofNullable(routersFile).map(context::resolve),
                 Optional.ofNullable(stagesFile).map(context::resolve),
-                new RouterTrafficStats(readers, k -> routes),
-                DirectRollouts.printing(out),
-                RolloutController.CONTROLLER);
-        Map<String, Supplier<JsonNode>> configs = new LinkedHashMap<>();
-        for (RoutersFile.RouterAdmin r : routers) {
-            configs.put(r.toString(), RouterClusterHealth.configOverHttp(http, r.admin(), r.token(), READ_TIMEOUT));
-        }
-        // Cluster health first at every tick, so a tick never moves a step on into a cluster that is down.
-        ClusterHealth health = new RouterClusterHealth(configs, k -> routes);
+                DirectRollouts.printing(out));
         RolloutState before =
                 DirectRollouts.load(context, key).orElseThrow(() -> RolloutCommand.noRollout(context, key));
         if (before.settled()) {
@@ -135,64 +93,23 @@ final class RolloutRunCommand extends RolloutCommand.OnRollout implements Callab
                             + ": there is nothing to run",
                     before.promoted()
                             ? "deploy a new revision to start another"
-                            : "start it again with slipway rollout retry "
-                                    + app.spec().app() + " --env " + env.environment));
+                            : "start it again with slipway rollout retry " + app + " --env " + env.environment));
         }
         out.println("Running the rollout of " + key.app() + " revision " + before.revision() + " in "
-                + key.environment() + ": " + before.spec().describeSteps() + "; numbers from " + routers
+                + key.environment() + ": " + before.spec().describeSteps() + "; numbers from " + driver.routers()
                 + ". Ctrl-C stops following (the rollout stays where it is).");
         out.flush();
 
-        CompletableFuture<RolloutState> settled = new CompletableFuture<>();
-        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "rollout-controller");
-            t.setDaemon(true);
-            return t;
-        });
-        AtomicReference<RolloutRunner> runner = new AtomicReference<>();
-        RolloutRunner.Scheduler scheduler = (task, delay) -> {
-            ScheduledFuture<?> f = executor.schedule(
-                    () -> {
-                        task.run();
-                        // The runner stops following a rollout once it is settled: then this run is over.
-                        if (runner.get().following().isEmpty()) {
-                            controller
-                                    .status(key)
-                                    .ifPresentOrElse(
-                                            settled::complete,
-                                            () -> settled.completeExceptionally(
-                                                    RolloutCommand.noRollout(context, key)));
-                        }
-                    },
-                    delay.toMillis(),
-                    TimeUnit.MILLISECONDS);
-            return () -> f.cancel(false);
-        };
-        runner.set(new RolloutRunner(controller, scheduler, health));
-        AtomicBoolean stopped = new AtomicBoolean();
-        Runnable stop = () -> {
-            if (stopped.compareAndSet(false, true)) {
-                runner.get().close();
-                executor.shutdown();
-                try {
-                    // A tick under way finishes, so what it decided is stored and acted on.
-                    executor.awaitTermination(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        };
         Thread hook = new Thread(
                 () -> {
-                    stop.run();
-                    printStopped(out, controller, key);
+                    driver.close();
+                    printStopped(out, driver, key);
                 },
                 "rollout-run-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            runner.get().follow(key);
-            RolloutState end = settled.get();
-            stop.run();
+            RolloutState end = driver.follow(context).get();
+            driver.close();
             out.println(
                     end.promoted()
                             ? "Promoted: " + key.app() + " revision " + end.revision() + " is stable in "
@@ -202,8 +119,8 @@ final class RolloutRunCommand extends RolloutCommand.OnRollout implements Callab
                                     + key.environment());
             return end.promoted() ? ExitCodes.OK : ExitCodes.USER_ERROR;
         } catch (InterruptedException e) {
-            stop.run();
-            printStopped(out, controller, key);
+            driver.close();
+            printStopped(out, driver, key);
             return ExitCodes.OK;
         } catch (ExecutionException e) {
             // The rollout's file went away while it ran.
@@ -212,7 +129,7 @@ final class RolloutRunCommand extends RolloutCommand.OnRollout implements Callab
             }
             throw new IllegalStateException("a rollout run failed", e.getCause());
         } finally {
-            stop.run();
+            driver.close();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {
@@ -221,11 +138,11 @@ final class RolloutRunCommand extends RolloutCommand.OnRollout implements Callab
         }
     }
 
-    private static void printStopped(PrintWriter out, RolloutController controller, RolloutKey key) {
-        String where = controller.status(key).map(RolloutStatusText::overall).orElse("gone");
+    private static void printStopped(PrintWriter out, RolloutDriver driver, RolloutKey key) {
         synchronized (out) {
-            out.println("Stopped following the rollout (" + where + "); it stays where it is, with the same traffic"
-                    + " split. Continue with: slipway rollout run " + key.app() + " --env " + key.environment());
+            out.println("Stopped following the rollout (" + driver.where() + "); it stays where it is, with the"
+                    + " same traffic split. Continue with: slipway rollout run " + key.app() + " --env "
+                    + key.environment());
             out.flush();
         }
     }

@@ -31,8 +31,8 @@ final class RolloutStatusText {
 
     private RolloutStatusText() {}
 
-    /** What the text shows of a rollout, from either source. */
-    private record View(
+    /** What the text shows of a rollout, from either source; also what {@link RolloutFollow} compares. */
+    record View(
             String app,
             String environment,
             String revision,
@@ -49,7 +49,7 @@ final class RolloutStatusText {
             Optional<String> server) {}
 
     /** One cluster's cells and notes; {@code pause} as the API names it ({@code by_hand}, ...). */
-    private record ClusterView(
+    record ClusterView(
             String cluster,
             String status,
             Optional<String> pause,
@@ -60,7 +60,7 @@ final class RolloutStatusText {
             Optional<String> work,
             Optional<String> problem) {}
 
-    private record CheckView(
+    record CheckView(
             long requests,
             long errors,
             double errorRate,
@@ -72,6 +72,11 @@ final class RolloutStatusText {
 
     /** A rollout read from this machine's files. */
     static void print(RolloutState s, Ansi ansi, PrintWriter out) {
+        print(view(s), ansi, out);
+    }
+
+    /** What the text shows of a rollout read from this machine's files. */
+    static View view(RolloutState s) {
         List<ClusterView> clusters = new ArrayList<>();
         for (ClusterRollout c : s.clusters()) {
             // Pending, or stopped before it entered a step (its canary never ran).
@@ -90,28 +95,30 @@ final class RolloutStatusText {
                     c.work() == Work.NONE ? Optional.empty() : Optional.of(work(c.work())),
                     c.problem()));
         }
-        print(
-                new View(
-                        s.key().app(),
-                        s.key().environment(),
-                        s.revision(),
-                        s.startedBy(),
-                        s.startedAt(),
-                        overall(s),
-                        s.spec().describeSteps(),
-                        s.spec().clusters().yaml(),
-                        s.spec().analysis().describe(),
-                        List.copyOf(s.down()),
-                        clusters,
-                        s.settled(),
-                        s.promoted(),
-                        Optional.empty()),
-                ansi,
-                out);
+        return new View(
+                s.key().app(),
+                s.key().environment(),
+                s.revision(),
+                s.startedBy(),
+                s.startedAt(),
+                overall(s),
+                s.spec().describeSteps(),
+                s.spec().clusters().yaml(),
+                s.spec().analysis().describe(),
+                List.copyOf(s.down()),
+                clusters,
+                s.settled(),
+                s.promoted(),
+                Optional.empty());
     }
 
     /** A rollout as the server at {@code server} reports it. */
     static void print(Rollout r, String server, Ansi ansi, PrintWriter out) {
+        print(view(r, server), ansi, out);
+    }
+
+    /** What the text shows of a rollout the server at {@code server} reports. */
+    static View view(Rollout r, String server) {
         List<ClusterView> clusters = new ArrayList<>();
         for (RolloutCluster c : r.clusters()) {
             String step = c.stepEnteredAt().isEmpty()
@@ -128,27 +135,25 @@ final class RolloutStatusText {
                     workOf(c.work()),
                     c.problem()));
         }
-        print(
-                new View(
-                        r.app(),
-                        r.environment(),
-                        r.revision(),
-                        r.startedBy(),
-                        r.startedAt(),
-                        overall(r),
-                        String.join(" → ", r.steps()),
-                        r.clusterOrder(),
-                        r.analysis(),
-                        r.down(),
-                        clusters,
-                        r.settled(),
-                        r.promoted(),
-                        Optional.of(server)),
-                ansi,
-                out);
+        return new View(
+                r.app(),
+                r.environment(),
+                r.revision(),
+                r.startedBy(),
+                r.startedAt(),
+                overall(r),
+                String.join(" → ", r.steps()),
+                r.clusterOrder(),
+                r.analysis(),
+                r.down(),
+                clusters,
+                r.settled(),
+                r.promoted(),
+                Optional.of(server));
     }
 
-    private static void print(View s, Ansi ansi, PrintWriter out) {
+    /** The rollout on two lines, the table, each cluster's notes and a hint. */
+    static void print(View s, Ansi ansi, PrintWriter out) {
         out.println(ansi.string("@|bold " + s.app() + "|@") + " in " + s.environment() + ": revision " + s.revision()
                 + ", started by " + s.startedBy() + " at " + s.startedAt().truncatedTo(ChronoUnit.SECONDS) + " — "
                 + s.overall() + s.server().map(u -> " (through " + u + ")").orElse(""));
@@ -184,7 +189,8 @@ final class RolloutStatusText {
         hint(s).ifPresent(h -> out.println("hint: " + h));
     }
 
-    private static String[] row(ClusterView c) {
+    /** The cells of a cluster's row, as the table shows them. */
+    static String[] row(ClusterView c) {
         String status = c.status() + c.pause().map(p -> " (" + pause(p) + ")").orElse("");
         String[] r = {c.cluster(), status, c.step(), c.stage(), "-", "-", "-", "-", "-"};
         if (c.check().isPresent()) {
@@ -230,7 +236,8 @@ final class RolloutStatusText {
                 + step.hold().map(h -> " for " + Durations.format(h)).orElse("");
     }
 
-    private static String pause(String cause) {
+    /** A pause cause as the API names it ({@code by_hand}, ...) in words. */
+    static String pause(String cause) {
         return switch (cause) {
             case "by_hand" -> "by hand";
             case "opt_in" -> "opt-in";

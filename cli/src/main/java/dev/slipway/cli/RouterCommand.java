@@ -14,6 +14,8 @@ import dev.slipway.rollout.feed.StageFile;
 import dev.slipway.rollout.feed.StageSource;
 import dev.slipway.router.AdminToken;
 import dev.slipway.router.Router;
+import dev.slipway.router.RouterConfig;
+import dev.slipway.router.RouterConfigLoader;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -119,6 +121,14 @@ final class RouterCommand implements Callable<Integer> {
     String host;
 
     @Option(
+            names = "--telemetry",
+            paramLabel = "FILE",
+            description = "With --env: a YAML file with the access log and tracing settings, as the accessLog:"
+                    + " and tracing: of a router config (docs/router.md, Access log and tracing). Default: no"
+                    + " access log, no span export; trace context is always forwarded.")
+    Path telemetryFile;
+
+    @Option(
             names = "--stages",
             paramLabel = "FILE",
             description = "With --env: the stages file to follow (default: rollouts/APP/ENV.stages.json in"
@@ -144,14 +154,16 @@ final class RouterCommand implements Callable<Integer> {
                 || admin != null
                 || adminTokenFile != null
                 || host != null
-                || stagesFile != null;
+                || stagesFile != null
+                || telemetryFile != null;
         boolean serverFlag = server.url != null && !server.url.isBlank();
         if (config != null && (environment != null || fedOption || serverFlag)) {
             throw new ParameterException(
                     spec.commandLine(),
                     "--config and --env (with --app, --clusters, --kubeconfig, --listen, --admin,"
-                            + " --admin-token-file, --host, --stages, --server) are exclusive: the router is either"
-                            + " read from its file or fed by the clusters");
+                            + " --admin-token-file, --host, --stages, --telemetry, --server) are exclusive: the router"
+                            + " is either read from its file (which holds accessLog: and tracing: itself) or fed by the"
+                            + " clusters");
         }
         if (serverFlag && stagesFile != null) {
             throw new ParameterException(
@@ -194,7 +206,10 @@ final class RouterCommand implements Callable<Integer> {
                 FeedSettings.address(listen == null ? "0.0.0.0:8080" : listen, "--listen"),
                 FeedSettings.address(admin == null ? "127.0.0.1:9901" : admin, "--admin"),
                 Optional.ofNullable(adminTokenFile).map(context::resolve).map(AdminToken::read),
-                Optional.ofNullable(host));
+                Optional.ofNullable(host),
+                telemetryFile == null
+                        ? RouterConfig.Telemetry.defaults()
+                        : RouterConfigLoader.loadTelemetry(context.resolve(telemetryFile)));
         // An explicit --stages wins over a default server ($SLIPWAY_SERVER, config.yaml); --server with it is refused.
         Optional<String> from = stagesFile != null ? Optional.empty() : server.server(context);
         String stagesFrom;

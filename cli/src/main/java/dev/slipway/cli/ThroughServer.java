@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Help.Ansi;
 
 /**
@@ -26,12 +27,27 @@ final class ThroughServer {
     /** Queues a deploy, follows its log to the end and concludes like a direct deploy (exit 1 unless it succeeded). */
     static int deploy(
             SlipwayClient client, String server, String app, String environment, Optional<String> ref, Printers to) {
+        return deploy(client, server, app, environment, ref, to, new AtomicBoolean());
+    }
+
+    /** As above; {@code rolloutStarted} is set when the server's log says it started the environment's rollout. */
+    static int deploy(
+            SlipwayClient client,
+            String server,
+            String app,
+            String environment,
+            Optional<String> ref,
+            Printers to,
+            AtomicBoolean rolloutStarted) {
         Deploy queued = client.deploy(app, environment, ref);
         to.out()
                 .println("Deploying " + app + " to " + environment + " through " + server + " (deploy #" + queued.id()
                         + ", " + queued.state() + ")");
-        return follow(client, queued, to);
+        return follow(client, queued, to, rolloutStarted);
     }
+
+    /** The server's log line of a deploy that started its environment's rollout (DeployRunner writes it). */
+    private static final String ROLLOUT_STARTED = "rollout started on ";
 
     /** The server's last log line of a rollback that restored a release (DeployRunner writes it). */
     private static final String RESTORED = "done: rolled back to release ";
@@ -48,8 +64,15 @@ final class ThroughServer {
 
     /** Follows a queued deploy (also a lab's) to its end; exit 0 only when it succeeded. */
     static int follow(SlipwayClient client, Deploy queued, Printers to) {
+        return follow(client, queued, to, new AtomicBoolean());
+    }
+
+    private static int follow(SlipwayClient client, Deploy queued, Printers to, AtomicBoolean rolloutStarted) {
         StringBuilder release = new StringBuilder();
         Deploy done = client.follow(queued.id(), line -> {
+            if (line.startsWith(ROLLOUT_STARTED)) {
+                rolloutStarted.set(true);
+            }
             if (line.startsWith(RESTORED)) {
                 release.setLength(0);
                 release.append(line.substring(RESTORED.length()));

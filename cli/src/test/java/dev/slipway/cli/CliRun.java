@@ -45,8 +45,11 @@ final class CliRun {
     }
 
     Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
+        return run(new StringWriter(), new StringWriter(), args);
+    }
+
+    /** As {@link #run(String...)}, printing into {@code out} and {@code err}, which a test may read meanwhile. */
+    Result run(StringWriter out, StringWriter err, String... args) {
         CliContext context = new CliContext(
                 env,
                 home,

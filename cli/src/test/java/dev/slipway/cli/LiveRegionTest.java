@@ -34,4 +34,18 @@ class LiveRegionTest {
 
         assertThat(TerminalScreen.of(raw.toString())).containsExactly("only one line, but…");
     }
+
+    @Test
+    void aColouredLineCutToTheWidthEndsWithAResetAndNoHalfCode() {
+        StringWriter raw = new StringWriter();
+        LiveRegion live = new LiveRegion(new PrintWriter(raw), 20);
+
+        live.show("\u001b[33mclusters down: east-1, west-1\u001b[39m");
+        live.show("0123456789012345\u001b[33mxyz\u001b[39m");
+
+        String out = raw.toString();
+        assertThat(out).contains("\u001b[33mclusters down…\u001b[0m");
+        // the second line's colour code would have been cut in two: it is left out
+        assertThat(out).contains("0123456789012345…\u001b[0m").doesNotContain("\u001b[3…");
+    }
 }

@@ -258,6 +258,7 @@ class RolloutCommandsTest {
                 spec,
                 report,
                 "abc123",
+                false,
                 new PrintWriter(out, true),
                 new PrintWriter(err, true),
                 Ansi.OFF);
@@ -282,6 +283,7 @@ class RolloutCommandsTest {
                 spec,
                 report,
                 "def456",
+                false,
                 new PrintWriter(new StringWriter(), true),
                 new PrintWriter(err2, true),
                 Ansi.OFF);

@@ -22,6 +22,7 @@ import dev.slipway.router.Stage;
 import dev.slipway.testkit.TestClusters;
 import dev.slipway.testkit.TrackServices;
 import java.io.IOException;
+import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -125,7 +126,8 @@ class RolloutRunTest {
                         new RouterConfig.Address("127.0.0.1", 0),
                         new RouterConfig.Address("127.0.0.1", 0),
                         Optional.of(AdminToken.read(token)),
-                        Optional.empty()));
+                        Optional.empty(),
+                        RouterConfig.Telemetry.defaults()));
         owned.add(feed::close);
         port = feed.router().address().getPort();
         routers = Files.writeString(tmp.resolve("routers.yaml"), """
@@ -226,6 +228,58 @@ class RolloutRunTest {
                         "east-1 +promot\\w+ +2/2 full +(full|off) +\\d+ +0 \\(0\\.00%\\) +\\d+ms +\\d+ms +pass")
                 // west starts once east is promoted, which may happen before the interrupt stops the run
                 .containsPattern("west-1 +(pending +- +off|running +1/2 percent 50 for 1s +percent 50)");
+    }
+
+    @Test
+    void statusWatchFollowsARunThatAbortsOnABreachAndEndsWithExitOneAndTheNumbers() throws Exception {
+        startAll("[{percent: 50, for: 1m}, full]");
+        // east's canary answers every request with a 500
+        HttpServer failing = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+        failing.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(500, -1);
+            exchange.close();
+        });
+        failing.start();
+        owned.add(() -> failing.stop(0));
+        TrackServices.put(
+                clusters.cluster("east-1"),
+                "shop",
+                "shop",
+                "production",
+                "web",
+                "canary",
+                failing.getAddress().getPort());
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CompletableFuture<CliRun.Result> watch = new CompletableFuture<>();
+        new Thread(() -> watch.complete(cli.run(
+                        out,
+                        err,
+                        "rollout",
+                        "status",
+                        "shop",
+                        "--env",
+                        "production",
+                        "--app-dir",
+                        appDir.toString(),
+                        "--watch")))
+                .start();
+        await().atMost(Duration.ofSeconds(20))
+                .failFast("watch ended: " + err, watch::isDone)
+                .until(() -> out.toString().contains("east-1  running  step 1/2 percent 50 for 1m"));
+
+        CompletableFuture<CliRun.Result> run = new CompletableFuture<>();
+        startRun(run);
+        CliRun.Result watched = watch.get(60, TimeUnit.SECONDS);
+
+        assertThat(watched.exitCode()).as(watched.toString()).isEqualTo(ExitCodes.USER_ERROR);
+        assertThat(watched.out())
+                .containsPattern("east-1  aborted  step 1/2 percent 50 for 1m  traffic off  canary \\d+"
+                        + " requests, errors \\d+ \\(\\d+\\.\\d+%\\).*breach");
+        assertThat(watched.err())
+                .contains("the rollout of shop revision 7 in production was stopped; traffic is on stable")
+                .containsPattern("east-1: aborted: breach: error rate \\d+\\.\\d+% above maxErrorRate 5%");
+        assertThat(run.get(30, TimeUnit.SECONDS).exitCode()).isEqualTo(ExitCodes.USER_ERROR);
     }
 
     @Test

@@ -115,6 +115,7 @@ class RouterCommandTest {
                     canary.getAddress().getPort());
             Path clustersFile =
                     Files.writeString(tmp.resolve("clusters.yaml"), clusters.clustersFile("production", false));
+            Path telemetry = Files.writeString(tmp.resolve("telemetry.yaml"), "accessLog: {path: access.log}\n");
             router = LocalFixtures.start(
                     Files.createDirectories(tmp.resolve("home")),
                     Files.createDirectories(tmp.resolve("state")),
@@ -133,7 +134,9 @@ class RouterCommandTest {
                     "--admin",
                     "127.0.0.1:0",
                     "--drain-seconds",
-                    "1");
+                    "1",
+                    "--telemetry",
+                    telemetry.toString());
             Process running = router;
             Pattern listening =
                     Pattern.compile("listening on /127\\.0\\.0\\.1:(\\d+), admin on /127\\.0\\.0\\.1:(\\d+)");
@@ -159,6 +162,13 @@ class RouterCommandTest {
             await().atMost(Duration.ofSeconds(10))
                     .until(() ->
                             LocalFixtures.get(port, "anything.example", "/").equals("east-canary"));
+
+            // Every request has its access log line, naming the cluster it went to.
+            await().atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> assertThat(tmp.resolve("access.log"))
+                            .content()
+                            .contains("\"cluster\":\"east-1\"")
+                            .contains("\"status\":200"));
 
             router.destroy();
             assertThat(router.waitFor(20, TimeUnit.SECONDS)).isTrue();

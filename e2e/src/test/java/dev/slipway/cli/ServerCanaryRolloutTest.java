@@ -533,7 +533,8 @@ class ServerCanaryRolloutTest {
             int end = response.indexOf("\r\n");
             String status = end < 0 ? response : response.substring(0, end);
             if (!status.contains(" 200 ")) {
-                return "status: " + status;
+                return "status: " + status + ": "
+                        + response.substring(response.indexOf("\r\n\r\n") + 4).strip();
             }
             return response.substring(response.indexOf("\r\n\r\n") + 4);
         } catch (IOException e) {

@@ -44,7 +44,6 @@ final class Exchange {
     private static final AsciiString FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
     private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
     private static final AsciiString HTTP = AsciiString.cached("http");
-    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
     private static final long DISCARDABLE_BODY_BYTES = 64 * 1024;
 
     private final ProxyFrontendHandler frontend;
@@ -60,6 +59,12 @@ final class Exchange {
     // Body pieces that arrived before the upstream connection; most requests have none.
     private ArrayDeque<HttpContent> heldBody;
     private CharSequence requestId;
+    private RequestTelemetry telemetry;
+    private RequestTelemetry.Trace trace;
+    private String clientIp;
+    private long bytesIn;
+    private long bytesOut;
+    private long startMillis;
     private RouteTraffic route;
     private BackendPool backend;
     private String setCookie;
@@ -110,6 +115,13 @@ final class Exchange {
 
     void start(String clientIp) {
         requestId = requestIdOf(request.headers());
+        this.clientIp = clientIp;
+        String path = pathOf(request.uri());
+        telemetry = runtime.telemetry();
+        trace = telemetry.begin(request.headers(), request.method().name(), path);
+        if (telemetry.records()) {
+            startMillis = runtime.clock.millis();
+        }
         RetryBudget budget = runtime.retryBudget();
         budget.onRequest();
         RoutingSnapshot snapshot = runtime.snapshot();
@@ -131,7 +143,6 @@ final class Exchange {
             fail(HttpResponseStatus.BAD_REQUEST, "an HTTP/1.1 request needs a Host header");
             return;
         }
-        String path = pathOf(request.uri());
         // Normalising the host (port dropped, lower case) is only worth it when some route names a host.
         route = snapshot.route(snapshot.anyHost ? hostOf(request) : null, path);
         if (route == null) {
@@ -275,6 +286,7 @@ final class Exchange {
 
     /** A piece of the request body (or its end) from the client. */
     void onRequestContent(HttpContent content) {
+        bytesIn += content.content().readableBytes();
         if (content instanceof LastHttpContent) {
             requestComplete = true;
         }
@@ -345,8 +357,10 @@ final class Exchange {
             }
         }
         if (msg instanceof LastHttpContent last) {
+            bytesOut += last.content().readableBytes();
             responseEnd(last);
         } else if (msg instanceof HttpContent content) {
+            bytesOut += content.content().readableBytes();
             lastWrite = ctx.write(content);
         } else {
             ReferenceCountUtil.release(msg);
@@ -500,6 +514,8 @@ final class Exchange {
         dropUpstream(true);
         releaseHeld();
         leaveInFlight();
+        // 499 as nginx logs it: the client closed the connection before the answer was complete.
+        told(499, "client_closed", System.nanoTime() - startNanos);
     }
 
     private void fail(HttpResponseStatus s, String message) {
@@ -524,6 +540,7 @@ final class Exchange {
             closeAfter = true;
         }
         ByteBuf body = Unpooled.copiedBuffer(message + "\n", StandardCharsets.UTF_8);
+        bytesOut = body.readableBytes();
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, s, body);
         r.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
@@ -554,10 +571,57 @@ final class Exchange {
                     status,
                     nanos);
         }
+        told(
+                status,
+                failure == TrafficCounters.TIMEOUT
+                        ? "timeout"
+                        : failure == TrafficCounters.CONNECT_FAILURE ? "connect_failure" : "",
+                nanos);
         if (closeAfter) {
             written.addListener(ChannelFutureListener.CLOSE);
         }
         frontend.exchangeDone(this, !closeAfter);
+    }
+
+    /** The access log line and span of this request, when either is written. */
+    private void told(int code, String how, long nanos) {
+        if (trace == null) {
+            return; // never started
+        }
+        if (!telemetry.records()) {
+            return;
+        }
+        HttpHeaders h = request.headers();
+        String host = h.get(HttpHeaderNames.HOST);
+        String agent = h.get(HttpHeaderNames.USER_AGENT);
+        telemetry.end(
+                trace,
+                new AccessLog.Entry(
+                        startMillis,
+                        clientIp == null ? "" : clientIp,
+                        request.method().name(),
+                        host == null ? "" : host,
+                        request.uri(),
+                        route == null ? "" : route.name(),
+                        backend == null ? "" : backend.name(),
+                        endpoint == null ? "" : endpoint.cluster,
+                        endpoint == null ? null : endpoint.address,
+                        code,
+                        how,
+                        nanos,
+                        bytesIn,
+                        bytesOut,
+                        retries,
+                        requestId,
+                        trace.context().traceId(),
+                        trace.context().spanId(),
+                        agent == null ? "" : agent));
+    }
+
+    /** The path without its query, which may carry tokens: the access log and spans never show it. */
+    static String withoutQuery(String path) {
+        int q = path.indexOf('?');
+        return q < 0 ? path : path.substring(0, q);
     }
 
     private void dropUpstream(boolean close) {
@@ -653,8 +717,8 @@ final class Exchange {
         }
         ThreadLocalRandom r = ThreadLocalRandom.current();
         byte[] id = new byte[32];
-        hex(r.nextLong(), id, 0);
-        hex(r.nextLong(), id, 16);
+        TraceContext.hex(r.nextLong(), id, 0);
+        TraceContext.hex(r.nextLong(), id, 16);
         // AsciiString wraps the bytes as they are, and the encoder copies them to the wire as they are.
         return new AsciiString(id, false);
     }
@@ -671,13 +735,6 @@ final class Exchange {
             }
         }
         return true;
-    }
-
-    private static void hex(long v, byte[] into, int at) {
-        for (int i = 15; i >= 0; i--) {
-            into[at + i] = HEX[(int) (v & 0xf)];
-            v >>>= 4;
-        }
     }
 
     static String human(Duration d) {

@@ -252,7 +252,15 @@ final class NettyRouter implements Router, AdminOperations {
                 .toList();
         RouterConfig c = s.config;
         return new RouterConfig(
-                c.listen(), c.admin(), c.adminToken(), c.limits(), c.retries(), c.backends(), routes, c.source());
+                c.listen(),
+                c.admin(),
+                c.adminToken(),
+                c.limits(),
+                c.retries(),
+                c.telemetry(),
+                c.backends(),
+                routes,
+                c.source());
     }
 
     @Override
@@ -361,6 +369,12 @@ final class NettyRouter implements Router, AdminOperations {
         return lastReload;
     }
 
+    static String describe(RouterConfig.Telemetry t) {
+        return "access log " + t.accessLog().orElse("off") + ", spans "
+                + t.otlp().map(o -> "to " + o.endpoint()).orElse("not exported") + ", new traces sampled at "
+                + t.sampleRatio();
+    }
+
     private static Map<String, Stage> stagesOf(RouterConfig config) {
         Map<String, Stage> stages = new HashMap<>();
         for (RouterConfig.Route r : config.routes()) {
@@ -370,6 +384,14 @@ final class NettyRouter implements Router, AdminOperations {
     }
 
     private void install(RoutingSnapshot snapshot) {
+        RequestTelemetry current = runtime.telemetry();
+        RouterConfig.Telemetry wanted = snapshot.config.telemetry();
+        if (!current.config.equals(wanted)) {
+            RequestTelemetry was = runtime.telemetry(RequestTelemetry.of(wanted, runtime.metrics));
+            // Requests under way end on the old one; closing it writes what they queued.
+            CompletableFuture.runAsync(was::close);
+            log.info("telemetry: {}", describe(wanted));
+        }
         runtime.install(snapshot);
         healthChecker.watch(snapshot);
     }
@@ -451,6 +473,10 @@ final class NettyRouter implements Router, AdminOperations {
         adminLoop.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         health.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         resolver.close();
+        RequestTelemetry telemetry = runtime.telemetry(null);
+        if (telemetry != null) {
+            telemetry.close();
+        }
         registry.close();
         terminated.complete(null);
     }

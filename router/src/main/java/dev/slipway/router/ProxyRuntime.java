@@ -26,6 +26,7 @@ final class ProxyRuntime {
     private final FastThreadLocal<UpstreamPool> poolOfLoop = new FastThreadLocal<>();
     private final ConcurrentHashMap<EventExecutor, DeadlineWheel> wheels = new ConcurrentHashMap<>();
     private volatile RoutingSnapshot snapshot;
+    private volatile RequestTelemetry telemetry;
     private final FastThreadLocal<RetryBudget> budgetOfLoop = new FastThreadLocal<>();
     private final int loops;
     private volatile boolean draining;
@@ -46,6 +47,8 @@ final class ProxyRuntime {
         this.metrics = metrics;
         this.transport = transport;
         this.clock = clock;
+        // Trace context only, until a config asks for more.
+        this.telemetry = RequestTelemetry.of(RouterConfig.Telemetry.defaults(), metrics);
         metrics.gauge(RouterMeters.CONNECTIONS, connections, AtomicInteger::get);
         metrics.gauge(RouterMeters.IN_FLIGHT, inFlight, AtomicInteger::get);
         metrics.gauge(
@@ -56,6 +59,18 @@ final class ProxyRuntime {
 
     RoutingSnapshot snapshot() {
         return snapshot;
+    }
+
+    /** The trace context, access log and span export of the current config. */
+    RequestTelemetry telemetry() {
+        return telemetry;
+    }
+
+    /** Starts using {@code next}; returns the one it replaces (null at first), for the caller to close. */
+    RequestTelemetry telemetry(RequestTelemetry next) {
+        RequestTelemetry was = telemetry;
+        telemetry = next;
+        return was;
     }
 
     void install(RoutingSnapshot next) {

@@ -1,5 +1,6 @@
 package dev.slipway.router;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -13,6 +14,7 @@ import java.util.Optional;
  * {@link Router#start(RouterConfig)} / {@link Router#apply(RouterConfig)}; immutable so a reload swaps it whole.
  *
  * @param adminToken when present, every admin request but {@code GET /healthz} must carry it as a bearer token
+ * @param telemetry the access log and trace export, both off by default (trace context is always forwarded)
  * @param source the file it was read from (for messages and reloads); empty when built in code
  */
 public record RouterConfig(
@@ -21,6 +23,7 @@ public record RouterConfig(
         Optional<AdminToken> adminToken,
         Limits limits,
         RetryPolicy retries,
+        Telemetry telemetry,
         Map<String, Backend> backends,
         List<Route> routes,
         Optional<Path> source) {
@@ -43,6 +46,7 @@ public record RouterConfig(
                 Optional.empty(),
                 Limits.defaults(),
                 RetryPolicy.defaults(),
+                Telemetry.defaults(),
                 byName,
                 routes,
                 Optional.empty());
@@ -81,6 +85,45 @@ public record RouterConfig(
         /** Two retries, within 20% of requests plus 10 per second. */
         public static RetryPolicy defaults() {
             return new RetryPolicy(2, 20, 10);
+        }
+    }
+
+    /**
+     * What the router tells about each request besides its metrics. W3C trace context is always forwarded (the
+     * router's own span id in {@code traceparent}, a trace started when the client sent none); an access log
+     * and span export only when configured.
+     *
+     * @param accessLog a JSON line per request to this file ({@code -}: standard output)
+     * @param sampleRatio the share of traces the router starts that are marked sampled (a client's own sampled
+     *     flag is kept)
+     * @param otlp where spans are exported to, if anywhere
+     */
+    public record Telemetry(Optional<String> accessLog, double sampleRatio, Optional<Otlp> otlp) {
+        /** No access log, every started trace sampled, no span export. */
+        public static Telemetry defaults() {
+            return new Telemetry(Optional.empty(), 1.0, Optional.empty());
+        }
+
+        /** Whether anything is written per request (the access log or spans). */
+        public boolean records() {
+            return accessLog.isPresent() || otlp.isPresent();
+        }
+    }
+
+    /**
+     * Span export over OTLP/HTTP (protobuf), e.g. to a collector's {@code http://127.0.0.1:4318/v1/traces}.
+     *
+     * @param headers sent with every export (an API key, say): read from a file, never shown
+     */
+    public record Otlp(URI endpoint, String serviceName, Map<String, String> headers, Duration timeout) {
+        public Otlp {
+            headers = Map.copyOf(headers);
+        }
+
+        @Override
+        public String toString() {
+            return "Otlp[endpoint=" + endpoint + ", serviceName=" + serviceName + ", headers=" + headers.keySet()
+                    + ", timeout=" + timeout + "]";
         }
     }
 

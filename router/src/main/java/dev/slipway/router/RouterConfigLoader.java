@@ -21,6 +21,8 @@ import dev.slipway.router.RouterConfig.OutlierDetection;
 import dev.slipway.router.RouterConfig.RetryPolicy;
 import dev.slipway.router.RouterConfig.Route;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,7 +65,30 @@ public final class RouterConfigLoader {
         return new RouterConfigLoader(file).read();
     }
 
+    /**
+     * Loads the {@code accessLog:} and {@code tracing:} of {@code file} (for a router fed by clusters, whose
+     * routes are not written in a file); other fields are refused.
+     */
+    public static RouterConfig.Telemetry loadTelemetry(Path file) {
+        RouterConfigLoader loader = new RouterConfigLoader(file);
+        ObjectNode root = loader.root();
+        loader.allowOnly(root, "", "accessLog", "tracing");
+        RouterConfig.Telemetry telemetry = loader.telemetry(root);
+        if (!loader.problems.isEmpty()) {
+            throw new InvalidInputException(loader.problems);
+        }
+        return telemetry;
+    }
+
     private RouterConfig read() {
+        RouterConfig config = parse(root());
+        if (!problems.isEmpty()) {
+            throw new InvalidInputException(problems);
+        }
+        return config;
+    }
+
+    private ObjectNode root() {
         String text;
         try {
             text = Files.readString(file);
@@ -72,7 +97,7 @@ public final class RouterConfigLoader {
                     file.toString(),
                     "cannot read the router config ("
                             + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.toString()) + ")",
-                    "check the --config path"));
+                    "check the path given (--config, or --telemetry for a router fed by clusters)"));
         }
         JsonNode root;
         try {
@@ -94,11 +119,7 @@ public final class RouterConfigLoader {
                     "the router config must be a YAML mapping",
                     "start from the example in docs/router.md"));
         }
-        RouterConfig config = parse((ObjectNode) root);
-        if (!problems.isEmpty()) {
-            throw new InvalidInputException(problems);
-        }
-        return config;
+        return (ObjectNode) root;
     }
 
     /** Records the line of every field and list item, keyed by JSON pointer, for error messages. */
@@ -145,7 +166,19 @@ public final class RouterConfigLoader {
     }
 
     private RouterConfig parse(ObjectNode root) {
-        allowOnly(root, "", "listen", "admin", "adminTokenFile", "defaults", "limits", "retries", "backends", "routes");
+        allowOnly(
+                root,
+                "",
+                "listen",
+                "admin",
+                "adminTokenFile",
+                "defaults",
+                "limits",
+                "retries",
+                "accessLog",
+                "tracing",
+                "backends",
+                "routes");
         Address listen = address(root.get("listen"), "/listen", new Address("0.0.0.0", 8080));
         Address admin = address(root.get("admin"), "/admin", new Address("127.0.0.1", 9901));
         Optional<AdminToken> adminToken =
@@ -221,7 +254,123 @@ public final class RouterConfigLoader {
                 });
             }
         }
-        return new RouterConfig(listen, admin, adminToken, limits, retries, backends, routes, Optional.of(file));
+        RouterConfig.Telemetry telemetry = telemetry(root);
+        return new RouterConfig(
+                listen, admin, adminToken, limits, retries, telemetry, backends, routes, Optional.of(file));
+    }
+
+    /** {@code accessLog:} and {@code tracing:}; relative paths are the config file's directory's. */
+    private RouterConfig.Telemetry telemetry(JsonNode root) {
+        JsonNode a = object(root, "accessLog", "");
+        allowOnly(a, "/accessLog", "path");
+        Optional<String> accessLog = text(a.get("path"), "/accessLog/path")
+                .map(p -> p.equals("-") ? p : dir().resolve(p).toString());
+        if (a.size() > 0 && accessLog.isEmpty() && a.get("path") == null) {
+            problem("/accessLog/path", "an access log needs a path", "write a file, or - for standard output");
+        }
+        JsonNode t = object(root, "tracing", "");
+        allowOnly(t, "/tracing", "sampleRatio", "otlp");
+        double ratio = 1.0;
+        JsonNode r = t.get("sampleRatio");
+        if (r != null && !r.isNull()) {
+            if (!r.isNumber() || r.asDouble() < 0 || r.asDouble() > 1) {
+                problem(
+                        "/tracing/sampleRatio",
+                        "expected a number from 0 to 1, got '" + r.asText() + "'",
+                        "0.1 marks one in ten new traces sampled; a client's own sampled flag is always kept");
+            } else {
+                ratio = r.asDouble();
+            }
+        }
+        return new RouterConfig.Telemetry(accessLog, ratio, otlp(t));
+    }
+
+    private Optional<RouterConfig.Otlp> otlp(JsonNode tracing) {
+        JsonNode o = tracing.get("otlp");
+        if (o == null || o.isNull()) {
+            return Optional.empty();
+        }
+        if (!o.isObject()) {
+            problem("/tracing/otlp", "'otlp' must be a mapping", "see docs/router.md, Tracing");
+            return Optional.empty();
+        }
+        allowOnly(o, "/tracing/otlp", "endpoint", "serviceName", "headersFile", "timeout", "insecure");
+        Optional<String> endpoint = text(o.get("endpoint"), "/tracing/otlp/endpoint");
+        if (endpoint.isEmpty()) {
+            problem(
+                    "/tracing/otlp/endpoint",
+                    "span export needs an endpoint",
+                    "write the collector's OTLP/HTTP traces URL, e.g. http://127.0.0.1:4318/v1/traces");
+            return Optional.empty();
+        }
+        URI uri;
+        try {
+            uri = new URI(endpoint.get());
+        } catch (URISyntaxException e) {
+            uri = null;
+        }
+        if (uri == null
+                || uri.getHost() == null
+                || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
+            problem(
+                    "/tracing/otlp/endpoint",
+                    "'" + endpoint.get() + "' is not an http(s) URL",
+                    "write the collector's OTLP/HTTP traces URL, e.g. http://127.0.0.1:4318/v1/traces");
+            return Optional.empty();
+        }
+        JsonNode insecure = o.get("insecure");
+        if (insecure != null && !insecure.isBoolean()) {
+            problem("/tracing/otlp/insecure", "expected true or false, got '" + insecure.asText() + "'", "");
+        }
+        if ("http".equals(uri.getScheme()) && !loopback(uri.getHost()) && (insecure == null || !insecure.asBoolean())) {
+            problem(
+                    "/tracing/otlp/endpoint",
+                    "spans would go unencrypted to " + uri.getHost() + ", which is not this machine",
+                    "use https://, a collector on 127.0.0.1, or set insecure: true to send them in the clear");
+        }
+        Map<String, String> headers = text(o.get("headersFile"), "/tracing/otlp/headersFile")
+                .map(f -> headers(dir().resolve(f), "/tracing/otlp/headersFile"))
+                .orElse(Map.of());
+        String service = text(o.get("serviceName"), "/tracing/otlp/serviceName").orElse("slipway-router");
+        Duration timeout = timeout(o.get("timeout"), "/tracing/otlp/timeout", Duration.ofSeconds(10));
+        return Optional.of(new RouterConfig.Otlp(uri, service, headers, timeout));
+    }
+
+    /** {@code Name: value} lines (an API key for the collector, say); the values are never shown. */
+    private Map<String, String> headers(Path f, String at) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(f);
+        } catch (IOException e) {
+            problem(at, "cannot read " + f + " (" + e.getClass().getSimpleName() + ")", "check the path");
+            return headers;
+        }
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            int colon = line.indexOf(':');
+            String name = colon <= 0 ? "" : line.substring(0, colon).strip();
+            if (name.isEmpty() || !name.chars().allMatch(c -> c > 32 && c < 127 && c != ':')) {
+                // The line is not echoed: it may hold a secret.
+                problem(at, f + " line " + (i + 1) + " is not 'Name: value'", "write one header per line");
+                continue;
+            }
+            headers.put(name, line.substring(colon + 1).strip());
+        }
+        return headers;
+    }
+
+    private static boolean loopback(String host) {
+        String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+        return h.equals("localhost") || h.startsWith("127.") || h.equals("::1");
+    }
+
+    private Path dir() {
+        Path parent = file.toAbsolutePath().getParent();
+        return parent == null ? Path.of(".") : parent;
     }
 
     /** The admin token file, relative to the config file's directory; its problems are this field's. */

@@ -34,9 +34,16 @@ public enum RouterMeters {
             "backend",
             "cluster"),
     STAGE("slipway.router.stage", "Migration stage of the route (1 for the active stage)", null, "route", "stage"),
-    STAGE_VALUE(
-            "slipway.router.stage.value",
-            "The number of the active stage (rps or percent), 0 otherwise",
+    // One meter per unit: the former slipway.router.stage.value held a percent or a rate, by stage.
+    STAGE_SHARE(
+            "slipway.router.stage.share.ratio",
+            "Share of the route's requests the stage sends to the migration target (0 to 1): percent N is N/100,"
+                    + " full 1, off 0; optin and rps send no fixed share (0, see slipway_router_stage_rps_limit)",
+            null,
+            "route"),
+    STAGE_RPS_LIMIT(
+            "slipway.router.stage.rps.limit",
+            "Requests per second an rps N stage lets through to the migration target (N), 0 for other stages",
             null,
             "route"),
     CONNECTIONS("slipway.router.connections", "Open client connections", null),
@@ -51,6 +58,10 @@ public enum RouterMeters {
             "reason"),
     UPSTREAM_CONNECTS("slipway.router.upstream.connects", "New upstream connections opened", null, "result"),
     RELOADS("slipway.router.config.reloads", "Config reloads", null, "result"),
+    ACCESS_LOG_DROPPED(
+            "slipway.router.access.log.dropped",
+            "Access log lines dropped because the writer could not keep up or the file could not be opened",
+            null),
     SOURCE_STALE(
             "slipway.router.source.stale",
             "1 while a source the router is fed from (a cluster, the stages) is stale: its last good config serves",

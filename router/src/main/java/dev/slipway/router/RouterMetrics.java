@@ -197,12 +197,15 @@ final class RouterMetrics {
                     .description(RouterMeters.STAGE.description())
                     .tags(tags(RouterMeters.STAGE, r.name(), stage.describe().split(" ")[0]))
                     .register(registry));
-            double value = stage instanceof Stage.Percent p
-                    ? p.percent()
-                    : stage instanceof Stage.RequestsPerSecond rps ? rps.perSecond() : 0;
-            snapshotMeters.add(Gauge.builder(RouterMeters.STAGE_VALUE.meterName(), () -> value)
-                    .description(RouterMeters.STAGE_VALUE.description())
-                    .tags(tags(RouterMeters.STAGE_VALUE, r.name()))
+            double share = stage instanceof Stage.Percent p ? p.percent() / 100.0 : stage instanceof Stage.Full ? 1 : 0;
+            double rpsLimit = stage instanceof Stage.RequestsPerSecond rps ? rps.perSecond() : 0;
+            snapshotMeters.add(Gauge.builder(RouterMeters.STAGE_SHARE.meterName(), () -> share)
+                    .description(RouterMeters.STAGE_SHARE.description())
+                    .tags(tags(RouterMeters.STAGE_SHARE, r.name()))
+                    .register(registry));
+            snapshotMeters.add(Gauge.builder(RouterMeters.STAGE_RPS_LIMIT.meterName(), () -> rpsLimit)
+                    .description(RouterMeters.STAGE_RPS_LIMIT.description())
+                    .tags(tags(RouterMeters.STAGE_RPS_LIMIT, r.name()))
                     .register(registry));
         }
     }

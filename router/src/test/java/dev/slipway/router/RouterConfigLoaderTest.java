@@ -142,4 +142,63 @@ class RouterConfigLoaderTest {
         // 10 simulated seconds at 50/s, plus the initial burst of 5.
         assertThat(admitted).isBetween(500, 505);
     }
+
+    static final String MINIMAL = """
+            backends:
+              web: {clusters: [{name: a, endpoints: [10.0.0.1:80]}]}
+            routes:
+              - {name: web, backend: web}
+            """;
+
+    @Test
+    void telemetryIsOffByDefaultAndRelativePathsAreTheConfigFilesDirectorys() throws IOException {
+        assertThat(RouterConfigLoader.load(write(MINIMAL)).telemetry()).isEqualTo(RouterConfig.Telemetry.defaults());
+        Files.writeString(dir.resolve("otlp-headers"), "Authorization: Bearer s3cr3t\n");
+        RouterConfig.Telemetry t = RouterConfigLoader.load(write("""
+                        accessLog: {path: logs/access.log}
+                        tracing:
+                          sampleRatio: 0.25
+                          otlp: {endpoint: "https://otel.example.com:4318/v1/traces", headersFile: otlp-headers}
+                        """ + MINIMAL)).telemetry();
+        assertThat(t.accessLog()).contains(dir.resolve("logs/access.log").toString());
+        assertThat(t.sampleRatio()).isEqualTo(0.25);
+        RouterConfig.Otlp otlp = t.otlp().orElseThrow();
+        assertThat(otlp.serviceName()).isEqualTo("slipway-router");
+        assertThat(otlp.timeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(otlp.headers()).containsEntry("Authorization", "Bearer s3cr3t");
+        assertThat(otlp.toString()).as("header values never shown").doesNotContain("s3cr3t");
+        assertThat(RouterConfigLoader.load(write("accessLog: {path: \"-\"}\n" + MINIMAL))
+                        .telemetry()
+                        .accessLog())
+                .contains("-");
+    }
+
+    @Test
+    void badTelemetrySettingsAreRefusedWithWhereAndWhatToDo() throws IOException {
+        Files.writeString(dir.resolve("bad-headers"), "Authorization Bearer s3cr3t\n");
+        Path file = write("""
+                accessLog: {file: access.log}
+                tracing:
+                  sampleRatio: 1.5
+                  otlp:
+                    endpoint: http://collector.observability:4318/v1/traces
+                    headersFile: bad-headers
+                """ + MINIMAL);
+        assertThatThrownBy(() -> RouterConfigLoader.load(file))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining(file + ":1 (accessLog.file): unknown field 'file'")
+                .hasMessageContaining(file + ":3 (tracing.sampleRatio): expected a number from 0 to 1, got '1.5'")
+                .hasMessageContaining("(tracing.otlp.endpoint): spans would go unencrypted to"
+                        + " collector.observability, which is not this machine")
+                .hasMessageContaining("set insecure: true")
+                .hasMessageContaining("bad-headers line 1 is not 'Name: value'")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("s3cr3t"));
+        assertThatThrownBy(() -> RouterConfigLoader.load(write("tracing: {otlp: {endpoint: ftp://x/}}\n" + MINIMAL)))
+                .hasMessageContaining("'ftp://x/' is not an http(s) URL");
+        RouterConfig insecure = RouterConfigLoader.load(write("""
+                tracing:
+                  otlp: {endpoint: "http://collector.observability:4318/v1/traces", insecure: true}
+                """ + MINIMAL));
+        assertThat(insecure.telemetry().otlp()).isPresent();
+    }
 }

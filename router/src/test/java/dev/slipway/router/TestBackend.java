@@ -101,7 +101,14 @@ final class TestBackend implements AutoCloseable {
             r.headers().set("x-backend", name);
             r.headers().set("x-got-uri", uri);
             for (String h : new String[] {
-                "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-request-id", "connection", "x-hop"
+                "x-forwarded-for",
+                "x-forwarded-proto",
+                "x-forwarded-host",
+                "x-request-id",
+                "connection",
+                "x-hop",
+                "traceparent",
+                "tracestate"
             }) {
                 r.headers().set("x-got-" + h, String.valueOf(req.headers().get(h)));
             }

@@ -71,6 +71,7 @@ final class Api {
     private final Duration maxLabTtl;
     private final Optional<String> webhookSecret;
     private final String serverId;
+    private final LabActions labActions;
 
     Api(
             Store store,
@@ -96,6 +97,7 @@ final class Api {
         this.maxLabTtl = config.maxLabTtl();
         this.webhookSecret = config.githubWebhookSecret();
         this.serverId = config.serverId();
+        this.labActions = new LabActions(store, reaper, serverId, maxLabTtl, clock);
     }
 
     /** A route: method, path, the scope it needs (empty: public) and its handler. */
@@ -445,27 +447,7 @@ final class Api {
     }
 
     private void labDown(Context ctx, Caller caller) {
-        LabRecord lab = lab(ctx);
-        LabRecord claimed = store.labs()
-                .claimForDown(lab.id(), serverId, LabReaper.CLAIM)
-                .orElseThrow(() -> ApiException.conflict(
-                        "lab " + lab.id(),
-                        "the lab is " + lab.state().name().toLowerCase(Locale.ROOT) + ", not active",
-                        "nothing to do; 'lab list' shows live labs"));
-        boolean deleted = reaper.tearDown(claimed, caller, "taken down by " + caller.name());
-        LabRecord after = store.labs().find(lab.id()).orElseThrow();
-        if (!deleted) {
-            // A problem document like every other refusal; the reaper retries the teardown on its own.
-            throw new ApiException(
-                    502,
-                    "Lab teardown failed",
-                    List.of(new Problem(
-                            "lab " + lab.id() + " (" + lab.app() + "/" + lab.branch() + ")",
-                            "the lab could not be taken down: "
-                                    + after.lastError().orElse("a cluster refused or could not be reached"),
-                            "the reaper retries it with backoff; check the cluster, then GET /api/labs/" + lab.id()
-                                    + " or slipway lab list")));
-        }
+        LabRecord after = labActions.down(lab(ctx), caller);
         json(ctx, 200, Views.lab(after, Optional.empty(), Optional.empty(), clock));
     }
 
@@ -473,30 +455,7 @@ final class Api {
         LabRecord lab = lab(ctx);
         JsonNode body = ctx.body().isBlank() ? Views.JSON.createObjectNode() : body(ctx, "by");
         Duration by = optionalText(body, "by").map(t -> labTtl("by", t)).orElse(lab.ttl());
-        Duration left = Duration.between(clock.instant(), lab.expiresAt());
-        if (left.plus(by).compareTo(maxLabTtl) > 0) {
-            throw new ApiException(
-                    422,
-                    "Lab would live too long",
-                    List.of(new Problem(
-                            "by",
-                            "the lab expires in "
-                                    + Durations.format(left.isNegative() ? Duration.ZERO : left.withNanos(0))
-                                    + "; extending it by " + Durations.format(by) + " goes past the server's limit of "
-                                    + Durations.format(maxLabTtl) + " from now",
-                            "extend it by less, or ask the operator to raise --max-lab-ttl")));
-        }
-        LabRecord extended = store.labs()
-                .extend(lab.id(), by)
-                .orElseThrow(() -> ApiException.conflict(
-                        "lab " + lab.id(), "the lab is not active", "bring it up again with 'lab up'"));
-        store.auditLog()
-                .record(
-                        caller.name(),
-                        "lab.extend",
-                        lab.app() + "/lab/" + lab.branch(),
-                        caller.source(),
-                        "by " + Durations.format(by) + ", expires at " + extended.expiresAt());
+        LabRecord extended = labActions.extend(lab, by, caller);
         json(ctx, 200, Views.lab(extended, Optional.empty(), labUrl.apply(extended), clock));
     }
 
@@ -661,7 +620,9 @@ final class Api {
         String scopeText = requiredText(body, "scope");
         Scope scope = Scope.parse(scopeText)
                 .orElseThrow(() -> ApiException.badRequest(
-                        "scope", "'" + Inputs.echo(scopeText) + "' is not a scope", "use read, deploy or admin"));
+                        "scope",
+                        "'" + Inputs.echo(scopeText) + "' is not a scope",
+                        "use metrics, read, deploy or admin"));
         IssuedToken issued = store.tokens().issue(name, scope, caller.name());
         store.auditLog()
                 .record(

@@ -34,6 +34,7 @@ final class DeployQueue implements AutoCloseable {
     // other servers can take what this one has no room for.
     private final Semaphore freeWorkers;
     private final BooleanSupplier mayClaim;
+    private final int parallelism;
 
     /**
      * @param mayClaim whether this server may take new deploys now: false while its liveness lease is not renewed,
@@ -47,6 +48,7 @@ final class DeployQueue implements AutoCloseable {
         this.poller = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "slipway-deploy-queue"));
         this.workers = Executors.newFixedThreadPool(parallelism, r -> daemon(r, "slipway-deploy"));
         this.freeWorkers = new Semaphore(parallelism);
+        this.parallelism = parallelism;
     }
 
     void start() {
@@ -99,6 +101,11 @@ final class DeployQueue implements AutoCloseable {
             freeWorkers.release();
             throw e;
         }
+    }
+
+    /** The deploys this server is running now. */
+    int running() {
+        return parallelism - freeWorkers.availablePermits();
     }
 
     /** Claims nothing more; running deploys go on (see {@link #awaitRunning}). */

@@ -33,6 +33,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -61,6 +62,8 @@ final class DeployRunner {
     private final String host;
     /** Starts the rollout of a deploy that brought a canary up. */
     private final ServerRollouts rollouts;
+    /** Counts each deploy that ended, per cluster and outcome. */
+    private final ServerMetrics metrics;
     /** Set as the server stops: it records running deploys interrupted itself, so nothing more is written of them. */
     private volatile boolean stopping;
 
@@ -77,7 +80,9 @@ final class DeployRunner {
             Function<LabRecord, Optional<String>> labUrl,
             Duration timeout,
             String host,
-            ServerRollouts rollouts) {
+            ServerRollouts rollouts,
+            ServerMetrics metrics) {
+        this.metrics = metrics;
         this.host = host;
         this.rollouts = rollouts;
         this.labUrl = labUrl;
@@ -98,8 +103,25 @@ final class DeployRunner {
     }
 
     void run(DeployRecord deploy) {
+        long started = System.nanoTime();
+        Progress progress = new Progress(deploy.id());
+        boolean ended = run(deploy, progress);
+        if (ended && !stopping) {
+            try {
+                store.deploys()
+                        .find(deploy.id())
+                        .filter(d -> d.state().isTerminal())
+                        .ifPresent(d -> metrics.deployEnded(
+                                d, progress.clusterTimes(), Duration.ofNanos(System.nanoTime() - started)));
+            } catch (RuntimeException e) {
+                LOG.warn("deploy {} ended, but could not be counted in the metrics: {}", deploy.id(), e.toString());
+            }
+        }
+    }
+
+    /** Runs the deploy; false when the server stopped under it (it is recorded interrupted, not ended here). */
+    private boolean run(DeployRecord deploy, Progress progress) {
         long id = deploy.id();
-        Progress progress = new Progress(id);
         try {
             AppRecord app = store.apps()
                     .find(deploy.app())
@@ -116,7 +138,7 @@ final class DeployRunner {
                 String message = "the lab was taken down before this deploy ran; bring it up again with lab up";
                 store.deploys().appendLog(id, "failed: " + message);
                 store.deploys().finish(id, DeployState.FAILED, Optional.of(message));
-                return;
+                return true;
             }
             Optional<App> deployed = Optional.empty();
             DeployReport report = switch (deploy.kind()) {
@@ -147,17 +169,18 @@ final class DeployRunner {
             };
             if (stopping) {
                 LOG.info("deploy {} ended as the server stopped; it is recorded interrupted", id);
-                return;
+                return false;
             }
             finish(deploy, report, progress, deployed);
         } catch (RuntimeException e) {
             if (stopping) {
                 LOG.info("deploy {} ended as the server stopped; it is recorded interrupted", id);
                 LOG.debug("deploy {} ended with", id, e);
-                return;
+                return false;
             }
             failed(id, progress, e);
         }
+        return true;
     }
 
     private void failed(long id, Progress progress, RuntimeException e) {
@@ -319,6 +342,10 @@ final class DeployRunner {
         private final long id;
         /** Clusters planned and not finished: failed, with the reason, when the deploy throws. */
         private final Set<String> unfinished = ConcurrentHashMap.newKeySet();
+        /** When each cluster started (System.nanoTime), then how long it took once finished. */
+        private final Map<String, Long> startedAt = new ConcurrentHashMap<>();
+
+        private final Map<String, Duration> took = new ConcurrentHashMap<>();
 
         Progress(long id) {
             this.id = id;
@@ -339,6 +366,14 @@ final class DeployRunner {
                 return;
             }
             store.deploys().appendLog(id, cluster + ": " + line);
+        }
+
+        /** How long each cluster took, from started to finished; a cluster still going counts until now. */
+        Map<String, Duration> clusterTimes() {
+            Map<String, Duration> times = new java.util.HashMap<>(took);
+            long now = System.nanoTime();
+            startedAt.forEach((cluster, at) -> times.putIfAbsent(cluster, Duration.ofNanos(now - at)));
+            return times;
         }
 
         void failUnfinished(String why) {
@@ -367,6 +402,7 @@ final class DeployRunner {
 
         @Override
         public void clusterStarted(ClusterPlan plan) {
+            startedAt.put(plan.cluster(), System.nanoTime());
             if (stopping) {
                 return;
             }
@@ -407,6 +443,10 @@ final class DeployRunner {
 
         @Override
         public void clusterFinished(ClusterResult result) {
+            Long at = startedAt.get(result.cluster());
+            if (at != null) {
+                took.put(result.cluster(), Duration.ofNanos(System.nanoTime() - at));
+            }
             if (stopping) {
                 return;
             }

@@ -31,6 +31,7 @@ final class LabReaper {
     private final Teardown teardown;
     private final String holder;
     private final Clock clock;
+    private final ServerMetrics metrics;
 
     /** Removes a lab from where it runs: its clusters' namespace, or the server's local processes. */
     @FunctionalInterface
@@ -39,7 +40,8 @@ final class LabReaper {
         String tearDown(AppRecord app, LabRecord lab);
     }
 
-    LabReaper(Store store, Teardown teardown, String holder, Clock clock) {
+    LabReaper(Store store, Teardown teardown, String holder, Clock clock, ServerMetrics metrics) {
+        this.metrics = metrics;
         this.store = store;
         this.teardown = teardown;
         this.holder = holder;
@@ -49,8 +51,20 @@ final class LabReaper {
     /** What one sweep did. */
     record Sweep(int deleted, int failed) {}
 
-    /** Claims and tears down every lab that is due now. */
+    /** Claims and tears down every lab that is due now; counted in the metrics, also when it throws. */
     Sweep sweep() {
+        Sweep sweep;
+        try {
+            sweep = sweepDue();
+        } catch (RuntimeException e) {
+            metrics.reaperSwept(false, 0, 0);
+            throw e;
+        }
+        metrics.reaperSwept(true, sweep.deleted(), sweep.failed());
+        return sweep;
+    }
+
+    private Sweep sweepDue() {
         int deleted = 0;
         int failed = 0;
         List<LabRecord> claimed;

@@ -80,6 +80,8 @@ final class ServerRollouts implements AutoCloseable {
     private record Asker(RequestSource source, Optional<String> reason) {}
 
     private volatile boolean closed;
+    /** Told of every transition as it happens, before its audit entry (the server's metrics count them). */
+    private volatile java.util.function.Consumer<RolloutEvent> listener = event -> {};
 
     ServerRollouts(Store store, AppSources sources, CanaryTracks tracks, ServerConfig config, Clock clock) {
         this.store = store;
@@ -290,7 +292,17 @@ final class ServerRollouts implements AutoCloseable {
         }
     }
 
+    /** Tells {@code listener} of every transition from now on. */
+    void onEvent(java.util.function.Consumer<RolloutEvent> listener) {
+        this.listener = listener;
+    }
+
     private void audit(RolloutEvent event) {
+        try {
+            listener.accept(event);
+        } catch (RuntimeException e) {
+            LOG.warn("the rollout event {} of {} was not counted: {}", event.action(), event.target(), e.toString());
+        }
         try {
             Optional<Asker> asker = event.byController() ? Optional.empty() : Optional.ofNullable(asking.get());
             RequestSource source = asker.map(Asker::source).orElse(RequestSource.SERVER);

@@ -68,10 +68,12 @@ public final class SlipwayServer implements AutoCloseable {
     private static final Duration STOP_WAIT = Duration.ofSeconds(20);
 
     private static final int KEPT_CHECKOUTS = 10;
+    private static final String METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
     private final ServerConfig config;
     private final Clock clock;
     private final Store store;
+    private final ServerMetrics metrics;
     private final Optional<LocalEnvironments> localLabs;
     private final DeployRunner runner;
     private final ServerRollouts rollouts;
@@ -110,7 +112,8 @@ public final class SlipwayServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the state directory " + config.stateDir(), e);
         }
-        this.store = Store.open(config.store(), clock);
+        this.metrics = new ServerMetrics();
+        this.store = Store.open(config.store(), clock, Optional.of(metrics.registry()));
         Optional<LocalEnvironments> labs = Optional.empty();
         ServerRollouts made = null;
         try {
@@ -147,11 +150,14 @@ public final class SlipwayServer implements AutoCloseable {
                     this::labUrl,
                     config.deployTimeout(),
                     config.serverId(),
-                    rollouts);
+                    rollouts,
+                    metrics);
             this.queue = new DeployQueue(store, runner, config.serverId(), 4, liveness::healthy);
+            rollouts.onEvent(metrics::rolloutEvent);
+            metrics.watch(store, clock, liveness::healthy, queue::running);
             // The same backend tears labs down, wherever they run.
             LabReaper.Teardown teardown = (app, lab) -> backend.tearDown(sources.labRef(app, lab));
-            this.reaper = new LabReaper(store, teardown, config.serverId(), clock);
+            this.reaper = new LabReaper(store, teardown, config.serverId(), clock, metrics);
             this.reaperThread = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "slipway-reaper"));
             this.background = Executors.newScheduledThreadPool(2, r -> daemon(r, "slipway-server-background"));
             this.tls = !config.loopbackOnly() || config.tls().isPresent();
@@ -163,6 +169,7 @@ public final class SlipwayServer implements AutoCloseable {
                 made.close();
             }
             store.close();
+            metrics.close();
             throw e;
         }
     }
@@ -345,6 +352,7 @@ public final class SlipwayServer implements AutoCloseable {
             store.leases().release(liveness.lease(), config.serverId());
         } finally {
             store.close();
+            metrics.close();
         }
     }
 
@@ -435,6 +443,9 @@ public final class SlipwayServer implements AutoCloseable {
 
     // --- HTTP ------------------------------------------------------------------------------------------------
 
+    /** How long a console login lasts (a revoked token ends it sooner). */
+    static final Duration CONSOLE_SESSION_TTL = Duration.ofHours(12);
+
     private Javalin createHttp(Api api, Clock clock) {
         String openApi = openApiDocument();
         return Javalin.create(javalin -> {
@@ -467,6 +478,28 @@ public final class SlipwayServer implements AutoCloseable {
             });
             javalin.routes.get(
                     "/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
+            // Checked as a plain request first, so a refusal is a status and a problem document, not an event
+            // inside a stream that has already answered 200.
+            SseHandler logStream = new SseHandler(0, this::streamLog);
+            Console console = new Console(
+                    store,
+                    rollouts,
+                    new LabActions(store, reaper, config.serverId(), config.maxLabTtl(), clock),
+                    this::labUrl,
+                    logStream,
+                    tls,
+                    CONSOLE_SESSION_TTL,
+                    clock);
+            console.register(javalin);
+            javalin.routes.exception(Console.ConsoleRefusal.class, console::refused);
+            // A token even for metrics: their labels name apps, environments and clusters (docs/observability.md).
+            javalin.routes.get("/metrics", ctx -> {
+                authenticate(ctx, Scope.METRICS);
+                ctx.contentType(METRICS_CONTENT_TYPE).result(metrics.scrape());
+            });
+            javalin.requestLogger.http((ctx, millis) -> metrics.apiRequest(
+                    ctx.method().name(), routeTemplate(ctx), ctx.status().getCode(), Duration.ofNanos((long)
+                            (millis * 1_000_000))));
             for (Api.Route route : api.routes()) {
                 javalin.routes.addHttpHandler(route.method(), route.path(), ctx -> {
                     refuseWhileStopping();
@@ -475,9 +508,6 @@ public final class SlipwayServer implements AutoCloseable {
                     route.handler().handle(ctx, caller);
                 });
             }
-            // Checked as a plain request first, so a refusal is a status and a problem document, not an event
-            // inside a stream that has already answered 200.
-            SseHandler logStream = new SseHandler(0, this::streamLog);
             javalin.routes.get("/api/deploys/{id}/log", ctx -> {
                 refuseWhileStopping();
                 authenticate(ctx, Scope.READ);
@@ -520,8 +550,14 @@ public final class SlipwayServer implements AutoCloseable {
     /** Every other method on a served path answers 405 with the methods it has, not 404. */
     private static void methodNotAllowed(io.javalin.config.JavalinConfig javalin, Api api) {
         java.util.Map<String, List<String>> allowed = new java.util.LinkedHashMap<>();
-        for (String path : List.of("/health", "/openapi.json", "/api/deploys/{id}/log")) {
+        for (String path : List.of("/health", "/openapi.json", "/metrics", "/api/deploys/{id}/log")) {
             allowed.computeIfAbsent(path, p -> new ArrayList<>()).add("GET");
+        }
+        for (String path : Console.GET_PATHS) {
+            allowed.computeIfAbsent(path, p -> new ArrayList<>()).add("GET");
+        }
+        for (String path : Console.POST_PATHS) {
+            allowed.computeIfAbsent(path, p -> new ArrayList<>()).add("POST");
         }
         for (Api.Route route : api.routes()) {
             allowed.computeIfAbsent(route.path(), p -> new ArrayList<>())
@@ -550,6 +586,12 @@ public final class SlipwayServer implements AutoCloseable {
                 }
             }
         });
+    }
+
+    /** The route a request matched, as its template ({@code /api/deploys/{id}}): raw paths would not stay few. */
+    private static String routeTemplate(Context ctx) {
+        io.javalin.router.Endpoint endpoint = ctx.endpoints().lastHttpEndpoint();
+        return endpoint == null ? ServerMetrics.UNMATCHED : endpoint.path;
     }
 
     private void refuseWhileStopping() {
@@ -606,7 +648,10 @@ public final class SlipwayServer implements AutoCloseable {
         // Javalin's default content type would otherwise be applied to the stream's response.
         ctx.contentType("text/event-stream");
         long id = Long.parseLong(ctx.pathParam("id"));
+        // A reconnecting browser says where it was (Last-Event-ID); a page that shows lines already asks for
+        // the ones after them (?after=N).
         AtomicInteger after = new AtomicInteger(Optional.ofNullable(ctx.header("Last-Event-ID"))
+                .or(() -> Optional.ofNullable(ctx.queryParam("after")))
                 .filter(s -> s.matches("[0-9]{1,9}"))
                 .map(Integer::parseInt)
                 .orElse(0));

@@ -319,7 +319,8 @@ class ServerApiTest {
                         documented.add(method.toUpperCase() + " " + path.getKey());
                     }
                 }));
-        Set<String> served = new TreeSet<>(List.of("GET /health", "GET /openapi.json", "GET /api/deploys/{id}/log"));
+        Set<String> served =
+                new TreeSet<>(List.of("GET /health", "GET /openapi.json", "GET /metrics", "GET /api/deploys/{id}/log"));
         for (Api.Route route : routesOf(server)) {
             served.add(route.method().name() + " " + route.path());
         }

@@ -37,16 +37,40 @@ public final class AuditLog {
     /** Entries newest first, optionally of one action or target prefix, before an id (for paging). */
     public List<AuditEntry> list(
             Optional<String> action, Optional<String> targetPrefix, Optional<Long> beforeId, int limit) {
+        return list(new Query(action, targetPrefix, Optional.empty(), Optional.empty(), beforeId, limit));
+    }
+
+    /**
+     * Which entries to list, newest first: each filter that is present must hold.
+     *
+     * @param targetPrefix the target starts with this (an app: {@code shop}, an environment: {@code shop/prod})
+     * @param actor exactly this actor (a token's name, {@code reaper}, ...)
+     * @param since at or after this time
+     * @param beforeId older than this entry (the next page)
+     */
+    public record Query(
+            Optional<String> action,
+            Optional<String> targetPrefix,
+            Optional<String> actor,
+            Optional<java.time.Instant> since,
+            Optional<Long> beforeId,
+            int limit) {}
+
+    public List<AuditEntry> list(Query q) {
         return jdbi.withHandle(h -> {
-            String where = (action.isPresent() ? " AND action = :action" : "")
-                    + (targetPrefix.isPresent() ? " AND target LIKE :prefix" : "")
-                    + (beforeId.isPresent() ? " AND id < :before" : "");
+            String where = (q.action().isPresent() ? " AND action = :action" : "")
+                    + (q.targetPrefix().isPresent() ? " AND target LIKE :prefix" : "")
+                    + (q.actor().isPresent() ? " AND actor = :actor" : "")
+                    + (q.since().isPresent() ? " AND at >= :since" : "")
+                    + (q.beforeId().isPresent() ? " AND id < :before" : "");
             var query = h.createQuery("SELECT * FROM audit_log WHERE 1 = 1" + where + " ORDER BY id DESC LIMIT :limit");
-            action.ifPresent(a -> query.bind("action", a));
-            targetPrefix.ifPresent(
-                    p -> query.bind("prefix", p.replace("%", "\\%").replace("_", "\\_") + "%"));
-            beforeId.ifPresent(b -> query.bind("before", b));
-            return query.bind("limit", limit)
+            q.action().ifPresent(a -> query.bind("action", a));
+            q.targetPrefix()
+                    .ifPresent(p -> query.bind("prefix", p.replace("%", "\\%").replace("_", "\\_") + "%"));
+            q.actor().ifPresent(a -> query.bind("actor", a));
+            q.since().ifPresent(t -> query.bind("since", t.toEpochMilli()));
+            q.beforeId().ifPresent(b -> query.bind("before", b));
+            return query.bind("limit", q.limit())
                     .map((rs, ctx) -> new AuditEntry(
                             rs.getLong("id"),
                             Millis.instant(rs, "at"),

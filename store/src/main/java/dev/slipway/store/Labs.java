@@ -209,6 +209,27 @@ public final class Labs {
                 .execute());
     }
 
+    /**
+     * Labs up now (overdue ones included), those of them whose expiry falls within {@code within} of {@code now}, and labs past their expiry
+     * not yet deleted (up or being reaped): what the server's metrics show, read in one query.
+     */
+    public Counts counts(Instant now, Duration within) {
+        long at = now.toEpochMilli();
+        return jdbi.withHandle(h -> h.createQuery("SELECT"
+                        + " COALESCE(SUM(CASE WHEN state = 'ACTIVE' THEN 1 ELSE 0 END), 0) AS up,"
+                        + " COALESCE(SUM(CASE WHEN state = 'ACTIVE' AND expires_at > :now AND expires_at <= :soon"
+                        + " THEN 1 ELSE 0 END), 0) AS expiring,"
+                        + " COALESCE(SUM(CASE WHEN expires_at <= :now THEN 1 ELSE 0 END), 0) AS overdue"
+                        + " FROM labs WHERE state <> 'DELETED'")
+                .bind("now", at)
+                .bind("soon", at + within.toMillis())
+                .map((rs, ctx) -> new Counts(rs.getInt("up"), rs.getInt("expiring"), rs.getInt("overdue")))
+                .one());
+    }
+
+    /** See {@link #counts}. */
+    public record Counts(int active, int expiring, int overdue) {}
+
     /** How many labs are not yet deleted. */
     public int liveCount() {
         return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM labs WHERE state <> 'DELETED'")

@@ -10,7 +10,9 @@ public enum RequestSource {
     CHAT,
     CI,
     REAPER,
-    SERVER;
+    SERVER,
+    /** The web console, as the person logged in. */
+    WEB;
 
     /** The lower-case name used in JSON and the database. */
     public String wireName() {

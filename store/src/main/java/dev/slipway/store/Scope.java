@@ -3,8 +3,12 @@ package dev.slipway.store;
 import java.util.Locale;
 import java.util.Optional;
 
-/** What a token may do; each scope includes the ones below it (admin ⊃ deploy ⊃ read). */
+/**
+ * What a token may do; each scope includes the ones below it (admin ⊃ deploy ⊃ read ⊃ metrics). {@code metrics}
+ * only scrapes {@code GET /metrics}: the token a Prometheus server keeps reads nothing else.
+ */
 public enum Scope {
+    METRICS,
     READ,
     DEPLOY,
     ADMIN;

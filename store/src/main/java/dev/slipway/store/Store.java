@@ -2,8 +2,11 @@ package dev.slipway.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.Objects;
+import java.util.Optional;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Jdbi;
 
@@ -23,6 +26,7 @@ public final class Store implements AutoCloseable {
     private final Tokens tokens;
     private final Leases leases;
     private final Rollouts rollouts;
+    private final ConsoleSessions consoleSessions;
 
     private Store(HikariDataSource dataSource, Dialect dialect, Clock clock) {
         this.dataSource = dataSource;
@@ -36,10 +40,19 @@ public final class Store implements AutoCloseable {
         this.tokens = new Tokens(jdbi, clock);
         this.leases = new Leases(jdbi, clock);
         this.rollouts = new Rollouts(jdbi, clock);
+        this.consoleSessions = new ConsoleSessions(jdbi, clock);
     }
 
     /** Opens the database, creating the schema if needed and applying pending migrations. */
     public static Store open(StoreConfig config, Clock clock) {
+        return open(config, clock, Optional.empty());
+    }
+
+    /**
+     * As {@link #open(StoreConfig, Clock)}, with the connection pool's meters (HikariCP's {@code hikaricp_*}, tagged
+     * {@code pool="slipway-store"}) in {@code meters}.
+     */
+    public static Store open(StoreConfig config, Clock clock, Optional<MeterRegistry> meters) {
         Objects.requireNonNull(clock, "clock");
         config.h2FileBase().ifPresent(H2Files::prepare);
         HikariConfig hikari = new HikariConfig();
@@ -49,6 +62,7 @@ public final class Store implements AutoCloseable {
         hikari.setMaximumPoolSize(config.poolSize());
         hikari.setMinimumIdle(1);
         hikari.setPoolName("slipway-store");
+        meters.ifPresent(registry -> hikari.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry)));
         config.schema().ifPresent(schema -> {
             if (!schema.matches("[a-z_][a-z0-9_]{0,62}")) {
                 throw new IllegalArgumentException("schema must be lower-case letters, digits and _");
@@ -106,6 +120,10 @@ public final class Store implements AutoCloseable {
 
     public Leases leases() {
         return leases;
+    }
+
+    public ConsoleSessions consoleSessions() {
+        return consoleSessions;
     }
 
     public Rollouts rollouts() {

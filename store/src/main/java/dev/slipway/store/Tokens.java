@@ -105,7 +105,8 @@ public final class Tokens {
                 .one());
     }
 
-    private static String hash(String secret) {
+    /** The SHA-256 under which a 256-bit secret (a token, a console session) is stored. */
+    static String hash(String secret) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             return HexFormat.of().formatHex(digest.digest(secret.getBytes(StandardCharsets.UTF_8)));

@@ -63,6 +63,7 @@ abstract class StoreBehaviour {
                     "ci_statuses",
                     "github_deliveries",
                     "audit_log",
+                    "console_sessions",
                     "tokens",
                     "leases",
                     "rollouts")) {
@@ -272,6 +273,39 @@ abstract class StoreBehaviour {
     }
 
     @Test
+    void labCountsTellActiveExpiringSoonAndOverdueLabsApart() {
+        assertThat(store.labs().counts(clock.instant(), Duration.ofHours(1))).isEqualTo(new Labs.Counts(0, 0, 0));
+        LabRecord early = openLab("early", "sha1");
+        clock.add(Duration.ofHours(2));
+        openLab("late", "sha2");
+        LabRecord reaped = openLab("reaped", "sha3");
+        clock.add(Duration.ofMinutes(30));
+
+        assertThat(store.labs().counts(clock.instant(), Duration.ofHours(1))).isEqualTo(new Labs.Counts(3, 0, 0));
+
+        clock.add(Duration.ofHours(21));
+        assertThat(store.labs().counts(clock.instant(), Duration.ofHours(1)))
+                .as("early expires within the hour")
+                .isEqualTo(new Labs.Counts(3, 1, 0));
+
+        clock.add(Duration.ofHours(2));
+        assertThat(store.labs().counts(clock.instant(), Duration.ofHours(1)))
+                .as("early past its expiry, the other two expiring within the hour")
+                .isEqualTo(new Labs.Counts(3, 2, 1));
+
+        clock.add(Duration.ofHours(1));
+        store.labs().claimExpired("reaper", 10, Duration.ofMinutes(5)).forEach(lab -> {
+            if (lab.id() == reaped.id()) {
+                store.labs().markDeleted(lab.id(), "reaper");
+            }
+        });
+        assertThat(store.labs().find(early.id()).orElseThrow().state()).isEqualTo(LabState.REAPING);
+        assertThat(store.labs().counts(clock.instant(), Duration.ofHours(1)))
+                .as("early and late being reaped (overdue, no longer active), reaped gone")
+                .isEqualTo(new Labs.Counts(0, 0, 2));
+    }
+
+    @Test
     void labsNotYetExpiredAreNeverClaimed() {
         openLab("feature/login", "abc123");
         clock.add(Duration.ofHours(23));
@@ -434,7 +468,41 @@ abstract class StoreBehaviour {
     }
 
     @Test
+    void aConsoleSessionLivesUntilItExpiresItsTokenIsRevokedOrItIsClosed() {
+        IssuedToken alice = store.tokens().issue("alice", Scope.DEPLOY, "admin");
+        ConsoleSessions sessions = store.consoleSessions();
+        ConsoleSessions.Opened opened = sessions.open(alice.token(), Duration.ofHours(8));
+        assertThat(opened.secret()).as("the cookie is not the token").isNotEqualTo(alice.secret());
+        assertThat(sessions.find(opened.secret(), store.tokens())).hasValueSatisfying(s -> {
+            assertThat(s.token().name()).isEqualTo("alice");
+            assertThat(s.csrf()).isEqualTo(opened.session().csrf()).hasSizeGreaterThan(40);
+            assertThat(s.expiresAt()).isEqualTo(clock.instant().plus(Duration.ofHours(8)));
+        });
+        assertThat(sessions.find(opened.secret() + "x", store.tokens())).isEmpty();
+
+        clock.add(Duration.ofHours(8));
+        assertThat(sessions.find(opened.secret(), store.tokens())).as("expired").isEmpty();
+
+        ConsoleSessions.Opened again = sessions.open(alice.token(), Duration.ofHours(8));
+        ConsoleSessions.Opened other = sessions.open(alice.token(), Duration.ofHours(8));
+        assertThat(sessions.close(again.secret())).isTrue();
+        assertThat(sessions.find(again.secret(), store.tokens()))
+                .as("logged out")
+                .isEmpty();
+        assertThat(sessions.find(other.secret(), store.tokens()))
+                .as("other sessions stay")
+                .isPresent();
+
+        store.tokens().revoke(alice.token().id());
+        assertThat(sessions.find(other.secret(), store.tokens()))
+                .as("token revoked")
+                .isEmpty();
+    }
+
+    @Test
     void scopesIncludeTheOnesBelowThem() {
+        assertThat(Scope.READ.grants(Scope.METRICS)).isTrue();
+        assertThat(Scope.METRICS.grants(Scope.READ)).isFalse();
         assertThat(Scope.ADMIN.grants(Scope.DEPLOY)).isTrue();
         assertThat(Scope.DEPLOY.grants(Scope.READ)).isTrue();
         assertThat(Scope.READ.grants(Scope.DEPLOY)).isFalse();

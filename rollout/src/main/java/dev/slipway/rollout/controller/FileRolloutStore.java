@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -25,6 +26,8 @@ public final class FileRolloutStore implements RolloutStore {
     private static final ObjectMapper JSON = new ObjectMapper();
     // App and environment names are DNS labels; anything else must not become a path.
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+
+    private static final ConcurrentHashMap<Path, Object> IN_PROCESS = new ConcurrentHashMap<>();
 
     private final Path dir;
 
@@ -79,22 +82,31 @@ public final class FileRolloutStore implements RolloutStore {
                     // Another process created it first: the same file serves.
                 }
             }
-            try (FileChannel lock = FileChannel.open(lockFile, StandardOpenOption.WRITE);
-                    FileLock held = lock.lock()) {
-                long found = Files.exists(f)
-                        ? parse(Files.readString(f, StandardCharsets.UTF_8), f).version()
-                        : 0;
-                if (found != expectedVersion) {
-                    throw new StaleRolloutException(state.key(), expectedVersion, found);
-                }
-                ObjectNode root = JSON.createObjectNode();
-                root.put("version", expectedVersion + 1);
-                root.set("state", JSON.readTree(RolloutStateJson.write(state)));
-                OwnerOnlyFiles.write(f, (root.toPrettyString() + "\n").getBytes(StandardCharsets.UTF_8));
-                return expectedVersion + 1;
+            // A file lock keeps other processes out; within this one (a deploy following its rollout while
+            // another command of the same JVM saves, as in tests) a second lock of the same file would be refused
+            // (OverlappingFileLockException) rather than wait, so savers here queue on a lock per file first.
+            synchronized (IN_PROCESS.computeIfAbsent(lockFile.toAbsolutePath().normalize(), k -> new Object())) {
+                return saveLocked(state, expectedVersion, f, lockFile);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + f, e);
+        }
+    }
+
+    private static long saveLocked(RolloutState state, long expectedVersion, Path f, Path lockFile) throws IOException {
+        try (FileChannel lock = FileChannel.open(lockFile, StandardOpenOption.WRITE);
+                FileLock held = lock.lock()) {
+            long found = Files.exists(f)
+                    ? parse(Files.readString(f, StandardCharsets.UTF_8), f).version()
+                    : 0;
+            if (found != expectedVersion) {
+                throw new StaleRolloutException(state.key(), expectedVersion, found);
+            }
+            ObjectNode root = JSON.createObjectNode();
+            root.put("version", expectedVersion + 1);
+            root.set("state", JSON.readTree(RolloutStateJson.write(state)));
+            OwnerOnlyFiles.write(f, (root.toPrettyString() + "\n").getBytes(StandardCharsets.UTF_8));
+            return expectedVersion + 1;
         }
     }
 }

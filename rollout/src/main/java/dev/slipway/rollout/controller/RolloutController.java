@@ -192,8 +192,7 @@ public final class RolloutController {
             throw refused(key, "no cluster is paused by hand or at optin", statusHint(key));
         }
         s.commit(state, happened);
-        drive(s);
-        return s.state;
+        return driveStored(key, s);
     }
 
     /** Skips the remaining steps: every cluster not yet finished is promoted now, in the group's order. */
@@ -220,8 +219,7 @@ public final class RolloutController {
             throw refused(key, "no cluster is waiting or in a step, so there is nothing to promote", statusHint(key));
         }
         s.commit(state, happened);
-        drive(s);
-        return s.state;
+        return driveStored(key, s);
     }
 
     /**
@@ -234,8 +232,7 @@ public final class RolloutController {
         if (!stop(s, actor, reason, Optional.empty())) {
             throw refused(key, "no cluster is waiting or in a step, so there is nothing to abort", statusHint(key));
         }
-        drive(s);
-        return s.state;
+        return driveStored(key, s);
     }
 
     /**
@@ -272,8 +269,7 @@ public final class RolloutController {
             }
         }
         s.commit(state, happened);
-        drive(s);
-        return s.state;
+        return driveStored(key, s);
     }
 
     /**
@@ -510,6 +506,21 @@ public final class RolloutController {
     }
 
     /** Makes the tracks calls the state owes, and starts the next cluster of a one-by-one rollout. */
+    /**
+     * After a person's operation is stored: makes the calls it owes. Another controller saving meanwhile (a
+     * {@code slipway rollout run} ticking the same files) makes them instead, and the operation still stands: the
+     * state it stored is answered.
+     */
+    private RolloutState driveStored(RolloutKey key, Session s) {
+        try {
+            drive(s);
+            return s.state;
+        } catch (StaleRolloutException e) {
+            log.debug("rollout {} changed by another controller after this operation was stored", key);
+            return status(key).orElse(s.state);
+        }
+    }
+
     private void drive(Session s) {
         Set<String> tried = new HashSet<>();
         while (true) {

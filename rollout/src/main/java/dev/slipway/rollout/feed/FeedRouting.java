@@ -150,6 +150,7 @@ public final class FeedRouting {
                 settings.adminToken(),
                 RouterConfig.Limits.defaults(),
                 RouterConfig.RetryPolicy.defaults(),
+                settings.telemetry(),
                 backends,
                 routes,
                 Optional.empty());

@@ -3,6 +3,7 @@ package dev.slipway.rollout.feed;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
 import dev.slipway.router.AdminToken;
+import dev.slipway.router.RouterConfig;
 import dev.slipway.router.RouterConfig.Address;
 import java.util.Optional;
 
@@ -14,11 +15,22 @@ import java.util.Optional;
  * @param adminToken when present, admin requests but {@code GET /healthz} need it
  * @param host the first routable service answers this host and every other service {@code <service>.<host>};
  *     empty: the first service answers any host (then the app may have only one routable service)
+ * @param telemetry the access log and span export, as a router config's {@code accessLog:} and {@code tracing:}
  */
-public record FeedSettings(Address listen, Address admin, Optional<AdminToken> adminToken, Optional<String> host) {
+public record FeedSettings(
+        Address listen,
+        Address admin,
+        Optional<AdminToken> adminToken,
+        Optional<String> host,
+        RouterConfig.Telemetry telemetry) {
     /** Listening on {@code listen}, the admin API on an ephemeral loopback port, no token, any host. */
     public static FeedSettings on(Address listen) {
-        return new FeedSettings(listen, new Address("127.0.0.1", 0), Optional.empty(), Optional.empty());
+        return new FeedSettings(
+                listen,
+                new Address("127.0.0.1", 0),
+                Optional.empty(),
+                Optional.empty(),
+                RouterConfig.Telemetry.defaults());
     }
 
     /**
@@ -45,6 +57,6 @@ public record FeedSettings(Address listen, Address admin, Optional<AdminToken> a
     }
 
     public FeedSettings withHost(String host) {
-        return new FeedSettings(listen, admin, adminToken, Optional.of(host));
+        return new FeedSettings(listen, admin, adminToken, Optional.of(host), telemetry);
     }
 }

@@ -7,6 +7,9 @@ import dev.slipway.core.rollout.ClusterOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,6 +49,46 @@ class FileRolloutStoreTest {
                 .isInstanceOf(StaleRolloutException.class)
                 .hasMessageContaining("expected version 0, found 1");
         assertThatThrownBy(() -> new FileRolloutStore(dir).save(s, 5)).isInstanceOf(StaleRolloutException.class);
+    }
+
+    @Test
+    void twoStoresOnOneDirectoryInOneProcessSaveInTurnInsteadOfFailingOnTheFileLock() throws Exception {
+        // as a deploy following its rollout while `rollout resume` runs in the same JVM (tests): each saver waits
+        RolloutState s = state();
+        new FileRolloutStore(dir).save(s, 0);
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        List<Thread> savers = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            FileRolloutStore own = new FileRolloutStore(dir);
+            savers.add(new Thread(() -> {
+                for (int i = 0; i < 25; i++) {
+                    while (true) {
+                        try {
+                            long version =
+                                    own.load(RolloutFixture.KEY).orElseThrow().version();
+                            own.save(s, version);
+                            break;
+                        } catch (StaleRolloutException raced) {
+                            // another saver got in first: try on its version
+                        } catch (RuntimeException e) {
+                            failures.add(e);
+                            return;
+                        }
+                    }
+                }
+            }));
+        }
+        savers.forEach(Thread::start);
+        for (Thread t : savers) {
+            t.join();
+        }
+
+        assertThat(failures).isEmpty();
+        assertThat(new FileRolloutStore(dir)
+                        .load(RolloutFixture.KEY)
+                        .orElseThrow()
+                        .version())
+                .isEqualTo(101);
     }
 
     @Test

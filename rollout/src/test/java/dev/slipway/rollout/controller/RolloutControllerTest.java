@@ -19,6 +19,36 @@ class RolloutControllerTest {
     final RolloutFixture f = new RolloutFixture();
 
     @Test
+    void anAbortStandsWhenAnotherControllerOnTheSameStoreMakesItsCallsMeanwhile() {
+        // a person's `rollout abort` while `rollout run` ticks the same files: the run saves while the abort calls
+        // the tracks, so the abort's own next save is stale; the abort is stored all the same and is answered
+        RolloutFixture run = new RolloutFixture();
+        run.start(RolloutFixture.spec(ClusterOrder.ONE_BY_ONE), "east-1", "west-1");
+        Tracks tickingMeanwhile = new Tracks() {
+            @Override
+            public void promoteStable(RolloutKey key, String cluster) {}
+
+            @Override
+            public void removeCanary(RolloutKey key, String cluster) {}
+
+            @Override
+            public void abort(RolloutKey key, String cluster) {
+                run.controller.tick(key);
+            }
+        };
+        RolloutController person = new RolloutController(
+                run.store, run.stats, run.traffic, tickingMeanwhile, RolloutEvents.none(), run.clock);
+
+        RolloutState after = person.abort(KEY, "bob", "errors in the logs");
+
+        assertThat(after.settled()).isTrue();
+        assertThat(after.promoted()).isFalse();
+        assertThat(run.cluster("east-1").status()).isEqualTo(ClusterStatus.ABORTED);
+        assertThat(run.cluster("east-1").reason()).contains("errors in the logs");
+        assertThat(run.tracks.calls).anyMatch(c -> c.startsWith("abort east-1"));
+    }
+
+    @Test
     void aHealthyRolloutTakesEveryStepClusterByClusterAndPromotesWithTrafficOffTheCanaryBeforeItGoes() {
         Instant started = f.clock.instant();
         RolloutState s = f.start(RolloutFixture.spec(ClusterOrder.ONE_BY_ONE), "east", "west");

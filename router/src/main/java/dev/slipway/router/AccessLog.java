@@ -1,0 +1,259 @@
+package dev.slipway.router;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.ByteArrayOutputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One JSON line per request, written by a thread of its own so the event loops never wait on a disk: they
+ * hand an {@link Entry} to a bounded queue, and when it is full (the disk cannot keep up) the line is dropped
+ * and counted in {@code slipway_router_access_log_dropped_total}, never the request delayed. A file moved away
+ * (log rotation) is noticed within a second and a new one opened at the same path.
+ */
+final class AccessLog implements AutoCloseable {
+    /** Lines waiting to be written; beyond this they are dropped. */
+    static final int QUEUE = 16_384;
+
+    private static final Logger log = LoggerFactory.getLogger(AccessLog.class);
+    private static final JsonFactory JSON = new JsonFactory();
+    private static final Entry STOP = new Entry(0, "", "", "", "", "", "", "", null, 0, "", 0, 0, 0, 0, "", "", "", "");
+
+    /**
+     * What one line says, as the event loop hands it over: raw values, formatted on the writer thread.
+     *
+     * @param startMillis when the request head arrived (epoch milliseconds)
+     * @param uri the request target as received; the line shows its path without the query
+     * @param endpoint where it went, null when the router answered itself
+     * @param failure how the router itself ended the request ({@code timeout}, {@code connect_failure}) or empty
+     * @param traceId the W3C trace id the backend saw
+     */
+    record Entry(
+            long startMillis,
+            String client,
+            String method,
+            String host,
+            String uri,
+            String route,
+            String backend,
+            String cluster,
+            InetSocketAddress endpoint,
+            int status,
+            String failure,
+            long durationNanos,
+            long bytesIn,
+            long bytesOut,
+            int retries,
+            CharSequence requestId,
+            String traceId,
+            String spanId,
+            String userAgent) {
+
+        /** The path the line shows: the target without its query string, which may carry tokens. */
+        String path() {
+            return Exchange.withoutQuery(Exchange.pathOf(uri));
+        }
+
+        /** {@code host:port} of the endpoint, empty when there was none. */
+        String endpointText() {
+            return endpoint == null ? "" : endpoint.getHostString() + ":" + endpoint.getPort();
+        }
+    }
+
+    private final String path;
+    private final RouterMetrics metrics;
+    private final BlockingQueue<Entry> queue = new ArrayBlockingQueue<>(QUEUE);
+    private final Thread writer;
+    private OutputStream out;
+    private Object fileKey;
+
+    /** Writes to {@code path} ({@code -}: standard output), appending. */
+    AccessLog(String path, RouterMetrics metrics) {
+        this.path = path;
+        this.metrics = metrics;
+        open();
+        this.writer = new Thread(this::run, "router-access-log");
+        writer.setDaemon(true);
+        writer.start();
+    }
+
+    /** Queues {@code e}; drops it (counted) when the writer is behind. Called on event loops. */
+    void log(Entry e) {
+        if (!queue.offer(e)) {
+            metrics.count(RouterMeters.ACCESS_LOG_DROPPED);
+        }
+    }
+
+    /** Writes what is queued, then stops. */
+    @Override
+    public void close() {
+        try {
+            queue.put(STOP);
+            writer.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void run() {
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream(64 * 1024);
+        long lastCheck = System.nanoTime();
+        try {
+            while (true) {
+                Entry e = queue.poll(1, TimeUnit.SECONDS);
+                if (System.nanoTime() - lastCheck > TimeUnit.SECONDS.toNanos(1)) {
+                    lastCheck = System.nanoTime();
+                    reopenIfMoved();
+                }
+                if (e == null) {
+                    continue;
+                }
+                boolean stop = false;
+                // One write per burst: whatever is queued goes out together, through one generator.
+                try (JsonGenerator g = JSON.createGenerator(buffer, JsonEncoding.UTF8)) {
+                    g.setRootValueSeparator(null);
+                    while (e != null) {
+                        if (e == STOP) {
+                            stop = true;
+                            break;
+                        }
+                        write(e, g);
+                        e = queue.poll();
+                    }
+                } catch (IOException impossible) {
+                    throw new IllegalStateException("writing to memory failed", impossible);
+                }
+                flush(buffer);
+                if (stop) {
+                    break;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            if (!"-".equals(path) && out != null) {
+                try {
+                    out.close();
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
+            }
+        }
+    }
+
+    /** Writes {@code e} as one JSON line through {@code g}. */
+    static void write(Entry e, JsonGenerator g) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("time", Instant.ofEpochMilli(e.startMillis()).toString());
+        g.writeStringField("client", e.client());
+        g.writeStringField("method", e.method());
+        g.writeStringField("host", e.host());
+        g.writeStringField("path", e.path());
+        g.writeStringField("route", e.route());
+        g.writeStringField("backend", e.backend());
+        g.writeStringField("cluster", e.cluster());
+        g.writeStringField("endpoint", e.endpointText());
+        g.writeNumberField("status", e.status());
+        if (!e.failure().isEmpty()) {
+            g.writeStringField("failure", e.failure());
+        }
+        g.writeNumberField("duration_ms", e.durationNanos() / 1_000_000.0);
+        g.writeNumberField("bytes_in", e.bytesIn());
+        g.writeNumberField("bytes_out", e.bytesOut());
+        g.writeNumberField("retries", e.retries());
+        g.writeStringField("request_id", e.requestId().toString());
+        g.writeStringField("trace_id", e.traceId());
+        g.writeStringField("span_id", e.spanId());
+        if (!e.userAgent().isEmpty()) {
+            g.writeStringField("user_agent", e.userAgent());
+        }
+        g.writeEndObject();
+        g.writeRaw('\n');
+    }
+
+    private void flush(ByteArrayOutputStream buffer) {
+        if (buffer.size() == 0) {
+            return;
+        }
+        try {
+            if (out == null) {
+                open();
+            }
+            if (out != null) {
+                buffer.writeTo(out);
+                out.flush();
+            } else {
+                metrics.count(RouterMeters.ACCESS_LOG_DROPPED);
+            }
+        } catch (IOException e) {
+            log.warn("access log {}: could not write ({}); opening it again", path, e.getMessage());
+            out = null;
+        } finally {
+            buffer.reset();
+        }
+    }
+
+    private void open() {
+        if ("-".equals(path)) {
+            out = System.out;
+            return;
+        }
+        try {
+            Path p = Path.of(path);
+            if (p.getParent() != null) {
+                Files.createDirectories(p.getParent());
+            }
+            out = new FileOutputStream(p.toFile(), true);
+            fileKey = key(p);
+        } catch (IOException | RuntimeException e) {
+            log.warn(
+                    "access log {}: cannot open it ({}); lines are dropped until it can be opened",
+                    path,
+                    e.getMessage());
+            out = null;
+        }
+    }
+
+    /** Log rotation moved or removed the file: write to a new one at the path. */
+    private void reopenIfMoved() {
+        if ("-".equals(path)) {
+            return;
+        }
+        Object now;
+        try {
+            now = key(Path.of(path));
+        } catch (IOException e) {
+            now = null;
+        }
+        if (out == null || !Objects.equals(now, fileKey)) {
+            if (out != null) {
+                try {
+                    out.close();
+                } catch (IOException ignored) {
+                    // reopening anyway
+                }
+            }
+            open();
+        }
+    }
+
+    private static Object key(Path p) throws IOException {
+        return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                .fileKey();
+    }
+}

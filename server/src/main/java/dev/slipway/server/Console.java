@@ -1,0 +1,657 @@
+package dev.slipway.server;
+
+import dev.slipway.api.Deploy;
+import dev.slipway.api.Rollout;
+import dev.slipway.core.InvalidInputException;
+import dev.slipway.core.Problem;
+import dev.slipway.rollout.controller.RolloutKey;
+import dev.slipway.server.console.AppSummary;
+import dev.slipway.server.console.AuditPage;
+import dev.slipway.server.console.EnvironmentPage;
+import dev.slipway.server.console.Page;
+import dev.slipway.server.console.Viewer;
+import dev.slipway.store.AppRecord;
+import dev.slipway.store.AuditEntry;
+import dev.slipway.store.AuditLog;
+import dev.slipway.store.ConsoleSessions;
+import dev.slipway.store.EnvironmentRecord;
+import dev.slipway.store.RequestSource;
+import dev.slipway.store.Scope;
+import dev.slipway.store.Store;
+import dev.slipway.store.TokenRecord;
+import gg.jte.ContentType;
+import gg.jte.TemplateEngine;
+import gg.jte.output.StringOutput;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.javalin.http.Cookie;
+import io.javalin.http.SameSite;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The web console at {@code /}: server-rendered pages over the same store and rollout controller as the REST
+ * API, readable without JavaScript. A login with an API token becomes a session cookie (HttpOnly,
+ * SameSite=Strict, Secure on TLS, expiring); every form carries the session's CSRF token and every post is
+ * checked for it, for its {@code Origin}, and for the token's scope (a read-only user sees no buttons and gets
+ * 403 for a post anyway). Actions are audited as the person, from {@code web}.
+ */
+final class Console {
+    static final String COOKIE = "slipway_session";
+
+    private static final String CSS_PATH = "/console/slipway.css";
+    private static final String JS_PATH = "/console/console.js";
+    private static final int PAGE = 100;
+
+    private final Store store;
+    private final ServerRollouts rollouts;
+    private final LabActions labs;
+    private final java.util.function.Function<dev.slipway.store.LabRecord, Optional<String>> labUrl;
+    private final io.javalin.http.sse.SseHandler deployLog;
+    private final boolean tls;
+    private final Duration sessionTtl;
+    private final Clock clock;
+    private final TemplateEngine templates = TemplateEngine.createPrecompiled(ContentType.Html);
+    private final byte[] css;
+    private final byte[] js;
+
+    Console(
+            Store store,
+            ServerRollouts rollouts,
+            LabActions labs,
+            java.util.function.Function<dev.slipway.store.LabRecord, Optional<String>> labUrl,
+            io.javalin.http.sse.SseHandler deployLog,
+            boolean tls,
+            Duration sessionTtl,
+            Clock clock) {
+        this.store = store;
+        this.rollouts = rollouts;
+        this.labs = labs;
+        this.labUrl = labUrl;
+        this.deployLog = deployLog;
+        this.tls = tls;
+        this.sessionTtl = sessionTtl;
+        this.clock = clock;
+        this.css = resource(CSS_PATH);
+        this.js = resource(JS_PATH);
+    }
+
+    private static byte[] resource(String path) {
+        try (InputStream in = Console.class.getResourceAsStream(path)) {
+            return in.readAllBytes();
+        } catch (IOException | NullPointerException e) {
+            throw new IllegalStateException("the console's " + path + " is missing from the jar", e);
+        }
+    }
+
+    /** The paths the console serves (for the server's 405 answers). */
+    static final List<String> GET_PATHS = List.of(
+            "/",
+            "/login",
+            CSS_PATH,
+            JS_PATH,
+            "/apps/{app}/environments/{env}",
+            "/audit",
+            "/labs",
+            "/deploys/{id}",
+            "/deploys/{id}/log");
+
+    /** The paths the console takes form posts on. */
+    static final List<String> POST_PATHS = List.of(
+            "/login",
+            "/logout",
+            "/apps/{app}/environments/{env}/rollout/{action}",
+            "/labs/{id}/extend",
+            "/labs/{id}/down");
+
+    void register(JavalinConfig javalin) {
+        javalin.routes.get(CSS_PATH, ctx -> {
+            ctx.header("Cache-Control", "max-age=3600");
+            ctx.contentType("text/css; charset=utf-8").result(css);
+        });
+        javalin.routes.get(JS_PATH, ctx -> {
+            ctx.header("Cache-Control", "max-age=3600");
+            ctx.contentType("text/javascript; charset=utf-8").result(js);
+        });
+        javalin.routes.get("/login", ctx -> {
+            if (session(ctx).isPresent()) {
+                ctx.redirect(next(ctx.queryParam("next")), io.javalin.http.HttpStatus.SEE_OTHER);
+                return;
+            }
+            render(ctx, 200, "login.jte", Map.of("page", anonymous("Log in"), "next", next(ctx.queryParam("next"))));
+        });
+        javalin.routes.post("/login", this::login);
+        javalin.routes.post("/logout", ctx -> {
+            ConsoleSessions.Session s = posting(ctx, Scope.READ);
+            store.consoleSessions().close(ctx.cookie(COOKIE));
+            store.auditLog().record(s.token().name(), "console.logout", "console", RequestSource.WEB, "");
+            clearCookie(ctx);
+            ctx.redirect("/login", io.javalin.http.HttpStatus.SEE_OTHER);
+        });
+        javalin.routes.get("/", ctx -> reading(ctx, Scope.READ).ifPresent(s -> overview(ctx, s)));
+        javalin.routes.get(
+                "/apps/{app}/environments/{env}",
+                ctx -> reading(ctx, Scope.READ).ifPresent(s -> environment(ctx, s, Optional.empty())));
+        javalin.routes.post("/apps/{app}/environments/{env}/rollout/{action}", this::rolloutAction);
+        javalin.routes.get("/audit", ctx -> reading(ctx, Scope.ADMIN).ifPresent(s -> audit(ctx, s)));
+        javalin.routes.get("/deploys/{id}", ctx -> reading(ctx, Scope.READ).ifPresent(s -> deploy(ctx, s)));
+        javalin.routes.get("/deploys/{id}/log", ctx -> {
+            // An event stream is no page to be redirected from: without a session it is refused outright.
+            ConsoleSessions.Session s =
+                    session(ctx).orElseThrow(() -> new ConsoleRefusal(401, "Not logged in", "the session has ended"));
+            Optional<Long> id = number(ctx.pathParam("id"));
+            if (id.isEmpty() || store.deploys().find(id.get()).isEmpty()) {
+                notFound(ctx, s);
+                return;
+            }
+            deployLog.handle(ctx);
+        });
+        javalin.routes.get("/labs", ctx -> reading(ctx, Scope.READ).ifPresent(s -> labs(ctx, s)));
+        javalin.routes.post("/labs/{id}/extend", ctx -> labAction(ctx, true));
+        javalin.routes.post("/labs/{id}/down", ctx -> labAction(ctx, false));
+    }
+
+    // --- login and sessions ----------------------------------------------------------------------------------
+
+    private void login(Context ctx) {
+        checkOrigin(ctx);
+        String next = next(ctx.formParam("next"));
+        String secret = Optional.ofNullable(ctx.formParam("token")).orElse("").strip();
+        Optional<TokenRecord> token = store.tokens().authenticate(secret);
+        if (token.isEmpty()) {
+            render(
+                    ctx,
+                    401,
+                    "login.jte",
+                    Map.of(
+                            "page",
+                            anonymous("Log in")
+                                    .withError("that token is unknown or revoked; ask an admin for one"
+                                            + " (slipway token create NAME --scope read|deploy|admin)"),
+                            "next",
+                            next));
+            return;
+        }
+        ConsoleSessions.Opened opened = store.consoleSessions().open(token.get(), sessionTtl);
+        Cookie cookie = new Cookie(COOKIE, opened.secret());
+        cookie.setPath("/");
+        cookie.setHttpOnly(true);
+        cookie.setSecure(tls);
+        cookie.setSameSite(SameSite.STRICT);
+        cookie.setMaxAge((int) sessionTtl.toSeconds());
+        ctx.cookie(cookie);
+        store.auditLog()
+                .record(
+                        token.get().name(),
+                        "console.login",
+                        "console",
+                        RequestSource.WEB,
+                        "session until " + opened.session().expiresAt());
+        ctx.redirect(next, io.javalin.http.HttpStatus.SEE_OTHER);
+    }
+
+    private Optional<ConsoleSessions.Session> session(Context ctx) {
+        return store.consoleSessions().find(ctx.cookie(COOKIE), store.tokens());
+    }
+
+    /**
+     * The session of a page view needing {@code scope}: without one the browser is sent to the login page (and
+     * back here after it); a session whose scope is too small gets a 403 page.
+     */
+    private Optional<ConsoleSessions.Session> reading(Context ctx, Scope scope) {
+        headers(ctx);
+        Optional<ConsoleSessions.Session> s = session(ctx);
+        if (s.isEmpty()) {
+            if (ctx.cookie(COOKIE) != null) {
+                clearCookie(ctx); // expired, logged out elsewhere, or its token revoked
+            }
+            String here = ctx.path() + (ctx.queryString() == null ? "" : "?" + ctx.queryString());
+            ctx.redirect(
+                    "/login?next=" + URLEncoder.encode(here, StandardCharsets.UTF_8),
+                    io.javalin.http.HttpStatus.SEE_OTHER);
+            return Optional.empty();
+        }
+        if (!s.get().token().scope().grants(scope)) {
+            refuse(ctx, s.get(), scope);
+            return Optional.empty();
+        }
+        return s;
+    }
+
+    /**
+     * The session of a form post needing {@code scope}, checked before anything changes: a session, the same
+     * origin, the session's CSRF token, the scope.
+     */
+    private ConsoleSessions.Session posting(Context ctx, Scope scope) {
+        headers(ctx);
+        checkOrigin(ctx);
+        ConsoleSessions.Session s = session(ctx)
+                .orElseThrow(() -> new ConsoleRefusal(
+                        401, "Not logged in", "the session has ended (logged out, expired or its token revoked)"));
+        String sent = Optional.ofNullable(ctx.formParam("_csrf")).orElse("");
+        if (!MessageDigest.isEqual(
+                sent.getBytes(StandardCharsets.UTF_8), s.csrf().getBytes(StandardCharsets.UTF_8))) {
+            throw new ConsoleRefusal(
+                    403,
+                    "Forbidden",
+                    "the form did not carry this session's CSRF token; reload the page and try again");
+        }
+        if (!s.token().scope().grants(scope)) {
+            throw new ConsoleRefusal(
+                    403,
+                    "Forbidden",
+                    "token '" + s.token().name() + "' has scope "
+                            + s.token().scope().wireName() + "; this needs " + scope.wireName());
+        }
+        return s;
+    }
+
+    /** A post from another origin is refused whatever it carries (browsers send Origin on every post). */
+    private void checkOrigin(Context ctx) {
+        String origin = ctx.header("Origin");
+        if (origin == null || origin.equals("null")) {
+            if (origin != null) {
+                throw new ConsoleRefusal(403, "Forbidden", "a post from an opaque origin is refused");
+            }
+            return; // not a browser, or an old one: the CSRF token decides
+        }
+        String host = ctx.header("Host");
+        URI uri;
+        try {
+            uri = URI.create(origin);
+        } catch (IllegalArgumentException e) {
+            throw new ConsoleRefusal(403, "Forbidden", "the Origin header is not a URL");
+        }
+        String expected = (tls ? "https" : "http") + "://" + host;
+        String given = uri.getScheme() + "://" + uri.getRawAuthority();
+        if (host == null || !given.equalsIgnoreCase(expected)) {
+            throw new ConsoleRefusal(403, "Forbidden", "a post from another site is refused");
+        }
+    }
+
+    private void clearCookie(Context ctx) {
+        Cookie cookie = new Cookie(COOKIE, "");
+        cookie.setPath("/");
+        cookie.setHttpOnly(true);
+        cookie.setSecure(tls);
+        cookie.setSameSite(SameSite.STRICT);
+        cookie.setMaxAge(0);
+        ctx.cookie(cookie);
+    }
+
+    private static void headers(Context ctx) {
+        ctx.header("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'");
+        ctx.header("X-Content-Type-Options", "nosniff");
+        ctx.header("Referrer-Policy", "same-origin");
+        ctx.header("Cache-Control", "no-store");
+    }
+
+    /** Where to go after logging in: a path on this server only, never another site. */
+    private static String next(String given) {
+        if (given == null || !given.startsWith("/") || given.startsWith("//") || given.startsWith("/\\")) {
+            return "/";
+        }
+        return given;
+    }
+
+    private static Viewer viewer(ConsoleSessions.Session s) {
+        Scope scope = s.token().scope();
+        return new Viewer(
+                s.token().name(), scope.wireName(), scope.grants(Scope.DEPLOY), scope.grants(Scope.ADMIN), s.csrf());
+    }
+
+    private static Page anonymous(String title) {
+        return new Page(title, Optional.empty(), Optional.empty(), Optional.empty());
+    }
+
+    // --- pages -----------------------------------------------------------------------------------------------
+
+    private void overview(Context ctx, ConsoleSessions.Session s) {
+        List<AppSummary> apps = store.apps().list().stream()
+                .map(app -> new AppSummary(
+                        app.name(),
+                        app.environments().stream()
+                                .map(env -> new AppSummary.EnvironmentSummary(
+                                        env.name(),
+                                        env.clusterGroup(),
+                                        env.namespace(),
+                                        store
+                                                .deploys()
+                                                .list(Optional.of(app.name()), Optional.of(env.name()), 1)
+                                                .stream()
+                                                .findFirst()
+                                                .map(Views::deployDocument),
+                                        rollout(app.name(), env.name())))
+                                .toList()))
+                .toList();
+        render(ctx, 200, "overview.jte", Map.of("page", Page.of("Apps", viewer(s)), "apps", apps));
+    }
+
+    private void environment(Context ctx, ConsoleSessions.Session s, Optional<String> error) {
+        AppRecord app = store.apps().find(ctx.pathParam("app")).orElse(null);
+        Optional<EnvironmentRecord> env = app == null ? Optional.empty() : app.environment(ctx.pathParam("env"));
+        if (env.isEmpty()) {
+            notFound(ctx, s);
+            return;
+        }
+        List<Deploy> deploys = store
+                .deploys()
+                .list(Optional.of(app.name()), Optional.of(env.get().name()), 50)
+                .stream()
+                .map(Views::deployDocument)
+                .toList();
+        EnvironmentPage page = new EnvironmentPage(
+                app.name(),
+                env.get().name(),
+                env.get().clusterGroup(),
+                env.get().namespace(),
+                rollout(app.name(), env.get().name()),
+                deploys);
+        Page frame = Page.of(app.name() + " / " + env.get().name(), viewer(s))
+                .withFlash(Optional.ofNullable(ctx.queryParam("done")).map(Console::flash));
+        if (error.isPresent()) {
+            frame = frame.withError(error.get());
+        }
+        render(ctx, error.isPresent() ? 409 : 200, "environment.jte", Map.of("page", frame, "env", page));
+    }
+
+    private static String flash(String action) {
+        return switch (action) {
+            case "pause" -> "Rollout paused.";
+            case "resume" -> "Rollout resumed.";
+            case "promote" -> "Rollout promoting: stable moves to the new revision.";
+            case "abort" -> "Rollout aborted: all traffic is on stable.";
+            case "retry" -> "Rollout started again.";
+            default -> "Done.";
+        };
+    }
+
+    private Optional<Rollout> rollout(String app, String environment) {
+        return rollouts.status(new RolloutKey(app, environment)).map(Views::rolloutDocument);
+    }
+
+    private void rolloutAction(Context ctx) {
+        ConsoleSessions.Session s = posting(ctx, Scope.DEPLOY);
+        String name = ctx.pathParam("action");
+        ServerRollouts.Action action = switch (name) {
+            case "pause" -> ServerRollouts.Action.PAUSE;
+            case "resume" -> ServerRollouts.Action.RESUME;
+            case "promote" -> ServerRollouts.Action.PROMOTE;
+            case "abort" -> ServerRollouts.Action.ABORT;
+            case "retry" -> ServerRollouts.Action.RETRY;
+            default -> null;
+        };
+        RolloutKey key = new RolloutKey(ctx.pathParam("app"), ctx.pathParam("env"));
+        if (action == null || rollouts.status(key).isEmpty()) {
+            notFound(ctx, s);
+            return;
+        }
+        Optional<String> reason = Optional.ofNullable(ctx.formParam("reason"))
+                .map(String::strip)
+                .filter(r -> !r.isEmpty())
+                .map(r -> r.length() > 500 ? r.substring(0, 500) : r);
+        Caller caller = new Caller(s.token().name(), s.token().scope(), RequestSource.WEB);
+        try {
+            rollouts.act(key, action, caller, reason);
+        } catch (InvalidInputException refused) {
+            environment(
+                    ctx,
+                    s,
+                    Optional.of(refused.problems().stream()
+                            .map(Problem::describe)
+                            .reduce((a, b) -> a + "; " + b)
+                            .orElse(name + " was refused")));
+            return;
+        }
+        ctx.redirect(
+                "/apps/" + enc(key.app()) + "/environments/" + enc(key.environment()) + "?done=" + name + "#rollout",
+                io.javalin.http.HttpStatus.SEE_OTHER);
+    }
+
+    private void audit(Context ctx, ConsoleSessions.Session s) {
+        String actor = param(ctx, "actor");
+        String app = param(ctx, "app");
+        String action = param(ctx, "action");
+        String since = param(ctx, "since");
+        Optional<Instant> sinceAt = Optional.empty();
+        Optional<String> error = Optional.empty();
+        if (!since.isEmpty()) {
+            try {
+                sinceAt = Optional.of(Instant.parse(since));
+            } catch (DateTimeParseException e) {
+                error = Optional.of("'since' must be a time such as 2026-12-01T00:00:00Z; showing every time");
+            }
+        }
+        Optional<Long> before = Optional.ofNullable(ctx.queryParam("before")).flatMap(b -> {
+            try {
+                return Optional.of(Long.parseLong(b));
+            } catch (NumberFormatException e) {
+                return Optional.empty();
+            }
+        });
+        List<AuditEntry> entries = store.auditLog()
+                .list(new AuditLog.Query(
+                        Optional.of(action).filter(a -> !a.isEmpty()),
+                        Optional.of(app).filter(a -> !a.isEmpty()),
+                        Optional.of(actor).filter(a -> !a.isEmpty()),
+                        sinceAt,
+                        before,
+                        PAGE));
+        Optional<String> next = entries.size() < PAGE
+                ? Optional.empty()
+                : Optional.of(
+                        "actor=" + enc(actor) + "&app=" + enc(app) + "&action=" + enc(action) + "&since=" + enc(since)
+                                + "&before=" + entries.get(entries.size() - 1).id());
+        Page frame = Page.of("Audit log", viewer(s));
+        if (error.isPresent()) {
+            frame = frame.withError(error.get());
+        }
+        render(
+                ctx,
+                200,
+                "audit.jte",
+                Map.of("page", frame, "audit", new AuditPage(entries, actor, app, action, since, next)));
+    }
+
+    private void deploy(Context ctx, ConsoleSessions.Session s) {
+        Optional<dev.slipway.store.DeployRecord> record =
+                number(ctx.pathParam("id")).flatMap(id -> store.deploys().find(id));
+        if (record.isEmpty()) {
+            notFound(ctx, s);
+            return;
+        }
+        List<dev.slipway.store.LogLine> lines =
+                store.deploys().logAfter(record.get().id(), 0);
+        int last = lines.isEmpty() ? 0 : lines.get(lines.size() - 1).seq();
+        Deploy deploy = Views.deployDocument(record.get());
+        render(
+                ctx,
+                200,
+                "deploy.jte",
+                Map.of(
+                        "page",
+                        Page.of("Deploy " + deploy.id(), viewer(s)),
+                        "view",
+                        new dev.slipway.server.console.DeployPage(
+                                deploy,
+                                lines.stream()
+                                        .map(dev.slipway.store.LogLine::line)
+                                        .toList(),
+                                last)));
+    }
+
+    private void labs(Context ctx, ConsoleSessions.Session s) {
+        String app = param(ctx, "app");
+        int offset = Optional.ofNullable(ctx.queryParam("offset"))
+                .flatMap(Console::number)
+                .filter(o -> o >= 0 && o < Integer.MAX_VALUE)
+                .map(Long::intValue)
+                .orElse(0);
+        List<dev.slipway.store.LabRecord> live =
+                store.labs().listLive(Optional.of(app).filter(a -> !a.isEmpty()), PAGE, offset);
+        var ci = store.ciStatuses()
+                .combined(live.stream().map(dev.slipway.store.LabRecord::ref).toList());
+        List<dev.slipway.api.Lab> shown = live.stream()
+                .map(l -> Views.labDocument(l, Optional.ofNullable(ci.get(l.ref())), labUrl.apply(l), clock))
+                .toList();
+        Optional<String> next =
+                live.size() < PAGE ? Optional.empty() : Optional.of("app=" + enc(app) + "&offset=" + (offset + PAGE));
+        Page frame = Page.of("Labs", viewer(s)).withFlash(Optional.ofNullable(ctx.queryParam("done")));
+        String refused = ctx.queryParam("error");
+        if (refused != null) {
+            frame = frame.withError(refused);
+        }
+        render(
+                ctx,
+                200,
+                "labs.jte",
+                Map.of("page", frame, "view", new dev.slipway.server.console.LabsPage(shown, app, next)));
+    }
+
+    private void labAction(Context ctx, boolean extend) {
+        ConsoleSessions.Session s = posting(ctx, Scope.DEPLOY);
+        Optional<dev.slipway.store.LabRecord> lab = number(ctx.pathParam("id"))
+                .flatMap(id -> store.labs().find(id))
+                .filter(l -> l.state() != dev.slipway.store.LabState.DELETED);
+        if (lab.isEmpty()) {
+            notFound(ctx, s);
+            return;
+        }
+        Caller caller = new Caller(s.token().name(), s.token().scope(), RequestSource.WEB);
+        String what = lab.get().app() + "/" + lab.get().branch();
+        String done;
+        try {
+            if (extend) {
+                Duration by = Optional.ofNullable(ctx.formParam("by"))
+                        .map(String::strip)
+                        .filter(b -> !b.isEmpty())
+                        .map(b -> dev.slipway.core.spec.Durations.parse(b)
+                                .filter(d -> d.compareTo(Duration.ofMinutes(1)) >= 0)
+                                .orElseThrow(() -> new ApiException(
+                                        422,
+                                        "Not a duration",
+                                        List.of(new Problem(
+                                                "by",
+                                                "'" + Inputs.echo(b) + "' is not a duration of a minute or more",
+                                                "pick one from the list")))))
+                        .orElse(lab.get().ttl());
+                dev.slipway.store.LabRecord extended = labs.extend(lab.get(), by, caller);
+                done = "Lab " + what + " extended: expires at "
+                        + dev.slipway.server.console.Format.time(extended.expiresAt()) + ".";
+            } else {
+                labs.down(lab.get(), caller);
+                done = "Lab " + what + " taken down.";
+            }
+        } catch (ApiException refused) {
+            String why = refused.problems().stream()
+                    .map(Problem::describe)
+                    .reduce((a, b) -> a + "; " + b)
+                    .orElse(refused.title());
+            ctx.redirect("/labs?error=" + enc(why), io.javalin.http.HttpStatus.SEE_OTHER);
+            return;
+        }
+        ctx.redirect("/labs?done=" + enc(done), io.javalin.http.HttpStatus.SEE_OTHER);
+    }
+
+    private static Optional<Long> number(String text) {
+        try {
+            return Optional.of(Long.parseLong(text));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static String param(Context ctx, String name) {
+        String v = ctx.queryParam(name);
+        return v == null ? "" : v.strip();
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    // --- rendering -------------------------------------------------------------------------------------------
+
+    private void notFound(Context ctx, ConsoleSessions.Session s) {
+        render(
+                ctx,
+                404,
+                "error.jte",
+                Map.of(
+                        "page",
+                        Page.of("Not found", viewer(s)),
+                        "status",
+                        404,
+                        "what",
+                        "nothing is registered at " + ctx.path(),
+                        "fix",
+                        "pick an app and environment from the list"));
+    }
+
+    private void refuse(Context ctx, ConsoleSessions.Session s, Scope needed) {
+        render(
+                ctx,
+                403,
+                "error.jte",
+                Map.of(
+                        "page",
+                        Page.of("Forbidden", viewer(s)),
+                        "status",
+                        403,
+                        "what",
+                        "token '" + s.token().name() + "' has scope "
+                                + s.token().scope().wireName() + "; this page needs " + needed.wireName(),
+                        "fix",
+                        "ask an admin for a token with scope " + needed.wireName()));
+    }
+
+    /** Answers a refused post as a page (its session, if any, still shows who is logged in). */
+    void refused(ConsoleRefusal e, Context ctx) {
+        headers(ctx);
+        Optional<ConsoleSessions.Session> s = session(ctx);
+        Page frame = s.map(x -> Page.of(e.title, viewer(x))).orElse(anonymous(e.title));
+        render(
+                ctx,
+                e.status,
+                "error.jte",
+                Map.of(
+                        "page",
+                        frame,
+                        "status",
+                        e.status,
+                        "what",
+                        e.getMessage(),
+                        "fix",
+                        e.status == 401 ? "log in again" : ""));
+    }
+
+    private void render(Context ctx, int status, String template, Map<String, Object> params) {
+        headers(ctx);
+        StringOutput out = new StringOutput();
+        templates.render(template, params, out);
+        ctx.status(status).contentType("text/html; charset=utf-8").result(out.toString());
+    }
+
+    /** A post the console refuses before doing anything: answered as a page with this status. */
+    static final class ConsoleRefusal extends RuntimeException {
+        final int status;
+        final String title;
+
+        ConsoleRefusal(int status, String title, String message) {
+            super(message);
+            this.status = status;
+            this.title = title;
+        }
+    }
+}

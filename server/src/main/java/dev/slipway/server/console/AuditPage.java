@@ -1,0 +1,17 @@
+package dev.slipway.server.console;
+
+import dev.slipway.store.AuditEntry;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A page of the audit log under the filters as typed (empty: no filter).
+ *
+ * @param next the query string of the next (older) page, when there may be one
+ */
+public record AuditPage(
+        List<AuditEntry> entries, String actor, String app, String action, String since, Optional<String> next) {
+    public AuditPage {
+        entries = List.copyOf(entries);
+    }
+}

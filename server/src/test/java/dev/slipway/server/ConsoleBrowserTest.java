@@ -1,0 +1,145 @@
+package dev.slipway.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.slipway.core.render.SecretSource;
+import dev.slipway.kube.KubeClusterTargets;
+import dev.slipway.rollout.controller.ClusterStatus;
+import dev.slipway.testkit.TestClusters;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The console in a real browser: Debian's Chromium driven by playwright-core (src/test/browser/console-test.mjs)
+ * logs in, aborts a rollout by its button, has a CSRF-less post refused, and a read-only user sees no buttons.
+ * Screenshots go to target/console-screenshots. CI installs chromium and the npm package (.ci/run); elsewhere
+ * the test is skipped, saying what is missing.
+ */
+class ConsoleBrowserTest {
+    static final Path SCRIPT_DIR = Path.of("src/test/browser");
+    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+
+    @TempDir
+    Path root;
+
+    TestClusters clusters;
+    ServerFixture fixture;
+    ServerConfig config;
+    SlipwayServer server;
+    ApiClient admin;
+
+    @BeforeEach
+    void start() {
+        String missing = !Files.isExecutable(CHROMIUM)
+                ? "Debian's chromium (apt-get install chromium)"
+                : !Files.isDirectory(SCRIPT_DIR.resolve("node_modules/playwright-core"))
+                        ? "playwright-core (npm ci --prefix server/src/test/browser)"
+                        : "";
+        if (!missing.isEmpty() && System.getenv("CI") != null) {
+            throw new AssertionError("CI must run the browser tests, but " + missing + " is not installed");
+        }
+        assumeTrue(missing.isEmpty(), () -> "skipped: " + missing + " is not installed");
+        clusters = TestClusters.start("east-1", "west-1");
+        fixture = new ServerFixture(root, clusters);
+        // A deploy that hangs ends when this runs out: long enough for the browser to open its page first.
+        config = fixture.config("browser").withDeployTimeout(Duration.ofSeconds(15));
+        server = SlipwayServer.start(
+                config,
+                fixture.clock,
+                KubeClusterTargets.fromKubeconfig(Optional.of(clusters.kubeconfig())),
+                SecretSource.REDACTED,
+                engine -> new RecordingTracks());
+        admin = new ApiClient(server.url(), ServerFixture.adminToken(config));
+        ApiClient.Reply registered = admin.post("/api/apps", "{\"directory\": \"" + fixture.appDir + "\"}");
+        assertThat(registered.status()).as(registered.body()).isEqualTo(201);
+        server.rollouts().start(RolloutApiTest.KEY, RolloutApiTest.spec(), "r7", List.of("east-1", "west-1"), "alice");
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+        if (clusters != null) {
+            clusters.close();
+        }
+    }
+
+    String token(String name, String scope) {
+        ApiClient.Reply issued =
+                admin.post("/api/tokens", "{\"name\": \"" + name + "\", \"scope\": \"" + scope + "\"}");
+        assertThat(issued.status()).as(issued.body()).isEqualTo(201);
+        return issued.json().get("secret").asText();
+    }
+
+    @Test
+    void aPersonLogsInAbortsARolloutByItsButtonAndAReaderSeesNoButtons() throws Exception {
+        Path shots = Files.createDirectories(Path.of("target/console-screenshots"));
+        Path output = root.resolve("browser.out");
+        // A lab to extend, and a deploy still running when the browser opens its page (its Deployment never
+        // becomes ready, so it fails when the deploy timeout runs out).
+        admin.post(
+                "/api/ci/statuses",
+                "{\"repo\": \"acme/shop\", \"sha\": \"" + ServerFixture.SHA_GREEN
+                        + "\", \"context\": \"ci/build\", \"state\": \"success\"}");
+        ApiClient.Reply lab = admin.post(
+                "/api/apps/shop/labs", "{\"branch\": \"feature/x\", \"ref\": \"" + ServerFixture.SHA_GREEN + "\"}");
+        assertThat(lab.status()).as(lab.body()).isEqualTo(202);
+        long labId = lab.json().get("lab").get("id").asLong();
+        admin.awaitDeploy(lab.json().get("deploy").get("id").asLong());
+        Instant expiresBefore = Instant.parse(
+                admin.get("/api/labs/" + labId).json().get("expiresAt").asText());
+        fixture.writeManifests("hang");
+        ApiClient.Reply queued = admin.post("/api/apps/shop/environments/production/deploys", "");
+        assertThat(queued.status()).as(queued.body()).isEqualTo(202);
+        long deploy = queued.json().get("id").asLong();
+        ProcessBuilder pb = new ProcessBuilder(
+                        "node", SCRIPT_DIR.resolve("console-test.mjs").toString())
+                .redirectErrorStream(true)
+                .redirectOutput(output.toFile());
+        pb.environment().put("BASE_URL", server.url());
+        pb.environment().put("DEPLOY_TOKEN", token("alice", "deploy"));
+        pb.environment().put("READ_TOKEN", token("viewer", "read"));
+        pb.environment().put("CHROMIUM", CHROMIUM.toString());
+        pb.environment().put("SCREENSHOTS", shots.toAbsolutePath().toString());
+        pb.environment().put("DEPLOY_ID", Long.toString(deploy));
+        Process browser = pb.start();
+        boolean ended = browser.waitFor(3, TimeUnit.MINUTES);
+        if (!ended) {
+            browser.destroyForcibly();
+        }
+        String said = Files.readString(output);
+        assertThat(ended).as("the browser run ended within 3 minutes: " + said).isTrue();
+        assertThat(browser.exitValue()).as(said).isZero();
+        assertThat(said).contains("ok: the abort button aborts and says so");
+
+        assertThat(server.rollouts()
+                        .status(RolloutApiTest.KEY)
+                        .flatMap(s -> s.cluster("east-1"))
+                        .orElseThrow()
+                        .status())
+                .isEqualTo(ClusterStatus.ABORTED);
+        assertThat(admin.audit("rollout.abort")).anySatisfy(e -> {
+            assertThat(e.get("actor").asText()).isEqualTo("alice");
+            assertThat(e.get("source").asText()).isEqualTo("web");
+            assertThat(e.get("details").asText()).contains("p99 looks off");
+        });
+        assertThat(Instant.parse(
+                        admin.get("/api/labs/" + labId).json().get("expiresAt").asText()))
+                .isAfterOrEqualTo(expiresBefore.plus(Duration.ofHours(4)));
+        assertThat(admin.audit("lab.extend"))
+                .anySatisfy(e -> assertThat(e.get("source").asText()).isEqualTo("web"));
+        assertThat(shots.resolve("rollout.png")).isNotEmptyFile();
+        assertThat(shots.resolve("read-only.png")).isNotEmptyFile();
+    }
+}

@@ -1,0 +1,363 @@
+package dev.slipway.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.slipway.core.render.SecretSource;
+import dev.slipway.kube.KubeClusterTargets;
+import dev.slipway.rollout.controller.ClusterStatus;
+import dev.slipway.testkit.TestClusters;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The web console as a browser meets it, over real HTTP: login turning a token into a session cookie, pages
+ * that need one, forms that need the session's CSRF token, the same origin and the scope, and a session that
+ * ends with its token. The rollout is the one RolloutApiTest starts, on a recording stand-in for the engine.
+ */
+class ConsoleTest {
+    static final String ENV_PAGE = "/apps/shop/environments/production";
+
+    @TempDir
+    Path root;
+
+    TestClusters clusters;
+    ServerFixture fixture;
+    ServerConfig config;
+    SlipwayServer server;
+    ApiClient admin;
+    final HttpClient http = HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(5))
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
+
+    @BeforeEach
+    void start() {
+        clusters = TestClusters.start("east-1", "west-1");
+        fixture = new ServerFixture(root, clusters);
+        config = fixture.config("console");
+        server = SlipwayServer.start(
+                config,
+                fixture.clock,
+                KubeClusterTargets.fromKubeconfig(Optional.of(clusters.kubeconfig())),
+                SecretSource.REDACTED,
+                engine -> new RecordingTracks());
+        admin = new ApiClient(server.url(), ServerFixture.adminToken(config));
+        ApiClient.Reply registered = admin.post("/api/apps", "{\"directory\": \"" + fixture.appDir + "\"}");
+        assertThat(registered.status()).as(registered.body()).isEqualTo(201);
+        server.rollouts().start(RolloutApiTest.KEY, RolloutApiTest.spec(), "r7", List.of("east-1", "west-1"), "alice");
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+        clusters.close();
+    }
+
+    String token(String name, String scope) {
+        ApiClient.Reply issued =
+                admin.post("/api/tokens", "{\"name\": \"" + name + "\", \"scope\": \"" + scope + "\"}");
+        assertThat(issued.status()).as(issued.body()).isEqualTo(201);
+        return issued.json().get("secret").asText();
+    }
+
+    HttpResponse<String> get(String path, Optional<String> cookie) throws Exception {
+        HttpRequest.Builder r =
+                HttpRequest.newBuilder(URI.create(server.url() + path)).GET();
+        cookie.ifPresent(c -> r.header("Cookie", Console.COOKIE + "=" + c));
+        return http.send(r.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> post(String path, Optional<String> cookie, Map<String, String> form, Optional<String> origin)
+            throws Exception {
+        String body = form.entrySet().stream()
+                .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+                .collect(Collectors.joining("&"));
+        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(server.url() + path))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        cookie.ifPresent(c -> r.header("Cookie", Console.COOKIE + "=" + c));
+        origin.ifPresent(o -> r.header("Origin", o));
+        return http.send(r.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Logs in with {@code token}; returns the session cookie's value. */
+    String login(String token) throws Exception {
+        HttpResponse<String> r =
+                post("/login", Optional.empty(), Map.of("token", token, "next", "/"), Optional.empty());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(303);
+        String setCookie = r.headers().firstValue("Set-Cookie").orElseThrow();
+        Matcher m = Pattern.compile(Console.COOKIE + "=([^;]+)").matcher(setCookie);
+        assertThat(m.find()).isTrue();
+        return m.group(1);
+    }
+
+    static String csrf(String page) {
+        Matcher m = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"").matcher(page);
+        assertThat(m.find()).as("the page has a form with a CSRF token").isTrue();
+        return m.group(1);
+    }
+
+    String origin() {
+        URI u = URI.create(server.url());
+        return u.getScheme() + "://" + u.getAuthority();
+    }
+
+    @Test
+    void pagesNeedALoginWhichTurnsTheTokenIntoAStrictHttpOnlyCookie() throws Exception {
+        HttpResponse<String> anonymous = get(ENV_PAGE, Optional.empty());
+        assertThat(anonymous.statusCode()).isEqualTo(303);
+        assertThat(anonymous.headers().firstValue("Location"))
+                .contains("/login?next=" + URLEncoder.encode(ENV_PAGE, StandardCharsets.UTF_8));
+
+        HttpResponse<String> wrong = post(
+                "/login", Optional.empty(), Map.of("token", "slw_not-a-token", "next", "/"), Optional.of(origin()));
+        assertThat(wrong.statusCode()).isEqualTo(401);
+        assertThat(wrong.body()).contains("that token is unknown or revoked");
+        assertThat(wrong.headers().firstValue("Set-Cookie")).isEmpty();
+
+        String secret = token("alice", "deploy");
+        HttpResponse<String> ok =
+                post("/login", Optional.empty(), Map.of("token", secret, "next", ENV_PAGE), Optional.of(origin()));
+        assertThat(ok.statusCode()).isEqualTo(303);
+        assertThat(ok.headers().firstValue("Location")).contains(ENV_PAGE);
+        String setCookie = ok.headers().firstValue("Set-Cookie").orElseThrow();
+        assertThat(setCookie)
+                .contains("HttpOnly")
+                .containsIgnoringCase("SameSite=Strict")
+                .contains("Max-Age=43200")
+                .contains("Path=/")
+                .doesNotContain(secret);
+        assertThat(setCookie)
+                .as("a loopback server without TLS cannot set Secure")
+                .doesNotContain("Secure");
+        assertThat(admin.audit("console.login")).anySatisfy(e -> {
+            assertThat(e.get("actor").asText()).isEqualTo("alice");
+            assertThat(e.get("source").asText()).isEqualTo("web");
+        });
+
+        HttpResponse<String> evil =
+                post("/login", Optional.empty(), Map.of("token", secret, "next", "//evil.example/"), Optional.empty());
+        assertThat(evil.headers().firstValue("Location"))
+                .as("never sent to another site")
+                .contains("/");
+        assertThat(evil.headers().firstValue("Location").orElseThrow()).doesNotContain("evil");
+    }
+
+    @Test
+    void theEnvironmentPageShowsTheRolloutAndItsButtonsAbortOnlyWithTheSessionsCsrfToken() throws Exception {
+        String cookie = login(token("alice", "deploy"));
+        HttpResponse<String> page = get(ENV_PAGE, Optional.of(cookie));
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Security-Policy"))
+                .hasValueSatisfying(v -> assertThat(v).contains("frame-ancestors 'none'"));
+        assertThat(page.body())
+                .contains("revision <strong>r7</strong>")
+                .contains("aria-current=\"step\">rps 100 for 1m</li>")
+                .contains("<strong class=\"traffic\">rps 100</strong>")
+                .contains("value=\"abort\"")
+                .contains("value=\"pause\"");
+
+        HttpResponse<String> forged =
+                post(ENV_PAGE + "/rollout/abort", Optional.of(cookie), Map.of("reason", "x"), Optional.of(origin()));
+        assertThat(forged.statusCode()).isEqualTo(403);
+        assertThat(forged.body()).contains("CSRF token");
+        HttpResponse<String> crossSite = post(
+                ENV_PAGE + "/rollout/abort",
+                Optional.of(cookie),
+                Map.of("_csrf", csrf(page.body())),
+                Optional.of("https://evil.example"));
+        assertThat(crossSite.statusCode()).isEqualTo(403);
+        assertThat(status("east-1")).as("nothing was aborted").isEqualTo(ClusterStatus.RUNNING);
+
+        HttpResponse<String> abort = post(
+                ENV_PAGE + "/rollout/abort",
+                Optional.of(cookie),
+                Map.of("_csrf", csrf(page.body()), "reason", "p99 looks off"),
+                Optional.of(origin()));
+        assertThat(abort.statusCode()).as(abort.body()).isEqualTo(303);
+        assertThat(status("east-1")).isEqualTo(ClusterStatus.ABORTED);
+        HttpResponse<String> after = get(abort.headers().firstValue("Location").orElseThrow(), Optional.of(cookie));
+        assertThat(after.body()).contains("Rollout aborted").contains("value=\"retry\"");
+        assertThat(admin.audit("rollout.abort")).anySatisfy(e -> {
+            assertThat(e.get("actor").asText()).isEqualTo("alice");
+            assertThat(e.get("source").asText()).isEqualTo("web");
+            assertThat(e.get("details").asText()).contains("p99 looks off");
+        });
+    }
+
+    @Test
+    void aReadOnlyUserSeesNoButtonsAndIsRefusedWhenPostingAnyway() throws Exception {
+        String cookie = login(token("viewer", "read"));
+        HttpResponse<String> page = get(ENV_PAGE, Optional.of(cookie));
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("rps 100 for 1m").doesNotContain("value=\"abort\"");
+        String csrf = csrf(page.body()); // the logout form's
+        HttpResponse<String> abort =
+                post(ENV_PAGE + "/rollout/abort", Optional.of(cookie), Map.of("_csrf", csrf), Optional.of(origin()));
+        assertThat(abort.statusCode()).isEqualTo(403);
+        assertThat(abort.body()).contains("has scope read; this needs deploy");
+        assertThat(status("east-1")).isEqualTo(ClusterStatus.RUNNING);
+
+        HttpResponse<String> audit = get("/audit", Optional.of(cookie));
+        assertThat(audit.statusCode()).isEqualTo(403);
+        assertThat(page.body()).doesNotContain("href=\"/audit\"");
+    }
+
+    @Test
+    void revokingTheTokenOrLoggingOutEndsTheSession() throws Exception {
+        String secret = token("bob", "deploy");
+        String first = login(secret);
+        String second = login(secret);
+        HttpResponse<String> page = get("/", Optional.of(first));
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("shop").contains("production");
+
+        HttpResponse<String> out =
+                post("/logout", Optional.of(first), Map.of("_csrf", csrf(page.body())), Optional.of(origin()));
+        assertThat(out.statusCode()).isEqualTo(303);
+        assertThat(out.headers().firstValue("Set-Cookie").orElseThrow()).contains("Expires=Thu, 01 Jan 1970");
+        assertThat(get("/", Optional.of(first)).statusCode()).as("logged out").isEqualTo(303);
+        assertThat(get("/", Optional.of(second)).statusCode()).isEqualTo(200);
+
+        long id = -1;
+        for (var t : admin.get("/api/tokens").json()) {
+            if (t.get("name").asText().equals("bob")) {
+                id = t.get("id").asLong();
+            }
+        }
+        assertThat(admin.delete("/api/tokens/" + id).status()).isEqualTo(204);
+        HttpResponse<String> revoked = get("/", Optional.of(second));
+        assertThat(revoked.statusCode()).as("the token was revoked").isEqualTo(303);
+        assertThat(revoked.headers().firstValue("Location")).contains("/login?next=%2F");
+    }
+
+    @Test
+    void theAuditLogFiltersByWhoAppAndAction() throws Exception {
+        String alice = login(token("alice", "deploy"));
+        HttpResponse<String> page = get(ENV_PAGE, Optional.of(alice));
+        post(
+                ENV_PAGE + "/rollout/pause",
+                Optional.of(alice),
+                Map.of("_csrf", csrf(page.body()), "reason", "lunch"),
+                Optional.of(origin()));
+        String root = login(ServerFixture.adminToken(config));
+        HttpResponse<String> all = get("/audit", Optional.of(root));
+        assertThat(all.statusCode()).isEqualTo(200);
+        assertThat(all.body())
+                .contains("rollout.pause")
+                .contains("console.login")
+                .contains("app.register");
+        HttpResponse<String> filtered = get("/audit?actor=alice&app=shop&action=rollout.pause", Optional.of(root));
+        assertThat(filtered.body()).contains("rollout.pause").contains("lunch").doesNotContain("console.login");
+        HttpResponse<String> badSince = get("/audit?since=yesterday", Optional.of(root));
+        assertThat(badSince.body()).contains("must be a time such as 2026-12-01T00:00:00Z; showing every time");
+    }
+
+    HttpResponse<String> events(String path, String cookie) throws Exception {
+        return http.send(
+                HttpRequest.newBuilder(URI.create(server.url() + path))
+                        .header("Accept", "text/event-stream")
+                        .header("Cookie", Console.COOKIE + "=" + cookie)
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    long lab(String branch) {
+        admin.post(
+                "/api/ci/statuses",
+                "{\"repo\": \"acme/shop\", \"sha\": \"" + ServerFixture.SHA_GREEN
+                        + "\", \"context\": \"ci/build\", \"state\": \"success\"}");
+        ApiClient.Reply up = admin.post(
+                "/api/apps/shop/labs",
+                "{\"branch\": \"" + branch + "\", \"ref\": \"" + ServerFixture.SHA_GREEN + "\"}");
+        assertThat(up.status()).as(up.body()).isEqualTo(202);
+        admin.awaitDeploy(up.json().get("deploy").get("id").asLong());
+        return up.json().get("lab").get("id").asLong();
+    }
+
+    @Test
+    void labsAreListedExtendedWithinTheLimitAndTakenDown() throws Exception {
+        long id = lab("feature/x");
+        String cookie = login(token("alice", "deploy"));
+        HttpResponse<String> page = get("/labs", Optional.of(cookie));
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("feature/x").contains("success").contains("24h");
+
+        HttpResponse<String> tooLong = post(
+                "/labs/" + id + "/extend",
+                Optional.of(cookie),
+                Map.of("_csrf", csrf(page.body()), "by", "90d"),
+                Optional.of(origin()));
+        assertThat(tooLong.statusCode()).isEqualTo(303);
+        HttpResponse<String> said = get(tooLong.headers().firstValue("Location").orElseThrow(), Optional.of(cookie));
+        assertThat(said.body())
+                .contains("class=\"flash bad\" role=\"alert\">by: the lab expires in")
+                .contains("goes past the server")
+                .doesNotContain("extended: expires");
+
+        HttpResponse<String> down = post(
+                "/labs/" + id + "/down",
+                Optional.of(cookie),
+                Map.of("_csrf", csrf(page.body())),
+                Optional.of(origin()));
+        assertThat(down.statusCode()).isEqualTo(303);
+        HttpResponse<String> after = get(down.headers().firstValue("Location").orElseThrow(), Optional.of(cookie));
+        assertThat(after.body()).contains("Lab shop/feature/x taken down.").contains("No live lab");
+        assertThat(admin.audit("lab.delete"))
+                .anySatisfy(e -> assertThat(e.get("source").asText()).isEqualTo("web"));
+    }
+
+    @Test
+    void aDeploysPageShowsItsLogAndItsStreamNeedsASessionAndStartsAfterTheShownLines() throws Exception {
+        ApiClient.Reply queued = admin.post("/api/apps/shop/environments/production/deploys", "");
+        long id = queued.json().get("id").asLong();
+        admin.awaitDeploy(id);
+        String cookie = login(token("viewer", "read"));
+        HttpResponse<String> page = get("/deploys/" + id, Optional.of(cookie));
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body())
+                .contains("id=\"state\" class=\"state ok\">succeeded")
+                .contains("east-1: started")
+                .doesNotContain("data-stream");
+
+        HttpResponse<String> anonymous = get("/deploys/" + id + "/log", Optional.empty());
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        int lines = admin.get("/api/deploys/" + id).json().path("clusters").size();
+        assertThat(lines).isPositive();
+        HttpResponse<String> all = events("/deploys/" + id + "/log", cookie);
+        HttpResponse<String> rest = events("/deploys/" + id + "/log?after=2", cookie);
+        assertThat(all.body()).contains("id: 1\n").contains("event: end");
+        assertThat(rest.body())
+                .doesNotContain("id: 1\n")
+                .doesNotContain("id: 2\n")
+                .contains("id: 3\n");
+        assertThat(get("/deploys/999999", Optional.of(cookie)).statusCode()).isEqualTo(404);
+    }
+
+    ClusterStatus status(String cluster) {
+        return server.rollouts()
+                .status(RolloutApiTest.KEY)
+                .flatMap(s -> s.cluster(cluster))
+                .orElseThrow()
+                .status();
+    }
+}
