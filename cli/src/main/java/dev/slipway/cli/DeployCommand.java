@@ -165,6 +165,19 @@ final class DeployCommand implements Callable<Integer> {
             if (code == ExitCodes.OK && following) {
                 code = followHere(context, new RolloutKey(report.app(), environment), routers.get(), out, ansi);
             }
+        } else if (rolloutSpec.isPresent() && report.failedCanary().isPresent()) {
+            // The canary could not run and the engine took it away: the rollout is recorded as stopped, for
+            // `rollout status` to show; the deploy failed either way.
+            DirectRollouts.recordFailedCanary(
+                    context,
+                    directory,
+                    clusterOptions,
+                    rolloutSpec.get(),
+                    report,
+                    ref,
+                    out,
+                    spec.commandLine().getErr(),
+                    ansi);
         }
         return code;
     }

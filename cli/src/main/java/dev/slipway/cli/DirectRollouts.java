@@ -3,6 +3,7 @@ package dev.slipway.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
+import dev.slipway.core.deploy.ClusterResult;
 import dev.slipway.core.deploy.DeployOptions;
 import dev.slipway.core.deploy.DeployReport;
 import dev.slipway.core.deploy.EnvironmentTarget;
@@ -26,6 +27,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -154,6 +156,47 @@ final class DirectRollouts {
                 + command + "` to move traffic, or `slipway rollout promote|abort" + command + "`; see `slipway"
                 + " rollout status" + command + "`."));
         return ExitCodes.OK;
+    }
+
+    /**
+     * After a deploy without a server whose canary could not run on a cluster (the engine took it and the
+     * canaries it brought up elsewhere away): records the revision's rollout as stopped with the reason, setting no
+     * stage (stable never stopped serving), so {@code rollout status} tells what happened. A rollout under way is
+     * left as it is, and said so.
+     */
+    static void recordFailedCanary(
+            CliContext context,
+            Path appDir,
+            ClusterOptions clusters,
+            RolloutSpec spec,
+            DeployReport report,
+            String ref,
+            PrintWriter out,
+            PrintWriter err,
+            Ansi ansi) {
+        ClusterResult failed = report.failedCanary().orElseThrow();
+        List<String> attempts = report.canaryAttempts();
+        RolloutKey key = new RolloutKey(report.app(), report.environment());
+        String who = Engines.who(context);
+        RolloutController controller = controller(context, appDir, clusters, noStats(), printing(out), who);
+        try {
+            controller.canaryFailed(
+                    key,
+                    spec,
+                    revision(report, attempts, ref),
+                    attempts,
+                    Set.copyOf(report.canaryClusters()),
+                    failed.cluster(),
+                    failed.failure().orElseThrow().aboutObject(),
+                    who);
+        } catch (InvalidInputException refused) {
+            for (Problem p : refused.problems()) {
+                err.println(ansi.string("@|yellow,bold note:|@ ") + p.describe());
+            }
+            return;
+        }
+        out.println(ansi.string("@|bold Rollout stopped|@ before it started: the canary in " + failed.cluster()
+                + " cannot run; see `slipway rollout status " + key.app() + " --env " + key.environment() + "`."));
     }
 
     /** The canary's revision as the rollout names it: its number (per cluster when they differ), and the ref. */

@@ -79,7 +79,8 @@ final class RolloutStatusText {
     static View view(RolloutState s) {
         List<ClusterView> clusters = new ArrayList<>();
         for (ClusterRollout c : s.clusters()) {
-            String step = c.status() == ClusterStatus.PENDING
+            // Pending, or stopped before it entered a step (its canary never ran).
+            String step = c.stepEnteredAt().isEmpty()
                     ? "-"
                     : (c.step() + 1) + "/" + s.spec().steps().size() + " "
                             + step(s.spec().steps().get(c.step()));
@@ -120,7 +121,7 @@ final class RolloutStatusText {
     static View view(Rollout r, String server) {
         List<ClusterView> clusters = new ArrayList<>();
         for (RolloutCluster c : r.clusters()) {
-            String step = c.status().equals(ClusterStatus.PENDING.wireName())
+            String step = c.stepEnteredAt().isEmpty()
                     ? "-"
                     : c.step() + "/" + r.steps().size() + " " + c.stepText();
             clusters.add(new ClusterView(
@@ -306,6 +307,13 @@ final class RolloutStatusText {
     private static Optional<String> hint(View s) {
         String app = s.app();
         String env = " --env " + s.environment();
+        boolean canaryNeverRan = s.clusters().stream()
+                .anyMatch(c -> c.status().equals(ClusterStatus.FAILED.wireName())
+                        && c.step().equals("-"));
+        if (s.settled() && canaryNeverRan) {
+            return Optional.of("fix what kept the canary from running and deploy again: that deploy starts a new"
+                    + " rollout (`slipway rollout retry` would start this one with no canary to send traffic to)");
+        }
         if (s.settled()) {
             return s.promoted()
                     ? Optional.empty()

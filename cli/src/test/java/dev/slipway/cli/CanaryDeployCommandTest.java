@@ -135,4 +135,39 @@ class CanaryDeployCommandTest {
                         .out())
                 .contains("(rollback of 1)");
     }
+
+    @Test
+    void aCanaryThatNeverBecomesHealthyIsTakenAwayAndItsRolloutShownStoppedWithTheReason() throws IOException {
+        var first = cli.run("deploy", app.toString(), "--env", "production", "--ref", "v1", "--timeout", "30s");
+        assertThat(first.exitCode()).as(first.toString()).isZero();
+
+        image("fail");
+        var second = cli.run("deploy", app.toString(), "--env", "production", "--ref", "v2", "--timeout", "30s");
+
+        assertThat(second.exitCode()).as(second.toString()).isEqualTo(1);
+        assertThat(second.out())
+                .contains("rollout.fail  predict/production/east-1  (alice): the canary in east-1 cannot run:")
+                .contains("Rollout stopped before it started");
+        assertThat(deployment("east-1", "predict-canary")).isNull();
+        assertThat(deployment("east-1", "predict")
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getContainers()
+                        .get(0)
+                        .getImage())
+                .isEqualTo("ghcr.io/acme/predict:1.3.0");
+        var status = cli.run("rollout", "status", "predict", "--app-dir", app.toString(), "--env", "production");
+        assertThat(status.exitCode()).as(status.toString()).isZero();
+        assertThat(status.out())
+                .containsPattern("east-1 +failed +- +off")
+                .contains("the canary in east-1 cannot run")
+                .contains("stable serves as before")
+                .contains("deploy again");
+        try (var files = Files.walk(tmp.resolve("home"))) {
+            assertThat(files.map(Path::toString))
+                    .as("no stage was written: the routers keep all traffic on stable")
+                    .noneMatch(f -> f.endsWith(".stages.json"));
+        }
+    }
 }

@@ -236,13 +236,7 @@ final class DeployRunner {
         if (report.canaryClusters().isEmpty()) {
             return;
         }
-        String revision = deploy.ref()
-                .filter(r -> !r.isBlank())
-                .orElseGet(() -> report.cluster(report.canaryClusters().get(0))
-                        .flatMap(c -> c.revision().isPresent()
-                                ? Optional.of("revision " + c.revision().getAsInt())
-                                : Optional.empty())
-                        .orElse("deploy " + deploy.id()));
+        String revision = revision(deploy, report, report.canaryClusters().get(0));
         try {
             rollouts.afterDeploy(
                             deploy.app(),
@@ -262,6 +256,48 @@ final class DeployRunner {
             String message = e.problems().stream().map(Problem::describe).collect(Collectors.joining("; "));
             store.deploys().appendLog(deploy.id(), "rollout not started: " + message);
         }
+    }
+
+    /**
+     * A deploy whose canary could not run (the engine took it away, stable serving as before) records the
+     * environment's rollout as stopped with the reason, in the audit log and for {@code GET …/rollout}; that it
+     * was recorded, or why not (a rollout under way), is said in the deploy's log.
+     */
+    private void recordFailedCanary(DeployRecord deploy, App source, DeployReport report) {
+        if (report.failedCanary().isEmpty()) {
+            return;
+        }
+        String revision = revision(deploy, report, report.failedCanary().get().cluster());
+        try {
+            rollouts.afterFailedCanary(
+                            deploy.app(),
+                            deploy.environment(),
+                            source,
+                            report,
+                            revision,
+                            deploy.requestedBy(),
+                            deploy.source())
+                    .ifPresent(state -> store.deploys()
+                            .appendLog(
+                                    deploy.id(),
+                                    "rollout of " + revision + " stopped before it started: the canary in "
+                                            + report.failedCanary().get().cluster() + " cannot run (see GET /api/apps/"
+                                            + deploy.app() + "/environments/" + deploy.environment() + "/rollout)"));
+        } catch (InvalidInputException e) {
+            String message = e.problems().stream().map(Problem::describe).collect(Collectors.joining("; "));
+            store.deploys().appendLog(deploy.id(), "rollout not recorded: " + message);
+        }
+    }
+
+    /** The revision a rollout names: the deploy's ref, else the revision recorded on {@code cluster}. */
+    private static String revision(DeployRecord deploy, DeployReport report, String cluster) {
+        return deploy.ref()
+                .filter(r -> !r.isBlank())
+                .orElseGet(() -> report.cluster(cluster)
+                        .flatMap(c -> c.revision().isPresent()
+                                ? Optional.of("revision " + c.revision().getAsInt())
+                                : Optional.empty())
+                        .orElse("deploy " + deploy.id()));
     }
 
     private void plan(long id, List<String> clusters) {
@@ -294,6 +330,7 @@ final class DeployRunner {
             source.ifPresent(app -> startRollout(deploy, app, report));
             succeeded(deploy, report.unchanged(), progress);
         } else {
+            source.ifPresent(app -> recordFailedCanary(deploy, app, report));
             String message = report.problems().stream().map(Problem::describe).collect(Collectors.joining("; "));
             store.deploys().appendLog(id, "failed: " + message);
             store.deploys().finish(id, DeployState.FAILED, Optional.of(message));

@@ -5,6 +5,7 @@ import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.OwnerOnlyFiles;
 import dev.slipway.core.Problem;
 import dev.slipway.core.deploy.CanaryTracks;
+import dev.slipway.core.deploy.ClusterResult;
 import dev.slipway.core.deploy.DeployOptions;
 import dev.slipway.core.deploy.DeployReport;
 import dev.slipway.core.rollout.RolloutSpec;
@@ -36,6 +37,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -157,6 +159,45 @@ final class ServerRollouts implements AutoCloseable {
         RolloutState state = asking(
                 new Asker(from, Optional.empty()), () -> controller.start(key, spec.get(), revision, canaries, actor));
         runner.follow(key);
+        return Optional.of(state);
+    }
+
+    /**
+     * After a deploy whose canary could not run on a cluster (the engine took it, and those it brought up on other
+     * clusters, away; stable never stopped serving): records the environment's rollout of {@code revision} as
+     * stopped with the reason, its transitions in the audit log, setting no stage.
+     *
+     * @return the recorded rollout; empty when no canary failed or the environment has no rollout
+     * @throws InvalidInputException when a rollout of the environment is under way (it is left as it is)
+     */
+    Optional<RolloutState> afterFailedCanary(
+            String appName,
+            String environment,
+            App source,
+            DeployReport report,
+            String revision,
+            String actor,
+            RequestSource from) {
+        Optional<ClusterResult> failed = report.failedCanary();
+        Optional<RolloutSpec> spec = source.spec().environment(environment).flatMap(EnvironmentSpec::rollout);
+        if (failed.isEmpty() || spec.isEmpty()) {
+            return Optional.empty();
+        }
+        RolloutKey key = new RolloutKey(appName, environment);
+        RolloutState state = asking(
+                new Asker(from, Optional.empty()),
+                () -> controller.canaryFailed(
+                        key,
+                        spec.get(),
+                        revision,
+                        report.canaryAttempts(),
+                        Set.copyOf(report.canaryClusters()),
+                        failed.get().cluster(),
+                        failed.get().failure().orElseThrow().aboutObject(),
+                        actor));
+        if (!state.settled()) {
+            runner.follow(key);
+        }
         return Optional.of(state);
     }
 

@@ -161,6 +161,11 @@ public record ClusterFailure(String cluster, Reason reason, Optional<ObjectRef> 
                 "retry; if it persists check the cluster");
     }
 
+    /** What happened, naming the object first when there is one: one line without the cluster or the hint. */
+    public String aboutObject() {
+        return object.map(o -> o + ": ").orElse("") + message;
+    }
+
     /** The failure as a user-facing problem located at the cluster (and object). */
     public Problem toProblem() {
         String where = "cluster " + cluster + object.map(o -> ", " + o).orElse("");

@@ -93,15 +93,13 @@ public final class DeployEngine implements CanaryTracks {
      */
     private DeployReport withdrawnWhereACanaryFailed(
             EnvironmentTarget env, DeployReport report, DeployOptions options, DeployListener listener) {
-        Optional<ClusterResult> failed = report.clusters().stream()
-                .filter(c ->
-                        c.outcome() == ClusterResult.Outcome.FAILED && c.track().equals(Optional.of(Track.CANARY)))
-                .findFirst();
+        Optional<ClusterResult> failed = report.failedCanary();
         List<String> canaries = report.canaryClusters();
         if (failed.isEmpty() || canaries.isEmpty()) {
             return report;
         }
         List<ClusterResult> results = new ArrayList<>();
+        List<String> withdrawn = new ArrayList<>();
         for (ClusterResult c : report.clusters()) {
             if (!canaries.contains(c.cluster())) {
                 results.add(c);
@@ -114,6 +112,7 @@ public final class DeployEngine implements CanaryTracks {
                         "canary removed: the canary failed on " + failed.get().cluster() + ", so this revision is"
                                 + " not rolled out; stable serves as before");
                 results.add(c.on(Track.STABLE));
+                withdrawn.add(c.cluster());
             } catch (ClusterFailureException e) {
                 listener.progress(
                         c.cluster(),
@@ -122,7 +121,7 @@ public final class DeployEngine implements CanaryTracks {
                 results.add(c);
             }
         }
-        return new DeployReport(report.app(), report.environment(), results, report.preflightFailures());
+        return new DeployReport(report.app(), report.environment(), results, report.preflightFailures(), withdrawn);
     }
 
     /**
@@ -829,9 +828,13 @@ public final class DeployEngine implements CanaryTracks {
                 failure.cluster(),
                 failure.reason(),
                 failure.object(),
-                "the canary never became healthy: " + failure.message(),
+                "the canary never became healthy: " + withoutPrefix(failure.message(), "did not become healthy: "),
                 done + "; " + failure.hint());
         return ClusterResult.failed(withdrawn, failed.plan(), failed.revision());
+    }
+
+    private static String withoutPrefix(String text, String prefix) {
+        return text.startsWith(prefix) ? text.substring(prefix.length()) : text;
     }
 
     /** A bug surfaced mid-deploy and no revision could be recorded: the lock must not be released. */

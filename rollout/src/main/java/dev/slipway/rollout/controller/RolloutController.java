@@ -229,7 +229,7 @@ public final class RolloutController {
     public synchronized RolloutState abort(RolloutKey key, String actor, String why) {
         Session s = open(key);
         String reason = "aborted by " + actor + (why.isBlank() ? "" : ": " + why);
-        if (!stop(s, actor, reason, Optional.empty(), Optional.empty())) {
+        if (!stop(s, actor, reason, Optional.empty())) {
             throw refused(key, "no cluster is waiting or in a step, so there is nothing to abort", statusHint(key));
         }
         return driveStored(key, s);
@@ -342,15 +342,74 @@ public final class RolloutController {
     }
 
     /**
-     * The canary in {@code cluster} cannot run (it never became healthy): the cluster fails, the rest of the
-     * rollout aborts; traffic goes to stable and the canaries are removed, stable untouched.
+     * A deploy whose new revision could not run as a canary in {@code failed} (it never became healthy, or was
+     * refused), so its rollout ends before it starts: records the rollout of {@code revision} on {@code clusters}
+     * (the clusters where that deploy brought its canary up or tried to, in the group's order) as stopped,
+     * {@code failed} failed and the others aborted, with the reason. The deploy engine already took the canaries
+     * away and stable never stopped serving, so no stage is set and no tracks call is made — except for a
+     * cluster in {@code stillUp}, whose canary the deploy could not take away: it owes the abort, made by the
+     * next tick or now.
+     *
+     * @throws InvalidInputException when a rollout of the environment is under way (it is left as it is)
      */
-    public synchronized RolloutState canaryFailed(RolloutKey key, String cluster, String why) {
-        Session s = open(key);
-        String reason = "the canary in " + cluster + " cannot run: " + why;
-        if (!stop(s, CONTROLLER, reason, Optional.empty(), Optional.of(cluster))) {
-            return s.state;
+    public synchronized RolloutState canaryFailed(
+            RolloutKey key,
+            RolloutSpec spec,
+            String revision,
+            List<String> clusters,
+            Set<String> stillUp,
+            String failed,
+            String why,
+            String actor) {
+        if (!clusters.contains(failed)) {
+            throw new IllegalArgumentException("the failed cluster " + failed + " is not one of " + clusters);
         }
+        Optional<RolloutStore.StoredRollout> existing = store.load(key);
+        if (existing.isPresent() && !settled(existing.get().state())) {
+            throw refused(
+                    key,
+                    "a rollout of revision " + existing.get().state().revision()
+                            + " is under way, so the failed canary of revision " + revision + " is not recorded"
+                            + " as its own rollout",
+                    "see slipway rollout status " + key.app() + " --env " + key.environment()
+                            + "; abort it if the failed deploy took its canary away");
+        }
+        Instant now = clock.instant();
+        String reason = "the canary in " + failed + " cannot run: " + why;
+        List<RolloutEvent> happened = new ArrayList<>();
+        List<ClusterRollout> stopped = new ArrayList<>();
+        for (String cluster : clusters) {
+            boolean fails = cluster.equals(failed);
+            boolean up = stillUp.contains(cluster);
+            String said = (fails ? reason : "aborted: " + reason)
+                    + (up
+                            ? "; its canary here could not be taken away yet"
+                            : "; the deploy took the canary away, stable serves as before");
+            stopped.add(new ClusterRollout(
+                    cluster,
+                    fails ? ClusterStatus.FAILED : ClusterStatus.ABORTED,
+                    0,
+                    Optional.empty(),
+                    Stage.off(),
+                    Optional.empty(),
+                    up ? Work.ABORT_CANARY : Work.NONE,
+                    Optional.empty(),
+                    said,
+                    Optional.empty()));
+            happened.add(event(
+                    key,
+                    Optional.of(cluster),
+                    fails ? "rollout.fail" : "rollout.abort",
+                    actor,
+                    said + " (revision " + revision + " was not rolled out)"));
+        }
+        RolloutState state = new RolloutState(key, revision, spec, now, actor, stopped, Set.of());
+        Session s = new Session(
+                state, existing.map(RolloutStore.StoredRollout::version).orElse(0L));
+        // Every stage is stored off, as the routers have it (nothing moved traffic): nothing to set again.
+        stagesApplied.add(key);
+        windows.remove(key);
+        s.commit(state, happened);
         drive(s);
         return s.state;
     }
@@ -616,7 +675,7 @@ public final class RolloutController {
                 .orElse(Check.waiting(
                         now, "the routers' counts went down (a router restarted): this window is not judged"));
         if (check.verdict() == Verdict.BREACH) {
-            stop(s, CONTROLLER, "breach: " + check.reason(), Optional.of(check), Optional.empty());
+            stop(s, CONTROLLER, "breach: " + check.reason(), Optional.of(check));
             return;
         }
         boolean advance = judged.stream()
@@ -659,11 +718,11 @@ public final class RolloutController {
 
     /**
      * Stops every cluster waiting or in a step: traffic to stable (stored, then set, before anything else),
-     * then the canary removed. {@code failed} names the cluster that fails rather than aborts.
+     * then the canary removed.
      *
      * @return whether any cluster was stopped
      */
-    private boolean stop(Session s, String actor, String reason, Optional<Check> check, Optional<String> failed) {
+    private boolean stop(Session s, String actor, String reason, Optional<Check> check) {
         RolloutState state = s.state;
         List<RolloutEvent> happened = new ArrayList<>();
         for (ClusterRollout c : state.clusters()) {
@@ -672,26 +731,24 @@ public final class RolloutController {
                     && c.status() != ClusterStatus.PAUSED) {
                 continue;
             }
-            boolean fails = failed.isPresent() && failed.get().equals(c.cluster());
-            String why = fails || failed.isEmpty() ? reason : "aborted: " + reason;
             ClusterRollout next = new ClusterRollout(
                     c.cluster(),
-                    fails ? ClusterStatus.FAILED : ClusterStatus.ABORTED,
+                    ClusterStatus.ABORTED,
                     c.step(),
                     c.stepEnteredAt(),
                     Stage.off(),
                     Optional.empty(),
                     Work.ABORT_CANARY,
                     c.stage() instanceof Stage.Off ? c.lastCheck() : check.or(c::lastCheck),
-                    why,
+                    reason,
                     Optional.empty());
             state = state.with(next);
             happened.add(event(
                     state.key(),
                     Optional.of(c.cluster()),
-                    fails ? "rollout.fail" : "rollout.abort",
+                    "rollout.abort",
                     actor,
-                    why + " (was " + at(s.state, c) + "); traffic to stable"));
+                    reason + " (was " + at(s.state, c) + "); traffic to stable"));
         }
         if (happened.isEmpty()) {
             return false;

@@ -410,13 +410,81 @@ class RolloutControllerTest {
     }
 
     @Test
-    void aCanaryThatCannotRunFailsItsClusterAndAbortsTheRest() {
+    void aCanaryThatCouldNotRunIsRecordedAsAFailedRolloutWithoutTouchingTrafficOrTracks() {
+        RolloutState s = f.controller.canaryFailed(
+                KEY,
+                RolloutFixture.spec(ClusterOrder.ONE_BY_ONE),
+                "r8",
+                List.of("east", "west"),
+                java.util.Set.of(),
+                "west",
+                "pods never became ready (CrashLoopBackOff)",
+                "alice");
+
+        assertThat(s.settled()).isTrue();
+        assertThat(s.revision()).isEqualTo("r8");
+        ClusterRollout west = s.cluster("west").orElseThrow();
+        assertThat(west.status()).isEqualTo(ClusterStatus.FAILED);
+        assertThat(west.reason())
+                .startsWith("the canary in west cannot run: pods never became ready (CrashLoopBackOff)")
+                .contains("stable serves as before");
+        ClusterRollout east = s.cluster("east").orElseThrow();
+        assertThat(east.status()).isEqualTo(ClusterStatus.ABORTED);
+        assertThat(east.reason()).startsWith("aborted: the canary in west cannot run");
+        assertThat(f.traffic.calls)
+                .as("stable never stopped serving: no stage set")
+                .isEmpty();
+        assertThat(f.tracks.calls)
+                .as("the deploy already took the canaries away")
+                .isEmpty();
+        assertThat(f.actions())
+                .containsExactly(
+                        "rollout.abort acme-web/production/east by alice",
+                        "rollout.fail acme-web/production/west by alice");
+        assertThat(f.controller.status(KEY)).contains(s);
+
+        // Ticking it changes nothing, and the next deploy's canary starts a rollout of its own.
+        f.controller.tick(KEY);
+        assertThat(f.traffic.calls).isEmpty();
+        RolloutState next = f.controller.start(
+                KEY, RolloutFixture.spec(ClusterOrder.ONE_BY_ONE), "r9", List.of("east", "west"), "bob");
+        assertThat(next.cluster("east").orElseThrow().status()).isEqualTo(ClusterStatus.RUNNING);
+    }
+
+    @Test
+    void aCanaryTheFailedDeployCouldNotTakeAwayIsAbortedByTheRecord() {
+        RolloutState s = f.controller.canaryFailed(
+                KEY,
+                RolloutFixture.spec(ClusterOrder.TOGETHER),
+                "r8",
+                List.of("east", "west"),
+                java.util.Set.of("east"),
+                "west",
+                "not healthy after 20s",
+                "alice");
+
+        assertThat(s.settled()).isTrue();
+        assertThat(f.tracks.calls).containsExactly("abort east [unset]");
+        assertThat(f.traffic.calls).isEmpty();
+        assertThat(f.actions()).contains("rollout.canary-removed acme-web/production/east by controller");
+    }
+
+    @Test
+    void aFailedCanaryIsNotRecordedOverARolloutUnderWay() {
         f.start(RolloutFixture.spec(ClusterOrder.ONE_BY_ONE), "east", "west");
-        RolloutState s = f.controller.canaryFailed(KEY, "east", "pods never became ready (CrashLoopBackOff)");
-        assertThat(s.cluster("east").orElseThrow().status()).isEqualTo(ClusterStatus.FAILED);
-        assertThat(s.cluster("east").orElseThrow().reason()).contains("CrashLoopBackOff");
-        assertThat(s.cluster("west").orElseThrow().status()).isEqualTo(ClusterStatus.ABORTED);
-        assertThat(f.tracks.calls).containsExactly("abort east [off]", "abort west [off]");
+        assertThatThrownBy(() -> f.controller.canaryFailed(
+                        KEY,
+                        RolloutFixture.spec(ClusterOrder.ONE_BY_ONE),
+                        "r8",
+                        List.of("east"),
+                        java.util.Set.of(),
+                        "east",
+                        "not healthy after 20s",
+                        "alice"))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("revision r7 is under way");
+        assertThat(f.state().revision()).isEqualTo("r7");
+        assertThat(f.cluster("east").status()).isEqualTo(ClusterStatus.RUNNING);
     }
 
     @Test
