@@ -90,7 +90,13 @@ class FileStageSourceTest {
                 .isEqualTo(Stage.percent(50));
 
         // a file someone broke: the router keeps the last stages and says it is stale
-        Files.writeString(file, "{broken");
+        // Written whole (to a temporary file, then moved): a reader must never see it half-written and empty.
+        Path broken = Files.writeString(file.resolveSibling("broken.tmp"), "{broken");
+        Files.move(
+                broken,
+                file,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         await().atMost(Duration.ofSeconds(5))
                 .until(() -> f.admin("/healthz").path("status").asText().equals("degraded"));
         assertThat(f.admin("/healthz")
