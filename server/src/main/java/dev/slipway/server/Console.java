@@ -105,7 +105,8 @@ final class Console {
             "/audit",
             "/labs",
             "/deploys/{id}",
-            "/deploys/{id}/log");
+            "/deploys/{id}/log",
+            "/routers");
 
     /** The paths the console takes form posts on. */
     static final List<String> POST_PATHS = List.of(
@@ -158,6 +159,7 @@ final class Console {
             deployLog.handle(ctx);
         });
         javalin.routes.get("/labs", ctx -> reading(ctx, Scope.READ).ifPresent(s -> labs(ctx, s)));
+        javalin.routes.get("/routers", ctx -> reading(ctx, Scope.READ).ifPresent(s -> routers(ctx, s)));
         javalin.routes.post("/labs/{id}/extend", ctx -> labAction(ctx, true));
         javalin.routes.post("/labs/{id}/down", ctx -> labAction(ctx, false));
     }
@@ -562,6 +564,22 @@ final class Console {
             return;
         }
         ctx.redirect("/labs?done=" + enc(done), io.javalin.http.HttpStatus.SEE_OTHER);
+    }
+
+    private void routers(Context ctx, ConsoleSessions.Session s) {
+        List<dev.slipway.server.console.RouterView> views = new java.util.ArrayList<>();
+        rollouts.routerConfigs().forEach((name, config) -> {
+            try {
+                views.add(new dev.slipway.server.console.RouterView(name, Optional.of(config.get()), Optional.empty()));
+            } catch (RuntimeException e) {
+                views.add(new dev.slipway.server.console.RouterView(
+                        name,
+                        Optional.empty(),
+                        Optional.of(Optional.ofNullable(e.getMessage())
+                                .orElse(e.getClass().getSimpleName()))));
+            }
+        });
+        render(ctx, 200, "routers.jte", Map.of("page", Page.of("Routers", viewer(s)), "routers", views));
     }
 
     private static Optional<Long> number(String text) {

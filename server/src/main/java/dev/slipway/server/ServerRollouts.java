@@ -73,6 +73,7 @@ final class ServerRollouts implements AutoCloseable {
     private final StageBoard board;
     private final RolloutController controller;
     private final RolloutRunner runner;
+    private final Map<String, Supplier<JsonNode>> routerConfigs;
     /** Who asks, on the thread that asks: the controller reports people's transitions on it. */
     private final ThreadLocal<Asker> asking = new ThreadLocal<>();
 
@@ -102,6 +103,7 @@ final class ServerRollouts implements AutoCloseable {
             }
         });
         Routers routers = routers(config.routers());
+        this.routerConfigs = routers.configs();
         RouterTrafficStats stats = new RouterTrafficStats(routers.stats(), this::routes);
         // Promotions deploy as the controller, from this server, with the server's deploy timeout.
         EngineTracks engineTracks = new EngineTracks(
@@ -290,6 +292,11 @@ final class ServerRollouts implements AutoCloseable {
                 asking.set(before);
             }
         }
+    }
+
+    /** Each configured router's admin {@code GET /config}, by its admin URL (the console's routers page). */
+    Map<String, Supplier<JsonNode>> routerConfigs() {
+        return routerConfigs;
     }
 
     /** Tells {@code listener} of every transition from now on. */
