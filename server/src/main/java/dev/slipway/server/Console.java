@@ -55,6 +55,7 @@ final class Console {
     private static final int PAGE = 100;
 
     private final Store store;
+    private final AppSources sources;
     private final ServerRollouts rollouts;
     private final LabActions labs;
     private final java.util.function.Function<dev.slipway.store.LabRecord, Optional<String>> labUrl;
@@ -68,6 +69,7 @@ final class Console {
 
     Console(
             Store store,
+            AppSources sources,
             ServerRollouts rollouts,
             LabActions labs,
             java.util.function.Function<dev.slipway.store.LabRecord, Optional<String>> labUrl,
@@ -76,6 +78,7 @@ final class Console {
             Duration sessionTtl,
             Clock clock) {
         this.store = store;
+        this.sources = sources;
         this.rollouts = rollouts;
         this.labs = labs;
         this.labUrl = labUrl;
@@ -353,12 +356,14 @@ final class Console {
                 .stream()
                 .map(Views::deployDocument)
                 .toList();
+        Optional<Rollout> rollout = rollout(app.name(), env.get().name());
         EnvironmentPage page = new EnvironmentPage(
                 app.name(),
                 env.get().name(),
                 env.get().clusterGroup(),
                 env.get().namespace(),
-                rollout(app.name(), env.get().name()),
+                picture(env.get().clusterGroup(), deploys, rollout),
+                rollout,
                 deploys);
         Page frame = Page.of(app.name() + " / " + env.get().name(), viewer(s))
                 .withFlash(Optional.ofNullable(ctx.queryParam("done")).map(Console::flash));
@@ -366,6 +371,56 @@ final class Console {
             frame = frame.withError(error.get());
         }
         render(ctx, error.isPresent() ? 409 : 200, "environment.jte", Map.of("page", frame, "env", page));
+    }
+
+    /** The group's sites and clusters with what the deploys (newest first) left on each. */
+    private Optional<dev.slipway.server.console.GroupPicture> picture(
+            String groupName, List<Deploy> deploys, Optional<Rollout> rollout) {
+        if (!sources.hasClusters()) {
+            return Optional.empty();
+        }
+        dev.slipway.core.cluster.ClusterGroup group;
+        try {
+            group = sources.group(groupName);
+        } catch (InvalidInputException unknown) {
+            return Optional.empty(); // the environment page says the group's name; the clusters file lacks it
+        }
+        java.util.Set<String> down =
+                rollout.map(r -> java.util.Set.copyOf(r.down())).orElse(java.util.Set.of());
+        Map<String, List<dev.slipway.server.console.GroupPicture.Cell>> bySite = new java.util.LinkedHashMap<>();
+        for (dev.slipway.core.cluster.Cluster c : group.clusters()) {
+            String state = "never deployed";
+            Optional<Integer> revision = Optional.empty();
+            Optional<String> ref = Optional.empty();
+            boolean stateFound = false;
+            for (Deploy d : deploys) {
+                Optional<dev.slipway.api.DeployCluster> part = d.clusters().stream()
+                        .filter(p -> p.cluster().equals(c.name())
+                                && !p.state().equals("pending")
+                                && !p.state().equals("skipped"))
+                        .findFirst();
+                if (part.isEmpty()) {
+                    continue;
+                }
+                if (!stateFound) {
+                    state = part.get().state();
+                    stateFound = true;
+                }
+                if (part.get().state().equals("succeeded")) {
+                    revision = part.get().revision();
+                    ref = d.ref();
+                    break;
+                }
+            }
+            bySite.computeIfAbsent(c.site(), s -> new java.util.ArrayList<>())
+                    .add(new dev.slipway.server.console.GroupPicture.Cell(
+                            c.name(), state, revision, ref, down.contains(c.name())));
+        }
+        return Optional.of(new dev.slipway.server.console.GroupPicture(
+                group.name(),
+                bySite.entrySet().stream()
+                        .map(e -> new dev.slipway.server.console.GroupPicture.Site(e.getKey(), e.getValue()))
+                        .toList()));
     }
 
     private static String flash(String action) {

@@ -162,7 +162,7 @@ public final class SlipwayServer implements AutoCloseable {
             this.background = Executors.newScheduledThreadPool(2, r -> daemon(r, "slipway-server-background"));
             this.tls = !config.loopbackOnly() || config.tls().isPresent();
             Api api = new Api(store, engine, sources, checkouts, queue, reaper, rollouts, this::labUrl, clock, config);
-            this.http = createHttp(api, clock);
+            this.http = createHttp(api, clock, sources);
         } catch (RuntimeException e) {
             labs.ifPresent(LocalEnvironments::close);
             if (made != null) {
@@ -446,7 +446,7 @@ public final class SlipwayServer implements AutoCloseable {
     /** How long a console login lasts (a revoked token ends it sooner). */
     static final Duration CONSOLE_SESSION_TTL = Duration.ofHours(12);
 
-    private Javalin createHttp(Api api, Clock clock) {
+    private Javalin createHttp(Api api, Clock clock, AppSources sources) {
         String openApi = openApiDocument();
         return Javalin.create(javalin -> {
             javalin.startup.showJavalinBanner = false;
@@ -483,6 +483,7 @@ public final class SlipwayServer implements AutoCloseable {
             SseHandler logStream = new SseHandler(0, this::streamLog);
             Console console = new Console(
                     store,
+                    sources,
                     rollouts,
                     new LabActions(store, reaper, config.serverId(), config.maxLabTtl(), clock),
                     this::labUrl,

@@ -339,6 +339,13 @@ class ConsoleTest {
                 .contains("east-1: started")
                 .doesNotContain("data-stream");
 
+        HttpResponse<String> env = get(ENV_PAGE, Optional.of(cookie));
+        assertThat(env.body())
+                .as("the cluster group's picture: each cluster with what the deploy left there")
+                .contains("<h2>Cluster group production</h2>")
+                .containsPattern("class=\"cell ok\" data-cluster=\"east-1\">\\s*<strong>east-1</strong><br>\\s*r1 ")
+                .containsPattern("class=\"cell ok\" data-cluster=\"west-1\">\\s*<strong>west-1</strong><br>\\s*r1 ");
+
         HttpResponse<String> anonymous = get("/deploys/" + id + "/log", Optional.empty());
         assertThat(anonymous.statusCode()).isEqualTo(401);
         int lines = admin.get("/api/deploys/" + id).json().path("clusters").size();
