@@ -45,7 +45,8 @@ final class AccessLog implements AutoCloseable {
      * @param uri the request target as received; the line shows its path without the query
      * @param endpoint where it went, null when the router answered itself
      * @param failure how the router itself ended the request ({@code timeout}, {@code connect_failure}) or empty
-     * @param traceId the W3C trace id the backend saw
+     * @param trace the W3C trace context the backend saw (its trace and span ids are read out here, not on the
+     *     event loop)
      */
     record Entry(
             long startMillis,
@@ -64,8 +65,7 @@ final class AccessLog implements AutoCloseable {
             long bytesOut,
             int retries,
             CharSequence requestId,
-            String traceId,
-            String spanId,
+            TraceContext trace,
             String userAgent) {
 
         /** The path the line shows: the target without its query string, which may carry tokens. */
@@ -186,8 +186,8 @@ final class AccessLog implements AutoCloseable {
         g.writeNumberField("bytes_out", e.bytesOut());
         g.writeNumberField("retries", e.retries());
         g.writeStringField("request_id", e.requestId().toString());
-        g.writeStringField("trace_id", e.traceId());
-        g.writeStringField("span_id", e.spanId());
+        g.writeStringField("trace_id", e.trace().traceId());
+        g.writeStringField("span_id", e.trace().spanId());
         if (!e.userAgent().isEmpty()) {
             g.writeStringField("user_agent", e.userAgent());
         }

@@ -613,8 +613,7 @@ final class Exchange {
                         bytesOut,
                         retries,
                         requestId,
-                        trace.context().traceId(),
-                        trace.context().spanId(),
+                        trace.context(),
                         agent == null ? "" : agent));
     }
 
