@@ -3,16 +3,11 @@ package dev.slipway.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.slipway.core.render.SecretSource;
-import dev.slipway.kube.KubeClusterTargets;
 import dev.slipway.rollout.controller.ClusterStatus;
-import dev.slipway.testkit.TestClusters;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,9 +27,7 @@ class ConsoleBrowserTest {
     @TempDir
     Path root;
 
-    TestClusters clusters;
-    ServerFixture fixture;
-    ServerConfig config;
+    ConsoleServer console;
     SlipwayServer server;
     ApiClient admin;
 
@@ -49,37 +42,17 @@ class ConsoleBrowserTest {
             throw new AssertionError("CI must run the browser tests, but " + missing + " is not installed");
         }
         assumeTrue(missing.isEmpty(), () -> "skipped: " + missing + " is not installed");
-        clusters = TestClusters.start("east-1", "west-1");
-        fixture = new ServerFixture(root, clusters);
         // A deploy that hangs ends when this runs out: long enough for the browser to open its page first.
-        config = fixture.config("browser").withDeployTimeout(Duration.ofSeconds(15));
-        server = SlipwayServer.start(
-                config,
-                fixture.clock,
-                KubeClusterTargets.fromKubeconfig(Optional.of(clusters.kubeconfig())),
-                SecretSource.REDACTED,
-                engine -> new RecordingTracks());
-        admin = new ApiClient(server.url(), ServerFixture.adminToken(config));
-        ApiClient.Reply registered = admin.post("/api/apps", "{\"directory\": \"" + fixture.appDir + "\"}");
-        assertThat(registered.status()).as(registered.body()).isEqualTo(201);
-        server.rollouts().start(RolloutApiTest.KEY, RolloutApiTest.spec(), "r7", List.of("east-1", "west-1"), "alice");
+        console = new ConsoleServer(root, "browser", c -> c.withDeployTimeout(Duration.ofSeconds(15)));
+        server = console.server;
+        admin = console.admin;
     }
 
     @AfterEach
     void stop() {
-        if (server != null) {
-            server.close();
+        if (console != null) {
+            console.close();
         }
-        if (clusters != null) {
-            clusters.close();
-        }
-    }
-
-    String token(String name, String scope) {
-        ApiClient.Reply issued =
-                admin.post("/api/tokens", "{\"name\": \"" + name + "\", \"scope\": \"" + scope + "\"}");
-        assertThat(issued.status()).as(issued.body()).isEqualTo(201);
-        return issued.json().get("secret").asText();
     }
 
     @Test
@@ -88,18 +61,10 @@ class ConsoleBrowserTest {
         Path output = root.resolve("browser.out");
         // A lab to extend, and a deploy still running when the browser opens its page (its Deployment never
         // becomes ready, so it fails when the deploy timeout runs out).
-        admin.post(
-                "/api/ci/statuses",
-                "{\"repo\": \"acme/shop\", \"sha\": \"" + ServerFixture.SHA_GREEN
-                        + "\", \"context\": \"ci/build\", \"state\": \"success\"}");
-        ApiClient.Reply lab = admin.post(
-                "/api/apps/shop/labs", "{\"branch\": \"feature/x\", \"ref\": \"" + ServerFixture.SHA_GREEN + "\"}");
-        assertThat(lab.status()).as(lab.body()).isEqualTo(202);
-        long labId = lab.json().get("lab").get("id").asLong();
-        admin.awaitDeploy(lab.json().get("deploy").get("id").asLong());
+        long labId = console.lab("feature/x");
         Instant expiresBefore = Instant.parse(
                 admin.get("/api/labs/" + labId).json().get("expiresAt").asText());
-        fixture.writeManifests("hang");
+        console.fixture.writeManifests("hang");
         ApiClient.Reply queued = admin.post("/api/apps/shop/environments/production/deploys", "");
         assertThat(queued.status()).as(queued.body()).isEqualTo(202);
         long deploy = queued.json().get("id").asLong();
@@ -108,8 +73,8 @@ class ConsoleBrowserTest {
                 .redirectErrorStream(true)
                 .redirectOutput(output.toFile());
         pb.environment().put("BASE_URL", server.url());
-        pb.environment().put("DEPLOY_TOKEN", token("alice", "deploy"));
-        pb.environment().put("READ_TOKEN", token("viewer", "read"));
+        pb.environment().put("DEPLOY_TOKEN", console.token("alice", "deploy"));
+        pb.environment().put("READ_TOKEN", console.token("viewer", "read"));
         pb.environment().put("CHROMIUM", CHROMIUM.toString());
         pb.environment().put("SCREENSHOTS", shots.toAbsolutePath().toString());
         pb.environment().put("DEPLOY_ID", Long.toString(deploy));

@@ -2,10 +2,7 @@ package dev.slipway.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.slipway.core.render.SecretSource;
-import dev.slipway.kube.KubeClusterTargets;
 import dev.slipway.rollout.controller.ClusterStatus;
-import dev.slipway.testkit.TestClusters;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -14,7 +11,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -36,8 +32,7 @@ class ConsoleTest {
     @TempDir
     Path root;
 
-    TestClusters clusters;
-    ServerFixture fixture;
+    ConsoleServer console;
     ServerConfig config;
     SlipwayServer server;
     ApiClient admin;
@@ -48,34 +43,19 @@ class ConsoleTest {
 
     @BeforeEach
     void start() {
-        clusters = TestClusters.start("east-1", "west-1");
-        fixture = new ServerFixture(root, clusters);
-        config = fixture.config("console");
-        server = SlipwayServer.start(
-                config,
-                fixture.clock,
-                KubeClusterTargets.fromKubeconfig(Optional.of(clusters.kubeconfig())),
-                SecretSource.REDACTED,
-                engine -> new RecordingTracks());
-        admin = new ApiClient(server.url(), ServerFixture.adminToken(config));
-        ApiClient.Reply registered = admin.post("/api/apps", "{\"directory\": \"" + fixture.appDir + "\"}");
-        assertThat(registered.status()).as(registered.body()).isEqualTo(201);
-        server.rollouts().start(RolloutApiTest.KEY, RolloutApiTest.spec(), "r7", List.of("east-1", "west-1"), "alice");
+        console = new ConsoleServer(root, "console", c -> c);
+        config = console.config;
+        server = console.server;
+        admin = console.admin;
     }
 
     @AfterEach
     void stop() {
-        if (server != null) {
-            server.close();
-        }
-        clusters.close();
+        console.close();
     }
 
     String token(String name, String scope) {
-        ApiClient.Reply issued =
-                admin.post("/api/tokens", "{\"name\": \"" + name + "\", \"scope\": \"" + scope + "\"}");
-        assertThat(issued.status()).as(issued.body()).isEqualTo(201);
-        return issued.json().get("secret").asText();
+        return console.token(name, scope);
     }
 
     HttpResponse<String> get(String path, Optional<String> cookie) throws Exception {
@@ -281,22 +261,9 @@ class ConsoleTest {
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    long lab(String branch) {
-        admin.post(
-                "/api/ci/statuses",
-                "{\"repo\": \"acme/shop\", \"sha\": \"" + ServerFixture.SHA_GREEN
-                        + "\", \"context\": \"ci/build\", \"state\": \"success\"}");
-        ApiClient.Reply up = admin.post(
-                "/api/apps/shop/labs",
-                "{\"branch\": \"" + branch + "\", \"ref\": \"" + ServerFixture.SHA_GREEN + "\"}");
-        assertThat(up.status()).as(up.body()).isEqualTo(202);
-        admin.awaitDeploy(up.json().get("deploy").get("id").asLong());
-        return up.json().get("lab").get("id").asLong();
-    }
-
     @Test
     void labsAreListedExtendedWithinTheLimitAndTakenDown() throws Exception {
-        long id = lab("feature/x");
+        long id = console.lab("feature/x");
         String cookie = login(token("alice", "deploy"));
         HttpResponse<String> page = get("/labs", Optional.of(cookie));
         assertThat(page.statusCode()).isEqualTo(200);

@@ -1,0 +1,68 @@
+package dev.slipway.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.slipway.core.render.SecretSource;
+import dev.slipway.kube.KubeClusterTargets;
+import dev.slipway.testkit.TestClusters;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * What the console tests look at: a server on two simulated clusters (its track calls to a recording stand-in)
+ * with the app {@code shop} registered and the rollout RolloutApiTest starts under way on it.
+ */
+final class ConsoleServer implements AutoCloseable {
+    final TestClusters clusters;
+    final ServerFixture fixture;
+    final ServerConfig config;
+    final SlipwayServer server;
+    final ApiClient admin;
+
+    /** With the fixture's config for state {@code name}, changed by {@code tweak}. */
+    ConsoleServer(Path root, String name, UnaryOperator<ServerConfig> tweak) {
+        clusters = TestClusters.start("east-1", "west-1");
+        fixture = new ServerFixture(root, clusters);
+        config = tweak.apply(fixture.config(name));
+        server = SlipwayServer.start(
+                config,
+                fixture.clock,
+                KubeClusterTargets.fromKubeconfig(Optional.of(clusters.kubeconfig())),
+                SecretSource.REDACTED,
+                engine -> new RecordingTracks());
+        admin = new ApiClient(server.url(), ServerFixture.adminToken(config));
+        ApiClient.Reply registered = admin.post("/api/apps", "{\"directory\": \"" + fixture.appDir + "\"}");
+        assertThat(registered.status()).as(registered.body()).isEqualTo(201);
+        server.rollouts().start(RolloutApiTest.KEY, RolloutApiTest.spec(), "r7", List.of("east-1", "west-1"), "alice");
+    }
+
+    /** A new token's secret. */
+    String token(String name, String scope) {
+        ApiClient.Reply issued =
+                admin.post("/api/tokens", "{\"name\": \"" + name + "\", \"scope\": \"" + scope + "\"}");
+        assertThat(issued.status()).as(issued.body()).isEqualTo(201);
+        return issued.json().get("secret").asText();
+    }
+
+    /** A lab of {@code branch} at the green commit, its first deploy done; its id. */
+    long lab(String branch) {
+        admin.post(
+                "/api/ci/statuses",
+                "{\"repo\": \"acme/shop\", \"sha\": \"" + ServerFixture.SHA_GREEN
+                        + "\", \"context\": \"ci/build\", \"state\": \"success\"}");
+        ApiClient.Reply up = admin.post(
+                "/api/apps/shop/labs",
+                "{\"branch\": \"" + branch + "\", \"ref\": \"" + ServerFixture.SHA_GREEN + "\"}");
+        assertThat(up.status()).as(up.body()).isEqualTo(202);
+        admin.awaitDeploy(up.json().get("deploy").get("id").asLong());
+        return up.json().get("lab").get("id").asLong();
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        clusters.close();
+    }
+}
