@@ -42,6 +42,11 @@ import javax.net.ssl.TrustManagerFactory;
  * server's problems, which the CLI prints like any other user error.
  */
 public final class SlipwayClient {
+    /** How long a request may take before the client gives up on the server. */
+    private static final Duration REQUEST_TIMEOUT = Duration.ofMinutes(2);
+
+    /** How much longer than the wait it asked for a long poll may take to be answered. */
+    public static final Duration LONG_POLL_GRACE = Duration.ofSeconds(5);
 
     private final HttpClient http;
     private final String baseUrl;
@@ -194,15 +199,18 @@ public final class SlipwayClient {
 
     /**
      * The stages routers follow: answers at once when the version is greater than {@code after}, else waits up to
-     * {@code wait} (the server waits at most 30 s) for a change and answers what there is then.
+     * {@code wait} (the server waits at most 30 s) for a change and answers what there is then. The request gives up
+     * {@link #LONG_POLL_GRACE} after {@code wait}: a server that went away without closing the connection (a host
+     * that crashed, a dropped NAT entry) is noticed then, not after the client's two minutes.
      */
     public RolloutStages rolloutStages(String app, String environment, long after, Duration wait) {
+        long seconds = Math.min(30, Math.max(0, wait.toSeconds()));
         return read(
                 send(
                         "GET",
-                        rolloutPath(app, environment) + "/stages?after=" + after + "&waitSeconds="
-                                + Math.max(0, wait.toSeconds()),
-                        null),
+                        rolloutPath(app, environment) + "/stages?after=" + after + "&waitSeconds=" + seconds,
+                        null,
+                        Duration.ofSeconds(seconds).plus(LONG_POLL_GRACE)),
                 RolloutStages.class);
     }
 
@@ -283,7 +291,11 @@ public final class SlipwayClient {
     }
 
     private JsonNode send(String method, String path, JsonNode body) {
-        HttpRequest.Builder request = request(path);
+        return send(method, path, body, REQUEST_TIMEOUT);
+    }
+
+    private JsonNode send(String method, String path, JsonNode body, Duration timeout) {
+        HttpRequest.Builder request = request(path).timeout(timeout);
         if (body != null) {
             request.header("Content-Type", "application/json")
                     .method(method, HttpRequest.BodyPublishers.ofString(body.toString()));
@@ -328,7 +340,7 @@ public final class SlipwayClient {
 
     private HttpRequest.Builder request(String path) {
         return HttpRequest.newBuilder(URI.create(baseUrl + path))
-                .timeout(Duration.ofMinutes(2))
+                .timeout(REQUEST_TIMEOUT)
                 .header("Authorization", "Bearer " + token)
                 .header("X-Slipway-Source", source);
     }
@@ -372,8 +384,10 @@ public final class SlipwayClient {
                 "cannot reach the Slipway server: "
                         + (e instanceof ConnectException
                                 ? "connection refused"
-                                : Optional.ofNullable(e.getMessage())
-                                        .orElse(e.getClass().getSimpleName())),
+                                : e instanceof java.net.http.HttpTimeoutException
+                                        ? "no answer in time"
+                                        : Optional.ofNullable(e.getMessage())
+                                                .orElse(e.getClass().getSimpleName())),
                 "check --server and that the server is running; for https, pass the server's CA certificate"));
     }
 

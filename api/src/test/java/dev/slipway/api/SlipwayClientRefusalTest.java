@@ -91,4 +91,21 @@ class SlipwayClientRefusalTest {
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("cannot reach the Slipway server");
     }
+
+    @Test
+    void aLongPollToAServerThatAcceptsButNeverAnswersGivesUpAfterItsWaitAndTheGrace() throws IOException {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            SlipwayClient client =
+                    SlipwayClient.withToken("http://127.0.0.1:" + silent.getLocalPort(), "slw_test", Optional.empty());
+            long started = System.nanoTime();
+
+            assertThatThrownBy(() -> client.rolloutStages("shop", "production", 0, java.time.Duration.ZERO))
+                    .isInstanceOf(InvalidInputException.class)
+                    .hasMessageContaining("cannot reach the Slipway server: no answer in time");
+            // It gave up on its own (the grace), not at the client's two-minute limit: a router notices a server
+            // that vanished without closing its connections within a poll's time.
+            org.assertj.core.api.Assertions.assertThat(java.time.Duration.ofNanos(System.nanoTime() - started))
+                    .isLessThan(java.time.Duration.ofMinutes(1));
+        }
+    }
 }

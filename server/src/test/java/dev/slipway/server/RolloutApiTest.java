@@ -381,7 +381,8 @@ class RolloutApiTest {
 
             server.close();
             server = null;
-            await().atMost(Duration.ofSeconds(10)).until(() -> source.status().isStale());
+            // A poll under way when the server stopped may only end at its timeout (its wait + the grace).
+            await().atMost(Duration.ofSeconds(15)).until(() -> source.status().isStale());
             assertThat(source.current().stage("web", "east-1").describe())
                     .as("the last good stage, while the server is down")
                     .isEqualTo("rps 100");
