@@ -14,7 +14,6 @@ import dev.slipway.core.deploy.StatusDocument;
 import dev.slipway.core.lab.LabNames;
 import dev.slipway.core.spec.App;
 import dev.slipway.core.spec.AppLoader;
-import dev.slipway.core.spec.Durations;
 import dev.slipway.core.spec.EnvironmentSpec;
 import dev.slipway.local.CommitCheckouts;
 import dev.slipway.rollout.controller.RolloutKey;
@@ -68,7 +67,6 @@ final class Api {
     private final Function<LabRecord, Optional<String>> labUrl;
     private final Clock clock;
     private final Duration defaultLabTtl;
-    private final Duration maxLabTtl;
     private final Optional<String> webhookSecret;
     private final String serverId;
     private final LabActions labActions;
@@ -94,10 +92,9 @@ final class Api {
         this.labUrl = labUrl;
         this.clock = clock;
         this.defaultLabTtl = config.defaultLabTtl();
-        this.maxLabTtl = config.maxLabTtl();
         this.webhookSecret = config.githubWebhookSecret();
         this.serverId = config.serverId();
-        this.labActions = new LabActions(store, reaper, serverId, maxLabTtl, clock);
+        this.labActions = new LabActions(store, reaper, serverId, config.maxLabTtl(), clock);
     }
 
     /** A route: method, path, the scope it needs (empty: public) and its handler. */
@@ -176,8 +173,9 @@ final class Api {
         JsonNode body = body(ctx, "directory", "labGroup", "labTtl");
         Path directory = appDirectory(requiredText(body, "directory", Inputs.DIRECTORY));
         Optional<String> labGroup = optionalText(body, "labGroup", Inputs.CLUSTER_GROUP);
-        Duration ttl =
-                optionalText(body, "labTtl").map(t -> labTtl("labTtl", t)).orElse(defaultLabTtl);
+        Duration ttl = optionalText(body, "labTtl")
+                .map(t -> labActions.lifetime("labTtl", t))
+                .orElse(defaultLabTtl);
         App app = AppLoader.load(directory);
         if (sources.hasClusters()) {
             labGroup.ifPresent(sources::group);
@@ -407,7 +405,9 @@ final class Api {
                         app.name(),
                         branch,
                         ns -> store.labs().findByNamespace(ns).isPresent()));
-        Duration ttl = optionalText(body, "ttl").map(t -> labTtl("ttl", t)).orElse(app.labTtl());
+        Duration ttl = optionalText(body, "ttl")
+                .map(t -> labActions.lifetime("ttl", t))
+                .orElse(app.labTtl());
         LabRecord lab = store.labs()
                 .open(new LabOpening(app.name(), branch, name.slug(), name.namespace(), ref, caller.name(), ttl));
         DeployRecord deploy = store.deploys()
@@ -454,7 +454,8 @@ final class Api {
     private void labExtend(Context ctx, Caller caller) {
         LabRecord lab = lab(ctx);
         JsonNode body = ctx.body().isBlank() ? Views.JSON.createObjectNode() : body(ctx, "by");
-        Duration by = optionalText(body, "by").map(t -> labTtl("by", t)).orElse(lab.ttl());
+        Duration by =
+                optionalText(body, "by").map(t -> labActions.lifetime("by", t)).orElse(lab.ttl());
         LabRecord extended = labActions.extend(lab, by, caller);
         json(ctx, 200, Views.lab(extended, Optional.empty(), labUrl.apply(extended), clock));
     }
@@ -813,24 +814,6 @@ final class Api {
     }
 
     /** A lab lifetime (or extension): a duration of at least a second and at most the server's maximum. */
-    private Duration labTtl(String field, String text) {
-        Duration d = Durations.parse(text)
-                .orElseThrow(() -> ApiException.badRequest(
-                        field, "'" + Inputs.echo(text) + "' is not a duration", "write it like 24h, 90m or 1h30m"));
-        if (d.compareTo(maxLabTtl) > 0 || d.compareTo(Duration.ofSeconds(1)) < 0) {
-            throw new ApiException(
-                    422,
-                    "Lab lifetime out of range",
-                    List.of(new Problem(
-                            field,
-                            "'" + Inputs.echo(text) + "' is outside what this server allows (1s to "
-                                    + Durations.format(maxLabTtl) + ")",
-                            "ask for at most " + Durations.format(maxLabTtl)
-                                    + ", or ask the operator to raise --max-lab-ttl")));
-        }
-        return d;
-    }
-
     /**
      * A registered app's directory, checked before the file system is read beyond one look: an absolute path
      * without NUL or {@code ..} that is a directory holding {@code slipway.yaml}.

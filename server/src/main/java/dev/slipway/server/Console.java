@@ -105,6 +105,7 @@ final class Console {
             CSS_PATH,
             JS_PATH,
             "/apps/{app}/environments/{env}",
+            "/apps/{app}/environments/{env}/rollout",
             "/audit",
             "/labs",
             "/deploys/{id}",
@@ -147,6 +148,10 @@ final class Console {
         javalin.routes.get(
                 "/apps/{app}/environments/{env}",
                 ctx -> reading(ctx, Scope.READ).ifPresent(s -> environment(ctx, s, Optional.empty())));
+        // The rollout section alone, which the page's script fetches again every analysis interval.
+        javalin.routes.get(
+                "/apps/{app}/environments/{env}/rollout",
+                ctx -> reading(ctx, Scope.READ).ifPresent(s -> rolloutSection(ctx, s)));
         javalin.routes.post("/apps/{app}/environments/{env}/rollout/{action}", this::rolloutAction);
         javalin.routes.get("/audit", ctx -> reading(ctx, Scope.ADMIN).ifPresent(s -> audit(ctx, s)));
         javalin.routes.get("/deploys/{id}", ctx -> reading(ctx, Scope.READ).ifPresent(s -> deploy(ctx, s)));
@@ -356,15 +361,7 @@ final class Console {
                 .stream()
                 .map(Views::deployDocument)
                 .toList();
-        Optional<Rollout> rollout = rollout(app.name(), env.get().name());
-        EnvironmentPage page = new EnvironmentPage(
-                app.name(),
-                env.get().name(),
-                env.get().clusterGroup(),
-                env.get().namespace(),
-                picture(env.get().clusterGroup(), deploys, rollout),
-                rollout,
-                deploys);
+        EnvironmentPage page = environmentPage(app, env.get(), deploys, true);
         Page frame = Page.of(app.name() + " / " + env.get().name(), viewer(s))
                 .withFlash(Optional.ofNullable(ctx.queryParam("done")).map(Console::flash));
         if (error.isPresent()) {
@@ -436,6 +433,48 @@ final class Console {
 
     private Optional<Rollout> rollout(String app, String environment) {
         return rollouts.status(new RolloutKey(app, environment)).map(Views::rolloutDocument);
+    }
+
+    /** The most windows a chart draws: an hour of the default 10 s interval. */
+    private static final int CHART_WINDOWS = 360;
+
+    private EnvironmentPage environmentPage(
+            AppRecord app, EnvironmentRecord env, List<Deploy> deploys, boolean withPicture) {
+        RolloutKey key = new RolloutKey(app.name(), env.name());
+        Optional<dev.slipway.rollout.controller.RolloutState> state = rollouts.status(key);
+        Optional<Rollout> rollout = state.map(Views::rolloutDocument);
+        Optional<dev.slipway.server.console.RolloutCharts> charts =
+                state.flatMap(r -> dev.slipway.server.console.RolloutCharts.of(
+                        rollouts.checks(key, 0, CHART_WINDOWS), r.spec().analysis()));
+        long refresh = state.map(r -> r.spec().analysis().interval().toMillis())
+                .map(ms -> Math.max(2_000, Math.min(ms, 30_000)))
+                .orElse(10_000L);
+        return new EnvironmentPage(
+                app.name(),
+                env.name(),
+                env.clusterGroup(),
+                env.namespace(),
+                withPicture ? picture(env.clusterGroup(), deploys, rollout) : Optional.empty(),
+                rollout,
+                charts,
+                refresh,
+                deploys);
+    }
+
+    /** The environment's rollout section alone: what the page's script swaps in every analysis interval. */
+    private void rolloutSection(Context ctx, ConsoleSessions.Session s) {
+        AppRecord app = store.apps().find(ctx.pathParam("app")).orElse(null);
+        Optional<EnvironmentRecord> env = app == null ? Optional.empty() : app.environment(ctx.pathParam("env"));
+        if (env.isEmpty()) {
+            notFound(ctx, s);
+            return;
+        }
+        Page frame = Page.of(app.name() + " / " + env.get().name(), viewer(s));
+        render(
+                ctx,
+                200,
+                "rollout.jte",
+                Map.of("page", frame, "env", environmentPage(app, env.get(), List.of(), false)));
     }
 
     private void rolloutAction(Context ctx) {
@@ -593,15 +632,7 @@ final class Console {
                 Duration by = Optional.ofNullable(ctx.formParam("by"))
                         .map(String::strip)
                         .filter(b -> !b.isEmpty())
-                        .map(b -> dev.slipway.core.spec.Durations.parse(b)
-                                .filter(d -> d.compareTo(Duration.ofMinutes(1)) >= 0)
-                                .orElseThrow(() -> new ApiException(
-                                        422,
-                                        "Not a duration",
-                                        List.of(new Problem(
-                                                "by",
-                                                "'" + Inputs.echo(b) + "' is not a duration of a minute or more",
-                                                "pick one from the list")))))
+                        .map(b -> labs.lifetime("by", b))
                         .orElse(lab.get().ttl());
                 dev.slipway.store.LabRecord extended = labs.extend(lab.get(), by, caller);
                 done = "Lab " + what + " extended: expires at "

@@ -11,10 +11,12 @@ import dev.slipway.core.deploy.DeployReport;
 import dev.slipway.core.rollout.RolloutSpec;
 import dev.slipway.core.spec.App;
 import dev.slipway.core.spec.EnvironmentSpec;
+import dev.slipway.rollout.controller.Check;
 import dev.slipway.rollout.controller.EngineTracks;
 import dev.slipway.rollout.controller.JsonRolloutStore;
 import dev.slipway.rollout.controller.RolloutController;
 import dev.slipway.rollout.controller.RolloutEvent;
+import dev.slipway.rollout.controller.RolloutEvents;
 import dev.slipway.rollout.controller.RolloutKey;
 import dev.slipway.rollout.controller.RolloutRunner;
 import dev.slipway.rollout.controller.RolloutState;
@@ -26,6 +28,7 @@ import dev.slipway.rollout.feed.FeedRouting;
 import dev.slipway.router.RouterStats;
 import dev.slipway.store.AppRecord;
 import dev.slipway.store.RequestSource;
+import dev.slipway.store.RolloutChecks;
 import dev.slipway.store.Store;
 import java.io.IOException;
 import java.net.http.HttpClient;
@@ -112,7 +115,18 @@ final class ServerRollouts implements AutoCloseable {
                 key -> DeployOptions.by("rollout-controller")
                         .withHost(config.serverId())
                         .withTimeout(config.deployTimeout()));
-        this.controller = new RolloutController(rollouts, stats, board, engineTracks, this::audit, clock);
+        RolloutEvents events = new RolloutEvents() {
+            @Override
+            public void transition(RolloutEvent event) {
+                audit(event);
+            }
+
+            @Override
+            public void checked(RolloutKey key, List<String> clusters, Check check) {
+                keep(key, clusters, check);
+            }
+        };
+        this.controller = new RolloutController(rollouts, stats, board, engineTracks, events, clock);
         // A cluster every router sees without a healthy stable endpoint pauses its rollouts until it is back.
         this.runner = RolloutRunner.onOwnThread(controller, new RouterClusterHealth(routers.configs(), this::routes));
     }
@@ -304,7 +318,47 @@ final class ServerRollouts implements AutoCloseable {
         this.listener = listener;
     }
 
+    /** The checks of the environment's current rollout, oldest first, at most {@code limit}, after {@code afterId}. */
+    List<RolloutChecks.CheckRow> checks(RolloutKey key, long afterId, int limit) {
+        return store.rolloutChecks().recent(key.app(), key.environment(), afterId, limit);
+    }
+
+    /** Keeps a judged window for the console's charts; a rollout's start forgets the previous rollout's. */
+    private void keep(RolloutKey key, List<String> clusters, Check check) {
+        try {
+            store.rolloutChecks()
+                    .record(new RolloutChecks.CheckRow(
+                            0,
+                            key.app(),
+                            key.environment(),
+                            String.join(",", clusters),
+                            check.at(),
+                            check.window().toMillis(),
+                            check.requests(),
+                            check.errors(),
+                            micros(check.canaryP99()),
+                            check.stableRequests(),
+                            check.stableErrors(),
+                            micros(check.stableP99()),
+                            check.verdict().wireName()));
+        } catch (RuntimeException e) {
+            LOG.warn("the check of {} at {} was not kept for the charts: {}", key, check.at(), e.toString());
+        }
+    }
+
+    private static long micros(Duration d) {
+        return d.toNanos() / 1000;
+    }
+
     private void audit(RolloutEvent event) {
+        if (event.action().equals("rollout.start") && event.cluster().isEmpty()) {
+            try {
+                store.rolloutChecks()
+                        .deleteBefore(event.key().app(), event.key().environment(), event.at());
+            } catch (RuntimeException e) {
+                LOG.warn("the previous rollout's checks of {} stay: {}", event.key(), e.toString());
+            }
+        }
         try {
             listener.accept(event);
         } catch (RuntimeException e) {

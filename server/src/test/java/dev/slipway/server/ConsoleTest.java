@@ -184,6 +184,68 @@ class ConsoleTest {
     }
 
     @Test
+    void theRolloutSectionChartsCanaryAgainstStableFromTheJudgedWindowsAndIsServedAloneForTheScript() throws Exception {
+        String cookie = login(token("viewer", "read"));
+        HttpResponse<String> before = get(ENV_PAGE + "/rollout", Optional.of(cookie));
+        assertThat(before.statusCode()).isEqualTo(200);
+        assertThat(before.body())
+                .as("no window judged yet: no chart")
+                .startsWith("<section id=\"rollout\"")
+                .doesNotContain("<svg")
+                .contains("data-every=\"10000\"");
+
+        // Three windows as the controller keeps them: healthy, healthy, then the canary failing 5 % at 900 ms.
+        java.time.Instant t0 = console.fixture.clock.instant();
+        long[][] windows = {
+            {200, 0, 40_000, 1000, 1, 38_000}, {210, 1, 45_000, 990, 0, 39_000}, {200, 10, 900_000, 1000, 1, 41_000}
+        };
+        for (int i = 0; i < windows.length; i++) {
+            long[] w = windows[i];
+            server.store()
+                    .rolloutChecks()
+                    .record(new dev.slipway.store.RolloutChecks.CheckRow(
+                            0,
+                            "shop",
+                            "production",
+                            "east-1",
+                            t0.plusSeconds(10L * (i + 1)),
+                            10_000,
+                            w[0],
+                            w[1],
+                            w[2],
+                            w[3],
+                            w[4],
+                            w[5],
+                            i == 2 ? "breach" : "pass"));
+        }
+        HttpResponse<String> page = get(ENV_PAGE, Optional.of(cookie));
+        assertThat(page.body())
+                .contains("data-checks=\"3\"")
+                .contains("aria-label=\"error rate: canary and stable per window\"")
+                .contains("aria-label=\"p99: canary and stable per window\"")
+                .contains("<title>maxErrorRate 1%</title>")
+                .contains("<title>maxP99 800 ms</title>")
+                .contains("canary 200 requests, 10 errors, p99 900 ms; stable 1000 requests, 1 errors, p99 41 ms;"
+                        + " breach");
+        // The canary's line runs across the whole width, its breach marked where it rose above the limit.
+        Matcher canary = Pattern.compile("<polyline class=\"canary\" points=\"([^\"]*)\"")
+                .matcher(page.body());
+        assertThat(canary.find()).isTrue();
+        assertThat(canary.group(1).split(" ")).containsExactly("0,140", "300,128", "600,18");
+        assertThat(page.body().split("<circle class=\"breach\" cx=\"600\"", -1))
+                .as("the breach marked on both charts, and only there")
+                .hasSize(3);
+
+        HttpResponse<String> section = get(ENV_PAGE + "/rollout", Optional.of(cookie));
+        assertThat(section.body())
+                .startsWith("<section id=\"rollout\"")
+                .contains("data-checks=\"3\"")
+                .as("the section alone, not the page around it")
+                .doesNotContain("<html")
+                .doesNotContain("id=\"deploys\"");
+    }
+
+    @Test
     void aReadOnlyUserSeesNoButtonsAndIsRefusedWhenPostingAnyway() throws Exception {
         String cookie = login(token("viewer", "read"));
         HttpResponse<String> page = get(ENV_PAGE, Optional.of(cookie));
@@ -269,10 +331,22 @@ class ConsoleTest {
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(page.body()).contains("feature/x").contains("success").contains("24h");
 
-        HttpResponse<String> tooLong = post(
+        // Read as the API reads it: 90d is beyond what this server allows any lab at all.
+        HttpResponse<String> outOfRange = post(
                 "/labs/" + id + "/extend",
                 Optional.of(cookie),
                 Map.of("_csrf", csrf(page.body()), "by", "90d"),
+                Optional.of(origin()));
+        assertThat(outOfRange.statusCode()).isEqualTo(303);
+        assertThat(get(outOfRange.headers().firstValue("Location").orElseThrow(), Optional.of(cookie))
+                        .body())
+                .contains("class=\"flash bad\" role=\"alert\">by: '90d' is outside what this server allows")
+                .doesNotContain("extended: expires");
+        // 30d is allowed as a lifetime, but not on top of the day this lab has left.
+        HttpResponse<String> tooLong = post(
+                "/labs/" + id + "/extend",
+                Optional.of(cookie),
+                Map.of("_csrf", csrf(page.body()), "by", "30d"),
                 Optional.of(origin()));
         assertThat(tooLong.statusCode()).isEqualTo(303);
         HttpResponse<String> said = get(tooLong.headers().firstValue("Location").orElseThrow(), Optional.of(cookie));

@@ -26,6 +26,7 @@ public final class Store implements AutoCloseable {
     private final Tokens tokens;
     private final Leases leases;
     private final Rollouts rollouts;
+    private final RolloutChecks rolloutChecks;
     private final ConsoleSessions consoleSessions;
 
     private Store(HikariDataSource dataSource, Dialect dialect, Clock clock) {
@@ -40,6 +41,7 @@ public final class Store implements AutoCloseable {
         this.tokens = new Tokens(jdbi, clock);
         this.leases = new Leases(jdbi, clock);
         this.rollouts = new Rollouts(jdbi, clock);
+        this.rolloutChecks = new RolloutChecks(jdbi);
         this.consoleSessions = new ConsoleSessions(jdbi, clock);
     }
 
@@ -124,6 +126,10 @@ public final class Store implements AutoCloseable {
 
     public ConsoleSessions consoleSessions() {
         return consoleSessions;
+    }
+
+    public RolloutChecks rolloutChecks() {
+        return rolloutChecks;
     }
 
     public Rollouts rollouts() {

@@ -541,6 +541,53 @@ abstract class StoreBehaviour {
     }
 
     @Test
+    void rolloutChecksAreReadNewestBoundedOldestFirstAfterAnIdAndOldOnesDeleted() {
+        Instant t0 = Instant.parse("2026-12-04T10:00:00Z");
+        List<Long> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            ids.add(store.rolloutChecks()
+                    .record(new RolloutChecks.CheckRow(
+                            0,
+                            "shop",
+                            "production",
+                            "east-1,west-1",
+                            t0.plusSeconds(10L * i),
+                            10_000,
+                            100 + i,
+                            i,
+                            812_000,
+                            900,
+                            1,
+                            700_500,
+                            i == 4 ? "breach" : "pass")));
+        }
+        store.rolloutChecks()
+                .record(new RolloutChecks.CheckRow(0, "shop", "qa", "east-1", t0, 10_000, 7, 0, 1, 7, 0, 1, "wait"));
+
+        List<RolloutChecks.CheckRow> last3 = store.rolloutChecks().recent("shop", "production", 0, 3);
+        assertThat(last3).extracting(RolloutChecks.CheckRow::requests).containsExactly(102L, 103L, 104L);
+        RolloutChecks.CheckRow breach = last3.get(2);
+        assertThat(breach.id()).isEqualTo(ids.get(4));
+        assertThat(breach.clusters()).isEqualTo("east-1,west-1");
+        assertThat(breach.at()).isEqualTo(t0.plusSeconds(40));
+        assertThat(breach.errors()).isEqualTo(4);
+        assertThat(breach.canaryP99Micros()).isEqualTo(812_000);
+        assertThat(breach.stableErrors()).isEqualTo(1);
+        assertThat(breach.stableP99Micros()).isEqualTo(700_500);
+        assertThat(breach.verdict()).isEqualTo("breach");
+        assertThat(store.rolloutChecks().recent("shop", "production", ids.get(3), 100))
+                .extracting(RolloutChecks.CheckRow::id)
+                .containsExactly(ids.get(4));
+
+        assertThat(store.rolloutChecks().deleteBefore("shop", "production", t0.plusSeconds(20)))
+                .isEqualTo(2);
+        assertThat(store.rolloutChecks().recent("shop", "production", 0, 100)).hasSize(3);
+        assertThat(store.rolloutChecks().recent("shop", "qa", 0, 100))
+                .as("another environment's")
+                .hasSize(1);
+    }
+
+    @Test
     void aRolloutIsSavedOnlyOverTheVersionItWasLoadedAs() {
         assertThat(store.rollouts().load("acme-web", "production")).isEmpty();
         assertThat(store.rollouts().save("acme-web", "production", "{\"step\":0}", 0))

@@ -6,8 +6,11 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * An environment: its cluster group's picture, its rollout (with the steps as a timeline) and its deploy
- * history, newest first.
+ * An environment: its cluster group's picture, its rollout (with the steps as a timeline, and the charts of the
+ * windows its controller judged) and its deploy history, newest first.
+ *
+ * @param refreshMillis how often the page's script fetches the rollout section again (the analysis interval,
+ *     within bounds)
  */
 public record EnvironmentPage(
         String app,
@@ -16,6 +19,8 @@ public record EnvironmentPage(
         String namespace,
         Optional<GroupPicture> picture,
         Optional<Rollout> rollout,
+        Optional<RolloutCharts> charts,
+        long refreshMillis,
         List<Deploy> deploys) {
     public EnvironmentPage {
         deploys = List.copyOf(deploys);
