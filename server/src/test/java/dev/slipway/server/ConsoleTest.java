@@ -225,7 +225,7 @@ class ConsoleTest {
                 .contains("aria-label=\"p99: canary and stable per window\"")
                 .contains("<title>maxErrorRate 1%</title>")
                 .contains("<title>maxP99 800 ms</title>")
-                .contains("canary 200 requests, 10 errors, p99 900 ms; stable 1000 requests, 1 errors, p99 41 ms;"
+                .contains("canary 200 requests, 10 errors, p99 900 ms; stable 1000 requests, 1 error, p99 41 ms;"
                         + " breach");
         // The canary's line runs across the whole width, its breach marked where it rose above the limit.
         Matcher canary = Pattern.compile("<polyline class=\"canary\" points=\"([^\"]*)\"")

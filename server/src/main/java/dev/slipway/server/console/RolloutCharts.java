@@ -91,9 +91,10 @@ public record RolloutCharts(int checks, Instant from, Instant to, Chart errorRat
                 maxP99.map(m -> "maxP99 " + number(m) + " ms").orElse(""));
         CheckRow newest = rows.get(rows.size() - 1);
         String last = "last window (" + Format.time(newest.at()) + ", " + newest.clusters() + "): canary "
-                + newest.requests() + " requests, " + newest.errors() + " errors, p99 "
-                + number(newest.canaryP99Micros() / 1000.0) + " ms; stable " + newest.stableRequests()
-                + " requests, " + newest.stableErrors() + " errors, p99 " + number(newest.stableP99Micros() / 1000.0)
+                + counted(newest.requests(), "request") + ", " + counted(newest.errors(), "error") + ", p99 "
+                + number(newest.canaryP99Micros() / 1000.0) + " ms; stable "
+                + counted(newest.stableRequests(), "request")
+                + ", " + counted(newest.stableErrors(), "error") + ", p99 " + number(newest.stableP99Micros() / 1000.0)
                 + " ms; " + newest.verdict();
         return Optional.of(new RolloutCharts(rows.size(), from, to, rate, p99, last));
     }
@@ -144,6 +145,10 @@ public record RolloutCharts(int checks, Instant from, Instant to, Chart errorRat
                 limit.map(l -> y(l, top)),
                 limitLabel,
                 List.copyOf(breaches));
+    }
+
+    private static String counted(long n, String what) {
+        return n + " " + what + (n == 1 ? "" : "s");
     }
 
     private static int y(double value, double top) {

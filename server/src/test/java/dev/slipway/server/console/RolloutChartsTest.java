@@ -62,7 +62,7 @@ class RolloutChartsTest {
         assertThat(charts.from()).isEqualTo(T0);
         assertThat(charts.to()).isEqualTo(T0.plusSeconds(30));
         assertThat(charts.last())
-                .contains("canary 100 requests, 1 errors, p99 30 ms")
+                .contains("canary 100 requests, 1 error, p99 30 ms")
                 .endsWith("; pass");
     }
 
