@@ -249,6 +249,12 @@ class ServerCanaryRolloutTest {
         for (List<String> seen : sampler.seen()) {
             assertThat(seen).as("stages one router went through").contains("percent 50");
         }
+        String page = console("/apps/shop/environments/production");
+        for (String cluster : CLUSTERS) {
+            assertThat(page)
+                    .as("the group picture: %s healthy as both routers see it", cluster)
+                    .contains("data-cluster=\"" + cluster + "\" data-health=\"healthy\"");
+        }
         for (String cluster : CLUSTERS) {
             assertThat(image(cluster, "web")).as("stable on %s", cluster).isEqualTo(next);
             assertThat(deployment(cluster, "web-canary"))
@@ -258,7 +264,7 @@ class ServerCanaryRolloutTest {
         Rollout rollout = admin.rollout("shop", "production");
         assertThat(rollout.clusters()).allSatisfy(c -> assertThat(c.status()).isEqualTo("promoted"));
         // The console charts the windows the controller judged on the routers' numbers, canary beside stable.
-        String section = consoleRolloutSection();
+        String section = console("/apps/shop/environments/production/rollout");
         java.util.regex.Matcher judged =
                 java.util.regex.Pattern.compile("data-checks=\"(\\d+)\"").matcher(section);
         assertThat(judged.find()).as(section).isTrue();
@@ -566,8 +572,8 @@ class ServerCanaryRolloutTest {
         return list;
     }
 
-    /** The console's rollout section of shop/production, read as the admin after logging in with its token. */
-    String consoleRolloutSection() throws Exception {
+    /** A console page, read as the admin after logging in with its token. */
+    String console(String path) throws Exception {
         HttpResponse<String> login = http.send(
                 HttpRequest.newBuilder(URI.create(server.url() + "/login"))
                         .header("Content-Type", "application/x-www-form-urlencoded")
@@ -578,7 +584,7 @@ class ServerCanaryRolloutTest {
         assertThat(login.statusCode()).as(login.body()).isEqualTo(303);
         String cookie = login.headers().firstValue("Set-Cookie").orElseThrow().split(";", 2)[0];
         HttpResponse<String> section = http.send(
-                HttpRequest.newBuilder(URI.create(server.url() + "/apps/shop/environments/production/rollout"))
+                HttpRequest.newBuilder(URI.create(server.url() + path))
                         .header("Cookie", cookie)
                         .build(),
                 HttpResponse.BodyHandlers.ofString());

@@ -372,7 +372,7 @@ final class Console {
 
     /** The group's sites and clusters with what the deploys (newest first) left on each. */
     private Optional<dev.slipway.server.console.GroupPicture> picture(
-            String groupName, List<Deploy> deploys, Optional<Rollout> rollout) {
+            String appName, String environmentName, String groupName, List<Deploy> deploys, Optional<Rollout> rollout) {
         if (!sources.hasClusters()) {
             return Optional.empty();
         }
@@ -382,8 +382,14 @@ final class Console {
         } catch (InvalidInputException unknown) {
             return Optional.empty(); // the environment page says the group's name; the clusters file lacks it
         }
-        java.util.Set<String> down =
-                rollout.map(r -> java.util.Set.copyOf(r.down())).orElse(java.util.Set.of());
+        Map<String, String> down = new java.util.LinkedHashMap<>();
+        Optional<Map<String, String>> seen = rollouts.clustersDown(
+                new RolloutKey(appName, environmentName),
+                group.clusters().stream()
+                        .map(dev.slipway.core.cluster.Cluster::name)
+                        .toList());
+        seen.ifPresent(down::putAll);
+        rollout.ifPresent(r -> r.down().forEach(c -> down.putIfAbsent(c, "the rollout has it down")));
         Map<String, List<dev.slipway.server.console.GroupPicture.Cell>> bySite = new java.util.LinkedHashMap<>();
         for (dev.slipway.core.cluster.Cluster c : group.clusters()) {
             String state = "never deployed";
@@ -411,7 +417,12 @@ final class Console {
             }
             bySite.computeIfAbsent(c.site(), s -> new java.util.ArrayList<>())
                     .add(new dev.slipway.server.console.GroupPicture.Cell(
-                            c.name(), state, revision, ref, down.contains(c.name())));
+                            c.name(),
+                            state,
+                            revision,
+                            ref,
+                            down.containsKey(c.name()) ? "down" : seen.isPresent() ? "healthy" : "unknown",
+                            Optional.ofNullable(down.get(c.name()))));
         }
         return Optional.of(new dev.slipway.server.console.GroupPicture(
                 group.name(),
@@ -454,7 +465,7 @@ final class Console {
                 env.name(),
                 env.clusterGroup(),
                 env.namespace(),
-                withPicture ? picture(env.clusterGroup(), deploys, rollout) : Optional.empty(),
+                withPicture ? picture(app.name(), env.name(), env.clusterGroup(), deploys, rollout) : Optional.empty(),
                 rollout,
                 charts,
                 refresh,

@@ -77,6 +77,7 @@ final class ServerRollouts implements AutoCloseable {
     private final RolloutController controller;
     private final RolloutRunner runner;
     private final Map<String, Supplier<JsonNode>> routerConfigs;
+    private final RouterClusterHealth health;
     /** Who asks, on the thread that asks: the controller reports people's transitions on it. */
     private final ThreadLocal<Asker> asking = new ThreadLocal<>();
 
@@ -128,7 +129,8 @@ final class ServerRollouts implements AutoCloseable {
         };
         this.controller = new RolloutController(rollouts, stats, board, engineTracks, events, clock);
         // A cluster every router sees without a healthy stable endpoint pauses its rollouts until it is back.
-        this.runner = RolloutRunner.onOwnThread(controller, new RouterClusterHealth(routers.configs(), this::routes));
+        this.health = new RouterClusterHealth(routers.configs(), this::routes);
+        this.runner = RolloutRunner.onOwnThread(controller, health);
     }
 
     /** Follows every rollout in the store that is not settled: a restarted server takes them up where they were. */
@@ -305,6 +307,26 @@ final class ServerRollouts implements AutoCloseable {
             } else {
                 asking.set(before);
             }
+        }
+    }
+
+    /**
+     * The clusters of the environment the routers see down right now (no healthy endpoint of its stable backend on
+     * any router read), each with why; empty when nothing can be said: no routers listed, none readable, or an app
+     * without a service the routers route to.
+     */
+    Optional<Map<String, String>> clustersDown(RolloutKey key, List<String> clusters) {
+        if (routerConfigs.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            if (routes(key).isEmpty()) {
+                return Optional.empty();
+            }
+            return health.down(key, clusters);
+        } catch (RuntimeException e) {
+            LOG.debug("the health of {}'s clusters cannot be read: {}", key, e.toString());
+            return Optional.empty();
         }
     }
 

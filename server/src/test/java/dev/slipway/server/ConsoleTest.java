@@ -382,10 +382,13 @@ class ConsoleTest {
 
         HttpResponse<String> env = get(ENV_PAGE, Optional.of(cookie));
         assertThat(env.body())
-                .as("the cluster group's picture: each cluster with what the deploy left there")
+                .as("the cluster group's picture: each cluster with what the deploy left there, coloured by it while no"
+                        + " router can say how the cluster is")
                 .contains("<h2>Cluster group production</h2>")
-                .containsPattern("class=\"cell ok\" data-cluster=\"east-1\">\\s*<strong>east-1</strong><br>\\s*r1 ")
-                .containsPattern("class=\"cell ok\" data-cluster=\"west-1\">\\s*<strong>west-1</strong><br>\\s*r1 ");
+                .containsPattern(
+                        "class=\"cell ok\" data-cluster=\"east-1\" data-health=\"unknown\">\\s*<strong>east-1</strong><br>\\s*r1 ")
+                .containsPattern(
+                        "class=\"cell ok\" data-cluster=\"west-1\" data-health=\"unknown\">\\s*<strong>west-1</strong><br>\\s*r1 ");
 
         HttpResponse<String> anonymous = get("/deploys/" + id + "/log", Optional.empty());
         assertThat(anonymous.statusCode()).isEqualTo(401);
