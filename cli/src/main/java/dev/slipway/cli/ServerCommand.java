@@ -129,6 +129,13 @@ final class ServerCommand implements Callable<Integer> {
     Path githubWebhookSecretFile;
 
     @Option(
+            names = "--slack-signing-secret-file",
+            paramLabel = "FILE",
+            description = "Enables Slack's slash command at POST /chat/slack/commands, its requests verified with this"
+                    + " signing secret (default: disabled; docs/chat.md).")
+    Path slackSigningSecretFile;
+
+    @Option(
             names = "--lab-ttl",
             paramLabel = "DURATION",
             description = "Default lab lifetime after its last deploy (default: 24h).")
@@ -197,6 +204,7 @@ final class ServerCommand implements Callable<Integer> {
         add(args, "--tls-keystore", path(context, tlsKeystore));
         add(args, "--tls-password-file", path(context, tlsPasswordFile));
         add(args, "--github-webhook-secret-file", path(context, githubWebhookSecretFile));
+        add(args, "--slack-signing-secret-file", path(context, slackSigningSecretFile));
         add(args, "--lab-ttl", labTtl);
         add(args, "--max-lab-ttl", maxLabTtl);
         add(args, "--deploy-timeout", deployTimeout);

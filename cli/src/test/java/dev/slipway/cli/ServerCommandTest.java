@@ -33,6 +33,7 @@ class ServerCommandTest {
                         "--tls-keystore",
                         "--tls-password-file",
                         "--github-webhook-secret-file",
+                        "--slack-signing-secret-file",
                         "--lab-ttl",
                         "--max-lab-ttl",
                         "--deploy-timeout",

@@ -20,6 +20,7 @@ import dev.slipway.rollout.controller.RolloutKey;
 import dev.slipway.rollout.controller.RolloutState;
 import dev.slipway.store.AppRecord;
 import dev.slipway.store.AppRegistration;
+import dev.slipway.store.ChatLinks;
 import dev.slipway.store.CiReport;
 import dev.slipway.store.CiState;
 import dev.slipway.store.CiStatus;
@@ -35,6 +36,7 @@ import dev.slipway.store.LabState;
 import dev.slipway.store.RequestSource;
 import dev.slipway.store.Scope;
 import dev.slipway.store.Store;
+import dev.slipway.store.TokenRecord;
 import dev.slipway.store.WebhookOutcome;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
@@ -150,7 +152,8 @@ final class Api {
                 route(HandlerType.GET, "/api/audit", Scope.ADMIN, this::audit),
                 route(HandlerType.GET, "/api/tokens", Scope.ADMIN, this::listTokens),
                 route(HandlerType.POST, "/api/tokens", Scope.ADMIN, this::issueToken),
-                route(HandlerType.DELETE, "/api/tokens/{id}", Scope.ADMIN, this::revokeToken));
+                route(HandlerType.DELETE, "/api/tokens/{id}", Scope.ADMIN, this::revokeToken),
+                route(HandlerType.POST, "/api/chat/link-codes", Scope.READ, this::chatLinkCode));
     }
 
     private static final String ROLLOUT = "/api/apps/{app}/environments/{env}/rollout";
@@ -220,9 +223,19 @@ final class Api {
     private void enqueueDeploy(Context ctx, Caller caller) {
         AppRecord app = app(ctx);
         EnvironmentRecord env = environment(ctx, app);
-        requireClusters();
         JsonNode body = ctx.body().isBlank() ? Views.JSON.createObjectNode() : body(ctx, "ref");
         Optional<String> ref = optionalText(body, "ref", Inputs.REF);
+        json(ctx, 202, Views.deploy(queueDeploy(app, env, ref, caller)));
+    }
+
+    /**
+     * Queues a deploy of {@code ref} (else the app's checked-out state) to the environment, audited as {@code
+     * caller}: what {@code POST .../deploys} and chat's {@code deploy} do.
+     *
+     * @throws ApiException 409 without clusters, 422 when the ref is no commit of the app
+     */
+    DeployRecord queueDeploy(AppRecord app, EnvironmentRecord env, Optional<String> ref, Caller caller) {
+        requireClusters();
         ref.ifPresent(r -> requireCommit(app, r));
         DeployRecord deploy = store.deploys()
                 .enqueue(DeployRequest.deploy(app.name(), env.name(), ref, caller.name(), caller.source()));
@@ -234,7 +247,7 @@ final class Api {
                         caller.source(),
                         "deploy " + deploy.id() + ref.map(r -> " of " + r).orElse(""));
         queue.wake();
-        json(ctx, 202, Views.deploy(deploy));
+        return deploy;
     }
 
     private void enqueueRollback(Context ctx, Caller caller) {
@@ -458,6 +471,23 @@ final class Api {
                 optionalText(body, "by").map(t -> labActions.lifetime("by", t)).orElse(lab.ttl());
         LabRecord extended = labActions.extend(lab, by, caller);
         json(ctx, 200, Views.lab(extended, Optional.empty(), labUrl.apply(extended), clock));
+    }
+
+    /** A one-time code that links a chat user to the calling token (said in chat as {@code link CODE}). */
+    private void chatLinkCode(Context ctx, Caller caller) {
+        TokenRecord token = caller.tokenId()
+                .flatMap(id -> store.tokens().find(id))
+                .orElseThrow(() -> ApiException.unauthorized("a link code needs a token of your own"));
+        ChatLinks.Code code = store.chatLinks().issueCode(token);
+        store.auditLog().record(caller.name(), "chat.link-code", "token/" + token.id(), caller.source(), "");
+        json(
+                ctx,
+                201,
+                Views.JSON
+                        .createObjectNode()
+                        .put("code", code.code())
+                        .put("expiresAt", code.expiresAt().toString())
+                        .put("say", "link " + code.code()));
     }
 
     // --- CI --------------------------------------------------------------------------------------------------

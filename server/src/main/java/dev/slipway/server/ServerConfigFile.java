@@ -40,7 +40,8 @@ final class ServerConfigFile {
             "--kubeconfig",
             "--tls-keystore",
             "--tls-password-file",
-            "--github-webhook-secret-file");
+            "--github-webhook-secret-file",
+            "--slack-signing-secret-file");
 
     /** The key of the routers list, which has no flag. */
     static final String ROUTERS = "routers";

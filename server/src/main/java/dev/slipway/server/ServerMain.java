@@ -37,7 +37,8 @@ public final class ServerMain {
             usage: slipway server [--config FILE] [--host ADDR] [--port N] [--state-dir DIR] [--db JDBC_URL]
                                   [--db-credentials-file FILE] [--clusters FILE] [--kubeconfig FILE]
                                   [--server-id ID] [--tls-keystore FILE.p12 --tls-password-file FILE]
-                                  [--github-webhook-secret-file FILE] [--lab-ttl 24h] [--max-lab-ttl 30d]
+                                  [--github-webhook-secret-file FILE] [--slack-signing-secret-file FILE]
+                                  [--lab-ttl 24h] [--max-lab-ttl 30d]
                                   [--deploy-timeout 5m]
                                   [--reaper-interval 30s] [--router-port 8080]
                                   [--lab-url-template 'https://{lab}.{app}.labs.example.com'] [--lab-user NAME]
@@ -59,6 +60,7 @@ public final class ServerMain {
             "--tls-keystore",
             "--tls-password-file",
             "--github-webhook-secret-file",
+            "--slack-signing-secret-file",
             "--lab-ttl",
             "--max-lab-ttl",
             "--deploy-timeout",
@@ -207,6 +209,13 @@ public final class ServerMain {
             OwnerOnlyFiles.requirePrivate(file, "GitHub webhook secret");
             config = config.withGithubWebhookSecret(
                     Files.readString(file, StandardCharsets.UTF_8).strip());
+        }
+        if (options.containsKey("--slack-signing-secret-file")) {
+            // Slack's slash command at POST /chat/slack/commands (docs/chat.md).
+            Path file = Path.of(options.get("--slack-signing-secret-file"));
+            OwnerOnlyFiles.requirePrivate(file, "Slack signing secret");
+            config = config.withChat(ServerConfig.Chat.slack(
+                    Files.readString(file, StandardCharsets.UTF_8).strip()));
         }
         if (options.containsKey("--deploy-timeout")) {
             config = config.withDeployTimeout(duration(options, "--deploy-timeout"));

@@ -481,17 +481,23 @@ public final class SlipwayServer implements AutoCloseable {
             // Checked as a plain request first, so a refusal is a status and a problem document, not an event
             // inside a stream that has already answered 200.
             SseHandler logStream = new SseHandler(0, this::streamLog);
+            LabActions labActions = new LabActions(store, reaper, config.serverId(), config.maxLabTtl(), clock);
             Console console = new Console(
-                    store,
-                    sources,
-                    rollouts,
-                    new LabActions(store, reaper, config.serverId(), config.maxLabTtl(), clock),
-                    this::labUrl,
-                    logStream,
-                    tls,
-                    CONSOLE_SESSION_TTL,
-                    clock);
+                    store, sources, rollouts, labActions, this::labUrl, logStream, tls, CONSOLE_SESSION_TTL, clock);
             console.register(javalin);
+            config.chat().slackSigningSecret().ifPresent(secret -> {
+                SlackChat slack = new SlackChat(
+                        secret,
+                        config.chat().slackResponseUrlPrefix(),
+                        new ChatCommands(store, api, rollouts, labActions, this::url),
+                        store,
+                        background,
+                        clock);
+                javalin.routes.post(SlackChat.PATH, ctx -> {
+                    refuseWhileStopping();
+                    slack.handle(ctx);
+                });
+            });
             javalin.routes.exception(Console.ConsoleRefusal.class, console::refused);
             // A token even for metrics: their labels name apps, environments and clusters (docs/observability.md).
             javalin.routes.get("/metrics", ctx -> {
@@ -636,7 +642,7 @@ public final class SlipwayServer implements AutoCloseable {
                         "X-Slipway-Source",
                         "'" + Inputs.echo(sourceHeader) + "' is not a request source",
                         "use cli, api, chat or ci"));
-        return new Caller(token.name(), token.scope(), source);
+        return new Caller(token.name(), token.scope(), source, Optional.of(token.id()));
     }
 
     /**

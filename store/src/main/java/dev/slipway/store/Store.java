@@ -27,6 +27,7 @@ public final class Store implements AutoCloseable {
     private final Leases leases;
     private final Rollouts rollouts;
     private final RolloutChecks rolloutChecks;
+    private final ChatLinks chatLinks;
     private final ConsoleSessions consoleSessions;
 
     private Store(HikariDataSource dataSource, Dialect dialect, Clock clock) {
@@ -42,6 +43,7 @@ public final class Store implements AutoCloseable {
         this.leases = new Leases(jdbi, clock);
         this.rollouts = new Rollouts(jdbi, clock);
         this.rolloutChecks = new RolloutChecks(jdbi);
+        this.chatLinks = new ChatLinks(jdbi, clock, tokens);
         this.consoleSessions = new ConsoleSessions(jdbi, clock);
     }
 
@@ -126,6 +128,10 @@ public final class Store implements AutoCloseable {
 
     public ConsoleSessions consoleSessions() {
         return consoleSessions;
+    }
+
+    public ChatLinks chatLinks() {
+        return chatLinks;
     }
 
     public RolloutChecks rolloutChecks() {

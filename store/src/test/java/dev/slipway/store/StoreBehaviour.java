@@ -541,6 +541,43 @@ abstract class StoreBehaviour {
     }
 
     @Test
+    void aChatUserIsLinkedOnceByAOneTimeCodeAndLosesTheLinkWithItsToken() {
+        TokenRecord alice = store.tokens().issue("alice", Scope.DEPLOY, "admin").token();
+        ChatLinks.Code code = store.chatLinks().issueCode(alice);
+        assertThat(code.code()).hasSize(10).matches("[A-Z2-9]+");
+        assertThat(code.expiresAt()).isEqualTo(clock.instant().plus(ChatLinks.CODE_TTL));
+        assertThat(store.chatLinks().linked("slack", "T1/U1")).isEmpty();
+
+        String typed = code.code().substring(0, 5).toLowerCase(java.util.Locale.ROOT) + " "
+                + code.code().substring(5);
+        assertThat(store.chatLinks().redeem(typed, "slack", "T1/U1", "alice.s"))
+                .map(TokenRecord::name)
+                .contains("alice");
+        assertThat(store.chatLinks().linked("slack", "T1/U1"))
+                .map(TokenRecord::id)
+                .contains(alice.id());
+        assertThat(store.chatLinks().linked("slack", "T1/U2"))
+                .as("another chat user")
+                .isEmpty();
+        assertThat(store.chatLinks().redeem(code.code(), "slack", "T1/U2", "mallory"))
+                .as("a code works once")
+                .isEmpty();
+
+        ChatLinks.Code late = store.chatLinks().issueCode(alice);
+        clock.add(ChatLinks.CODE_TTL);
+        assertThat(store.chatLinks().redeem(late.code(), "slack", "T1/U3", "bob"))
+                .as("expired")
+                .isEmpty();
+
+        store.tokens().revoke(alice.id());
+        assertThat(store.chatLinks().linked("slack", "T1/U1"))
+                .as("its token revoked")
+                .isEmpty();
+        assertThat(store.chatLinks().unlink("slack", "T1/U1")).isTrue();
+        assertThat(store.chatLinks().unlink("slack", "T1/U1")).isFalse();
+    }
+
+    @Test
     void rolloutChecksAreReadNewestBoundedOldestFirstAfterAnIdAndOldOnesDeleted() {
         Instant t0 = Instant.parse("2026-12-04T10:00:00Z");
         List<Long> ids = new java.util.ArrayList<>();

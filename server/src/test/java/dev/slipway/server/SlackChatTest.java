@@ -1,0 +1,216 @@
+package dev.slipway.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import dev.slipway.rollout.controller.ClusterStatus;
+import dev.slipway.server.chat.SlackSignature;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Slack's slash command against a real server, with requests shaped as Slack sends them (form fields, signature
+ * headers) and a loopback receiver standing in for the command's {@code response_url}.
+ */
+class SlackChatTest {
+    static final String SECRET = "e3b0c44298fc1c149afbf4c8996fb924";
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path root;
+
+    HttpServer slack;
+    final List<String> followUps = new CopyOnWriteArrayList<>();
+    ConsoleServer console;
+    final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeEach
+    void start() throws IOException {
+        slack = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        slack.createContext("/commands/", exchange -> {
+            followUps.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        slack.start();
+        String hooks = "http://127.0.0.1:" + slack.getAddress().getPort() + "/commands/";
+        console = new ConsoleServer(
+                root, "chat", c -> c.withChat(ServerConfig.Chat.slack(SECRET).withResponseUrlPrefix(hooks)));
+    }
+
+    @AfterEach
+    void stop() {
+        console.close();
+        slack.stop(0);
+    }
+
+    /** What Slack posts for {@code /slipway TEXT} by user {@code user}, as its form fields. */
+    Map<String, String> command(String user, String text) {
+        Map<String, String> form = new LinkedHashMap<>();
+        form.put("token", "gIkuvaNzQIHg97ATvDxqgjtO");
+        form.put("team_id", "T0001");
+        form.put("team_domain", "acme");
+        form.put("channel_id", "C2147483705");
+        form.put("channel_name", "deploys");
+        form.put("user_id", user);
+        form.put("user_name", user.equals("U2147483697") ? "alice" : "victor");
+        form.put("command", "/slipway");
+        form.put("text", text);
+        form.put("api_app_id", "A123456");
+        form.put("is_enterprise_install", "false");
+        form.put("response_url", "http://127.0.0.1:" + slack.getAddress().getPort() + "/commands/T0001/1234/abcd");
+        form.put("trigger_id", "13345224609.738474920.8088930838d88f008e0");
+        return form;
+    }
+
+    HttpResponse<String> post(Map<String, String> form, Instant at, String secret) throws Exception {
+        String body = form.entrySet().stream()
+                .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+                .collect(Collectors.joining("&"));
+        String ts = Long.toString(at.getEpochSecond());
+        String signature = "v0=" + new SlackSignature(secret).sign(ts, body.getBytes(StandardCharsets.UTF_8));
+        return http.send(
+                HttpRequest.newBuilder(URI.create(console.server.url() + SlackChat.PATH))
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .header("X-Slack-Request-Timestamp", ts)
+                        .header("X-Slack-Signature", signature)
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Slack's user {@code user} says {@code text}; the answer's JSON. */
+    JsonNode say(String user, String text) throws Exception {
+        HttpResponse<String> r = post(command(user, text), Instant.now(), SECRET);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return JSON.readTree(r.body());
+    }
+
+    String linkCode(String token) throws Exception {
+        ApiClient.Reply r = new ApiClient(console.server.url(), token).post("/api/chat/link-codes", "");
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        return r.json().get("code").asText();
+    }
+
+    @Test
+    void unsignedWronglySignedAndReplayedCommandsAre401AndNothingIsDone() throws Exception {
+        Map<String, String> abort = command("U2147483697", "rollout abort shop production");
+        HttpResponse<String> unsigned = http.send(
+                HttpRequest.newBuilder(URI.create(console.server.url() + SlackChat.PATH))
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString("user_id=U1&text=rollout+abort+shop+production"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(unsigned.statusCode()).isEqualTo(401);
+        assertThat(unsigned.body()).contains("not signed");
+        assertThat(post(abort, Instant.now(), "not the secret").statusCode()).isEqualTo(401);
+        HttpResponse<String> replayed = post(abort, Instant.now().minus(Duration.ofMinutes(6)), SECRET);
+        assertThat(replayed.statusCode()).isEqualTo(401);
+        assertThat(replayed.body()).contains("more than 5 minutes");
+
+        assertThat(console.admin.audit("chat.command")).isEmpty();
+        assertThat(status()).isEqualTo(ClusterStatus.RUNNING);
+    }
+
+    @Test
+    void anUnlinkedUserCanOnlyLinkAndAReaderIsToldWhichScopeAnActionNeeds() throws Exception {
+        JsonNode unlinked = say("U999", "rollout status shop production");
+        assertThat(unlinked.get("response_type").asText()).isEqualTo("ephemeral");
+        assertThat(unlinked.get("text").asText()).contains("not linked").contains("link CODE");
+
+        assertThat(say("U999", "link NOTACODE2").get("text").asText()).contains("unknown, used or expired");
+        String code = linkCode(console.token("victor", "read"));
+        assertThat(say("U999", "link " + code).get("text").asText())
+                .isEqualTo("Linked: you act as victor (scope read) from now on.");
+        assertThat(say("U999", "link " + code).get("text").asText())
+                .as("a code works once")
+                .contains("unknown, used or expired");
+
+        JsonNode status = say("U999", "rollout status shop production");
+        assertThat(status.get("text").asText())
+                .contains("rollout of shop/production to r7 by alice: under way")
+                .contains("- east-1: running, step 1/3, canary traffic rps 100");
+        JsonNode refused = say("U999", "rollout abort shop production because");
+        assertThat(refused.get("response_type").asText()).isEqualTo("ephemeral");
+        assertThat(refused.get("text").asText())
+                .isEqualTo("That needs scope deploy; you (victor) have scope read. Ask an admin for a token with deploy"
+                        + " and link it.");
+        assertThat(status()).isEqualTo(ClusterStatus.RUNNING);
+
+        JsonNode unknown = say("U999", "reboot everything");
+        assertThat(unknown.get("text").asText())
+                .startsWith("Not understood: 'reboot' is not a command.")
+                .contains("deploy APP [REF] to ENV");
+        assertThat(console.admin.audit("chat.command"))
+                .extracting(e -> e.get("details").asText())
+                .anySatisfy(d -> assertThat(d).contains("slack:T0001/U999 (victor) in deploys: link -> linked"))
+                .anySatisfy(
+                        d -> assertThat(d).contains("rollout abort shop production because -> refused: needs deploy"))
+                .allSatisfy(d -> assertThat(d).doesNotContain(code));
+    }
+
+    @Test
+    void aLinkedPersonDeploysAndAbortsAsThemselvesAndHearsHowTheDeployEnded() throws Exception {
+        String code = linkCode(console.token("alice", "deploy"));
+        say("U2147483697", "link " + code);
+
+        JsonNode deploying = say("U2147483697", "deploy shop to production");
+        assertThat(deploying.get("response_type").asText()).isEqualTo("in_channel");
+        assertThat(deploying.get("text").asText()).contains("alice is deploying shop to production: deploy ");
+        await().atMost(Duration.ofSeconds(60)).until(() -> !followUps.isEmpty());
+        JsonNode followUp = JSON.readTree(followUps.get(0));
+        assertThat(followUp.get("text").asText()).matches("Deploy \\d+ of shop to production succeeded.*");
+        JsonNode deploys = console.admin.get("/api/deploys?app=shop").json();
+        assertThat(deploys.toString()).contains("\"requestedBy\":\"alice\"").contains("\"source\":\"chat\"");
+
+        JsonNode abort = say("U2147483697", "rollout abort shop production p99 looks off");
+        assertThat(abort.get("response_type").asText()).isEqualTo("in_channel");
+        assertThat(abort.get("text").asText())
+                .contains("alice asked to abort the rollout of shop/production (p99 looks off)");
+        assertThat(status()).isEqualTo(ClusterStatus.ABORTED);
+        assertThat(console.admin.audit("rollout.abort")).anySatisfy(e -> {
+            assertThat(e.get("actor").asText()).isEqualTo("alice");
+            assertThat(e.get("source").asText()).isEqualTo("chat");
+        });
+        assertThat(console.admin.audit("chat.command")).anySatisfy(e -> {
+            assertThat(e.get("actor").asText()).isEqualTo("alice");
+            assertThat(e.get("source").asText()).isEqualTo("chat");
+            assertThat(e.get("details").asText())
+                    .isEqualTo("slack:T0001/U2147483697 (alice) in deploys: deploy shop to production -> ok");
+        });
+
+        JsonNode history = say("U2147483697", "history shop production");
+        assertThat(history.get("text").asText()).contains("by alice").contains("succeeded");
+    }
+
+    private ClusterStatus status() {
+        return console.server
+                .rollouts()
+                .status(RolloutApiTest.KEY)
+                .flatMap(s -> s.cluster("east-1"))
+                .orElseThrow()
+                .status();
+    }
+}
