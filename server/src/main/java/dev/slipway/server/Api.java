@@ -376,9 +376,6 @@ final class Api {
         AppRecord app = app(ctx);
         JsonNode body = body(ctx, "branch", "ref", "ttl");
         String branch = requiredText(body, "branch", Inputs.REF);
-        LabNames.invalidBranch(branch).ifPresent(why -> {
-            throw ApiException.badRequest("branch", why, "pass the pull request's source branch, e.g. feature/login");
-        });
         String ref = requiredText(body, "ref");
         if (!SHA.matcher(ref).matches()) {
             throw ApiException.badRequest(
@@ -386,6 +383,19 @@ final class Api {
                     "'" + Inputs.echo(ref) + "' is not a full commit SHA",
                     "pass the full 40-character commit SHA CI reported a status for (git rev-parse HEAD)");
         }
+        json(ctx, 202, openLab(app, branch, ref, optionalText(body, "ttl"), caller));
+    }
+
+    /**
+     * Brings up (or redeploys) the lab of {@code branch} at commit {@code ref} once CI passed on it, audited as
+     * {@code caller}: what {@code POST .../labs} and chat's {@code lab up} do. Returns the lab and its deploy.
+     *
+     * @throws ApiException 400 for a branch that cannot be a lab, 409 while CI has not passed on the commit
+     */
+    ObjectNode openLab(AppRecord app, String branch, String ref, Optional<String> ttlText, Caller caller) {
+        LabNames.invalidBranch(branch).ifPresent(why -> {
+            throw ApiException.badRequest("branch", why, "pass the pull request's source branch, e.g. feature/login");
+        });
         requireCommit(app, ref);
         CombinedStatus ci = store.ciStatuses().combined(ref);
         if (ci.state() != CiState.SUCCESS) {
@@ -418,9 +428,7 @@ final class Api {
                         app.name(),
                         branch,
                         ns -> store.labs().findByNamespace(ns).isPresent()));
-        Duration ttl = optionalText(body, "ttl")
-                .map(t -> labActions.lifetime("ttl", t))
-                .orElse(app.labTtl());
+        Duration ttl = ttlText.map(t -> labActions.lifetime("ttl", t)).orElse(app.labTtl());
         LabRecord lab = store.labs()
                 .open(new LabOpening(app.name(), branch, name.slug(), name.namespace(), ref, caller.name(), ttl));
         DeployRecord deploy = store.deploys()
@@ -434,12 +442,13 @@ final class Api {
                         caller.source(),
                         "namespace " + lab.namespace() + ", ref " + ref + ", deploy " + deploy.id());
         queue.wake();
-        json(
-                ctx,
-                202,
-                Views.labUp(
-                        Views.labDocument(lab, Optional.of(ci), labUrl.apply(lab), clock),
-                        Views.deployDocument(deploy)));
+        return Views.labUp(
+                Views.labDocument(lab, Optional.of(ci), labUrl.apply(lab), clock), Views.deployDocument(deploy));
+    }
+
+    /** The commit at the tip of {@code branch} in the app's repository, if the server can see it. */
+    Optional<String> branchTip(AppRecord app, String branch) {
+        return checkouts.branchTip(Path.of(app.directory()), branch);
     }
 
     private void listLabs(Context ctx, Caller caller) {

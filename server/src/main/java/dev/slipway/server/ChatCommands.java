@@ -142,8 +142,23 @@ final class ChatCommands {
                     + ": it expires at " + extended.expiresAt() + ".");
         }
         if (command instanceof ChatCommand.LabUp l) {
-            return ChatReply.toPerson("lab up from chat is not available on this server yet: run `slipway lab up "
-                    + l.app() + " " + l.branch() + "` (it needs the commit CI passed on).");
+            AppRecord app = app(l.app());
+            String commit = api.branchTip(app, l.branch())
+                    .orElseThrow(() -> ApiException.notFound(
+                            "branch " + l.branch(),
+                            "the server sees no branch " + l.branch() + " in " + app.name() + "'s repository ("
+                                    + app.directory() + ")",
+                            "push the branch (and fetch it there), or run `slipway lab up` with the commit"));
+            com.fasterxml.jackson.databind.JsonNode up = api.openLab(app, l.branch(), commit, Optional.empty(), caller);
+            long deploy = up.path("deploy").path("id").asLong();
+            String url = up.path("lab").path("url").asText("");
+            return new ChatReply(
+                    caller.name() + " is bringing up lab " + app.name() + "/" + l.branch() + " at "
+                            + commit.substring(0, 12) + ": deploy " + deploy + " queued"
+                            + (url.isEmpty() ? "" : ", it will answer at " + url) + " (" + server.get() + "/deploys/"
+                            + deploy + ")",
+                    true,
+                    Optional.of(deploy));
         }
         if (command instanceof ChatCommand.Freeze) {
             return ChatReply.toPerson("Deploy freezes are not available on this server yet.");

@@ -205,6 +205,39 @@ class SlackChatTest {
         assertThat(history.get("text").asText()).contains("by alice").contains("succeeded");
     }
 
+    @Test
+    void labUpFromChatDeploysTheBranchTipOnceCiPassedOnIt() throws Exception {
+        GitRepo repo = GitRepo.init(console.fixture.appDir);
+        String green = repo.commit("the app");
+        repo.git("branch", "feature/login");
+        console.admin.post(
+                "/api/ci/statuses",
+                "{\"repo\": \"acme/shop\", \"sha\": \"" + green + "\", \"context\": \"ci/build\", \"state\":"
+                        + " \"success\"}");
+        repo.git("checkout", "-q", "-b", "feature/red");
+        String red = repo.write("kubernetes/extra.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra}\n")
+                .commit("not built yet");
+        say("U2147483697", "link " + linkCode(console.token("alice", "deploy")));
+
+        JsonNode refused = say("U2147483697", "lab up shop feature/red");
+        assertThat(refused.get("response_type").asText()).isEqualTo("ephemeral");
+        assertThat(refused.get("text").asText()).startsWith("CI has not passed").contains(red);
+        assertThat(say("U2147483697", "lab up shop feature/nowhere").get("text").asText())
+                .contains("the server sees no branch feature/nowhere");
+
+        JsonNode up = say("U2147483697", "lab up shop feature/login");
+        assertThat(up.get("response_type").asText()).isEqualTo("in_channel");
+        assertThat(up.get("text").asText())
+                .contains("alice is bringing up lab shop/feature/login at " + green.substring(0, 12));
+        await().atMost(Duration.ofSeconds(60)).until(() -> !followUps.isEmpty());
+        assertThat(JSON.readTree(followUps.get(0)).get("text").asText()).contains("succeeded");
+        JsonNode lab = console.admin.get("/api/labs?app=shop").json().get(0);
+        assertThat(lab.get("branch").asText()).isEqualTo("feature/login");
+        assertThat(lab.get("ref").asText()).isEqualTo(green);
+        assertThat(say("U2147483697", "lab list shop").get("text").asText())
+                .contains("- shop/feature/login at " + green.substring(0, 12));
+    }
+
     private ClusterStatus status() {
         return console.server
                 .rollouts()
