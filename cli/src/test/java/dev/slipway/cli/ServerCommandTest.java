@@ -34,6 +34,8 @@ class ServerCommandTest {
                         "--tls-password-file",
                         "--github-webhook-secret-file",
                         "--slack-signing-secret-file",
+                        "--chatops-public-key-file",
+                        "--chatops-base-url",
                         "--lab-ttl",
                         "--max-lab-ttl",
                         "--deploy-timeout",

@@ -234,30 +234,48 @@ public record ServerConfig(
      * @param slackSigningSecret the Slack app's signing secret (read from a file); empty: no Slack endpoint
      * @param slackResponseUrlPrefix where follow-ups may be posted: a command's {@code response_url} must start with
      *     it (Slack's own hooks), so a forged one cannot make the server post elsewhere
+     * @param chatopsPublicKeys the chatops RPC client's public key(s) in PEM; empty: no {@code /_chatops}
+     * @param chatopsBaseUrl the server's URL as the chatops client sees it (it signs the full URL); empty: the
+     *     server's own
      */
-    public record Chat(Optional<String> slackSigningSecret, String slackResponseUrlPrefix) {
+    public record Chat(
+            Optional<String> slackSigningSecret,
+            String slackResponseUrlPrefix,
+            Optional<String> chatopsPublicKeys,
+            Optional<String> chatopsBaseUrl) {
         public static final String SLACK_HOOKS = "https://hooks.slack.com/";
-        public static final Chat OFF = new Chat(Optional.empty(), SLACK_HOOKS);
+        public static final Chat OFF = new Chat(Optional.empty(), SLACK_HOOKS, Optional.empty(), Optional.empty());
 
         public Chat {
             Objects.requireNonNull(slackSigningSecret, "slackSigningSecret");
             Objects.requireNonNull(slackResponseUrlPrefix, "slackResponseUrlPrefix");
+            Objects.requireNonNull(chatopsPublicKeys, "chatopsPublicKeys");
+            Objects.requireNonNull(chatopsBaseUrl, "chatopsBaseUrl");
         }
 
         /** Slack's slash command, verified with {@code signingSecret}. */
         public static Chat slack(String signingSecret) {
-            return new Chat(Optional.of(signingSecret), SLACK_HOOKS);
+            return OFF.withSlack(signingSecret);
+        }
+
+        public Chat withSlack(String signingSecret) {
+            return new Chat(Optional.of(signingSecret), slackResponseUrlPrefix, chatopsPublicKeys, chatopsBaseUrl);
         }
 
         /** Follow-ups go only to URLs under {@code prefix} instead (a test's receiver). */
         public Chat withResponseUrlPrefix(String prefix) {
-            return new Chat(slackSigningSecret, prefix);
+            return new Chat(slackSigningSecret, prefix, chatopsPublicKeys, chatopsBaseUrl);
+        }
+
+        /** The chatops RPC endpoint, its requests verified with {@code pem}'s keys. */
+        public Chat withChatops(String pem, Optional<String> baseUrl) {
+            return new Chat(slackSigningSecret, slackResponseUrlPrefix, Optional.of(pem), baseUrl);
         }
 
         @Override
         public String toString() {
             return "Chat[slack " + (slackSigningSecret.isPresent() ? "on" : "off") + ", follow-ups to "
-                    + slackResponseUrlPrefix + "]";
+                    + slackResponseUrlPrefix + ", chatops " + (chatopsPublicKeys.isPresent() ? "on" : "off") + "]";
         }
     }
 

@@ -41,7 +41,8 @@ final class ServerConfigFile {
             "--tls-keystore",
             "--tls-password-file",
             "--github-webhook-secret-file",
-            "--slack-signing-secret-file");
+            "--slack-signing-secret-file",
+            "--chatops-public-key-file");
 
     /** The key of the routers list, which has no flag. */
     static final String ROUTERS = "routers";

@@ -485,14 +485,24 @@ public final class SlipwayServer implements AutoCloseable {
             Console console = new Console(
                     store, sources, rollouts, labActions, this::labUrl, logStream, tls, CONSOLE_SESSION_TTL, clock);
             console.register(javalin);
+            ChatCommands chat = new ChatCommands(store, api, rollouts, labActions, this::url);
+            config.chat().chatopsPublicKeys().ifPresent(pem -> {
+                ChatopsRpc rpc = new ChatopsRpc(
+                        dev.slipway.server.chat.ChatopsSignature.of(pem),
+                        () -> config.chat().chatopsBaseUrl().orElseGet(this::url),
+                        chat);
+                javalin.routes.get(ChatopsRpc.PATH, ctx -> {
+                    refuseWhileStopping();
+                    rpc.listing(ctx);
+                });
+                javalin.routes.post(ChatopsRpc.PATH + "/{method}", ctx -> {
+                    refuseWhileStopping();
+                    rpc.invoke(ctx);
+                });
+            });
             config.chat().slackSigningSecret().ifPresent(secret -> {
-                SlackChat slack = new SlackChat(
-                        secret,
-                        config.chat().slackResponseUrlPrefix(),
-                        new ChatCommands(store, api, rollouts, labActions, this::url),
-                        store,
-                        background,
-                        clock);
+                SlackChat slack =
+                        new SlackChat(secret, config.chat().slackResponseUrlPrefix(), chat, store, background, clock);
                 javalin.routes.post(SlackChat.PATH, ctx -> {
                     refuseWhileStopping();
                     slack.handle(ctx);
