@@ -36,6 +36,7 @@ final class ChatCommands {
     private final Api api;
     private final ServerRollouts rollouts;
     private final LabActions labs;
+    private final ChatKube kube;
     private final java.util.function.Supplier<String> server;
 
     /** @param server the server's URL, which answers link to (its console pages) */
@@ -44,11 +45,13 @@ final class ChatCommands {
             Api api,
             ServerRollouts rollouts,
             LabActions labs,
+            ChatKube kube,
             java.util.function.Supplier<String> server) {
         this.store = store;
         this.api = api;
         this.rollouts = rollouts;
         this.labs = labs;
+        this.kube = kube;
         this.server = server;
     }
 
@@ -163,8 +166,15 @@ final class ChatCommands {
         if (command instanceof ChatCommand.Freeze) {
             return ChatReply.toPerson("Deploy freezes are not available on this server yet.");
         }
-        if (command instanceof ChatCommand.Kube) {
-            return ChatReply.toPerson("kube commands are not available on this server yet.");
+        if (command instanceof ChatCommand.Kube k) {
+            // The app and environment come last, as in "kube get pods shop production".
+            int n = k.args().size();
+            if (n < 2) {
+                return ChatReply.toPerson("kube " + k.verb() + " needs APP ENV at the end: " + ChatKube.USAGE);
+            }
+            AppRecord app = app(k.args().get(n - 2));
+            EnvironmentRecord env = environment(app, k.args().get(n - 1));
+            return ChatReply.toPerson(kube.run(caller, env, k.verb(), k.args().subList(0, n - 2)));
         }
         throw new IllegalStateException("help and link are answered before: " + command);
     }

@@ -162,7 +162,7 @@ public final class SlipwayServer implements AutoCloseable {
             this.background = Executors.newScheduledThreadPool(2, r -> daemon(r, "slipway-server-background"));
             this.tls = !config.loopbackOnly() || config.tls().isPresent();
             Api api = new Api(store, engine, sources, checkouts, queue, reaper, rollouts, this::labUrl, clock, config);
-            this.http = createHttp(api, clock, sources);
+            this.http = createHttp(api, clock, sources, targets);
         } catch (RuntimeException e) {
             labs.ifPresent(LocalEnvironments::close);
             if (made != null) {
@@ -446,7 +446,7 @@ public final class SlipwayServer implements AutoCloseable {
     /** How long a console login lasts (a revoked token ends it sooner). */
     static final Duration CONSOLE_SESSION_TTL = Duration.ofHours(12);
 
-    private Javalin createHttp(Api api, Clock clock, AppSources sources) {
+    private Javalin createHttp(Api api, Clock clock, AppSources sources, ClusterTargets targets) {
         String openApi = openApiDocument();
         return Javalin.create(javalin -> {
             javalin.startup.showJavalinBanner = false;
@@ -485,7 +485,8 @@ public final class SlipwayServer implements AutoCloseable {
             Console console = new Console(
                     store, sources, rollouts, labActions, this::labUrl, logStream, tls, CONSOLE_SESSION_TTL, clock);
             console.register(javalin);
-            ChatCommands chat = new ChatCommands(store, api, rollouts, labActions, this::url);
+            ChatCommands chat =
+                    new ChatCommands(store, api, rollouts, labActions, new ChatKube(sources, targets), this::url);
             config.chat().chatopsPublicKeys().ifPresent(pem -> {
                 ChatopsRpc rpc = new ChatopsRpc(
                         dev.slipway.server.chat.ChatopsSignature.of(pem),

@@ -238,6 +238,39 @@ class SlackChatTest {
                 .contains("- shop/feature/login at " + green.substring(0, 12));
     }
 
+    @Test
+    void kubeLooksAreSentAsThePersonSoTheClustersRbacDecidesAndSecretsAreNeverRead() throws Exception {
+        ApiClient.Reply queued = console.admin.post("/api/apps/shop/environments/production/deploys", "");
+        console.admin.awaitDeploy(queued.json().get("id").asLong());
+        say("U2147483697", "link " + linkCode(console.token("alice", "deploy")));
+        console.clusters.cluster("west-1").denyImpersonated("alice");
+
+        String get = say("U2147483697", "kube get deployments shop production")
+                .get("text")
+                .asText();
+        assertThat(get)
+                .contains("east-1 (shop):\nweb  1/1 ready")
+                .contains("west-1 (shop):\ncluster west-1 refused:")
+                .contains("its RBAC decides what you may read");
+        assertThat(console.clusters.cluster("east-1").impersonated())
+                .contains("alice [slipway:deploy] GET /apis/apps/v1/namespaces/shop/deployments");
+        assertThat(say("U2147483697", "kube rollout-status web shop production")
+                        .get("text")
+                        .asText())
+                .contains("deployment web successfully rolled out: 1/1 updated, 1 ready, 1 available");
+        assertThat(say("U2147483697", "kube get secrets shop production")
+                        .get("text")
+                        .asText())
+                .contains("Secrets are never shown");
+        assertThat(say("U2147483697", "kube describe shop production")
+                        .get("text")
+                        .asText())
+                .startsWith("Not understood.");
+        assertThat(console.clusters.cluster("east-1").impersonated())
+                .as("nothing was asked of the cluster about secrets")
+                .noneMatch(r -> r.contains("secrets"));
+    }
+
     private ClusterStatus status() {
         return console.server
                 .rollouts()

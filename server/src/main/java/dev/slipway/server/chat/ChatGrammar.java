@@ -25,7 +25,8 @@ public final class ChatGrammar {
             "status APP ENV | history APP ENV",
             "rollout status|pause|resume|promote|abort APP ENV [reason...]",
             "freeze ENV [--for 2h | --until T] reason... | unfreeze ENV",
-            "kube get|describe|logs|events|rollout-status APP ENV ...",
+            "kube get KIND [NAME] APP ENV | kube describe KIND NAME APP ENV | kube logs POD [CONTAINER] APP ENV",
+            "kube events APP ENV | kube rollout-status DEPLOYMENT APP ENV",
             "link CODE (once: the code `slipway login` or POST /api/chat/link-codes gives you)",
             "help");
 
