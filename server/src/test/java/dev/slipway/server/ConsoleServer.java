@@ -56,6 +56,19 @@ final class ConsoleServer implements AutoCloseable {
      * canary 200 requests with {@code errors} errors, stable 1000 with one.
      */
     void judged(int seconds, long errors, String verdict) {
+        judged(seconds, 200, errors, 40_000 + 1_000 * errors, 1000, 1, 38_000, verdict);
+    }
+
+    /** As {@link #judged(int, long, String)}, with every number given (p99s in microseconds). */
+    void judged(
+            int seconds,
+            long requests,
+            long errors,
+            long canaryP99Micros,
+            long stableRequests,
+            long stableErrors,
+            long stableP99Micros,
+            String verdict) {
         server.store()
                 .rolloutChecks()
                 .record(new dev.slipway.store.RolloutChecks.CheckRow(
@@ -65,12 +78,12 @@ final class ConsoleServer implements AutoCloseable {
                         "east-1",
                         fixture.clock.instant().plusSeconds(seconds),
                         10_000,
-                        200,
+                        requests,
                         errors,
-                        40_000 + 1_000 * errors,
-                        1000,
-                        1,
-                        38_000,
+                        canaryP99Micros,
+                        stableRequests,
+                        stableErrors,
+                        stableP99Micros,
                         verdict));
     }
 

@@ -195,28 +195,12 @@ class ConsoleTest {
                 .contains("data-every=\"10000\"");
 
         // Three windows as the controller keeps them: healthy, healthy, then the canary failing 5 % at 900 ms.
-        java.time.Instant t0 = console.fixture.clock.instant();
         long[][] windows = {
             {200, 0, 40_000, 1000, 1, 38_000}, {210, 1, 45_000, 990, 0, 39_000}, {200, 10, 900_000, 1000, 1, 41_000}
         };
         for (int i = 0; i < windows.length; i++) {
             long[] w = windows[i];
-            server.store()
-                    .rolloutChecks()
-                    .record(new dev.slipway.store.RolloutChecks.CheckRow(
-                            0,
-                            "shop",
-                            "production",
-                            "east-1",
-                            t0.plusSeconds(10L * (i + 1)),
-                            10_000,
-                            w[0],
-                            w[1],
-                            w[2],
-                            w[3],
-                            w[4],
-                            w[5],
-                            i == 2 ? "breach" : "pass"));
+            console.judged(10 * (i + 1), w[0], w[1], w[2], w[3], w[4], w[5], i == 2 ? "breach" : "pass");
         }
         HttpResponse<String> page = get(ENV_PAGE, Optional.of(cookie));
         assertThat(page.body())
