@@ -83,6 +83,11 @@ final class SlackChat {
                             "configure the Slack app's signing secret with --slack-signing-secret-file")));
         }
         Map<String, String> form = form(new String(body, StandardCharsets.UTF_8));
+        if ("1".equals(form.get("ssl_check"))) {
+            // Slack checking the certificate of the request URL: nothing to run.
+            ctx.status(200);
+            return;
+        }
         ChatUser user = new ChatUser(
                 "slack",
                 form.getOrDefault("team_id", "") + "/" + form.getOrDefault("user_id", ""),

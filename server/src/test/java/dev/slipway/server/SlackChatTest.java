@@ -129,6 +129,11 @@ class SlackChatTest {
         HttpResponse<String> replayed = post(abort, Instant.now().minus(Duration.ofMinutes(6)), SECRET);
         assertThat(replayed.statusCode()).isEqualTo(401);
         assertThat(replayed.body()).contains("more than 5 minutes");
+        // Slack checking the request URL's certificate: signed, answered, nothing run.
+        Map<String, String> sslCheck = new LinkedHashMap<>();
+        sslCheck.put("ssl_check", "1");
+        sslCheck.put("token", "gIkuvaNzQIHg97ATvDxqgjtO");
+        assertThat(post(sslCheck, Instant.now(), SECRET).statusCode()).isEqualTo(200);
 
         assertThat(console.admin.audit("chat.command")).isEmpty();
         assertThat(status()).isEqualTo(ClusterStatus.RUNNING);
