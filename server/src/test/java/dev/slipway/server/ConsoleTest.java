@@ -337,7 +337,11 @@ class ConsoleTest {
         String cookie = login(token("alice", "deploy"));
         HttpResponse<String> page = get("/labs", Optional.of(cookie));
         assertThat(page.statusCode()).isEqualTo(200);
-        assertThat(page.body()).contains("feature/x").contains("success").contains("24h");
+        assertThat(page.body())
+                .contains("feature/x")
+                .contains("success")
+                .contains("24h")
+                .contains("<p class=\"count\">1 lab</p>");
 
         // Read as the API reads it: 90d is beyond what this server allows any lab at all.
         HttpResponse<String> outOfRange = post(
@@ -495,7 +499,7 @@ class ConsoleTest {
         assertThat(link(shopLast, "prev")).isEqualTo("/labs?app=shop&offset=9800");
 
         String blog = get("/labs?app=blog", Optional.of(cookie)).body();
-        assertThat(blog).contains("Showing 1–50 of 50 labs of blog").doesNotContain("rel=\"next\"");
+        assertThat(blog).contains("<p class=\"count\">50 labs of blog</p>").doesNotContain("rel=\"next\"");
 
         String pastTheEnd = get("/labs?offset=20000", Optional.of(cookie)).body();
         assertThat(pastTheEnd).contains("10,000 labs; none on this page");
