@@ -328,6 +328,12 @@ final class Console {
     // --- pages -----------------------------------------------------------------------------------------------
 
     private void overview(Context ctx, ConsoleSessions.Session s) {
+        // One query for every environment's last deploy (not one per environment).
+        Map<String, Deploy> last = new java.util.HashMap<>();
+        store.deploys()
+                .latestPerEnvironment()
+                .forEach(d -> last.put(d.app() + "/" + d.environment(), Views.deployDocument(d)));
+        Map<RolloutKey, dev.slipway.rollout.controller.RolloutState> rolloutStates = rollouts.statuses();
         List<AppSummary> apps = store.apps().list().stream()
                 .map(app -> new AppSummary(
                         app.name(),
@@ -336,13 +342,9 @@ final class Console {
                                         env.name(),
                                         env.clusterGroup(),
                                         env.namespace(),
-                                        store
-                                                .deploys()
-                                                .list(Optional.of(app.name()), Optional.of(env.name()), 1)
-                                                .stream()
-                                                .findFirst()
-                                                .map(Views::deployDocument),
-                                        rollout(app.name(), env.name())))
+                                        Optional.ofNullable(last.get(app.name() + "/" + env.name())),
+                                        Optional.ofNullable(rolloutStates.get(new RolloutKey(app.name(), env.name())))
+                                                .map(Views::rolloutDocument)))
                                 .toList()))
                 .toList();
         render(ctx, 200, "overview.jte", Map.of("page", Page.of("Apps", viewer(s)), "apps", apps));
@@ -357,11 +359,20 @@ final class Console {
         }
         List<Deploy> deploys = store
                 .deploys()
-                .list(Optional.of(app.name()), Optional.of(env.get().name()), 50)
+                .list(Optional.of(app.name()), Optional.of(env.get().name()), EnvironmentPage.HISTORY)
                 .stream()
                 .map(Views::deployDocument)
                 .toList();
-        EnvironmentPage page = environmentPage(app, env.get(), deploys, true);
+        Optional<Long> before = Optional.ofNullable(ctx.queryParam("before")).flatMap(Console::number);
+        List<Deploy> history = before.isEmpty()
+                ? deploys
+                : store
+                        .deploys()
+                        .list(Optional.of(app.name()), Optional.of(env.get().name()), before, EnvironmentPage.HISTORY)
+                        .stream()
+                        .map(Views::deployDocument)
+                        .toList();
+        EnvironmentPage page = environmentPage(app, env.get(), deploys, true).withHistory(history, before);
         Page frame = Page.of(app.name() + " / " + env.get().name(), viewer(s))
                 .withFlash(Optional.ofNullable(ctx.queryParam("done")).map(Console::flash));
         if (error.isPresent()) {
@@ -469,7 +480,8 @@ final class Console {
                 rollout,
                 charts,
                 refresh,
-                deploys);
+                deploys,
+                Optional.empty());
     }
 
     /** The environment's rollout section alone: what the page's script swaps in every analysis interval. */
@@ -540,13 +552,10 @@ final class Console {
                 error = Optional.of("'since' must be a time such as 2026-12-01T00:00:00Z; showing every time");
             }
         }
-        Optional<Long> before = Optional.ofNullable(ctx.queryParam("before")).flatMap(b -> {
-            try {
-                return Optional.of(Long.parseLong(b));
-            } catch (NumberFormatException e) {
-                return Optional.empty();
-            }
-        });
+        Optional<Long> before = Optional.ofNullable(ctx.queryParam("before")).flatMap(Console::number);
+        Optional<Long> after = before.isPresent()
+                ? Optional.empty()
+                : Optional.ofNullable(ctx.queryParam("after")).flatMap(Console::number);
         List<AuditEntry> entries = store.auditLog()
                 .list(new AuditLog.Query(
                         Optional.of(action).filter(a -> !a.isEmpty()),
@@ -554,12 +563,20 @@ final class Console {
                         Optional.of(actor).filter(a -> !a.isEmpty()),
                         sinceAt,
                         before,
+                        after,
                         PAGE));
-        Optional<String> next = entries.size() < PAGE
-                ? Optional.empty()
-                : Optional.of(
-                        "actor=" + enc(actor) + "&app=" + enc(app) + "&action=" + enc(action) + "&since=" + enc(since)
-                                + "&before=" + entries.get(entries.size() - 1).id());
+        String filters = "actor=" + enc(actor) + "&app=" + enc(app) + "&action=" + enc(action) + "&since=" + enc(since);
+        // Paged by id both ways, so entries written meanwhile neither shift nor repeat a page.
+        boolean olderExist = entries.size() == PAGE || (after.isPresent() && !entries.isEmpty());
+        boolean newerExist = before.isPresent() || (after.isPresent() && entries.size() == PAGE);
+        Optional<String> next = olderExist && !entries.isEmpty()
+                ? Optional.of(
+                        filters + "&before=" + entries.get(entries.size() - 1).id())
+                : Optional.empty();
+        Optional<String> newer = newerExist && !entries.isEmpty()
+                ? Optional.of(filters + "&after=" + entries.get(0).id())
+                : Optional.empty();
+        Optional<String> newest = newerExist ? Optional.of(filters) : Optional.empty();
         Page frame = Page.of("Audit log", viewer(s));
         if (error.isPresent()) {
             frame = frame.withError(error.get());
@@ -568,7 +585,7 @@ final class Console {
                 ctx,
                 200,
                 "audit.jte",
-                Map.of("page", frame, "audit", new AuditPage(entries, actor, app, action, since, next)));
+                Map.of("page", frame, "audit", new AuditPage(entries, actor, app, action, since, next, newer, newest)));
     }
 
     private void deploy(Context ctx, ConsoleSessions.Session s) {
@@ -605,15 +622,14 @@ final class Console {
                 .filter(o -> o >= 0 && o < Integer.MAX_VALUE)
                 .map(Long::intValue)
                 .orElse(0);
-        List<dev.slipway.store.LabRecord> live =
-                store.labs().listLive(Optional.of(app).filter(a -> !a.isEmpty()), PAGE, offset);
+        Optional<String> ofApp = Optional.of(app).filter(a -> !a.isEmpty());
+        List<dev.slipway.store.LabRecord> live = store.labs().listLive(ofApp, PAGE, offset);
+        int total = store.labs().liveCount(ofApp);
         var ci = store.ciStatuses()
                 .combined(live.stream().map(dev.slipway.store.LabRecord::ref).toList());
         List<dev.slipway.api.Lab> shown = live.stream()
                 .map(l -> Views.labDocument(l, Optional.ofNullable(ci.get(l.ref())), labUrl.apply(l), clock))
                 .toList();
-        Optional<String> next =
-                live.size() < PAGE ? Optional.empty() : Optional.of("app=" + enc(app) + "&offset=" + (offset + PAGE));
         Page frame = Page.of("Labs", viewer(s)).withFlash(Optional.ofNullable(ctx.queryParam("done")));
         String refused = ctx.queryParam("error");
         if (refused != null) {
@@ -623,7 +639,11 @@ final class Console {
                 ctx,
                 200,
                 "labs.jte",
-                Map.of("page", frame, "view", new dev.slipway.server.console.LabsPage(shown, app, next)));
+                Map.of(
+                        "page",
+                        frame,
+                        "view",
+                        new dev.slipway.server.console.LabsPage(shown, app, offset, total, PAGE)));
     }
 
     private void labAction(Context ctx, boolean extend) {

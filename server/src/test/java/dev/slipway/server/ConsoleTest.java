@@ -3,6 +3,13 @@ package dev.slipway.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.slipway.rollout.controller.ClusterStatus;
+import dev.slipway.store.ClusterState;
+import dev.slipway.store.DeployRecord;
+import dev.slipway.store.DeployRequest;
+import dev.slipway.store.DeployState;
+import dev.slipway.store.LabOpening;
+import dev.slipway.store.RequestSource;
+import dev.slipway.store.Store;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -11,6 +18,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -313,7 +321,11 @@ class ConsoleTest {
         String cookie = login(token("alice", "deploy"));
         HttpResponse<String> page = get("/labs", Optional.of(cookie));
         assertThat(page.statusCode()).isEqualTo(200);
-        assertThat(page.body()).contains("feature/x").contains("success").contains("24h");
+        assertThat(page.body())
+                .contains("feature/x")
+                .contains("success")
+                .contains("24h")
+                .contains("<p class=\"count\">1 lab</p>");
 
         // Read as the API reads it: 90d is beyond what this server allows any lab at all.
         HttpResponse<String> outOfRange = post(
@@ -386,6 +398,152 @@ class ConsoleTest {
                 .doesNotContain("id: 2\n")
                 .contains("id: 3\n");
         assertThat(get("/deploys/999999", Optional.of(cookie)).statusCode()).isEqualTo(404);
+    }
+
+    /**
+     * A store that already holds 60 finished deploys of production (written before the server starts, so its
+     * deploy runner has nothing to pick up) and, once it runs, {@code labs} labs: all but 50 of shop, those 50
+     * of blog.
+     */
+    void startWithAFullStore(int labs) {
+        console.close();
+        console = new ConsoleServer(root, "full", c -> {
+            try (Store store = Store.open(c.store(), java.time.Clock.systemUTC())) {
+                for (int i = 0; i < 60; i++) {
+                    DeployRecord d = store.deploys()
+                            .enqueue(DeployRequest.deploy(
+                                    "shop", "production", Optional.of("v" + i), "ci", RequestSource.API));
+                    store.deploys().claimNext("seed").orElseThrow();
+                    store.deploys().planClusters(d.id(), List.of("east-1", "west-1"));
+                    for (String cluster : List.of("east-1", "west-1")) {
+                        store.deploys()
+                                .updateCluster(
+                                        d.id(), cluster, ClusterState.SUCCEEDED, Optional.of(i + 1), Optional.empty());
+                    }
+                    store.deploys().finish(d.id(), DeployState.SUCCEEDED, Optional.empty());
+                }
+            }
+            return c;
+        });
+        config = console.config;
+        server = console.server;
+        admin = console.admin;
+        for (int i = 0; i < labs; i++) {
+            String app = i < labs - 50 ? "shop" : "blog";
+            String slug = "pr-" + i;
+            server.store()
+                    .labs()
+                    .open(new LabOpening(
+                            app,
+                            "pr/" + i,
+                            slug,
+                            app + "-lab-" + slug,
+                            "%040x".formatted(i),
+                            "ci",
+                            Duration.ofHours(24)));
+        }
+    }
+
+    static int rows(String page, String marker) {
+        return page.split(Pattern.quote(marker), -1).length - 1;
+    }
+
+    static String link(String page, String rel) {
+        Matcher m = Pattern.compile("<a href=\"([^\"]+)\" rel=\"" + rel + "\">").matcher(page);
+        assertThat(m.find()).as("the page links to " + rel).isTrue();
+        return m.group(1).replace("&amp;", "&");
+    }
+
+    @Test
+    void tenThousandLabsArePagedAHundredAtATimeWithTheirCountAndLinksBothWays() throws Exception {
+        startWithAFullStore(10_000);
+        String cookie = login(token("viewer", "read"));
+
+        String first = get("/labs", Optional.of(cookie)).body();
+        assertThat(first).contains("Showing 1–100 of 10,000 labs").doesNotContain("rel=\"prev\"");
+        assertThat(rows(first, "<tr data-lab=")).isEqualTo(100);
+        assertThat(link(first, "next")).isEqualTo("/labs?offset=100");
+        assertThat(link(first, "last")).isEqualTo("/labs?offset=9900");
+
+        String second = get(link(first, "next"), Optional.of(cookie)).body();
+        assertThat(second)
+                .contains("Showing 101–200 of 10,000 labs")
+                .contains("pr/100<")
+                .doesNotContain("pr/99<");
+        assertThat(link(second, "prev")).isEqualTo("/labs?offset=0");
+
+        String shop = get("/labs?app=shop", Optional.of(cookie)).body();
+        assertThat(shop).contains("Showing 1–100 of 9,950 labs of shop");
+        String shopLast = get(link(shop, "last"), Optional.of(cookie)).body();
+        assertThat(shopLast)
+                .contains("Showing 9,901–9,950 of 9,950 labs of shop")
+                .doesNotContain("rel=\"next\"")
+                .doesNotContain("blog");
+        assertThat(rows(shopLast, "<tr data-lab=")).as("the remainder").isEqualTo(50);
+        assertThat(link(shopLast, "prev")).isEqualTo("/labs?app=shop&offset=9800");
+
+        String blog = get("/labs?app=blog", Optional.of(cookie)).body();
+        assertThat(blog).contains("<p class=\"count\">50 labs of blog</p>").doesNotContain("rel=\"next\"");
+
+        String pastTheEnd = get("/labs?offset=20000", Optional.of(cookie)).body();
+        assertThat(pastTheEnd).contains("10,000 labs; none on this page");
+        assertThat(link(pastTheEnd, "prev")).isEqualTo("/labs?offset=9900");
+
+        String overview = get("/", Optional.of(cookie)).body();
+        assertThat(overview).as("production's last deploy").contains("#60 v59");
+        assertThat(overview).as("staging was never deployed").contains("never deployed");
+    }
+
+    @Test
+    void theEnvironmentsDeployHistoryPagesBackFiftyAtATime() throws Exception {
+        startWithAFullStore(0);
+        String cookie = login(token("viewer", "read"));
+
+        String newest = get(ENV_PAGE, Optional.of(cookie)).body();
+        assertThat(rows(newest, "<a href=\"/deploys/")).isEqualTo(50);
+        assertThat(newest).contains(">60</a>").doesNotContain(">10</a>");
+        assertThat(link(newest, "next")).isEqualTo(ENV_PAGE + "?before=11#deploys");
+        assertThat(newest)
+                .as("the group picture still shows what the newest deploy left")
+                .containsPattern(
+                        "data-cluster=\"east-1\" data-health=\"unknown\">\\s*<strong>east-1</strong><br>\\s*r60 ");
+
+        String older = get(link(newest, "next").replace("#deploys", ""), Optional.of(cookie))
+                .body();
+        assertThat(older).contains("Deploys before #11").contains(">10</a>").doesNotContain(">11</a>");
+        assertThat(rows(older, "<a href=\"/deploys/")).isEqualTo(10);
+        assertThat(older).doesNotContain("Older deploys");
+        assertThat(link(older, "first")).isEqualTo(ENV_PAGE + "#deploys");
+    }
+
+    @Test
+    void theAuditLogPagesOlderAndNewerUnderItsFilters() throws Exception {
+        for (int i = 0; i < 250; i++) {
+            server.store().auditLog().record("ci", "deploy.enqueue", "shop/production", RequestSource.API, "n" + i);
+            server.store().auditLog().record("ci", "deploy.enqueue", "blog/production", RequestSource.API, "n" + i);
+        }
+        String root = login(ServerFixture.adminToken(config));
+        String filter = "/audit?actor=ci&app=shop&action=deploy.enqueue";
+
+        String first = get(filter, Optional.of(root)).body();
+        assertThat(rows(first, "<td>shop/production</td>")).isEqualTo(100);
+        assertThat(first)
+                .contains("<td>n249</td>")
+                .doesNotContain("blog/production")
+                .doesNotContain("rel=\"prev\"");
+        String second = get(link(first, "next"), Optional.of(root)).body();
+        assertThat(second).contains("<td>n149</td>").contains("<td>n50</td>").doesNotContain("<td>n150</td>");
+        String third = get(link(second, "next"), Optional.of(root)).body();
+        assertThat(rows(third, "<td>shop/production</td>")).as("the oldest 50").isEqualTo(50);
+        assertThat(third).doesNotContain("rel=\"next\"");
+
+        String back = get(link(third, "prev"), Optional.of(root)).body();
+        assertThat(back)
+                .as("newer from the oldest page is the second page again")
+                .contains("<td>n149</td>")
+                .contains("<td>n50</td>");
+        assertThat(link(back, "first")).isEqualTo("/audit?actor=ci&app=shop&action=deploy.enqueue&since=");
+        assertThat(link(back, "next")).contains("actor=ci&app=shop&action=deploy.enqueue");
     }
 
     ClusterStatus status(String cluster) {

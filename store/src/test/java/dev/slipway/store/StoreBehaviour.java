@@ -130,6 +130,50 @@ abstract class StoreBehaviour {
     }
 
     @Test
+    void theLastDeployOfEachRegisteredEnvironmentComesInOneListWithItsClusters() {
+        store.apps().register(registration("acme-web"), "alice");
+        store.apps().register(registration("predict"), "alice");
+        enqueue("acme-web", "production", "v1");
+        DeployRecord lastProduction = enqueue("acme-web", "production", "v2");
+        DeployRecord lastStaging = enqueue("acme-web", "staging", "v1");
+        enqueue("acme-web", "lab-feature-x", "v9"); // a lab's deploy: no registered environment
+        enqueue("predict", "production", "v1");
+        DeployRecord lastPredict = enqueue("predict", "production", "v2");
+        store.deploys().planClusters(lastPredict.id(), List.of("east-1", "west-1"));
+
+        List<DeployRecord> latest = store.deploys().latestPerEnvironment();
+
+        assertThat(latest)
+                .extracting(DeployRecord::id)
+                .containsExactly(lastProduction.id(), lastStaging.id(), lastPredict.id());
+        assertThat(latest.get(2).clusters())
+                .extracting(ClusterProgress::cluster)
+                .containsExactly("east-1", "west-1");
+        for (DeployRecord d : latest) {
+            assertThat(store.deploys().list(Optional.of(d.app()), Optional.of(d.environment()), 1))
+                    .extracting(DeployRecord::id)
+                    .as("what a per-environment query gives")
+                    .containsExactly(d.id());
+        }
+    }
+
+    @Test
+    void deploysPageBackwardsFromAnId() {
+        List<Long> ids = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            ids.add(enqueue("acme-web", "production", "v" + i).id());
+        }
+        enqueue("acme-web", "staging", "v1");
+
+        assertThat(store.deploys().list(Optional.of("acme-web"), Optional.of("production"), Optional.of(ids.get(3)), 2))
+                .extracting(DeployRecord::id)
+                .containsExactly(ids.get(2), ids.get(1));
+        assertThat(store.deploys().list(Optional.of("acme-web"), Optional.of("production"), Optional.of(ids.get(1)), 2))
+                .extracting(DeployRecord::id)
+                .containsExactly(ids.get(0));
+    }
+
+    @Test
     void deploysOfDifferentEnvironmentsRunSideBySide() {
         enqueue("acme-web", "production", "v1");
         enqueue("acme-web", "staging", "v1");
@@ -622,6 +666,53 @@ abstract class StoreBehaviour {
         assertThat(store.rolloutChecks().recent("shop", "qa", 0, 100))
                 .as("another environment's")
                 .hasSize(1);
+    }
+
+    @Test
+    void auditPagesGoBothWaysUnderTheSameFilter() {
+        List<Long> ids = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            ids.add(store.auditLog()
+                    .record("alice", "deploy.enqueue", "acme-web/production", RequestSource.CLI, "ref v" + i)
+                    .id());
+            store.auditLog().record("bob", "deploy.enqueue", "predict/production", RequestSource.API, "ref v" + i);
+        }
+        Optional<String> action = Optional.of("deploy.enqueue");
+        Optional<String> app = Optional.of("acme-web");
+
+        List<AuditEntry> older = store.auditLog()
+                .list(new AuditLog.Query(action, app, Optional.empty(), Optional.empty(), Optional.of(ids.get(5)), 3));
+        assertThat(older).extracting(AuditEntry::id).containsExactly(ids.get(4), ids.get(3), ids.get(2));
+        List<AuditEntry> newer = store.auditLog()
+                .list(new AuditLog.Query(
+                        action, app, Optional.empty(), Optional.empty(), Optional.empty(), Optional.of(ids.get(2)), 3));
+        assertThat(newer)
+                .as("the three just above, newest first")
+                .extracting(AuditEntry::id)
+                .containsExactly(ids.get(5), ids.get(4), ids.get(3));
+    }
+
+    @Test
+    void liveLabsAreCountedPerAppAsTheyAreListed() {
+        openLab("feature/a", "abc1");
+        openLab("feature/b", "abc2");
+        store.labs()
+                .open(new LabOpening(
+                        "predict",
+                        "feature/a",
+                        "feature-a",
+                        "predict-lab-feature-a",
+                        "abc3",
+                        "bob",
+                        Duration.ofHours(24)));
+        LabRecord gone = openLab("feature/c", "abc4");
+        store.labs().claimForDown(gone.id(), "server-a", Duration.ofMinutes(1)).orElseThrow();
+        store.labs().markDeleted(gone.id(), "server-a");
+
+        assertThat(store.labs().liveCount(Optional.of("acme-web"))).isEqualTo(2);
+        assertThat(store.labs().liveCount(Optional.of("predict"))).isEqualTo(1);
+        assertThat(store.labs().liveCount(Optional.empty())).isEqualTo(3);
+        assertThat(store.labs().listLive(Optional.of("acme-web"))).hasSize(2);
     }
 
     @Test
