@@ -47,6 +47,7 @@ final class SlackChat {
     private final Store store;
     private final ScheduledExecutorService background;
     private final Clock clock;
+    private final java.util.function.Supplier<String> console;
     private final HttpClient http = HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(5))
             .followRedirects(HttpClient.Redirect.NEVER)
@@ -58,13 +59,15 @@ final class SlackChat {
             ChatCommands commands,
             Store store,
             ScheduledExecutorService background,
-            Clock clock) {
+            Clock clock,
+            java.util.function.Supplier<String> console) {
         this.signature = new SlackSignature(signingSecret);
         this.responseUrlPrefix = responseUrlPrefix;
         this.commands = commands;
         this.store = store;
         this.background = background;
         this.clock = clock;
+        this.console = console;
     }
 
     void handle(Context ctx) {
@@ -102,7 +105,7 @@ final class SlackChat {
         ObjectNode answer = Views.JSON
                 .createObjectNode()
                 .put("response_type", reply.inChannel() ? "in_channel" : "ephemeral")
-                .put("text", reply.trimmed("the console"));
+                .put("text", reply.trimmed(console.get()));
         Api.json(ctx, 200, answer);
     }
 
@@ -143,7 +146,7 @@ final class SlackChat {
                 .createObjectNode()
                 .put("response_type", "in_channel")
                 .put("replace_original", false)
-                .put("text", new ChatReply(text, true, Optional.empty()).trimmed("/deploys/" + d.id()));
+                .put("text", new ChatReply(text, true, Optional.empty()).trimmed(console.get() + "/deploys/" + d.id()));
         try {
             HttpResponse<Void> r = http.send(
                     HttpRequest.newBuilder(URI.create(responseUrl))

@@ -502,8 +502,8 @@ public final class SlipwayServer implements AutoCloseable {
                 });
             });
             config.chat().slackSigningSecret().ifPresent(secret -> {
-                SlackChat slack =
-                        new SlackChat(secret, config.chat().slackResponseUrlPrefix(), chat, store, background, clock);
+                SlackChat slack = new SlackChat(
+                        secret, config.chat().slackResponseUrlPrefix(), chat, store, background, clock, this::url);
                 javalin.routes.post(SlackChat.PATH, ctx -> {
                     refuseWhileStopping();
                     slack.handle(ctx);
