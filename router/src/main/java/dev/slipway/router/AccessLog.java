@@ -39,9 +39,11 @@ final class AccessLog implements AutoCloseable {
     private static final JsonFactory JSON = new JsonFactory();
 
     /**
-     * What one line says, as the event loop hands it over: raw values, formatted on the writer thread.
+     * What one line (and a sampled request's span, {@link SpanExport}) says, as the event loop hands it over:
+     * raw values, formatted on the writer thread.
      *
      * @param startMillis when the request head arrived (epoch milliseconds)
+     * @param startNanos the same moment by {@link System#nanoTime()}, which a span's start is reckoned from
      * @param uri the request target as received; the line shows its path without the query
      * @param endpoint where it went, null when the router answered itself
      * @param failure how the router itself ended the request ({@code timeout}, {@code connect_failure}) or empty
@@ -50,6 +52,7 @@ final class AccessLog implements AutoCloseable {
      */
     record Entry(
             long startMillis,
+            long startNanos,
             String client,
             String method,
             String host,
