@@ -50,6 +50,16 @@ final class TraceContext {
         return new TraceContext(h);
     }
 
+    /** Where the trace id (32 hex digits) and the router's span id (16) sit in {@link #bytes()}. */
+    static final int TRACE_ID_AT = 3;
+
+    static final int SPAN_ID_AT = 36;
+
+    /** The {@code traceparent} bytes (the ids as lower-case hex), for a writer that copies them; not to change. */
+    byte[] bytes() {
+        return header;
+    }
+
     String traceId() {
         return new String(header, 3, 32, StandardCharsets.US_ASCII);
     }
