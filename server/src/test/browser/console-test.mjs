@@ -1,8 +1,9 @@
 // Drives the Slipway web console in a real browser (Debian's Chromium through playwright-core), as a person
 // would: run by ConsoleBrowserTest, which starts the server and checks what the clicks changed on its side.
 //
-// Environment: BASE_URL, DEPLOY_TOKEN, READ_TOKEN, CHROMIUM (the browser binary), SCREENSHOTS (a directory).
-// Prints one line per step; exits 1 at the first step that does not hold, saying what was seen.
+// Environment: BASE_URL, DEPLOY_TOKEN, READ_TOKEN (and READ_TOKEN_ID), ADMIN_TOKEN, DEPLOY_ID, CHROMIUM (the
+// browser binary), SCREENSHOTS (a directory). Prints one line per step; exits 1 at the first step that does not
+// hold, saying what was seen. "waiting: a third window" asks the test to keep one more judged window.
 import { chromium } from 'playwright-core';
 
 const base = process.env.BASE_URL;
@@ -71,6 +72,19 @@ try {
   await page.screenshot({ path: `${shots}/labs.png`, fullPage: true });
 
   await page.goto(base + env);
+  let reloads = 0;
+  page.on('framenavigated', () => reloads++);
+  const drawn = await page.locator('.charts').getAttribute('data-checks');
+  check(drawn === '2', 'the rollout page charts the windows judged so far', drawn);
+  check(await page.locator('figure.chart polyline.canary').count() === 2, 'error rate and p99, canary and stable',
+    await page.locator('figure.chart').count());
+  console.log('waiting: a third window');
+  await page.waitForFunction(() => {
+    const charts = document.querySelector('.charts');
+    return charts && charts.dataset.checks === '3';
+  }, null, { timeout: 60000 });
+  check(reloads === 0 && await page.locator('circle.breach').count() === 2,
+    "the rollout's charts show the new window without a reload", `${reloads} reloads`);
   await page.screenshot({ path: `${shots}/rollout.png`, fullPage: true });
   const current = await page.locator('li[aria-current=step]').first().textContent();
   check(current === 'rps 100 for 1m', 'the current step is marked on the timeline', current);
@@ -120,6 +134,14 @@ try {
   }, { path: env + '/rollout/retry', csrf });
   check(refused === 403, 'a read-only user posting anyway is refused', refused);
   await reader.page.screenshot({ path: `${shots}/read-only.png`, fullPage: true });
+
+  // Its token revoked, the page it has open ends up at the login at its next refresh.
+  const revoked = await fetch(`${base}/api/tokens/${process.env.READ_TOKEN_ID}`,
+    { method: 'DELETE', headers: { Authorization: `Bearer ${process.env.ADMIN_TOKEN}` } });
+  check(revoked.ok, 'the admin revokes the reader\'s token', revoked.status);
+  await reader.page.waitForURL(url => new URL(url).pathname === '/login', { timeout: 60000 });
+  const next = new URL(reader.page.url()).searchParams.get('next');
+  check(next === env, "a revoked token's open page goes to the login", reader.page.url());
   await reader.context.close();
 } catch (e) {
   console.log(`FAILED: ${e.message}`);

@@ -1,7 +1,9 @@
 // The console's one script, and only an improvement: every page reads (and every form posts) without it.
 // - a running deploy's log follows live (server-sent events; the browser reconnects on its own, sending the
 //   last line's id, so a server restart loses and repeats no line);
-// - lab expiry countdowns tick.
+// - lab expiry countdowns tick;
+// - an environment's rollout section (timeline, traffic split, canary-vs-stable charts) is fetched again every
+//   analysis interval, unless someone is typing in it; a session that ended sends the page to the login.
 (function () {
   'use strict';
   var log = document.getElementById('log');
@@ -18,6 +20,29 @@
       var live = document.getElementById('live');
       if (live) { live.textContent = 'Finished.'; }
     });
+  }
+  var rollout = document.getElementById('rollout');
+  if (rollout && rollout.dataset.refresh && window.fetch && window.DOMParser) {
+    var every = parseInt(rollout.dataset.every, 10) || 10000;
+    var refresh = function () {
+      var current = document.getElementById('rollout');
+      if (current.contains(document.activeElement) && document.activeElement.tagName === 'INPUT') { return; }
+      fetch(current.dataset.refresh, { credentials: 'same-origin', headers: { 'Accept': 'text/html' } })
+        .then(function (r) {
+          if (r.redirected && new URL(r.url).pathname === '/login') {
+            window.location.assign('/login?next=' + encodeURIComponent(location.pathname + location.search));
+            return null;
+          }
+          return r.ok ? r.text() : null;
+        })
+        .then(function (html) {
+          if (!html) { return; }
+          var fresh = new DOMParser().parseFromString(html, 'text/html').getElementById('rollout');
+          if (fresh) { current.replaceWith(fresh); }
+        })
+        .catch(function () { /* the server is away: keep what is shown, try again next time */ });
+    };
+    setInterval(refresh, every);
   }
   function left(ms) {
     if (ms <= 0) { return 'expired'; }

@@ -13,6 +13,8 @@ import java.time.Instant;
  * @param canaryP99Millis the canary's p99 latency in the window
  * @param stableRequests stable's requests in the same window and clusters
  * @param stableP99Millis stable's p99 in the window
+ * @param stableErrors stable's 5xx, timeouts and connect failures in the window
+ * @param stableErrorRate stable's errors / requests (0 without requests)
  * @param verdict {@code pass}, {@code wait} or {@code breach}
  * @param reason why, in words with the numbers
  */
@@ -25,5 +27,7 @@ public record RolloutCheck(
         long canaryP99Millis,
         long stableRequests,
         long stableP99Millis,
+        long stableErrors,
+        double stableErrorRate,
         String verdict,
         String reason) {}

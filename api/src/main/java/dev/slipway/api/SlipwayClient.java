@@ -290,6 +290,11 @@ public final class SlipwayClient {
         return ApiJson.read(send("POST", "/api/labs/" + labId + "/extend", body), Lab.class);
     }
 
+    /** A one-time code that links a chat user to this client's token (said in chat as {@code link CODE}). */
+    public ChatLinkCode chatLinkCode() {
+        return read(send("POST", "/api/chat/link-codes", null), ChatLinkCode.class);
+    }
+
     private JsonNode send(String method, String path, JsonNode body) {
         return send(method, path, body, REQUEST_TIMEOUT);
     }

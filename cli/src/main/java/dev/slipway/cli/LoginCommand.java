@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -29,13 +30,17 @@ import picocli.CommandLine.Spec;
                     + " a named file is what every command reads first.",
             "",
             "There is deliberately no way to pass the token as an argument: argv is visible to every user of the"
-                    + " machine and ends up in shell history."
+                    + " machine and ends up in shell history.",
+            "",
+            "With --chat-link it stores nothing: it asks the server, with the token you are logged in with, for a"
+                    + " one-time code that links your chat user to you (say it to Slipway in chat within 10 minutes)."
         },
         footerHeading = "%nExamples:%n",
         footer = {
             "  slipway login --server https://slipway.internal:7420 --ca ca.pem",
             "  printf %%s \"$SLIPWAY_TOKEN\" | slipway login --server https://slipway.internal:7420",
-            "  slipway deploy . --env production --server https://slipway.internal:7420"
+            "  slipway deploy . --env production --server https://slipway.internal:7420",
+            "  slipway login --chat-link --server https://slipway.internal:7420"
         })
 final class LoginCommand implements Callable<Integer> {
     @ParentCommand
@@ -47,6 +52,12 @@ final class LoginCommand implements Callable<Integer> {
     @Mixin
     ServerOptions server;
 
+    @Option(
+            names = "--chat-link",
+            description = "Print a one-time code that links your chat user to the token you are logged in with"
+                    + " (docs/chat.md), instead of storing a token.")
+    boolean chatLink;
+
     @Override
     public Integer call() {
         CliContext context = root.context();
@@ -56,6 +67,14 @@ final class LoginCommand implements Callable<Integer> {
                         "no server to log in to",
                         "pass --server URL, or set $" + ServerOptions.SERVER_ENV + " or server: in "
                                 + CliConfig.file(context))));
+        if (chatLink) {
+            dev.slipway.api.ChatLinkCode code = server.connect(context).chatLinkCode();
+            spec.commandLine()
+                    .getOut()
+                    .println("Say this to Slipway in chat before " + code.expiresAt() + " (it works once):\n  "
+                            + code.say() + "\nFrom then on your chat user acts as you, with your token's scope.");
+            return ExitCodes.OK;
+        }
         String secret = StdinSecret.read(
                         context,
                         "API token for " + url + " (not shown): ",

@@ -129,6 +129,27 @@ final class ServerCommand implements Callable<Integer> {
     Path githubWebhookSecretFile;
 
     @Option(
+            names = "--slack-signing-secret-file",
+            paramLabel = "FILE",
+            description = "Enables Slack's slash command at POST /chat/slack/commands, its requests verified with this"
+                    + " signing secret (default: disabled; docs/chat.md).")
+    Path slackSigningSecretFile;
+
+    @Option(
+            names = "--chatops-public-key-file",
+            paramLabel = "FILE.pem",
+            description =
+                    "Enables the Chatops RPC endpoint at /_chatops for the client whose RSA public key (PEM) this is"
+                            + " (default: disabled; docs/chat.md).")
+    Path chatopsPublicKeyFile;
+
+    @Option(
+            names = "--chatops-base-url",
+            paramLabel = "URL",
+            description = "The server's URL as the chatops client sees it, which it signs (default: the server's own).")
+    String chatopsBaseUrl;
+
+    @Option(
             names = "--lab-ttl",
             paramLabel = "DURATION",
             description = "Default lab lifetime after its last deploy (default: 24h).")
@@ -197,6 +218,9 @@ final class ServerCommand implements Callable<Integer> {
         add(args, "--tls-keystore", path(context, tlsKeystore));
         add(args, "--tls-password-file", path(context, tlsPasswordFile));
         add(args, "--github-webhook-secret-file", path(context, githubWebhookSecretFile));
+        add(args, "--slack-signing-secret-file", path(context, slackSigningSecretFile));
+        add(args, "--chatops-public-key-file", path(context, chatopsPublicKeyFile));
+        add(args, "--chatops-base-url", chatopsBaseUrl);
         add(args, "--lab-ttl", labTtl);
         add(args, "--max-lab-ttl", maxLabTtl);
         add(args, "--deploy-timeout", deployTimeout);

@@ -249,6 +249,12 @@ class ServerCanaryRolloutTest {
         for (List<String> seen : sampler.seen()) {
             assertThat(seen).as("stages one router went through").contains("percent 50");
         }
+        String page = console("/apps/shop/environments/production");
+        for (String cluster : CLUSTERS) {
+            assertThat(page)
+                    .as("the group picture: %s healthy as both routers see it", cluster)
+                    .contains("data-cluster=\"" + cluster + "\" data-health=\"healthy\"");
+        }
         for (String cluster : CLUSTERS) {
             assertThat(image(cluster, "web")).as("stable on %s", cluster).isEqualTo(next);
             assertThat(deployment(cluster, "web-canary"))
@@ -257,6 +263,15 @@ class ServerCanaryRolloutTest {
         }
         Rollout rollout = admin.rollout("shop", "production");
         assertThat(rollout.clusters()).allSatisfy(c -> assertThat(c.status()).isEqualTo("promoted"));
+        // The console charts the windows the controller judged on the routers' numbers, canary beside stable.
+        String section = console("/apps/shop/environments/production/rollout");
+        java.util.regex.Matcher judged =
+                java.util.regex.Pattern.compile("data-checks=\"(\\d+)\"").matcher(section);
+        assertThat(judged.find()).as(section).isTrue();
+        assertThat(Integer.parseInt(judged.group(1))).as("windows judged").isPositive();
+        assertThat(section)
+                .containsPattern("<polyline class=\"canary\" points=\"\\d+,\\d+")
+                .containsPattern("<polyline class=\"stable\" points=\"\\d+,\\d+");
         load.resetAnswers();
         load.awaitMore(20);
         assertThat(load.answers().keySet()).allMatch(a -> a.endsWith(" stable"));
@@ -555,6 +570,26 @@ class ServerCanaryRolloutTest {
         List<JsonNode> list = new ArrayList<>();
         entries.forEach(list::add);
         return list;
+    }
+
+    /** A console page, read as the admin after logging in with its token. */
+    String console(String path) throws Exception {
+        HttpResponse<String> login = http.send(
+                HttpRequest.newBuilder(URI.create(server.url() + "/login"))
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString("next=%2F&token="
+                                + URLEncoder.encode(ServerFixture.adminToken(config), StandardCharsets.UTF_8)))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(login.statusCode()).as(login.body()).isEqualTo(303);
+        String cookie = login.headers().firstValue("Set-Cookie").orElseThrow().split(";", 2)[0];
+        HttpResponse<String> section = http.send(
+                HttpRequest.newBuilder(URI.create(server.url() + path))
+                        .header("Cookie", cookie)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(section.statusCode()).as(section.body()).isEqualTo(200);
+        return section.body();
     }
 
     String issueReadToken() throws Exception {

@@ -66,6 +66,13 @@ class TokenPerServerTest {
         }
         assertThat(home.resolve(".config/slipway/token")).doesNotExist();
 
+        // Logged in, a person asks for the one-time code that links their chat user to them.
+        var chatLink = cli.run("login", "--chat-link", "--server", east.url());
+        assertThat(chatLink.exitCode()).as(chatLink.toString()).isZero();
+        assertThat(chatLink.out())
+                .containsPattern(
+                        "Say this to Slipway in chat before \\S+Z \\(it works once\\):\\n  link [A-Z2-9]{10}\\n");
+
         for (RunningServer server : new RunningServer[] {east, west, east}) {
             var history = cli.run("history", "shop", "--env", "production", "--server", server.url());
             assertThat(history.exitCode()).as(server.url() + ": " + history).isZero();

@@ -3,6 +3,7 @@ package dev.slipway.kube;
 import dev.slipway.core.cluster.Cluster;
 import dev.slipway.core.deploy.ClusterFailure;
 import dev.slipway.core.deploy.ClusterFailureException;
+import dev.slipway.core.deploy.ClusterReads;
 import dev.slipway.core.deploy.ClusterTarget;
 import dev.slipway.core.deploy.ClusterTargets;
 import io.fabric8.kubernetes.client.Config;
@@ -67,6 +68,19 @@ public final class KubeClusterTargets implements ClusterTargets {
         // The watch reconnects itself (and says it is stale meanwhile): fabric8's own retries would hide that.
         KubernetesClient client = client(cluster, config -> config.setWatchReconnectLimit(0));
         return ServiceWatch.start(cluster.name(), client, namespace, app, environment, listener);
+    }
+
+    /**
+     * Read-only looks at {@code cluster} sent as {@code user} in {@code groups} (Kubernetes impersonation: the
+     * kubeconfig's credentials need the {@code impersonate} verb on users and groups).
+     */
+    @Override
+    public Optional<ClusterReads> readsAs(Cluster cluster, String user, java.util.List<String> groups) {
+        KubernetesClient client = client(cluster, config -> {
+            config.setImpersonateUsername(user);
+            config.setImpersonateGroups(groups.toArray(String[]::new));
+        });
+        return Optional.of(new KubeReads(cluster.name(), client));
     }
 
     private synchronized KubernetesSerialization serialization() {

@@ -84,6 +84,16 @@ public final class CommitCheckouts {
     }
 
     /**
+     * The commit at the tip of {@code branch} in the app's repository: the local branch, else the one fetched from
+     * {@code origin}. Empty when the directory is not in a git repository or has no such branch.
+     */
+    public Optional<String> branchTip(Path appDirectory, String branch) {
+        return repository(appDirectory)
+                .flatMap(repo ->
+                        resolve(repo, "refs/heads/" + branch).or(() -> resolve(repo, "refs/remotes/origin/" + branch)));
+    }
+
+    /**
      * The directory to render {@code appDirectory}'s app from: with a ref inside a git repository, that commit
      * exported into the cache; otherwise the directory itself.
      *

@@ -14,13 +14,13 @@ import dev.slipway.core.deploy.StatusDocument;
 import dev.slipway.core.lab.LabNames;
 import dev.slipway.core.spec.App;
 import dev.slipway.core.spec.AppLoader;
-import dev.slipway.core.spec.Durations;
 import dev.slipway.core.spec.EnvironmentSpec;
 import dev.slipway.local.CommitCheckouts;
 import dev.slipway.rollout.controller.RolloutKey;
 import dev.slipway.rollout.controller.RolloutState;
 import dev.slipway.store.AppRecord;
 import dev.slipway.store.AppRegistration;
+import dev.slipway.store.ChatLinks;
 import dev.slipway.store.CiReport;
 import dev.slipway.store.CiState;
 import dev.slipway.store.CiStatus;
@@ -36,6 +36,7 @@ import dev.slipway.store.LabState;
 import dev.slipway.store.RequestSource;
 import dev.slipway.store.Scope;
 import dev.slipway.store.Store;
+import dev.slipway.store.TokenRecord;
 import dev.slipway.store.WebhookOutcome;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
@@ -68,7 +69,6 @@ final class Api {
     private final Function<LabRecord, Optional<String>> labUrl;
     private final Clock clock;
     private final Duration defaultLabTtl;
-    private final Duration maxLabTtl;
     private final Optional<String> webhookSecret;
     private final String serverId;
     private final LabActions labActions;
@@ -94,10 +94,9 @@ final class Api {
         this.labUrl = labUrl;
         this.clock = clock;
         this.defaultLabTtl = config.defaultLabTtl();
-        this.maxLabTtl = config.maxLabTtl();
         this.webhookSecret = config.githubWebhookSecret();
         this.serverId = config.serverId();
-        this.labActions = new LabActions(store, reaper, serverId, maxLabTtl, clock);
+        this.labActions = new LabActions(store, reaper, serverId, config.maxLabTtl(), clock);
     }
 
     /** A route: method, path, the scope it needs (empty: public) and its handler. */
@@ -153,7 +152,8 @@ final class Api {
                 route(HandlerType.GET, "/api/audit", Scope.ADMIN, this::audit),
                 route(HandlerType.GET, "/api/tokens", Scope.ADMIN, this::listTokens),
                 route(HandlerType.POST, "/api/tokens", Scope.ADMIN, this::issueToken),
-                route(HandlerType.DELETE, "/api/tokens/{id}", Scope.ADMIN, this::revokeToken));
+                route(HandlerType.DELETE, "/api/tokens/{id}", Scope.ADMIN, this::revokeToken),
+                route(HandlerType.POST, "/api/chat/link-codes", Scope.READ, this::chatLinkCode));
     }
 
     private static final String ROLLOUT = "/api/apps/{app}/environments/{env}/rollout";
@@ -176,8 +176,9 @@ final class Api {
         JsonNode body = body(ctx, "directory", "labGroup", "labTtl");
         Path directory = appDirectory(requiredText(body, "directory", Inputs.DIRECTORY));
         Optional<String> labGroup = optionalText(body, "labGroup", Inputs.CLUSTER_GROUP);
-        Duration ttl =
-                optionalText(body, "labTtl").map(t -> labTtl("labTtl", t)).orElse(defaultLabTtl);
+        Duration ttl = optionalText(body, "labTtl")
+                .map(t -> labActions.lifetime("labTtl", t))
+                .orElse(defaultLabTtl);
         App app = AppLoader.load(directory);
         if (sources.hasClusters()) {
             labGroup.ifPresent(sources::group);
@@ -222,9 +223,19 @@ final class Api {
     private void enqueueDeploy(Context ctx, Caller caller) {
         AppRecord app = app(ctx);
         EnvironmentRecord env = environment(ctx, app);
-        requireClusters();
         JsonNode body = ctx.body().isBlank() ? Views.JSON.createObjectNode() : body(ctx, "ref");
         Optional<String> ref = optionalText(body, "ref", Inputs.REF);
+        json(ctx, 202, Views.deploy(queueDeploy(app, env, ref, caller)));
+    }
+
+    /**
+     * Queues a deploy of {@code ref} (else the app's checked-out state) to the environment, audited as {@code
+     * caller}: what {@code POST .../deploys} and chat's {@code deploy} do.
+     *
+     * @throws ApiException 409 without clusters, 422 when the ref is no commit of the app
+     */
+    DeployRecord queueDeploy(AppRecord app, EnvironmentRecord env, Optional<String> ref, Caller caller) {
+        requireClusters();
         ref.ifPresent(r -> requireCommit(app, r));
         DeployRecord deploy = store.deploys()
                 .enqueue(DeployRequest.deploy(app.name(), env.name(), ref, caller.name(), caller.source()));
@@ -236,7 +247,7 @@ final class Api {
                         caller.source(),
                         "deploy " + deploy.id() + ref.map(r -> " of " + r).orElse(""));
         queue.wake();
-        json(ctx, 202, Views.deploy(deploy));
+        return deploy;
     }
 
     private void enqueueRollback(Context ctx, Caller caller) {
@@ -365,9 +376,6 @@ final class Api {
         AppRecord app = app(ctx);
         JsonNode body = body(ctx, "branch", "ref", "ttl");
         String branch = requiredText(body, "branch", Inputs.REF);
-        LabNames.invalidBranch(branch).ifPresent(why -> {
-            throw ApiException.badRequest("branch", why, "pass the pull request's source branch, e.g. feature/login");
-        });
         String ref = requiredText(body, "ref");
         if (!SHA.matcher(ref).matches()) {
             throw ApiException.badRequest(
@@ -375,6 +383,19 @@ final class Api {
                     "'" + Inputs.echo(ref) + "' is not a full commit SHA",
                     "pass the full 40-character commit SHA CI reported a status for (git rev-parse HEAD)");
         }
+        json(ctx, 202, openLab(app, branch, ref, optionalText(body, "ttl"), caller));
+    }
+
+    /**
+     * Brings up (or redeploys) the lab of {@code branch} at commit {@code ref} once CI passed on it, audited as
+     * {@code caller}: what {@code POST .../labs} and chat's {@code lab up} do. Returns the lab and its deploy.
+     *
+     * @throws ApiException 400 for a branch that cannot be a lab, 409 while CI has not passed on the commit
+     */
+    ObjectNode openLab(AppRecord app, String branch, String ref, Optional<String> ttlText, Caller caller) {
+        LabNames.invalidBranch(branch).ifPresent(why -> {
+            throw ApiException.badRequest("branch", why, "pass the pull request's source branch, e.g. feature/login");
+        });
         requireCommit(app, ref);
         CombinedStatus ci = store.ciStatuses().combined(ref);
         if (ci.state() != CiState.SUCCESS) {
@@ -407,7 +428,7 @@ final class Api {
                         app.name(),
                         branch,
                         ns -> store.labs().findByNamespace(ns).isPresent()));
-        Duration ttl = optionalText(body, "ttl").map(t -> labTtl("ttl", t)).orElse(app.labTtl());
+        Duration ttl = ttlText.map(t -> labActions.lifetime("ttl", t)).orElse(app.labTtl());
         LabRecord lab = store.labs()
                 .open(new LabOpening(app.name(), branch, name.slug(), name.namespace(), ref, caller.name(), ttl));
         DeployRecord deploy = store.deploys()
@@ -421,12 +442,13 @@ final class Api {
                         caller.source(),
                         "namespace " + lab.namespace() + ", ref " + ref + ", deploy " + deploy.id());
         queue.wake();
-        json(
-                ctx,
-                202,
-                Views.labUp(
-                        Views.labDocument(lab, Optional.of(ci), labUrl.apply(lab), clock),
-                        Views.deployDocument(deploy)));
+        return Views.labUp(
+                Views.labDocument(lab, Optional.of(ci), labUrl.apply(lab), clock), Views.deployDocument(deploy));
+    }
+
+    /** The commit at the tip of {@code branch} in the app's repository, if the server can see it. */
+    Optional<String> branchTip(AppRecord app, String branch) {
+        return checkouts.branchTip(Path.of(app.directory()), branch);
     }
 
     private void listLabs(Context ctx, Caller caller) {
@@ -454,9 +476,27 @@ final class Api {
     private void labExtend(Context ctx, Caller caller) {
         LabRecord lab = lab(ctx);
         JsonNode body = ctx.body().isBlank() ? Views.JSON.createObjectNode() : body(ctx, "by");
-        Duration by = optionalText(body, "by").map(t -> labTtl("by", t)).orElse(lab.ttl());
+        Duration by =
+                optionalText(body, "by").map(t -> labActions.lifetime("by", t)).orElse(lab.ttl());
         LabRecord extended = labActions.extend(lab, by, caller);
         json(ctx, 200, Views.lab(extended, Optional.empty(), labUrl.apply(extended), clock));
+    }
+
+    /** A one-time code that links a chat user to the calling token (said in chat as {@code link CODE}). */
+    private void chatLinkCode(Context ctx, Caller caller) {
+        TokenRecord token = caller.tokenId()
+                .flatMap(id -> store.tokens().find(id))
+                .orElseThrow(() -> ApiException.unauthorized("a link code needs a token of your own"));
+        ChatLinks.Code code = store.chatLinks().issueCode(token);
+        store.auditLog().record(caller.name(), "chat.link-code", "token/" + token.id(), caller.source(), "");
+        json(
+                ctx,
+                201,
+                Views.JSON
+                        .createObjectNode()
+                        .put("code", code.code())
+                        .put("expiresAt", code.expiresAt().toString())
+                        .put("say", "link " + code.code()));
     }
 
     // --- CI --------------------------------------------------------------------------------------------------
@@ -813,24 +853,6 @@ final class Api {
     }
 
     /** A lab lifetime (or extension): a duration of at least a second and at most the server's maximum. */
-    private Duration labTtl(String field, String text) {
-        Duration d = Durations.parse(text)
-                .orElseThrow(() -> ApiException.badRequest(
-                        field, "'" + Inputs.echo(text) + "' is not a duration", "write it like 24h, 90m or 1h30m"));
-        if (d.compareTo(maxLabTtl) > 0 || d.compareTo(Duration.ofSeconds(1)) < 0) {
-            throw new ApiException(
-                    422,
-                    "Lab lifetime out of range",
-                    List.of(new Problem(
-                            field,
-                            "'" + Inputs.echo(text) + "' is outside what this server allows (1s to "
-                                    + Durations.format(maxLabTtl) + ")",
-                            "ask for at most " + Durations.format(maxLabTtl)
-                                    + ", or ask the operator to raise --max-lab-ttl")));
-        }
-        return d;
-    }
-
     /**
      * A registered app's directory, checked before the file system is read beyond one look: an absolute path
      * without NUL or {@code ..} that is a directory holding {@code slipway.yaml}.

@@ -105,6 +105,7 @@ final class Console {
             CSS_PATH,
             JS_PATH,
             "/apps/{app}/environments/{env}",
+            "/apps/{app}/environments/{env}/rollout",
             "/audit",
             "/labs",
             "/deploys/{id}",
@@ -147,6 +148,10 @@ final class Console {
         javalin.routes.get(
                 "/apps/{app}/environments/{env}",
                 ctx -> reading(ctx, Scope.READ).ifPresent(s -> environment(ctx, s, Optional.empty())));
+        // The rollout section alone, which the page's script fetches again every analysis interval.
+        javalin.routes.get(
+                "/apps/{app}/environments/{env}/rollout",
+                ctx -> reading(ctx, Scope.READ).ifPresent(s -> rolloutSection(ctx, s)));
         javalin.routes.post("/apps/{app}/environments/{env}/rollout/{action}", this::rolloutAction);
         javalin.routes.get("/audit", ctx -> reading(ctx, Scope.ADMIN).ifPresent(s -> audit(ctx, s)));
         javalin.routes.get("/deploys/{id}", ctx -> reading(ctx, Scope.READ).ifPresent(s -> deploy(ctx, s)));
@@ -323,6 +328,12 @@ final class Console {
     // --- pages -----------------------------------------------------------------------------------------------
 
     private void overview(Context ctx, ConsoleSessions.Session s) {
+        // One query for every environment's last deploy (not one per environment).
+        Map<String, Deploy> last = new java.util.HashMap<>();
+        store.deploys()
+                .latestPerEnvironment()
+                .forEach(d -> last.put(d.app() + "/" + d.environment(), Views.deployDocument(d)));
+        Map<RolloutKey, dev.slipway.rollout.controller.RolloutState> rolloutStates = rollouts.statuses();
         List<AppSummary> apps = store.apps().list().stream()
                 .map(app -> new AppSummary(
                         app.name(),
@@ -331,13 +342,9 @@ final class Console {
                                         env.name(),
                                         env.clusterGroup(),
                                         env.namespace(),
-                                        store
-                                                .deploys()
-                                                .list(Optional.of(app.name()), Optional.of(env.name()), 1)
-                                                .stream()
-                                                .findFirst()
-                                                .map(Views::deployDocument),
-                                        rollout(app.name(), env.name())))
+                                        Optional.ofNullable(last.get(app.name() + "/" + env.name())),
+                                        Optional.ofNullable(rolloutStates.get(new RolloutKey(app.name(), env.name())))
+                                                .map(Views::rolloutDocument)))
                                 .toList()))
                 .toList();
         render(ctx, 200, "overview.jte", Map.of("page", Page.of("Apps", viewer(s)), "apps", apps));
@@ -352,19 +359,20 @@ final class Console {
         }
         List<Deploy> deploys = store
                 .deploys()
-                .list(Optional.of(app.name()), Optional.of(env.get().name()), 50)
+                .list(Optional.of(app.name()), Optional.of(env.get().name()), EnvironmentPage.HISTORY)
                 .stream()
                 .map(Views::deployDocument)
                 .toList();
-        Optional<Rollout> rollout = rollout(app.name(), env.get().name());
-        EnvironmentPage page = new EnvironmentPage(
-                app.name(),
-                env.get().name(),
-                env.get().clusterGroup(),
-                env.get().namespace(),
-                picture(env.get().clusterGroup(), deploys, rollout),
-                rollout,
-                deploys);
+        Optional<Long> before = Optional.ofNullable(ctx.queryParam("before")).flatMap(Console::number);
+        List<Deploy> history = before.isEmpty()
+                ? deploys
+                : store
+                        .deploys()
+                        .list(Optional.of(app.name()), Optional.of(env.get().name()), before, EnvironmentPage.HISTORY)
+                        .stream()
+                        .map(Views::deployDocument)
+                        .toList();
+        EnvironmentPage page = environmentPage(app, env.get(), deploys, true).withHistory(history, before);
         Page frame = Page.of(app.name() + " / " + env.get().name(), viewer(s))
                 .withFlash(Optional.ofNullable(ctx.queryParam("done")).map(Console::flash));
         if (error.isPresent()) {
@@ -375,7 +383,7 @@ final class Console {
 
     /** The group's sites and clusters with what the deploys (newest first) left on each. */
     private Optional<dev.slipway.server.console.GroupPicture> picture(
-            String groupName, List<Deploy> deploys, Optional<Rollout> rollout) {
+            String appName, String environmentName, String groupName, List<Deploy> deploys, Optional<Rollout> rollout) {
         if (!sources.hasClusters()) {
             return Optional.empty();
         }
@@ -385,8 +393,14 @@ final class Console {
         } catch (InvalidInputException unknown) {
             return Optional.empty(); // the environment page says the group's name; the clusters file lacks it
         }
-        java.util.Set<String> down =
-                rollout.map(r -> java.util.Set.copyOf(r.down())).orElse(java.util.Set.of());
+        Map<String, String> down = new java.util.LinkedHashMap<>();
+        Optional<Map<String, String>> seen = rollouts.clustersDown(
+                new RolloutKey(appName, environmentName),
+                group.clusters().stream()
+                        .map(dev.slipway.core.cluster.Cluster::name)
+                        .toList());
+        seen.ifPresent(down::putAll);
+        rollout.ifPresent(r -> r.down().forEach(c -> down.putIfAbsent(c, "the rollout has it down")));
         Map<String, List<dev.slipway.server.console.GroupPicture.Cell>> bySite = new java.util.LinkedHashMap<>();
         for (dev.slipway.core.cluster.Cluster c : group.clusters()) {
             String state = "never deployed";
@@ -414,7 +428,12 @@ final class Console {
             }
             bySite.computeIfAbsent(c.site(), s -> new java.util.ArrayList<>())
                     .add(new dev.slipway.server.console.GroupPicture.Cell(
-                            c.name(), state, revision, ref, down.contains(c.name())));
+                            c.name(),
+                            state,
+                            revision,
+                            ref,
+                            down.containsKey(c.name()) ? "down" : seen.isPresent() ? "healthy" : "unknown",
+                            Optional.ofNullable(down.get(c.name()))));
         }
         return Optional.of(new dev.slipway.server.console.GroupPicture(
                 group.name(),
@@ -436,6 +455,49 @@ final class Console {
 
     private Optional<Rollout> rollout(String app, String environment) {
         return rollouts.status(new RolloutKey(app, environment)).map(Views::rolloutDocument);
+    }
+
+    /** The most windows a chart draws: an hour of the default 10 s interval. */
+    private static final int CHART_WINDOWS = 360;
+
+    private EnvironmentPage environmentPage(
+            AppRecord app, EnvironmentRecord env, List<Deploy> deploys, boolean withPicture) {
+        RolloutKey key = new RolloutKey(app.name(), env.name());
+        Optional<dev.slipway.rollout.controller.RolloutState> state = rollouts.status(key);
+        Optional<Rollout> rollout = state.map(Views::rolloutDocument);
+        Optional<dev.slipway.server.console.RolloutCharts> charts =
+                state.flatMap(r -> dev.slipway.server.console.RolloutCharts.of(
+                        rollouts.checks(key, 0, CHART_WINDOWS), r.spec().analysis()));
+        long refresh = state.map(r -> r.spec().analysis().interval().toMillis())
+                .map(ms -> Math.max(2_000, Math.min(ms, 30_000)))
+                .orElse(10_000L);
+        return new EnvironmentPage(
+                app.name(),
+                env.name(),
+                env.clusterGroup(),
+                env.namespace(),
+                withPicture ? picture(app.name(), env.name(), env.clusterGroup(), deploys, rollout) : Optional.empty(),
+                rollout,
+                charts,
+                refresh,
+                deploys,
+                Optional.empty());
+    }
+
+    /** The environment's rollout section alone: what the page's script swaps in every analysis interval. */
+    private void rolloutSection(Context ctx, ConsoleSessions.Session s) {
+        AppRecord app = store.apps().find(ctx.pathParam("app")).orElse(null);
+        Optional<EnvironmentRecord> env = app == null ? Optional.empty() : app.environment(ctx.pathParam("env"));
+        if (env.isEmpty()) {
+            notFound(ctx, s);
+            return;
+        }
+        Page frame = Page.of(app.name() + " / " + env.get().name(), viewer(s));
+        render(
+                ctx,
+                200,
+                "rollout.jte",
+                Map.of("page", frame, "env", environmentPage(app, env.get(), List.of(), false)));
     }
 
     private void rolloutAction(Context ctx) {
@@ -490,13 +552,10 @@ final class Console {
                 error = Optional.of("'since' must be a time such as 2026-12-01T00:00:00Z; showing every time");
             }
         }
-        Optional<Long> before = Optional.ofNullable(ctx.queryParam("before")).flatMap(b -> {
-            try {
-                return Optional.of(Long.parseLong(b));
-            } catch (NumberFormatException e) {
-                return Optional.empty();
-            }
-        });
+        Optional<Long> before = Optional.ofNullable(ctx.queryParam("before")).flatMap(Console::number);
+        Optional<Long> after = before.isPresent()
+                ? Optional.empty()
+                : Optional.ofNullable(ctx.queryParam("after")).flatMap(Console::number);
         List<AuditEntry> entries = store.auditLog()
                 .list(new AuditLog.Query(
                         Optional.of(action).filter(a -> !a.isEmpty()),
@@ -504,12 +563,20 @@ final class Console {
                         Optional.of(actor).filter(a -> !a.isEmpty()),
                         sinceAt,
                         before,
+                        after,
                         PAGE));
-        Optional<String> next = entries.size() < PAGE
-                ? Optional.empty()
-                : Optional.of(
-                        "actor=" + enc(actor) + "&app=" + enc(app) + "&action=" + enc(action) + "&since=" + enc(since)
-                                + "&before=" + entries.get(entries.size() - 1).id());
+        String filters = "actor=" + enc(actor) + "&app=" + enc(app) + "&action=" + enc(action) + "&since=" + enc(since);
+        // Paged by id both ways, so entries written meanwhile neither shift nor repeat a page.
+        boolean olderExist = entries.size() == PAGE || (after.isPresent() && !entries.isEmpty());
+        boolean newerExist = before.isPresent() || (after.isPresent() && entries.size() == PAGE);
+        Optional<String> next = olderExist && !entries.isEmpty()
+                ? Optional.of(
+                        filters + "&before=" + entries.get(entries.size() - 1).id())
+                : Optional.empty();
+        Optional<String> newer = newerExist && !entries.isEmpty()
+                ? Optional.of(filters + "&after=" + entries.get(0).id())
+                : Optional.empty();
+        Optional<String> newest = newerExist ? Optional.of(filters) : Optional.empty();
         Page frame = Page.of("Audit log", viewer(s));
         if (error.isPresent()) {
             frame = frame.withError(error.get());
@@ -518,7 +585,7 @@ final class Console {
                 ctx,
                 200,
                 "audit.jte",
-                Map.of("page", frame, "audit", new AuditPage(entries, actor, app, action, since, next)));
+                Map.of("page", frame, "audit", new AuditPage(entries, actor, app, action, since, next, newer, newest)));
     }
 
     private void deploy(Context ctx, ConsoleSessions.Session s) {
@@ -555,15 +622,14 @@ final class Console {
                 .filter(o -> o >= 0 && o < Integer.MAX_VALUE)
                 .map(Long::intValue)
                 .orElse(0);
-        List<dev.slipway.store.LabRecord> live =
-                store.labs().listLive(Optional.of(app).filter(a -> !a.isEmpty()), PAGE, offset);
+        Optional<String> ofApp = Optional.of(app).filter(a -> !a.isEmpty());
+        List<dev.slipway.store.LabRecord> live = store.labs().listLive(ofApp, PAGE, offset);
+        int total = store.labs().liveCount(ofApp);
         var ci = store.ciStatuses()
                 .combined(live.stream().map(dev.slipway.store.LabRecord::ref).toList());
         List<dev.slipway.api.Lab> shown = live.stream()
                 .map(l -> Views.labDocument(l, Optional.ofNullable(ci.get(l.ref())), labUrl.apply(l), clock))
                 .toList();
-        Optional<String> next =
-                live.size() < PAGE ? Optional.empty() : Optional.of("app=" + enc(app) + "&offset=" + (offset + PAGE));
         Page frame = Page.of("Labs", viewer(s)).withFlash(Optional.ofNullable(ctx.queryParam("done")));
         String refused = ctx.queryParam("error");
         if (refused != null) {
@@ -573,7 +639,11 @@ final class Console {
                 ctx,
                 200,
                 "labs.jte",
-                Map.of("page", frame, "view", new dev.slipway.server.console.LabsPage(shown, app, next)));
+                Map.of(
+                        "page",
+                        frame,
+                        "view",
+                        new dev.slipway.server.console.LabsPage(shown, app, offset, total, PAGE)));
     }
 
     private void labAction(Context ctx, boolean extend) {
@@ -593,15 +663,7 @@ final class Console {
                 Duration by = Optional.ofNullable(ctx.formParam("by"))
                         .map(String::strip)
                         .filter(b -> !b.isEmpty())
-                        .map(b -> dev.slipway.core.spec.Durations.parse(b)
-                                .filter(d -> d.compareTo(Duration.ofMinutes(1)) >= 0)
-                                .orElseThrow(() -> new ApiException(
-                                        422,
-                                        "Not a duration",
-                                        List.of(new Problem(
-                                                "by",
-                                                "'" + Inputs.echo(b) + "' is not a duration of a minute or more",
-                                                "pick one from the list")))))
+                        .map(b -> labs.lifetime("by", b))
                         .orElse(lab.get().ttl());
                 dev.slipway.store.LabRecord extended = labs.extend(lab.get(), by, caller);
                 done = "Lab " + what + " extended: expires at "

@@ -29,6 +29,31 @@ final class LabActions {
     }
 
     /**
+     * A lab lifetime or extension as a person wrote it ({@code 24h}, {@code 90m}, {@code 1h30m}), from 1 s to the
+     * server's {@code --max-lab-ttl}: the one reading of such a value, for the API's fields and the console's forms.
+     *
+     * @param field where it was written, named in the refusal
+     * @throws ApiException 400 when it is not a duration, 422 when it is out of range
+     */
+    Duration lifetime(String field, String text) {
+        Duration d = Durations.parse(text)
+                .orElseThrow(() -> ApiException.badRequest(
+                        field, "'" + Inputs.echo(text) + "' is not a duration", "write it like 24h, 90m or 1h30m"));
+        if (d.compareTo(maxLabTtl) > 0 || d.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new ApiException(
+                    422,
+                    "Lab lifetime out of range",
+                    List.of(new Problem(
+                            field,
+                            "'" + Inputs.echo(text) + "' is outside what this server allows (1s to "
+                                    + Durations.format(maxLabTtl) + ")",
+                            "ask for at most " + Durations.format(maxLabTtl)
+                                    + ", or ask the operator to raise --max-lab-ttl")));
+        }
+        return d;
+    }
+
+    /**
      * Pushes the lab's expiry back by {@code by}.
      *
      * @throws ApiException 422 when it would then live past the server's limit, 409 when it is not active

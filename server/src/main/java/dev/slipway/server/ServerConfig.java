@@ -36,6 +36,7 @@ import java.util.Optional;
  * @param heartbeat how often the server renews its liveness lease; the lease lasts three heartbeats
  * @param labUser the user local labs run as (the server must run as root); empty: the server's own user
  * @param routers the routers in front of the cluster groups, whose numbers the rollout controller judges
+ * @param chat the chat front ends the server answers (Slack's slash command when its signing secret is set)
  */
 public record ServerConfig(
         String host,
@@ -55,7 +56,8 @@ public record ServerConfig(
         Path cacheDir,
         Duration heartbeat,
         Optional<String> labUser,
-        List<RouterAdmin> routers) {
+        List<RouterAdmin> routers,
+        Chat chat) {
 
     public static final Duration DEFAULT_LAB_TTL = dev.slipway.core.lab.LabExpiry.DEFAULT_TTL;
     public static final Duration DEFAULT_MAX_LAB_TTL = Duration.ofDays(30);
@@ -76,6 +78,7 @@ public record ServerConfig(
         Objects.requireNonNull(maxLabTtl, "maxLabTtl");
         Objects.requireNonNull(labUser, "labUser");
         routers = List.copyOf(routers);
+        Objects.requireNonNull(chat, "chat");
         if (heartbeat.isNegative() || heartbeat.isZero()) {
             throw new IllegalArgumentException("heartbeat must be positive");
         }
@@ -112,7 +115,8 @@ public record ServerConfig(
                 stateDir,
                 DEFAULT_HEARTBEAT,
                 Optional.empty(),
-                List.of());
+                List.of(),
+                Chat.OFF);
     }
 
     /** The host name: stable across restarts, which is what lets a restarted server recognise its own deploys. */
@@ -224,6 +228,61 @@ public record ServerConfig(
     /** A PKCS#12 keystore given by the operator, with the file holding its password. */
     public record TlsKeystore(Path keystore, Path passwordFile) {}
 
+    /**
+     * The chat front ends.
+     *
+     * @param slackSigningSecret the Slack app's signing secret (read from a file); empty: no Slack endpoint
+     * @param slackResponseUrlPrefix where follow-ups may be posted: a command's {@code response_url} must start with
+     *     it (Slack's own hooks), so a forged one cannot make the server post elsewhere
+     * @param chatopsPublicKeys the chatops RPC client's public key(s) in PEM; empty: no {@code /_chatops}
+     * @param chatopsBaseUrl the server's URL as the chatops client sees it (it signs the full URL); empty: the
+     *     server's own
+     */
+    public record Chat(
+            Optional<String> slackSigningSecret,
+            String slackResponseUrlPrefix,
+            Optional<String> chatopsPublicKeys,
+            Optional<String> chatopsBaseUrl) {
+        public static final String SLACK_HOOKS = "https://hooks.slack.com/";
+        public static final Chat OFF = new Chat(Optional.empty(), SLACK_HOOKS, Optional.empty(), Optional.empty());
+
+        public Chat {
+            Objects.requireNonNull(slackSigningSecret, "slackSigningSecret");
+            Objects.requireNonNull(slackResponseUrlPrefix, "slackResponseUrlPrefix");
+            Objects.requireNonNull(chatopsPublicKeys, "chatopsPublicKeys");
+            Objects.requireNonNull(chatopsBaseUrl, "chatopsBaseUrl");
+        }
+
+        /** Slack's slash command, verified with {@code signingSecret}. */
+        public static Chat slack(String signingSecret) {
+            return OFF.withSlack(signingSecret);
+        }
+
+        public Chat withSlack(String signingSecret) {
+            return new Chat(Optional.of(signingSecret), slackResponseUrlPrefix, chatopsPublicKeys, chatopsBaseUrl);
+        }
+
+        /** Follow-ups go only to URLs under {@code prefix} instead (a test's receiver). */
+        public Chat withResponseUrlPrefix(String prefix) {
+            return new Chat(slackSigningSecret, prefix, chatopsPublicKeys, chatopsBaseUrl);
+        }
+
+        /** The chatops RPC endpoint, its requests verified with {@code pem}'s keys. */
+        public Chat withChatops(String pem, Optional<String> baseUrl) {
+            return new Chat(slackSigningSecret, slackResponseUrlPrefix, Optional.of(pem), baseUrl);
+        }
+
+        @Override
+        public String toString() {
+            return "Chat[slack " + (slackSigningSecret.isPresent() ? "on" : "off") + ", follow-ups to "
+                    + slackResponseUrlPrefix + ", chatops " + (chatopsPublicKeys.isPresent() ? "on" : "off") + "]";
+        }
+    }
+
+    public ServerConfig withChat(Chat value) {
+        return new Copy(this).chat(value).build();
+    }
+
     /** A field-by-field copy, so each {@code with...} names only what it changes. */
     private static final class Copy {
         private String host;
@@ -244,6 +303,7 @@ public record ServerConfig(
         private Duration heartbeat;
         private Optional<String> labUser;
         private List<RouterAdmin> routers;
+        private Chat chat;
 
         Copy(ServerConfig c) {
             host = c.host;
@@ -264,6 +324,12 @@ public record ServerConfig(
             heartbeat = c.heartbeat;
             labUser = c.labUser;
             routers = c.routers;
+            chat = c.chat;
+        }
+
+        Copy chat(Chat value) {
+            chat = value;
+            return this;
         }
 
         Copy routers(List<RouterAdmin> value) {
@@ -366,7 +432,8 @@ public record ServerConfig(
                     cacheDir,
                     heartbeat,
                     labUser,
-                    routers);
+                    routers,
+                    chat);
         }
     }
 }

@@ -40,7 +40,9 @@ final class ServerConfigFile {
             "--kubeconfig",
             "--tls-keystore",
             "--tls-password-file",
-            "--github-webhook-secret-file");
+            "--github-webhook-secret-file",
+            "--slack-signing-secret-file",
+            "--chatops-public-key-file");
 
     /** The key of the routers list, which has no flag. */
     static final String ROUTERS = "routers";

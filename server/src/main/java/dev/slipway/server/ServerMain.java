@@ -37,7 +37,9 @@ public final class ServerMain {
             usage: slipway server [--config FILE] [--host ADDR] [--port N] [--state-dir DIR] [--db JDBC_URL]
                                   [--db-credentials-file FILE] [--clusters FILE] [--kubeconfig FILE]
                                   [--server-id ID] [--tls-keystore FILE.p12 --tls-password-file FILE]
-                                  [--github-webhook-secret-file FILE] [--lab-ttl 24h] [--max-lab-ttl 30d]
+                                  [--github-webhook-secret-file FILE] [--slack-signing-secret-file FILE]
+                                  [--chatops-public-key-file FILE.pem [--chatops-base-url URL]]
+                                  [--lab-ttl 24h] [--max-lab-ttl 30d]
                                   [--deploy-timeout 5m]
                                   [--reaper-interval 30s] [--router-port 8080]
                                   [--lab-url-template 'https://{lab}.{app}.labs.example.com'] [--lab-user NAME]
@@ -59,6 +61,9 @@ public final class ServerMain {
             "--tls-keystore",
             "--tls-password-file",
             "--github-webhook-secret-file",
+            "--slack-signing-secret-file",
+            "--chatops-public-key-file",
+            "--chatops-base-url",
             "--lab-ttl",
             "--max-lab-ttl",
             "--deploy-timeout",
@@ -207,6 +212,29 @@ public final class ServerMain {
             OwnerOnlyFiles.requirePrivate(file, "GitHub webhook secret");
             config = config.withGithubWebhookSecret(
                     Files.readString(file, StandardCharsets.UTF_8).strip());
+        }
+        if (options.containsKey("--slack-signing-secret-file")) {
+            // Slack's slash command at POST /chat/slack/commands (docs/chat.md).
+            Path file = Path.of(options.get("--slack-signing-secret-file"));
+            OwnerOnlyFiles.requirePrivate(file, "Slack signing secret");
+            config = config.withChat(config.chat()
+                    .withSlack(Files.readString(file, StandardCharsets.UTF_8).strip()));
+        }
+        if (options.containsKey("--chatops-public-key-file")) {
+            // A chatops RPC client's public key: not a secret, but what decides who may run commands.
+            Path file = Path.of(options.get("--chatops-public-key-file"));
+            String pem = Files.readString(file, StandardCharsets.UTF_8);
+            try {
+                dev.slipway.server.chat.ChatopsSignature.of(pem);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidInputException(
+                        new Problem("--chatops-public-key-file " + file, e.getMessage(), "point it at the PEM file"));
+            }
+            config = config.withChat(config.chat()
+                    .withChatops(
+                            pem,
+                            Optional.ofNullable(options.get("--chatops-base-url"))
+                                    .map(u -> u.endsWith("/") ? u.substring(0, u.length() - 1) : u)));
         }
         if (options.containsKey("--deploy-timeout")) {
             config = config.withDeployTimeout(duration(options, "--deploy-timeout"));

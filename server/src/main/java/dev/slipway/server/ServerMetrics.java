@@ -238,24 +238,34 @@ final class ServerMetrics implements AutoCloseable {
     void apiRequest(String method, String route, int status, Duration took) {
         counter(ServerMeters.API_REQUESTS, method, route, String.valueOf(status))
                 .increment();
-        Timer.builder(ServerMeters.API_REQUEST_DURATION.meterName())
-                .description(ServerMeters.API_REQUEST_DURATION.description())
-                .tags(tags(ServerMeters.API_REQUEST_DURATION, method, route))
-                .serviceLevelObjectives(
-                        Duration.ofMillis(5),
-                        Duration.ofMillis(10),
-                        Duration.ofMillis(25),
-                        Duration.ofMillis(50),
-                        Duration.ofMillis(100),
-                        Duration.ofMillis(250),
-                        Duration.ofMillis(500),
-                        Duration.ofSeconds(1),
-                        Duration.ofMillis(2500),
-                        Duration.ofSeconds(5),
-                        Duration.ofSeconds(10))
-                .register(registry)
+        // Built once per method and route (both bounded: route templates, not paths), not on every request.
+        apiTimers
+                .computeIfAbsent(
+                        method + " " + route,
+                        k -> Timer.builder(ServerMeters.API_REQUEST_DURATION.meterName())
+                                .description(ServerMeters.API_REQUEST_DURATION.description())
+                                .tags(tags(ServerMeters.API_REQUEST_DURATION, method, route))
+                                .serviceLevelObjectives(API_BUCKETS)
+                                .register(registry))
                 .record(took.toNanos(), TimeUnit.NANOSECONDS);
     }
+
+    private static final Duration[] API_BUCKETS = {
+        Duration.ofMillis(5),
+        Duration.ofMillis(10),
+        Duration.ofMillis(25),
+        Duration.ofMillis(50),
+        Duration.ofMillis(100),
+        Duration.ofMillis(250),
+        Duration.ofMillis(500),
+        Duration.ofSeconds(1),
+        Duration.ofMillis(2500),
+        Duration.ofSeconds(5),
+        Duration.ofSeconds(10)
+    };
+
+    private final java.util.concurrent.ConcurrentMap<String, Timer> apiTimers =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     // --- what the store holds, read per scrape -----------------------------------------------------------------
 

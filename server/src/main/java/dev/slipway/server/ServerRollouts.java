@@ -11,10 +11,12 @@ import dev.slipway.core.deploy.DeployReport;
 import dev.slipway.core.rollout.RolloutSpec;
 import dev.slipway.core.spec.App;
 import dev.slipway.core.spec.EnvironmentSpec;
+import dev.slipway.rollout.controller.Check;
 import dev.slipway.rollout.controller.EngineTracks;
 import dev.slipway.rollout.controller.JsonRolloutStore;
 import dev.slipway.rollout.controller.RolloutController;
 import dev.slipway.rollout.controller.RolloutEvent;
+import dev.slipway.rollout.controller.RolloutEvents;
 import dev.slipway.rollout.controller.RolloutKey;
 import dev.slipway.rollout.controller.RolloutRunner;
 import dev.slipway.rollout.controller.RolloutState;
@@ -26,6 +28,7 @@ import dev.slipway.rollout.feed.FeedRouting;
 import dev.slipway.router.RouterStats;
 import dev.slipway.store.AppRecord;
 import dev.slipway.store.RequestSource;
+import dev.slipway.store.RolloutChecks;
 import dev.slipway.store.Store;
 import java.io.IOException;
 import java.net.http.HttpClient;
@@ -74,6 +77,7 @@ final class ServerRollouts implements AutoCloseable {
     private final RolloutController controller;
     private final RolloutRunner runner;
     private final Map<String, Supplier<JsonNode>> routerConfigs;
+    private final RouterClusterHealth health;
     /** Who asks, on the thread that asks: the controller reports people's transitions on it. */
     private final ThreadLocal<Asker> asking = new ThreadLocal<>();
 
@@ -112,9 +116,21 @@ final class ServerRollouts implements AutoCloseable {
                 key -> DeployOptions.by("rollout-controller")
                         .withHost(config.serverId())
                         .withTimeout(config.deployTimeout()));
-        this.controller = new RolloutController(rollouts, stats, board, engineTracks, this::audit, clock);
+        RolloutEvents events = new RolloutEvents() {
+            @Override
+            public void transition(RolloutEvent event) {
+                audit(event);
+            }
+
+            @Override
+            public void checked(RolloutKey key, List<String> clusters, Check check) {
+                keep(key, clusters, check);
+            }
+        };
+        this.controller = new RolloutController(rollouts, stats, board, engineTracks, events, clock);
         // A cluster every router sees without a healthy stable endpoint pauses its rollouts until it is back.
-        this.runner = RolloutRunner.onOwnThread(controller, new RouterClusterHealth(routers.configs(), this::routes));
+        this.health = new RouterClusterHealth(routers.configs(), this::routes);
+        this.runner = RolloutRunner.onOwnThread(controller, health);
     }
 
     /** Follows every rollout in the store that is not settled: a restarted server takes them up where they were. */
@@ -211,6 +227,15 @@ final class ServerRollouts implements AutoCloseable {
         return store.rollouts().load(key.app(), key.environment()).map(r -> RolloutStateJson.read(r.state()));
     }
 
+    /** Every environment's rollout as {@link #status} gives it, read in one query (for the console's overview). */
+    Map<RolloutKey, RolloutState> statuses() {
+        Map<RolloutKey, RolloutState> all = new java.util.HashMap<>();
+        store.rollouts()
+                .list()
+                .forEach(r -> all.put(new RolloutKey(r.app(), r.environment()), RolloutStateJson.read(r.state())));
+        return all;
+    }
+
     /**
      * Does what a person asked, recorded with their name and why.
      *
@@ -294,6 +319,26 @@ final class ServerRollouts implements AutoCloseable {
         }
     }
 
+    /**
+     * The clusters of the environment the routers see down right now (no healthy endpoint of its stable backend on
+     * any router read), each with why; empty when nothing can be said: no routers listed, none readable, or an app
+     * without a service the routers route to.
+     */
+    Optional<Map<String, String>> clustersDown(RolloutKey key, List<String> clusters) {
+        if (routerConfigs.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            if (routes(key).isEmpty()) {
+                return Optional.empty();
+            }
+            return health.down(key, clusters);
+        } catch (RuntimeException e) {
+            LOG.debug("the health of {}'s clusters cannot be read: {}", key, e.toString());
+            return Optional.empty();
+        }
+    }
+
     /** Each configured router's admin {@code GET /config}, by its admin URL (the console's routers page). */
     Map<String, Supplier<JsonNode>> routerConfigs() {
         return routerConfigs;
@@ -304,7 +349,47 @@ final class ServerRollouts implements AutoCloseable {
         this.listener = listener;
     }
 
+    /** The checks of the environment's current rollout, oldest first, at most {@code limit}, after {@code afterId}. */
+    List<RolloutChecks.CheckRow> checks(RolloutKey key, long afterId, int limit) {
+        return store.rolloutChecks().recent(key.app(), key.environment(), afterId, limit);
+    }
+
+    /** Keeps a judged window for the console's charts; a rollout's start forgets the previous rollout's. */
+    private void keep(RolloutKey key, List<String> clusters, Check check) {
+        try {
+            store.rolloutChecks()
+                    .record(new RolloutChecks.CheckRow(
+                            0,
+                            key.app(),
+                            key.environment(),
+                            String.join(",", clusters),
+                            check.at(),
+                            check.window().toMillis(),
+                            check.requests(),
+                            check.errors(),
+                            micros(check.canaryP99()),
+                            check.stableRequests(),
+                            check.stableErrors(),
+                            micros(check.stableP99()),
+                            check.verdict().wireName()));
+        } catch (RuntimeException e) {
+            LOG.warn("the check of {} at {} was not kept for the charts: {}", key, check.at(), e.toString());
+        }
+    }
+
+    private static long micros(Duration d) {
+        return d.toNanos() / 1000;
+    }
+
     private void audit(RolloutEvent event) {
+        if (event.action().equals("rollout.start") && event.cluster().isEmpty()) {
+            try {
+                store.rolloutChecks()
+                        .deleteBefore(event.key().app(), event.key().environment(), event.at());
+            } catch (RuntimeException e) {
+                LOG.warn("the previous rollout's checks of {} stay: {}", event.key(), e.toString());
+            }
+        }
         try {
             listener.accept(event);
         } catch (RuntimeException e) {

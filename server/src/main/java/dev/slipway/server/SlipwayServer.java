@@ -162,7 +162,7 @@ public final class SlipwayServer implements AutoCloseable {
             this.background = Executors.newScheduledThreadPool(2, r -> daemon(r, "slipway-server-background"));
             this.tls = !config.loopbackOnly() || config.tls().isPresent();
             Api api = new Api(store, engine, sources, checkouts, queue, reaper, rollouts, this::labUrl, clock, config);
-            this.http = createHttp(api, clock, sources);
+            this.http = createHttp(api, clock, sources, targets);
         } catch (RuntimeException e) {
             labs.ifPresent(LocalEnvironments::close);
             if (made != null) {
@@ -446,7 +446,7 @@ public final class SlipwayServer implements AutoCloseable {
     /** How long a console login lasts (a revoked token ends it sooner). */
     static final Duration CONSOLE_SESSION_TTL = Duration.ofHours(12);
 
-    private Javalin createHttp(Api api, Clock clock, AppSources sources) {
+    private Javalin createHttp(Api api, Clock clock, AppSources sources, ClusterTargets targets) {
         String openApi = openApiDocument();
         return Javalin.create(javalin -> {
             javalin.startup.showJavalinBanner = false;
@@ -481,17 +481,34 @@ public final class SlipwayServer implements AutoCloseable {
             // Checked as a plain request first, so a refusal is a status and a problem document, not an event
             // inside a stream that has already answered 200.
             SseHandler logStream = new SseHandler(0, this::streamLog);
+            LabActions labActions = new LabActions(store, reaper, config.serverId(), config.maxLabTtl(), clock);
             Console console = new Console(
-                    store,
-                    sources,
-                    rollouts,
-                    new LabActions(store, reaper, config.serverId(), config.maxLabTtl(), clock),
-                    this::labUrl,
-                    logStream,
-                    tls,
-                    CONSOLE_SESSION_TTL,
-                    clock);
+                    store, sources, rollouts, labActions, this::labUrl, logStream, tls, CONSOLE_SESSION_TTL, clock);
             console.register(javalin);
+            ChatCommands chat =
+                    new ChatCommands(store, api, rollouts, labActions, new ChatKube(sources, targets), this::url);
+            config.chat().chatopsPublicKeys().ifPresent(pem -> {
+                ChatopsRpc rpc = new ChatopsRpc(
+                        dev.slipway.server.chat.ChatopsSignature.of(pem),
+                        () -> config.chat().chatopsBaseUrl().orElseGet(this::url),
+                        chat);
+                javalin.routes.get(ChatopsRpc.PATH, ctx -> {
+                    refuseWhileStopping();
+                    rpc.listing(ctx);
+                });
+                javalin.routes.post(ChatopsRpc.PATH + "/{method}", ctx -> {
+                    refuseWhileStopping();
+                    rpc.invoke(ctx);
+                });
+            });
+            config.chat().slackSigningSecret().ifPresent(secret -> {
+                SlackChat slack =
+                        new SlackChat(secret, config.chat().slackResponseUrlPrefix(), chat, store, background, clock);
+                javalin.routes.post(SlackChat.PATH, ctx -> {
+                    refuseWhileStopping();
+                    slack.handle(ctx);
+                });
+            });
             javalin.routes.exception(Console.ConsoleRefusal.class, console::refused);
             // A token even for metrics: their labels name apps, environments and clusters (docs/observability.md).
             javalin.routes.get("/metrics", ctx -> {
@@ -636,7 +653,7 @@ public final class SlipwayServer implements AutoCloseable {
                         "X-Slipway-Source",
                         "'" + Inputs.echo(sourceHeader) + "' is not a request source",
                         "use cli, api, chat or ci"));
-        return new Caller(token.name(), token.scope(), source);
+        return new Caller(token.name(), token.scope(), source, Optional.of(token.id()));
     }
 
     /**

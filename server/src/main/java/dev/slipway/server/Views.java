@@ -211,6 +211,8 @@ final class Views {
                 c.canaryP99().toMillis(),
                 c.stableRequests(),
                 c.stableP99().toMillis(),
+                c.stableErrors(),
+                c.stableErrorRate(),
                 c.verdict().wireName(),
                 c.reason());
     }

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The console in a real browser: Debian's Chromium driven by playwright-core (src/test/browser/console-test.mjs)
- * logs in, aborts a rollout by its button, has a CSRF-less post refused, and a read-only user sees no buttons.
+ * logs in, watches a deploy finish and the rollout's charts grow live, aborts a rollout by its button, has a
+ * CSRF-less post refused; a read-only user sees no buttons, and is sent to the login when its token is revoked.
  * Screenshots go to target/console-screenshots. CI installs chromium and the npm package (.ci/run); elsewhere
  * the test is skipped, saying what is missing.
  */
@@ -68,13 +69,27 @@ class ConsoleBrowserTest {
         ApiClient.Reply queued = admin.post("/api/apps/shop/environments/production/deploys", "");
         assertThat(queued.status()).as(queued.body()).isEqualTo(202);
         long deploy = queued.json().get("id").asLong();
+        // Two windows judged already; a third once the browser says it watches the rollout page.
+        console.judged(10, 0, "pass");
+        console.judged(20, 1, "pass");
+        com.fasterxml.jackson.databind.JsonNode reader = console.issue("viewer", "read");
+        java.util.concurrent.CompletableFuture<Void> thirdWindow =
+                java.util.concurrent.CompletableFuture.runAsync(() -> {
+                    org.awaitility.Awaitility.await()
+                            .atMost(Duration.ofMinutes(3))
+                            .until(() -> Files.exists(output)
+                                    && Files.readString(output).contains("waiting: a third window"));
+                    console.judged(30, 12, "breach");
+                });
         ProcessBuilder pb = new ProcessBuilder(
                         "node", SCRIPT_DIR.resolve("console-test.mjs").toString())
                 .redirectErrorStream(true)
                 .redirectOutput(output.toFile());
         pb.environment().put("BASE_URL", server.url());
         pb.environment().put("DEPLOY_TOKEN", console.token("alice", "deploy"));
-        pb.environment().put("READ_TOKEN", console.token("viewer", "read"));
+        pb.environment().put("READ_TOKEN", reader.get("secret").asText());
+        pb.environment().put("READ_TOKEN_ID", reader.get("id").asText());
+        pb.environment().put("ADMIN_TOKEN", ServerFixture.adminToken(console.config));
         pb.environment().put("CHROMIUM", CHROMIUM.toString());
         pb.environment().put("SCREENSHOTS", shots.toAbsolutePath().toString());
         pb.environment().put("DEPLOY_ID", Long.toString(deploy));
@@ -86,7 +101,11 @@ class ConsoleBrowserTest {
         String said = Files.readString(output);
         assertThat(ended).as("the browser run ended within 3 minutes: " + said).isTrue();
         assertThat(browser.exitValue()).as(said).isZero();
-        assertThat(said).contains("ok: the abort button aborts and says so");
+        assertThat(said)
+                .contains("ok: the rollout's charts show the new window without a reload")
+                .contains("ok: the abort button aborts and says so")
+                .contains("ok: a revoked token's open page goes to the login");
+        assertThat(thirdWindow).isDone();
 
         assertThat(server.rollouts()
                         .status(RolloutApiTest.KEY)

@@ -70,6 +70,14 @@ class ConsoleRoutersTest {
         URI gone = URI.create("http://127.0.0.1:1");
         clusters = TestClusters.start("east-1");
         ServerFixture fixture = new ServerFixture(root, clusters);
+        // An app with a service the routers route to (backend web), so they can say how its clusters are.
+        java.nio.file.Files.writeString(fixture.appDir.resolve("slipway.yaml"), """
+                app: shop
+                environments:
+                  production: {group: production, namespace: shop}
+                services:
+                  - {name: web, image: "shop/web:1", port: 8080}
+                """);
         ServerConfig config = fixture.config("routers")
                 .withRouters(List.of(
                         new ServerConfig.RouterAdmin(admin, Optional.empty()),
@@ -111,5 +119,22 @@ class ConsoleRoutersTest {
                 .contains("title=\"health check down\">127.0.0.1:1</span>")
                 .contains("<h2>" + gone + "</h2>")
                 .contains("not read:");
+
+        // The environment's group picture colours east-1 by what the routers see now, and says why.
+        ApiClient api = new ApiClient(server.url(), ServerFixture.adminToken(config));
+        ApiClient.Reply registered = api.post("/api/apps", "{\"directory\": \"" + fixture.appDir + "\"}");
+        assertThat(registered.status()).as(registered.body()).isEqualTo(201);
+        String env = http.send(
+                        HttpRequest.newBuilder(URI.create(server.url() + "/apps/shop/environments/production"))
+                                .header("Cookie", Console.COOKIE + "=" + m.group(1))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
+        assertThat(env)
+                .contains("class=\"cell bad\" data-cluster=\"east-1\" data-health=\"down\"")
+                .contains("<span class=\"state bad\">down</span>")
+                .contains("no healthy endpoint of web on " + admin)
+                .as("the router that cannot be read says nothing either way")
+                .doesNotContain("web on " + gone);
     }
 }

@@ -40,10 +40,51 @@ final class ConsoleServer implements AutoCloseable {
 
     /** A new token's secret. */
     String token(String name, String scope) {
+        return issue(name, scope).get("secret").asText();
+    }
+
+    /** A new token: its {@code id} and {@code secret}, among the rest of what the API answers. */
+    com.fasterxml.jackson.databind.JsonNode issue(String name, String scope) {
         ApiClient.Reply issued =
                 admin.post("/api/tokens", "{\"name\": \"" + name + "\", \"scope\": \"" + scope + "\"}");
         assertThat(issued.status()).as(issued.body()).isEqualTo(201);
-        return issued.json().get("secret").asText();
+        return issued.json();
+    }
+
+    /**
+     * Keeps a judged window of east-1's canary as the controller does, {@code seconds} after the fixture's start:
+     * canary 200 requests with {@code errors} errors, stable 1000 with one.
+     */
+    void judged(int seconds, long errors, String verdict) {
+        judged(seconds, 200, errors, 40_000 + 1_000 * errors, 1000, 1, 38_000, verdict);
+    }
+
+    /** As {@link #judged(int, long, String)}, with every number given (p99s in microseconds). */
+    void judged(
+            int seconds,
+            long requests,
+            long errors,
+            long canaryP99Micros,
+            long stableRequests,
+            long stableErrors,
+            long stableP99Micros,
+            String verdict) {
+        server.store()
+                .rolloutChecks()
+                .record(new dev.slipway.store.RolloutChecks.CheckRow(
+                        0,
+                        "shop",
+                        "production",
+                        "east-1",
+                        fixture.clock.instant().plusSeconds(seconds),
+                        10_000,
+                        requests,
+                        errors,
+                        canaryP99Micros,
+                        stableRequests,
+                        stableErrors,
+                        stableP99Micros,
+                        verdict));
     }
 
     /** A lab of {@code branch} at the green commit, its first deploy done; its id. */

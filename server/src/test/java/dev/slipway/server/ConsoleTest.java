@@ -3,6 +3,13 @@ package dev.slipway.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.slipway.rollout.controller.ClusterStatus;
+import dev.slipway.store.ClusterState;
+import dev.slipway.store.DeployRecord;
+import dev.slipway.store.DeployRequest;
+import dev.slipway.store.DeployState;
+import dev.slipway.store.LabOpening;
+import dev.slipway.store.RequestSource;
+import dev.slipway.store.Store;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -11,6 +18,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -184,6 +192,52 @@ class ConsoleTest {
     }
 
     @Test
+    void theRolloutSectionChartsCanaryAgainstStableFromTheJudgedWindowsAndIsServedAloneForTheScript() throws Exception {
+        String cookie = login(token("viewer", "read"));
+        HttpResponse<String> before = get(ENV_PAGE + "/rollout", Optional.of(cookie));
+        assertThat(before.statusCode()).isEqualTo(200);
+        assertThat(before.body())
+                .as("no window judged yet: no chart")
+                .startsWith("<section id=\"rollout\"")
+                .doesNotContain("<svg")
+                .contains("data-every=\"10000\"");
+
+        // Three windows as the controller keeps them: healthy, healthy, then the canary failing 5 % at 900 ms.
+        long[][] windows = {
+            {200, 0, 40_000, 1000, 1, 38_000}, {210, 1, 45_000, 990, 0, 39_000}, {200, 10, 900_000, 1000, 1, 41_000}
+        };
+        for (int i = 0; i < windows.length; i++) {
+            long[] w = windows[i];
+            console.judged(10 * (i + 1), w[0], w[1], w[2], w[3], w[4], w[5], i == 2 ? "breach" : "pass");
+        }
+        HttpResponse<String> page = get(ENV_PAGE, Optional.of(cookie));
+        assertThat(page.body())
+                .contains("data-checks=\"3\"")
+                .contains("aria-label=\"error rate: canary and stable per window\"")
+                .contains("aria-label=\"p99: canary and stable per window\"")
+                .contains("<title>maxErrorRate 1%</title>")
+                .contains("<title>maxP99 800 ms</title>")
+                .contains("canary 200 requests, 10 errors, p99 900 ms; stable 1000 requests, 1 error, p99 41 ms;"
+                        + " breach");
+        // The canary's line runs across the whole width, its breach marked where it rose above the limit.
+        Matcher canary = Pattern.compile("<polyline class=\"canary\" points=\"([^\"]*)\"")
+                .matcher(page.body());
+        assertThat(canary.find()).isTrue();
+        assertThat(canary.group(1).split(" ")).containsExactly("0,140", "300,128", "600,18");
+        assertThat(page.body().split("<circle class=\"breach\" cx=\"600\"", -1))
+                .as("the breach marked on both charts, and only there")
+                .hasSize(3);
+
+        HttpResponse<String> section = get(ENV_PAGE + "/rollout", Optional.of(cookie));
+        assertThat(section.body())
+                .startsWith("<section id=\"rollout\"")
+                .contains("data-checks=\"3\"")
+                .as("the section alone, not the page around it")
+                .doesNotContain("<html")
+                .doesNotContain("id=\"deploys\"");
+    }
+
+    @Test
     void aReadOnlyUserSeesNoButtonsAndIsRefusedWhenPostingAnyway() throws Exception {
         String cookie = login(token("viewer", "read"));
         HttpResponse<String> page = get(ENV_PAGE, Optional.of(cookie));
@@ -267,12 +321,28 @@ class ConsoleTest {
         String cookie = login(token("alice", "deploy"));
         HttpResponse<String> page = get("/labs", Optional.of(cookie));
         assertThat(page.statusCode()).isEqualTo(200);
-        assertThat(page.body()).contains("feature/x").contains("success").contains("24h");
+        assertThat(page.body())
+                .contains("feature/x")
+                .contains("success")
+                .contains("24h")
+                .contains("<p class=\"count\">1 lab</p>");
 
-        HttpResponse<String> tooLong = post(
+        // Read as the API reads it: 90d is beyond what this server allows any lab at all.
+        HttpResponse<String> outOfRange = post(
                 "/labs/" + id + "/extend",
                 Optional.of(cookie),
                 Map.of("_csrf", csrf(page.body()), "by", "90d"),
+                Optional.of(origin()));
+        assertThat(outOfRange.statusCode()).isEqualTo(303);
+        assertThat(get(outOfRange.headers().firstValue("Location").orElseThrow(), Optional.of(cookie))
+                        .body())
+                .contains("class=\"flash bad\" role=\"alert\">by: '90d' is outside what this server allows")
+                .doesNotContain("extended: expires");
+        // 30d is allowed as a lifetime, but not on top of the day this lab has left.
+        HttpResponse<String> tooLong = post(
+                "/labs/" + id + "/extend",
+                Optional.of(cookie),
+                Map.of("_csrf", csrf(page.body()), "by", "30d"),
                 Optional.of(origin()));
         assertThat(tooLong.statusCode()).isEqualTo(303);
         HttpResponse<String> said = get(tooLong.headers().firstValue("Location").orElseThrow(), Optional.of(cookie));
@@ -308,10 +378,13 @@ class ConsoleTest {
 
         HttpResponse<String> env = get(ENV_PAGE, Optional.of(cookie));
         assertThat(env.body())
-                .as("the cluster group's picture: each cluster with what the deploy left there")
+                .as("the cluster group's picture: each cluster with what the deploy left there, coloured by it while no"
+                        + " router can say how the cluster is")
                 .contains("<h2>Cluster group production</h2>")
-                .containsPattern("class=\"cell ok\" data-cluster=\"east-1\">\\s*<strong>east-1</strong><br>\\s*r1 ")
-                .containsPattern("class=\"cell ok\" data-cluster=\"west-1\">\\s*<strong>west-1</strong><br>\\s*r1 ");
+                .containsPattern(
+                        "class=\"cell ok\" data-cluster=\"east-1\" data-health=\"unknown\">\\s*<strong>east-1</strong><br>\\s*r1 ")
+                .containsPattern(
+                        "class=\"cell ok\" data-cluster=\"west-1\" data-health=\"unknown\">\\s*<strong>west-1</strong><br>\\s*r1 ");
 
         HttpResponse<String> anonymous = get("/deploys/" + id + "/log", Optional.empty());
         assertThat(anonymous.statusCode()).isEqualTo(401);
@@ -325,6 +398,152 @@ class ConsoleTest {
                 .doesNotContain("id: 2\n")
                 .contains("id: 3\n");
         assertThat(get("/deploys/999999", Optional.of(cookie)).statusCode()).isEqualTo(404);
+    }
+
+    /**
+     * A store that already holds 60 finished deploys of production (written before the server starts, so its
+     * deploy runner has nothing to pick up) and, once it runs, {@code labs} labs: all but 50 of shop, those 50
+     * of blog.
+     */
+    void startWithAFullStore(int labs) {
+        console.close();
+        console = new ConsoleServer(root, "full", c -> {
+            try (Store store = Store.open(c.store(), java.time.Clock.systemUTC())) {
+                for (int i = 0; i < 60; i++) {
+                    DeployRecord d = store.deploys()
+                            .enqueue(DeployRequest.deploy(
+                                    "shop", "production", Optional.of("v" + i), "ci", RequestSource.API));
+                    store.deploys().claimNext("seed").orElseThrow();
+                    store.deploys().planClusters(d.id(), List.of("east-1", "west-1"));
+                    for (String cluster : List.of("east-1", "west-1")) {
+                        store.deploys()
+                                .updateCluster(
+                                        d.id(), cluster, ClusterState.SUCCEEDED, Optional.of(i + 1), Optional.empty());
+                    }
+                    store.deploys().finish(d.id(), DeployState.SUCCEEDED, Optional.empty());
+                }
+            }
+            return c;
+        });
+        config = console.config;
+        server = console.server;
+        admin = console.admin;
+        for (int i = 0; i < labs; i++) {
+            String app = i < labs - 50 ? "shop" : "blog";
+            String slug = "pr-" + i;
+            server.store()
+                    .labs()
+                    .open(new LabOpening(
+                            app,
+                            "pr/" + i,
+                            slug,
+                            app + "-lab-" + slug,
+                            "%040x".formatted(i),
+                            "ci",
+                            Duration.ofHours(24)));
+        }
+    }
+
+    static int rows(String page, String marker) {
+        return page.split(Pattern.quote(marker), -1).length - 1;
+    }
+
+    static String link(String page, String rel) {
+        Matcher m = Pattern.compile("<a href=\"([^\"]+)\" rel=\"" + rel + "\">").matcher(page);
+        assertThat(m.find()).as("the page links to " + rel).isTrue();
+        return m.group(1).replace("&amp;", "&");
+    }
+
+    @Test
+    void tenThousandLabsArePagedAHundredAtATimeWithTheirCountAndLinksBothWays() throws Exception {
+        startWithAFullStore(10_000);
+        String cookie = login(token("viewer", "read"));
+
+        String first = get("/labs", Optional.of(cookie)).body();
+        assertThat(first).contains("Showing 1–100 of 10,000 labs").doesNotContain("rel=\"prev\"");
+        assertThat(rows(first, "<tr data-lab=")).isEqualTo(100);
+        assertThat(link(first, "next")).isEqualTo("/labs?offset=100");
+        assertThat(link(first, "last")).isEqualTo("/labs?offset=9900");
+
+        String second = get(link(first, "next"), Optional.of(cookie)).body();
+        assertThat(second)
+                .contains("Showing 101–200 of 10,000 labs")
+                .contains("pr/100<")
+                .doesNotContain("pr/99<");
+        assertThat(link(second, "prev")).isEqualTo("/labs?offset=0");
+
+        String shop = get("/labs?app=shop", Optional.of(cookie)).body();
+        assertThat(shop).contains("Showing 1–100 of 9,950 labs of shop");
+        String shopLast = get(link(shop, "last"), Optional.of(cookie)).body();
+        assertThat(shopLast)
+                .contains("Showing 9,901–9,950 of 9,950 labs of shop")
+                .doesNotContain("rel=\"next\"")
+                .doesNotContain("blog");
+        assertThat(rows(shopLast, "<tr data-lab=")).as("the remainder").isEqualTo(50);
+        assertThat(link(shopLast, "prev")).isEqualTo("/labs?app=shop&offset=9800");
+
+        String blog = get("/labs?app=blog", Optional.of(cookie)).body();
+        assertThat(blog).contains("<p class=\"count\">50 labs of blog</p>").doesNotContain("rel=\"next\"");
+
+        String pastTheEnd = get("/labs?offset=20000", Optional.of(cookie)).body();
+        assertThat(pastTheEnd).contains("10,000 labs; none on this page");
+        assertThat(link(pastTheEnd, "prev")).isEqualTo("/labs?offset=9900");
+
+        String overview = get("/", Optional.of(cookie)).body();
+        assertThat(overview).as("production's last deploy").contains("#60 v59");
+        assertThat(overview).as("staging was never deployed").contains("never deployed");
+    }
+
+    @Test
+    void theEnvironmentsDeployHistoryPagesBackFiftyAtATime() throws Exception {
+        startWithAFullStore(0);
+        String cookie = login(token("viewer", "read"));
+
+        String newest = get(ENV_PAGE, Optional.of(cookie)).body();
+        assertThat(rows(newest, "<a href=\"/deploys/")).isEqualTo(50);
+        assertThat(newest).contains(">60</a>").doesNotContain(">10</a>");
+        assertThat(link(newest, "next")).isEqualTo(ENV_PAGE + "?before=11#deploys");
+        assertThat(newest)
+                .as("the group picture still shows what the newest deploy left")
+                .containsPattern(
+                        "data-cluster=\"east-1\" data-health=\"unknown\">\\s*<strong>east-1</strong><br>\\s*r60 ");
+
+        String older = get(link(newest, "next").replace("#deploys", ""), Optional.of(cookie))
+                .body();
+        assertThat(older).contains("Deploys before #11").contains(">10</a>").doesNotContain(">11</a>");
+        assertThat(rows(older, "<a href=\"/deploys/")).isEqualTo(10);
+        assertThat(older).doesNotContain("Older deploys");
+        assertThat(link(older, "first")).isEqualTo(ENV_PAGE + "#deploys");
+    }
+
+    @Test
+    void theAuditLogPagesOlderAndNewerUnderItsFilters() throws Exception {
+        for (int i = 0; i < 250; i++) {
+            server.store().auditLog().record("ci", "deploy.enqueue", "shop/production", RequestSource.API, "n" + i);
+            server.store().auditLog().record("ci", "deploy.enqueue", "blog/production", RequestSource.API, "n" + i);
+        }
+        String root = login(ServerFixture.adminToken(config));
+        String filter = "/audit?actor=ci&app=shop&action=deploy.enqueue";
+
+        String first = get(filter, Optional.of(root)).body();
+        assertThat(rows(first, "<td>shop/production</td>")).isEqualTo(100);
+        assertThat(first)
+                .contains("<td>n249</td>")
+                .doesNotContain("blog/production")
+                .doesNotContain("rel=\"prev\"");
+        String second = get(link(first, "next"), Optional.of(root)).body();
+        assertThat(second).contains("<td>n149</td>").contains("<td>n50</td>").doesNotContain("<td>n150</td>");
+        String third = get(link(second, "next"), Optional.of(root)).body();
+        assertThat(rows(third, "<td>shop/production</td>")).as("the oldest 50").isEqualTo(50);
+        assertThat(third).doesNotContain("rel=\"next\"");
+
+        String back = get(link(third, "prev"), Optional.of(root)).body();
+        assertThat(back)
+                .as("newer from the oldest page is the second page again")
+                .contains("<td>n149</td>")
+                .contains("<td>n50</td>");
+        assertThat(link(back, "first")).isEqualTo("/audit?actor=ci&app=shop&action=deploy.enqueue&since=");
+        assertThat(link(back, "next")).contains("actor=ci&app=shop&action=deploy.enqueue");
     }
 
     ClusterStatus status(String cluster) {

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -21,7 +22,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.threeten.extra.MutableClock;
 
-/** A server process killed with SIGKILL mid-deploy: its record survives, marked interrupted, and can be resumed. */
+/**
+ * A server process killed with SIGKILL mid-deploy: its record survives, marked interrupted, and can be resumed;
+ * a log stream cut by the crash picks up on the restarted server where it was, no line repeated or lost.
+ */
 class CrashRecoveryTest {
 
     @TempDir
@@ -46,7 +50,13 @@ class CrashRecoveryTest {
             child = startChild(config, fixture, clusters, List.of(), java.util.Map.of());
             String url = awaitListening(root.resolve("child.log"));
             ApiClient api = new ApiClient(url, ServerFixture.adminToken(config));
-            long id = deployAndKillMidGroup(api, fixture);
+            EventStream cut = new EventStream();
+            long id = deployAndKillMidGroup(api, fixture, deploy -> cut.follow(url, config, deploy, Optional.empty()));
+            await().atMost(Duration.ofSeconds(30)).until(cut::ended);
+            assertThat(cut.events())
+                    .as("lines the crash cut off mid-deploy")
+                    .isNotEmpty()
+                    .noneMatch(e -> e.name().equals("end"));
 
             // The lock the killed deploy held on west-1 lives for the deploy timeout plus two minutes; the restarted
             // server's clock is past it, as a real restart after that long would be.
@@ -60,6 +70,22 @@ class CrashRecoveryTest {
                         .isEqualTo(1);
                 assertThat(again.get("/api/audit?action=deploy.interrupted").json())
                         .anySatisfy(e -> assertThat(e.get("details").asText()).contains("deploy " + id));
+
+                // Reconnecting as a browser does (Last-Event-ID: the last line it got) gives the lines after it.
+                long lastSeen = cut.events().get(cut.events().size() - 1).id();
+                EventStream resumedStream = new EventStream();
+                resumedStream.follow(restarted.url(), config, id, Optional.of(lastSeen));
+                await().atMost(Duration.ofSeconds(30)).until(resumedStream::ended);
+                EventStream whole = new EventStream();
+                whole.follow(restarted.url(), config, id, Optional.empty());
+                await().atMost(Duration.ofSeconds(30)).until(whole::ended);
+                List<EventStream.Event> seen = new java.util.ArrayList<>(cut.events());
+                seen.addAll(resumedStream.events());
+                assertThat(seen)
+                        .as("what the page showed across the restart is the whole log once, in order")
+                        .containsExactlyElementsOf(whole.events());
+                assertThat(resumedStream.events().get(resumedStream.events().size() - 1))
+                        .isEqualTo(new EventStream.Event(-1, "end", "interrupted"));
 
                 fixture.writeManifests("ready");
                 JsonNode resumed =
@@ -113,8 +139,12 @@ class CrashRecoveryTest {
         return builder.start();
     }
 
-    /** Registers the app, starts a deploy, and kills the server once east-1 is done and west-1 is not. */
-    private long deployAndKillMidGroup(ApiClient api, ServerFixture fixture) throws InterruptedException {
+    /**
+     * Registers the app, starts a deploy, and kills the server once east-1 is done and west-1 is not; {@code
+     * watching} is told the deploy's id first.
+     */
+    private long deployAndKillMidGroup(ApiClient api, ServerFixture fixture, java.util.function.LongConsumer watching)
+            throws InterruptedException {
         assertThat(api.post("/api/apps", "{\"directory\": \"" + fixture.appDir + "\"}")
                         .status())
                 .isEqualTo(201);
@@ -122,6 +152,7 @@ class CrashRecoveryTest {
                 .json()
                 .get("id")
                 .asLong();
+        watching.accept(id);
         await().atMost(Duration.ofSeconds(60))
                 .until(() -> clusterStates(api.get("/api/deploys/" + id).json())
                         .equals(List.of("east-1:succeeded", "west-1:running")));
@@ -158,7 +189,7 @@ class CrashRecoveryTest {
                     List.of("--db", jdbcUrl),
                     java.util.Map.of("PGUSER", database.credentials().user().orElse("postgres")));
             ApiClient api = new ApiClient(awaitListening(root.resolve("child.log")), ServerFixture.adminToken(configA));
-            long id = deployAndKillMidGroup(api, fixture);
+            long id = deployAndKillMidGroup(api, fixture, deploy -> {});
 
             // Server B never ran this deploy. Once A's liveness lease has run out, B's heartbeat takes the orphan
             // over: it is marked interrupted, with what was done per cluster, and audited.
@@ -201,5 +232,65 @@ class CrashRecoveryTest {
             return false;
         });
         return url[0];
+    }
+
+    /** A deploy's log as server-sent events, read on a thread of its own until the stream ends or breaks. */
+    static final class EventStream {
+        /** One event: its id (-1 without one), its name and its data. */
+        record Event(long id, String name, String data) {}
+
+        private final List<Event> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
+
+        void follow(String url, ServerConfig config, long deploy, Optional<Long> lastEventId) {
+            java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create(url + "/api/deploys/" + deploy + "/log"))
+                    .header("Accept", "text/event-stream")
+                    .header("Authorization", "Bearer " + ServerFixture.adminToken(config));
+            lastEventId.ifPresent(last -> request.header("Last-Event-ID", Long.toString(last)));
+            Thread reader = new Thread(
+                    () -> {
+                        try (java.util.stream.Stream<String> lines = java.net.http.HttpClient.newHttpClient()
+                                .send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofLines())
+                                .body()) {
+                            long id = -1;
+                            String name = "message";
+                            StringBuilder data = new StringBuilder();
+                            for (String line : (Iterable<String>) lines::iterator) {
+                                if (line.isEmpty()) {
+                                    if (data.length() > 0) {
+                                        events.add(new Event(id, name, data.toString()));
+                                    }
+                                    id = -1;
+                                    name = "message";
+                                    data.setLength(0);
+                                } else if (line.startsWith("id:")) {
+                                    id = Long.parseLong(line.substring(3).strip());
+                                } else if (line.startsWith("event:")) {
+                                    name = line.substring(6).strip();
+                                } else if (line.startsWith("data:")) {
+                                    data.append(line.substring(5).stripLeading());
+                                }
+                            }
+                        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+                            // the server went away mid-stream: what was read stays
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        } finally {
+                            ended.set(true);
+                        }
+                    },
+                    "log stream of deploy " + deploy);
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        boolean ended() {
+            return ended.get();
+        }
+
+        List<Event> events() {
+            return List.copyOf(events);
+        }
     }
 }

@@ -317,6 +317,7 @@ class ServerMetricsTest {
                 10,
                 Duration.ofMillis(54),
                 1000,
+                0,
                 Duration.ofMillis(54),
                 Verdict.BREACH,
                 "error rate 5.00% above maxErrorRate 1%");

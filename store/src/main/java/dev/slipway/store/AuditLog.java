@@ -47,6 +47,8 @@ public final class AuditLog {
      * @param actor exactly this actor (a token's name, {@code reaper}, ...)
      * @param since at or after this time
      * @param beforeId older than this entry (the next page)
+     * @param afterId newer than this entry: the {@code limit} entries just above it (the previous page), still
+     *     listed newest first
      */
     public record Query(
             Optional<String> action,
@@ -54,7 +56,20 @@ public final class AuditLog {
             Optional<String> actor,
             Optional<java.time.Instant> since,
             Optional<Long> beforeId,
-            int limit) {}
+            Optional<Long> afterId,
+            int limit) {
+
+        /** Without {@code afterId}. */
+        public Query(
+                Optional<String> action,
+                Optional<String> targetPrefix,
+                Optional<String> actor,
+                Optional<java.time.Instant> since,
+                Optional<Long> beforeId,
+                int limit) {
+            this(action, targetPrefix, actor, since, beforeId, Optional.empty(), limit);
+        }
+    }
 
     public List<AuditEntry> list(Query q) {
         return jdbi.withHandle(h -> {
@@ -62,15 +77,19 @@ public final class AuditLog {
                     + (q.targetPrefix().isPresent() ? " AND target LIKE :prefix" : "")
                     + (q.actor().isPresent() ? " AND actor = :actor" : "")
                     + (q.since().isPresent() ? " AND at >= :since" : "")
-                    + (q.beforeId().isPresent() ? " AND id < :before" : "");
-            var query = h.createQuery("SELECT * FROM audit_log WHERE 1 = 1" + where + " ORDER BY id DESC LIMIT :limit");
+                    + (q.beforeId().isPresent() ? " AND id < :before" : "")
+                    + (q.afterId().isPresent() ? " AND id > :after" : "");
+            // A page above afterId is the oldest entries above it: read upwards, then turned newest first.
+            String order = q.afterId().isPresent() ? " ORDER BY id ASC" : " ORDER BY id DESC";
+            var query = h.createQuery("SELECT * FROM audit_log WHERE 1 = 1" + where + order + " LIMIT :limit");
             q.action().ifPresent(a -> query.bind("action", a));
             q.targetPrefix()
                     .ifPresent(p -> query.bind("prefix", p.replace("%", "\\%").replace("_", "\\_") + "%"));
             q.actor().ifPresent(a -> query.bind("actor", a));
             q.since().ifPresent(t -> query.bind("since", t.toEpochMilli()));
             q.beforeId().ifPresent(b -> query.bind("before", b));
-            return query.bind("limit", q.limit())
+            q.afterId().ifPresent(a -> query.bind("after", a));
+            List<AuditEntry> entries = query.bind("limit", q.limit())
                     .map((rs, ctx) -> new AuditEntry(
                             rs.getLong("id"),
                             Millis.instant(rs, "at"),
@@ -80,6 +99,11 @@ public final class AuditLog {
                             RequestSource.valueOf(rs.getString("source")),
                             rs.getString("details")))
                     .list();
+            if (q.afterId().isPresent()) {
+                entries = new java.util.ArrayList<>(entries);
+                java.util.Collections.reverse(entries);
+            }
+            return entries;
         });
     }
 }

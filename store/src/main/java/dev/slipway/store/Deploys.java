@@ -65,18 +65,41 @@ public final class Deploys {
 
     /** The latest deploys of an app/environment (both optional filters), newest first. */
     public List<DeployRecord> list(Optional<String> app, Optional<String> environment, int limit) {
-        String where =
-                (app.isPresent() ? " AND app = :app" : "") + (environment.isPresent() ? " AND environment = :env" : "");
+        return list(app, environment, Optional.empty(), limit);
+    }
+
+    /** One page of {@link #list(Optional, Optional, int)}: the deploys older than {@code beforeId}, if given. */
+    public List<DeployRecord> list(
+            Optional<String> app, Optional<String> environment, Optional<Long> beforeId, int limit) {
+        String where = (app.isPresent() ? " AND app = :app" : "")
+                + (environment.isPresent() ? " AND environment = :env" : "")
+                + (beforeId.isPresent() ? " AND id < :before" : "");
         return jdbi.withHandle(h -> {
             var query = h.createQuery("SELECT * FROM deploys WHERE 1 = 1" + where + " ORDER BY id DESC LIMIT :limit");
             app.ifPresent(a -> query.bind("app", a));
             environment.ifPresent(e -> query.bind("env", e));
+            beforeId.ifPresent(b -> query.bind("before", b));
             return withClusters(
                     h,
                     query.bind("limit", limit)
                             .map((rs, ctx) -> deploy(rs, List.of()))
                             .list());
         });
+    }
+
+    /**
+     * The last deploy of every registered environment that has one (for each, what {@code list(app, env, 1)}
+     * gives), in one query: per environment the highest id on the {@code (app, environment, id)} index, then
+     * those rows with their clusters. Labs' deploys are left out (a lab is no registered environment).
+     */
+    public List<DeployRecord> latestPerEnvironment() {
+        return jdbi.withHandle(h -> withClusters(
+                h,
+                h.createQuery("SELECT * FROM deploys WHERE id IN (SELECT (SELECT MAX(x.id) FROM deploys x"
+                                + " WHERE x.app = e.app AND x.environment = e.name) FROM environments e)"
+                                + " ORDER BY app, environment")
+                        .map((rs, ctx) -> deploy(rs, List.of()))
+                        .list()));
     }
 
     /**

@@ -232,9 +232,17 @@ public final class Labs {
 
     /** How many labs are not yet deleted. */
     public int liveCount() {
-        return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM labs WHERE state <> 'DELETED'")
-                .mapTo(Integer.class)
-                .one());
+        return liveCount(Optional.empty());
+    }
+
+    /** How many labs {@link #listLive(Optional)} would list: not yet deleted, of one app or all. */
+    public int liveCount(Optional<String> app) {
+        return jdbi.withHandle(h -> {
+            var query = h.createQuery(
+                    "SELECT COUNT(*) FROM labs WHERE state <> 'DELETED'" + (app.isPresent() ? " AND app = :app" : ""));
+            app.ifPresent(a -> query.bind("app", a));
+            return query.mapTo(Integer.class).one();
+        });
     }
 
     private static LabRecord lab(ResultSet rs) throws SQLException {

@@ -26,6 +26,8 @@ public final class Store implements AutoCloseable {
     private final Tokens tokens;
     private final Leases leases;
     private final Rollouts rollouts;
+    private final RolloutChecks rolloutChecks;
+    private final ChatLinks chatLinks;
     private final ConsoleSessions consoleSessions;
 
     private Store(HikariDataSource dataSource, Dialect dialect, Clock clock) {
@@ -40,6 +42,8 @@ public final class Store implements AutoCloseable {
         this.tokens = new Tokens(jdbi, clock);
         this.leases = new Leases(jdbi, clock);
         this.rollouts = new Rollouts(jdbi, clock);
+        this.rolloutChecks = new RolloutChecks(jdbi);
+        this.chatLinks = new ChatLinks(jdbi, clock, tokens);
         this.consoleSessions = new ConsoleSessions(jdbi, clock);
     }
 
@@ -124,6 +128,14 @@ public final class Store implements AutoCloseable {
 
     public ConsoleSessions consoleSessions() {
         return consoleSessions;
+    }
+
+    public ChatLinks chatLinks() {
+        return chatLinks;
+    }
+
+    public RolloutChecks rolloutChecks() {
+        return rolloutChecks;
     }
 
     public Rollouts rollouts() {

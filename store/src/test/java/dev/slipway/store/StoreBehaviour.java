@@ -130,6 +130,50 @@ abstract class StoreBehaviour {
     }
 
     @Test
+    void theLastDeployOfEachRegisteredEnvironmentComesInOneListWithItsClusters() {
+        store.apps().register(registration("acme-web"), "alice");
+        store.apps().register(registration("predict"), "alice");
+        enqueue("acme-web", "production", "v1");
+        DeployRecord lastProduction = enqueue("acme-web", "production", "v2");
+        DeployRecord lastStaging = enqueue("acme-web", "staging", "v1");
+        enqueue("acme-web", "lab-feature-x", "v9"); // a lab's deploy: no registered environment
+        enqueue("predict", "production", "v1");
+        DeployRecord lastPredict = enqueue("predict", "production", "v2");
+        store.deploys().planClusters(lastPredict.id(), List.of("east-1", "west-1"));
+
+        List<DeployRecord> latest = store.deploys().latestPerEnvironment();
+
+        assertThat(latest)
+                .extracting(DeployRecord::id)
+                .containsExactly(lastProduction.id(), lastStaging.id(), lastPredict.id());
+        assertThat(latest.get(2).clusters())
+                .extracting(ClusterProgress::cluster)
+                .containsExactly("east-1", "west-1");
+        for (DeployRecord d : latest) {
+            assertThat(store.deploys().list(Optional.of(d.app()), Optional.of(d.environment()), 1))
+                    .extracting(DeployRecord::id)
+                    .as("what a per-environment query gives")
+                    .containsExactly(d.id());
+        }
+    }
+
+    @Test
+    void deploysPageBackwardsFromAnId() {
+        List<Long> ids = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            ids.add(enqueue("acme-web", "production", "v" + i).id());
+        }
+        enqueue("acme-web", "staging", "v1");
+
+        assertThat(store.deploys().list(Optional.of("acme-web"), Optional.of("production"), Optional.of(ids.get(3)), 2))
+                .extracting(DeployRecord::id)
+                .containsExactly(ids.get(2), ids.get(1));
+        assertThat(store.deploys().list(Optional.of("acme-web"), Optional.of("production"), Optional.of(ids.get(1)), 2))
+                .extracting(DeployRecord::id)
+                .containsExactly(ids.get(0));
+    }
+
+    @Test
     void deploysOfDifferentEnvironmentsRunSideBySide() {
         enqueue("acme-web", "production", "v1");
         enqueue("acme-web", "staging", "v1");
@@ -538,6 +582,137 @@ abstract class StoreBehaviour {
         assertThat(store.auditLog().list(Optional.empty(), Optional.of("acme-web/"), Optional.empty(), 10))
                 .extracting(AuditEntry::source)
                 .containsExactly(RequestSource.REAPER, RequestSource.CLI);
+    }
+
+    @Test
+    void aChatUserIsLinkedOnceByAOneTimeCodeAndLosesTheLinkWithItsToken() {
+        TokenRecord alice = store.tokens().issue("alice", Scope.DEPLOY, "admin").token();
+        ChatLinks.Code code = store.chatLinks().issueCode(alice);
+        assertThat(code.code()).hasSize(10).matches("[A-Z2-9]+");
+        assertThat(code.expiresAt()).isEqualTo(clock.instant().plus(ChatLinks.CODE_TTL));
+        assertThat(store.chatLinks().linked("slack", "T1/U1")).isEmpty();
+
+        String typed = code.code().substring(0, 5).toLowerCase(java.util.Locale.ROOT) + " "
+                + code.code().substring(5);
+        assertThat(store.chatLinks().redeem(typed, "slack", "T1/U1", "alice.s"))
+                .map(TokenRecord::name)
+                .contains("alice");
+        assertThat(store.chatLinks().linked("slack", "T1/U1"))
+                .map(TokenRecord::id)
+                .contains(alice.id());
+        assertThat(store.chatLinks().linked("slack", "T1/U2"))
+                .as("another chat user")
+                .isEmpty();
+        assertThat(store.chatLinks().redeem(code.code(), "slack", "T1/U2", "mallory"))
+                .as("a code works once")
+                .isEmpty();
+
+        ChatLinks.Code late = store.chatLinks().issueCode(alice);
+        clock.add(ChatLinks.CODE_TTL);
+        assertThat(store.chatLinks().redeem(late.code(), "slack", "T1/U3", "bob"))
+                .as("expired")
+                .isEmpty();
+
+        store.tokens().revoke(alice.id());
+        assertThat(store.chatLinks().linked("slack", "T1/U1"))
+                .as("its token revoked")
+                .isEmpty();
+        assertThat(store.chatLinks().unlink("slack", "T1/U1")).isTrue();
+        assertThat(store.chatLinks().unlink("slack", "T1/U1")).isFalse();
+    }
+
+    @Test
+    void rolloutChecksAreReadNewestBoundedOldestFirstAfterAnIdAndOldOnesDeleted() {
+        Instant t0 = Instant.parse("2026-12-04T10:00:00Z");
+        List<Long> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            ids.add(store.rolloutChecks()
+                    .record(new RolloutChecks.CheckRow(
+                            0,
+                            "shop",
+                            "production",
+                            "east-1,west-1",
+                            t0.plusSeconds(10L * i),
+                            10_000,
+                            100 + i,
+                            i,
+                            812_000,
+                            900,
+                            1,
+                            700_500,
+                            i == 4 ? "breach" : "pass")));
+        }
+        store.rolloutChecks()
+                .record(new RolloutChecks.CheckRow(0, "shop", "qa", "east-1", t0, 10_000, 7, 0, 1, 7, 0, 1, "wait"));
+
+        List<RolloutChecks.CheckRow> last3 = store.rolloutChecks().recent("shop", "production", 0, 3);
+        assertThat(last3).extracting(RolloutChecks.CheckRow::requests).containsExactly(102L, 103L, 104L);
+        RolloutChecks.CheckRow breach = last3.get(2);
+        assertThat(breach.id()).isEqualTo(ids.get(4));
+        assertThat(breach.clusters()).isEqualTo("east-1,west-1");
+        assertThat(breach.at()).isEqualTo(t0.plusSeconds(40));
+        assertThat(breach.errors()).isEqualTo(4);
+        assertThat(breach.canaryP99Micros()).isEqualTo(812_000);
+        assertThat(breach.stableErrors()).isEqualTo(1);
+        assertThat(breach.stableP99Micros()).isEqualTo(700_500);
+        assertThat(breach.verdict()).isEqualTo("breach");
+        assertThat(store.rolloutChecks().recent("shop", "production", ids.get(3), 100))
+                .extracting(RolloutChecks.CheckRow::id)
+                .containsExactly(ids.get(4));
+
+        assertThat(store.rolloutChecks().deleteBefore("shop", "production", t0.plusSeconds(20)))
+                .isEqualTo(2);
+        assertThat(store.rolloutChecks().recent("shop", "production", 0, 100)).hasSize(3);
+        assertThat(store.rolloutChecks().recent("shop", "qa", 0, 100))
+                .as("another environment's")
+                .hasSize(1);
+    }
+
+    @Test
+    void auditPagesGoBothWaysUnderTheSameFilter() {
+        List<Long> ids = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            ids.add(store.auditLog()
+                    .record("alice", "deploy.enqueue", "acme-web/production", RequestSource.CLI, "ref v" + i)
+                    .id());
+            store.auditLog().record("bob", "deploy.enqueue", "predict/production", RequestSource.API, "ref v" + i);
+        }
+        Optional<String> action = Optional.of("deploy.enqueue");
+        Optional<String> app = Optional.of("acme-web");
+
+        List<AuditEntry> older = store.auditLog()
+                .list(new AuditLog.Query(action, app, Optional.empty(), Optional.empty(), Optional.of(ids.get(5)), 3));
+        assertThat(older).extracting(AuditEntry::id).containsExactly(ids.get(4), ids.get(3), ids.get(2));
+        List<AuditEntry> newer = store.auditLog()
+                .list(new AuditLog.Query(
+                        action, app, Optional.empty(), Optional.empty(), Optional.empty(), Optional.of(ids.get(2)), 3));
+        assertThat(newer)
+                .as("the three just above, newest first")
+                .extracting(AuditEntry::id)
+                .containsExactly(ids.get(5), ids.get(4), ids.get(3));
+    }
+
+    @Test
+    void liveLabsAreCountedPerAppAsTheyAreListed() {
+        openLab("feature/a", "abc1");
+        openLab("feature/b", "abc2");
+        store.labs()
+                .open(new LabOpening(
+                        "predict",
+                        "feature/a",
+                        "feature-a",
+                        "predict-lab-feature-a",
+                        "abc3",
+                        "bob",
+                        Duration.ofHours(24)));
+        LabRecord gone = openLab("feature/c", "abc4");
+        store.labs().claimForDown(gone.id(), "server-a", Duration.ofMinutes(1)).orElseThrow();
+        store.labs().markDeleted(gone.id(), "server-a");
+
+        assertThat(store.labs().liveCount(Optional.of("acme-web"))).isEqualTo(2);
+        assertThat(store.labs().liveCount(Optional.of("predict"))).isEqualTo(1);
+        assertThat(store.labs().liveCount(Optional.empty())).isEqualTo(3);
+        assertThat(store.labs().listLive(Optional.of("acme-web"))).hasSize(2);
     }
 
     @Test

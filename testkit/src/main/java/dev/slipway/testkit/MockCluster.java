@@ -85,6 +85,19 @@ public final class MockCluster implements AutoCloseable {
         dispatcher.clearWrites();
     }
 
+    /**
+     * Every request sent as someone else (Kubernetes impersonation), as {@code user [groups] METHOD path}: what the
+     * API server would authorize as that person.
+     */
+    public List<String> impersonated() {
+        return dispatcher.impersonated();
+    }
+
+    /** Makes this cluster's RBAC refuse (403) every request sent as {@code user}. */
+    public void denyImpersonated(String user) {
+        dispatcher.deny(user);
+    }
+
     /** Makes the API server answer 401 to everyone but its controller, like an expired kubeconfig token. */
     public void rejectCredentials(boolean reject) {
         dispatcher.rejectCredentials(reject);

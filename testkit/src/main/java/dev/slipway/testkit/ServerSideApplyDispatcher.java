@@ -144,8 +144,35 @@ final class ServerSideApplyDispatcher extends KubernetesCrudDispatcher {
         }
     }
 
+    /** Requests sent as someone else: {@code user [groups] METHOD path}. */
+    private final List<String> impersonated = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Impersonated users this cluster's RBAC (as the test sets it) lets read nothing. */
+    private final java.util.Set<String> denied = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    List<String> impersonated() {
+        return List.copyOf(impersonated);
+    }
+
+    void deny(String user) {
+        denied.add(user);
+    }
+
     @Override
     public MockResponse dispatch(RecordedRequest request) {
+        String as = request.getHeader("Impersonate-User");
+        if (as != null) {
+            impersonated.add(as + " " + request.getHeaders().headers("Impersonate-Group") + " " + request.method() + " "
+                    + pathOf(request.getPath()));
+            if (denied.contains(as)) {
+                return status(
+                        403,
+                        "Forbidden",
+                        "users \"" + as + "\" is forbidden: cannot "
+                                + request.method().name().toLowerCase(java.util.Locale.ROOT) + " "
+                                + pathOf(request.getPath()),
+                        List.of());
+            }
+        }
         boolean fromController = CONTROLLER_AGENT.equals(request.getHeader("User-Agent"));
         if (rejectCredentials && !fromController) {
             return status(401, "Unauthorized", "Unauthorized", List.of());

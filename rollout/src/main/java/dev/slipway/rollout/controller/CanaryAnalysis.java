@@ -30,8 +30,8 @@ final class CanaryAnalysis {
         Duration canaryP99 = c.requests() == 0 ? Duration.ZERO : c.latency().quantile(0.99);
         Duration stableP99 = s.requests() == 0 ? Duration.ZERO : s.latency().quantile(0.99);
         String numbers = numbers(c, canaryP99, s, stableP99);
-        BiFunction<Verdict, String, Check> checked = (verdict, reason) ->
-                new Check(at, length, c.requests(), c.errors(), canaryP99, s.requests(), stableP99, verdict, reason);
+        BiFunction<Verdict, String, Check> checked = (verdict, reason) -> new Check(
+                at, length, c.requests(), c.errors(), canaryP99, s.requests(), s.errors(), stableP99, verdict, reason);
         if (c.requests() < a.minRequests()) {
             return checked.apply(
                     Verdict.WAIT,

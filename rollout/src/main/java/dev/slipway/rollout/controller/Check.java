@@ -14,6 +14,7 @@ import java.util.Objects;
  * @param errors of them: 5xx, timeouts and connect failures
  * @param canaryP99 the canary's p99 latency in the window (zero without requests)
  * @param stableRequests stable's requests in the same window and clusters
+ * @param stableErrors of them: 5xx, timeouts and connect failures (what the charts set beside the canary's)
  * @param stableP99 stable's p99 in the same window (zero without requests)
  * @param verdict what the check concluded
  * @param reason why, in words with the numbers
@@ -25,6 +26,7 @@ public record Check(
         long errors,
         Duration canaryP99,
         long stableRequests,
+        long stableErrors,
         Duration stableP99,
         Verdict verdict,
         String reason) {
@@ -39,11 +41,21 @@ public record Check(
 
     /** A check that could not judge, e.g. the first reading of a window. */
     static Check waiting(Instant at, String reason) {
-        return new Check(at, Duration.ZERO, 0, 0, Duration.ZERO, 0, Duration.ZERO, Verdict.WAIT, reason);
+        return new Check(at, Duration.ZERO, 0, 0, Duration.ZERO, 0, 0, Duration.ZERO, Verdict.WAIT, reason);
     }
 
     /** The canary's error rate in the window, 0 without requests. */
     public double errorRate() {
         return requests == 0 ? 0 : (double) errors / requests;
+    }
+
+    /** Stable's error rate in the same window, 0 without requests. */
+    public double stableErrorRate() {
+        return stableRequests == 0 ? 0 : (double) stableErrors / stableRequests;
+    }
+
+    /** Whether the check read a window of numbers (a check that could not read the routers did not). */
+    public boolean measured() {
+        return !window.isZero();
     }
 }

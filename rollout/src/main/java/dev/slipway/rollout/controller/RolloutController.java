@@ -416,6 +416,27 @@ public final class RolloutController {
 
     // ---------------------------------------------------------------------------------------------------------
 
+    /** Reports each measured check {@code next} holds that {@code before} did not, with the clusters it judged. */
+    private void reportNewChecks(RolloutState before, RolloutState next) {
+        Map<Check, List<String>> fresh = new java.util.LinkedHashMap<>();
+        for (ClusterRollout c : next.clusters()) {
+            Optional<Check> check = c.lastCheck().filter(Check::measured);
+            if (check.isPresent()
+                    && !before.cluster(c.cluster())
+                            .flatMap(ClusterRollout::lastCheck)
+                            .equals(check)) {
+                fresh.computeIfAbsent(check.get(), k -> new ArrayList<>()).add(c.cluster());
+            }
+        }
+        fresh.forEach((check, clusters) -> {
+            try {
+                events.checked(next.key(), List.copyOf(clusters), check);
+            } catch (RuntimeException failed) {
+                log.error("a rollout check listener failed", failed);
+            }
+        });
+    }
+
     /** The state of one rollout being worked on, and the version it was loaded or last saved as. */
     private final class Session {
         RolloutState state;
@@ -439,6 +460,7 @@ public final class RolloutController {
                     log.error("a rollout event listener failed", failed);
                 }
             }
+            reportNewChecks(before, next);
             List<ClusterRollout> changed = new ArrayList<>();
             for (ClusterRollout c : next.clusters()) {
                 Optional<ClusterRollout> old = before.cluster(c.cluster());

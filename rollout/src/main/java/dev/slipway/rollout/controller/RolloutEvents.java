@@ -7,6 +7,13 @@ public interface RolloutEvents {
     /** Must not throw; a listener that fails logs it. */
     void transition(RolloutEvent event);
 
+    /**
+     * An analysis check that read a window of the routers' numbers, after it is stored with the state: one per
+     * window, naming the clusters it judged together (the server keeps them for the console's charts). Checks that
+     * read nothing (the routers could not be asked) are not reported. Must not throw.
+     */
+    default void checked(RolloutKey key, java.util.List<String> clusters, Check check) {}
+
     static RolloutEvents none() {
         return e -> {};
     }

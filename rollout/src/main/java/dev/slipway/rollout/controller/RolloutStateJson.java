@@ -85,6 +85,7 @@ public final class RolloutStateJson {
                 .put("errors", c.errors())
                 .put("canaryP99", c.canaryP99().toString())
                 .put("stableRequests", c.stableRequests())
+                .put("stableErrors", c.stableErrors())
                 .put("stableP99", c.stableP99().toString())
                 .put("verdict", c.verdict().name())
                 .put("reason", c.reason());
@@ -179,6 +180,7 @@ public final class RolloutStateJson {
                 n.get("errors").asLong(),
                 Duration.parse(text(n, "canaryP99")),
                 n.get("stableRequests").asLong(),
+                n.path("stableErrors").asLong(0), // absent in state stored before it was recorded
                 Duration.parse(text(n, "stableP99")),
                 Verdict.valueOf(text(n, "verdict")),
                 text(n, "reason"));

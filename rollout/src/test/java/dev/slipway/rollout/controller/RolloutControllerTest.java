@@ -121,9 +121,13 @@ class RolloutControllerTest {
         assertThat(abort.byController()).isTrue();
         assertThat(abort.details()).contains("breach: error rate 5.00%").contains("was step 1/3 rps 100 for 1m");
 
+        // Each window judged is reported once, for the charts (east alone was in a step): the healthy one, the breach.
+        assertThat(f.checks).containsExactly("east: PASS 200/0", "east: BREACH 200/10");
+
         // Nothing more happens on later ticks.
         f.healthy();
         assertThat(f.tracks.calls).hasSize(2);
+        assertThat(f.checks).hasSize(2);
     }
 
     @Test
@@ -138,6 +142,8 @@ class RolloutControllerTest {
         assertThat(east.lastCheck().orElseThrow().verdict()).isEqualTo(Verdict.WAIT);
         assertThat(east.lastCheck().orElseThrow().reason()).startsWith("50 of the 100 canary requests");
         assertThat(f.tracks.calls).isEmpty();
+        // Every window read is reported, waiting ones too: the charts show the canary failing all along.
+        assertThat(f.checks).hasSizeGreaterThanOrEqualTo(19).allMatch(c -> c.equals("east: WAIT 50/50"));
 
         // Enough healthy requests and the step, held long enough by now, passes at once.
         f.healthy();

@@ -30,6 +30,9 @@ final class RolloutFixture {
     final FakeTraffic traffic = new FakeTraffic(clock);
     final FakeTracks tracks = new FakeTracks(traffic);
     final List<RolloutEvent> events = new ArrayList<>();
+    /** The checks reported, as {@code clusters: verdict requests/errors}. */
+    final List<String> checks = new ArrayList<>();
+
     final RolloutController controller;
 
     RolloutFixture() {
@@ -38,7 +41,19 @@ final class RolloutFixture {
 
     RolloutFixture(RolloutStore store) {
         this.store = store;
-        this.controller = new RolloutController(store, stats, traffic, tracks, events::add, clock);
+        RolloutEvents listener = new RolloutEvents() {
+            @Override
+            public void transition(RolloutEvent event) {
+                events.add(event);
+            }
+
+            @Override
+            public void checked(RolloutKey key, List<String> clusters, Check check) {
+                checks.add(String.join(",", clusters) + ": " + check.verdict() + " " + check.requests() + "/"
+                        + check.errors());
+            }
+        };
+        this.controller = new RolloutController(store, stats, traffic, tracks, listener, clock);
     }
 
     /** rps 100 for 1m, 10% for 2m, full. */

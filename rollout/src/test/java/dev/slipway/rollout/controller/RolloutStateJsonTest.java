@@ -40,6 +40,7 @@ class RolloutStateJsonTest {
                 5,
                 Duration.ofMillis(312),
                 9000,
+                7,
                 Duration.ofMillis(250),
                 Verdict.PASS,
                 "within limits");

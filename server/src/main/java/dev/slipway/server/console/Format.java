@@ -26,6 +26,11 @@ public final class Format {
         return at.toString();
     }
 
+    /** A count with thousands separated: {@code 10,000}. */
+    public static String count(long n) {
+        return String.format(Locale.ROOT, "%,d", n);
+    }
+
     public static String percent(double share) {
         return String.format(Locale.ROOT, "%.2f%%", share * 100);
     }
