@@ -1,9 +1,5 @@
 package dev.slipway.router;
 
-import com.fasterxml.jackson.core.JsonEncoding;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import java.io.ByteArrayOutputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -13,7 +9,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -36,12 +31,13 @@ final class AccessLog implements AutoCloseable {
     static final Duration WAKE = Duration.ofMillis(20);
 
     private static final Logger log = LoggerFactory.getLogger(AccessLog.class);
-    private static final JsonFactory JSON = new JsonFactory();
 
     /**
-     * What one line says, as the event loop hands it over: raw values, formatted on the writer thread.
+     * What one line (and a sampled request's span, {@link SpanExport}) says, as the event loop hands it over:
+     * raw values, formatted on the writer thread.
      *
      * @param startMillis when the request head arrived (epoch milliseconds)
+     * @param startNanos the same moment by {@link System#nanoTime()}, which a span's start is reckoned from
      * @param uri the request target as received; the line shows its path without the query
      * @param endpoint where it went, null when the router answered itself
      * @param failure how the router itself ended the request ({@code timeout}, {@code connect_failure}) or empty
@@ -50,6 +46,7 @@ final class AccessLog implements AutoCloseable {
      */
     record Entry(
             long startMillis,
+            long startNanos,
             String client,
             String method,
             String host,
@@ -123,7 +120,7 @@ final class AccessLog implements AutoCloseable {
     }
 
     private void run() {
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream(64 * 1024);
+        JsonLines lines = new JsonLines(64 * 1024);
         long lastCheck = System.nanoTime();
         try {
             while (true) {
@@ -132,22 +129,17 @@ final class AccessLog implements AutoCloseable {
                     lastCheck = System.nanoTime();
                     reopenIfMoved();
                 }
-                // What has queued since the last look goes out together, through one generator, in one write.
+                // What has queued since the last look goes out together, in one write.
                 Entry e = queue.poll();
                 if (e != null) {
-                    try (JsonGenerator g = JSON.createGenerator(buffer, JsonEncoding.UTF8)) {
-                        g.setRootValueSeparator(null);
-                        int n = 0;
-                        while (e != null) {
-                            write(e, g);
-                            n++;
-                            e = queue.poll();
-                        }
-                        queued.addAndGet(-n);
-                    } catch (IOException impossible) {
-                        throw new IllegalStateException("writing to memory failed", impossible);
+                    int n = 0;
+                    while (e != null) {
+                        write(e, lines);
+                        n++;
+                        e = queue.poll();
                     }
-                    flush(buffer);
+                    queued.addAndGet(-n);
+                    flush(lines);
                 }
                 if (stop) {
                     break;
@@ -165,37 +157,41 @@ final class AccessLog implements AutoCloseable {
         }
     }
 
-    /** Writes {@code e} as one JSON line through {@code g}. */
-    static void write(Entry e, JsonGenerator g) throws IOException {
-        g.writeStartObject();
-        g.writeStringField("time", Instant.ofEpochMilli(e.startMillis()).toString());
-        g.writeStringField("client", e.client());
-        g.writeStringField("method", e.method());
-        g.writeStringField("host", e.host());
-        g.writeStringField("path", e.path());
-        g.writeStringField("route", e.route());
-        g.writeStringField("backend", e.backend());
-        g.writeStringField("cluster", e.cluster());
-        g.writeStringField("endpoint", e.endpointText());
-        g.writeNumberField("status", e.status());
+    /** Appends {@code e} as one JSON line to {@code line}. */
+    static void write(Entry e, JsonLines line) {
+        line.startObject();
+        line.timeField("time", e.startMillis());
+        line.field("client", e.client());
+        line.field("method", e.method());
+        line.field("host", e.host());
+        line.field("path", e.path());
+        line.field("route", e.route());
+        line.field("backend", e.backend());
+        line.field("cluster", e.cluster());
+        InetSocketAddress endpoint = e.endpoint();
+        line.endpointField(
+                "endpoint",
+                endpoint == null ? null : endpoint.getHostString(),
+                endpoint == null ? 0 : endpoint.getPort());
+        line.field("status", e.status());
         if (!e.failure().isEmpty()) {
-            g.writeStringField("failure", e.failure());
+            line.field("failure", e.failure());
         }
-        g.writeNumberField("duration_ms", e.durationNanos() / 1_000_000.0);
-        g.writeNumberField("bytes_in", e.bytesIn());
-        g.writeNumberField("bytes_out", e.bytesOut());
-        g.writeNumberField("retries", e.retries());
-        g.writeStringField("request_id", e.requestId().toString());
-        g.writeStringField("trace_id", e.trace().traceId());
-        g.writeStringField("span_id", e.trace().spanId());
+        line.millisField("duration_ms", e.durationNanos());
+        line.field("bytes_in", e.bytesIn());
+        line.field("bytes_out", e.bytesOut());
+        line.field("retries", e.retries());
+        line.field("request_id", e.requestId());
+        byte[] ids = e.trace().bytes();
+        line.asciiField("trace_id", ids, TraceContext.TRACE_ID_AT, 32);
+        line.asciiField("span_id", ids, TraceContext.SPAN_ID_AT, 16);
         if (!e.userAgent().isEmpty()) {
-            g.writeStringField("user_agent", e.userAgent());
+            line.field("user_agent", e.userAgent());
         }
-        g.writeEndObject();
-        g.writeRaw('\n');
+        line.endLine();
     }
 
-    private void flush(ByteArrayOutputStream buffer) {
+    private void flush(JsonLines buffer) {
         if (buffer.size() == 0) {
             return;
         }

@@ -60,7 +60,9 @@ final class Exchange {
     private ArrayDeque<HttpContent> heldBody;
     private CharSequence requestId;
     private RequestTelemetry telemetry;
-    private RequestTelemetry.Trace trace;
+    private TraceContext trace;
+    // Whether the access log or a sampled span wants this request's details (decided when it starts).
+    private boolean reported;
     private String clientIp;
     private long bytesIn;
     private long bytesOut;
@@ -118,8 +120,9 @@ final class Exchange {
         this.clientIp = clientIp;
         String path = pathOf(request.uri());
         telemetry = runtime.telemetry();
-        trace = telemetry.begin(request.headers(), request.method().name());
-        if (telemetry.records()) {
+        trace = telemetry.begin(request.headers());
+        reported = telemetry.wants(trace);
+        if (reported) {
             startMillis = runtime.clock.millis();
         }
         RetryBudget budget = runtime.retryBudget();
@@ -585,36 +588,32 @@ final class Exchange {
 
     /** The access log line and span of this request, when either is written. */
     private void told(int code, String how, long nanos) {
-        if (trace == null) {
-            return; // never started
-        }
-        if (!telemetry.records()) {
-            return;
+        if (!reported) {
+            return; // never started, or neither logged nor sampled
         }
         HttpHeaders h = request.headers();
         String host = h.get(HttpHeaderNames.HOST);
         String agent = h.get(HttpHeaderNames.USER_AGENT);
-        telemetry.end(
+        telemetry.end(new AccessLog.Entry(
+                startMillis,
+                startNanos,
+                clientIp == null ? "" : clientIp,
+                request.method().name(),
+                host == null ? "" : host,
+                request.uri(),
+                route == null ? "" : route.name(),
+                backend == null ? "" : backend.name(),
+                endpoint == null ? "" : endpoint.cluster,
+                endpoint == null ? null : endpoint.address,
+                code,
+                how,
+                nanos,
+                bytesIn,
+                bytesOut,
+                retries,
+                requestId,
                 trace,
-                new AccessLog.Entry(
-                        startMillis,
-                        clientIp == null ? "" : clientIp,
-                        request.method().name(),
-                        host == null ? "" : host,
-                        request.uri(),
-                        route == null ? "" : route.name(),
-                        backend == null ? "" : backend.name(),
-                        endpoint == null ? "" : endpoint.cluster,
-                        endpoint == null ? null : endpoint.address,
-                        code,
-                        how,
-                        nanos,
-                        bytesIn,
-                        bytesOut,
-                        retries,
-                        requestId,
-                        trace.context(),
-                        agent == null ? "" : agent));
+                agent == null ? "" : agent));
     }
 
     /** The path without its query, which may carry tokens: the access log and spans never show it. */

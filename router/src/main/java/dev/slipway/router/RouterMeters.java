@@ -62,6 +62,10 @@ public enum RouterMeters {
             "slipway.router.access.log.dropped",
             "Access log lines dropped because the writer could not keep up or the file could not be opened",
             null),
+    SPANS_DROPPED(
+            "slipway.router.spans.dropped",
+            "Spans of sampled requests dropped because the export could not keep up (the collector slow or down)",
+            null),
     SOURCE_STALE(
             "slipway.router.source.stale",
             "1 while a source the router is fed from (a cluster, the stages) is stale: its last good config serves",

@@ -9,7 +9,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * The W3C Trace Context (https://www.w3.org/TR/trace-context/) of one request as the router takes part in it:
  * the trace it belongs to, the span that called the router (if any) and the router's own span, which is what
  * the backend sees as its parent in {@code traceparent}. Held as the {@code traceparent} bytes the router sends
- * (one small array per request, written to the wire as it is); the ids are read out of it only when asked.
+ * (one small array per request, written to the wire as it is, with the caller's span id behind them); the ids
+ * are read out of it as strings only when asked, off the event loop.
  */
 final class TraceContext {
     static final AsciiString TRACEPARENT = AsciiString.cached("traceparent");
@@ -18,14 +19,14 @@ final class TraceContext {
 
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
     private static final int LENGTH = 55;
+    private static final int WITH_PARENT = LENGTH + 16;
 
-    // "00-" trace id (32) "-" span id (16) "-" flags (2): what goes out as traceparent.
+    // "00-" trace id (32) "-" span id (16) "-" flags (2): what goes out as traceparent; then, when the router
+    // joined a caller's trace, the caller's span id (16).
     private final byte[] header;
-    private final String parentSpanId;
 
-    private TraceContext(byte[] header, String parentSpanId) {
+    private TraceContext(byte[] header) {
         this.header = header;
-        this.parentSpanId = parentSpanId;
     }
 
     /** A caller's trace context, parsed from a {@code traceparent} header. */
@@ -33,7 +34,7 @@ final class TraceContext {
 
     /** The context with these ids (32 and 16 lower-case hex digits); {@code parentSpanId} null for a new trace. */
     static TraceContext of(String traceId, String parentSpanId, String spanId, byte flags) {
-        byte[] h = new byte[LENGTH];
+        byte[] h = new byte[parentSpanId == null ? LENGTH : WITH_PARENT];
         h[0] = '0';
         h[1] = '0';
         h[2] = '-';
@@ -43,7 +44,20 @@ final class TraceContext {
         h[52] = '-';
         h[53] = HEX[(flags >> 4) & 0xf];
         h[54] = HEX[flags & 0xf];
-        return new TraceContext(h, parentSpanId);
+        if (parentSpanId != null) {
+            ascii(parentSpanId, h, LENGTH);
+        }
+        return new TraceContext(h);
+    }
+
+    /** Where the trace id (32 hex digits) and the router's span id (16) sit in {@link #bytes()}. */
+    static final int TRACE_ID_AT = 3;
+
+    static final int SPAN_ID_AT = 36;
+
+    /** The {@code traceparent} bytes (the ids as lower-case hex), for a writer that copies them; not to change. */
+    byte[] bytes() {
+        return header;
     }
 
     String traceId() {
@@ -56,7 +70,7 @@ final class TraceContext {
 
     /** The caller's span, or null when the router started the trace. */
     String parentSpanId() {
-        return parentSpanId;
+        return header.length == WITH_PARENT ? new String(header, LENGTH, 16, StandardCharsets.US_ASCII) : null;
     }
 
     byte flags() {
@@ -69,7 +83,7 @@ final class TraceContext {
 
     /** The {@code traceparent} to send on: version 00, the router's span as the parent. */
     String header() {
-        return new String(header, StandardCharsets.US_ASCII);
+        return new String(header, 0, LENGTH, StandardCharsets.US_ASCII);
     }
 
     /**
@@ -117,27 +131,35 @@ final class TraceContext {
     }
 
     /**
-     * The router's context for a request with {@code headers}: a child of the caller's span, or a new trace
-     * marked sampled with probability {@code sampleRatio}.
+     * The router's context for a request with {@code headers}: a child of the caller's span (sampled when the
+     * caller's is), or a new trace sampled as {@link #sampledAt} says. Nothing but the one array is allocated.
      */
     static TraceContext of(HttpHeaders headers, double sampleRatio) {
         String given = headers.get(TRACEPARENT);
         ThreadLocalRandom r = ThreadLocalRandom.current();
-        byte[] h = new byte[LENGTH];
+        boolean join = valid(given);
+        byte[] h = new byte[join ? WITH_PARENT : LENGTH];
         h[0] = '0';
         h[1] = '0';
         h[2] = '-';
         h[35] = '-';
         h[52] = '-';
         spanId(r, h);
-        if (valid(given)) {
-            String g = given.trim();
-            for (int i = 3; i < 35; i++) {
-                h[i] = (byte) g.charAt(i);
+        if (join) {
+            // Leading white space is allowed around the value; the valid part starts at the first digit.
+            int at = 0;
+            while (given.charAt(at) <= ' ') {
+                at++;
             }
-            h[53] = (byte) g.charAt(53);
-            h[54] = (byte) g.charAt(54);
-            return new TraceContext(h, g.substring(36, 52));
+            for (int i = 3; i < 35; i++) {
+                h[i] = (byte) given.charAt(at + i);
+            }
+            h[53] = (byte) given.charAt(at + 53);
+            h[54] = (byte) given.charAt(at + 54);
+            for (int i = 0; i < 16; i++) {
+                h[LENGTH + i] = (byte) given.charAt(at + 36 + i);
+            }
+            return new TraceContext(h);
         }
         long high;
         long low;
@@ -148,8 +170,23 @@ final class TraceContext {
         hex(high, h, 3);
         hex(low, h, 19);
         h[53] = '0';
-        h[54] = sampleRatio >= 1.0 || r.nextDouble() < sampleRatio ? (byte) '1' : (byte) '0';
-        return new TraceContext(h, null);
+        h[54] = sampledAt(low, sampleRatio) ? (byte) '1' : (byte) '0';
+        return new TraceContext(h);
+    }
+
+    /**
+     * Whether a new trace whose id ends in the 64 bits {@code low} is sampled at {@code ratio}: the rule of
+     * OpenTelemetry's {@code TraceIdRatioBased} sampler (the absolute value of the id's lower half below
+     * {@code ratio} times {@code Long.MAX_VALUE}), so every participant that samples by trace id agrees.
+     */
+    static boolean sampledAt(long low, double ratio) {
+        if (ratio >= 1.0) {
+            return true;
+        }
+        if (ratio <= 0.0) {
+            return false;
+        }
+        return Math.abs(low) < (long) (ratio * Long.MAX_VALUE);
     }
 
     /**
@@ -157,11 +194,11 @@ final class TraceContext {
      * {@code traceparent} was valid (it belongs to that trace).
      */
     void writeTo(HttpHeaders headers) {
-        if (parentSpanId == null) {
+        if (header.length == LENGTH) {
             headers.remove(TRACESTATE);
         }
-        // The array is not copied: AsciiString wraps it and the encoder writes it out as it is.
-        headers.set(TRACEPARENT, new AsciiString(header, false));
+        // The array is not copied: AsciiString wraps its first 55 bytes and the encoder writes them as they are.
+        headers.set(TRACEPARENT, new AsciiString(header, 0, LENGTH, false));
     }
 
     /** Writes {@code v} as 16 hex digits at {@code at}. */

@@ -29,6 +29,8 @@ class MetricsExpositionTest {
                         defaults:
                           timeout: 300ms
                         accessLog: {path: access.log}
+                        # Nothing listens there: the exports fail, which costs requests nothing.
+                        tracing: {otlp: {endpoint: "http://127.0.0.1:1/v1/traces", timeout: 200ms}}
                         backends:
                           shop:
                             outlierDetection: {consecutiveFailures: 1}

@@ -17,6 +17,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -185,8 +186,10 @@ class TelemetryTest {
                     headersFile: %s
                 """.formatted(collector.port(), headers.getFileName())));
         TestClient client = fixture.client();
+        long before = epochNanos();
         TestClient.Response ok = client.get("/api/items", "traceparent: 00-" + TRACE + "-" + PARENT + "-01");
         TestClient.Response timedOut = client.get("/hang");
+        long after = epochNanos();
         fixture.router.close(); // flushes the batch
 
         List<Span> spans = collector.spans();
@@ -209,6 +212,14 @@ class TelemetryTest {
                 .containsEntry("slipway.backend", "web")
                 .containsEntry("slipway.cluster", "east")
                 .containsEntry("network.peer.address", web.address());
+        assertThat(first.getStartTimeUnixNano()).isBetween(before, after);
+        assertThat(first.getEndTimeUnixNano()).isBetween(first.getStartTimeUnixNano(), after);
+        assertThat(first.getFlags() & 0xff).as("sampled").isEqualTo(1);
+        assertThat(first.getFlags() & 0x300)
+                .as("the parent is the caller's, from another process")
+                .isEqualTo(0x300);
+        assertThat(first.getTraceState()).isEmpty();
+        assertThat(first.getDroppedAttributesCount()).isZero();
 
         Span second = spans.stream().filter(s -> s != first).findFirst().orElseThrow();
         assertThat(second.getParentSpanId().isEmpty())
@@ -224,10 +235,46 @@ class TelemetryTest {
                 .as("the span the client's 504 belongs to")
                 .isNotEmpty();
         assertThat(timedOut.status()).isEqualTo(504);
+        assertThat(second.getEndTimeUnixNano() - second.getStartTimeUnixNano())
+                .as("the route timeout is in the span's length")
+                .isGreaterThanOrEqualTo(Duration.ofMillis(300).toNanos());
 
         assertThat(attributes(collector.resources().get(0).getResource().getAttributesList()))
-                .containsEntry("service.name", "edge-router");
+                .containsEntry("service.name", "edge-router")
+                .containsEntry("telemetry.sdk.language", "java");
+        assertThat(collector.resources().get(0).getScopeSpans(0).getScope().getName())
+                .isEqualTo("dev.slipway.router");
         assertThat(collector.apiKeys).containsOnly("k-123");
+    }
+
+    @Test
+    void onlySampledTracesAreExportedAndACallersDecisionIsKept() throws Exception {
+        fixture = new RouterFixture(dir, config("""
+                tracing:
+                  sampleRatio: 0
+                  otlp:
+                    endpoint: http://127.0.0.1:%d/v1/traces
+                """.formatted(collector.port())));
+        TestClient client = fixture.client();
+        TestClient.Response started = client.get("/api/new");
+        client.get("/api/unsampled", "traceparent: 00-" + TRACE + "-" + PARENT + "-00");
+        TestClient.Response sampled = client.get("/api/sampled", "traceparent: 00-" + TRACE + "-" + PARENT + "-01");
+        fixture.router.close();
+
+        assertThat(TraceContext.parse(started.header("x-got-traceparent")).flags())
+                .as("a trace the router starts at ratio 0 is not sampled")
+                .isZero();
+        assertThat(collector.spans()).singleElement().satisfies(s -> {
+            assertThat(attributes(s.getAttributesList())).containsEntry("url.path", "/api/sampled");
+            assertThat(hex(s.getSpanId()))
+                    .isEqualTo(TraceContext.parse(sampled.header("x-got-traceparent"))
+                            .spanId());
+        });
+    }
+
+    private static long epochNanos() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
     private static List<JsonNode> awaitLines(Path log, int n) {

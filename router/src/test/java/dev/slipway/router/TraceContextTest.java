@@ -4,8 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
+import io.opentelemetry.sdk.trace.samplers.SamplingDecision;
+import io.opentelemetry.sdk.trace.samplers.SamplingResult;
+import java.util.List;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.constraints.DoubleRange;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -70,6 +78,26 @@ class TraceContextTest {
     void newTracesAreSampledAtTheConfiguredRatio() {
         assertThat(TraceContext.of(new DefaultHttpHeaders(), 1.0).sampled()).isTrue();
         assertThat(TraceContext.of(new DefaultHttpHeaders(), 0.0).sampled()).isFalse();
+    }
+
+    @Property(tries = 2000)
+    void newTracesAreSampledAsOpenTelemetrysTraceIdRatioSamplerWould(
+            @ForAll @DoubleRange(min = 0, max = 1) double ratio) {
+        TraceContext c = TraceContext.of(new DefaultHttpHeaders(), ratio);
+        SamplingResult otel = Sampler.traceIdRatioBased(ratio)
+                .shouldSample(Context.root(), c.traceId(), "GET", SpanKind.SERVER, Attributes.empty(), List.of());
+        assertThat(c.sampled()).isEqualTo(otel.getDecision() == SamplingDecision.RECORD_AND_SAMPLE);
+    }
+
+    @Test
+    void theCallersSampledFlagDecidesWhateverTheRatio() {
+        HttpHeaders sampled = new DefaultHttpHeaders().set("traceparent", "00-" + TRACE + "-" + PARENT + "-01");
+        HttpHeaders unsampled = new DefaultHttpHeaders().set("traceparent", "00-" + TRACE + "-" + PARENT + "-00");
+        assertThat(TraceContext.of(sampled, 0.0).sampled()).isTrue();
+        TraceContext c = TraceContext.of(unsampled, 1.0);
+        assertThat(c.sampled()).isFalse();
+        assertThat(c.traceId()).isEqualTo(TRACE);
+        assertThat(c.parentSpanId()).isEqualTo(PARENT);
     }
 
     @Property(tries = 2000)
