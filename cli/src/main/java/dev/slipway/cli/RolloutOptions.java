@@ -9,7 +9,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code --timeout}/{@code --force-conflicts}: how a rollout applies and waits, shared by deploy and rollback. */
 final class RolloutOptions {
-    private static final String[] NAMES = {"--timeout", "--force-conflicts"};
+    private static final String[] NAMES = {"--timeout", "--force-conflicts", "--override-freeze"};
 
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;
@@ -27,8 +27,18 @@ final class RolloutOptions {
             description = "Take over fields another field manager owns instead of failing on the conflict.")
     boolean forceConflicts;
 
+    @Option(
+            names = "--override-freeze",
+            paramLabel = "REASON",
+            description = "Deploy through a deploy freeze, this once, for REASON (a fix that cannot wait); the freeze"
+                    + " stays for everyone else.")
+    String overrideFreeze;
+
     DeployOptions applyTo(DeployOptions options) {
-        return options.withTimeout(timeout).withForceConflicts(forceConflicts);
+        DeployOptions applied = options.withTimeout(timeout).withForceConflicts(forceConflicts);
+        return overrideFreeze == null || overrideFreeze.isBlank()
+                ? applied
+                : applied.withFreezeOverride(overrideFreeze);
     }
 
     /**

@@ -34,6 +34,8 @@ public final class SlipwayCommand implements Runnable {
             DeployCommand.class,
             StatusCommand.class,
             HistoryCommand.class,
+            FreezeCommand.class,
+            UnfreezeCommand.class,
             RollbackCommand.class,
             RolloutCommand.class,
             SecretCommand.class,

@@ -88,6 +88,56 @@ class DeployCommandsTest {
     }
 
     @Test
+    void aFrozenEnvironmentRefusesDeploysFromThisMachineUntilUnfrozenExceptOneOverride() {
+        var freeze = cli.run(
+                "freeze",
+                "acme-web",
+                "--env",
+                "production",
+                "--for",
+                "2h",
+                "--reason",
+                "release week",
+                "--app-dir",
+                app.toString());
+        assertThat(freeze.exitCode()).as(freeze.toString()).isZero();
+        assertThat(freeze.out())
+                .contains("production is frozen by alice until ")
+                .contains(": release week (on east-1, east-2, west-1)");
+        clusters.all().forEach(MockCluster::clearWrites);
+
+        var refused = deploy("--ref", "v1");
+        assertThat(refused.exitCode()).isNotZero();
+        assertThat(refused.err())
+                .contains("production is frozen by alice until")
+                .contains("release week")
+                .contains("--override-freeze REASON");
+        assertThat(totalWrites()).as("nothing written anywhere").isZero();
+
+        var overridden = deploy("--ref", "v1", "--override-freeze", "CVE fix");
+        assertThat(overridden.exitCode()).as(overridden.toString()).isZero();
+
+        var past = cli.run(
+                "freeze",
+                "acme-web",
+                "--env",
+                "production",
+                "--until",
+                "2020-01-01T00:00:00Z",
+                "--reason",
+                "x",
+                "--app-dir",
+                app.toString());
+        assertThat(past.exitCode()).isNotZero();
+        assertThat(past.err()).contains("--until 2020-01-01T00:00:00Z").contains("is not in the future");
+
+        var unfreeze = cli.run("unfreeze", "acme-web", "--env", "production", "--app-dir", app.toString());
+        assertThat(unfreeze.exitCode()).as(unfreeze.toString()).isZero();
+        assertThat(unfreeze.out()).contains("production is no longer frozen");
+        assertThat(deploy("--ref", "v1").exitCode()).isZero();
+    }
+
+    @Test
     void deployReachesAllThreeClustersAndARedeployWritesNothing() {
         var first = deploy("--ref", "v1");
         assertThat(first.exitCode()).as(first.toString()).isZero();

@@ -306,6 +306,24 @@ final class KubeClusterTarget implements ClusterTarget {
     }
 
     @Override
+    public Optional<dev.slipway.core.deploy.Freeze> freeze(AppEnvironment scope) {
+        return call(Optional.empty(), () -> new LeaseFreezes(client).read(scope));
+    }
+
+    @Override
+    public void setFreeze(AppEnvironment scope, Optional<dev.slipway.core.deploy.Freeze> freeze) {
+        call(Optional.empty(), () -> {
+            if (freeze.isPresent()) {
+                ensureNamespace(scope.namespace(), Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_SLIPWAY));
+            } else if (client.namespaces().withName(scope.namespace()).get() == null) {
+                return null; // nothing was ever frozen there
+            }
+            new LeaseFreezes(client).write(scope, freeze);
+            return null;
+        });
+    }
+
+    @Override
     public List<RevisionSummary> revisions(AppEnvironment scope) {
         return call(Optional.empty(), () -> revisions.list(scope));
     }

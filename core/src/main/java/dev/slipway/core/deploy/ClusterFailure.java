@@ -26,6 +26,8 @@ public record ClusterFailure(String cluster, Reason reason, Optional<ObjectRef> 
         UNREACHABLE,
         CREDENTIALS_REJECTED,
         LOCKED,
+        /** A deploy freeze holds the environment on this cluster. */
+        FROZEN,
         CONFLICT,
         APPLY_REJECTED,
         UNHEALTHY,

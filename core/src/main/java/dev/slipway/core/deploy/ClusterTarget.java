@@ -112,4 +112,17 @@ public interface ClusterTarget extends AutoCloseable {
 
     @Override
     void close();
+
+    /**
+     * The environment's freeze as this cluster keeps it, ended ones included (callers judge by time); empty when
+     * none was set.
+     */
+    default Optional<Freeze> freeze(AppEnvironment scope) {
+        return Optional.empty();
+    }
+
+    /** Keeps {@code freeze} as the environment's on this cluster (creating its namespace if need be), or lifts it. */
+    default void setFreeze(AppEnvironment scope, Optional<Freeze> freeze) {
+        throw new UnsupportedOperationException("this backend keeps no deploy freezes");
+    }
 }

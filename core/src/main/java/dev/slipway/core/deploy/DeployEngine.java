@@ -24,6 +24,7 @@ import dev.slipway.core.rollout.Track;
 import dev.slipway.core.spec.EnvironmentSpec;
 import dev.slipway.core.spec.ServiceSpec;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -139,6 +140,10 @@ public final class DeployEngine implements CanaryTracks {
         try (Connections connections = connect(placeholders)) {
             if (!connections.failures().isEmpty()) {
                 return notStarted(env, connections.failures());
+            }
+            List<ClusterFailure> frozen = frozen(placeholders, connections, options);
+            if (!frozen.isEmpty()) {
+                return notStarted(env, frozen);
             }
             List<ClusterTarget> group = placeholders.stream()
                     .map(p -> connections.target(p.cluster()))
@@ -600,6 +605,10 @@ public final class DeployEngine implements CanaryTracks {
         try (Connections connections = connect(jobs)) {
             if (!connections.failures().isEmpty()) {
                 return notStarted(env, connections.failures());
+            }
+            List<ClusterFailure> frozen = frozen(jobs, connections, options);
+            if (!frozen.isEmpty()) {
+                return notStarted(env, frozen);
             }
             // Reading is safe to do everywhere at once; only the writes go cluster by cluster.
             Map<String, Look> looks = lookAtAll(jobs, connections);
@@ -1221,6 +1230,76 @@ public final class DeployEngine implements CanaryTracks {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /**
+     * The clusters where a freeze holds the environment now, as refusals naming who froze it, why and until when;
+     * none when the deploy carries an override reason.
+     */
+    private List<ClusterFailure> frozen(List<Job> jobs, Connections connections, DeployOptions options) {
+        if (options.freezeOverride().isPresent()) {
+            return List.of();
+        }
+        Instant now = clock.instant();
+        List<ClusterFailure> refusals = new ArrayList<>();
+        for (Job job : jobs) {
+            connections
+                    .target(job.cluster())
+                    .freeze(job.scope())
+                    .filter(f -> f.holdsAt(now))
+                    .ifPresent(f -> refusals.add(new ClusterFailure(
+                            job.name(),
+                            ClusterFailure.Reason.FROZEN,
+                            Optional.empty(),
+                            job.scope().environment() + " is " + f.describe(),
+                            "wait" + f.until().map(u -> " until " + u).orElse("") + ", ask " + f.by()
+                                    + " to unfreeze it (slipway unfreeze), or, for a fix that cannot wait, deploy"
+                                    + " once with --override-freeze REASON")));
+        }
+        return refusals;
+    }
+
+    /**
+     * Sets {@code freeze} (or, empty, lifts it) on every cluster of {@code env}'s group, each reachable cluster
+     * whatever the others do; the clusters it could not reach are returned, so the caller can say where it did not
+     * take.
+     */
+    public List<ClusterFailure> setFreeze(EnvironmentTarget env, Optional<Freeze> freeze) {
+        List<Job> placeholders = env.group().clusters().stream()
+                .map(c -> new Job(c, env.on(), List.of(), OptionalInt.empty()))
+                .toList();
+        try (Connections connections = connect(placeholders)) {
+            List<ClusterFailure> failures = new ArrayList<>(connections.failures());
+            for (Job job : placeholders) {
+                ClusterTarget target = connections.target(job.cluster());
+                if (target == null) {
+                    continue;
+                }
+                try {
+                    target.setFreeze(job.scope(), freeze);
+                } catch (ClusterFailureException e) {
+                    failures.add(e.failure());
+                }
+            }
+            return failures;
+        }
+    }
+
+    /** The environment's freeze on each cluster of its group that could be read, by cluster, in group order. */
+    public Map<String, Optional<Freeze>> freezes(EnvironmentTarget env) {
+        List<Job> placeholders = env.group().clusters().stream()
+                .map(c -> new Job(c, env.on(), List.of(), OptionalInt.empty()))
+                .toList();
+        Map<String, Optional<Freeze>> freezes = new LinkedHashMap<>();
+        try (Connections connections = connect(placeholders)) {
+            for (Job job : placeholders) {
+                ClusterTarget target = connections.target(job.cluster());
+                if (target != null) {
+                    freezes.put(job.name(), target.freeze(job.scope()));
+                }
+            }
+        }
+        return freezes;
     }
 
     /** Opens and preflights every cluster at once; failures are reported in group order. */

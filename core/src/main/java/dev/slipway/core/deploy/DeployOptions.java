@@ -13,9 +13,17 @@ import java.util.Objects;
  * @param keepRevisions how many revisions each cluster keeps (older ones are deleted)
  * @param host the machine deploying (the CLI's host name, a server's id), shown with {@code who} to anyone refused
  *     the lock so they know where that deploy runs; "" when unknown
+ * @param freezeOverride why this one deploy may go through a deploy freeze (an admin's reason); empty: a freeze
+ *     refuses it
  */
 public record DeployOptions(
-        String ref, String who, Duration timeout, boolean forceConflicts, int keepRevisions, String host) {
+        String ref,
+        String who,
+        Duration timeout,
+        boolean forceConflicts,
+        int keepRevisions,
+        String host,
+        java.util.Optional<String> freezeOverride) {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
     public static final int DEFAULT_KEEP_REVISIONS = 10;
 
@@ -24,6 +32,7 @@ public record DeployOptions(
         Objects.requireNonNull(who, "who");
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(freezeOverride, "freezeOverride");
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout must be positive");
         }
@@ -34,27 +43,33 @@ public record DeployOptions(
 
     /** Defaults: no ref, 5 minute timeout, conflicts not forced, 10 revisions kept. */
     public static DeployOptions by(String who) {
-        return new DeployOptions("", who, DEFAULT_TIMEOUT, false, DEFAULT_KEEP_REVISIONS, "");
+        return new DeployOptions(
+                "", who, DEFAULT_TIMEOUT, false, DEFAULT_KEEP_REVISIONS, "", java.util.Optional.empty());
     }
 
     public DeployOptions withRef(String newRef) {
-        return new DeployOptions(newRef, who, timeout, forceConflicts, keepRevisions, host);
+        return new DeployOptions(newRef, who, timeout, forceConflicts, keepRevisions, host, freezeOverride);
     }
 
     public DeployOptions withTimeout(Duration newTimeout) {
-        return new DeployOptions(ref, who, newTimeout, forceConflicts, keepRevisions, host);
+        return new DeployOptions(ref, who, newTimeout, forceConflicts, keepRevisions, host, freezeOverride);
     }
 
     public DeployOptions withForceConflicts(boolean force) {
-        return new DeployOptions(ref, who, timeout, force, keepRevisions, host);
+        return new DeployOptions(ref, who, timeout, force, keepRevisions, host, freezeOverride);
     }
 
     public DeployOptions withKeepRevisions(int keep) {
-        return new DeployOptions(ref, who, timeout, forceConflicts, keep, host);
+        return new DeployOptions(ref, who, timeout, forceConflicts, keep, host, freezeOverride);
     }
 
     public DeployOptions withHost(String newHost) {
-        return new DeployOptions(ref, who, timeout, forceConflicts, keepRevisions, newHost);
+        return new DeployOptions(ref, who, timeout, forceConflicts, keepRevisions, newHost, freezeOverride);
+    }
+
+    /** This deploy goes through a freeze, for {@code reason} (audited by whoever asks for it). */
+    public DeployOptions withFreezeOverride(String reason) {
+        return new DeployOptions(ref, who, timeout, forceConflicts, keepRevisions, host, java.util.Optional.of(reason));
     }
 
     /** Who holds the lock while this deploy runs, as others are shown it: {@code alice@laptop}, or just the user. */

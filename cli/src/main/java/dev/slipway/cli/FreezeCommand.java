@@ -1,0 +1,118 @@
+package dev.slipway.cli;
+
+import dev.slipway.core.InvalidInputException;
+import dev.slipway.core.Problem;
+import dev.slipway.core.deploy.ClusterFailure;
+import dev.slipway.core.deploy.EnvironmentTarget;
+import dev.slipway.core.deploy.Freeze;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code slipway freeze}: no deploy or rollback of an environment until it ends or is lifted. */
+@Command(
+        name = "freeze",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Freezes an environment: deploys and rollbacks to it are refused, on every path, until the freeze ends"
+                    + " (--for, --until) or someone lifts it (slipway unfreeze).",
+            "",
+            "The freeze is kept on every cluster of the environment's group, beside the deploy lock (a Lease"
+                    + " slipway-freeze.APP.ENV in its namespace, which kubectl get lease shows), so a deploy from"
+                    + " any machine reads it. A refused deploy says who froze it, why and until when. A fix that"
+                    + " cannot wait goes through with deploy --override-freeze REASON, once.",
+            "",
+            "A cluster that cannot be reached is named and the command fails: freeze again once it is back."
+        },
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  slipway freeze acme-web --env production --for 2h --reason 'release week' --app-dir examples/acme-web",
+            "  slipway freeze acme-web --env production --until 2026-12-24T18:00:00Z --reason 'holidays'",
+            "  slipway unfreeze acme-web --env production"
+        })
+final class FreezeCommand implements Callable<Integer> {
+    @ParentCommand
+    SlipwayCommand root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "APP", description = "App name, as in slipway.yaml.")
+    String app;
+
+    @Mixin
+    EnvironmentOptions env;
+
+    @ArgGroup(exclusive = true)
+    Ends ends;
+
+    static final class Ends {
+        @Option(
+                names = "--for",
+                paramLabel = "DURATION",
+                converter = DurationConverter.class,
+                description = "How long it holds, e.g. 2h or 3d (default: until someone unfreezes it).")
+        Duration lasting;
+
+        @Option(names = "--until", paramLabel = "TIME", description = "When it ends, in UTC: 2026-12-24T18:00:00Z.")
+        String until;
+    }
+
+    @Option(names = "--reason", required = true, paramLabel = "TEXT", description = "Why: shown to everyone refused.")
+    String reason;
+
+    @Override
+    public Integer call() {
+        CliContext context = root.context();
+        Instant now = context.clock().instant();
+        Optional<Instant> until = Optional.empty();
+        if (ends != null && ends.lasting != null) {
+            until = Optional.of(now.plus(ends.lasting));
+        } else if (ends != null && ends.until != null) {
+            try {
+                until = Optional.of(Instant.parse(ends.until));
+            } catch (DateTimeParseException e) {
+                throw new InvalidInputException(new Problem(
+                        "--until " + ends.until, "is not a time", "write it in UTC like 2026-12-24T18:00:00Z"));
+            }
+            if (!until.get().isAfter(now)) {
+                throw new InvalidInputException(new Problem(
+                        "--until " + ends.until, "is not in the future", "give a later time, or --for a duration"));
+            }
+        }
+        if (reason.isBlank()) {
+            throw new InvalidInputException(
+                    new Problem("--reason", "is empty", "say why: it is shown to everyone whose deploy is refused"));
+        }
+        Freeze freeze = new Freeze(Engines.who(context), reason.strip(), now, until);
+        EnvironmentTarget target = Engines.target(context, app, env.environment, env.appDir, env.clusters);
+        List<ClusterFailure> missed = Engines.open(context, env.clusters).setFreeze(target, Optional.of(freeze));
+        return report(spec.commandLine().getOut(), target, missed, target.environment() + " is " + freeze.describe());
+    }
+
+    /** What was done where, and where not; non-zero when a cluster was missed. */
+    static int report(PrintWriter out, EnvironmentTarget target, List<ClusterFailure> missed, String done) {
+        if (!missed.isEmpty()) {
+            throw new InvalidInputException(
+                    missed.stream().map(ClusterFailure::toProblem).toList());
+        }
+        out.println(done + " (on "
+                + String.join(
+                        ", ",
+                        target.group().clusters().stream().map(c -> c.name()).toList())
+                + ")");
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,43 @@
+package dev.slipway.cli;
+
+import dev.slipway.core.deploy.EnvironmentTarget;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code slipway unfreeze}: lifts an environment's deploy freeze on every cluster of its group. */
+@Command(
+        name = "unfreeze",
+        mixinStandardHelpOptions = true,
+        description = {"Lifts an environment's deploy freeze (slipway freeze) on every cluster of its group."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  slipway unfreeze acme-web --env production --app-dir examples/acme-web"})
+final class UnfreezeCommand implements Callable<Integer> {
+    @ParentCommand
+    SlipwayCommand root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "APP", description = "App name, as in slipway.yaml.")
+    String app;
+
+    @Mixin
+    EnvironmentOptions env;
+
+    @Override
+    public Integer call() {
+        CliContext context = root.context();
+        EnvironmentTarget target = Engines.target(context, app, env.environment, env.appDir, env.clusters);
+        return FreezeCommand.report(
+                spec.commandLine().getOut(),
+                target,
+                Engines.open(context, env.clusters).setFreeze(target, Optional.empty()),
+                target.environment() + " is no longer frozen");
+    }
+}

@@ -1,0 +1,144 @@
+package dev.slipway.kube;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.slipway.core.deploy.ClusterFailure;
+import dev.slipway.core.deploy.ClusterResult;
+import dev.slipway.core.deploy.DeployEngine;
+import dev.slipway.core.deploy.DeployListener;
+import dev.slipway.core.deploy.DeployOptions;
+import dev.slipway.core.deploy.DeployReport;
+import dev.slipway.core.deploy.EnvironmentTarget;
+import dev.slipway.core.deploy.Freeze;
+import dev.slipway.core.deploy.RollbackTo;
+import dev.slipway.core.render.Rendering;
+import dev.slipway.testkit.TestClusters;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.threeten.extra.MutableClock;
+
+/**
+ * Deploy freezes kept on the clusters beside the deploy lock: every path that deploys through the engine reads
+ * them there, so a freeze set from one machine refuses a deploy from any other, before anything is written.
+ */
+class DeployFreezeTest {
+    static TestClusters clusters;
+    static final MutableClock clock = MutableClock.of(Instant.parse("2026-12-04T12:00:00Z"), ZoneOffset.UTC);
+    static DeployEngine engine;
+
+    @TempDir
+    Path root;
+
+    @BeforeAll
+    static void startClusters() {
+        clusters = TestClusters.start("east-1", "west-1");
+        engine = new DeployEngine(KubeClusterTargets.fromKubeconfig(Optional.of(clusters.kubeconfig())), clock);
+    }
+
+    @AfterAll
+    static void stopClusters() {
+        clusters.close();
+    }
+
+    static DeployOptions options() {
+        return DeployOptions.by("bob").withHost("laptop").withTimeout(Duration.ofSeconds(20));
+    }
+
+    @Test
+    void aFreezeOnTheGroupRefusesDeploysAndRollbacksNamingWhoWhyAndUntilWhenWritingNothing() {
+        TestApp app = new TestApp(root, "frozen");
+        Rendering v1 = app.manifest("web.yaml", TestApp.deployment("web", 1, "acme/web:1.0"))
+                .render(clusters, false);
+        EnvironmentTarget env = EnvironmentTarget.of(v1);
+        Instant until = clock.instant().plus(Duration.ofHours(2));
+        Freeze freeze = new Freeze("alice", "release week", clock.instant(), Optional.of(until));
+
+        assertThat(engine.setFreeze(env, Optional.of(freeze)))
+                .as("set on every cluster")
+                .isEmpty();
+        assertThat(engine.freezes(env))
+                .containsOnlyKeys("east-1", "west-1")
+                .allSatisfy((c, f) -> assertThat(f).contains(freeze));
+        assertThat(clusters.cluster("east-1")
+                        .client()
+                        .leases()
+                        .inNamespace(env.namespace())
+                        .withName("slipway-freeze.frozen." + env.environment())
+                        .get()
+                        .getMetadata()
+                        .getAnnotations())
+                .as("what kubectl get lease -o yaml shows")
+                .containsEntry("slipway.dev/frozen-by", "alice")
+                .containsEntry("slipway.dev/freeze-reason", "release week")
+                .containsEntry("slipway.dev/frozen-until", until.toString());
+        clusters.all().forEach(c -> c.clearWrites());
+
+        DeployReport refused = engine.deploy(v1, options(), DeployListener.NONE);
+
+        assertThat(refused.succeeded()).isFalse();
+        assertThat(refused.clusters())
+                .extracting(ClusterResult::outcome)
+                .containsOnly(ClusterResult.Outcome.NOT_STARTED);
+        assertThat(refused.failures()).extracting(ClusterFailure::reason).containsOnly(ClusterFailure.Reason.FROZEN);
+        assertThat(refused.failures().get(0).message())
+                .isEqualTo(env.environment() + " is frozen by alice until " + until + ": release week");
+        assertThat(refused.failures().get(0).hint())
+                .contains("--override-freeze REASON")
+                .contains("ask alice");
+        assertThat(clusters.all())
+                .allSatisfy(c -> assertThat(c.writes()).as(c.name()).isEmpty());
+        assertThat(engine.rollback(env, RollbackTo.previous(), options(), DeployListener.NONE)
+                        .failures())
+                .extracting(ClusterFailure::reason)
+                .containsOnly(ClusterFailure.Reason.FROZEN);
+
+        // An admin's fix that cannot wait goes through once, with its reason; the freeze stays.
+        DeployReport overridden =
+                engine.deploy(v1, options().withFreezeOverride("CVE fix, approved by carol"), DeployListener.NONE);
+        assertThat(overridden.succeeded()).as(overridden.problems().toString()).isTrue();
+        assertThat(engine.deploy(v1, options(), DeployListener.NONE).failures())
+                .extracting(ClusterFailure::reason)
+                .containsOnly(ClusterFailure.Reason.FROZEN);
+
+        // When it ends, deploys go again without anyone lifting it; lifting it removes it from every cluster.
+        clock.add(Duration.ofHours(2));
+        assertThat(engine.deploy(v1, options(), DeployListener.NONE).succeeded())
+                .isTrue();
+        assertThat(engine.setFreeze(env, Optional.empty())).isEmpty();
+        assertThat(engine.freezes(env)).allSatisfy((c, f) -> assertThat(f).isEmpty());
+    }
+
+    @Test
+    void aFreezeWithoutAnEndHoldsUntilLiftedAndAnUnreachableClusterIsReportedNotSkipped() {
+        TestApp app = new TestApp(root, "open-ended");
+        Rendering v1 = app.manifest("web.yaml", TestApp.deployment("web", 1, "acme/web:1.0"))
+                .render(clusters, false);
+        EnvironmentTarget env = EnvironmentTarget.of(v1);
+        Freeze freeze = new Freeze("alice", "incident 42", clock.instant(), Optional.empty());
+        assertThat(freeze.describe()).isEqualTo("frozen by alice until someone unfreezes it: incident 42");
+
+        clusters.cluster("west-1").rejectCredentials(true);
+        try {
+            assertThat(engine.setFreeze(env, Optional.of(freeze)))
+                    .extracting(ClusterFailure::cluster)
+                    .containsExactly("west-1");
+        } finally {
+            clusters.cluster("west-1").rejectCredentials(false);
+        }
+        clock.add(Duration.ofDays(30));
+        assertThat(engine.deploy(v1, options(), DeployListener.NONE).failures())
+                .extracting(ClusterFailure::cluster)
+                .as("east-1 still holds it, a month later; west-1 never got it")
+                .containsExactly("east-1");
+        engine.setFreeze(env, Optional.empty());
+        assertThat(engine.deploy(v1, options(), DeployListener.NONE).succeeded())
+                .isTrue();
+    }
+}
