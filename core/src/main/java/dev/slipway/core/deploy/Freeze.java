@@ -26,9 +26,12 @@ public record Freeze(String by, String reason, Instant since, Optional<Instant> 
         }
     }
 
-    /** Whether it holds at {@code now}: set, and not yet ended. */
+    /**
+     * Whether it holds at {@code now}: not yet ended. Set is set, whatever {@code since} says: a deploying
+     * machine whose clock is behind the freezer's must not slip through before its clock catches up.
+     */
     public boolean holdsAt(Instant now) {
-        return !now.isBefore(since) && until.map(now::isBefore).orElse(true);
+        return until.map(now::isBefore).orElse(true);
     }
 
     /** {@code frozen by alice until 2026-12-04T18:00:00Z: release week} (or {@code until unfrozen}). */

@@ -1,0 +1,26 @@
+package dev.slipway.core.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class FreezeTest {
+    static final Instant SET = Instant.parse("2026-12-04T12:00:00Z");
+
+    @Test
+    void itHoldsUntilItsEndEvenForAMachineWhoseClockIsBehindTheFreezers() {
+        Freeze f = new Freeze("alice", "release week", SET, Optional.of(SET.plus(Duration.ofHours(2))));
+        assertThat(f.holdsAt(SET.minusSeconds(30))).as("a clock 30 s behind").isTrue();
+        assertThat(f.holdsAt(SET.plus(Duration.ofHours(2)).minusMillis(1))).isTrue();
+        assertThat(f.holdsAt(SET.plus(Duration.ofHours(2)))).isFalse();
+        assertThat(f.describe()).isEqualTo("frozen by alice until 2026-12-04T14:00:00Z: release week");
+        Freeze open = new Freeze("bob", "incident", SET, Optional.empty());
+        assertThat(open.holdsAt(SET.plus(Duration.ofDays(365)))).isTrue();
+        assertThatThrownBy(() -> new Freeze("alice", "x", SET, Optional.of(SET)))
+                .hasMessageContaining("must end after it starts");
+    }
+}

@@ -1,0 +1,64 @@
+package dev.slipway.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.slipway.core.deploy.DeployEngine;
+import dev.slipway.core.deploy.EnvironmentTarget;
+import dev.slipway.core.deploy.Freeze;
+import dev.slipway.kube.KubeClusterTargets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A freeze set on the clusters from another machine refuses the server's deploys too: one engine, one freeze. */
+class FreezeThroughServerTest {
+    @TempDir
+    Path root;
+
+    ConsoleServer console;
+
+    @BeforeEach
+    void start() {
+        console = new ConsoleServer(root, "freeze", c -> c);
+    }
+
+    @AfterEach
+    void stop() {
+        console.close();
+    }
+
+    @Test
+    void aDeployQueuedOnTheServerFailsOnTheFreezeSayingWhoFrozeItAndWritesNothing() {
+        EnvironmentTarget env =
+                new EnvironmentTarget("shop", "production", console.clusters.group("production", false), "shop");
+        DeployEngine elsewhere = new DeployEngine(
+                KubeClusterTargets.fromKubeconfig(Optional.of(console.clusters.kubeconfig())), Clock.systemUTC());
+        Freeze freeze = new Freeze(
+                "alice",
+                "release week",
+                java.time.Instant.now(),
+                Optional.of(java.time.Instant.now().plus(Duration.ofHours(1))));
+        assertThat(elsewhere.setFreeze(env, Optional.of(freeze))).isEmpty();
+        console.clusters.all().forEach(c -> c.clearWrites());
+
+        long id = console.admin
+                .post("/api/apps/shop/environments/production/deploys", "")
+                .json()
+                .get("id")
+                .asLong();
+        JsonNode done = console.admin.awaitDeploy(id);
+
+        assertThat(done.get("state").asText()).isEqualTo("failed");
+        assertThat(done.toString())
+                .contains("production is frozen by alice until")
+                .contains("release week");
+        assertThat(console.clusters.all())
+                .allSatisfy(c -> assertThat(c.writes()).as(c.name()).isEmpty());
+    }
+}
