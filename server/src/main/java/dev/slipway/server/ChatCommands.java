@@ -164,7 +164,8 @@ final class ChatCommands {
                     Optional.of(deploy));
         }
         if (command instanceof ChatCommand.Freeze) {
-            return ChatReply.toPerson("Deploy freezes are not available on this server yet.");
+            return ChatReply.toPerson("Freezing from chat is not available yet: run `slipway freeze APP --env ENV"
+                    + " --for 2h --reason ...` with your kubeconfig; every deploy, this server's too, honours it.");
         }
         if (command instanceof ChatCommand.Kube k) {
             // The app and environment come last, as in "kube get pods shop production".
