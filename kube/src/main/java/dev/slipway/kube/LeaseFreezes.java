@@ -74,13 +74,7 @@ final class LeaseFreezes {
                 .withNewMetadata()
                 .withName(leaseName(scope))
                 .withNamespace(scope.namespace())
-                .withLabels(Map.of(
-                        Labels.APP,
-                        scope.app(),
-                        Labels.ENV,
-                        scope.environment(),
-                        Labels.MANAGED_BY,
-                        Labels.MANAGED_BY_SLIPWAY))
+                .withLabels(LeaseLocks.labels(scope))
                 .withAnnotations(annotations)
                 .endMetadata()
                 .withNewSpec()

@@ -29,6 +29,12 @@ final class LeaseLocks {
         this.client = client;
     }
 
+    /** The labels of the Leases Slipway keeps for an environment (its lock, its freeze): whose they are. */
+    static Map<String, String> labels(AppEnvironment scope) {
+        return Map.of(
+                Labels.APP, scope.app(), Labels.ENV, scope.environment(), Labels.MANAGED_BY, Labels.MANAGED_BY_SLIPWAY);
+    }
+
     static String leaseName(AppEnvironment scope) {
         return "slipway-lock." + scope.app() + "." + scope.environment();
     }
@@ -41,13 +47,7 @@ final class LeaseLocks {
                 .withNewMetadata()
                 .withName(leaseName(scope))
                 .withNamespace(scope.namespace())
-                .withLabels(Map.of(
-                        Labels.APP,
-                        scope.app(),
-                        Labels.ENV,
-                        scope.environment(),
-                        Labels.MANAGED_BY,
-                        Labels.MANAGED_BY_SLIPWAY))
+                .withLabels(labels(scope))
                 .withAnnotations(Map.of(LOCK_ID_ANNOTATION, id))
                 .endMetadata()
                 .withNewSpec()
