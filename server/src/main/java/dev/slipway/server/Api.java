@@ -63,6 +63,7 @@ final class Api {
     private final DeployEngine engine;
     private final AppSources sources;
     private final CommitCheckouts checkouts;
+    private final FreezeActions freezes;
     private final DeployQueue queue;
     private final LabReaper reaper;
     private final ServerRollouts rollouts;
@@ -88,6 +89,7 @@ final class Api {
         this.engine = engine;
         this.sources = sources;
         this.checkouts = checkouts;
+        this.freezes = new FreezeActions(store, engine, sources, clock);
         this.queue = queue;
         this.reaper = reaper;
         this.rollouts = rollouts;
@@ -125,6 +127,9 @@ final class Api {
                         "/api/apps/{app}/environments/{env}/rollback",
                         Scope.DEPLOY,
                         this::enqueueRollback),
+                route(HandlerType.GET, FREEZE, Scope.READ, this::getFreeze),
+                route(HandlerType.POST, FREEZE, Scope.DEPLOY, this::freeze),
+                route(HandlerType.DELETE, FREEZE, Scope.DEPLOY, this::unfreeze),
                 route(HandlerType.GET, "/api/apps/{app}/environments/{env}/revisions", Scope.READ, this::revisions),
                 route(HandlerType.GET, "/api/apps/{app}/environments/{env}/status", Scope.READ, this::status),
                 route(HandlerType.GET, ROLLOUT, Scope.READ, this::rollout),
@@ -298,6 +303,64 @@ final class Api {
                         "deploy " + deploy.id() + " to " + target);
         queue.wake();
         json(ctx, 202, Views.deploy(deploy));
+    }
+
+    static final String FREEZE = "/api/apps/{app}/environments/{env}/freeze";
+
+    /** Freezing and unfreezing, shared with chat. */
+    FreezeActions freezeActions() {
+        return freezes;
+    }
+
+    private void freeze(Context ctx, Caller caller) {
+        AppRecord app = app(ctx);
+        EnvironmentRecord env = environment(ctx, app);
+        requireClusters();
+        JsonNode body = body(ctx, "reason", "for", "until");
+        if (body.hasNonNull("for") && body.hasNonNull("until")) {
+            throw ApiException.badRequest("for", "give either 'for' or 'until', not both", "name one end");
+        }
+        freezes.freeze(
+                app,
+                env.name(),
+                optionalText(body, "for"),
+                optionalText(body, "until"),
+                requiredText(body, "reason"),
+                caller);
+        json(ctx, 200, freezeDocument(app, env));
+    }
+
+    private void unfreeze(Context ctx, Caller caller) {
+        AppRecord app = app(ctx);
+        EnvironmentRecord env = environment(ctx, app);
+        requireClusters();
+        freezes.unfreeze(app, env.name(), caller);
+        json(ctx, 200, freezeDocument(app, env));
+    }
+
+    private void getFreeze(Context ctx, Caller caller) {
+        AppRecord app = app(ctx);
+        EnvironmentRecord env = environment(ctx, app);
+        requireClusters();
+        json(ctx, 200, freezeDocument(app, env));
+    }
+
+    /** The environment's freeze on each cluster that could be read. */
+    private ObjectNode freezeDocument(AppRecord app, EnvironmentRecord env) {
+        ObjectNode doc = Views.JSON.createObjectNode().put("app", app.name()).put("environment", env.name());
+        var clusters = doc.putArray("clusters");
+        java.time.Instant now = clock.instant();
+        freezes.freezes(app, env.name()).forEach((cluster, freeze) -> {
+            ObjectNode c = clusters.addObject().put("cluster", cluster);
+            c.put("frozen", freeze.map(f -> f.holdsAt(now)).orElse(false));
+            freeze.ifPresent(f -> {
+                c.put("by", f.by())
+                        .put("reason", f.reason())
+                        .put("since", f.since().toString());
+                f.until().ifPresent(u -> c.put("until", u.toString()));
+            });
+        });
+        return doc;
     }
 
     /** Reads the clusters now: what {@code slipway status} shows, through the server's credentials. */

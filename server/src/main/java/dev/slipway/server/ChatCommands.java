@@ -163,9 +163,17 @@ final class ChatCommands {
                     true,
                     Optional.of(deploy));
         }
-        if (command instanceof ChatCommand.Freeze) {
-            return ChatReply.toPerson("Freezing from chat is not available yet: run `slipway freeze APP --env ENV"
-                    + " --for 2h --reason ...` with your kubeconfig; every deploy, this server's too, honours it.");
+        if (command instanceof ChatCommand.Freeze f) {
+            AppRecord app = app(f.app());
+            EnvironmentRecord env = environment(app, f.environment());
+            if (!f.freeze()) {
+                api.freezeActions().unfreeze(app, env.name(), caller);
+                return ChatReply.toChannel(caller.name() + " unfroze " + app.name() + "/" + env.name() + ".");
+            }
+            dev.slipway.core.deploy.Freeze set =
+                    api.freezeActions().freeze(app, env.name(), f.lasting(), f.until(), f.reason(), caller);
+            return ChatReply.toChannel(caller.name() + ": " + app.name() + "/" + env.name() + " is " + set.describe()
+                    + ". Deploys are refused on every path until then.");
         }
         if (command instanceof ChatCommand.Kube k) {
             // The app and environment come last, as in "kube get pods shop production".
@@ -314,9 +322,6 @@ final class ChatCommands {
         }
         if (command instanceof ChatCommand.Rollout r) {
             return r.action().equals("status") ? Scope.READ : Scope.DEPLOY;
-        }
-        if (command instanceof ChatCommand.Freeze) {
-            return Scope.ADMIN;
         }
         return Scope.DEPLOY;
     }

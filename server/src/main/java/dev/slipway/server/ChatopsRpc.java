@@ -96,9 +96,9 @@ final class ChatopsRpc {
         METHODS.put(
                 "freeze",
                 new Method(
-                        "freeze ENV [--for 2h | --until T] REASON | unfreeze ENV - deploy freezes",
-                        "(?<verb>freeze|unfreeze) (?<env>\\S+)(?: (?<rest>.+))?",
-                        List.of("{verb}", "{env}", "{rest}")));
+                        "freeze APP ENV [--for 2h | --until T] REASON | unfreeze APP ENV - deploy freezes",
+                        "(?<verb>freeze|unfreeze) (?<app>\\S+) (?<env>\\S+)(?: (?<rest>.+))?",
+                        List.of("{verb}", "{app}", "{env}", "{rest}")));
         METHODS.put(
                 "kube",
                 new Method(

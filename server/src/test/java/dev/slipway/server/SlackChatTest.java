@@ -276,6 +276,46 @@ class SlackChatTest {
                 .noneMatch(r -> r.contains("secrets"));
     }
 
+    @Test
+    void aFreezeFromChatIsKeptOnTheClustersRefusesTheNextDeployAndIsLiftedFromChat() throws Exception {
+        say("U2147483697", "link " + linkCode(console.token("alice", "deploy")));
+
+        JsonNode frozen = say("U2147483697", "freeze shop production --for 2h release week");
+        assertThat(frozen.get("response_type").asText()).isEqualTo("in_channel");
+        assertThat(frozen.get("text").asText())
+                .startsWith("alice: shop/production is frozen by alice until ")
+                .contains(": release week.");
+        JsonNode freeze = console.admin
+                .get("/api/apps/shop/environments/production/freeze")
+                .json();
+        assertThat(freeze.get("clusters")).hasSize(2).allSatisfy(c -> {
+            assertThat(c.get("frozen").asBoolean()).isTrue();
+            assertThat(c.get("by").asText()).isEqualTo("alice");
+            assertThat(c.get("reason").asText()).isEqualTo("release week");
+        });
+
+        say("U2147483697", "deploy shop to production");
+        await().atMost(Duration.ofSeconds(60)).until(() -> !followUps.isEmpty());
+        assertThat(JSON.readTree(followUps.get(0)).get("text").asText())
+                .contains("failed")
+                .contains("production is frozen by alice until")
+                .contains("release week");
+
+        assertThat(say("U2147483697", "unfreeze shop production").get("text").asText())
+                .isEqualTo("alice unfroze shop/production.");
+        assertThat(console.admin
+                        .get("/api/apps/shop/environments/production/freeze")
+                        .json()
+                        .get("clusters"))
+                .allSatisfy(c -> assertThat(c.get("frozen").asBoolean()).isFalse());
+        assertThat(console.admin.audit("environment.freeze")).anySatisfy(e -> {
+            assertThat(e.get("actor").asText()).isEqualTo("alice");
+            assertThat(e.get("source").asText()).isEqualTo("chat");
+            assertThat(e.get("details").asText()).contains("release week");
+        });
+        assertThat(console.admin.audit("environment.unfreeze")).hasSize(1);
+    }
+
     private ClusterStatus status() {
         return console.server
                 .rollouts()

@@ -36,8 +36,20 @@ public sealed interface ChatCommand {
     /** {@code rollout status|pause|resume|promote|abort APP ENV [REASON...]}. */
     record Rollout(String action, String app, String environment, Optional<String> reason) implements ChatCommand {}
 
-    /** {@code freeze ENV ...} and {@code unfreeze ENV}. */
-    record Freeze(boolean freeze, String environment, List<String> rest) implements ChatCommand {}
+    /**
+     * {@code freeze APP ENV [--for 2h | --until T] REASON...} and {@code unfreeze APP ENV}.
+     *
+     * @param lasting the {@code --for} duration as written
+     * @param until the {@code --until} time as written
+     */
+    record Freeze(
+            boolean freeze,
+            String app,
+            String environment,
+            Optional<String> lasting,
+            Optional<String> until,
+            String reason)
+            implements ChatCommand {}
 
     /** {@code kube get|describe|logs|events|rollout-status ...}. */
     record Kube(String verb, List<String> args) implements ChatCommand {}

@@ -24,7 +24,7 @@ public final class ChatGrammar {
             "lab up APP BRANCH | lab list [APP] | lab down APP BRANCH | lab extend APP BRANCH [24h]",
             "status APP ENV | history APP ENV",
             "rollout status|pause|resume|promote|abort APP ENV [reason...]",
-            "freeze ENV [--for 2h | --until T] reason... | unfreeze ENV",
+            "freeze APP ENV [--for 2h | --until T] reason... | unfreeze APP ENV",
             "kube get KIND [NAME] APP ENV | kube describe KIND NAME APP ENV | kube logs POD [CONTAINER] APP ENV",
             "kube events APP ENV | kube rollout-status DEPLOYMENT APP ENV",
             "link CODE (once: the code `slipway login` or POST /api/chat/link-codes gives you)",
@@ -60,11 +60,7 @@ public final class ChatGrammar {
                                 : new ChatCommand.History(p[0], p[1]))
                         .orElseGet(() -> help(first + " needs APP ENV"));
             case "rollout" -> rollout(rest);
-            case "freeze", "unfreeze" ->
-                rest.isEmpty() || !NAME.matcher(rest.get(0)).matches()
-                        ? help(first + " needs the environment")
-                        : new ChatCommand.Freeze(
-                                first.equals("freeze"), rest.get(0), List.copyOf(rest.subList(1, rest.size())));
+            case "freeze", "unfreeze" -> freeze(first.equals("freeze"), rest);
             case "kube" ->
                 rest.isEmpty() || !KUBE_VERBS.contains(rest.get(0).toLowerCase(Locale.ROOT))
                         ? help("kube takes one of " + String.join(", ", KUBE_VERBS))
@@ -82,6 +78,39 @@ public final class ChatGrammar {
         }
         return new ChatCommand.Deploy(
                 rest.get(0), to == 2 ? Optional.of(rest.get(1)) : Optional.empty(), rest.get(to + 1));
+    }
+
+    private static ChatCommand freeze(boolean freeze, List<String> rest) {
+        String usage = freeze ? "freeze APP ENV [--for 2h | --until T] REASON..." : "unfreeze APP ENV";
+        if (rest.size() < 2 || !names(rest.subList(0, 2))) {
+            return help((freeze ? "freeze" : "unfreeze") + " is: " + usage);
+        }
+        if (!freeze) {
+            return rest.size() == 2
+                    ? new ChatCommand.Freeze(false, rest.get(0), rest.get(1), Optional.empty(), Optional.empty(), "")
+                    : help("unfreeze is: " + usage);
+        }
+        Optional<String> lasting = Optional.empty();
+        Optional<String> until = Optional.empty();
+        int i = 2;
+        if (i + 1 < rest.size() && rest.get(i).equals("--for")) {
+            lasting = Optional.of(rest.get(i + 1));
+            i += 2;
+        } else if (i + 1 < rest.size() && rest.get(i).equals("--until")) {
+            until = Optional.of(rest.get(i + 1));
+            i += 2;
+        }
+        String reason = String.join(" ", rest.subList(i, rest.size())).strip();
+        if (reason.isEmpty()) {
+            return help("freeze needs a reason, shown to everyone refused: " + usage);
+        }
+        return new ChatCommand.Freeze(
+                true,
+                rest.get(0),
+                rest.get(1),
+                lasting,
+                until,
+                reason.length() > 500 ? reason.substring(0, 500) : reason);
     }
 
     private static ChatCommand lab(List<String> rest) {

@@ -31,10 +31,14 @@ class ChatGrammarTest {
                 .isEqualTo(new ChatCommand.Rollout("abort", "shop", "production", Optional.of("p99 looks off")));
         assertThat(ChatGrammar.parse("rollout status shop production"))
                 .isEqualTo(new ChatCommand.Rollout("status", "shop", "production", Optional.empty()));
-        assertThat(ChatGrammar.parse("freeze production --for 2h release week"))
-                .isEqualTo(new ChatCommand.Freeze(true, "production", List.of("--for", "2h", "release", "week")));
-        assertThat(ChatGrammar.parse("unfreeze production"))
-                .isEqualTo(new ChatCommand.Freeze(false, "production", List.of()));
+        assertThat(ChatGrammar.parse("freeze shop production --for 2h release week"))
+                .isEqualTo(new ChatCommand.Freeze(
+                        true, "shop", "production", Optional.of("2h"), Optional.empty(), "release week"));
+        assertThat(ChatGrammar.parse("freeze shop production --until 2026-12-24T18:00:00Z holidays"))
+                .isEqualTo(new ChatCommand.Freeze(
+                        true, "shop", "production", Optional.empty(), Optional.of("2026-12-24T18:00:00Z"), "holidays"));
+        assertThat(ChatGrammar.parse("unfreeze shop production"))
+                .isEqualTo(new ChatCommand.Freeze(false, "shop", "production", Optional.empty(), Optional.empty(), ""));
         assertThat(ChatGrammar.parse("kube get pods")).isEqualTo(new ChatCommand.Kube("get", List.of("pods")));
         assertThat(ChatGrammar.parse("link ABCDE 23456")).isEqualTo(new ChatCommand.Link("ABCDE23456"));
         assertThat(ChatGrammar.parse("")).isEqualTo(new ChatCommand.Help(Optional.empty()));
@@ -52,6 +56,8 @@ class ChatGrammarTest {
         assertThat(problem("kube delete pods")).contains("kube takes one of get, describe");
         assertThat(problem("status shop")).contains("status needs APP ENV");
         assertThat(problem("link")).contains("needs the code");
+        assertThat(problem("freeze shop production --for 2h")).contains("freeze needs a reason");
+        assertThat(problem("freeze production")).contains("freeze is: freeze APP ENV");
         assertThat(problem("x".repeat(5000))).contains("longer than 4000");
         assertThat(problem("\u0000\u0007evil")).contains("is not a command").doesNotContain("\u0000");
     }

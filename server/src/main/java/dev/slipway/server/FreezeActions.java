@@ -1,0 +1,124 @@
+package dev.slipway.server;
+
+import dev.slipway.core.Problem;
+import dev.slipway.core.deploy.ClusterFailure;
+import dev.slipway.core.deploy.DeployEngine;
+import dev.slipway.core.deploy.EnvironmentTarget;
+import dev.slipway.core.deploy.Freeze;
+import dev.slipway.core.spec.Durations;
+import dev.slipway.store.AppRecord;
+import dev.slipway.store.Store;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Freezing and unfreezing an environment through the server, for the REST API and chat alike: the freeze is
+ * written to every cluster of the group (where every deploy path reads it, see {@link Freeze}) with the server's
+ * credentials, and audited; a cluster it could not reach makes the answer a 502 naming it.
+ */
+final class FreezeActions {
+    private final Store store;
+    private final DeployEngine engine;
+    private final AppSources sources;
+    private final Clock clock;
+
+    FreezeActions(Store store, DeployEngine engine, AppSources sources, Clock clock) {
+        this.store = store;
+        this.engine = engine;
+        this.sources = sources;
+        this.clock = clock;
+    }
+
+    /**
+     * Freezes {@code environment} of {@code app} as {@code caller}, for {@code lasting} or until {@code until}
+     * (as written: {@code 2h}, {@code 2026-12-24T18:00:00Z}), else until lifted.
+     *
+     * @throws ApiException 400 for a bad duration, time or empty reason; 502 when a cluster was missed
+     */
+    Freeze freeze(
+            AppRecord app,
+            String environment,
+            Optional<String> lasting,
+            Optional<String> until,
+            String reason,
+            Caller caller) {
+        if (reason == null || reason.isBlank()) {
+            throw ApiException.badRequest("reason", "a freeze needs a reason", "say why: everyone refused reads it");
+        }
+        Instant now = clock.instant();
+        Optional<Instant> end = Optional.empty();
+        if (lasting.isPresent()) {
+            Duration d = Durations.parse(lasting.get())
+                    .filter(x -> !x.isZero() && !x.isNegative())
+                    .orElseThrow(() -> ApiException.badRequest(
+                            "for", "'" + Inputs.echo(lasting.get()) + "' is not a duration", "write it like 2h or 3d"));
+            end = Optional.of(now.plus(d));
+        } else if (until.isPresent()) {
+            try {
+                end = Optional.of(Instant.parse(until.get()));
+            } catch (DateTimeParseException e) {
+                throw ApiException.badRequest(
+                        "until",
+                        "'" + Inputs.echo(until.get()) + "' is not a time",
+                        "write it in UTC like 2026-12-24T18:00:00Z");
+            }
+            if (!end.get().isAfter(now)) {
+                throw ApiException.badRequest(
+                        "until", "'" + until.get() + "' is not in the future", "give a later time");
+            }
+        }
+        Freeze freeze = new Freeze(caller.name(), reason.strip(), now, end);
+        EnvironmentTarget target = sources.target(app, environment);
+        List<ClusterFailure> missed = engine.setFreeze(target, Optional.of(freeze));
+        store.auditLog()
+                .record(
+                        caller.name(),
+                        "environment.freeze",
+                        app.name() + "/" + environment,
+                        caller.source(),
+                        freeze.describe() + (missed.isEmpty() ? "" : "; not on " + clusters(missed)));
+        refuseIfMissed(missed, "frozen");
+        return freeze;
+    }
+
+    /** Lifts the freeze on every cluster of the group. */
+    void unfreeze(AppRecord app, String environment, Caller caller) {
+        List<ClusterFailure> missed = engine.setFreeze(sources.target(app, environment), Optional.empty());
+        store.auditLog()
+                .record(
+                        caller.name(),
+                        "environment.unfreeze",
+                        app.name() + "/" + environment,
+                        caller.source(),
+                        missed.isEmpty() ? "" : "still frozen on " + clusters(missed));
+        refuseIfMissed(missed, "unfrozen");
+    }
+
+    /** Each cluster's freeze of the environment, as the clusters keep them. */
+    Map<String, Optional<Freeze>> freezes(AppRecord app, String environment) {
+        return engine.freezes(sources.target(app, environment));
+    }
+
+    private static String clusters(List<ClusterFailure> missed) {
+        return String.join(", ", missed.stream().map(ClusterFailure::cluster).toList());
+    }
+
+    private static void refuseIfMissed(List<ClusterFailure> missed, String what) {
+        if (!missed.isEmpty()) {
+            throw new ApiException(
+                    502,
+                    "Not " + what + " on every cluster",
+                    missed.stream()
+                            .map(f -> new Problem(
+                                    "cluster " + f.cluster(),
+                                    f.message(),
+                                    "try again once the cluster can be reached: " + f.hint()))
+                            .toList());
+        }
+    }
+}
