@@ -290,6 +290,27 @@ public final class SlipwayClient {
         return ApiJson.read(send("POST", "/api/labs/" + labId + "/extend", body), Lab.class);
     }
 
+    /**
+     * Freezes the environment on every cluster of its group (through the server's credentials), for {@code lasting}
+     * ({@code 2h}) or until {@code until}, else until lifted; answers each cluster's freeze.
+     */
+    public JsonNode freeze(
+            String app, String environment, String reason, Optional<String> lasting, Optional<String> until) {
+        ObjectNode body = ApiJson.object().put("reason", reason);
+        lasting.ifPresent(l -> body.put("for", l));
+        until.ifPresent(u -> body.put("until", u));
+        return send("POST", freezePath(app, environment), body);
+    }
+
+    /** Lifts the environment's freeze on every cluster of its group; answers each cluster's freeze. */
+    public JsonNode unfreeze(String app, String environment) {
+        return send("DELETE", freezePath(app, environment), null);
+    }
+
+    private static String freezePath(String app, String environment) {
+        return "/api/apps/" + segment(app) + "/environments/" + segment(environment) + "/freeze";
+    }
+
     /** A one-time code that links a chat user to this client's token (said in chat as {@code link CODE}). */
     public ChatLinkCode chatLinkCode() {
         return read(send("POST", "/api/chat/link-codes", null), ChatLinkCode.class);

@@ -73,6 +73,9 @@ final class FreezeCommand implements Callable<Integer> {
     @Option(names = "--reason", required = true, paramLabel = "TEXT", description = "Why: shown to everyone refused.")
     String reason;
 
+    @Mixin
+    ServerOptions server;
+
     @Override
     public Integer call() {
         CliContext context = root.context();
@@ -96,10 +99,41 @@ final class FreezeCommand implements Callable<Integer> {
             throw new InvalidInputException(
                     new Problem("--reason", "is empty", "say why: it is shown to everyone whose deploy is refused"));
         }
+        if (server.enabled(context)) {
+            // The server writes it to the clusters with its own credentials, and audits it as you.
+            var answer = server.connect(context)
+                    .freeze(
+                            app,
+                            env.environment,
+                            reason.strip(),
+                            Optional.ofNullable(ends).map(e -> e.lasting).map(dev.slipway.core.spec.Durations::format),
+                            until.map(Instant::toString).filter(u -> ends != null && ends.until != null));
+            spec.commandLine().getOut().println(serverAnswer(answer));
+            return ExitCodes.OK;
+        }
         Freeze freeze = new Freeze(Engines.who(context), reason.strip(), now, until);
         EnvironmentTarget target = Engines.target(context, app, env.environment, env.appDir, env.clusters);
         List<ClusterFailure> missed = Engines.open(context, env.clusters).setFreeze(target, Optional.of(freeze));
         return report(spec.commandLine().getOut(), target, missed, target.environment() + " is " + freeze.describe());
+    }
+
+    /** The server's answer in a line per cluster. */
+    static String serverAnswer(com.fasterxml.jackson.databind.JsonNode answer) {
+        StringBuilder out = new StringBuilder();
+        for (var c : answer.path("clusters")) {
+            out.append(c.path("cluster").asText())
+                    .append(": ")
+                    .append(
+                            c.path("frozen").asBoolean()
+                                    ? "frozen by " + c.path("by").asText() + " "
+                                            + (c.hasNonNull("until")
+                                                    ? "until " + c.path("until").asText()
+                                                    : "until unfrozen")
+                                            + ": " + c.path("reason").asText()
+                                    : "not frozen")
+                    .append('\n');
+        }
+        return out.toString().stripTrailing();
     }
 
     /** What was done where, and where not; non-zero when a cluster was missed. */

@@ -30,9 +30,18 @@ final class UnfreezeCommand implements Callable<Integer> {
     @Mixin
     EnvironmentOptions env;
 
+    @Mixin
+    ServerOptions server;
+
     @Override
     public Integer call() {
         CliContext context = root.context();
+        if (server.enabled(context)) {
+            spec.commandLine()
+                    .getOut()
+                    .println(FreezeCommand.serverAnswer(server.connect(context).unfreeze(app, env.environment)));
+            return ExitCodes.OK;
+        }
         EnvironmentTarget target = Engines.target(context, app, env.environment, env.appDir, env.clusters);
         return FreezeCommand.report(
                 spec.commandLine().getOut(),

@@ -119,6 +119,31 @@ class ServerModeTest {
     }
 
     @Test
+    void aFreezeThroughTheServerRefusesTheNextDeployUntilItIsLifted() {
+        CliRun viaEnv = new CliRun(tmp.resolve("home"), tmp)
+                .env("SLIPWAY_SERVER", fixture.url())
+                .env("SLIPWAY_TOKEN_FILE", adminToken.toString());
+        var freeze = viaEnv.run("freeze", "shop", "--env", "staging", "--for", "2h", "--reason", "release week");
+        assertThat(freeze.exitCode()).as(freeze.toString()).isZero();
+        assertThat(freeze.out()).containsPattern("east-1: frozen by \\S+ until \\S+Z: release week");
+
+        var refused = viaEnv.run("deploy", appDir.toString(), "--env", "staging", "--ref", "v1");
+        assertThat(refused.exitCode()).isNotZero();
+        assertThat(refused.toString()).contains("staging is frozen by").contains("release week");
+        var override = viaEnv.run(
+                "deploy", appDir.toString(), "--env", "staging", "--ref", "v1", "--override-freeze", "CVE fix");
+        assertThat(override.exitCode()).isNotZero();
+        assertThat(override.err()).contains("--override-freeze cannot be used with --server");
+
+        var unfreeze = viaEnv.run("unfreeze", "shop", "--env", "staging");
+        assertThat(unfreeze.exitCode()).as(unfreeze.toString()).isZero();
+        assertThat(unfreeze.out()).contains("east-1: not frozen");
+        assertThat(viaEnv.run("deploy", appDir.toString(), "--env", "staging", "--ref", "v1")
+                        .exitCode())
+                .isZero();
+    }
+
+    @Test
     void statusHistoryAndRollbackGoThroughTheServerNamedByTheEnvironment() throws IOException {
         CliRun viaEnv = new CliRun(tmp.resolve("home"), tmp)
                 .env("SLIPWAY_SERVER", fixture.url())
