@@ -209,14 +209,6 @@ final class Exchange {
 
     private void attempt(EndpointState avoid) {
         EndpointState e = backend.pick(avoid, System.nanoTime());
-        if (e == null && backend != route.current) {
-            // The migration target has no endpoint left for this request (its only one just failed, or it went
-            // down since the decision): the route's backend answers, as when the target had none from the start,
-            // and the target is counted as having failed to take it.
-            route.meters(backend, runtime.metrics).couldNotTake();
-            backend = route.current;
-            e = backend.pick(null, System.nanoTime());
-        }
         if (e == null) {
             failure = TrafficCounters.CONNECT_FAILURE;
             fail(

@@ -75,32 +75,4 @@ class MigrationFallbackTest {
         assertThat(stats.backend("web", "web").total().requests()).isGreaterThanOrEqualTo(20);
         assertThat(stats.backend("web", "web").total().errors()).isZero();
     }
-
-    @Test
-    void aRetryThatFindsNoOtherEndpointInTheTargetGoesToTheRoutesBackendInsteadOfAnswering503() throws Exception {
-        // No health check: the canary's one endpoint counts as available until a request fails to reach it.
-        java.nio.file.Files.createDirectories(dir.resolve("unchecked"));
-        try (RouterFixture unchecked = new RouterFixture(
-                dir.resolve("unchecked"), RouterFixture.header() + """
-                retries: {maxRetries: 1}
-                backends:
-                  web:
-                    clusters: [{name: east, endpoints: [%s]}]
-                  web-canary:
-                    clusters: [{name: east, endpoints: [127.0.0.1:%d]}]
-                routes:
-                  - {name: web, backend: web, migration: {to: web-canary, stage: full}}
-                """.formatted(stable.address(), deadPort))) {
-            var r = unchecked.client().get("/");
-
-            assertThat(r.status()).isEqualTo(200);
-            assertThat(r.body()).isEqualTo("stable");
-            RouterStats stats = Awaitility.await()
-                    .atMost(Duration.ofSeconds(5))
-                    .until(
-                            unchecked.router::stats,
-                            s -> s.backend("web", "web").total().requests() >= 1);
-            assertThat(stats.backend("web", "web").total().errors()).isZero();
-        }
-    }
 }
