@@ -806,7 +806,11 @@ final class Api {
     }
 
     private AppRecord app(Context ctx) {
-        String name = ctx.pathParam("app");
+        return app(ctx.pathParam("app"));
+    }
+
+    /** The registered app {@code name}, or 404 saying how to find the registered ones (the API's and chat's). */
+    AppRecord app(String name) {
         return store.apps()
                 .find(name)
                 .orElseThrow(() -> ApiException.notFound(
@@ -816,7 +820,11 @@ final class Api {
     }
 
     private static EnvironmentRecord environment(Context ctx, AppRecord app) {
-        String env = ctx.pathParam("env");
+        return environment(app, ctx.pathParam("env"));
+    }
+
+    /** {@code app}'s environment {@code env}, or 404 naming the ones it has (the API's and chat's). */
+    static EnvironmentRecord environment(AppRecord app, String env) {
         return app.environment(env)
                 .orElseThrow(() -> ApiException.notFound(
                         "environment",

@@ -285,21 +285,11 @@ final class ChatCommands {
     }
 
     private AppRecord app(String name) {
-        return store.apps()
-                .find(name)
-                .orElseThrow(() -> ApiException.notFound(
-                        "app " + name, "no app '" + name + "' is registered", "`slipway apps` lists them"));
+        return api.app(name);
     }
 
     private static EnvironmentRecord environment(AppRecord app, String name) {
-        return app.environment(name)
-                .orElseThrow(() -> ApiException.notFound(
-                        "environment " + name,
-                        "app " + app.name() + " has no environment '" + name + "'",
-                        "use one of "
-                                + app.environments().stream()
-                                        .map(EnvironmentRecord::name)
-                                        .toList()));
+        return Api.environment(app, name);
     }
 
     private LabRecord lab(String app, String branch) {

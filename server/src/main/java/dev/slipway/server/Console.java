@@ -350,30 +350,39 @@ final class Console {
         render(ctx, 200, "overview.jte", Map.of("page", Page.of("Apps", viewer(s)), "apps", apps));
     }
 
+    /** A registered app and one of its environments, as a page's path names them. */
+    private record AppEnvironment(AppRecord app, EnvironmentRecord environment) {}
+
+    /** The app and environment of the path's {@code {app}} and {@code {env}}; empty when either is unknown. */
+    private Optional<AppEnvironment> appEnvironment(Context ctx) {
+        return store.apps()
+                .find(ctx.pathParam("app"))
+                .flatMap(app -> app.environment(ctx.pathParam("env")).map(env -> new AppEnvironment(app, env)));
+    }
+
     private void environment(Context ctx, ConsoleSessions.Session s, Optional<String> error) {
-        AppRecord app = store.apps().find(ctx.pathParam("app")).orElse(null);
-        Optional<EnvironmentRecord> env = app == null ? Optional.empty() : app.environment(ctx.pathParam("env"));
-        if (env.isEmpty()) {
+        Optional<AppEnvironment> found = appEnvironment(ctx);
+        if (found.isEmpty()) {
             notFound(ctx, s);
             return;
         }
-        List<Deploy> deploys = store
-                .deploys()
-                .list(Optional.of(app.name()), Optional.of(env.get().name()), EnvironmentPage.HISTORY)
-                .stream()
-                .map(Views::deployDocument)
-                .toList();
+        AppRecord app = found.get().app();
+        EnvironmentRecord env = found.get().environment();
+        List<Deploy> deploys =
+                store.deploys().list(Optional.of(app.name()), Optional.of(env.name()), EnvironmentPage.HISTORY).stream()
+                        .map(Views::deployDocument)
+                        .toList();
         Optional<Long> before = Optional.ofNullable(ctx.queryParam("before")).flatMap(Console::number);
         List<Deploy> history = before.isEmpty()
                 ? deploys
                 : store
                         .deploys()
-                        .list(Optional.of(app.name()), Optional.of(env.get().name()), before, EnvironmentPage.HISTORY)
+                        .list(Optional.of(app.name()), Optional.of(env.name()), before, EnvironmentPage.HISTORY)
                         .stream()
                         .map(Views::deployDocument)
                         .toList();
-        EnvironmentPage page = environmentPage(app, env.get(), deploys, true).withHistory(history, before);
-        Page frame = Page.of(app.name() + " / " + env.get().name(), viewer(s))
+        EnvironmentPage page = environmentPage(app, env, deploys, true).withHistory(history, before);
+        Page frame = Page.of(app.name() + " / " + env.name(), viewer(s))
                 .withFlash(Optional.ofNullable(ctx.queryParam("done")).map(Console::flash));
         if (error.isPresent()) {
             frame = frame.withError(error.get());
@@ -486,18 +495,15 @@ final class Console {
 
     /** The environment's rollout section alone: what the page's script swaps in every analysis interval. */
     private void rolloutSection(Context ctx, ConsoleSessions.Session s) {
-        AppRecord app = store.apps().find(ctx.pathParam("app")).orElse(null);
-        Optional<EnvironmentRecord> env = app == null ? Optional.empty() : app.environment(ctx.pathParam("env"));
-        if (env.isEmpty()) {
+        Optional<AppEnvironment> found = appEnvironment(ctx);
+        if (found.isEmpty()) {
             notFound(ctx, s);
             return;
         }
-        Page frame = Page.of(app.name() + " / " + env.get().name(), viewer(s));
-        render(
-                ctx,
-                200,
-                "rollout.jte",
-                Map.of("page", frame, "env", environmentPage(app, env.get(), List.of(), false)));
+        AppRecord app = found.get().app();
+        EnvironmentRecord env = found.get().environment();
+        Page frame = Page.of(app.name() + " / " + env.name(), viewer(s));
+        render(ctx, 200, "rollout.jte", Map.of("page", frame, "env", environmentPage(app, env, List.of(), false)));
     }
 
     private void rolloutAction(Context ctx) {
