@@ -208,7 +208,11 @@ final class Exchange {
     }
 
     private void attempt(EndpointState avoid) {
-        EndpointState e = backend.pick(avoid, System.nanoTime());
+        EndpointState picked = backend.pick(avoid, System.nanoTime());
+        if (picked == null && fallBackToCurrent()) {
+            picked = backend.pick(null, System.nanoTime());
+        }
+        EndpointState e = picked;
         if (e == null) {
             failure = TrafficCounters.CONNECT_FAILURE;
             fail(
@@ -232,6 +236,10 @@ final class Exchange {
                 return;
             }
             endpointFailed(e);
+            if (fallBackToCurrent()) {
+                attempt(null);
+                return;
+            }
             if (retryAllowed("connect")) {
                 attempt(e);
                 return;
@@ -636,6 +644,25 @@ final class Exchange {
 
     private boolean retryableAfterSend() {
         return bodyless && idempotent && !responseStarted;
+    }
+
+    /**
+     * A request its stage sent to the migration target that cannot reach it (its endpoint refused the
+     * connection, or none is available any more: ejected or marked down since the request was routed) goes to
+     * the route's backend instead, as {@link RouteTraffic#decide} does when the target has no endpoint at all:
+     * a stage never turns a request the route's backend could answer into a 502 or 503. Nothing was sent, so
+     * this is safe for any method and takes nothing from the retry budget (the route's backend gets no more
+     * requests than without the stage). The target is charged a connect failure, which a rollout judges it by.
+     *
+     * @return whether the request now goes to the route's backend
+     */
+    private boolean fallBackToCurrent() {
+        if (backend == route.current || backend != route.next) {
+            return false;
+        }
+        route.meters(backend, runtime.metrics).couldNotTake();
+        backend = route.current;
+        return true;
     }
 
     private boolean retryAllowed(String reason) {

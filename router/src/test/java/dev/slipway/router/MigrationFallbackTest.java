@@ -25,31 +25,38 @@ class MigrationFallbackTest {
     RouterFixture fixture;
 
     @BeforeEach
-    void start() throws IOException {
+    void freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             deadPort = s.getLocalPort();
         }
-        fixture = new RouterFixture(dir, RouterFixture.header() + """
-                retries: {maxRetries: 0}
+    }
+
+    private void start(String retries, String canaryHealthCheck) {
+        fixture = new RouterFixture(
+                dir, RouterFixture.header() + """
+                retries: %s
                 backends:
                   web:
                     clusters: [{name: east, endpoints: [%s]}]
                   web-canary:
-                    healthCheck: {path: /healthz, interval: 100ms, timeout: 100ms, fall: 1, rise: 1}
+                    %s
                     clusters: [{name: east, endpoints: [127.0.0.1:%d]}]
                 routes:
                   - {name: web, backend: web, migration: {to: web-canary, stage: full}}
-                """.formatted(stable.address(), deadPort));
+                """.formatted(retries, stable.address(), canaryHealthCheck, deadPort));
     }
 
     @AfterEach
     void stop() throws Exception {
-        fixture.close();
+        if (fixture != null) {
+            fixture.close();
+        }
         stable.close();
     }
 
     @Test
     void aTargetWithNoAvailableEndpointSendsItsShareToTheRoutesBackendAndCountsItAsTheTargetsFailure() {
+        start("{maxRetries: 0}", "healthCheck: {path: /healthz, interval: 100ms, timeout: 100ms, fall: 1, rise: 1}");
         // The canary's only endpoint fails its health check and goes down.
         Awaitility.await()
                 .atMost(Duration.ofSeconds(5))
@@ -74,5 +81,36 @@ class MigrationFallbackTest {
                 .allMatch(counts -> counts.requests() == 0);
         assertThat(stats.backend("web", "web").total().requests()).isGreaterThanOrEqualTo(20);
         assertThat(stats.backend("web", "web").total().errors()).isZero();
+    }
+
+    /**
+     * The canary's endpoint is still taken for available (no health check has seen it go, it is not ejected
+     * yet) when the request is sent to it, and refuses the connection: the request is answered by the route's
+     * backend, not 502 or 503, whatever retries allow — and the refusal counts against the canary.
+     */
+    @Test
+    void aRequestWhoseTargetEndpointRefusesTheConnectionIsAnsweredByTheRoutesBackend() throws Exception {
+        for (String retries :
+                new String[] {"{maxRetries: 0}", "{maxRetries: 1, budgetPercent: 100, minPerSecond: 100}"}) {
+            stop();
+            stable = new TestBackend("stable");
+            start(retries, "outlierDetection: {consecutiveFailures: 1, baseEjection: 10ms}");
+            TestClient client = fixture.client();
+            for (int i = 0; i < 20; i++) {
+                var r = client.get("/");
+                assertThat(r.status())
+                        .as("request %d with retries %s", i, retries)
+                        .isEqualTo(200);
+                assertThat(r.body()).isEqualTo("stable");
+            }
+            RouterStats stats = Awaitility.await()
+                    .atMost(Duration.ofSeconds(5))
+                    .until(
+                            fixture.router::stats,
+                            s -> s.backend("web", "web-canary").total().requests() >= 20);
+            TrafficCounts canary = stats.backend("web", "web-canary").total();
+            assertThat(canary.connectFailures()).isEqualTo(canary.requests());
+            assertThat(stats.backend("web", "web").total().errors()).isZero();
+        }
     }
 }
