@@ -1,6 +1,9 @@
 package dev.slipway.cli;
 
 import dev.slipway.api.SlipwayClient;
+import dev.slipway.core.InvalidInputException;
+import dev.slipway.core.Problem;
+import dev.slipway.core.cluster.Cluster;
 import dev.slipway.core.cluster.ClusterGroup;
 import dev.slipway.core.spec.App;
 import dev.slipway.core.spec.AppLoader;
@@ -18,6 +21,7 @@ import dev.slipway.router.RouterConfig;
 import dev.slipway.router.RouterConfigLoader;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -121,6 +125,14 @@ final class RouterCommand implements Callable<Integer> {
     String host;
 
     @Option(
+            names = "--site",
+            paramLabel = "SITE",
+            description = "With --env: the site (the clusters file's site:) this router runs at. Its clusters"
+                    + " take the traffic while one of them is healthy; the other sites' clusters only when none"
+                    + " is. Default: no preference, every cluster by its weight.")
+    String site;
+
+    @Option(
             names = "--telemetry",
             paramLabel = "FILE",
             description = "With --env: a YAML file with the access log and tracing settings, as the accessLog:"
@@ -197,6 +209,19 @@ final class RouterCommand implements Callable<Integer> {
         return runUntilStopped(router, router::close);
     }
 
+    /** {@code site} when the group has a cluster there, else a refusal that lists the group's sites. */
+    private static String siteOf(ClusterGroup group, String site) {
+        List<String> sites =
+                group.clusters().stream().map(Cluster::site).distinct().sorted().toList();
+        if (!sites.contains(site)) {
+            throw new InvalidInputException(new Problem(
+                    "--site",
+                    "no cluster of group '" + group.name() + "' is at site '" + site + "'",
+                    "name one of its sites: " + String.join(", ", sites)));
+        }
+        return site;
+    }
+
     private Integer fedByClusters() {
         CliContext context = root.context();
         App app = AppLoader.load(context.resolve(appDir == null ? Path.of(".") : appDir));
@@ -209,7 +234,8 @@ final class RouterCommand implements Callable<Integer> {
                 Optional.ofNullable(host),
                 telemetryFile == null
                         ? RouterConfig.Telemetry.defaults()
-                        : RouterConfigLoader.loadTelemetry(context.resolve(telemetryFile)));
+                        : RouterConfigLoader.loadTelemetry(context.resolve(telemetryFile)),
+                Optional.ofNullable(site).map(s -> siteOf(group, s)));
         // An explicit --stages wins over a default server ($SLIPWAY_SERVER, config.yaml); --server with it is refused.
         Optional<String> from = stagesFile != null ? Optional.empty() : server.server(context);
         String stagesFrom;

@@ -127,7 +127,8 @@ class RolloutRunTest {
                         new RouterConfig.Address("127.0.0.1", 0),
                         Optional.of(AdminToken.read(token)),
                         Optional.empty(),
-                        RouterConfig.Telemetry.defaults()));
+                        RouterConfig.Telemetry.defaults(),
+                        Optional.empty()));
         owned.add(feed::close);
         port = feed.router().address().getPort();
         routers = Files.writeString(tmp.resolve("routers.yaml"), """

@@ -77,6 +77,34 @@ class RouterCommandTest {
     }
 
     @Test
+    void aSiteNoClusterOfTheGroupIsAtIsAUserErrorListingTheSites() throws IOException {
+        Path app = app();
+        Files.writeString(tmp.resolve("clusters.yaml"), """
+                groups:
+                  production:
+                    clusters:
+                      - {name: east-1, site: east}
+                      - {name: west-1, site: west}
+                """);
+        CliRun.Result r = new CliRun(tmp, tmp)
+                .run(
+                        "router",
+                        "--env",
+                        "production",
+                        "--app",
+                        app.toString(),
+                        "--clusters",
+                        "clusters.yaml",
+                        "--site",
+                        "eats");
+        assertThat(r.exitCode()).as(r::toString).isEqualTo(ExitCodes.USER_ERROR);
+        assertThat(r.err())
+                .contains("--site")
+                .contains("no cluster of group 'production' is at site 'eats'")
+                .contains("east, west");
+    }
+
+    @Test
     void fedByClustersTheRouterServesTheNodePortsOfTheAppsServices() throws Exception {
         HttpServer backend = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
         backend.createContext("/", exchange -> {

@@ -297,6 +297,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         ObjectNode reload = root.putObject("lastReload").put("applied", last.applied());
         ArrayNode lastProblems = reload.putArray("problems");
         last.problems().forEach(p -> lastProblems.add(p.describe()));
+        s.config.site().ifPresent(site -> root.put("site", site));
         ArrayNode routes = root.putArray("routes");
         for (RouteTraffic t : s.routes) {
             RouterConfig.Route r = t.config;
@@ -320,6 +321,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 ObjectNode cn = clusters.addObject()
                         .put("name", c.name())
                         .put("weight", c.weight())
+                        .put("ownSite", c.local())
                         .put("healthy", b.clusterHealthy(c, now));
                 ArrayNode endpoints = cn.putArray("endpoints");
                 for (EndpointState e : c.endpoints()) {

@@ -6,16 +6,23 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Picks an endpoint of one backend: weighted across the clusters whose available share is at or above the
- * failover threshold, so an unhealthy cluster's traffic moves to the others without waiting for anyone.
+ * failover threshold, so an unhealthy cluster's traffic moves to the others without waiting for anyone; the
+ * clusters of the router's own site first, the other sites' only when none of its own is healthy.
  */
 final class BackendPool {
     final Backend config;
     final List<ClusterEndpoints> clusters;
     // The same clusters as an array: the per-request loops below then allocate no iterators.
     private final ClusterEndpoints[] clusterArray;
+    // The first pick pass: the site pass only when some cluster is at another site (else it is pass 1 twice).
+    private final int firstPass;
 
-    /** One cluster's endpoints with their live state. */
-    record ClusterEndpoints(String name, int weight, List<EndpointState> endpoints) {
+    /**
+     * One cluster's endpoints with their live state.
+     *
+     * @param local whether the cluster is at the router's site (or either names none)
+     */
+    record ClusterEndpoints(String name, int weight, List<EndpointState> endpoints, boolean local) {
         ClusterEndpoints {
             endpoints = List.copyOf(endpoints);
         }
@@ -25,6 +32,7 @@ final class BackendPool {
         this.config = config;
         this.clusters = List.copyOf(clusters);
         this.clusterArray = clusters.toArray(ClusterEndpoints[]::new);
+        this.firstPass = clusters.stream().allMatch(ClusterEndpoints::local) ? 1 : 0;
     }
 
     String name() {
@@ -63,12 +71,13 @@ final class BackendPool {
     EndpointState pick(EndpointState avoid, long now) {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         String avoidCluster = avoid == null ? null : avoid.cluster;
-        // Pass 1: healthy clusters except the one that just failed; 2: any healthy cluster; 3: panic, anything up.
-        for (int pass = 0; pass < 3; pass++) {
+        // Pass 0: healthy clusters of the router's site except the one that just failed; 1: healthy clusters of
+        // any site except it; 2: any healthy cluster; 3: panic, anything up.
+        for (int pass = firstPass; pass < 4; pass++) {
             long total = 0;
             for (ClusterEndpoints c : clusterArray) {
                 if (eligible(c, pass, avoidCluster, now)) {
-                    total += Math.max(c.weight, pass == 2 ? 1 : 0);
+                    total += Math.max(c.weight, pass == 3 ? 1 : 0);
                 }
             }
             if (total == 0) {
@@ -79,7 +88,7 @@ final class BackendPool {
                 if (!eligible(c, pass, avoidCluster, now)) {
                     continue;
                 }
-                ticket -= Math.max(c.weight, pass == 2 ? 1 : 0);
+                ticket -= Math.max(c.weight, pass == 3 ? 1 : 0);
                 if (ticket < 0) {
                     EndpointState e = pickIn(c, avoid, now, random);
                     if (e != null) {
@@ -94,8 +103,9 @@ final class BackendPool {
 
     private boolean eligible(ClusterEndpoints c, int pass, String avoidCluster, long now) {
         return switch (pass) {
-            case 0 -> c.weight > 0 && !c.name.equals(avoidCluster) && clusterHealthy(c, now);
-            case 1 -> c.weight > 0 && clusterHealthy(c, now);
+            case 0 -> c.local && c.weight > 0 && !c.name.equals(avoidCluster) && clusterHealthy(c, now);
+            case 1 -> c.weight > 0 && !c.name.equals(avoidCluster) && clusterHealthy(c, now);
+            case 2 -> c.weight > 0 && clusterHealthy(c, now);
             default -> c.endpoints.stream().anyMatch(e -> e.available(now));
         };
     }

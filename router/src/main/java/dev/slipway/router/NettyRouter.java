@@ -258,6 +258,7 @@ final class NettyRouter implements Router, AdminOperations {
                 c.limits(),
                 c.retries(),
                 c.telemetry(),
+                c.site(),
                 c.backends(),
                 routes,
                 c.source());

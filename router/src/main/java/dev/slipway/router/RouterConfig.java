@@ -15,6 +15,8 @@ import java.util.Optional;
  *
  * @param adminToken when present, every admin request but {@code GET /healthz} must carry it as a bearer token
  * @param telemetry the access log and trace export, both off by default (trace context is always forwarded)
+ * @param site the site this router runs at: each backend's clusters of this site (or of no named site) take its
+ *     traffic while one of them is healthy, the other sites' clusters only when none is; empty: no preference
  * @param source the file it was read from (for messages and reloads); empty when built in code
  */
 public record RouterConfig(
@@ -24,6 +26,7 @@ public record RouterConfig(
         Limits limits,
         RetryPolicy retries,
         Telemetry telemetry,
+        Optional<String> site,
         Map<String, Backend> backends,
         List<Route> routes,
         Optional<Path> source) {
@@ -47,6 +50,7 @@ public record RouterConfig(
                 Limits.defaults(),
                 RetryPolicy.defaults(),
                 Telemetry.defaults(),
+                Optional.empty(),
                 byName,
                 routes,
                 Optional.empty());
@@ -138,10 +142,20 @@ public record RouterConfig(
         }
     }
 
-    /** One cluster of a backend: its endpoints and its share of the backend's traffic. */
-    public record Cluster(String name, int weight, List<Address> endpoints) {
+    /**
+     * One cluster of a backend: its endpoints and its share of the backend's traffic.
+     *
+     * @param site where the cluster runs; a router with a {@link RouterConfig#site} prefers its own site's
+     *     clusters; empty: counted as the router's own site
+     */
+    public record Cluster(String name, int weight, List<Address> endpoints, Optional<String> site) {
         public Cluster {
             endpoints = List.copyOf(endpoints);
+        }
+
+        /** A cluster of no named site. */
+        public Cluster(String name, int weight, List<Address> endpoints) {
+            this(name, weight, endpoints, Optional.empty());
         }
     }
 

@@ -36,6 +36,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -177,6 +178,7 @@ public final class RouterConfigLoader {
                 "retries",
                 "accessLog",
                 "tracing",
+                "site",
                 "backends",
                 "routes");
         Address listen = address(root.get("listen"), "/listen", new Address("0.0.0.0", 8080));
@@ -255,8 +257,21 @@ public final class RouterConfigLoader {
             }
         }
         RouterConfig.Telemetry telemetry = telemetry(root);
+        Optional<String> site = text(root.get("site"), "/site");
+        site.ifPresent(own -> {
+            Set<String> sites = new TreeSet<>();
+            backends.values().forEach(x -> x.clusters().forEach(c -> c.site().ifPresent(sites::add)));
+            if (!sites.contains(own)) {
+                problem(
+                        "/site",
+                        "no cluster of any backend is at site '" + own + "'",
+                        sites.isEmpty()
+                                ? "give the clusters a site: (e.g. {name: east-1, site: east, endpoints: [...]})"
+                                : "name one of the clusters' sites: " + String.join(", ", sites));
+            }
+        });
         return new RouterConfig(
-                listen, admin, adminToken, limits, retries, telemetry, backends, routes, Optional.of(file));
+                listen, admin, adminToken, limits, retries, telemetry, site, backends, routes, Optional.of(file));
     }
 
     /** {@code accessLog:} and {@code tracing:}; relative paths are the config file's directory's. */
@@ -441,7 +456,7 @@ public final class RouterConfigLoader {
                     problem(cat, "a cluster must be a mapping with name, weight and endpoints", "see docs/router.md");
                     continue;
                 }
-                allowOnly(c, cat, "name", "weight", "endpoints");
+                allowOnly(c, cat, "name", "site", "weight", "endpoints");
                 String cname = text(c.get("name"), cat + "/name").orElse("");
                 if (cname.isEmpty()) {
                     problem(cat + "/name", "a cluster needs a name", "e.g. name: east");
@@ -464,7 +479,11 @@ public final class RouterConfigLoader {
                         }
                     }
                 }
-                clusters.add(new Cluster(cname, weight, endpoints));
+                Optional<String> site = text(c.get("site"), cat + "/site");
+                if (site.isPresent() && site.get().isEmpty()) {
+                    problem(cat + "/site", "a site must not be empty", "name the site, or leave site: out");
+                }
+                clusters.add(new Cluster(cname, weight, endpoints, site));
             }
         }
         return Optional.of(new Backend(name, clusters, failoverBelow, health, outliers));

@@ -62,7 +62,10 @@ final class RoutingSnapshot {
                     EndpointState fresh = new EndpointState(b.name(), c.name(), a.host(), a.port());
                     endpoints.add(known.getOrDefault(b.name() + "/" + c.name() + "/" + fresh.label, fresh));
                 }
-                clusters.add(new BackendPool.ClusterEndpoints(c.name(), c.weight(), endpoints));
+                boolean local = config.site().isEmpty()
+                        || c.site().isEmpty()
+                        || c.site().equals(config.site());
+                clusters.add(new BackendPool.ClusterEndpoints(c.name(), c.weight(), endpoints, local));
             }
             backends.put(b.name(), new BackendPool(b, clusters));
         }

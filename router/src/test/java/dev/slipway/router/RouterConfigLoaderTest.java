@@ -75,6 +75,39 @@ class RouterConfigLoaderTest {
     }
 
     @Test
+    void aRouterSiteMustBeTheSiteOfSomeCluster() throws IOException {
+        RouterConfig config = RouterConfigLoader.load(write("""
+                site: east
+                backends:
+                  web:
+                    clusters:
+                      - {name: east-1, site: east, endpoints: [10.0.0.1:80]}
+                      - {name: west-1, site: west, endpoints: [10.0.1.1:80]}
+                routes:
+                  - {name: web, backend: web}
+                """));
+        assertThat(config.site()).contains("east");
+        assertThat(config.backends().get("web").clusters())
+                .extracting(c -> c.site().orElseThrow())
+                .containsExactly("east", "west");
+
+        Path typo = write("""
+                site: eats
+                backends:
+                  web:
+                    clusters:
+                      - {name: east-1, site: east, endpoints: [10.0.0.1:80]}
+                      - {name: west-1, site: west, endpoints: [10.0.1.1:80]}
+                routes:
+                  - {name: web, backend: web}
+                """);
+        assertThatThrownBy(() -> RouterConfigLoader.load(typo))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining(typo + ":1 (site): no cluster of any backend is at site 'eats'")
+                .hasMessageContaining("name one of the clusters' sites: east, west");
+    }
+
+    @Test
     void everyProblemIsReportedWithFileLineAndField() throws IOException {
         Path file = write("""
                 backends:

@@ -151,6 +151,7 @@ public final class FeedRouting {
                 RouterConfig.Limits.defaults(),
                 RouterConfig.RetryPolicy.defaults(),
                 settings.telemetry(),
+                settings.site(),
                 backends,
                 routes,
                 Optional.empty());
@@ -183,18 +184,23 @@ public final class FeedRouting {
         return out;
     }
 
+    /** A placed cluster as a backend's cluster, with its site, at {@code weight}. */
+    private static RouterConfig.Cluster cluster(Placed p, int weight) {
+        return new RouterConfig.Cluster(
+                p.cluster().name(),
+                weight,
+                p.endpoints(),
+                Optional.of(p.cluster().site()));
+    }
+
     /** The two backends' clusters and the route's stage, from each cluster's stage. */
     private record Split(List<RouterConfig.Cluster> stable, List<RouterConfig.Cluster> canary, Stage stage) {}
 
     private static Split split(String service, List<Placed> stable, List<Placed> canary, Stages stages) {
-        List<RouterConfig.Cluster> canaryAsIs = canary.stream()
-                .map(p ->
-                        new RouterConfig.Cluster(p.cluster().name(), p.cluster().weight(), p.endpoints()))
-                .toList();
-        List<RouterConfig.Cluster> stableAsIs = stable.stream()
-                .map(p ->
-                        new RouterConfig.Cluster(p.cluster().name(), p.cluster().weight(), p.endpoints()))
-                .toList();
+        List<RouterConfig.Cluster> canaryAsIs =
+                canary.stream().map(p -> cluster(p, p.cluster().weight())).toList();
+        List<RouterConfig.Cluster> stableAsIs =
+                stable.stream().map(p -> cluster(p, p.cluster().weight())).toList();
         Map<String, Stage> active = new LinkedHashMap<>();
         for (Placed p : canary) {
             Stage st = stages.stage(service, p.cluster().name());
@@ -218,15 +224,13 @@ public final class FeedRouting {
                 allFull &= share == 100;
                 total += p.cluster().weight();
                 toCanary += (long) p.cluster().weight() * share;
-                stableOut.add(new RouterConfig.Cluster(
-                        p.cluster().name(), p.cluster().weight() * (100 - share), p.endpoints()));
+                stableOut.add(cluster(p, p.cluster().weight() * (100 - share)));
             }
             List<RouterConfig.Cluster> canaryOut = new ArrayList<>();
             for (Placed p : canary) {
                 int share = share(active.get(p.cluster().name()));
                 if (share > 0) {
-                    canaryOut.add(new RouterConfig.Cluster(
-                            p.cluster().name(), p.cluster().weight() * share, p.endpoints()));
+                    canaryOut.add(cluster(p, p.cluster().weight() * share));
                 }
             }
             if (allFull) {
@@ -248,7 +252,7 @@ public final class FeedRouting {
             for (Placed p : rps) {
                 int n = ((Stage.RequestsPerSecond) active.get(p.cluster().name())).perSecond();
                 sum += n;
-                canaryOut.add(new RouterConfig.Cluster(p.cluster().name(), n, p.endpoints()));
+                canaryOut.add(cluster(p, n));
             }
             return new Split(stableAsIs, canaryOut, Stage.requestsPerSecond(sum));
         }

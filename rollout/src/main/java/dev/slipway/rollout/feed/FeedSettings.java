@@ -16,13 +16,16 @@ import java.util.Optional;
  * @param host the first routable service answers this host and every other service {@code <service>.<host>};
  *     empty: the first service answers any host (then the app may have only one routable service)
  * @param telemetry the access log and span export, as a router config's {@code accessLog:} and {@code tracing:}
+ * @param site the site (clusters file's {@code site}) this router runs at: its clusters take the traffic while
+ *     one is healthy, the other sites' only when none is; empty: the clusters share it by weight alone
  */
 public record FeedSettings(
         Address listen,
         Address admin,
         Optional<AdminToken> adminToken,
         Optional<String> host,
-        RouterConfig.Telemetry telemetry) {
+        RouterConfig.Telemetry telemetry,
+        Optional<String> site) {
     /** Listening on {@code listen}, the admin API on an ephemeral loopback port, no token, any host. */
     public static FeedSettings on(Address listen) {
         return new FeedSettings(
@@ -30,7 +33,8 @@ public record FeedSettings(
                 new Address("127.0.0.1", 0),
                 Optional.empty(),
                 Optional.empty(),
-                RouterConfig.Telemetry.defaults());
+                RouterConfig.Telemetry.defaults(),
+                Optional.empty());
     }
 
     /**
@@ -57,6 +61,10 @@ public record FeedSettings(
     }
 
     public FeedSettings withHost(String host) {
-        return new FeedSettings(listen, admin, adminToken, Optional.of(host), telemetry);
+        return new FeedSettings(listen, admin, adminToken, Optional.of(host), telemetry, site);
+    }
+
+    public FeedSettings withSite(String site) {
+        return new FeedSettings(listen, admin, adminToken, host, telemetry, Optional.of(site));
     }
 }

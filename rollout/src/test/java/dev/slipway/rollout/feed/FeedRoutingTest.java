@@ -1,6 +1,7 @@
 package dev.slipway.rollout.feed;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.slipway.core.cluster.Cluster;
 import dev.slipway.core.cluster.ClusterGroup;
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,8 +71,14 @@ class FeedRoutingTest {
                                 3,
                                 List.of(
                                         new RouterConfig.Address("10.0.1.1", 30001),
-                                        new RouterConfig.Address("10.0.1.2", 30001))),
-                        new RouterConfig.Cluster("west-1", 1, List.of(new RouterConfig.Address("10.0.2.1", 30011))));
+                                        new RouterConfig.Address("10.0.1.2", 30001)),
+                                Optional.of("east")),
+                        new RouterConfig.Cluster(
+                                "west-1",
+                                1,
+                                List.of(new RouterConfig.Address("10.0.2.1", 30011)),
+                                Optional.of("west")));
+        assertThat(c.site()).as("no --site: no preference").isEmpty();
         assertThat(stable.healthCheck()).get().satisfies(h -> {
             assertThat(h.path()).isEqualTo("/ready");
             assertThat(h.interval().plus(h.interval()).plus(h.timeout()).toMillis())
@@ -82,6 +90,22 @@ class FeedRoutingTest {
         assertThat(route.name()).isEqualTo("web");
         assertThat(route.host()).isEmpty();
         assertThat(route.migration()).contains(new RouterConfig.Migration("web-canary", Stage.off()));
+    }
+
+    @Test
+    void aRouterAtASiteSaysSoAndEveryClusterCarriesItsSite() throws IOException {
+        RouterConfig c = FeedRouting.config(
+                web(),
+                GROUP,
+                BOTH_TRACKS,
+                Stages.none().with("web", Stage.percent(10)),
+                FeedSettings.on(new RouterConfig.Address("127.0.0.1", 0)).withSite("west"));
+        assertThat(c.site()).contains("west");
+        for (String backend : List.of("web", "web-canary")) {
+            assertThat(c.backends().get(backend).clusters())
+                    .extracting(RouterConfig.Cluster::name, cl -> cl.site().orElseThrow())
+                    .containsExactly(tuple("east-1", "east"), tuple("west-1", "west"));
+        }
     }
 
     @Test
