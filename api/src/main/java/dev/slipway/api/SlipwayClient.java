@@ -172,6 +172,16 @@ public final class SlipwayClient {
         return read(send("GET", rolloutPath(app, environment), null), Rollout.class);
     }
 
+    /**
+     * The newest {@code limit} transitions of the environment's rollouts (oldest first), from the server's audit log:
+     * every step, hold, breach, pause and promotion with who or what decided and why.
+     */
+    public List<RolloutTransition> rolloutTransitions(String app, String environment, int limit) {
+        return list(
+                send("GET", rolloutPath(app, environment) + "/transitions?limit=" + limit, null),
+                RolloutTransition.class);
+    }
+
     /** Pauses the environment's rollout: running clusters hold their step and traffic split. */
     public Rollout pauseRollout(String app, String environment, Optional<String> reason) {
         return rolloutAction(app, environment, "pause", reason);

@@ -9,6 +9,7 @@ import dev.slipway.core.deploy.DeployReport;
 import dev.slipway.core.deploy.EnvironmentTarget;
 import dev.slipway.core.rollout.RolloutSpec;
 import dev.slipway.rollout.controller.EngineTracks;
+import dev.slipway.rollout.controller.FileRolloutAudit;
 import dev.slipway.rollout.controller.FileRolloutStore;
 import dev.slipway.rollout.controller.RolloutController;
 import dev.slipway.rollout.controller.RolloutEvent;
@@ -47,6 +48,16 @@ final class DirectRollouts {
     /** Where the CLI keeps rollout state: {@code <state>/rollouts}. */
     static FileRolloutStore store(CliContext context) {
         return new FileRolloutStore(context.paths().state().resolve("rollouts"));
+    }
+
+    /** The audit log of the rollouts this machine keeps, beside their state. */
+    static FileRolloutAudit audit(CliContext context) {
+        return new FileRolloutAudit(context.paths().state().resolve("rollouts"));
+    }
+
+    /** {@code events}, after each transition is written to this machine's rollout audit log. */
+    static RolloutEvents audited(CliContext context, RolloutEvents events) {
+        return RolloutEvents.both(audit(context), events);
     }
 
     /**
@@ -108,7 +119,7 @@ final class DirectRollouts {
                         Engines.open(context, clusters),
                         key -> target(context, key, appDir, clusters),
                         key -> DeployOptions.by(who).withHost(Engines.host(context)))));
-        return new RolloutController(store(context), stats, traffic, tracks, events, context.clock());
+        return new RolloutController(store(context), stats, traffic, tracks, audited(context, events), context.clock());
     }
 
     private static EnvironmentTarget target(CliContext context, RolloutKey key, Path appDir, ClusterOptions clusters) {

@@ -117,7 +117,7 @@ final class LocalRollout implements AutoCloseable {
         RolloutKey key = new RolloutKey(name, environment);
         String who = Engines.who(context);
         RouterStages stages = new RouterStages(state, name);
-        RolloutEvents events = DirectRollouts.printing(out);
+        RolloutEvents events = DirectRollouts.audited(context, DirectRollouts.printing(out));
         List<RouterTrafficStats.TrackRoutes> routes = routes(app);
         RouterTrafficStats routers = new RouterTrafficStats(
                 Map.of(

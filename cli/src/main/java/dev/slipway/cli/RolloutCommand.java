@@ -3,11 +3,13 @@ package dev.slipway.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.slipway.api.ApiJson;
 import dev.slipway.api.Rollout;
+import dev.slipway.api.RolloutTransition;
 import dev.slipway.api.ServerRefusal;
 import dev.slipway.api.SlipwayClient;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
 import dev.slipway.rollout.controller.RolloutController;
+import dev.slipway.rollout.controller.RolloutEvent;
 import dev.slipway.rollout.controller.RolloutKey;
 import dev.slipway.rollout.controller.RolloutState;
 import dev.slipway.rollout.controller.RolloutStateJson;
@@ -16,6 +18,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.BiFunction;
@@ -60,6 +63,7 @@ import picocli.CommandLine.Spec;
             "  slipway rollout promote acme-web --env production   # skip the remaining steps",
             "  slipway rollout abort acme-web --env production --reason 'checkout errors in the logs'",
             "  slipway rollout retry acme-web --env production     # after an abort, once the canary runs again",
+            "  slipway rollout log acme-web --env production       # every transition: who or what decided, why",
             "  slipway rollout status acme-web --env production --server https://slipway.internal:7420"
         },
         subcommands = {
@@ -69,6 +73,7 @@ import picocli.CommandLine.Spec;
             RolloutCommand.Promote.class,
             RolloutCommand.Abort.class,
             RolloutCommand.Retry.class,
+            RolloutCommand.Log.class,
             RolloutRunCommand.class
         })
 final class RolloutCommand implements Runnable {
@@ -368,6 +373,76 @@ final class RolloutCommand implements Runnable {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+        }
+    }
+
+    @Command(
+            name = "log",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Prints the environment's rollout transitions, oldest first: each start, step, pause, resume, breach,"
+                        + " abort, promotion and cluster down or up, with who or what decided (controller, or the"
+                        + " person) and why, with the numbers. Reads only.",
+                "",
+                "Without a server they come from this machine's rollout audit log (rollouts/APP/ENV.audit.jsonl in"
+                        + " Slipway's state directory, written by every rollout command here); with --server from"
+                        + " the server's audit log (a read token)."
+            },
+            footerHeading = "%nExamples:%n",
+            footer = {
+                "  slipway rollout log acme-web --env production",
+                "  slipway rollout log acme-web --env production --limit 20 -o json | jq '.[] | select(.actor != \"controller\")'"
+            })
+    static final class Log extends OnRollout implements Callable<Integer> {
+        @Mixin
+        OutputOptions output;
+
+        @Option(
+                names = "--limit",
+                paramLabel = "N",
+                defaultValue = "50",
+                description = "How many of the newest transitions (default: ${DEFAULT-VALUE}).")
+        int limit;
+
+        @Override
+        public Integer call() {
+            if (limit < 1 || limit > 10_000) {
+                throw new ParameterException(spec.commandLine(), "--limit must be 1 to 10000, not " + limit);
+            }
+            CliContext context = context();
+            RolloutKey key = key();
+            List<RolloutEvent> events;
+            if (server.enabled(context)) {
+                String url = server.server(context).orElseThrow();
+                List<RolloutTransition> transitions;
+                try {
+                    transitions = server.connect(context).rolloutTransitions(app, env.environment, limit);
+                } catch (InvalidInputException e) {
+                    throw throughServer(e, url, key);
+                }
+                events = transitions.stream()
+                        .map(t -> new RolloutEvent(t.at(), key, t.cluster(), t.action(), t.actor(), t.details()))
+                        .toList();
+            } else {
+                events = DirectRollouts.audit(context).read(key, limit);
+            }
+            if (output.json()) {
+                var array = Output.JSON.createArrayNode();
+                for (RolloutEvent e : events) {
+                    var n = array.addObject().put("at", e.at().toString());
+                    e.cluster().ifPresent(c -> n.put("cluster", c));
+                    n.put("action", e.action()).put("actor", e.actor()).put("details", e.details());
+                }
+                out().println(Output.json(array));
+                return ExitCodes.OK;
+            }
+            if (events.isEmpty()) {
+                out().println("No rollout transitions of " + app + " in " + env.environment + " are on record"
+                        + (server.enabled(context) ? " on the server." : " on this machine."));
+                return ExitCodes.OK;
+            }
+            events.forEach(e -> out().println(DirectRollouts.line(e)));
+            return ExitCodes.OK;
         }
     }
 

@@ -24,6 +24,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -179,6 +180,28 @@ class RolloutCommandsTest {
         CliRun.Result again = rollout("abort");
         assertThat(again.exitCode()).isEqualTo(1);
         assertThat(again.err()).contains("nothing to abort");
+
+        // every transition these commands made is in this machine's rollout audit log, who and why, in order
+        CliRun.Result log = rollout("log");
+        assertThat(log.exitCode()).as(log.toString()).isZero();
+        assertThat(log.out())
+                .containsSubsequence(
+                        "rollout.resume  shop/production",
+                        "(alice)",
+                        "rollout.pause  shop/production/east-1  (alice): paused by alice: waiting for the launch mail",
+                        "rollout.abort  shop/production",
+                        "(alice)",
+                        "checkout errors in the logs");
+        assertThat(log.out()).doesNotContain("lunch"); // a refused pause changed nothing and is not a transition
+        JsonNode json =
+                JSON.readTree(rollout("log", "--limit", "1", "-o", "json").out());
+        assertThat(json).hasSize(1);
+        assertThat(json.get(0).get("action").asText()).isEqualTo("rollout.canary-removed");
+        assertThat(json.get(0).get("actor").asText()).isEqualTo("controller");
+        assertThat(json.get(0).get("cluster").asText()).isEqualTo("west-1");
+        Path audit = state.resolve("rollouts/shop/production.audit.jsonl");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(audit)))
+                .isEqualTo("rw-------");
     }
 
     @Test

@@ -20,6 +20,7 @@ import dev.slipway.rollout.controller.RolloutKey;
 import dev.slipway.rollout.controller.RolloutState;
 import dev.slipway.store.AppRecord;
 import dev.slipway.store.AppRegistration;
+import dev.slipway.store.AuditEntry;
 import dev.slipway.store.ChatLinks;
 import dev.slipway.store.CiReport;
 import dev.slipway.store.CiState;
@@ -43,6 +44,8 @@ import io.javalin.http.HandlerType;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -134,6 +137,7 @@ final class Api {
                 route(HandlerType.GET, "/api/apps/{app}/environments/{env}/status", Scope.READ, this::status),
                 route(HandlerType.GET, ROLLOUT, Scope.READ, this::rollout),
                 route(HandlerType.GET, ROLLOUT + "/stages", Scope.READ, this::rolloutStages),
+                route(HandlerType.GET, ROLLOUT + "/transitions", Scope.READ, this::rolloutTransitions),
                 route(HandlerType.POST, ROLLOUT + "/pause", Scope.DEPLOY, rolloutAction(ServerRollouts.Action.PAUSE)),
                 route(HandlerType.POST, ROLLOUT + "/resume", Scope.DEPLOY, rolloutAction(ServerRollouts.Action.RESUME)),
                 route(
@@ -785,6 +789,34 @@ final class Api {
             }
             json(ctx, 200, Views.rollout(state));
         };
+    }
+
+    /**
+     * The newest transitions of the environment's rollouts, oldest first, from the audit log: what a read token may
+     * see of it (the whole audit log needs admin). Audit targets are {@code app/env} or {@code app/env/cluster}.
+     */
+    private void rolloutTransitions(Context ctx, Caller caller) {
+        RolloutKey key = rolloutKey(ctx);
+        int limit = limit(ctx, 100);
+        String target = key.toString();
+        List<AuditEntry> newestFirst = new ArrayList<>();
+        Optional<Long> before = Optional.empty();
+        // Deploys and freezes share the target prefix (and app/env is a prefix of app/env-2): read pages until enough.
+        for (int page = 0; page < 20 && newestFirst.size() < limit; page++) {
+            List<AuditEntry> entries = store.auditLog().list(Optional.empty(), Optional.of(target), before, 500);
+            for (AuditEntry e : entries) {
+                boolean ours = e.target().equals(target) || e.target().startsWith(target + "/");
+                if (ours && e.action().startsWith("rollout.") && newestFirst.size() < limit) {
+                    newestFirst.add(e);
+                }
+            }
+            if (entries.size() < 500) {
+                break;
+            }
+            before = Optional.of(entries.get(entries.size() - 1).id());
+        }
+        Collections.reverse(newestFirst);
+        json(ctx, 200, Views.array(newestFirst, e -> Views.rolloutTransition(e, target)));
     }
 
     private void rolloutStages(Context ctx, Caller caller) throws InterruptedException {

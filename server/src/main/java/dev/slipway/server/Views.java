@@ -227,6 +227,15 @@ final class Views {
         return ApiJson.tree(ProblemDetails.of(status, title, problems));
     }
 
+    /** An audit entry of a rollout of {@code target} ({@code app/env}) as an api RolloutTransition. */
+    static ObjectNode rolloutTransition(AuditEntry e, String target) {
+        ObjectNode n = JSON.createObjectNode().put("at", e.at().toString());
+        if (e.target().length() > target.length()) {
+            n.put("cluster", e.target().substring(target.length() + 1));
+        }
+        return n.put("action", e.action()).put("actor", e.actor()).put("details", e.details());
+    }
+
     static <T> ArrayNode array(List<T> items, java.util.function.Function<T, ObjectNode> view) {
         ArrayNode array = JSON.createArrayNode();
         items.forEach(i -> array.add(view.apply(i)));

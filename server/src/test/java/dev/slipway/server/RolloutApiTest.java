@@ -286,6 +286,28 @@ class RolloutApiTest {
                         "remove-canary shop/production west-1");
         assertThat(admin.audit("rollout.promote"))
                 .anySatisfy(e -> assertThat(e.get("details").asText()).contains("looks good"));
+
+        List<dev.slipway.api.RolloutTransition> transitions = client.rolloutTransitions("shop", "production", 100);
+        assertThat(transitions)
+                .extracting(t -> t.action() + " " + t.cluster().orElse("-"))
+                .startsWith("rollout.start -")
+                .containsSubsequence(
+                        "rollout.pause east-1",
+                        "rollout.resume east-1",
+                        "rollout.promote east-1",
+                        "rollout.promoted west-1");
+        assertThat(transitions)
+                .filteredOn(t -> t.action().equals("rollout.pause"))
+                .singleElement()
+                .satisfies(t -> {
+                    assertThat(t.actor()).isNotEqualTo("controller");
+                    assertThat(t.details()).contains("lunch");
+                });
+        assertThat(client.rolloutTransitions("shop", "production", 2))
+                .as("the newest two, oldest first")
+                .extracting(dev.slipway.api.RolloutTransition::action)
+                .endsWith("rollout.promoted");
+        assertThat(client.rolloutTransitions("shop", "staging", 100)).isEmpty();
     }
 
     @Test
@@ -315,6 +337,14 @@ class RolloutApiTest {
         ApiClient reader = admin.as(secret);
         assertThat(reader.get(ROLLOUT).status()).isEqualTo(200);
         assertThat(reader.get(ROLLOUT + "/stages").status()).isEqualTo(200);
+        assertThat(reader.get(ROLLOUT + "/transitions")
+                        .json()
+                        .get(0)
+                        .get("action")
+                        .asText())
+                .as("a read token sees the rollout's transitions, not the whole audit log")
+                .isEqualTo("rollout.start");
+        assertThat(reader.get("/api/audit").status()).isEqualTo(403);
         for (String action : List.of("pause", "resume", "promote", "abort", "retry")) {
             ApiClient.Reply refused = reader.post(ROLLOUT + "/" + action, "");
             assertThat(refused.status()).as(action + ": " + refused.body()).isEqualTo(403);

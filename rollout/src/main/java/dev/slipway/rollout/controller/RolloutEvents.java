@@ -17,4 +17,21 @@ public interface RolloutEvents {
     static RolloutEvents none() {
         return e -> {};
     }
+
+    /** Reports to {@code first}, then to {@code second}. */
+    static RolloutEvents both(RolloutEvents first, RolloutEvents second) {
+        return new RolloutEvents() {
+            @Override
+            public void transition(RolloutEvent event) {
+                first.transition(event);
+                second.transition(event);
+            }
+
+            @Override
+            public void checked(RolloutKey key, java.util.List<String> clusters, Check check) {
+                first.checked(key, clusters, check);
+                second.checked(key, clusters, check);
+            }
+        };
+    }
 }
