@@ -128,16 +128,6 @@ final class Exchange {
         RetryBudget budget = runtime.retryBudget();
         budget.onRequest();
         RoutingSnapshot snapshot = runtime.snapshot();
-        int maxInFlight = snapshot.config.limits().maxInFlight();
-        if (runtime.inFlight.incrementAndGet() > maxInFlight) {
-            runtime.inFlight.decrementAndGet();
-            runtime.metrics.count(RouterMeters.REJECTED, "overload");
-            fail(
-                    HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    "router overloaded: more than " + maxInFlight + " requests in flight");
-            return;
-        }
-        inFlight = true;
         String rawHost = request.headers().get(HttpHeaderNames.HOST);
         boolean hasHost = rawHost != null && !rawHost.isEmpty();
         if (!hasHost && !clientHttp10) {
@@ -148,6 +138,17 @@ final class Exchange {
         }
         // Normalising the host (port dropped, lower case) is only worth it when some route names a host.
         route = snapshot.route(snapshot.anyHost ? hostOf(request) : null, path);
+        // Shed after routing (a lookup, no I/O): the 503 is then counted in its route's request meters.
+        int maxInFlight = snapshot.config.limits().maxInFlight();
+        if (runtime.inFlight.incrementAndGet() > maxInFlight) {
+            runtime.inFlight.decrementAndGet();
+            runtime.metrics.count(RouterMeters.REJECTED, "overload");
+            fail(
+                    HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "router overloaded: more than " + maxInFlight + " requests in flight");
+            return;
+        }
+        inFlight = true;
         if (route == null) {
             String host = hostOf(request);
             fail(HttpResponseStatus.NOT_FOUND, "no route for " + (host == null ? "" : host) + path);
@@ -176,6 +177,8 @@ final class Exchange {
             h.set(FORWARDED_HOST, rawHost);
         }
         h.set(REQUEST_ID, requestId);
+        // The opt-in is the router's business: a backend never sees it (nor can a test of it leak to an upstream).
+        h.remove(RouteTraffic.OPTIN_HEADER);
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
     }
 

@@ -55,6 +55,7 @@ final class NettyRouter implements Router, AdminOperations {
     private final Clock clock;
     private final Transport transport;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final ProcessMetrics processMetrics = ProcessMetrics.bind(registry);
     private final ProxyRuntime runtime;
     private final DnsAddressResolverGroup resolver;
     private final EventLoopGroup workers;
@@ -365,7 +366,7 @@ final class NettyRouter implements Router, AdminOperations {
         configStages = nextStages;
         install(RoutingSnapshot.build(next, overrides, current, clock));
         runtime.metrics.count(RouterMeters.RELOADS, "applied");
-        log.info("{}", what);
+        log.info("{}: {}", what, ConfigChanges.describe(current.config, next));
         lastReload = ReloadOutcome.ok();
         return lastReload;
     }
@@ -470,6 +471,7 @@ final class NettyRouter implements Router, AdminOperations {
         clients.close().syncUninterruptibly();
         runtime.closePools();
         reloads.shutdownNow();
+        processMetrics.close();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         adminLoop.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         health.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

@@ -46,7 +46,7 @@ import java.util.regex.Pattern;
  */
 public final class RouterConfigLoader {
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
-    private static final Duration MAX_TIMEOUT = Duration.ofHours(1);
+    static final Duration MAX_TIMEOUT = Duration.ofHours(1);
     // YAML 1.1 reads plain off/on/yes/no as booleans; no router field is a boolean, and `stage: off` is the
     // documented way to write a stage, so only true/false are booleans here.
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()

@@ -82,21 +82,33 @@ final class RouterMetrics {
                 k -> Timer.builder(RouterMeters.REQUEST_DURATION.meterName())
                         .description(RouterMeters.REQUEST_DURATION.description())
                         .tags(tags(RouterMeters.REQUEST_DURATION, route, backend))
-                        .serviceLevelObjectives(
-                                Duration.ofMillis(1),
-                                Duration.ofMillis(5),
-                                Duration.ofMillis(10),
-                                Duration.ofMillis(25),
-                                Duration.ofMillis(50),
-                                Duration.ofMillis(100),
-                                Duration.ofMillis(250),
-                                Duration.ofMillis(500),
-                                Duration.ofSeconds(1),
-                                Duration.ofMillis(2500),
-                                Duration.ofSeconds(5),
-                                Duration.ofSeconds(10))
+                        .serviceLevelObjectives(LATENCY_BUCKETS)
                         .register(registry));
     }
+
+    /**
+     * The request duration histogram's buckets: fine below a second, then up to the longest route timeout the
+     * config allows (1 h), so a slow route's requests never all land in +Inf.
+     */
+    static final Duration[] LATENCY_BUCKETS = {
+        Duration.ofMillis(1),
+        Duration.ofMillis(5),
+        Duration.ofMillis(10),
+        Duration.ofMillis(25),
+        Duration.ofMillis(50),
+        Duration.ofMillis(100),
+        Duration.ofMillis(250),
+        Duration.ofMillis(500),
+        Duration.ofSeconds(1),
+        Duration.ofMillis(2500),
+        Duration.ofSeconds(5),
+        Duration.ofSeconds(10),
+        Duration.ofSeconds(30),
+        Duration.ofMinutes(1),
+        Duration.ofMinutes(5),
+        Duration.ofMinutes(15),
+        RouterConfigLoader.MAX_TIMEOUT
+    };
 
     /**
      * Request meters of one route and backend: the duration timer, and the request counters per cluster and

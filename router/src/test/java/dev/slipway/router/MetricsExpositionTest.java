@@ -67,6 +67,20 @@ class MetricsExpositionTest {
             for (RouterMeters meter : EnumSet.complementOf(EnumSet.copyOf(notCaused))) {
                 assertThat(scrape).as("the scrape has %s", meter).contains("# TYPE " + prometheusName(meter));
             }
+            assertThat(scrape)
+                    .as("the process's own meters")
+                    .contains(
+                            "process_resident_memory_bytes ",
+                            "process_cpu_seconds_total ",
+                            "process_files_open_files ",
+                            "process_files_max_files ",
+                            "jvm_memory_used_bytes{",
+                            "jvm_gc_",
+                            "jvm_threads_live_threads ");
+            assertThat(scrape)
+                    .as("latency buckets up to the longest timeout a route may have")
+                    .contains(
+                            "slipway_router_request_duration_seconds_bucket{backend=\"shop\",route=\"shop\",le=\"3600.0\"}");
             Promtool.Result lint = Promtool.checkMetrics(scrape);
             assertThat(lint.output()).as("promtool check metrics").isEmpty();
             assertThat(lint.ok()).isTrue();

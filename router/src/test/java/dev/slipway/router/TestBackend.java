@@ -108,7 +108,8 @@ final class TestBackend implements AutoCloseable {
                 "connection",
                 "x-hop",
                 "traceparent",
-                "tracestate"
+                "tracestate",
+                "x-slipway-optin"
             }) {
                 r.headers().set("x-got-" + h, String.valueOf(req.headers().get(h)));
             }

@@ -6,6 +6,7 @@ import dev.slipway.rollout.controller.RolloutEvent;
 import dev.slipway.rollout.controller.RolloutState;
 import dev.slipway.rollout.controller.RolloutStateJson;
 import dev.slipway.rollout.controller.Verdict;
+import dev.slipway.router.ProcessMetrics;
 import dev.slipway.router.Stage;
 import dev.slipway.store.ClusterProgress;
 import dev.slipway.store.DeployKind;
@@ -14,21 +15,12 @@ import dev.slipway.store.DeployState;
 import dev.slipway.store.Labs;
 import dev.slipway.store.Store;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,7 +54,7 @@ final class ServerMetrics implements AutoCloseable {
     private static final Duration EXPIRING_WITHIN = Duration.ofHours(1);
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final JvmGcMetrics gc = new JvmGcMetrics();
+    private final ProcessMetrics processMetrics;
     private final AtomicLong queueDepth = new AtomicLong();
     private final AtomicLong labsActive = new AtomicLong();
     private final AtomicLong labsExpiring = new AtomicLong();
@@ -77,24 +69,7 @@ final class ServerMetrics implements AutoCloseable {
     private volatile Clock clock = Clock.systemUTC();
 
     ServerMetrics() {
-        // Two of Micrometer's process meters break Prometheus' naming rules (promtool: an abbreviated unit, a _count
-        // suffix on a gauge): process_cpu_time_ns_total is published as the standard process_cpu_seconds_total
-        // instead, and system_cpu_count not at all.
-        registry.config()
-                .meterFilter(MeterFilter.deny(id ->
-                        id.getName().equals("process.cpu.time") || id.getName().equals("system.cpu.count")));
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
-            FunctionCounter.builder("process.cpu", os, o -> o.getProcessCpuTime() / 1e9)
-                    .baseUnit("seconds")
-                    .description("CPU time the server's process used")
-                    .register(registry);
-        }
-        new JvmMemoryMetrics().bindTo(registry);
-        gc.bindTo(registry);
-        new JvmThreadMetrics().bindTo(registry);
-        new ClassLoaderMetrics().bindTo(registry);
-        new ProcessorMetrics().bindTo(registry);
-        new UptimeMetrics().bindTo(registry);
+        processMetrics = ProcessMetrics.bind(registry);
         gauge(ServerMeters.DEPLOY_QUEUE_DEPTH, queueDepth);
         gauge(ServerMeters.LABS_ACTIVE, labsActive);
         gauge(ServerMeters.LABS_EXPIRING, labsExpiring);
@@ -376,7 +351,7 @@ final class ServerMetrics implements AutoCloseable {
 
     @Override
     public void close() {
-        gc.close();
+        processMetrics.close();
         registry.close();
     }
 }
