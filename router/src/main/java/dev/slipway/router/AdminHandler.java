@@ -311,7 +311,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             r.migration()
                     .ifPresent(m -> n.putObject("migration")
                             .put("to", m.to())
-                            .put("stage", m.stage().describe()));
+                            .put("stage", m.stage().describe())
+                            .put("sticky", r.stickiness().describe()));
         }
         ObjectNode backends = root.putObject("backends");
         for (BackendPool b : s.backends.values()) {

@@ -78,6 +78,9 @@ final class ConfigChanges {
         if (!old.timeout().equals(r.timeout())) {
             parts.add("timeout " + Exchange.human(old.timeout()) + " → " + Exchange.human(r.timeout()));
         }
+        if (!old.stickiness().equals(r.stickiness())) {
+            parts.add("sticky by " + r.stickiness().describe());
+        }
         if (!old.host().equals(r.host()) || !old.pathPrefix().equals(r.pathPrefix())) {
             parts.add("now matches " + r.host().orElse("*") + r.pathPrefix());
         }

@@ -154,7 +154,7 @@ final class Exchange {
             fail(HttpResponseStatus.NOT_FOUND, "no route for " + (host == null ? "" : host) + path);
             return;
         }
-        RouteTraffic.Decision decision = route.decide(request.headers());
+        RouteTraffic.Decision decision = route.decide(request.headers(), clientIp);
         backend = decision.backend();
         setCookie = decision.setCookie();
         if (decision.couldNotTake() != null) {

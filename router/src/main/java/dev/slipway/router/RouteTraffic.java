@@ -22,6 +22,8 @@ final class RouteTraffic {
     final long timeoutNanos;
     private final String host;
     private final boolean wildcardHost;
+    private final String stickyHeader;
+    private final boolean stickyByAddress;
     private final Decision toCurrent;
     private final Decision toNext;
     // Resolved on first use; a race resolves the same meters twice, which is harmless.
@@ -46,6 +48,8 @@ final class RouteTraffic {
         this.stage = config.migration().map(RouterConfig.Migration::stage).orElse(Stage.off());
         this.bucket = bucket;
         this.timeoutNanos = config.timeout().toNanos();
+        this.stickyHeader = config.stickiness().header().orElse(null);
+        this.stickyByAddress = config.stickiness().clientAddress();
         this.toCurrent = new Decision(current, null);
         this.toNext = new Decision(next, null);
         String h = config.host().orElse(null);
@@ -104,18 +108,18 @@ final class RouteTraffic {
      * are not yet health-checked, or all down) sends its share to the current backend: a stage never turns a
      * healthy current backend's requests into 503s.
      */
-    Decision decide(HttpHeaders headers) {
+    Decision decide(HttpHeaders headers, String clientAddress) {
         if (next == null || stage instanceof Stage.Off) {
             return toCurrent;
         }
-        Decision d = decideStaged(headers);
+        Decision d = decideStaged(headers, clientAddress);
         if (d.backend() == next && !next.anyAvailable(System.nanoTime())) {
             return new Decision(current, d.setCookie(), next);
         }
         return d;
     }
 
-    private Decision decideStaged(HttpHeaders headers) {
+    private Decision decideStaged(HttpHeaders headers, String clientAddress) {
         if (stage instanceof Stage.Full) {
             return toNext;
         }
@@ -127,7 +131,10 @@ final class RouteTraffic {
             return bucket.tryTake() ? toNext : toCurrent;
         }
         if (stage instanceof Stage.Percent p) {
-            int clientBucket = parseBucket(cookie(cookies, BUCKET_COOKIE));
+            int clientBucket = stickyBucket(headers, clientAddress);
+            if (clientBucket < 0) {
+                clientBucket = parseBucket(cookie(cookies, BUCKET_COOKIE));
+            }
             String setCookie = null;
             if (clientBucket < 0) {
                 clientBucket = ThreadLocalRandom.current().nextInt(100);
@@ -136,6 +143,31 @@ final class RouteTraffic {
             return new Decision(clientBucket < p.percent() ? next : current, setCookie);
         }
         return toCurrent;
+    }
+
+    /** The bucket the route's stickiness key gives this request, or -1 when it has none (then the cookie). */
+    private int stickyBucket(HttpHeaders headers, String clientAddress) {
+        String key = null;
+        if (stickyHeader != null) {
+            key = headers.get(stickyHeader);
+        } else if (stickyByAddress) {
+            key = clientAddress;
+        }
+        return key == null || key.isEmpty() ? -1 : bucketOf(key);
+    }
+
+    /**
+     * A bucket 0-99 from a key, the same on every router and run: {@link String#hashCode} (specified by the
+     * language) mixed by MurmurHash3's finaliser, so neighbouring ids spread over all buckets.
+     */
+    static int bucketOf(String key) {
+        int h = key.hashCode();
+        h ^= h >>> 16;
+        h *= 0x85ebca6b;
+        h ^= h >>> 13;
+        h *= 0xc2b2ae35;
+        h ^= h >>> 16;
+        return Math.floorMod(h, 100);
     }
 
     private boolean optedIn(String value) {

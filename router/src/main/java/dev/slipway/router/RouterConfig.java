@@ -180,8 +180,39 @@ public record RouterConfig(
     public record Migration(String to, Stage stage) {}
 
     /**
+     * How a {@code percent} stage keeps a client on one side of the migration: by the value of a request header
+     * (a user id), or by the client's address, falling back to the router's bucket cookie when the request has
+     * neither; by the cookie alone by default. A value always maps to the same bucket, on every router.
+     *
+     * @param header the header whose value picks the bucket, e.g. {@code X-User-Id}
+     * @param clientAddress whether the client's address picks the bucket (when no header is named)
+     */
+    public record Stickiness(Optional<String> header, boolean clientAddress) {
+        /** The bucket cookie only. */
+        public static final Stickiness COOKIE = new Stickiness(Optional.empty(), false);
+
+        public static Stickiness byHeader(String header) {
+            return new Stickiness(Optional.of(header), false);
+        }
+
+        public static Stickiness byClientAddress() {
+            return new Stickiness(Optional.empty(), true);
+        }
+
+        /** {@code header X-User-Id, then the cookie}, {@code client address, then the cookie}, or {@code cookie}. */
+        public String describe() {
+            if (header.isPresent()) {
+                return "header " + header.get() + ", then the cookie";
+            }
+            return clientAddress ? "client address, then the cookie" : "cookie";
+        }
+    }
+
+    /**
      * Requests for {@code host} (empty: any host; {@code *.example.com}: any subdomain) whose path starts with
      * {@code pathPrefix} (at a segment boundary) go to {@code backend}.
+     *
+     * @param stickiness how a {@code percent} stage keeps each client on one side
      */
     public record Route(
             String name,
@@ -190,7 +221,20 @@ public record RouterConfig(
             String backend,
             Duration timeout,
             Duration connectTimeout,
-            Optional<Migration> migration) {
+            Optional<Migration> migration,
+            Stickiness stickiness) {
+
+        /** A route whose percent stages are sticky by the bucket cookie. */
+        public Route(
+                String name,
+                Optional<String> host,
+                String pathPrefix,
+                String backend,
+                Duration timeout,
+                Duration connectTimeout,
+                Optional<Migration> migration) {
+            this(name, host, pathPrefix, backend, timeout, connectTimeout, migration, Stickiness.COOKIE);
+        }
 
         Route withStage(Stage stage) {
             return new Route(
@@ -200,7 +244,8 @@ public record RouterConfig(
                     backend,
                     timeout,
                     connectTimeout,
-                    migration.map(m -> new Migration(m.to(), stage)));
+                    migration.map(m -> new Migration(m.to(), stage)),
+                    stickiness);
         }
     }
 }

@@ -495,7 +495,8 @@ public final class RouterConfigLoader {
             problem(at, "a route must be a mapping", "see docs/router.md");
             return Optional.empty();
         }
-        allowOnly(node, at, "name", "host", "pathPrefix", "backend", "timeout", "connectTimeout", "migration");
+        allowOnly(
+                node, at, "name", "host", "pathPrefix", "backend", "timeout", "connectTimeout", "migration", "sticky");
         String name = text(node.get("name"), at + "/name").orElse("");
         if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
             problem(at + "/name", "a route needs a name of letters, digits, '.', '_' or '-'", "e.g. name: shop");
@@ -523,7 +524,35 @@ public final class RouterConfigLoader {
             }
             migration = Optional.of(new Migration(to, stage.orElse(Stage.off())));
         }
-        return Optional.of(new Route(name, host, prefix, backend, timeout, connect, migration));
+        RouterConfig.Stickiness sticky = sticky(node.get("sticky"), at + "/sticky");
+        return Optional.of(new Route(name, host, prefix, backend, timeout, connect, migration, sticky));
+    }
+
+    /** {@code sticky: cookie} (the default), {@code sticky: client-address} or {@code sticky: {header: NAME}}. */
+    private RouterConfig.Stickiness sticky(JsonNode node, String at) {
+        String fix = "write sticky: cookie, sticky: client-address or sticky: {header: X-User-Id}";
+        if (node == null || node.isNull()) {
+            return RouterConfig.Stickiness.COOKIE;
+        }
+        if (node.isObject()) {
+            allowOnly(node, at, "header");
+            Optional<String> header = text(node.get("header"), at + "/header");
+            if (header.isEmpty() || !header.get().matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
+                problem(at + "/header", "a sticky header needs a header name", fix);
+                return RouterConfig.Stickiness.COOKIE;
+            }
+            return RouterConfig.Stickiness.byHeader(header.get());
+        }
+        String value = text(node, at).orElse("");
+        switch (value) {
+            case "cookie":
+                return RouterConfig.Stickiness.COOKIE;
+            case "client-address":
+                return RouterConfig.Stickiness.byClientAddress();
+            default:
+                problem(at, "'" + value + "' is not a way to keep clients on one side", fix);
+                return RouterConfig.Stickiness.COOKIE;
+        }
     }
 
     private void checkBackend(String backend, String at, Set<String> backends) {
