@@ -16,11 +16,28 @@ import java.util.stream.Collectors;
  * @param steps in order; the last is {@link RolloutStep.Full}
  * @param analysis how each step is judged
  * @param clusters how the rollout moves through the group's clusters
+ * @param sticky how the routers keep each client on one side during {@code percent} steps
  * @param source where {@code rollout:} was written
  */
-public record RolloutSpec(List<RolloutStep> steps, Analysis analysis, ClusterOrder clusters, SourceLocation source) {
+public record RolloutSpec(
+        List<RolloutStep> steps, Analysis analysis, ClusterOrder clusters, Sticky sticky, SourceLocation source) {
+
+    /**
+     * What keeps a client on the canary or on stable during {@code percent} steps: the value of a request header
+     * (a user id), or the client's address, falling back to the routers' bucket cookie; the cookie alone by
+     * default.
+     */
+    public record Sticky(java.util.Optional<String> header, boolean clientAddress) {
+        public static final Sticky COOKIE = new Sticky(java.util.Optional.empty(), false);
+    }
+
+    /** Sticky by the bucket cookie. */
+    public RolloutSpec(List<RolloutStep> steps, Analysis analysis, ClusterOrder clusters, SourceLocation source) {
+        this(steps, analysis, clusters, Sticky.COOKIE, source);
+    }
 
     public RolloutSpec {
+        Objects.requireNonNull(sticky, "sticky");
         steps = List.copyOf(steps);
         Objects.requireNonNull(analysis, "analysis");
         Objects.requireNonNull(clusters, "clusters");

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * {@link RolloutSpec} is only built from a rollout without any, so it can never fail later.
  */
 final class RolloutParser {
-    static final List<String> ROLLOUT_FIELDS = List.of("steps", "analysis", "clusters");
+    static final List<String> ROLLOUT_FIELDS = List.of("steps", "analysis", "clusters", "sticky");
     static final List<String> STEP_FIELDS = List.of("rps", "percent", "for");
     static final List<String> ANALYSIS_FIELDS =
             List.of("interval", "minRequests", "maxErrorRate", "maxP99", "maxP99Ratio");
@@ -56,11 +56,12 @@ final class RolloutParser {
         Analysis analysis = analysis(at.get("analysis"), problems);
         List<RolloutStep> steps = steps(at.get("steps"), analysis, problems);
         ClusterOrder order = clusters(at.get("clusters"));
+        RolloutSpec.Sticky sticky = sticky(at.get("sticky"));
         if (problems.size() != before) {
             return Optional.empty();
         }
         try {
-            return Optional.of(new RolloutSpec(steps, analysis, order, at.location()));
+            return Optional.of(new RolloutSpec(steps, analysis, order, sticky, at.location()));
         } catch (IllegalArgumentException e) {
             // The checks above should have caught it; still report it as a problem rather than crash.
             at.problem("is not a valid rollout: " + e.getMessage(), STEP_SYNTAX);
@@ -382,6 +383,36 @@ final class RolloutParser {
             return Optional.empty();
         }
         return Optional.of(v);
+    }
+
+    private static final String STICKY_SYNTAX =
+            "write sticky: cookie (the default), sticky: client-address or sticky: {header: X-User-Id}";
+
+    /** {@code sticky: cookie}, {@code client-address} or {@code {header: NAME}}. */
+    private static RolloutSpec.Sticky sticky(YamlCursor at) {
+        if (at.node().isMissingNode() || at.node().isNull()) {
+            return RolloutSpec.Sticky.COOKIE;
+        }
+        if (at.node().isObject()) {
+            if (!at.expectObject(List.of("header"))) {
+                return RolloutSpec.Sticky.COOKIE;
+            }
+            Optional<String> header = at.get("header").requiredText(STICKY_SYNTAX);
+            if (header.isPresent() && !header.get().matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
+                at.get("header").problem("'" + abbreviate(header.get()) + "' is not a header name", STICKY_SYNTAX);
+                return RolloutSpec.Sticky.COOKIE;
+            }
+            return header.map(h -> new RolloutSpec.Sticky(Optional.of(h), false))
+                    .orElse(RolloutSpec.Sticky.COOKIE);
+        }
+        Optional<String> text = at.text();
+        if (text.isPresent() && text.get().equals("client-address")) {
+            return new RolloutSpec.Sticky(Optional.empty(), true);
+        }
+        if (text.isEmpty() || !text.get().equals("cookie")) {
+            at.problem("unknown way to keep clients on one side '" + abbreviate(at.written()) + "'", STICKY_SYNTAX);
+        }
+        return RolloutSpec.Sticky.COOKIE;
     }
 
     private static ClusterOrder clusters(YamlCursor at) {

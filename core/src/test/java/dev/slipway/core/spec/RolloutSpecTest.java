@@ -150,6 +150,9 @@ class RolloutSpecTest {
                 "unknown analysis key| {steps: [full], analysis: {maxP95: 1s}}             | 9 | environments.production.rollout.analysis.maxP95: unknown field",
                 "unknown rollout key | {steps: [full], canary: 10}                         | 9 | environments.production.rollout.canary: unknown field",
                 "unknown order       | {steps: [full], clusters: all}                      | 9 | environments.production.rollout.clusters: unknown cluster order 'all'",
+                "unknown sticky      | {steps: [full], sticky: session}                    | 9 | environments.production.rollout.sticky: unknown way to keep clients on one side 'session'",
+                "sticky header empty | {steps: [full], sticky: {header: 'a b'}}            | 9 | environments.production.rollout.sticky.header: 'a b' is not a header name",
+                "sticky other key    | {steps: [full], sticky: {header: X-Id, cookie: x}}  | 9 | environments.production.rollout.sticky.cookie: unknown field",
                 "rps never enough    | {steps: [{rps: 5, for: 1m}, full], analysis: {minRequests: 100}} | 8 | environments.production.rollout.steps[0].rps: at most 5 requests per second give at most 50 requests per analysis interval (10s), fewer than analysis.minRequests (100): every check would wait and the step could never pass",
             })
     void mistakesAreRefusedWithWhereAndWhat(String name, String body, int line, String what) {
@@ -159,6 +162,7 @@ class RolloutSpecTest {
                                 .replace(", analysis", "\n      analysis")
                                 .replace(", canary", "\n      canary")
                                 .replace(", clusters", "\n      clusters")
+                                .replace(", sticky", "\n      sticky")
                         + "\n"
                 : "      " + body + "\n";
         List<Problem> problems = problems(HEAD + rollout);
@@ -168,6 +172,19 @@ class RolloutSpecTest {
         assertThat(p.where()).endsWith("slipway.yaml:" + line);
         assertThat(p.what()).isEqualTo(what);
         assertThat(p.fix()).as("a hint").isNotBlank();
+    }
+
+    @Test
+    void percentStepsAreStickyByTheCookieUnlessTheRolloutNamesAHeaderOrTheClientAddress() {
+        assertThat(rollout("      steps: [full]\n").sticky()).isEqualTo(RolloutSpec.Sticky.COOKIE);
+        assertThat(rollout("      steps: [full]\n      sticky: cookie\n").sticky())
+                .isEqualTo(RolloutSpec.Sticky.COOKIE);
+        assertThat(rollout("      steps: [full]\n      sticky: client-address\n")
+                        .sticky())
+                .isEqualTo(new RolloutSpec.Sticky(Optional.empty(), true));
+        assertThat(rollout("      steps: [full]\n      sticky: {header: X-User-Id}\n")
+                        .sticky())
+                .isEqualTo(new RolloutSpec.Sticky(Optional.of("X-User-Id"), false));
     }
 
     @Test

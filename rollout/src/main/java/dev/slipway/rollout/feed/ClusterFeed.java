@@ -87,7 +87,7 @@ public final class ClusterFeed implements AutoCloseable {
         if (!problems.isEmpty()) {
             throw new InvalidInputException(problems);
         }
-        ClusterFeed feed = new ClusterFeed(app, group, stages, settings);
+        ClusterFeed feed = new ClusterFeed(app, group, stages, settings.withSticky(FeedRouting.sticky(environment)));
         try {
             for (Cluster c : group.clusters()) {
                 feed.watches.add(clusters.watchServices(

@@ -3,7 +3,9 @@ package dev.slipway.rollout.feed;
 import dev.slipway.core.Problem;
 import dev.slipway.core.cluster.Cluster;
 import dev.slipway.core.cluster.ClusterGroup;
+import dev.slipway.core.rollout.RolloutSpec;
 import dev.slipway.core.spec.AppSpec;
+import dev.slipway.core.spec.EnvironmentSpec;
 import dev.slipway.core.spec.ServiceSpec;
 import dev.slipway.router.RouterConfig;
 import dev.slipway.router.RouterConfig.Address;
@@ -124,7 +126,8 @@ public final class FeedRouting {
                     s.name(),
                     app.routeTimeout(s),
                     RouterConfig.DEFAULT_CONNECT_TIMEOUT,
-                    migration));
+                    migration,
+                    settings.sticky()));
         }
         if (routes.isEmpty()) {
             backends.put(
@@ -155,6 +158,13 @@ public final class FeedRouting {
                 backends,
                 routes,
                 Optional.empty());
+    }
+
+    /** How the environment's rollout keeps clients on one side, as the router's route stickiness. */
+    public static RouterConfig.Stickiness sticky(EnvironmentSpec environment) {
+        RolloutSpec.Sticky sticky =
+                environment.rollout().map(RolloutSpec::sticky).orElse(RolloutSpec.Sticky.COOKIE);
+        return new RouterConfig.Stickiness(sticky.header(), sticky.clientAddress());
     }
 
     private static Optional<String> host(FeedSettings settings, int index, String service) {

@@ -18,6 +18,7 @@ import java.util.Optional;
  * @param telemetry the access log and span export, as a router config's {@code accessLog:} and {@code tracing:}
  * @param site the site (clusters file's {@code site}) this router runs at: its clusters take the traffic while
  *     one is healthy, the other sites' only when none is; empty: the clusters share it by weight alone
+ * @param sticky how percent stages keep each client on one side (the environment's {@code rollout.sticky})
  */
 public record FeedSettings(
         Address listen,
@@ -25,7 +26,19 @@ public record FeedSettings(
         Optional<AdminToken> adminToken,
         Optional<String> host,
         RouterConfig.Telemetry telemetry,
-        Optional<String> site) {
+        Optional<String> site,
+        RouterConfig.Stickiness sticky) {
+
+    /** Sticky by the bucket cookie (until {@link #withSticky}). */
+    public FeedSettings(
+            Address listen,
+            Address admin,
+            Optional<AdminToken> adminToken,
+            Optional<String> host,
+            RouterConfig.Telemetry telemetry,
+            Optional<String> site) {
+        this(listen, admin, adminToken, host, telemetry, site, RouterConfig.Stickiness.COOKIE);
+    }
     /** Listening on {@code listen}, the admin API on an ephemeral loopback port, no token, any host. */
     public static FeedSettings on(Address listen) {
         return new FeedSettings(
@@ -61,10 +74,14 @@ public record FeedSettings(
     }
 
     public FeedSettings withHost(String host) {
-        return new FeedSettings(listen, admin, adminToken, Optional.of(host), telemetry, site);
+        return new FeedSettings(listen, admin, adminToken, Optional.of(host), telemetry, site, sticky);
     }
 
     public FeedSettings withSite(String site) {
-        return new FeedSettings(listen, admin, adminToken, host, telemetry, Optional.of(site));
+        return new FeedSettings(listen, admin, adminToken, host, telemetry, Optional.of(site), sticky);
+    }
+
+    public FeedSettings withSticky(RouterConfig.Stickiness sticky) {
+        return new FeedSettings(listen, admin, adminToken, host, telemetry, site, sticky);
     }
 }

@@ -109,6 +109,34 @@ class FeedRoutingTest {
     }
 
     @Test
+    void theRolloutsStickinessIsEveryRoutesStickiness() throws IOException {
+        Files.writeString(dir.resolve("slipway.yaml"), """
+                app: shop
+                environments:
+                  production:
+                    group: production
+                    namespace: shop
+                    rollout: {steps: [{percent: 10, for: 1m}, full], sticky: {header: X-User-Id}}
+                  staging: {group: production, namespace: shop-staging}
+                services:
+                  - {name: web, image: acme/web:1, port: 8080, health: /ready}
+                """);
+        AppSpec app = AppLoader.load(dir).spec();
+        RouterConfig.Stickiness sticky =
+                FeedRouting.sticky(app.environment("production").orElseThrow());
+        assertThat(sticky).isEqualTo(RouterConfig.Stickiness.byHeader("X-User-Id"));
+        assertThat(FeedRouting.sticky(app.environment("staging").orElseThrow()))
+                .isEqualTo(RouterConfig.Stickiness.COOKIE);
+        RouterConfig c = FeedRouting.config(
+                app,
+                GROUP,
+                BOTH_TRACKS,
+                Stages.none().with("web", Stage.percent(10)),
+                FeedSettings.on(new RouterConfig.Address("127.0.0.1", 0)).withSticky(sticky));
+        assertThat(c.routes()).extracting(RouterConfig.Route::stickiness).containsOnly(sticky);
+    }
+
+    @Test
     void withoutACanaryTheRouteHasNoMigration() throws IOException {
         RouterConfig c = config(web(), Map.of("west-1", Map.of("web", Map.of("stable", 30011))), Stages.none());
         assertThat(c.backends()).containsOnlyKeys("web");
