@@ -9,6 +9,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.DecoderResultProvider;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -55,6 +56,8 @@ final class Exchange {
     private final boolean clientHttp10;
     private final boolean bodyless;
     private final boolean idempotent;
+    // A WebSocket handshake (GET with Upgrade: websocket and Connection: upgrade): on a 101 it becomes a Tunnel.
+    private final boolean upgrade;
     private final long startNanos = System.nanoTime();
     // Body pieces that arrived before the upstream connection; most requests have none.
     private ArrayDeque<HttpContent> heldBody;
@@ -109,6 +112,11 @@ final class Exchange {
                 || m.equals(HttpMethod.PUT)
                 || m.equals(HttpMethod.DELETE)
                 || m.equals(HttpMethod.TRACE);
+        HttpHeaders h = request.headers();
+        this.upgrade = m.equals(HttpMethod.GET)
+                && !clientHttp10
+                && h.containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)
+                && h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
     }
 
     boolean wantsBody() {
@@ -169,6 +177,11 @@ final class Exchange {
     private void prepareUpstreamRequest(String rawHost, String clientIp) {
         HttpHeaders h = request.headers();
         removeHopByHop(h);
+        if (upgrade) {
+            // The handshake's own hop-by-hop pair, asked of the endpoint again.
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+            h.set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
+        }
         h.remove(HttpHeaderNames.EXPECT);
         String forwardedFor = h.get(FORWARDED_FOR);
         h.set(FORWARDED_FOR, forwardedFor == null ? clientIp : forwardedFor + ", " + clientIp);
@@ -344,6 +357,10 @@ final class Exchange {
         }
         if (msg instanceof HttpResponse response) {
             int code = response.status().code();
+            if (code == 101 && upgrade) {
+                tunnel(ch, response);
+                return;
+            }
             if (code >= 100 && code < 200) {
                 // Interim responses (we strip Expect) are not the answer; wait for the real one.
                 ReferenceCountUtil.release(msg);
@@ -379,6 +396,41 @@ final class Exchange {
         } else {
             ReferenceCountUtil.release(msg);
         }
+    }
+
+    /**
+     * The endpoint accepted the WebSocket handshake: the 101 goes to the client, the request is recorded as
+     * answered (one request, its time the handshake's), and both connections become a {@link Tunnel} that
+     * the route timeout no longer bounds — the idle timeout does. A stage change reaches new handshakes only.
+     */
+    private void tunnel(Channel ch, HttpResponse response) {
+        cancelTimeout();
+        endpoint.recordSuccess();
+        status = 101;
+        HttpHeaders h = response.headers();
+        removeHopByHop(h);
+        h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        h.set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
+        h.set(REQUEST_ID, requestId);
+        if (setCookie != null) {
+            h.add(HttpHeaderNames.SET_COOKIE, setCookie);
+        }
+        FullHttpResponse head = new DefaultFullHttpResponse(
+                HttpVersion.HTTP_1_1,
+                HttpResponseStatus.SWITCHING_PROTOCOLS,
+                Unpooled.EMPTY_BUFFER,
+                h,
+                EmptyHttpHeaders.INSTANCE);
+        upstreamHandler.unbind();
+        upstream = null;
+        ctx.writeAndFlush(head, ctx.voidPromise());
+        record();
+        frontend.handOver(this);
+        Tunnel.open(
+                runtime,
+                ctx.channel(),
+                ch,
+                runtime.snapshot().config.limits().idleTimeout().toNanos());
     }
 
     /**
@@ -569,6 +621,15 @@ final class Exchange {
     }
 
     private void finish(ChannelFuture written) {
+        record();
+        if (closeAfter) {
+            written.addListener(ChannelFutureListener.CLOSE);
+        }
+        frontend.exchangeDone(this, !closeAfter);
+    }
+
+    /** The request is answered: its meters, access log line and span. */
+    private void record() {
         done = true;
         cancelTimeout();
         releaseHeld();
@@ -591,10 +652,6 @@ final class Exchange {
                         ? "timeout"
                         : failure == TrafficCounters.CONNECT_FAILURE ? "connect_failure" : "",
                 nanos);
-        if (closeAfter) {
-            written.addListener(ChannelFutureListener.CLOSE);
-        }
-        frontend.exchangeDone(this, !closeAfter);
     }
 
     /** The access log line and span of this request, when either is written. */

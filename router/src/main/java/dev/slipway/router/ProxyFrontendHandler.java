@@ -162,6 +162,18 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         wheel.disarm(routeTimeout);
     }
 
+    /**
+     * The exchange became a WebSocket tunnel: this connection carries no more HTTP, so this handler lets go of
+     * it (the tunnel takes its place in the pipeline).
+     */
+    void handOver(Exchange e) {
+        if (current == e) {
+            current = null;
+        }
+        closing = true;
+        releaseWaiting();
+    }
+
     /** Called by the exchange once its response is written (or failed). */
     void exchangeDone(Exchange e, boolean keepAlive) {
         if (current == e) {

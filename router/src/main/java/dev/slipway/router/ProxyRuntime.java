@@ -22,6 +22,7 @@ final class ProxyRuntime {
 
     final AtomicInteger connections = new AtomicInteger();
     final AtomicInteger inFlight = new AtomicInteger();
+    final AtomicInteger tunnels = new AtomicInteger();
     private final Set<UpstreamPool> pools = ConcurrentHashMap.newKeySet();
     private final FastThreadLocal<UpstreamPool> poolOfLoop = new FastThreadLocal<>();
     private final ConcurrentHashMap<EventExecutor, DeadlineWheel> wheels = new ConcurrentHashMap<>();
@@ -51,6 +52,10 @@ final class ProxyRuntime {
         this.telemetry = RequestTelemetry.of(RouterConfig.Telemetry.defaults(), metrics);
         metrics.gauge(RouterMeters.CONNECTIONS, connections, AtomicInteger::get);
         metrics.gauge(RouterMeters.IN_FLIGHT, inFlight, AtomicInteger::get);
+        metrics.gauge(RouterMeters.TUNNELS, tunnels, AtomicInteger::get);
+        for (String reason : Tunnel.CLOSE_REASONS) {
+            metrics.declare(RouterMeters.TUNNELS_CLOSED, reason);
+        }
         metrics.gauge(
                 RouterMeters.POOL_IDLE,
                 pools,

@@ -48,6 +48,13 @@ public enum RouterMeters {
             "route"),
     CONNECTIONS("slipway.router.connections", "Open client connections", null),
     IN_FLIGHT("slipway.router.in.flight", "Requests being proxied", null),
+    TUNNELS("slipway.router.tunnels", "Open WebSocket tunnels (upgraded connections relayed as bytes)", null),
+    TUNNELS_CLOSED(
+            "slipway.router.tunnels.closed",
+            "WebSocket tunnels ended, by who ended them: client, backend, idle (no bytes either way for the idle"
+                    + " timeout) or router (shut down)",
+            null,
+            "reason"),
     POOL_IDLE("slipway.router.upstream.pool.idle", "Idle pooled upstream connections", null),
     UPSTREAM_PROTOCOL_ERRORS(
             "slipway.router.upstream.protocol.errors",

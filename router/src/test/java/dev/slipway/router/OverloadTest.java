@@ -34,11 +34,13 @@ class OverloadTest {
             assertThat(shed.status()).isEqualTo(503);
             assertThat(shed.body()).contains("overloaded");
 
-            String metrics = fixture.admin().get("/metrics").body();
-            assertThat(metrics)
-                    .contains(
-                            "slipway_router_requests_total{backend=\"none\",cluster=\"none\",route=\"web\",status=\"5xx\"} 1.0")
-                    .contains("slipway_router_rejected_total{reason=\"overload\"} 1.0");
+            // The 503 is recorded once written: the scrape may come first.
+            await().atMost(Duration.ofSeconds(5))
+                    .untilAsserted(
+                            () -> assertThat(fixture.admin().get("/metrics").body())
+                                    .contains(
+                                            "slipway_router_requests_total{backend=\"none\",cluster=\"none\",route=\"web\",status=\"5xx\"} 1.0")
+                                    .contains("slipway_router_rejected_total{reason=\"overload\"} 1.0"));
         }
     }
 }
