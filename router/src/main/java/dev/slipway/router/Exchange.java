@@ -237,7 +237,8 @@ final class Exchange {
             return;
         }
         endpoint = e;
-        Channel pooled = pool.poll(e.address);
+        // A connection that began with a PROXY header names one client: never shared, so never pooled.
+        Channel pooled = backend.config.proxyProtocol() > 0 ? null : pool.poll(e.address);
         if (pooled != null) {
             send(pooled);
             return;
@@ -271,8 +272,18 @@ final class Exchange {
             return;
         }
         if (done) {
-            pool.offer(e.address, f.channel());
+            if (backend.config.proxyProtocol() > 0) {
+                f.channel().close();
+            } else {
+                pool.offer(e.address, f.channel());
+            }
             return;
+        }
+        if (backend.config.proxyProtocol() > 0) {
+            f.channel()
+                    .write(
+                            frontend.proxyHeader(backend.config.proxyProtocol()),
+                            f.channel().voidPromise());
         }
         send(f.channel());
     }
@@ -524,7 +535,10 @@ final class Exchange {
     private void responseEnd(LastHttpContent last) {
         cancelTimeout();
         Channel ch = upstream;
-        boolean reusable = upstreamKeepAlive && requestComplete && (heldBody == null || heldBody.isEmpty());
+        boolean reusable = upstreamKeepAlive
+                && requestComplete
+                && (heldBody == null || heldBody.isEmpty())
+                && backend.config.proxyProtocol() == 0;
         upstreamHandler.unbind();
         upstream = null;
         if (reusable) {

@@ -10,6 +10,11 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.haproxy.HAProxyCommand;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
+import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
+import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -55,8 +60,11 @@ final class HealthChecker {
                     long interval = check.interval().toNanos();
                     for (BackendPool.ClusterEndpoints c : b.clusters) {
                         for (EndpointState e : c.endpoints()) {
-                            scheduled.add(
-                                    loop.scheduleAtFixedRate(() -> probe(e, check), 0, interval, TimeUnit.NANOSECONDS));
+                            scheduled.add(loop.scheduleAtFixedRate(
+                                    () -> probe(e, check, b.config.proxyProtocol()),
+                                    0,
+                                    interval,
+                                    TimeUnit.NANOSECONDS));
                         }
                     }
                 });
@@ -71,7 +79,7 @@ final class HealthChecker {
         });
     }
 
-    private void probe(EndpointState e, RouterConfig.HealthCheck check) {
+    private void probe(EndpointState e, RouterConfig.HealthCheck check, int proxyProtocol) {
         if (!probing.add(e)) {
             return;
         }
@@ -85,7 +93,7 @@ final class HealthChecker {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new HttpClientCodec(), probe);
+                        ch.pipeline().addLast(HAProxyMessageEncoder.INSTANCE, new HttpClientCodec(), probe);
                     }
                 });
         ChannelFuture f = b.connect(e.address);
@@ -102,6 +110,19 @@ final class HealthChecker {
                     .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
                     .set(HttpHeaderNames.USER_AGENT, "slipway-router-health")
                     .setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+            if (proxyProtocol > 0) {
+                // A backend behind the PROXY protocol expects a header on every connection: LOCAL, the
+                // router's own check (as HAProxy's health checks send it).
+                cf.channel()
+                        .write(new HAProxyMessage(
+                                proxyProtocol == 1 ? HAProxyProtocolVersion.V1 : HAProxyProtocolVersion.V2,
+                                HAProxyCommand.LOCAL,
+                                HAProxyProxiedProtocol.UNKNOWN,
+                                null,
+                                null,
+                                0,
+                                0));
+            }
             cf.channel().writeAndFlush(req);
         });
     }

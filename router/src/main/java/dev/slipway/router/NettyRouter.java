@@ -12,6 +12,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -166,10 +167,15 @@ final class NettyRouter implements Router, AdminOperations {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        RouterConfig.Limits limits = runtime.snapshot().config.limits();
+                        RouterConfig current = runtime.snapshot().config;
+                        RouterConfig.Limits limits = current.limits();
                         ConnectionGuard guard = new ConnectionGuard(runtime, limits);
+                        ch.pipeline().addLast("guard", guard);
+                        if (current.proxyProtocol()) {
+                            // Behind an L4 balancer: the header names the client; the decoder goes once it is read.
+                            ch.pipeline().addLast("proxy-protocol", new HAProxyMessageDecoder());
+                        }
                         ch.pipeline()
-                                .addLast("guard", guard)
                                 .addLast(
                                         "http",
                                         new HttpServerCodec(new HttpDecoderConfig()
@@ -260,6 +266,7 @@ final class NettyRouter implements Router, AdminOperations {
                 c.retries(),
                 c.telemetry(),
                 c.site(),
+                c.proxyProtocol(),
                 c.backends(),
                 routes,
                 c.source());

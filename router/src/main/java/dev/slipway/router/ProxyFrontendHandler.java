@@ -5,6 +5,10 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.haproxy.HAProxyCommand;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
+import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -50,6 +54,11 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     private DeadlineWheel wheel;
     private UpstreamPool pool;
     private String clientIp;
+    // The client connection's ends as a PROXY header to a backend would name them (from the one received, if any).
+    private int clientPort;
+    private String destination;
+    private int destinationPort;
+    private HAProxyProxiedProtocol family;
     private Exchange current;
     private boolean closing;
     private boolean dispatching;
@@ -67,18 +76,51 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         this.clientIp = ctx.channel().remoteAddress() instanceof InetSocketAddress a
                 ? a.getAddress().getHostAddress()
                 : "unknown";
+        if (ctx.channel().remoteAddress() instanceof InetSocketAddress remote
+                && ctx.channel().localAddress() instanceof InetSocketAddress local) {
+            clientPort = remote.getPort();
+            destination = local.getAddress().getHostAddress();
+            destinationPort = local.getPort();
+            family = remote.getAddress() instanceof java.net.Inet6Address
+                    ? HAProxyProxiedProtocol.TCP6
+                    : HAProxyProxiedProtocol.TCP4;
+        }
         ctx.read();
         ctx.fireChannelActive();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HAProxyMessage proxied) {
+            proxied(proxied);
+            return;
+        }
         if (closing || !(msg instanceof HttpObject o)) {
             ReferenceCountUtil.release(msg);
             return;
         }
         waiting.add(o);
         drain();
+    }
+
+    /**
+     * The PROXY protocol header an L4 balancer sent first: its source is the client (X-Forwarded-For, the
+     * access log, {@code sticky: client-address}); a {@code LOCAL} header (the balancer's own health check)
+     * keeps the connection's address. The request itself follows.
+     */
+    private void proxied(HAProxyMessage m) {
+        try {
+            if (m.command() == HAProxyCommand.PROXY && m.sourceAddress() != null) {
+                clientIp = m.sourceAddress();
+                clientPort = m.sourcePort();
+                destination = m.destinationAddress();
+                destinationPort = m.destinationPort();
+                family = m.proxiedProtocol();
+            }
+        } finally {
+            m.release();
+        }
+        ctx.read();
     }
 
     /** Hands waiting messages on while they can be handled; asks for more only when nothing is in progress. */
@@ -152,6 +194,28 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         c.release();
         runtime.metrics.count(RouterMeters.REJECTED, "malformed");
         current.rejectMalformedBody(cause);
+    }
+
+    /** A PROXY protocol header of {@code version} naming this client connection, for a backend that wants one. */
+    HAProxyMessage proxyHeader(int version) {
+        if (family == null) {
+            return new HAProxyMessage(
+                    version == 1 ? HAProxyProtocolVersion.V1 : HAProxyProtocolVersion.V2,
+                    HAProxyCommand.LOCAL,
+                    HAProxyProxiedProtocol.UNKNOWN,
+                    null,
+                    null,
+                    0,
+                    0);
+        }
+        return new HAProxyMessage(
+                version == 1 ? HAProxyProtocolVersion.V1 : HAProxyProtocolVersion.V2,
+                HAProxyCommand.PROXY,
+                family,
+                clientIp,
+                destination,
+                clientPort,
+                destinationPort);
     }
 
     void armRouteTimeout(long nanos) {

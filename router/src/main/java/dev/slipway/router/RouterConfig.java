@@ -17,6 +17,8 @@ import java.util.Optional;
  * @param telemetry the access log and trace export, both off by default (trace context is always forwarded)
  * @param site the site this router runs at: each backend's clusters of this site (or of no named site) take its
  *     traffic while one of them is healthy, the other sites' clusters only when none is; empty: no preference
+ * @param proxyProtocol whether every client connection starts with a PROXY protocol header (v1 or v2) naming the
+ *     real client, as an L4 load balancer in front sends it; a connection without one is closed
  * @param source the file it was read from (for messages and reloads); empty when built in code
  */
 public record RouterConfig(
@@ -27,6 +29,7 @@ public record RouterConfig(
         RetryPolicy retries,
         Telemetry telemetry,
         Optional<String> site,
+        boolean proxyProtocol,
         Map<String, Backend> backends,
         List<Route> routes,
         Optional<Path> source) {
@@ -51,6 +54,7 @@ public record RouterConfig(
                 RetryPolicy.defaults(),
                 Telemetry.defaults(),
                 Optional.empty(),
+                false,
                 byName,
                 routes,
                 Optional.empty());
@@ -164,15 +168,31 @@ public record RouterConfig(
      *
      * @param failoverBelow when the share of a cluster's available endpoints falls below this (0..1), its
      *     traffic moves to the backend's other clusters
+     * @param proxyProtocol 1 or 2: each connection to an endpoint starts with a PROXY protocol header of that
+     *     version naming the client (such connections serve one client connection and are not pooled); 0: none
      */
     public record Backend(
             String name,
             List<Cluster> clusters,
             double failoverBelow,
             Optional<HealthCheck> healthCheck,
-            OutlierDetection outlierDetection) {
+            OutlierDetection outlierDetection,
+            int proxyProtocol) {
         public Backend {
             clusters = List.copyOf(clusters);
+            if (proxyProtocol < 0 || proxyProtocol > 2) {
+                throw new IllegalArgumentException("proxyProtocol is 0 (off), 1 or 2");
+            }
+        }
+
+        /** A backend that is sent no PROXY protocol header. */
+        public Backend(
+                String name,
+                List<Cluster> clusters,
+                double failoverBelow,
+                Optional<HealthCheck> healthCheck,
+                OutlierDetection outlierDetection) {
+            this(name, clusters, failoverBelow, healthCheck, outlierDetection, 0);
         }
     }
 

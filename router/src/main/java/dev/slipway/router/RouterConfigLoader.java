@@ -179,6 +179,7 @@ public final class RouterConfigLoader {
                 "accessLog",
                 "tracing",
                 "site",
+                "proxyProtocol",
                 "backends",
                 "routes");
         Address listen = address(root.get("listen"), "/listen", new Address("0.0.0.0", 8080));
@@ -270,8 +271,19 @@ public final class RouterConfigLoader {
                                 : "name one of the clusters' sites: " + String.join(", ", sites));
             }
         });
+        boolean proxyProtocol = bool(root.get("proxyProtocol"), "/proxyProtocol");
         return new RouterConfig(
-                listen, admin, adminToken, limits, retries, telemetry, site, backends, routes, Optional.of(file));
+                listen,
+                admin,
+                adminToken,
+                limits,
+                retries,
+                telemetry,
+                site,
+                proxyProtocol,
+                backends,
+                routes,
+                Optional.of(file));
     }
 
     /** {@code accessLog:} and {@code tracing:}; relative paths are the config file's directory's. */
@@ -404,7 +416,7 @@ public final class RouterConfigLoader {
             problem(at, "backend '" + name + "' must be a mapping", "see docs/router.md");
             return Optional.empty();
         }
-        allowOnly(node, at, "clusters", "failoverBelow", "healthCheck", "outlierDetection");
+        allowOnly(node, at, "clusters", "failoverBelow", "healthCheck", "outlierDetection", "proxyProtocol");
         double failoverBelow = 0.5;
         JsonNode fb = node.get("failoverBelow");
         if (fb != null) {
@@ -486,7 +498,19 @@ public final class RouterConfigLoader {
                 clusters.add(new Cluster(cname, weight, endpoints, site));
             }
         }
-        return Optional.of(new Backend(name, clusters, failoverBelow, health, outliers));
+        int proxyProtocol = 0;
+        JsonNode pp = node.get("proxyProtocol");
+        if (pp != null && !pp.isNull()) {
+            String v = pp.asText();
+            if (v.equals("v1") || v.equals("1")) {
+                proxyProtocol = 1;
+            } else if (v.equals("v2") || v.equals("2")) {
+                proxyProtocol = 2;
+            } else if (!v.equals("off")) {
+                problem(at + "/proxyProtocol", "'" + v + "' is not a PROXY protocol version", "write v1, v2 or off");
+            }
+        }
+        return Optional.of(new Backend(name, clusters, failoverBelow, health, outliers, proxyProtocol));
     }
 
     private Optional<Route> route(
@@ -591,6 +615,17 @@ public final class RouterConfigLoader {
                 problem(at + "/" + f, "unknown field '" + f + "'", "known fields here: " + String.join(", ", allowed));
             }
         });
+    }
+
+    private boolean bool(JsonNode node, String at) {
+        if (node == null || node.isNull()) {
+            return false;
+        }
+        if (!node.isBoolean()) {
+            problem(at, "expected true or false, got '" + node.asText() + "'", "");
+            return false;
+        }
+        return node.asBoolean();
     }
 
     private Optional<String> text(JsonNode node, String at) {

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
 import io.netty.handler.codec.http.HttpClientCodec;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -78,6 +79,7 @@ final class UpstreamPool {
     /** The pipeline of an upstream connection (tests build the same one on an embedded channel). */
     void initUpstream(Channel ch, InetSocketAddress address) {
         ch.pipeline()
+                .addLast("proxy-header", HAProxyMessageEncoder.INSTANCE)
                 .addLast("http", new HttpClientCodec(8192, 64 * 1024, 8192))
                 .addLast("proxy", new ProxyBackendHandler(this, address));
     }

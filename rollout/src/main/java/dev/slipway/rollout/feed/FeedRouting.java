@@ -155,6 +155,7 @@ public final class FeedRouting {
                 RouterConfig.RetryPolicy.defaults(),
                 settings.telemetry(),
                 settings.site(),
+                false,
                 backends,
                 routes,
                 Optional.empty());
