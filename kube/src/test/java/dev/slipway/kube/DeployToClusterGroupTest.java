@@ -379,7 +379,9 @@ class DeployToClusterGroupTest {
 
         var status = engine.status(EnvironmentTarget.of(rendering));
 
-        assertThat(status.get(0).healthy()).isTrue();
+        assertThat(status.get(0).healthy())
+                .as("east-1 right after its deploy: %s", status.get(0).objects())
+                .isTrue();
         assertThat(status.get(0).current())
                 .hasValueSatisfying(r -> assertThat(r.number()).isEqualTo(1));
         assertThat(status.get(2).healthy()).isFalse();

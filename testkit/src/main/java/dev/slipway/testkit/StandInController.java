@@ -141,9 +141,12 @@ final class StandInController implements AutoCloseable {
      * After a Service or pod-owning workload changed in {@code namespace}: brings each selector Service's
      * EndpointSlice in line with the replicas its selector picks there, as Kubernetes' EndpointSlice controller
      * does from pods (the annotation {@link WorkloadOutcome#ANNOTATION} on a Service keeps its endpoints
-     * unready).
+     * unready). Synchronized: the Service and workload informers call it from their own threads, and each call
+     * reads the other informers' caches before it writes; unserialized, a call that read a cache before a
+     * workload became ready could write its stale slice after the call that saw it ready, and the Service would
+     * stay unready for good.
      */
-    private void publishEndpoints(String kind, String namespace) {
+    private synchronized void publishEndpoints(String kind, String namespace) {
         if (namespace == null || !(kind.equals("Service") || POD_OWNERS.contains(kind)) || closed) {
             return;
         }
