@@ -241,6 +241,17 @@ class FreezeWindowsTest {
     }
 
     @Test
+    void sundayIsZeroSevenOrSun() {
+        for (String dow : List.of("0", "7", "SUN")) {
+            FreezeWindows w = FreezeWindows.parse(
+                    weekendWith("cron", "\"0 0 * * " + dow + "\"").replace("Europe/Berlin", "UTC"), FILE);
+            assertThat(w.nextStart("production", utc("2026-12-07T00:00:00Z"))) // a Monday
+                    .as(dow)
+                    .contains(utc("2026-12-13T00:00:00Z"));
+        }
+    }
+
+    @Test
     void anEmptyListHasNoWindowsAndTheTextIsKeptAsWritten(@TempDir Path dir) throws Exception {
         assertThat(FreezeWindows.parse("windows: []\n", FILE).windows()).isEmpty();
         assertThat(FreezeWindows.empty().activeAt("production", Instant.EPOCH)).isEmpty();
