@@ -101,6 +101,37 @@ final class BackendPool {
         return null;
     }
 
+    /**
+     * Panic: an endpoint of any cluster with traffic weight, whatever its health checks and ejections say — for a
+     * request that found none available. Health that marks every endpoint down at once is more often the checks
+     * failing (a loaded machine, a slow health path) than every backend dead; trying one costs a connection
+     * attempt, where refusing costs the request (Envoy's panic threshold does the same). Null when the backend
+     * has no endpoint at all.
+     */
+    EndpointState panicPick() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long total = 0;
+        for (ClusterEndpoints c : clusterArray) {
+            if (!c.endpoints.isEmpty()) {
+                total += Math.max(c.weight, 0);
+            }
+        }
+        if (total == 0) {
+            return null;
+        }
+        long ticket = random.nextLong(total);
+        for (ClusterEndpoints c : clusterArray) {
+            if (c.endpoints.isEmpty()) {
+                continue;
+            }
+            ticket -= Math.max(c.weight, 0);
+            if (ticket < 0) {
+                return c.endpoints.get(random.nextInt(c.endpoints.size()));
+            }
+        }
+        return null;
+    }
+
     private boolean eligible(ClusterEndpoints c, int pass, String avoidCluster, long now) {
         return switch (pass) {
             case 0 -> c.local && c.weight > 0 && !c.name.equals(avoidCluster) && clusterHealthy(c, now);

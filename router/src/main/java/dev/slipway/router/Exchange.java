@@ -66,6 +66,8 @@ final class Exchange {
     private TraceContext trace;
     // Whether the access log or a sampled span wants this request's details (decided when it starts).
     private boolean reported;
+    // Whether this request already tried an endpoint that was taken out (panic routing, at most once).
+    private boolean panicked;
     private String clientIp;
     private long bytesIn;
     private long bytesOut;
@@ -227,6 +229,14 @@ final class Exchange {
         EndpointState picked = backend.pick(avoid, System.nanoTime());
         if (picked == null && fallBackToCurrent()) {
             picked = backend.pick(null, System.nanoTime());
+        }
+        if (picked == null && avoid == null && !panicked) {
+            // Nothing available on the first try: try one anyway (panic), once per request.
+            panicked = true;
+            picked = backend.panicPick();
+            if (picked != null) {
+                runtime.metrics.count(RouterMeters.PANIC, backend.name());
+            }
         }
         EndpointState e = picked;
         if (e == null) {

@@ -63,6 +63,12 @@ public enum RouterMeters {
             "backend",
             "cluster",
             "reason"),
+    PANIC(
+            "slipway.router.panic",
+            "Requests sent to an endpoint that health checks or ejection had taken out, because the backend had"
+                    + " none available (panic routing instead of a 503)",
+            null,
+            "backend"),
     UPSTREAM_CONNECTS("slipway.router.upstream.connects", "New upstream connections opened", null, "result"),
     RELOADS("slipway.router.config.reloads", "Config reloads", null, "result"),
     ACCESS_LOG_DROPPED(

@@ -143,13 +143,15 @@ class RouterJudgedRolloutTest {
     }
 
     void startRollout() {
-        // Half the requests reach the canary: 80 per interval give about 40, 20 are enough to judge.
+        // Half the requests reach the canary: 80 per interval give about 40, 20 are enough to judge. Canary and
+        // stable are the same backend here: the p99 of 40 requests on a loaded 2-core machine is scheduling noise
+        // (32 ms against 13 ms was seen), so the ratio is loose; RolloutControllerTest covers ratio breaches.
         Analysis analysis = new Analysis(
                 RolloutFixture.INTERVAL,
                 20,
                 new BigDecimal("0.01"),
                 Optional.of(Duration.ofMillis(800)),
-                new BigDecimal("1.5"));
+                new BigDecimal("5"));
         controller.start(
                 KEY,
                 new RolloutSpec(
