@@ -317,6 +317,33 @@ public final class SlipwayClient {
         return send("DELETE", freezePath(app, environment), null);
     }
 
+    /**
+     * Freezes environment name {@code environment} for every app (admin scope), on every cluster of the server's
+     * clusters file or of {@code group}; answers each cluster's freeze.
+     */
+    public JsonNode freezeEveryApp(
+            String environment,
+            String reason,
+            Optional<String> lasting,
+            Optional<String> until,
+            Optional<String> group) {
+        ObjectNode body = ApiJson.object().put("reason", reason);
+        lasting.ifPresent(l -> body.put("for", l));
+        until.ifPresent(u -> body.put("until", u));
+        return send("POST", everyAppFreezePath(environment, group), body);
+    }
+
+    /** Lifts the every-app freeze of {@code environment} (admin scope); answers each cluster's freeze. */
+    public JsonNode unfreezeEveryApp(String environment, Optional<String> group) {
+        return send("DELETE", everyAppFreezePath(environment, group), null);
+    }
+
+    private static String everyAppFreezePath(String environment, Optional<String> group) {
+        return "/api/environments/" + segment(environment) + "/freeze"
+                + group.map(g -> "?group=" + java.net.URLEncoder.encode(g, java.nio.charset.StandardCharsets.UTF_8))
+                        .orElse("");
+    }
+
     private static String freezePath(String app, String environment) {
         return "/api/apps/" + segment(app) + "/environments/" + segment(environment) + "/freeze";
     }

@@ -11,6 +11,7 @@ import dev.slipway.core.rollout.RolloutSpec;
 import dev.slipway.rollout.controller.EngineTracks;
 import dev.slipway.rollout.controller.FileRolloutAudit;
 import dev.slipway.rollout.controller.FileRolloutStore;
+import dev.slipway.rollout.controller.FreezeGate;
 import dev.slipway.rollout.controller.RolloutController;
 import dev.slipway.rollout.controller.RolloutEvent;
 import dev.slipway.rollout.controller.RolloutEvents;
@@ -113,13 +114,29 @@ final class DirectRollouts {
         Path state = context.paths().createState();
         StageFileTraffic traffic =
                 stagesFile.map(f -> new StageFileTraffic(key -> f)).orElseGet(() -> StageFileTraffic.under(state));
-        Tracks tracks = new LocalTracksElsewhere(
-                context,
-                new LazyTracks(() -> new EngineTracks(
-                        Engines.open(context, clusters),
-                        key -> target(context, key, appDir, clusters),
-                        key -> DeployOptions.by(who).withHost(Engines.host(context)))));
-        return new RolloutController(store(context), stats, traffic, tracks, audited(context, events), context.clock());
+        Supplier<EngineTracks> engine = memoized(() -> new EngineTracks(
+                Engines.open(context, clusters),
+                key -> target(context, key, appDir, clusters),
+                key -> DeployOptions.by(who).withHost(Engines.host(context))));
+        Tracks tracks = new LocalTracksElsewhere(context, new LazyTracks(engine::get));
+        // The environment's freezes on its clusters hold the rollout's steps, as they hold deploys.
+        FreezeGate freezes = key -> engine.get().frozen(key);
+        return new RolloutController(
+                store(context), stats, traffic, tracks, audited(context, events), context.clock(), freezes);
+    }
+
+    private static <T> Supplier<T> memoized(Supplier<T> make) {
+        return new Supplier<>() {
+            private T value;
+
+            @Override
+            public synchronized T get() {
+                if (value == null) {
+                    value = make.get();
+                }
+                return value;
+            }
+        };
     }
 
     private static EnvironmentTarget target(CliContext context, RolloutKey key, Path appDir, ClusterOptions clusters) {

@@ -34,12 +34,17 @@ import picocli.CommandLine.Spec;
                     + " any machine reads it. A refused deploy says who froze it, why and until when. A fix that"
                     + " cannot wait goes through with deploy --override-freeze REASON, once.",
             "",
+            "With --all-apps instead of APP, the environment name is frozen for every app at once, on every"
+                    + " cluster of the clusters file (or of --group): a Lease slipway-freeze.ENV in namespace"
+                    + " slipway-system, read by every deploy beside the app's own freeze.",
+            "",
             "A cluster that cannot be reached is named and the command fails: freeze again once it is back."
         },
         footerHeading = "%nExamples:%n",
         footer = {
             "  slipway freeze acme-web --env production --for 2h --reason 'release week' --app-dir examples/acme-web",
             "  slipway freeze acme-web --env production --until 2026-12-24T18:00:00Z --reason 'holidays'",
+            "  slipway freeze --env production --all-apps --for 4h --reason 'datacenter move'",
             "  slipway unfreeze acme-web --env production"
         })
 final class FreezeCommand implements Callable<Integer> {
@@ -49,11 +54,18 @@ final class FreezeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "APP", description = "App name, as in slipway.yaml.")
+    @Parameters(
+            index = "0",
+            arity = "0..1",
+            paramLabel = "APP",
+            description = "App name, as in slipway.yaml (or --all-apps).")
     String app;
 
     @Mixin
     EnvironmentOptions env;
+
+    @Mixin
+    EveryAppOptions everyApp;
 
     @ArgGroup(exclusive = true)
     Ends ends;
@@ -99,15 +111,29 @@ final class FreezeCommand implements Callable<Integer> {
             throw new InvalidInputException(
                     new Problem("--reason", "is empty", "say why: it is shown to everyone whose deploy is refused"));
         }
+        everyApp.check(app, "freeze");
+        Optional<String> lasting =
+                Optional.ofNullable(ends).map(e -> e.lasting).map(dev.slipway.core.spec.Durations::format);
+        Optional<String> untilText = until.map(Instant::toString).filter(u -> ends != null && ends.until != null);
+        if (everyApp.allApps) {
+            if (server.enabled(context)) {
+                var answer = server.connect(context)
+                        .freezeEveryApp(env.environment, reason.strip(), lasting, untilText, everyApp.groupName());
+                spec.commandLine().getOut().println(serverAnswer(answer));
+                return ExitCodes.OK;
+            }
+            Freeze freeze = new Freeze(Engines.who(context), reason.strip(), now, until);
+            var clusters = everyApp.clusters(context, env.clusters);
+            return EveryAppOptions.report(
+                    spec.commandLine().getOut(),
+                    clusters,
+                    Engines.open(context, env.clusters)
+                            .setEnvironmentFreeze(clusters, env.environment, Optional.of(freeze)),
+                    env.environment + " is " + freeze.describe() + ", for every app");
+        }
         if (server.enabled(context)) {
             // The server writes it to the clusters with its own credentials, and audits it as you.
-            var answer = server.connect(context)
-                    .freeze(
-                            app,
-                            env.environment,
-                            reason.strip(),
-                            Optional.ofNullable(ends).map(e -> e.lasting).map(dev.slipway.core.spec.Durations::format),
-                            until.map(Instant::toString).filter(u -> ends != null && ends.until != null));
+            var answer = server.connect(context).freeze(app, env.environment, reason.strip(), lasting, untilText);
             spec.commandLine().getOut().println(serverAnswer(answer));
             return ExitCodes.OK;
         }

@@ -36,6 +36,7 @@ public final class SlipwayCommand implements Runnable {
             HistoryCommand.class,
             FreezeCommand.class,
             UnfreezeCommand.class,
+            FreezeWindowsCommand.class,
             RollbackCommand.class,
             RolloutCommand.class,
             SecretCommand.class,

@@ -138,6 +138,65 @@ class DeployCommandsTest {
     }
 
     @Test
+    void anEnvironmentFrozenForEveryAppAndARecurringWindowRefuseDeploysUntilLiftedOrCleared() throws Exception {
+        try {
+            var noApp = cli.run("freeze", "--env", "production", "--reason", "x");
+            assertThat(noApp.exitCode()).isNotZero();
+            assertThat(noApp.err()).contains("no app named").contains("--all-apps");
+
+            var everyApp = cli.run(
+                    "freeze", "--env", "production", "--all-apps", "--for", "1h", "--reason", "datacenter move");
+            assertThat(everyApp.exitCode()).as(everyApp.toString()).isZero();
+            assertThat(everyApp.out()).contains("for every app (on east-1, east-2, west-1)");
+            clusters.all().forEach(MockCluster::clearWrites);
+            var refused = deploy("--ref", "v1");
+            assertThat(refused.exitCode()).isNotZero();
+            assertThat(refused.err())
+                    .contains("datacenter move")
+                    .contains("slipway unfreeze --env production --all-apps");
+            assertThat(totalWrites()).isZero();
+            var lifted = cli.run("unfreeze", "--env", "production", "--all-apps");
+            assertThat(lifted.exitCode()).as(lifted.toString()).isZero();
+            assertThat(lifted.out()).contains("production is no longer frozen for every app");
+            clusters.all().forEach(MockCluster::clearWrites);
+
+            Path bad = tmp.resolve("bad-windows.yaml");
+            Files.writeString(
+                    bad,
+                    "windows:\n  - name: nightly\n    environments: [production]\n    cron: \"0 25 * * *\"\n"
+                            + "    duration: 1h\n    timeZone: Europe/Berlin\n    reason: backups\n");
+            var refusedFile = cli.run("freeze-windows", "set", bad.toString());
+            assertThat(refusedFile.exitCode()).isNotZero();
+            assertThat(refusedFile.err()).contains("bad-windows.yaml:4");
+            assertThat(totalWrites()).as("a bad file is kept nowhere").isZero();
+
+            // Every minute starts an hour-long window: one holds now, whatever the time.
+            Path windows = tmp.resolve("windows.yaml");
+            Files.writeString(
+                    windows,
+                    "windows:\n  - name: always\n    environments: [production]\n"
+                            + "    cron: \"* * * * *\"\n    duration: 1h\n    timeZone: UTC\n    reason: change review\n");
+            var set = cli.run("freeze-windows", "set", windows.toString());
+            assertThat(set.exitCode()).as(set.toString()).isZero();
+            assertThat(set.out()).contains("1 freeze window(s) kept (on east-1, east-2, west-1)");
+            var show = cli.run("freeze-windows", "show", "--env", "production");
+            assertThat(show.out()).contains("always (production)").contains("HOLDS NOW until");
+            var inWindow = deploy("--ref", "v1");
+            assertThat(inWindow.exitCode()).isNotZero();
+            assertThat(inWindow.err()).contains("frozen by window always").contains("change review");
+            assertThat(deploy("--ref", "v1", "--override-freeze", "hotfix").exitCode())
+                    .isZero();
+            var cleared = cli.run("freeze-windows", "clear");
+            assertThat(cleared.exitCode()).as(cleared.toString()).isZero();
+            assertThat(cli.run("freeze-windows", "show").out()).contains("east-1: no freeze windows");
+            assertThat(deploy("--ref", "v1").exitCode()).isZero();
+        } finally {
+            cli.run("unfreeze", "--env", "production", "--all-apps");
+            cli.run("freeze-windows", "clear");
+        }
+    }
+
+    @Test
     void deployReachesAllThreeClustersAndARedeployWritesNothing() {
         var first = deploy("--ref", "v1");
         assertThat(first.exitCode()).as(first.toString()).isZero();

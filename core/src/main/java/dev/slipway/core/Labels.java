@@ -27,4 +27,10 @@ public final class Labels {
 
     /** Field manager for server-side apply. */
     public static final String FIELD_MANAGER = "slipway";
+
+    /**
+     * The namespace of what Slipway keeps on a cluster for every app at once: environment-wide freezes and the
+     * freeze windows file.
+     */
+    public static final String SYSTEM_NAMESPACE = "slipway-system";
 }

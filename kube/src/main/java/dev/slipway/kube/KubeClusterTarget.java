@@ -53,6 +53,9 @@ import java.util.regex.Pattern;
 
 /** A Kubernetes cluster reached through fabric8: real server-side apply, watches for waiting. */
 final class KubeClusterTarget implements ClusterTarget {
+    static final String FREEZE_WINDOWS = "slipway-freeze-windows";
+    static final String FREEZE_WINDOWS_KEY = "windows.yaml";
+
     /** How long a just-applied CustomResourceDefinition may take to be served before its objects are applied. */
     private static final Duration CRD_ESTABLISH_TIMEOUT = Duration.ofSeconds(30);
 
@@ -319,6 +322,63 @@ final class KubeClusterTarget implements ClusterTarget {
                 return null; // nothing was ever frozen there
             }
             new LeaseFreezes(client).write(scope, freeze);
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<dev.slipway.core.deploy.Freeze> environmentFreeze(String environment) {
+        return call(Optional.empty(), () -> new LeaseFreezes(client).readEnvironment(environment));
+    }
+
+    @Override
+    public void setEnvironmentFreeze(String environment, Optional<dev.slipway.core.deploy.Freeze> freeze) {
+        call(Optional.empty(), () -> {
+            if (freeze.isPresent()) {
+                ensureNamespace(Labels.SYSTEM_NAMESPACE, Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_SLIPWAY));
+            } else if (client.namespaces().withName(Labels.SYSTEM_NAMESPACE).get() == null) {
+                return null; // nothing was ever frozen there
+            }
+            new LeaseFreezes(client).writeEnvironment(environment, freeze);
+            return null;
+        });
+    }
+
+    /** The freeze windows file's text: key {@code windows.yaml} of ConfigMap slipway-freeze-windows in slipway-system. */
+    @Override
+    public Optional<String> freezeWindows() {
+        return call(
+                Optional.empty(),
+                () -> Optional.ofNullable(client.configMaps()
+                                .inNamespace(Labels.SYSTEM_NAMESPACE)
+                                .withName(FREEZE_WINDOWS)
+                                .get())
+                        .map(c -> c.getData() == null ? null : c.getData().get(FREEZE_WINDOWS_KEY)));
+    }
+
+    @Override
+    public void setFreezeWindows(Optional<String> text) {
+        call(Optional.empty(), () -> {
+            var configMaps = client.configMaps().inNamespace(Labels.SYSTEM_NAMESPACE);
+            if (text.isEmpty()) {
+                if (client.namespaces().withName(Labels.SYSTEM_NAMESPACE).get() != null) {
+                    configMaps.withName(FREEZE_WINDOWS).delete();
+                }
+                return null;
+            }
+            ensureNamespace(Labels.SYSTEM_NAMESPACE, Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_SLIPWAY));
+            configMaps
+                    .resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                            .withNewMetadata()
+                            .withName(FREEZE_WINDOWS)
+                            .withNamespace(Labels.SYSTEM_NAMESPACE)
+                            .withLabels(Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_SLIPWAY))
+                            .endMetadata()
+                            .withData(Map.of(FREEZE_WINDOWS_KEY, text.get()))
+                            .build())
+                    .fieldManager(Labels.FIELD_MANAGER)
+                    .forceConflicts()
+                    .serverSideApply();
             return null;
         });
     }

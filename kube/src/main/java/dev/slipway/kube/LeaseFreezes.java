@@ -15,7 +15,8 @@ import java.util.Optional;
 /**
  * Deploy freezes as a Lease beside the deploy lock ({@code slipway-freeze.APP.ENV} in the environment's
  * namespace): who froze it, why, since and until when in its annotations, so {@code kubectl get lease} shows it
- * and every path that deploys to the cluster reads the same thing. Lifting the freeze deletes the Lease.
+ * and every path that deploys to the cluster reads the same thing. Lifting the freeze deletes the Lease. A freeze of
+ * an environment name for every app is the same Lease, {@code slipway-freeze.ENV} in {@code slipway-system}.
  */
 final class LeaseFreezes {
     static final String BY = "slipway.dev/frozen-by";
@@ -33,11 +34,33 @@ final class LeaseFreezes {
         return "slipway-freeze." + scope.app() + "." + scope.environment();
     }
 
+    /** The every-app freeze of environment name {@code environment}: {@code slipway-freeze.ENV} in slipway-system. */
+    static String environmentLeaseName(String environment) {
+        return "slipway-freeze." + environment;
+    }
+
     Optional<Freeze> read(AppEnvironment scope) {
-        Lease lease = client.leases()
-                .inNamespace(scope.namespace())
-                .withName(leaseName(scope))
-                .get();
+        return read(scope.namespace(), leaseName(scope));
+    }
+
+    Optional<Freeze> readEnvironment(String environment) {
+        return read(Labels.SYSTEM_NAMESPACE, environmentLeaseName(environment));
+    }
+
+    void write(AppEnvironment scope, Optional<Freeze> freeze) {
+        write(scope.namespace(), leaseName(scope), LeaseLocks.labels(scope), freeze);
+    }
+
+    void writeEnvironment(String environment, Optional<Freeze> freeze) {
+        write(
+                Labels.SYSTEM_NAMESPACE,
+                environmentLeaseName(environment),
+                Map.of(Labels.ENV, environment, Labels.MANAGED_BY, Labels.MANAGED_BY_SLIPWAY),
+                freeze);
+    }
+
+    private Optional<Freeze> read(String namespace, String name) {
+        Lease lease = client.leases().inNamespace(namespace).withName(name).get();
         if (lease == null || lease.getMetadata().getAnnotations() == null) {
             return Optional.empty();
         }
@@ -58,10 +81,10 @@ final class LeaseFreezes {
         }
     }
 
-    void write(AppEnvironment scope, Optional<Freeze> freeze) {
-        var leases = client.leases().inNamespace(scope.namespace());
+    private void write(String namespace, String name, Map<String, String> labels, Optional<Freeze> freeze) {
+        var leases = client.leases().inNamespace(namespace);
         if (freeze.isEmpty()) {
-            leases.withName(leaseName(scope)).delete();
+            leases.withName(name).delete();
             return;
         }
         Freeze f = freeze.get();
@@ -72,9 +95,9 @@ final class LeaseFreezes {
         f.until().ifPresent(u -> annotations.put(UNTIL, u.toString()));
         Lease lease = new LeaseBuilder()
                 .withNewMetadata()
-                .withName(leaseName(scope))
-                .withNamespace(scope.namespace())
-                .withLabels(LeaseLocks.labels(scope))
+                .withName(name)
+                .withNamespace(namespace)
+                .withLabels(labels)
                 .withAnnotations(annotations)
                 .endMetadata()
                 .withNewSpec()

@@ -141,4 +141,69 @@ class DeployFreezeTest {
         assertThat(engine.deploy(v1, options(), DeployListener.NONE).succeeded())
                 .isTrue();
     }
+
+    @Test
+    void anEnvironmentFrozenForEveryAppRefusesEachAppUntilLiftedAndTheAppsOwnFreezeThatEndsLastIsNamed() {
+        Rendering web = new TestApp(root.resolve("web"), "every-web")
+                .manifest("web.yaml", TestApp.deployment("web", 1, "acme/web:1.0"))
+                .render(clusters, false);
+        Rendering api = new TestApp(root.resolve("api"), "every-api")
+                .manifest("api.yaml", TestApp.deployment("api", 1, "acme/api:1.0"))
+                .render(clusters, false);
+        EnvironmentTarget webEnv = EnvironmentTarget.of(web);
+        String environment = webEnv.environment();
+        var group = webEnv.group().clusters();
+        Instant inAnHour = clock.instant().plus(Duration.ofHours(1));
+        Freeze everyApp = new Freeze("carol", "datacenter move", clock.instant(), Optional.of(inAnHour));
+
+        assertThat(engine.setEnvironmentFreeze(group, environment, Optional.of(everyApp)))
+                .isEmpty();
+        assertThat(engine.environmentFreezes(group, environment))
+                .containsOnlyKeys("east-1", "west-1")
+                .allSatisfy((c, f) -> assertThat(f).contains(everyApp));
+        assertThat(clusters.cluster("west-1")
+                        .client()
+                        .leases()
+                        .inNamespace("slipway-system")
+                        .withName("slipway-freeze." + environment)
+                        .get())
+                .as("kubectl -n slipway-system get lease shows it")
+                .isNotNull();
+        clusters.all().forEach(c -> c.clearWrites());
+
+        for (Rendering app : java.util.List.of(web, api)) {
+            DeployReport refused = engine.deploy(app, options(), DeployListener.NONE);
+            assertThat(refused.failures())
+                    .extracting(ClusterFailure::reason)
+                    .containsOnly(ClusterFailure.Reason.FROZEN);
+            assertThat(refused.failures().get(0).message())
+                    .isEqualTo(environment + " is frozen by carol until " + inAnHour + ": datacenter move");
+            assertThat(refused.failures().get(0).hint())
+                    .contains("slipway unfreeze --env " + environment + " --all-apps");
+        }
+        assertThat(clusters.all())
+                .allSatisfy(c -> assertThat(c.writes()).as(c.name()).isEmpty());
+        assertThat(engine.holdingFreezes(webEnv)).containsOnlyKeys("east-1", "west-1");
+
+        // The app's own freeze for longer is the one a deploy waits for.
+        Instant tomorrow = clock.instant().plus(Duration.ofDays(1));
+        engine.setFreeze(webEnv, Optional.of(new Freeze("alice", "launch", clock.instant(), Optional.of(tomorrow))));
+        assertThat(engine.deploy(web, options(), DeployListener.NONE)
+                        .failures()
+                        .get(0)
+                        .message())
+                .isEqualTo(environment + " is frozen by alice until " + tomorrow + ": launch");
+
+        assertThat(engine.setEnvironmentFreeze(group, environment, Optional.empty()))
+                .isEmpty();
+        assertThat(engine.deploy(api, options(), DeployListener.NONE).succeeded())
+                .as("lifted for every app")
+                .isTrue();
+        assertThat(engine.deploy(web, options(), DeployListener.NONE).failures())
+                .as("the app's own freeze still holds")
+                .extracting(ClusterFailure::reason)
+                .containsOnly(ClusterFailure.Reason.FROZEN);
+        engine.setFreeze(webEnv, Optional.empty());
+        assertThat(engine.holdingFreezes(webEnv)).isEmpty();
+    }
 }

@@ -10,6 +10,7 @@ import dev.slipway.core.Problem;
 import dev.slipway.core.deploy.ClusterHistory;
 import dev.slipway.core.deploy.DeployEngine;
 import dev.slipway.core.deploy.EnvironmentTarget;
+import dev.slipway.core.deploy.Freeze;
 import dev.slipway.core.deploy.StatusDocument;
 import dev.slipway.core.lab.LabNames;
 import dev.slipway.core.spec.App;
@@ -48,6 +49,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -133,6 +135,9 @@ final class Api {
                 route(HandlerType.GET, FREEZE, Scope.READ, this::getFreeze),
                 route(HandlerType.POST, FREEZE, Scope.DEPLOY, this::freeze),
                 route(HandlerType.DELETE, FREEZE, Scope.DEPLOY, this::unfreeze),
+                route(HandlerType.GET, EVERY_APP_FREEZE, Scope.READ, this::getEveryAppFreeze),
+                route(HandlerType.POST, EVERY_APP_FREEZE, Scope.ADMIN, this::freezeEveryApp),
+                route(HandlerType.DELETE, EVERY_APP_FREEZE, Scope.ADMIN, this::unfreezeEveryApp),
                 route(HandlerType.GET, "/api/apps/{app}/environments/{env}/revisions", Scope.READ, this::revisions),
                 route(HandlerType.GET, "/api/apps/{app}/environments/{env}/status", Scope.READ, this::status),
                 route(HandlerType.GET, ROLLOUT, Scope.READ, this::rollout),
@@ -349,12 +354,61 @@ final class Api {
         json(ctx, 200, freezeDocument(app, env));
     }
 
+    /**
+     * An environment name frozen for every app, on every cluster of the clusters file ({@code ?group=G}: of that
+     * group's); freezing and lifting need the admin scope, as the freeze stops every team.
+     */
+    static final String EVERY_APP_FREEZE = "/api/environments/{env}/freeze";
+
+    private void freezeEveryApp(Context ctx, Caller caller) {
+        requireClusters();
+        JsonNode body = body(ctx, "reason", "for", "until");
+        if (body.hasNonNull("for") && body.hasNonNull("until")) {
+            throw ApiException.badRequest("for", "give either 'for' or 'until', not both", "name one end");
+        }
+        String env = ctx.pathParam("env");
+        Optional<String> group = Optional.ofNullable(ctx.queryParam("group"));
+        freezes.freezeEveryApp(
+                env,
+                group,
+                optionalText(body, "for"),
+                optionalText(body, "until"),
+                requiredText(body, "reason"),
+                caller);
+        json(ctx, 200, everyAppFreezeDocument(env, group));
+    }
+
+    private void unfreezeEveryApp(Context ctx, Caller caller) {
+        requireClusters();
+        String env = ctx.pathParam("env");
+        Optional<String> group = Optional.ofNullable(ctx.queryParam("group"));
+        freezes.unfreezeEveryApp(env, group, caller);
+        json(ctx, 200, everyAppFreezeDocument(env, group));
+    }
+
+    private void getEveryAppFreeze(Context ctx, Caller caller) {
+        requireClusters();
+        String env = ctx.pathParam("env");
+        json(ctx, 200, everyAppFreezeDocument(env, Optional.ofNullable(ctx.queryParam("group"))));
+    }
+
+    private ObjectNode everyAppFreezeDocument(String env, Optional<String> group) {
+        ObjectNode doc = Views.JSON.createObjectNode().put("environment", env).put("everyApp", true);
+        freezeClusters(doc, freezes.everyAppFreezes(env, group));
+        return doc;
+    }
+
     /** The environment's freeze on each cluster that could be read. */
     private ObjectNode freezeDocument(AppRecord app, EnvironmentRecord env) {
         ObjectNode doc = Views.JSON.createObjectNode().put("app", app.name()).put("environment", env.name());
+        freezeClusters(doc, freezes.freezes(app, env.name()));
+        return doc;
+    }
+
+    private void freezeClusters(ObjectNode doc, Map<String, Optional<Freeze>> byCluster) {
         var clusters = doc.putArray("clusters");
         java.time.Instant now = clock.instant();
-        freezes.freezes(app, env.name()).forEach((cluster, freeze) -> {
+        byCluster.forEach((cluster, freeze) -> {
             ObjectNode c = clusters.addObject().put("cluster", cluster);
             c.put("frozen", freeze.map(f -> f.holdsAt(now)).orElse(false));
             freeze.ifPresent(f -> {
@@ -364,7 +418,6 @@ final class Api {
                 f.until().ifPresent(u -> c.put("until", u.toString()));
             });
         });
-        return doc;
     }
 
     /** Reads the clusters now: what {@code slipway status} shows, through the server's credentials. */

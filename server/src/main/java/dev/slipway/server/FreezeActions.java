@@ -1,6 +1,8 @@
 package dev.slipway.server;
 
 import dev.slipway.core.Problem;
+import dev.slipway.core.cluster.Cluster;
+import dev.slipway.core.cluster.ClustersConfig;
 import dev.slipway.core.deploy.ClusterFailure;
 import dev.slipway.core.deploy.DeployEngine;
 import dev.slipway.core.deploy.EnvironmentTarget;
@@ -47,6 +49,80 @@ final class FreezeActions {
             Optional<String> until,
             String reason,
             Caller caller) {
+        Freeze freeze = freezeOf(lasting, until, reason, caller);
+        EnvironmentTarget target = sources.target(app, environment);
+        List<ClusterFailure> missed = engine.setFreeze(target, Optional.of(freeze));
+        store.auditLog()
+                .record(
+                        caller.name(),
+                        "environment.freeze",
+                        app.name() + "/" + environment,
+                        caller.source(),
+                        freeze.describe() + (missed.isEmpty() ? "" : "; not on " + clusters(missed)));
+        refuseIfMissed(missed, "frozen");
+        return freeze;
+    }
+
+    /**
+     * Freezes environment name {@code environment} for every app, on every cluster of the clusters file or of
+     * {@code group}; audited as {@code environment.freeze}, target {@code *&#47;ENV}.
+     */
+    Freeze freezeEveryApp(
+            String environment,
+            Optional<String> group,
+            Optional<String> lasting,
+            Optional<String> until,
+            String reason,
+            Caller caller) {
+        Freeze freeze = freezeOf(lasting, until, reason, caller);
+        List<ClusterFailure> missed =
+                engine.setEnvironmentFreeze(everyAppClusters(group), environment, Optional.of(freeze));
+        store.auditLog()
+                .record(
+                        caller.name(),
+                        "environment.freeze",
+                        "*/" + environment,
+                        caller.source(),
+                        freeze.describe() + ", for every app"
+                                + (missed.isEmpty() ? "" : "; not on " + clusters(missed)));
+        refuseIfMissed(missed, "frozen");
+        return freeze;
+    }
+
+    /** Lifts the every-app freeze of {@code environment} on every cluster of the clusters file or of {@code group}. */
+    void unfreezeEveryApp(String environment, Optional<String> group, Caller caller) {
+        List<ClusterFailure> missed =
+                engine.setEnvironmentFreeze(everyAppClusters(group), environment, Optional.empty());
+        store.auditLog()
+                .record(
+                        caller.name(),
+                        "environment.unfreeze",
+                        "*/" + environment,
+                        caller.source(),
+                        missed.isEmpty() ? "" : "still frozen on " + clusters(missed));
+        refuseIfMissed(missed, "unfrozen");
+    }
+
+    /** Each cluster's every-app freeze of {@code environment}. */
+    Map<String, Optional<Freeze>> everyAppFreezes(String environment, Optional<String> group) {
+        return engine.environmentFreezes(everyAppClusters(group), environment);
+    }
+
+    private List<Cluster> everyAppClusters(Optional<String> group) {
+        ClustersConfig config = sources.clusters();
+        if (group.isEmpty()) {
+            return config.allClusters();
+        }
+        return config.group(group.get())
+                .orElseThrow(() -> ApiException.badRequest(
+                        "group",
+                        "no cluster group '" + Inputs.echo(group.get()) + "'",
+                        "name one of: " + String.join(", ", config.groups().keySet())))
+                .clusters();
+    }
+
+    /** The freeze {@code caller} asks for, checked: a reason, and at most one end, in the future. */
+    private Freeze freezeOf(Optional<String> lasting, Optional<String> until, String reason, Caller caller) {
         if (reason == null || reason.isBlank()) {
             throw ApiException.badRequest("reason", "a freeze needs a reason", "say why: everyone refused reads it");
         }
@@ -72,18 +148,7 @@ final class FreezeActions {
                         "until", "'" + until.get() + "' is not in the future", "give a later time");
             }
         }
-        Freeze freeze = new Freeze(caller.name(), reason.strip(), now, end);
-        EnvironmentTarget target = sources.target(app, environment);
-        List<ClusterFailure> missed = engine.setFreeze(target, Optional.of(freeze));
-        store.auditLog()
-                .record(
-                        caller.name(),
-                        "environment.freeze",
-                        app.name() + "/" + environment,
-                        caller.source(),
-                        freeze.describe() + (missed.isEmpty() ? "" : "; not on " + clusters(missed)));
-        refuseIfMissed(missed, "frozen");
-        return freeze;
+        return new Freeze(caller.name(), reason.strip(), now, end);
     }
 
     /** Lifts the freeze on every cluster of the group. */

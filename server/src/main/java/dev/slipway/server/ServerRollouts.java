@@ -127,7 +127,8 @@ final class ServerRollouts implements AutoCloseable {
                 keep(key, clusters, check);
             }
         };
-        this.controller = new RolloutController(rollouts, stats, board, engineTracks, events, clock);
+        // A freeze of the environment (its own, every app's, a recurring window) holds its rollouts' steps.
+        this.controller = new RolloutController(rollouts, stats, board, engineTracks, events, clock, engineTracks);
         // A cluster every router sees without a healthy stable endpoint pauses its rollouts until it is back.
         this.health = new RouterClusterHealth(routers.configs(), this::routes);
         this.runner = RolloutRunner.onOwnThread(controller, health);

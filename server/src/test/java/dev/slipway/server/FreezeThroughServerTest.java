@@ -61,4 +61,47 @@ class FreezeThroughServerTest {
         assertThat(console.clusters.all())
                 .allSatisfy(c -> assertThat(c.writes()).as(c.name()).isEmpty());
     }
+
+    @Test
+    void anAdminFreezesTheEnvironmentForEveryAppADeployerMayNotAndTheServersDeployIsRefusedUntilLifted() {
+        String deployer = console.token("ci", "deploy");
+        ApiClient.Reply notAllowed = console.admin
+                .as(deployer)
+                .post("/api/environments/production/freeze", "{\"reason\": \"datacenter move\", \"for\": \"4h\"}");
+        assertThat(notAllowed.status()).as(notAllowed.body()).isEqualTo(403);
+
+        ApiClient.Reply frozen = console.admin.post(
+                "/api/environments/production/freeze", "{\"reason\": \"datacenter move\", \"for\": \"4h\"}");
+        assertThat(frozen.status()).as(frozen.body()).isEqualTo(200);
+        assertThat(frozen.json().get("everyApp").asBoolean()).isTrue();
+        assertThat(frozen.json().get("clusters"))
+                .isNotEmpty()
+                .allSatisfy(c -> assertThat(c.get("frozen").asBoolean()).isTrue());
+        assertThat(console.admin.audit("environment.freeze"))
+                .first()
+                .satisfies(e -> assertThat(e.get("target").asText()).isEqualTo("*/production"));
+        console.clusters.all().forEach(c -> c.clearWrites());
+
+        long id = console.admin
+                .post("/api/apps/shop/environments/production/deploys", "")
+                .json()
+                .get("id")
+                .asLong();
+        JsonNode done = console.admin.awaitDeploy(id);
+        assertThat(done.get("state").asText()).isEqualTo("failed");
+        assertThat(done.toString()).contains("datacenter move").contains("--all-apps");
+        assertThat(console.clusters.all())
+                .allSatisfy(c -> assertThat(c.writes()).as(c.name()).isEmpty());
+
+        ApiClient.Reply lifted = console.admin.delete("/api/environments/production/freeze");
+        assertThat(lifted.status()).as(lifted.body()).isEqualTo(200);
+        assertThat(lifted.json().get("clusters"))
+                .allSatisfy(c -> assertThat(c.get("frozen").asBoolean()).isFalse());
+        long again = console.admin
+                .post("/api/apps/shop/environments/production/deploys", "")
+                .json()
+                .get("id")
+                .asLong();
+        assertThat(console.admin.awaitDeploy(again).get("state").asText()).isEqualTo("succeeded");
+    }
 }

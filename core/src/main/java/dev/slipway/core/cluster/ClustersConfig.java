@@ -20,6 +20,16 @@ public record ClustersConfig(Map<String, ClusterGroup> groups, SourceLocation so
         groups = Collections.unmodifiableMap(new LinkedHashMap<>(groups));
     }
 
+    /**
+     * Every cluster of every group, once each by name (the first group's entry wins), in file order: where a
+     * freeze of an environment for every app is kept.
+     */
+    public java.util.List<Cluster> allClusters() {
+        Map<String, Cluster> byName = new LinkedHashMap<>();
+        groups.values().forEach(g -> g.clusters().forEach(c -> byName.putIfAbsent(c.name(), c)));
+        return java.util.List.copyOf(byName.values());
+    }
+
     public Optional<ClusterGroup> group(String name) {
         return Optional.ofNullable(groups.get(name));
     }

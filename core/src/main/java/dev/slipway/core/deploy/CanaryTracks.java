@@ -9,6 +9,14 @@ package dev.slipway.core.deploy;
 public interface CanaryTracks {
 
     /**
+     * The freeze holding {@code env} now on each cluster of its group that is frozen, by cluster: the rollout
+     * controller moves no traffic forward while any holds. Tracks without freezes have none.
+     */
+    default java.util.Map<String, Freeze> holdingFreezes(EnvironmentTarget env) {
+        return java.util.Map.of();
+    }
+
+    /**
      * Moves stable's workloads in {@code cluster} to the canary's revision (applied, pruned against the stable
      * revision, waited on until healthy) and records it as a stable revision. Traffic is all on the canary
      * meanwhile.

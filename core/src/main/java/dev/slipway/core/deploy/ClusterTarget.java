@@ -125,4 +125,30 @@ public interface ClusterTarget extends AutoCloseable {
     default void setFreeze(AppEnvironment scope, Optional<Freeze> freeze) {
         throw new UnsupportedOperationException("this backend keeps no deploy freezes");
     }
+
+    /**
+     * The freeze of environment name {@code environment} for every app on this cluster (set by {@code slipway
+     * freeze --env E --all-apps}), ended ones included; empty when none was set.
+     */
+    default Optional<Freeze> environmentFreeze(String environment) {
+        return Optional.empty();
+    }
+
+    /** Keeps {@code freeze} as the every-app freeze of {@code environment} on this cluster, or lifts it. */
+    default void setEnvironmentFreeze(String environment, Optional<Freeze> freeze) {
+        throw new UnsupportedOperationException("this backend keeps no deploy freezes");
+    }
+
+    /**
+     * The recurring freeze windows file this cluster keeps (its text, as {@code slipway freeze-windows set}
+     * wrote it), read by every deploy to the cluster; empty when none was set.
+     */
+    default Optional<String> freezeWindows() {
+        return Optional.empty();
+    }
+
+    /** Keeps {@code text} as this cluster's freeze windows file, or (empty) removes it. */
+    default void setFreezeWindows(Optional<String> text) {
+        throw new UnsupportedOperationException("this backend keeps no freeze windows");
+    }
 }

@@ -26,6 +26,7 @@ import dev.slipway.core.spec.ServiceSpec;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +37,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
@@ -1243,20 +1245,150 @@ public final class DeployEngine implements CanaryTracks {
         Instant now = clock.instant();
         List<ClusterFailure> refusals = new ArrayList<>();
         for (Job job : jobs) {
-            connections
-                    .target(job.cluster())
-                    .freeze(job.scope())
-                    .filter(f -> f.holdsAt(now))
-                    .ifPresent(f -> refusals.add(new ClusterFailure(
+            holding(connections.target(job.cluster()), job.scope(), now)
+                    .ifPresent(h -> refusals.add(new ClusterFailure(
                             job.name(),
                             ClusterFailure.Reason.FROZEN,
                             Optional.empty(),
-                            job.scope().environment() + " is " + f.describe(),
-                            "wait" + f.until().map(u -> " until " + u).orElse("") + ", ask " + f.by()
-                                    + " to unfreeze it (slipway unfreeze), or, for a fix that cannot wait, deploy"
-                                    + " once with --override-freeze REASON")));
+                            job.scope().environment() + " is " + h.freeze().describe(),
+                            "wait" + h.freeze().until().map(u -> " until " + u).orElse("") + ", " + h.lift()
+                                    + ", or, for a fix that cannot wait, deploy once with --override-freeze"
+                                    + " REASON")));
         }
         return refusals;
+    }
+
+    /** A freeze that holds, with how it is lifted (for the refusal's advice). */
+    private record Holding(Freeze freeze, String lift) {
+        /** Ends last: the one a deploy has to wait for. No end is the latest. */
+        static Comparator<Holding> BY_END =
+                Comparator.comparing(h -> h.freeze().until().orElse(Instant.MAX));
+    }
+
+    /**
+     * What freezes {@code scope} on {@code target} at {@code now}: the app's own freeze, the environment's freeze
+     * for every app, or a recurring window of the cluster's freeze windows file — the one that ends last.
+     */
+    private static Optional<Holding> holding(ClusterTarget target, AppEnvironment scope, Instant now) {
+        List<Holding> all = new ArrayList<>();
+        target.freeze(scope)
+                .filter(f -> f.holdsAt(now))
+                .ifPresent(f -> all.add(new Holding(
+                        f,
+                        "ask " + f.by() + " to unfreeze it (slipway unfreeze " + scope.app() + " --env "
+                                + scope.environment() + ")")));
+        target.environmentFreeze(scope.environment())
+                .filter(f -> f.holdsAt(now))
+                .ifPresent(f -> all.add(new Holding(
+                        f,
+                        "ask " + f.by() + " to unfreeze it (slipway unfreeze --env " + scope.environment()
+                                + " --all-apps)")));
+        target.freezeWindows()
+                .flatMap(text -> windowFreeze(target.cluster(), text, scope.environment(), now))
+                .ifPresent(f -> all.add(new Holding(
+                        f,
+                        "it is a recurring window of the clusters' freeze windows (slipway freeze-windows show);"
+                                + " a change to the windows file is made with slipway freeze-windows set FILE")));
+        return all.stream().max(Holding.BY_END);
+    }
+
+    /**
+     * The window of a cluster's freeze windows file holding {@code environment} at {@code now}. A file that cannot
+     * be read (edited by hand on the cluster) freezes every environment: better refused than deployed through.
+     */
+    private static Optional<Freeze> windowFreeze(String cluster, String text, String environment, Instant now) {
+        try {
+            return FreezeWindows.parse(text, java.nio.file.Path.of(FREEZE_WINDOWS_SOURCE))
+                    .activeAt(environment, now);
+        } catch (InvalidInputException e) {
+            return Optional.of(new Freeze(
+                    "the freeze windows of cluster " + cluster,
+                    "they cannot be read (" + e.problems().get(0).describe() + "); set them again with slipway"
+                            + " freeze-windows set FILE",
+                    Instant.EPOCH,
+                    Optional.empty()));
+        }
+    }
+
+    /** Where a cluster keeps its freeze windows file, as its problems name it. */
+    static final String FREEZE_WINDOWS_SOURCE = "configmap slipway-system/slipway-freeze-windows";
+
+    /**
+     * The freeze holding {@code env} now on each cluster of its group that could be read and is frozen — its
+     * own, its environment's for every app, or a recurring window — by cluster, in group order. The rollout
+     * controller holds its steps while any is.
+     */
+    @Override
+    public Map<String, Freeze> holdingFreezes(EnvironmentTarget env) {
+        List<Job> placeholders = env.group().clusters().stream()
+                .map(c -> new Job(c, env.on(), List.of(), OptionalInt.empty()))
+                .toList();
+        Instant now = clock.instant();
+        Map<String, Freeze> frozen = new LinkedHashMap<>();
+        try (Connections connections = connect(placeholders)) {
+            for (Job job : placeholders) {
+                ClusterTarget target = connections.target(job.cluster());
+                if (target != null) {
+                    holding(target, job.scope(), now).ifPresent(h -> frozen.put(job.name(), h.freeze()));
+                }
+            }
+        }
+        return frozen;
+    }
+
+    /**
+     * Sets {@code freeze} (or, empty, lifts it) as the every-app freeze of environment name {@code environment}
+     * on each of {@code clusters}, each reachable one whatever the others do; the clusters it could not reach are
+     * returned.
+     */
+    public List<ClusterFailure> setEnvironmentFreeze(
+            List<Cluster> clusters, String environment, Optional<Freeze> freeze) {
+        return onEach(clusters, target -> target.setEnvironmentFreeze(environment, freeze));
+    }
+
+    /** The every-app freeze of {@code environment} on each of {@code clusters} that could be read, by cluster. */
+    public Map<String, Optional<Freeze>> environmentFreezes(List<Cluster> clusters, String environment) {
+        Map<String, Optional<Freeze>> freezes = new LinkedHashMap<>();
+        onEach(clusters, target -> freezes.put(target.cluster(), target.environmentFreeze(environment)));
+        return freezes;
+    }
+
+    /** Keeps {@code text} (a freeze windows file, already validated) on each of {@code clusters}, or removes it. */
+    public List<ClusterFailure> setFreezeWindows(List<Cluster> clusters, Optional<String> text) {
+        return onEach(clusters, target -> target.setFreezeWindows(text));
+    }
+
+    /** The freeze windows file text each of {@code clusters} that could be read keeps, by cluster. */
+    public Map<String, Optional<String>> freezeWindows(List<Cluster> clusters) {
+        Map<String, Optional<String>> windows = new LinkedHashMap<>();
+        onEach(clusters, target -> windows.put(target.cluster(), target.freezeWindows()));
+        return windows;
+    }
+
+    /** Opens each cluster and runs {@code action} on it; returns the clusters that could not be reached or failed. */
+    private List<ClusterFailure> onEach(List<Cluster> clusters, Consumer<ClusterTarget> action) {
+        List<Job> placeholders = clusters.stream()
+                .map(c -> new Job(
+                        c,
+                        new AppEnvironment("slipway", "system", Labels.SYSTEM_NAMESPACE),
+                        List.of(),
+                        OptionalInt.empty()))
+                .toList();
+        try (Connections connections = connect(placeholders)) {
+            List<ClusterFailure> failures = new ArrayList<>(connections.failures());
+            for (Job job : placeholders) {
+                ClusterTarget target = connections.target(job.cluster());
+                if (target == null) {
+                    continue;
+                }
+                try {
+                    action.accept(target);
+                } catch (ClusterFailureException e) {
+                    failures.add(e.failure());
+                }
+            }
+            return failures;
+        }
     }
 
     /**

@@ -50,6 +50,7 @@ public final class RolloutController {
     private final Tracks tracks;
     private final RolloutEvents events;
     private final Clock clock;
+    private final FreezeGate freezes;
     // The start of each rollout's current analysis window (in memory: after a restart the first tick opens one).
     private final Map<RolloutKey, WindowStart> windows = new HashMap<>();
     // Rollouts whose stored stages this controller has set since it started.
@@ -61,6 +62,19 @@ public final class RolloutController {
 
     public RolloutController(
             RolloutStore store, TrafficStats stats, Traffic traffic, Tracks tracks, RolloutEvents events, Clock clock) {
+        this(store, stats, traffic, tracks, events, clock, FreezeGate.none());
+    }
+
+    /** With {@code freezes}: while one holds the environment, no traffic moves forward ({@link FreezeGate}). */
+    public RolloutController(
+            RolloutStore store,
+            TrafficStats stats,
+            Traffic traffic,
+            Tracks tracks,
+            RolloutEvents events,
+            Clock clock,
+            FreezeGate freezes) {
+        this.freezes = Objects.requireNonNull(freezes, "freezes");
         this.store = Objects.requireNonNull(store, "store");
         this.stats = Objects.requireNonNull(stats, "stats");
         this.traffic = Objects.requireNonNull(traffic, "traffic");
@@ -184,6 +198,9 @@ public final class RolloutController {
             if (c.status() != ClusterStatus.PAUSED || c.pause().orElseThrow() == PauseCause.CLUSTER_DOWN) {
                 continue;
             }
+            if (c.pause().get() == PauseCause.OPT_IN) {
+                refuseIfFrozen(key, "leave optin");
+            }
             happened.add(event(key, Optional.of(c.cluster()), "rollout.resume", actor, "resumed by " + actor));
             int next = c.pause().get() == PauseCause.OPT_IN ? c.step() + 1 : c.step();
             state = enter(state, c, next, now, actor, "resumed by " + actor, happened);
@@ -198,6 +215,7 @@ public final class RolloutController {
     /** Skips the remaining steps: every cluster not yet finished is promoted now, in the group's order. */
     public synchronized RolloutState promote(RolloutKey key, String actor) {
         Session s = open(key);
+        refuseIfFrozen(key, "promote");
         RolloutState state = s.state;
         Instant now = clock.instant();
         List<RolloutEvent> happened = new ArrayList<>();
@@ -250,6 +268,7 @@ public final class RolloutController {
                             ? "it is promoted; deploy a new revision to roll out again"
                             : "wait until it stops, or abort it first");
         }
+        refuseIfFrozen(key, "retry");
         Instant now = clock.instant();
         List<ClusterRollout> restarted = new ArrayList<>();
         for (ClusterRollout c : state.clusters()) {
@@ -638,6 +657,11 @@ public final class RolloutController {
         if (next.isEmpty()) {
             return false;
         }
+        Optional<String> frozen = freezes.frozen(state.key());
+        if (frozen.isPresent()) {
+            held(s, next.get(), frozen.get(), "its turn");
+            return false;
+        }
         List<RolloutEvent> happened = new ArrayList<>();
         String previous = state.clusters().stream()
                 .filter(c -> c.status() == ClusterStatus.PROMOTED)
@@ -708,6 +732,14 @@ public final class RolloutController {
             record(s, judged, check);
             return;
         }
+        Optional<String> frozen = freezes.frozen(key);
+        if (frozen.isPresent()) {
+            record(s, judged, check);
+            for (ClusterRollout c : judged) {
+                held(s, s.state.cluster(c.cluster()).orElseThrow(), frozen.get(), "step " + (c.step() + 2));
+            }
+            return;
+        }
         RolloutState next = state;
         List<RolloutEvent> happened = new ArrayList<>();
         for (ClusterRollout c : judged) {
@@ -723,6 +755,32 @@ public final class RolloutController {
             next = next.with(next.cluster(c.cluster()).orElseThrow().withCheck(check));
         }
         s.commit(next, happened);
+    }
+
+    /**
+     * {@code c} would move on ({@code to}: the step or turn it would start) but a freeze holds: it stays where it
+     * is, saying so (the reason, and one {@code rollout.held} event when it starts holding).
+     */
+    private void held(Session s, ClusterRollout c, String freeze, String to) {
+        String reason = "held: " + freeze + "; " + to + " waits until the freeze ends (abort and pause still work)";
+        if (c.reason().equals(reason)) {
+            return;
+        }
+        s.commit(
+                s.state.with(c.withReason(reason)),
+                List.of(event(s.state.key(), Optional.of(c.cluster()), "rollout.held", CONTROLLER, reason)));
+    }
+
+    /** Refuses a person's {@code operation} that would move traffic forward while a freeze holds. */
+    private void refuseIfFrozen(RolloutKey key, String operation) {
+        Optional<String> frozen = freezes.frozen(key);
+        if (frozen.isPresent()) {
+            throw refused(
+                    key,
+                    "cannot " + operation + " while " + frozen.get(),
+                    "wait until the freeze ends (the rollout holds its step meanwhile), have it lifted (slipway"
+                            + " unfreeze), or abort the rollout, which a freeze never stops");
+        }
     }
 
     private static void record(Session s, List<ClusterRollout> judged, Check check) {

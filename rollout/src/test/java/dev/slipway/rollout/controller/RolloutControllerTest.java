@@ -93,6 +93,52 @@ class RolloutControllerTest {
     }
 
     @Test
+    void aFreezeHoldsEveryStepAndPromotionUntilItEndsWhileJudgingGoesOn() {
+        f.start(RolloutFixture.spec(ClusterOrder.ONE_BY_ONE), "east", "west");
+        f.freeze.set("production is frozen by alice until 2026-12-03T12:00:00Z: launch (on east)");
+
+        RolloutState s = null;
+        for (int i = 0; i < 30; i++) {
+            s = f.healthy();
+        }
+        ClusterRollout east = s.cluster("east").orElseThrow();
+        assertThat(east.status()).isEqualTo(ClusterStatus.RUNNING);
+        assertThat(east.step()).as("still the first step, 5 minutes later").isZero();
+        assertThat(f.traffic.of("east")).containsExactly("rps 100");
+        assertThat(east.reason())
+                .startsWith("held: production is frozen by alice")
+                .contains("step 2 waits");
+        assertThat(east.lastCheck().orElseThrow().verdict())
+                .as("judged meanwhile")
+                .isEqualTo(Verdict.PASS);
+        assertThat(f.actions()).containsOnlyOnce("rollout.held acme-web/production/east by controller");
+        assertThatThrownBy(() -> f.controller.promote(KEY, "bob"))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("cannot promote while production is frozen by alice");
+
+        f.freeze.set(null);
+        s = f.healthyUntil(RolloutState::promoted, 100);
+        assertThat(s.promoted()).isTrue();
+        assertThat(f.traffic.of("west")).containsExactly("off", "rps 100", "percent 10", "full", "off");
+    }
+
+    @Test
+    void aBreachDuringAFreezeStillAbortsAndARetryWaitsForTheFreezeToEnd() {
+        f.start(RolloutFixture.spec(ClusterOrder.ONE_BY_ONE), "east", "west");
+        f.freeze.set("production is frozen by window weekend until 2026-12-07T08:00:00Z: weekend (on east)");
+        f.healthy();
+        f.healthy();
+        RolloutState s = f.interval(200, 10, Duration.ofMillis(50));
+        assertThat(s.cluster("east").orElseThrow().status()).isEqualTo(ClusterStatus.ABORTED);
+        assertThat(f.traffic.of("east")).containsExactly("rps 100", "off");
+
+        // Retrying starts traffic again: not while frozen.
+        assertThatThrownBy(() -> f.controller.retry(KEY, "bob"))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("cannot retry while production is frozen by window weekend");
+    }
+
+    @Test
     void aBreachAbortsOnItsOwnWithTheNumbersAndTrafficLeavesTheCanaryBeforeItIsRemoved() {
         f.start(RolloutFixture.spec(ClusterOrder.ONE_BY_ONE), "east", "west");
         f.healthy();

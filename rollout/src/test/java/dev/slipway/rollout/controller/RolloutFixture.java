@@ -33,6 +33,10 @@ final class RolloutFixture {
     /** The checks reported, as {@code clusters: verdict requests/errors}. */
     final List<String> checks = new ArrayList<>();
 
+    /** The freeze holding the environment, as the controller's gate reads it; null: none. */
+    final java.util.concurrent.atomic.AtomicReference<String> freeze =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
     final RolloutController controller;
 
     RolloutFixture() {
@@ -53,7 +57,8 @@ final class RolloutFixture {
                         + check.errors());
             }
         };
-        this.controller = new RolloutController(store, stats, traffic, tracks, listener, clock);
+        this.controller = new RolloutController(
+                store, stats, traffic, tracks, listener, clock, key -> Optional.ofNullable(freeze.get()));
     }
 
     /** rps 100 for 1m, 10% for 2m, full. */
