@@ -30,7 +30,8 @@ public record Deploy(
         Optional<Long> resumes,
         Optional<Instant> startedAt,
         Optional<Instant> finishedAt,
-        List<DeployCluster> clusters) {
+        List<DeployCluster> clusters,
+        Optional<String> freezeOverride) {
 
     public Deploy {
         clusters = List.copyOf(clusters);

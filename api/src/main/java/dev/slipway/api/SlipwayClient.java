@@ -108,8 +108,17 @@ public final class SlipwayClient {
 
     /** Queues a deploy of {@code ref} (the server's default ref when empty) to an environment. */
     public Deploy deploy(String app, String environment, Optional<String> ref) {
+        return deploy(app, environment, ref, Optional.empty());
+    }
+
+    /**
+     * As above, going through any deploy freeze once for {@code overrideFreeze}'s reason (an admin token; audited
+     * on the server).
+     */
+    public Deploy deploy(String app, String environment, Optional<String> ref, Optional<String> overrideFreeze) {
         ObjectNode body = ApiJson.object();
         ref.ifPresent(r -> body.put("ref", r));
+        overrideFreeze.ifPresent(r -> body.put("overrideFreeze", r));
         return ApiJson.read(
                 send("POST", "/api/apps/" + segment(app) + "/environments/" + segment(environment) + "/deploys", body),
                 Deploy.class);

@@ -31,7 +31,8 @@ class ApiDocumentsTest {
                 Optional.empty(),
                 Optional.empty(),
                 Optional.empty(),
-                List.of(new DeployCluster("east-1", "pending", CREATED, Optional.empty(), Optional.empty())));
+                List.of(new DeployCluster("east-1", "pending", CREATED, Optional.empty(), Optional.empty())),
+                Optional.empty());
     }
 
     @Test

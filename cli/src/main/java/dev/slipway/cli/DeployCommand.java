@@ -215,7 +215,14 @@ final class DeployCommand implements Callable<Integer> {
         ThroughServer.Printers to = ThroughServer.printers(spec, colorOptions.ansi(context));
         AtomicBoolean rolloutStarted = new AtomicBoolean();
         int code = ThroughServer.deploy(
-                client, url, appName, environment, Optional.of(ref).filter(r -> !r.isEmpty()), to, rolloutStarted);
+                client,
+                url,
+                appName,
+                environment,
+                Optional.of(ref).filter(r -> !r.isEmpty()),
+                rollout.freezeOverride(),
+                to,
+                rolloutStarted);
         if (code != ExitCodes.OK || !rolloutStarted.get()) {
             return code;
         }

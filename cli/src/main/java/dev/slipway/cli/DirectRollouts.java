@@ -119,10 +119,20 @@ final class DirectRollouts {
                 key -> target(context, key, appDir, clusters),
                 key -> DeployOptions.by(who).withHost(Engines.host(context))));
         Tracks tracks = new LocalTracksElsewhere(context, new LazyTracks(engine::get));
-        // The environment's freezes on its clusters hold the rollout's steps, as they hold deploys.
-        FreezeGate freezes = key -> engine.get().frozen(key);
+        // The environment's freezes on its clusters hold the rollout's steps, as they hold deploys. A rollout of
+        // `slipway up` on this machine has no clusters, so no freezes.
+        FreezeGate freezes = key ->
+                onThisMachine(context, key) ? Optional.empty() : engine.get().frozen(key);
         return new RolloutController(
                 store(context), stats, traffic, tracks, audited(context, events), context.clock(), freezes);
+    }
+
+    /** Whether {@code key}'s rollout is one of {@code slipway up} (its one cluster is this machine). */
+    private static boolean onThisMachine(CliContext context, RolloutKey key) {
+        return store(context)
+                .load(key)
+                .map(stored -> stored.state().cluster(LocalRollout.CLUSTER).isPresent())
+                .orElse(false);
     }
 
     private static <T> Supplier<T> memoized(Supplier<T> make) {

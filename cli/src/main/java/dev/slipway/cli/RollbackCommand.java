@@ -81,6 +81,13 @@ final class RollbackCommand implements Callable<Integer> {
         RollbackTo target = target();
         if (server.enabled(context)) {
             rollout.refuseThroughServer();
+            if (rollout.freezeOverride().isPresent()) {
+                throw new picocli.CommandLine.ParameterException(
+                        spec.commandLine(),
+                        "--override-freeze cannot be used with rollback --server: the server takes overrides with"
+                                + " deploys only; roll back directly (without --server) with --override-freeze, or"
+                                + " deploy the older ref through the server with it");
+            }
             return ThroughServer.rollback(
                     server.connect(context),
                     server.server(context).orElseThrow(),

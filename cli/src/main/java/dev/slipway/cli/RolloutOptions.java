@@ -9,7 +9,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code --timeout}/{@code --force-conflicts}: how a rollout applies and waits, shared by deploy and rollback. */
 final class RolloutOptions {
-    private static final String[] NAMES = {"--timeout", "--force-conflicts", "--override-freeze"};
+    private static final String[] NAMES = {"--timeout", "--force-conflicts"};
 
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;
@@ -31,7 +31,7 @@ final class RolloutOptions {
             names = "--override-freeze",
             paramLabel = "REASON",
             description = "Deploy through a deploy freeze, this once, for REASON (a fix that cannot wait); the freeze"
-                    + " stays for everyone else.")
+                    + " stays for everyone else. With --server it needs an admin token and is audited there.")
     String overrideFreeze;
 
     DeployOptions applyTo(DeployOptions options) {
@@ -39,6 +39,11 @@ final class RolloutOptions {
         return overrideFreeze == null || overrideFreeze.isBlank()
                 ? applied
                 : applied.withFreezeOverride(overrideFreeze);
+    }
+
+    /** The override reason, when one is given (a server takes it with the deploy). */
+    java.util.Optional<String> freezeOverride() {
+        return java.util.Optional.ofNullable(overrideFreeze).filter(r -> !r.isBlank());
     }
 
     /**

@@ -27,7 +27,7 @@ final class ThroughServer {
     /** Queues a deploy, follows its log to the end and concludes like a direct deploy (exit 1 unless it succeeded). */
     static int deploy(
             SlipwayClient client, String server, String app, String environment, Optional<String> ref, Printers to) {
-        return deploy(client, server, app, environment, ref, to, new AtomicBoolean());
+        return deploy(client, server, app, environment, ref, Optional.empty(), to, new AtomicBoolean());
     }
 
     /** As above; {@code rolloutStarted} is set when the server's log says it started the environment's rollout. */
@@ -37,9 +37,10 @@ final class ThroughServer {
             String app,
             String environment,
             Optional<String> ref,
+            Optional<String> overrideFreeze,
             Printers to,
             AtomicBoolean rolloutStarted) {
-        Deploy queued = client.deploy(app, environment, ref);
+        Deploy queued = client.deploy(app, environment, ref, overrideFreeze);
         to.out()
                 .println("Deploying " + app + " to " + environment + " through " + server + " (deploy #" + queued.id()
                         + ", " + queued.state() + ")");

@@ -130,10 +130,17 @@ class ServerModeTest {
         var refused = viaEnv.run("deploy", appDir.toString(), "--env", "staging", "--ref", "v1");
         assertThat(refused.exitCode()).isNotZero();
         assertThat(refused.toString()).contains("staging is frozen by").contains("release week");
+        // An admin's override goes through once, audited on the server; the freeze stays for the next deploy.
         var override = viaEnv.run(
                 "deploy", appDir.toString(), "--env", "staging", "--ref", "v1", "--override-freeze", "CVE fix");
-        assertThat(override.exitCode()).isNotZero();
-        assertThat(override.err()).contains("--override-freeze cannot be used with --server");
+        assertThat(override.exitCode()).as(override.toString()).isZero();
+        assertThat(viaEnv.run("deploy", appDir.toString(), "--env", "staging", "--ref", "v1")
+                        .exitCode())
+                .as("still frozen for the next one")
+                .isNotZero();
+        var rollbackOverride = viaEnv.run("rollback", "shop", "--env", "staging", "--override-freeze", "x");
+        assertThat(rollbackOverride.exitCode()).isNotZero();
+        assertThat(rollbackOverride.err()).contains("--override-freeze cannot be used with rollback --server");
 
         var unfreeze = viaEnv.run("unfreeze", "shop", "--env", "staging");
         assertThat(unfreeze.exitCode()).as(unfreeze.toString()).isZero();

@@ -237,9 +237,53 @@ final class Api {
     private void enqueueDeploy(Context ctx, Caller caller) {
         AppRecord app = app(ctx);
         EnvironmentRecord env = environment(ctx, app);
-        JsonNode body = ctx.body().isBlank() ? Views.JSON.createObjectNode() : body(ctx, "ref");
+        JsonNode body = ctx.body().isBlank() ? Views.JSON.createObjectNode() : body(ctx, "ref", "overrideFreeze");
         Optional<String> ref = optionalText(body, "ref", Inputs.REF);
-        json(ctx, 202, Views.deploy(queueDeploy(app, env, ref, caller)));
+        Optional<String> override = optionalText(body, "overrideFreeze");
+        if (override.isEmpty()) {
+            json(ctx, 202, Views.deploy(queueDeploy(app, env, ref, caller)));
+            return;
+        }
+        json(ctx, 202, Views.deploy(queueFreezeOverride(app, env, ref, override.get(), caller)));
+    }
+
+    /**
+     * A deploy that goes through a deploy freeze once, for an admin's {@code reason}: audited as {@code
+     * deploy.freeze-override} with the reason before it is queued; the freeze stays for everyone else.
+     *
+     * @throws ApiException 403 for a caller without the admin scope, 400 for an empty reason
+     */
+    private DeployRecord queueFreezeOverride(
+            AppRecord app, EnvironmentRecord env, Optional<String> ref, String reason, Caller caller) {
+        if (!caller.scope().grants(Scope.ADMIN)) {
+            throw new ApiException(
+                    403,
+                    "Forbidden",
+                    List.of(new Problem(
+                            "overrideFreeze",
+                            "going through a deploy freeze needs a token with scope admin; this one has "
+                                    + caller.scope().wireName(),
+                            "ask an admin to deploy with the override, or wait until the freeze ends")));
+        }
+        if (reason.isBlank()) {
+            throw ApiException.badRequest(
+                    "overrideFreeze", "an override needs a reason", "say why this deploy cannot wait for the freeze");
+        }
+        requireClusters();
+        ref.ifPresent(r -> requireCommit(app, r));
+        DeployRecord deploy = store.deploys()
+                .enqueue(DeployRequest.deploy(app.name(), env.name(), ref, caller.name(), caller.source())
+                        .withFreezeOverride(reason.strip()));
+        store.auditLog()
+                .record(
+                        caller.name(),
+                        "deploy.freeze-override",
+                        app.name() + "/" + env.name(),
+                        caller.source(),
+                        "deploy " + deploy.id() + ref.map(r -> " of " + r).orElse("") + " through any freeze: "
+                                + reason.strip());
+        queue.wake();
+        return deploy;
     }
 
     /**

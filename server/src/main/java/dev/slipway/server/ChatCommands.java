@@ -163,6 +163,16 @@ final class ChatCommands {
                     true,
                     Optional.of(deploy));
         }
+        if (command instanceof ChatCommand.Freeze f && f.everyApp()) {
+            if (!f.freeze()) {
+                api.freezeActions().unfreezeEveryApp(f.environment(), Optional.empty(), caller);
+                return ChatReply.toChannel(caller.name() + " unfroze " + f.environment() + " for every app.");
+            }
+            dev.slipway.core.deploy.Freeze set = api.freezeActions()
+                    .freezeEveryApp(f.environment(), Optional.empty(), f.lasting(), f.until(), f.reason(), caller);
+            return ChatReply.toChannel(caller.name() + ": " + f.environment() + " is " + set.describe()
+                    + ", for every app. Deploys are refused on every path until then.");
+        }
         if (command instanceof ChatCommand.Freeze f) {
             AppRecord app = app(f.app());
             EnvironmentRecord env = environment(app, f.environment());
@@ -312,6 +322,9 @@ final class ChatCommands {
         }
         if (command instanceof ChatCommand.Rollout r) {
             return r.action().equals("status") ? Scope.READ : Scope.DEPLOY;
+        }
+        if (command instanceof ChatCommand.Freeze f && f.everyApp()) {
+            return Scope.ADMIN; // it stops every team, as the API's every-app freeze does
         }
         return Scope.DEPLOY;
     }

@@ -129,10 +129,13 @@ final class DeployRunner {
                             "app",
                             "app " + deploy.app() + " is no longer registered",
                             "register it again and redeploy")));
-            DeployOptions options = DeployOptions.by(deploy.requestedBy())
+            DeployOptions queued = DeployOptions.by(deploy.requestedBy())
                     .withHost(host)
                     .withRef(deploy.ref().orElse(""))
                     .withTimeout(timeout);
+            // An admin's override (audited when it was queued) goes through a freeze for this deploy only.
+            DeployOptions options =
+                    deploy.freezeOverride().map(queued::withFreezeOverride).orElse(queued);
             if (deploy.kind() == DeployKind.LAB && lab(deploy).state() != LabState.ACTIVE) {
                 // Taken down (or being reaped) while this deploy waited: bringing it up would leave an orphan.
                 String message = "the lab was taken down before this deploy ran; bring it up again with lab up";

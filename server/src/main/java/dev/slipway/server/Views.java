@@ -82,7 +82,8 @@ final class Views {
                 deploy.clusters().stream()
                         .map(c -> new DeployCluster(
                                 c.cluster(), lower(c.state().name()), c.updatedAt(), c.revision(), c.message()))
-                        .toList());
+                        .toList(),
+                deploy.freezeOverride());
     }
 
     /** A lab; {@code url} is where it answers, when the server knows (local backend, or a lab URL template). */

@@ -60,6 +60,33 @@ class FreezeThroughServerTest {
                 .contains("release week");
         assertThat(console.clusters.all())
                 .allSatisfy(c -> assertThat(c.writes()).as(c.name()).isEmpty());
+
+        // An override needs an admin and a reason; it is audited and goes through once.
+        ApiClient.Reply notAdmin = console.admin
+                .as(console.token("ci", "deploy"))
+                .post("/api/apps/shop/environments/production/deploys", "{\"overrideFreeze\": \"CVE fix\"}");
+        assertThat(notAdmin.status()).as(notAdmin.body()).isEqualTo(403);
+        assertThat(notAdmin.body()).contains("scope admin");
+        JsonNode queued = console.admin
+                .post("/api/apps/shop/environments/production/deploys", "{\"overrideFreeze\": \"CVE fix\"}")
+                .json();
+        assertThat(queued.get("freezeOverride").asText()).isEqualTo("CVE fix");
+        assertThat(console.admin
+                        .awaitDeploy(queued.get("id").asLong())
+                        .get("state")
+                        .asText())
+                .isEqualTo("succeeded");
+        assertThat(console.admin.audit("deploy.freeze-override"))
+                .singleElement()
+                .satisfies(e -> assertThat(e.get("details").asText()).contains("through any freeze: CVE fix"));
+        long next = console.admin
+                .post("/api/apps/shop/environments/production/deploys", "")
+                .json()
+                .get("id")
+                .asLong();
+        assertThat(console.admin.awaitDeploy(next).get("state").asText())
+                .as("the freeze holds for the next deploy")
+                .isEqualTo("failed");
     }
 
     @Test

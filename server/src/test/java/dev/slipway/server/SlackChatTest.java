@@ -314,6 +314,17 @@ class SlackChatTest {
             assertThat(e.get("details").asText()).contains("release week");
         });
         assertThat(console.admin.audit("environment.unfreeze")).hasSize(1);
+
+        // Every app at once is an admin's to say: alice has a deploy token.
+        assertThat(say("U2147483697", "freeze all production --for 1h datacenter move")
+                        .get("text")
+                        .asText())
+                .contains("scope admin");
+        assertThat(console.admin
+                        .get("/api/environments/production/freeze")
+                        .json()
+                        .get("clusters"))
+                .allSatisfy(c -> assertThat(c.get("frozen").asBoolean()).isFalse());
     }
 
     private ClusterStatus status() {

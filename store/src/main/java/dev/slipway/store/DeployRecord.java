@@ -22,14 +22,56 @@ public record DeployRecord(
         Instant createdAt,
         Optional<Instant> startedAt,
         Optional<Instant> finishedAt,
-        List<ClusterProgress> clusters) {
+        List<ClusterProgress> clusters,
+        Optional<String> freezeOverride) {
 
     public DeployRecord {
         clusters = List.copyOf(clusters);
     }
 
+    /** Without a freeze override. */
+    public DeployRecord(
+            long id,
+            String app,
+            String environment,
+            DeployKind kind,
+            Optional<String> ref,
+            Optional<Integer> rollbackTo,
+            Optional<Long> labId,
+            DeployState state,
+            String requestedBy,
+            RequestSource source,
+            Optional<String> owner,
+            Optional<String> message,
+            Optional<Long> resumes,
+            Instant createdAt,
+            Optional<Instant> startedAt,
+            Optional<Instant> finishedAt,
+            List<ClusterProgress> clusters) {
+        this(
+                id,
+                app,
+                environment,
+                kind,
+                ref,
+                rollbackTo,
+                labId,
+                state,
+                requestedBy,
+                source,
+                owner,
+                message,
+                resumes,
+                createdAt,
+                startedAt,
+                finishedAt,
+                clusters,
+                Optional.empty());
+    }
+
     /** The request that would run this deploy again. */
     public DeployRequest request() {
-        return new DeployRequest(app, environment, kind, ref, rollbackTo, labId, requestedBy, source, resumes);
+        return new DeployRequest(
+                app, environment, kind, ref, rollbackTo, labId, requestedBy, source, resumes, freezeOverride);
     }
 }

@@ -10,6 +10,7 @@ import java.util.Optional;
  * @param rollbackTo for a rollback, the revision number to restore; empty (and no release in {@code ref}) means the
  *     previous release
  * @param resumes the interrupted deploy this one picks up again, if any
+ * @param freezeOverride an admin's reason for going through a deploy freeze, this once
  */
 public record DeployRequest(
         String app,
@@ -20,7 +21,8 @@ public record DeployRequest(
         Optional<Long> labId,
         String requestedBy,
         RequestSource source,
-        Optional<Long> resumes) {
+        Optional<Long> resumes,
+        Optional<String> freezeOverride) {
 
     public DeployRequest {
         Objects.requireNonNull(app, "app");
@@ -28,6 +30,27 @@ public record DeployRequest(
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(requestedBy, "requestedBy");
         Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(freezeOverride, "freezeOverride");
+    }
+
+    /** Without a freeze override. */
+    public DeployRequest(
+            String app,
+            String environment,
+            DeployKind kind,
+            Optional<String> ref,
+            Optional<Integer> rollbackTo,
+            Optional<Long> labId,
+            String requestedBy,
+            RequestSource source,
+            Optional<Long> resumes) {
+        this(app, environment, kind, ref, rollbackTo, labId, requestedBy, source, resumes, Optional.empty());
+    }
+
+    /** The same request going through a deploy freeze once, for {@code reason}. */
+    public DeployRequest withFreezeOverride(String reason) {
+        return new DeployRequest(
+                app, environment, kind, ref, rollbackTo, labId, requestedBy, source, resumes, Optional.of(reason));
     }
 
     /** Deploy {@code ref} (empty: whatever the app directory holds) to an environment. */
@@ -92,6 +115,7 @@ public record DeployRequest(
 
     /** The same deploy once more, marked as resuming {@code interrupted}. */
     public DeployRequest resuming(long interrupted, String by, RequestSource from) {
-        return new DeployRequest(app, environment, kind, ref, rollbackTo, labId, by, from, Optional.of(interrupted));
+        return new DeployRequest(
+                app, environment, kind, ref, rollbackTo, labId, by, from, Optional.of(interrupted), freezeOverride);
     }
 }

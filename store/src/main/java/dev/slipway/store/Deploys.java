@@ -36,8 +36,8 @@ public final class Deploys {
     public DeployRecord enqueue(DeployRequest request) {
         long id = jdbi.withHandle(h -> h.createUpdate(
                         "INSERT INTO deploys (app, environment, kind, ref, rollback_to, lab_id, state, requested_by, source,"
-                                + " resumes, created_at) VALUES (:app, :env, :kind, :ref, :rollbackTo, :labId, 'QUEUED', :by,"
-                                + " :source, :resumes, :now)")
+                                + " resumes, created_at, freeze_override) VALUES (:app, :env, :kind, :ref, :rollbackTo,"
+                                + " :labId, 'QUEUED', :by, :source, :resumes, :now, :freezeOverride)")
                 .bind("app", request.app())
                 .bind("env", request.environment())
                 .bind("kind", request.kind().name())
@@ -47,6 +47,7 @@ public final class Deploys {
                 .bind("by", request.requestedBy())
                 .bind("source", request.source().name())
                 .bind("resumes", request.resumes().orElse(null))
+                .bind("freezeOverride", request.freezeOverride().orElse(null))
                 .bind("now", clock.millis())
                 .executeAndReturnGeneratedKeys("id")
                 .mapTo(Long.class)
@@ -350,7 +351,8 @@ public final class Deploys {
                     d.createdAt(),
                     d.startedAt(),
                     d.finishedAt(),
-                    byDeploy.getOrDefault(d.id(), List.of())));
+                    byDeploy.getOrDefault(d.id(), List.of()),
+                    d.freezeOverride()));
         }
         return result;
     }
@@ -383,7 +385,8 @@ public final class Deploys {
                 Millis.instant(rs, "created_at"),
                 Millis.optionalInstant(rs, "started_at"),
                 Millis.optionalInstant(rs, "finished_at"),
-                clusters);
+                clusters,
+                Millis.optionalString(rs, "freeze_override"));
     }
 
     private record Candidate(long id, String app, String environment) {}

@@ -42,6 +42,7 @@ public sealed interface ChatCommand {
      * @param lasting the {@code --for} duration as written
      * @param until the {@code --until} time as written
      */
+    /** {@code freeze APP ENV ...}; an {@code app} of {@link #EVERY_APP} ("all") freezes ENV for every app. */
     record Freeze(
             boolean freeze,
             String app,
@@ -49,7 +50,13 @@ public sealed interface ChatCommand {
             Optional<String> lasting,
             Optional<String> until,
             String reason)
-            implements ChatCommand {}
+            implements ChatCommand {
+        public static final String EVERY_APP = "all";
+
+        public boolean everyApp() {
+            return app.equals(EVERY_APP);
+        }
+    }
 
     /** {@code kube get|describe|logs|events|rollout-status ...}. */
     record Kube(String verb, List<String> args) implements ChatCommand {}

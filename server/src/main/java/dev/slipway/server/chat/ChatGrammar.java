@@ -25,6 +25,7 @@ public final class ChatGrammar {
             "status APP ENV | history APP ENV",
             "rollout status|pause|resume|promote|abort APP ENV [reason...]",
             "freeze APP ENV [--for 2h | --until T] reason... | unfreeze APP ENV",
+            "freeze all ENV [--for 2h | --until T] reason... | unfreeze all ENV (every app; admin)",
             "kube get KIND [NAME] APP ENV | kube describe KIND NAME APP ENV | kube logs POD [CONTAINER] APP ENV",
             "kube events APP ENV | kube rollout-status DEPLOYMENT APP ENV",
             "link CODE (once: the code `slipway login` or POST /api/chat/link-codes gives you)",
