@@ -38,6 +38,10 @@ import org.slf4j.LoggerFactory;
  * per app and environment, enriched with the environment's last deploy, and stored with the watch's position and
  * one queued delivery per sink, in one transaction. A delivery thread then sends what is due, retrying a failing
  * sink with a backoff; the queue is bounded per sink and what falls off it is counted.
+ *
+ * <p>Of several servers on one database only the holder of the store lease {@link #LEASE} watches and delivers
+ * (renewed at every refresh, released on close; another server takes over once it expires), so an event reaches a
+ * sink once, not once per server.
  */
 final class EventForwarder implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EventForwarder.class);
@@ -61,6 +65,9 @@ final class EventForwarder implements AutoCloseable {
             "ProgressDeadlineExceeded",
             "NodeNotReady");
 
+    /** The store lease whose holder forwards. */
+    static final String LEASE = "event-forwarder";
+
     private static final Duration DELIVERY_TICK = Duration.ofMillis(200);
     private static final int BATCH = 20;
 
@@ -72,6 +79,8 @@ final class EventForwarder implements AutoCloseable {
     private final ServerMetrics metrics;
     private final Clock clock;
     private final Supplier<String> serverUrl;
+    private final String serverId;
+    private volatile boolean leading;
     private final ScheduledExecutorService watcher;
     private final ScheduledExecutorService delivery;
     /** cluster → its watch and the environments it covers; only touched on the watcher thread. */
@@ -97,7 +106,9 @@ final class EventForwarder implements AutoCloseable {
             List<EventSink> sinks,
             ServerMetrics metrics,
             Clock clock,
-            Supplier<String> serverUrl) {
+            Supplier<String> serverUrl,
+            String serverId) {
+        this.serverId = serverId;
         this.store = store;
         this.sources = sources;
         this.targets = targets;
@@ -156,6 +167,20 @@ final class EventForwarder implements AutoCloseable {
     /** Starts, restarts (namespaces changed) and stops the per-cluster watches to match the environments. */
     private void refresh() {
         if (!sources.hasClusters()) {
+            return;
+        }
+        boolean lead = store.leases().tryAcquire(LEASE, serverId, leaseTtl());
+        if (lead != leading) {
+            LOG.info(
+                    lead
+                            ? "this server forwards the clusters' events now"
+                            : "another server forwards the clusters' events ({} holds lease {})",
+                    store.leases().holder(LEASE).orElse("nobody"),
+                    LEASE);
+        }
+        leading = lead;
+        if (!lead) {
+            List.copyOf(watches.entrySet()).forEach(e -> stop(e.getKey(), e.getValue()));
             return;
         }
         ClustersConfig clusters = sources.clusters();
@@ -268,7 +293,16 @@ final class EventForwarder implements AutoCloseable {
         });
     }
 
+    /** Three refreshes, and never under 30 s: a slow refresh must not hand the events to another server. */
+    private Duration leaseTtl() {
+        Duration three = config.refresh().multipliedBy(3);
+        return three.compareTo(Duration.ofSeconds(30)) < 0 ? Duration.ofSeconds(30) : three;
+    }
+
     private void deliverQuietly() {
+        if (!leading) {
+            return;
+        }
         for (EventSink sink : sinks) {
             try {
                 deliver(sink);
@@ -330,6 +364,16 @@ final class EventForwarder implements AutoCloseable {
         delivery.shutdownNow();
         new ArrayList<>(watches.entrySet()).forEach(e -> stop(e.getKey(), e.getValue()));
         sinks.forEach(EventSink::close);
+        if (leading) {
+            try {
+                store.leases().release(LEASE, serverId);
+            } catch (RuntimeException e) {
+                LOG.warn(
+                        "could not release lease {}; another server takes over when it expires: {}",
+                        LEASE,
+                        e.toString());
+            }
+        }
     }
 
     /** Events of the watches, on their threads. */

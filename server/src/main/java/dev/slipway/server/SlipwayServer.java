@@ -166,7 +166,15 @@ public final class SlipwayServer implements AutoCloseable {
             this.events = config.localLabsOnly()
                     ? Optional.empty()
                     : Optional.of(new EventForwarder(
-                            store, sources, targets, config.events(), sinks(config), metrics, clock, this::url));
+                            store,
+                            sources,
+                            targets,
+                            config.events(),
+                            sinks(config),
+                            metrics,
+                            clock,
+                            this::url,
+                            config.serverId()));
             this.http = createHttp(api, clock, sources, targets);
         } catch (RuntimeException e) {
             labs.ifPresent(LocalEnvironments::close);

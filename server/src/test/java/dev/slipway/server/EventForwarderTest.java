@@ -281,4 +281,41 @@ class EventForwarderTest {
         assertThat(sentObjects()).containsExactly("web-1", "web-2");
         assertThat(server.events().orElseThrow().unreachable()).isEmpty();
     }
+
+    @Test
+    void ofTwoServersOnOneDatabaseOneForwardsAndTheOtherTakesOverWhenItStops() throws Exception {
+        dev.slipway.store.StoreConfig shared = PostgresSchemas.fresh();
+        SlipwayServer second = null;
+        try {
+            config = fixture.config("server-a", shared).withEvents(forwarding());
+            server = fixture.start(config);
+            admin = new ApiClient(server.url(), ServerFixture.adminToken(config));
+            assertThat(admin.post("/api/apps", "{\"directory\": \"" + fixture.appDir + "\"}")
+                            .status())
+                    .isIn(200, 201);
+            second = fixture.start(fixture.config("server-b", shared).withEvents(forwarding()));
+            event("shop", "web-1.a", "web-1", "Warning", "BackOff", 1);
+            await().atMost(Duration.ofSeconds(20)).until(() -> sentry.events().size() == 1);
+            event("shop", "web-2.a", "web-2", "Warning", "FailedMount", 1);
+            await().atMost(Duration.ofSeconds(20)).until(() -> sentry.events().size() >= 2);
+
+            server.close(); // releases the lease: server-b forwards from where server-a got to
+            server = null;
+            event("shop", "web-3.a", "web-3", "Warning", "Evicted", 1);
+            await().atMost(Duration.ofSeconds(20)).until(() -> sentry.events().size() >= 3);
+            assertThat(sentObjects()).containsExactly("web-1", "web-2", "web-3");
+            assertThat(hooked)
+                    .extracting(h -> h.path("object").path("name").asText())
+                    .containsExactly("web-1", "web-2", "web-3");
+        } finally {
+            if (second != null) {
+                second.close();
+            }
+            if (server != null) {
+                server.close();
+                server = null;
+            }
+            PostgresSchemas.drop(shared);
+        }
+    }
 }

@@ -76,7 +76,7 @@ public final class ForwardedEvents {
     /**
      * Takes in one event, in one transaction with the watch's new position: joins the group of the same object and
      * reason last seen within {@code window} (raising its count by {@code occurrences}), or else, when {@code
-     * admitted}, stores a new group with a delivery queued for each of {@code sinks}, dropping each sink's oldest
+     * admit} says so (a rate limit, asked only for a new group), stores a new group with a delivery queued for each of {@code sinks}, dropping each sink's oldest
      * queued deliveries beyond {@code bound}. An event that is neither grouped nor admitted (rate-limited) only moves
      * the position: empty then.
      */
@@ -84,7 +84,7 @@ public final class ForwardedEvents {
             ForwardedEvent event,
             String resourceVersion,
             Duration window,
-            boolean admitted,
+            java.util.function.BooleanSupplier admit,
             List<String> sinks,
             int bound) {
         long now = clock.millis();
@@ -114,7 +114,7 @@ public final class ForwardedEvents {
                         .execute();
                 return Optional.of(new Taken(g.stored(g.id(), count, g.firstSeen(), last), true, Map.of()));
             }
-            if (!admitted) {
+            if (!admit.getAsBoolean()) {
                 return Optional.<Taken>empty();
             }
             long id = h.createUpdate("INSERT INTO forwarded_events (app, environment, cluster, namespace, object_kind,"

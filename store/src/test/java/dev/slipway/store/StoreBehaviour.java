@@ -841,22 +841,22 @@ abstract class StoreBehaviour {
     void forwardedEventsGroupRepeatsWithinTheWindowAndRememberTheWatchPosition() {
         var events = store.forwardedEvents();
         assertThat(events.position("east-1", "shop")).isEmpty();
-        var first = events.take(backOff("web-1", 2), "10", Duration.ofMinutes(10), true, List.of("sentry"), 100)
+        var first = events.take(backOff("web-1", 2), "10", Duration.ofMinutes(10), () -> true, List.of("sentry"), 100)
                 .orElseThrow();
         assertThat(first.grouped()).isFalse();
         clock.add(Duration.ofMinutes(5));
-        var again = events.take(backOff("web-1", 3), "11", Duration.ofMinutes(10), false, List.of("sentry"), 100)
+        var again = events.take(backOff("web-1", 3), "11", Duration.ofMinutes(10), () -> false, List.of("sentry"), 100)
                 .orElseThrow();
         assertThat(again.grouped()).isTrue();
         assertThat(again.event().id()).isEqualTo(first.event().id());
         assertThat(again.event().occurrences()).isEqualTo(5);
         assertThat(events.position("east-1", "shop")).contains("11");
         // not admitted (rate-limited) and no group to join: only the position moves
-        assertThat(events.take(backOff("web-2", 1), "12", Duration.ofMinutes(10), false, List.of("sentry"), 100))
+        assertThat(events.take(backOff("web-2", 1), "12", Duration.ofMinutes(10), () -> false, List.of("sentry"), 100))
                 .isEmpty();
         assertThat(events.position("east-1", "shop")).contains("12");
         clock.add(Duration.ofMinutes(11));
-        var later = events.take(backOff("web-1", 1), "13", Duration.ofMinutes(10), true, List.of("sentry"), 100)
+        var later = events.take(backOff("web-1", 1), "13", Duration.ofMinutes(10), () -> true, List.of("sentry"), 100)
                 .orElseThrow();
         assertThat(later.grouped()).isFalse();
         assertThat(events.recent("shop", "production", 10))
@@ -876,7 +876,7 @@ abstract class StoreBehaviour {
                             backOff("web-" + i, 1),
                             String.valueOf(i),
                             Duration.ofMinutes(10),
-                            true,
+                            () -> true,
                             List.of("sentry", "webhook"),
                             2)
                     .orElseThrow();
