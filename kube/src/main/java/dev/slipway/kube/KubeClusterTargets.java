@@ -71,6 +71,21 @@ public final class KubeClusterTargets implements ClusterTargets {
     }
 
     /**
+     * Watches the Events of {@code namespaces} on {@code cluster} (see {@link EventWatch}) until closed.
+     *
+     * @throws ClusterFailureException when the cluster's kubeconfig context cannot be used; an unreachable API
+     *     server is not one: the watch reports it and keeps trying
+     */
+    @Override
+    public Optional<AutoCloseable> watchEvents(
+            Cluster cluster,
+            java.util.Map<String, Optional<String>> namespaces,
+            dev.slipway.core.deploy.ClusterEvent.Listener listener) {
+        KubernetesClient client = client(cluster, config -> config.setWatchReconnectLimit(0));
+        return Optional.of(EventWatch.start(cluster.name(), client, namespaces, listener));
+    }
+
+    /**
      * Read-only looks at {@code cluster} sent as {@code user} in {@code groups} (Kubernetes impersonation: the
      * kubeconfig's credentials need the {@code impersonate} verb on users and groups).
      */

@@ -140,6 +140,7 @@ final class Api {
                 route(HandlerType.DELETE, EVERY_APP_FREEZE, Scope.ADMIN, this::unfreezeEveryApp),
                 route(HandlerType.GET, "/api/apps/{app}/environments/{env}/revisions", Scope.READ, this::revisions),
                 route(HandlerType.GET, "/api/apps/{app}/environments/{env}/status", Scope.READ, this::status),
+                route(HandlerType.GET, EVENTS, Scope.READ, this::events),
                 route(HandlerType.GET, ROLLOUT, Scope.READ, this::rollout),
                 route(HandlerType.GET, ROLLOUT + "/stages", Scope.READ, this::rolloutStages),
                 route(HandlerType.GET, ROLLOUT + "/transitions", Scope.READ, this::rolloutTransitions),
@@ -171,6 +172,8 @@ final class Api {
     }
 
     private static final String ROLLOUT = "/api/apps/{app}/environments/{env}/rollout";
+    /** The environment's forwarded Kubernetes events, which a failed deploy's log points to. */
+    static final String EVENTS = "/api/apps/{app}/environments/{env}/events";
     /** The longest a stages long poll waits, whatever it asks. */
     static final int MAX_STAGES_WAIT_SECONDS = 30;
 
@@ -495,6 +498,20 @@ final class Api {
                                             : Optional.empty(),
                                     Optional.of(r.release()).filter(id -> !id.isEmpty())))
                             .toList())));
+        }
+        json(ctx, 200, result);
+    }
+
+    /** The latest abnormal Kubernetes events forwarded for the environment, newest first (docs/events.md). */
+    private void events(Context ctx, Caller caller) {
+        AppRecord app = app(ctx);
+        EnvironmentRecord env = environment(ctx, app);
+        var result = Views.JSON.createArrayNode();
+        for (var event : store.forwardedEvents().recent(app.name(), env.name(), limit(ctx, 100))) {
+            var node = EventViews.json(event);
+            var pending = node.putArray("undelivered");
+            store.forwardedEvents().undelivered(event.id()).forEach(pending::add);
+            result.add(node);
         }
         json(ctx, 200, result);
     }

@@ -336,6 +336,18 @@ final class DeployRunner {
             source.ifPresent(app -> recordFailedCanary(deploy, app, report));
             String message = report.problems().stream().map(Problem::describe).collect(Collectors.joining("; "));
             store.deploys().appendLog(id, "failed: " + message);
+            if (deploy.kind() != DeployKind.LAB) {
+                // What the clusters said about it (BackOff, FailedScheduling, ...): the forwarded events.
+                store.deploys()
+                        .appendLog(
+                                id,
+                                "the clusters' warnings: GET "
+                                        + Api.EVENTS
+                                                .replace("{app}", deploy.app())
+                                                .replace("{env}", deploy.environment())
+                                        + " (console: /apps/" + deploy.app() + "/environments/" + deploy.environment()
+                                        + ")");
+            }
             store.deploys().finish(id, DeployState.FAILED, Optional.of(message));
         }
     }

@@ -37,6 +37,7 @@ import java.util.Optional;
  * @param labUser the user local labs run as (the server must run as root); empty: the server's own user
  * @param routers the routers in front of the cluster groups, whose numbers the rollout controller judges
  * @param chat the chat front ends the server answers (Slack's slash command when its signing secret is set)
+ * @param events where abnormal Kubernetes events are forwarded, and how (docs/events.md)
  */
 public record ServerConfig(
         String host,
@@ -57,7 +58,8 @@ public record ServerConfig(
         Duration heartbeat,
         Optional<String> labUser,
         List<RouterAdmin> routers,
-        Chat chat) {
+        Chat chat,
+        EventForwarding events) {
 
     public static final Duration DEFAULT_LAB_TTL = dev.slipway.core.lab.LabExpiry.DEFAULT_TTL;
     public static final Duration DEFAULT_MAX_LAB_TTL = Duration.ofDays(30);
@@ -79,6 +81,7 @@ public record ServerConfig(
         Objects.requireNonNull(labUser, "labUser");
         routers = List.copyOf(routers);
         Objects.requireNonNull(chat, "chat");
+        Objects.requireNonNull(events, "events");
         if (heartbeat.isNegative() || heartbeat.isZero()) {
             throw new IllegalArgumentException("heartbeat must be positive");
         }
@@ -116,7 +119,8 @@ public record ServerConfig(
                 DEFAULT_HEARTBEAT,
                 Optional.empty(),
                 List.of(),
-                Chat.OFF);
+                Chat.OFF,
+                EventForwarding.DEFAULTS);
     }
 
     /** The host name: stable across restarts, which is what lets a restarted server recognise its own deploys. */
@@ -283,6 +287,10 @@ public record ServerConfig(
         return new Copy(this).chat(value).build();
     }
 
+    public ServerConfig withEvents(EventForwarding value) {
+        return new Copy(this).events(value).build();
+    }
+
     /** A field-by-field copy, so each {@code with...} names only what it changes. */
     private static final class Copy {
         private String host;
@@ -304,6 +312,7 @@ public record ServerConfig(
         private Optional<String> labUser;
         private List<RouterAdmin> routers;
         private Chat chat;
+        private EventForwarding events;
 
         Copy(ServerConfig c) {
             host = c.host;
@@ -325,10 +334,16 @@ public record ServerConfig(
             labUser = c.labUser;
             routers = c.routers;
             chat = c.chat;
+            events = c.events;
         }
 
         Copy chat(Chat value) {
             chat = value;
+            return this;
+        }
+
+        Copy events(EventForwarding value) {
+            events = value;
             return this;
         }
 
@@ -433,7 +448,8 @@ public record ServerConfig(
                     heartbeat,
                     labUser,
                     routers,
-                    chat);
+                    chat,
+                    events);
         }
     }
 }

@@ -42,7 +42,9 @@ final class ServerConfigFile {
             "--tls-password-file",
             "--github-webhook-secret-file",
             "--slack-signing-secret-file",
-            "--chatops-public-key-file");
+            "--chatops-public-key-file",
+            "--sentry-dsn-file",
+            "--events-webhook-url-file");
 
     /** The key of the routers list, which has no flag. */
     static final String ROUTERS = "routers";

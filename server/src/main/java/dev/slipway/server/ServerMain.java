@@ -39,6 +39,7 @@ public final class ServerMain {
                                   [--server-id ID] [--tls-keystore FILE.p12 --tls-password-file FILE]
                                   [--github-webhook-secret-file FILE] [--slack-signing-secret-file FILE]
                                   [--chatops-public-key-file FILE.pem [--chatops-base-url URL]]
+                                  [--sentry-dsn-file FILE] [--events-webhook-url-file FILE]
                                   [--lab-ttl 24h] [--max-lab-ttl 30d]
                                   [--deploy-timeout 5m]
                                   [--reaper-interval 30s] [--router-port 8080]
@@ -64,6 +65,8 @@ public final class ServerMain {
             "--slack-signing-secret-file",
             "--chatops-public-key-file",
             "--chatops-base-url",
+            "--sentry-dsn-file",
+            "--events-webhook-url-file",
             "--lab-ttl",
             "--max-lab-ttl",
             "--deploy-timeout",
@@ -235,6 +238,37 @@ public final class ServerMain {
                             pem,
                             Optional.ofNullable(options.get("--chatops-base-url"))
                                     .map(u -> u.endsWith("/") ? u.substring(0, u.length() - 1) : u)));
+        }
+        if (options.containsKey("--sentry-dsn-file")) {
+            // Abnormal Kubernetes events to an error tracker (docs/events.md); the DSN's key is a secret.
+            Path file = Path.of(options.get("--sentry-dsn-file"));
+            OwnerOnlyFiles.requirePrivate(file, "Sentry DSN");
+            String dsn = Files.readString(file, StandardCharsets.UTF_8).strip();
+            if (!dsn.matches("https?://[^@\\s/]+@[^\\s/]+(/[^\\s]*)?/[0-9A-Za-z_-]+")) {
+                throw invalid(
+                        "--sentry-dsn-file " + file,
+                        "the file does not hold a Sentry DSN (its value is not shown: it is a secret)",
+                        "write the DSN alone, like https://KEY@o1.ingest.sentry.io/PROJECT");
+            }
+            config = config.withEvents(config.events().withSentry(dsn));
+        }
+        if (options.containsKey("--events-webhook-url-file")) {
+            Path file = Path.of(options.get("--events-webhook-url-file"));
+            OwnerOnlyFiles.requirePrivate(file, "events webhook URL");
+            String text = Files.readString(file, StandardCharsets.UTF_8).strip();
+            java.net.URI url;
+            try {
+                url = new java.net.URI(text);
+            } catch (java.net.URISyntaxException e) {
+                url = null;
+            }
+            if (url == null || url.getScheme() == null || !url.getScheme().matches("https?") || url.getHost() == null) {
+                throw invalid(
+                        "--events-webhook-url-file " + file,
+                        "the file does not hold an http(s) URL (its value is not shown: it may carry a token)",
+                        "write the URL alone, like https://hooks.example.com/slipway-events");
+            }
+            config = config.withEvents(config.events().withWebhook(url));
         }
         if (options.containsKey("--deploy-timeout")) {
             config = config.withDeployTimeout(duration(options, "--deploy-timeout"));

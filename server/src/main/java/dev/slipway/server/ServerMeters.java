@@ -97,6 +97,28 @@ enum ServerMeters {
             "seconds",
             "method",
             "route"),
+    EVENTS_FORWARDED(
+            "slipway.events.forwarded",
+            "Abnormal Kubernetes events (groups) delivered to a sink: sentry or webhook",
+            null,
+            "sink"),
+    EVENTS_DROPPED(
+            "slipway.events.dropped",
+            "Abnormal events not delivered: rate_limited (sink all: over the app/environment's limit) or queue_full"
+                    + " (the sink's queue was at its bound, the oldest was dropped)",
+            null,
+            "sink",
+            "reason"),
+    EVENTS_QUEUE_DEPTH(
+            "slipway.events.queue.depth",
+            "Events queued in the store for a sink and not yet delivered (growing: the sink is down)",
+            null,
+            "sink"),
+    EVENTS_WATCH_UP(
+            "slipway.events.watch.up",
+            "1 while the event watch of a cluster is up, 0 while the cluster cannot be reached (retried with backoff)",
+            null,
+            "cluster"),
     LEASE_HEALTHY(
             "slipway.server.lease.healthy",
             "1 while this server holds its liveness lease (it claims deploys, /health is 200), 0 otherwise",

@@ -315,6 +315,44 @@ final class ServerMetrics implements AutoCloseable {
         return stage instanceof Stage.Full ? 1 : 0;
     }
 
+    // --- forwarded events ----------------------------------------------------------------------------------------
+
+    void eventForwarded(String sink) {
+        counter(ServerMeters.EVENTS_FORWARDED, sink).increment();
+    }
+
+    void eventsDropped(String sink, String reason, int n) {
+        counter(ServerMeters.EVENTS_DROPPED, sink, reason).increment(n);
+    }
+
+    /** The queue depth of {@code sink}, read from the store at each scrape. */
+    void eventQueue(String sink, IntSupplier depth) {
+        // Both kinds of drop show as 0 before the first one, so a rate() over them works from the start.
+        counter(ServerMeters.EVENTS_FORWARDED, sink);
+        counter(ServerMeters.EVENTS_DROPPED, sink, "queue_full");
+        counter(ServerMeters.EVENTS_DROPPED, "all", "rate_limited");
+        Gauge.builder(ServerMeters.EVENTS_QUEUE_DEPTH.meterName(), depth, d -> {
+                    try {
+                        return d.getAsInt();
+                    } catch (RuntimeException e) {
+                        return Double.NaN;
+                    }
+                })
+                .description(ServerMeters.EVENTS_QUEUE_DEPTH.description())
+                .tags(tags(ServerMeters.EVENTS_QUEUE_DEPTH, sink))
+                .strongReference(true)
+                .register(registry);
+    }
+
+    /** Whether the event watch of {@code cluster} is up (registered once per cluster; later calls change nothing). */
+    void eventWatch(String cluster, BooleanSupplier up) {
+        Gauge.builder(ServerMeters.EVENTS_WATCH_UP.meterName(), up, u -> u.getAsBoolean() ? 1 : 0)
+                .description(ServerMeters.EVENTS_WATCH_UP.description())
+                .tags(tags(ServerMeters.EVENTS_WATCH_UP, cluster))
+                .strongReference(true)
+                .register(registry);
+    }
+
     // --- meters ------------------------------------------------------------------------------------------------
 
     private Counter counter(ServerMeters meter, String... tagValues) {

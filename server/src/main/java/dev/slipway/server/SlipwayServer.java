@@ -79,6 +79,7 @@ public final class SlipwayServer implements AutoCloseable {
     private final ServerRollouts rollouts;
     private final DeployQueue queue;
     private final LabReaper reaper;
+    private final Optional<EventForwarder> events;
     private final ServerLiveness liveness;
     // Reaper sweeps talk to clusters and can take long: a thread of their own, so they delay neither the liveness
     // lease (ServerLiveness has its own) nor the log streams and orphan checks on the background pool.
@@ -162,6 +163,18 @@ public final class SlipwayServer implements AutoCloseable {
             this.background = Executors.newScheduledThreadPool(2, r -> daemon(r, "slipway-server-background"));
             this.tls = !config.loopbackOnly() || config.tls().isPresent();
             Api api = new Api(store, engine, sources, checkouts, queue, reaper, rollouts, this::labUrl, clock, config);
+            this.events = config.localLabsOnly()
+                    ? Optional.empty()
+                    : Optional.of(new EventForwarder(
+                            store,
+                            sources,
+                            targets,
+                            config.events(),
+                            sinks(config),
+                            metrics,
+                            clock,
+                            this::url,
+                            config.serverId()));
             this.http = createHttp(api, clock, sources, targets);
         } catch (RuntimeException e) {
             labs.ifPresent(LocalEnvironments::close);
@@ -172,6 +185,14 @@ public final class SlipwayServer implements AutoCloseable {
             metrics.close();
             throw e;
         }
+    }
+
+    /** The sinks {@code config} names; a Sentry DSN the SDK refuses stops the start. */
+    private static List<EventSink> sinks(ServerConfig config) {
+        List<EventSink> sinks = new ArrayList<>();
+        config.events().sentryDsn().ifPresent(dsn -> sinks.add(new SentryEventSink(dsn, config.serverId())));
+        config.events().webhook().ifPresent(url -> sinks.add(new WebhookEventSink(url)));
+        return sinks;
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -245,6 +266,7 @@ public final class SlipwayServer implements AutoCloseable {
             server.liveness.start();
             server.queue.start();
             server.rollouts.resumeAll();
+            server.events.ifPresent(EventForwarder::start);
             server.background.scheduleWithFixedDelay(
                     server::interruptOrphans,
                     config.heartbeat().toMillis(),
@@ -315,6 +337,11 @@ public final class SlipwayServer implements AutoCloseable {
         return rollouts;
     }
 
+    /** The event forwarder (absent on a server without clusters), for tests. */
+    Optional<EventForwarder> events() {
+        return events;
+    }
+
     /** The store, for tests that look at what other servers would see. */
     Store store() {
         return store;
@@ -333,6 +360,7 @@ public final class SlipwayServer implements AutoCloseable {
         queue.stopClaiming();
         runner.stop();
         rollouts.close();
+        events.ifPresent(EventForwarder::close);
         try {
             store.deploys().interruptRunningOf(config.serverId()).forEach(this::auditInterrupted);
         } catch (RuntimeException e) {

@@ -153,6 +153,44 @@ class ServerMainTest {
     }
 
     @Test
+    void theConfigFileNamesTheSentryDsnAndWebhookFilesWhichMustBeOwnerOnly() throws Exception {
+        Path etc = Files.createDirectories(home.resolve("etc/slipway"));
+        Path dsn = Files.writeString(etc.resolve("sentry.dsn"), "https://k3yk3y@o1.ingest.example.com/42\n");
+        Path hook = Files.writeString(etc.resolve("events-hook.url"), "https://hooks.example.com/t0ken\n");
+        Files.setPosixFilePermissions(dsn, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Files.setPosixFilePermissions(hook, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Path file = Files.writeString(
+                etc.resolve("server.yaml"), "sentry-dsn-file: sentry.dsn\nevents-webhook-url-file: events-hook.url\n");
+
+        ServerConfig config =
+                ServerMain.config(ServerMain.withConfigFile(Map.of("--config", file.toString())), Map.of(), home);
+
+        assertThat(config.events().sentryDsn()).contains("https://k3yk3y@o1.ingest.example.com/42");
+        assertThat(config.events().webhook()).contains(java.net.URI.create("https://hooks.example.com/t0ken"));
+        assertThat(config.events().toString()).doesNotContain("k3yk3y").doesNotContain("t0ken");
+
+        Files.setPosixFilePermissions(dsn, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        assertThat(run("--config", file.toString())).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("sentry.dsn")
+                .contains("chmod 600")
+                .doesNotContain("k3yk3y");
+    }
+
+    @Test
+    void aSentryDsnFileHoldingSomethingElseIsRefusedWithoutShowingIt() throws Exception {
+        Path dsn = Files.writeString(home.resolve("sentry.dsn"), "not-a-dsn-s3cret\n");
+        Files.setPosixFilePermissions(dsn, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+
+        assertThat(run("--sentry-dsn-file", dsn.toString())).isEqualTo(1);
+
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("--sentry-dsn-file")
+                .contains("does not hold a Sentry DSN")
+                .doesNotContain("s3cret");
+    }
+
+    @Test
     void aRouterWithATokenInItsUrlOrAnUnknownKeyIsRefusedWithItsLine() throws Exception {
         Path file = Files.writeString(home.resolve("server.yaml"), """
                 routers:

@@ -29,6 +29,7 @@ public final class Store implements AutoCloseable {
     private final RolloutChecks rolloutChecks;
     private final ChatLinks chatLinks;
     private final ConsoleSessions consoleSessions;
+    private final ForwardedEvents forwardedEvents;
 
     private Store(HikariDataSource dataSource, Dialect dialect, Clock clock) {
         this.dataSource = dataSource;
@@ -45,6 +46,7 @@ public final class Store implements AutoCloseable {
         this.rolloutChecks = new RolloutChecks(jdbi);
         this.chatLinks = new ChatLinks(jdbi, clock, tokens);
         this.consoleSessions = new ConsoleSessions(jdbi, clock);
+        this.forwardedEvents = new ForwardedEvents(jdbi, clock);
     }
 
     /** Opens the database, creating the schema if needed and applying pending migrations. */
@@ -136,6 +138,10 @@ public final class Store implements AutoCloseable {
 
     public RolloutChecks rolloutChecks() {
         return rolloutChecks;
+    }
+
+    public ForwardedEvents forwardedEvents() {
+        return forwardedEvents;
     }
 
     public Rollouts rollouts() {

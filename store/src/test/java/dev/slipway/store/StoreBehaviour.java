@@ -53,6 +53,9 @@ abstract class StoreBehaviour {
                 c.setSchema(config.schema().get());
             }
             for (String table : List.of(
+                    "event_deliveries",
+                    "forwarded_events",
+                    "event_watch_positions",
                     "deploy_log",
                     "deploy_clusters",
                     "deploy_slots",
@@ -811,5 +814,87 @@ abstract class StoreBehaviour {
     @FunctionalInterface
     private interface IndexedCall<T> {
         T call(int index) throws Exception;
+    }
+
+    private ForwardedEvent backOff(String pod, int occurrences) {
+        return new ForwardedEvent(
+                0,
+                "shop",
+                "production",
+                "east-1",
+                "shop",
+                "Pod",
+                pod,
+                "BackOff",
+                "Warning",
+                "Back-off restarting failed container",
+                occurrences,
+                clock.instant(),
+                clock.instant(),
+                Optional.of(3),
+                Optional.of("main"),
+                Optional.of("alice"),
+                Optional.of(7L));
+    }
+
+    @Test
+    void forwardedEventsGroupRepeatsWithinTheWindowAndRememberTheWatchPosition() {
+        var events = store.forwardedEvents();
+        assertThat(events.position("east-1", "shop")).isEmpty();
+        var first = events.take(backOff("web-1", 2), "10", Duration.ofMinutes(10), () -> true, List.of("sentry"), 100)
+                .orElseThrow();
+        assertThat(first.grouped()).isFalse();
+        clock.add(Duration.ofMinutes(5));
+        var again = events.take(backOff("web-1", 3), "11", Duration.ofMinutes(10), () -> false, List.of("sentry"), 100)
+                .orElseThrow();
+        assertThat(again.grouped()).isTrue();
+        assertThat(again.event().id()).isEqualTo(first.event().id());
+        assertThat(again.event().occurrences()).isEqualTo(5);
+        assertThat(events.position("east-1", "shop")).contains("11");
+        // not admitted (rate-limited) and no group to join: only the position moves
+        assertThat(events.take(backOff("web-2", 1), "12", Duration.ofMinutes(10), () -> false, List.of("sentry"), 100))
+                .isEmpty();
+        assertThat(events.position("east-1", "shop")).contains("12");
+        clock.add(Duration.ofMinutes(11));
+        var later = events.take(backOff("web-1", 1), "13", Duration.ofMinutes(10), () -> true, List.of("sentry"), 100)
+                .orElseThrow();
+        assertThat(later.grouped()).isFalse();
+        assertThat(events.recent("shop", "production", 10))
+                .extracting(ForwardedEvent::occurrences, ForwardedEvent::objectName)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(1, "web-1"),
+                        org.assertj.core.groups.Tuple.tuple(5, "web-1"));
+        assertThat(events.recent("shop", "production", 10).get(1).deployedBy()).contains("alice");
+        assertThat(events.recent("shop", "staging", 10)).isEmpty();
+    }
+
+    @Test
+    void theDeliveryQueueRetriesFailuresAndDropsTheOldestBeyondItsBound() {
+        var events = store.forwardedEvents();
+        for (int i = 1; i <= 3; i++) {
+            var taken = events.take(
+                            backOff("web-" + i, 1),
+                            String.valueOf(i),
+                            Duration.ofMinutes(10),
+                            () -> true,
+                            List.of("sentry", "webhook"),
+                            2)
+                    .orElseThrow();
+            assertThat(taken.dropped())
+                    .isEqualTo(i == 3 ? java.util.Map.of("sentry", 1, "webhook", 1) : java.util.Map.of());
+        }
+        assertThat(events.depths()).isEqualTo(java.util.Map.of("sentry", 2, "webhook", 2));
+        List<ForwardedEvents.Pending> due = events.due("sentry", 10);
+        assertThat(due).extracting(p -> p.event().objectName()).containsExactly("web-2", "web-3");
+        events.failed(due.get(0).event().id(), "sentry", Duration.ofSeconds(30), "503 Service Unavailable");
+        events.delivered(due.get(1).event().id(), "sentry");
+        assertThat(events.due("sentry", 10)).isEmpty();
+        assertThat(events.undelivered(due.get(0).event().id())).containsExactly("sentry", "webhook");
+        clock.add(Duration.ofSeconds(30));
+        assertThat(events.due("sentry", 10)).singleElement().satisfies(p -> {
+            assertThat(p.event().objectName()).isEqualTo("web-2");
+            assertThat(p.attempts()).isEqualTo(1);
+        });
+        assertThat(events.depths()).isEqualTo(java.util.Map.of("sentry", 1, "webhook", 2));
     }
 }

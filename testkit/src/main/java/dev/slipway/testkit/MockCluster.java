@@ -93,6 +93,14 @@ public final class MockCluster implements AutoCloseable {
         return dispatcher.impersonated();
     }
 
+    /**
+     * Ends every open watch with 410 Gone, as an API server does once the resource version a watch started from
+     * has been compacted: the client has to list again. Returns how many watches were open.
+     */
+    public int expireWatches() {
+        return dispatcher.expireWatches();
+    }
+
     /** Makes this cluster's RBAC refuse (403) every request sent as {@code user}. */
     public void denyImpersonated(String user) {
         dispatcher.deny(user);

@@ -87,7 +87,27 @@ final class ServerSideApplyDispatcher extends KubernetesCrudDispatcher {
     public MockResponse handleWatch(String path) {
         MockResponse response = super.handleWatch(path);
         WebSocketListener listener = response.getWebSocketListener();
-        return listener == null ? response : response.withWebSocketUpgrade(new ClosedOffTheLoop(listener));
+        return listener == null ? response : response.withWebSocketUpgrade(new ClosedOffTheLoop(listener, openWatches));
+    }
+
+    /** The watches open now, for {@link #expireWatches()}. */
+    private final java.util.Set<WebSocket> openWatches = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * Ends every open watch as an API server does when the version it watches from was compacted away: an
+     * {@code ERROR} event with a 410 Gone Status, then the close. The client must list again.
+     */
+    int expireWatches() {
+        int n = 0;
+        for (WebSocket ws : List.copyOf(openWatches)) {
+            openWatches.remove(ws);
+            ws.send("{\"type\":\"ERROR\",\"object\":{\"apiVersion\":\"v1\",\"kind\":\"Status\","
+                    + "\"status\":\"Failure\",\"reason\":\"Expired\",\"code\":410,"
+                    + "\"message\":\"too old resource version\"}}");
+            ws.close(1000, "expired");
+            n++;
+        }
+        return n;
     }
 
     /** Delegates to the mock's listener; its close and failure callbacks run off the event loop. */
@@ -98,9 +118,11 @@ final class ServerSideApplyDispatcher extends KubernetesCrudDispatcher {
             t.start();
         };
         private final WebSocketListener delegate;
+        private final java.util.Set<WebSocket> open;
 
-        ClosedOffTheLoop(WebSocketListener delegate) {
+        ClosedOffTheLoop(WebSocketListener delegate, java.util.Set<WebSocket> open) {
             this.delegate = delegate;
+            this.open = open;
         }
 
         @Override
@@ -110,6 +132,7 @@ final class ServerSideApplyDispatcher extends KubernetesCrudDispatcher {
 
         @Override
         public void onOpen(WebSocket webSocket, Response response) {
+            open.add(webSocket);
             delegate.onOpen(webSocket, response);
         }
 
@@ -135,11 +158,13 @@ final class ServerSideApplyDispatcher extends KubernetesCrudDispatcher {
 
         @Override
         public void onClosed(WebSocket webSocket, int code, String reason) {
+            open.remove(webSocket);
             CLOSER.execute(() -> delegate.onClosed(webSocket, code, reason));
         }
 
         @Override
         public void onFailure(WebSocket webSocket, Throwable t, Response response) {
+            open.remove(webSocket);
             CLOSER.execute(() -> delegate.onFailure(webSocket, t, response));
         }
     }

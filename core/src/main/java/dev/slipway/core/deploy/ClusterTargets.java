@@ -20,4 +20,17 @@ public interface ClusterTargets {
     default java.util.Optional<ClusterReads> readsAs(Cluster cluster, String user, java.util.List<String> groups) {
         return java.util.Optional.empty();
     }
+
+    /**
+     * Watches the Events of {@code namespaces} on {@code cluster}, each resuming after the resource version given
+     * for it (none: everything listed now is new), until closed; empty when this backend has no events.
+     *
+     * @throws ClusterFailureException when the cluster's configuration cannot be used
+     */
+    default java.util.Optional<AutoCloseable> watchEvents(
+            Cluster cluster,
+            java.util.Map<String, java.util.Optional<String>> namespaces,
+            ClusterEvent.Listener listener) {
+        return java.util.Optional.empty();
+    }
 }
