@@ -12,6 +12,7 @@ import java.util.Optional;
  *
  * @param sentryDsn the error tracker's DSN (read from an owner-only file; a secret, never logged)
  * @param webhook where each event is POSTed as JSON (read from an owner-only file: such URLs often carry a token)
+ * @param chat a Slack incoming webhook that posts each event into a channel (owner-only file, a secret too)
  * @param groupWindow repeats of an object's reason within this are counted into one group, not sent again
  * @param perMinute new groups an app's environment may send per minute, after a burst of {@code burst}
  * @param queueBound deliveries kept per sink while it is down; beyond it the oldest are dropped (and counted)
@@ -21,6 +22,7 @@ import java.util.Optional;
 public record EventForwarding(
         Optional<String> sentryDsn,
         Optional<URI> webhook,
+        Optional<URI> chat,
         Duration groupWindow,
         int perMinute,
         int burst,
@@ -31,6 +33,7 @@ public record EventForwarding(
 
     /** Events stored and listed by the API, sent nowhere. */
     public static final EventForwarding DEFAULTS = new EventForwarding(
+            Optional.empty(),
             Optional.empty(),
             Optional.empty(),
             Duration.ofMinutes(10),
@@ -44,6 +47,7 @@ public record EventForwarding(
     public EventForwarding {
         Objects.requireNonNull(sentryDsn, "sentryDsn");
         Objects.requireNonNull(webhook, "webhook");
+        Objects.requireNonNull(chat, "chat");
         Objects.requireNonNull(groupWindow, "groupWindow");
         Objects.requireNonNull(firstRetry, "firstRetry");
         Objects.requireNonNull(maxRetry, "maxRetry");
@@ -55,43 +59,87 @@ public record EventForwarding(
 
     public EventForwarding withSentry(String dsn) {
         return new EventForwarding(
-                Optional.of(dsn), webhook, groupWindow, perMinute, burst, queueBound, firstRetry, maxRetry, refresh);
+                Optional.of(dsn),
+                webhook,
+                chat,
+                groupWindow,
+                perMinute,
+                burst,
+                queueBound,
+                firstRetry,
+                maxRetry,
+                refresh);
     }
 
     public EventForwarding withWebhook(URI url) {
         return new EventForwarding(
-                sentryDsn, Optional.of(url), groupWindow, perMinute, burst, queueBound, firstRetry, maxRetry, refresh);
+                sentryDsn,
+                Optional.of(url),
+                chat,
+                groupWindow,
+                perMinute,
+                burst,
+                queueBound,
+                firstRetry,
+                maxRetry,
+                refresh);
+    }
+
+    /** Events posted into a chat channel through a Slack incoming webhook. */
+    public EventForwarding withChat(URI incomingWebhook) {
+        return new EventForwarding(
+                sentryDsn,
+                webhook,
+                Optional.of(incomingWebhook),
+                groupWindow,
+                perMinute,
+                burst,
+                queueBound,
+                firstRetry,
+                maxRetry,
+                refresh);
     }
 
     public EventForwarding withGroupWindow(Duration window) {
         return new EventForwarding(
-                sentryDsn, webhook, window, perMinute, burst, queueBound, firstRetry, maxRetry, refresh);
+                sentryDsn, webhook, chat, window, perMinute, burst, queueBound, firstRetry, maxRetry, refresh);
     }
 
     public EventForwarding withRate(int newPerMinute, int newBurst) {
         return new EventForwarding(
-                sentryDsn, webhook, groupWindow, newPerMinute, newBurst, queueBound, firstRetry, maxRetry, refresh);
+                sentryDsn,
+                webhook,
+                chat,
+                groupWindow,
+                newPerMinute,
+                newBurst,
+                queueBound,
+                firstRetry,
+                maxRetry,
+                refresh);
     }
 
     public EventForwarding withQueueBound(int bound) {
         return new EventForwarding(
-                sentryDsn, webhook, groupWindow, perMinute, burst, bound, firstRetry, maxRetry, refresh);
+                sentryDsn, webhook, chat, groupWindow, perMinute, burst, bound, firstRetry, maxRetry, refresh);
     }
 
     public EventForwarding withRetry(Duration first, Duration max) {
-        return new EventForwarding(sentryDsn, webhook, groupWindow, perMinute, burst, queueBound, first, max, refresh);
+        return new EventForwarding(
+                sentryDsn, webhook, chat, groupWindow, perMinute, burst, queueBound, first, max, refresh);
     }
 
     public EventForwarding withRefresh(Duration every) {
         return new EventForwarding(
-                sentryDsn, webhook, groupWindow, perMinute, burst, queueBound, firstRetry, maxRetry, every);
+                sentryDsn, webhook, chat, groupWindow, perMinute, burst, queueBound, firstRetry, maxRetry, every);
     }
 
     @Override
     public String toString() {
         // The DSN and the webhook URL are secrets: said to be set, never shown.
         return "EventForwarding[sentry " + (sentryDsn.isPresent() ? "on" : "off") + ", webhook "
-                + (webhook.isPresent() ? "on" : "off") + ", window " + groupWindow + ", " + perMinute + "/min burst "
+                + (webhook.isPresent() ? "on" : "off") + ", chat " + (chat.isPresent() ? "on" : "off") + ", window "
+                + groupWindow + ", " + perMinute + "/min burst "
                 + burst + ", queue " + queueBound + "]";
     }
 }

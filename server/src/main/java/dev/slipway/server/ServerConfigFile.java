@@ -44,7 +44,8 @@ final class ServerConfigFile {
             "--slack-signing-secret-file",
             "--chatops-public-key-file",
             "--sentry-dsn-file",
-            "--events-webhook-url-file");
+            "--events-webhook-url-file",
+            "--events-chat-webhook-file");
 
     /** The key of the routers list, which has no flag. */
     static final String ROUTERS = "routers";

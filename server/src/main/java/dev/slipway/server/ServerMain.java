@@ -40,6 +40,7 @@ public final class ServerMain {
                                   [--github-webhook-secret-file FILE] [--slack-signing-secret-file FILE]
                                   [--chatops-public-key-file FILE.pem [--chatops-base-url URL]]
                                   [--sentry-dsn-file FILE] [--events-webhook-url-file FILE]
+                                  [--events-chat-webhook-file FILE]
                                   [--lab-ttl 24h] [--max-lab-ttl 30d]
                                   [--deploy-timeout 5m]
                                   [--reaper-interval 30s] [--router-port 8080]
@@ -48,6 +49,27 @@ public final class ServerMain {
             as --lab-user when the server runs as root.
             PostgreSQL credentials come from --db-credentials-file (user=, password=) or PGUSER/PGPASSWORD.
             --config FILE reads the same options from YAML (db: ..., port: 7420); flags override it.""";
+
+    /** An http(s) URL read from an owner-only file named by {@code option}; the value is never shown. */
+    private static java.net.URI webhookUrl(Map<String, String> options, String option, String what, String example)
+            throws IOException {
+        Path file = Path.of(options.get(option));
+        OwnerOnlyFiles.requirePrivate(file, what);
+        String text = Files.readString(file, StandardCharsets.UTF_8).strip();
+        java.net.URI url;
+        try {
+            url = new java.net.URI(text);
+        } catch (java.net.URISyntaxException e) {
+            url = null;
+        }
+        if (url == null || url.getScheme() == null || !url.getScheme().matches("https?") || url.getHost() == null) {
+            throw invalid(
+                    option + " " + file,
+                    "the file does not hold an http(s) URL (its value is not shown: it may carry a token)",
+                    "write the URL alone, like " + example);
+        }
+        return url;
+    }
 
     private static final Set<String> OPTIONS = Set.of(
             "--config",
@@ -67,6 +89,7 @@ public final class ServerMain {
             "--chatops-base-url",
             "--sentry-dsn-file",
             "--events-webhook-url-file",
+            "--events-chat-webhook-file",
             "--lab-ttl",
             "--max-lab-ttl",
             "--deploy-timeout",
@@ -253,22 +276,21 @@ public final class ServerMain {
             config = config.withEvents(config.events().withSentry(dsn));
         }
         if (options.containsKey("--events-webhook-url-file")) {
-            Path file = Path.of(options.get("--events-webhook-url-file"));
-            OwnerOnlyFiles.requirePrivate(file, "events webhook URL");
-            String text = Files.readString(file, StandardCharsets.UTF_8).strip();
-            java.net.URI url;
-            try {
-                url = new java.net.URI(text);
-            } catch (java.net.URISyntaxException e) {
-                url = null;
-            }
-            if (url == null || url.getScheme() == null || !url.getScheme().matches("https?") || url.getHost() == null) {
-                throw invalid(
-                        "--events-webhook-url-file " + file,
-                        "the file does not hold an http(s) URL (its value is not shown: it may carry a token)",
-                        "write the URL alone, like https://hooks.example.com/slipway-events");
-            }
-            config = config.withEvents(config.events().withWebhook(url));
+            config = config.withEvents(config.events()
+                    .withWebhook(webhookUrl(
+                            options,
+                            "--events-webhook-url-file",
+                            "events webhook URL",
+                            "https://hooks.example.com/slipway-events")));
+        }
+        if (options.containsKey("--events-chat-webhook-file")) {
+            // A chat channel's incoming webhook (Slack's format): its URL is the credential to post there.
+            config = config.withEvents(config.events()
+                    .withChat(webhookUrl(
+                            options,
+                            "--events-chat-webhook-file",
+                            "chat incoming webhook URL",
+                            "https://hooks.slack.com/services/T000/B000/XXXX")));
         }
         if (options.containsKey("--deploy-timeout")) {
             config = config.withDeployTimeout(duration(options, "--deploy-timeout"));

@@ -191,7 +191,8 @@ public final class SlipwayServer implements AutoCloseable {
     private static List<EventSink> sinks(ServerConfig config) {
         List<EventSink> sinks = new ArrayList<>();
         config.events().sentryDsn().ifPresent(dsn -> sinks.add(new SentryEventSink(dsn, config.serverId())));
-        config.events().webhook().ifPresent(url -> sinks.add(new WebhookEventSink(url)));
+        config.events().webhook().ifPresent(url -> sinks.add(WebhookEventSink.json(url)));
+        config.events().chat().ifPresent(url -> sinks.add(WebhookEventSink.chat(url)));
         return sinks;
     }
 

@@ -37,6 +37,9 @@ class EventForwarderTest {
     SentryReceiver sentry;
     HttpServer webhook;
     final List<JsonNode> hooked = new CopyOnWriteArrayList<>();
+    /** What a chat channel's incoming webhook received. */
+    final List<JsonNode> chatted = new CopyOnWriteArrayList<>();
+
     SlipwayServer server;
     ServerConfig config;
     ApiClient admin;
@@ -53,6 +56,13 @@ class EventForwarderTest {
                 hooked.add(Views.JSON.readTree(
                         new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
                 exchange.sendResponseHeaders(204, -1);
+            }
+        });
+        webhook.createContext("/chat", exchange -> {
+            try (exchange) {
+                chatted.add(Views.JSON.readTree(
+                        new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
+                exchange.sendResponseHeaders(200, -1);
             }
         });
         webhook.start();
@@ -133,7 +143,8 @@ class EventForwarderTest {
 
     @Test
     void warningsReachTheErrorTrackerAndWebhookTaggedWithTheirDeployAndRepeatsAreGrouped() {
-        startServer(forwarding());
+        startServer(forwarding()
+                .withChat(URI.create("http://127.0.0.1:" + webhook.getAddress().getPort() + "/chat")));
         JsonNode deployed =
                 admin.awaitDeploy(admin.post("/api/apps/shop/environments/production/deploys", "{\"ref\": \"v1\"}")
                         .json()
@@ -171,6 +182,13 @@ class EventForwarderTest {
             assertThat(h.path("object").path("name").asText()).isEqualTo("web-1");
             assertThat(h.path("events").asText()).endsWith(EVENTS);
         });
+        await().atMost(Duration.ofSeconds(10)).until(() -> chatted.size() == 2);
+        assertThat(chatted)
+                .extracting(c -> c.path("text").asText())
+                .anySatisfy(text -> assertThat(text)
+                        .startsWith(":warning: *BackOff* of Pod web-1 in shop/production on east-1 (x2): ")
+                        .contains("revision 1, ref v1, deployed by admin.")
+                        .endsWith(EVENTS + "|events>"));
 
         // The kubelet's aggregation raises the count: one group, counted, not sent again.
         var repeated = east.client()

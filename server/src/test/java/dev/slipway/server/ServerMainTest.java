@@ -178,6 +178,25 @@ class ServerMainTest {
     }
 
     @Test
+    void aChatChannelsIncomingWebhookComesFromAnOwnerOnlyFileHoldingAUrl() throws Exception {
+        Path hook = Files.writeString(home.resolve("chat.url"), "https://hooks.slack.com/services/T0/B0/s3cret\n");
+        Files.setPosixFilePermissions(hook, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+
+        ServerConfig config = ServerMain.config(Map.of("--events-chat-webhook-file", hook.toString()), Map.of(), home);
+
+        assertThat(config.events().chat())
+                .contains(java.net.URI.create("https://hooks.slack.com/services/T0/B0/s3cret"));
+        assertThat(config.events().toString()).contains("chat on").doesNotContain("s3cret");
+
+        Files.writeString(hook, "#general\n");
+        assertThat(run("--events-chat-webhook-file", hook.toString())).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("--events-chat-webhook-file")
+                .contains("does not hold an http(s) URL")
+                .doesNotContain("#general");
+    }
+
+    @Test
     void aSentryDsnFileHoldingSomethingElseIsRefusedWithoutShowingIt() throws Exception {
         Path dsn = Files.writeString(home.resolve("sentry.dsn"), "not-a-dsn-s3cret\n");
         Files.setPosixFilePermissions(dsn, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
