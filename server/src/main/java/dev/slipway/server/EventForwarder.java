@@ -10,6 +10,7 @@ import dev.slipway.store.DeployRecord;
 import dev.slipway.store.EnvironmentRecord;
 import dev.slipway.store.ForwardedEvent;
 import dev.slipway.store.ForwardedEvents;
+import dev.slipway.store.LabRecord;
 import dev.slipway.store.Store;
 import java.io.IOException;
 import java.time.Clock;
@@ -196,6 +197,19 @@ final class EventForwarder implements AutoCloseable {
                     byName.put(cluster.name(), cluster);
                     wanted.computeIfAbsent(cluster.name(), k -> new LinkedHashMap<>())
                             .putIfAbsent(environment.namespace(), new Owner(app.name(), environment.name()));
+                }
+            }
+            // Review labs live in namespaces of their own, on the app's lab group (else its first environment's).
+            Optional<ClusterGroup> labGroup = app.labGroup()
+                    .or(() -> app.environments().stream().findFirst().map(EnvironmentRecord::clusterGroup))
+                    .flatMap(clusters::group);
+            if (labGroup.isPresent()) {
+                for (LabRecord lab : store.labs().listLive(Optional.of(app.name()))) {
+                    for (Cluster cluster : labGroup.get().clusters()) {
+                        byName.put(cluster.name(), cluster);
+                        wanted.computeIfAbsent(cluster.name(), k -> new LinkedHashMap<>())
+                                .putIfAbsent(lab.namespace(), new Owner(app.name(), AppSources.labEnvironment(lab)));
+                    }
                 }
             }
         }

@@ -224,6 +224,32 @@ class EventForwarderTest {
     }
 
     @Test
+    void aReviewLabsNamespaceIsWatchedAndItsEventsGoUnderTheLabsEnvironment() {
+        startServer(forwarding());
+        var lab = server.store()
+                .labs()
+                .open(new dev.slipway.store.LabOpening(
+                        "shop",
+                        "feature/x",
+                        "feature-x",
+                        "shop-lab-feature-x",
+                        "abc123",
+                        "alice",
+                        Duration.ofHours(24)));
+        event(lab.namespace(), "web-lab.a", "web-lab", "Warning", "FailedMount", 1);
+
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> sentry.events().stream().anyMatch(e -> "web-lab".equals(tag(e, "object"))));
+        JsonNode sent = sentry.events().stream()
+                .filter(e -> "web-lab".equals(tag(e, "object")))
+                .findFirst()
+                .orElseThrow();
+        assertThat(tag(sent, "env")).isEqualTo("lab-feature-x");
+        assertThat(tag(sent, "namespace")).isEqualTo("shop-lab-feature-x");
+        assertThat(tag(sent, "reason")).isEqualTo("FailedMount");
+    }
+
+    @Test
     void newGroupsBeyondTheRateLimitAreDroppedAndCounted() {
         startServer(forwarding().withRate(1, 2));
         for (int i = 1; i <= 4; i++) {
