@@ -353,6 +353,9 @@ final class Console {
     /** A registered app and one of its environments, as a page's path names them. */
     private record AppEnvironment(AppRecord app, EnvironmentRecord environment) {}
 
+    /** Warnings listed on an environment's page; the API's {@code GET .../events} has more. */
+    static final int RECENT_EVENTS = 10;
+
     /** The app and environment of the path's {@code {app}} and {@code {env}}; empty when either is unknown. */
     private Optional<AppEnvironment> appEnvironment(Context ctx) {
         return store.apps()
@@ -387,7 +390,14 @@ final class Console {
         if (error.isPresent()) {
             frame = frame.withError(error.get());
         }
-        render(ctx, error.isPresent() ? 409 : 200, "environment.jte", Map.of("page", frame, "env", page));
+        // The clusters' recent warnings (the event forwarder's groups, docs/events.md), newest first.
+        List<dev.slipway.store.ForwardedEvent> events =
+                store.forwardedEvents().recent(app.name(), env.name(), RECENT_EVENTS);
+        render(
+                ctx,
+                error.isPresent() ? 409 : 200,
+                "environment.jte",
+                Map.of("page", frame, "env", page, "events", events));
     }
 
     /** The group's sites and clusters with what the deploys (newest first) left on each. */

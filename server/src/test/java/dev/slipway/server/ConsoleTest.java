@@ -495,6 +495,50 @@ class ConsoleTest {
     }
 
     @Test
+    void theEnvironmentPageListsTheClustersRecentWarningsWithTheirDeploy() throws Exception {
+        String cookie = login(token("viewer", "read"));
+        assertThat(get(ENV_PAGE, Optional.of(cookie)).body())
+                .contains("No abnormal Kubernetes event forwarded for this environment.");
+        java.time.Instant at = java.time.Instant.parse("2026-12-08T09:00:00Z");
+        server.store()
+                .forwardedEvents()
+                .take(
+                        new dev.slipway.store.ForwardedEvent(
+                                0,
+                                "shop",
+                                "production",
+                                "east-1",
+                                "shop",
+                                "Pod",
+                                "web-7f9c",
+                                "OOMKilling",
+                                "Warning",
+                                "Memory cgroup out of memory: killed process 42 <java>",
+                                3,
+                                at,
+                                at,
+                                Optional.of(4),
+                                Optional.of("v2"),
+                                Optional.of("alice"),
+                                Optional.of(9L)),
+                        "100",
+                        java.time.Duration.ofMinutes(10),
+                        () -> true,
+                        List.of(),
+                        10);
+
+        String page = get(ENV_PAGE, Optional.of(cookie)).body();
+
+        assertThat(page)
+                .contains("<h2>Cluster warnings</h2>")
+                .contains("<code>Pod/web-7f9c</code>")
+                .contains("OOMKilling")
+                .contains("killed process 42 &lt;java&gt;")
+                .contains("r4 <code>v2</code>")
+                .contains("/api/apps/shop/environments/production/events");
+    }
+
+    @Test
     void theEnvironmentsDeployHistoryPagesBackFiftyAtATime() throws Exception {
         startWithAFullStore(0);
         String cookie = login(token("viewer", "read"));
