@@ -113,7 +113,7 @@ final class NettyRouter implements Router, AdminOperations {
             t.setDaemon(true);
             return t;
         });
-        this.healthChecker = new HealthChecker(health.next(), transport, resolver);
+        this.healthChecker = new HealthChecker(health.next(), transport, resolver, runtime.upstreamTls);
         configStages = stagesOf(config);
         install(RoutingSnapshot.build(config, overrides, null, clock));
     }

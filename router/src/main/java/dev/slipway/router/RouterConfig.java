@@ -245,6 +245,9 @@ public record RouterConfig(
             if (proxyProtocol < 0 || proxyProtocol > 2) {
                 throw new IllegalArgumentException("proxyProtocol is 0 (off), 1 or 2");
             }
+            if (proxyProtocol > 0 && tls.isPresent()) {
+                throw new IllegalArgumentException("a backend takes a PROXY protocol header or TLS, not both (yet)");
+            }
         }
 
         /** A backend reached over plain HTTP. */

@@ -638,6 +638,13 @@ public final class RouterConfigLoader {
             }
         }
         Optional<RouterConfig.UpstreamTls> tls = upstreamTls(node.get("tls"), at + "/tls");
+        if (tls.isPresent() && proxyProtocol > 0) {
+            problem(
+                    at + "/tls",
+                    "backend '" + name + "' has both proxyProtocol and tls, which the router cannot combine yet",
+                    "drop one of them");
+            tls = Optional.empty();
+        }
         return Optional.of(new Backend(name, clusters, failoverBelow, health, outliers, proxyProtocol, tls));
     }
 

@@ -266,6 +266,7 @@ class RouterConfigLoaderTest {
 
     @Test
     void tlsMistakesAreReportedWithFileLineAndField() throws IOException {
+        new TestCertificates("Backend CA").writeCa(dir.resolve("ca.pem"));
         Path file = write("""
                 tls:
                   certificates:
@@ -274,6 +275,10 @@ class RouterConfigLoaderTest {
                   ciphers: [TLS_AES_128_GCM_SHA256, TLS_RSA_WITH_RC4_128_MD5_PLEASE]
                 backends:
                   web: {clusters: [{name: a, endpoints: [10.0.0.1:443]}], tls: {ca: missing-ca.pem}}
+                  legacy:
+                    clusters: [{name: a, endpoints: [10.0.0.2:443]}]
+                    proxyProtocol: v2
+                    tls: {ca: ca.pem}
                 routes:
                   - {name: web, backend: web}
                 """);
@@ -284,6 +289,8 @@ class RouterConfigLoaderTest {
                         file + ":4 (tls.certificates.1.hosts.0): host 'shop.example.com' is listed by two certificates")
                 .hasMessageContaining(file + ":4 (tls.certificates.1.hosts.1): 'not a host' is not a host name")
                 .hasMessageContaining(file + ":5 (tls.ciphers.1): 'TLS_RSA_WITH_RC4_128_MD5_PLEASE' is not a cipher")
-                .hasMessageContaining(file + ":7 (backends.web.tls.ca): the CA file does not exist");
+                .hasMessageContaining(file + ":7 (backends.web.tls.ca): the CA file does not exist")
+                .hasMessageContaining(
+                        file + ":11 (backends.legacy.tls): backend 'legacy' has both proxyProtocol and tls");
     }
 }

@@ -364,7 +364,14 @@ class TlsTest {
                 RouterFixture fixture =
                         new RouterFixture(dir, RouterFixture.header() + """
                         backends:
-                          named: {clusters: [{name: east, endpoints: [%1$s]}], tls: {ca: backend-ca.pem, serverName: web.internal}}
+                          named:
+                            clusters: [{name: east, endpoints: [%1$s]}]
+                            tls: {ca: backend-ca.pem, serverName: web.internal}
+                            healthCheck: {path: /healthz, interval: 100ms, timeout: 2s, fall: 1, rise: 1}
+                          checked:
+                            clusters: [{name: east, endpoints: [%1$s]}]
+                            tls: {ca: wrong-ca.pem}
+                            healthCheck: {path: /healthz, interval: 100ms, timeout: 2s, fall: 1, rise: 1}
                           byip: {clusters: [{name: east, endpoints: [%1$s]}], tls: {ca: backend-ca.pem}}
                           wrongname: {clusters: [{name: east, endpoints: [%1$s]}], tls: {ca: backend-ca.pem, serverName: db.internal}}
                           wrongca: {clusters: [{name: east, endpoints: [%1$s]}], tls: {ca: wrong-ca.pem}}
@@ -373,6 +380,7 @@ class TlsTest {
                           - {name: byip, pathPrefix: /byip, backend: byip}
                           - {name: wrongname, pathPrefix: /wrongname, backend: wrongname}
                           - {name: wrongca, pathPrefix: /wrongca, backend: wrongca}
+                          - {name: checked, pathPrefix: /checked, backend: checked}
                         """.formatted(backend.address()))) {
             TestClient client = fixture.client();
             TestClient.Response named = client.get("/named");
@@ -383,6 +391,12 @@ class TlsTest {
 
             assertThat(fixture.client().get("/wrongca").status()).isEqualTo(502);
             assertThat(fixture.client().get("/wrongname").status()).isEqualTo(502);
+            // Health checks go over TLS too: the endpoint checked with the wrong CA is taken out, the other not.
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() ->
+                            metric(fixture.router, "slipway_router_endpoint_available", "backend=\"checked\"") == 0.0);
+            assertThat(metric(fixture.router, "slipway_router_endpoint_available", "backend=\"named\""))
+                    .isEqualTo(1.0);
             assertThat(logged.list)
                     .extracting(ILoggingEvent::getFormattedMessage)
                     .anyMatch(m -> m.startsWith("TLS handshake with backend wrongca endpoint")
