@@ -4,6 +4,8 @@
 #
 #   bench/router/run.sh                    # defaults: 3 runs x 5 s, 50 connections, both layouts
 #   RUNS=5 DURATION=10 bench/router/run.sh
+#   TLS=1 ONLY=tls bench/router/run.sh      # HTTPS keep-alive: each proxy terminates TLS with the same
+#                                          # certificate (EC P-256, TLS 1.3), plain HTTP to the backend
 #
 # Every proxy gets one worker thread and keep-alive on both sides; configs are written to $WORK.
 set -euo pipefail
@@ -15,6 +17,9 @@ DURATION=${DURATION:-5}
 CONNS=${CONNS:-50}
 WORK=${WORK:-$(mktemp -d /tmp/slipway-bench.XXXXXX)}
 export WRK_REPORT="$here/report.lua"
+TLS=${TLS:-0}
+SCHEME=http
+[[ $TLS == 1 ]] && SCHEME=https
 P_EAST=19000 P_WEST=19001 P_SLIPWAY=19100 P_ADMIN=19101 P_HAPROXY=19200 P_HASTATS=19201 P_NGINX=19300
 PIDS=()
 
@@ -105,7 +110,9 @@ http {
   keepalive_timeout 300s;
   upstream backend { server 127.0.0.1:$P_EAST; keepalive 1024; keepalive_requests 10000000; }
   server {
-    listen 127.0.0.1:$P_NGINX backlog=4096;
+    listen 127.0.0.1:$P_NGINX backlog=4096$( [[ $TLS == 1 ]] && echo " ssl");
+$( [[ $TLS == 1 ]] && echo "    ssl_certificate $WORK/tls/cert.pem; ssl_certificate_key $WORK/tls/key.pem;
+    ssl_protocols TLSv1.2 TLSv1.3; ssl_session_cache shared:SSL:1m;")
     location / {
       proxy_pass http://backend;
       proxy_http_version 1.1;
@@ -144,10 +151,10 @@ defaults
   retries 2
   option redispatch 1
 frontend fe
-  bind 127.0.0.1:$P_HAPROXY
+  bind 127.0.0.1:$P_HAPROXY$( [[ $TLS == 1 ]] && echo " ssl crt $WORK/tls/haproxy.pem ssl-min-ver TLSv1.2")
   unique-id-format %[uuid()]
   unique-id-header X-Request-Id
-  http-request set-header X-Forwarded-Proto http
+  http-request set-header X-Forwarded-Proto $SCHEME
   http-request set-header X-Forwarded-Host %[req.hdr(host)]
   default_backend be
 listen stats
@@ -173,6 +180,7 @@ listen: 127.0.0.1:$P_SLIPWAY
 admin: 127.0.0.1:$P_ADMIN
 defaults: {timeout: 10s, connectTimeout: 1s}
 limits: {maxConnections: 20000, maxInFlight: 20000, idleTimeout: 300s}
+$( [[ $TLS == 1 ]] && echo "tls: {certificates: [{hosts: [bench.test], chain: $WORK/tls/cert.pem, key: $WORK/tls/key.pem}]}")
 backends:
   web:
 $1
@@ -198,7 +206,9 @@ stop_proxy() {
 # Runs wrk and prints its RESULT line. Args: cpu port connections seconds [script]
 bench_once() {
   local script=${5:-$here/report.lua}
-  on_cpu "$1" wrk -t1 -c"$3" -d"$4"s --timeout 5s -s "$script" "http://127.0.0.1:$2/" 2>&1 | grep '^RESULT' || echo "RESULT 0 0 0 0 0 0"
+  local scheme=$SCHEME
+  [[ $2 == "$P_EAST" ]] && scheme=http
+  on_cpu "$1" wrk -t1 -c"$3" -d"$4"s --timeout 5s -s "$script" "$scheme://127.0.0.1:$2/" 2>&1 | grep '^RESULT' || echo "RESULT 0 0 0 0 0 0"
 }
 
 # Median of RUNS runs; prints "req/s p50 p99 errors".
@@ -217,7 +227,7 @@ rss_kib() { # pid: RSS of the process and its children (nginx workers)
 }
 
 rss_at_1000() { # cpu port
-  on_cpu "$1" wrk -t1 -c1000 -d5s -s "$here/report.lua" "http://127.0.0.1:$2/" >"$WORK/rss-wrk.txt" 2>&1 &
+  on_cpu "$1" wrk -t1 -c1000 -d5s -s "$here/report.lua" "$SCHEME://127.0.0.1:$2/" >"$WORK/rss-wrk.txt" 2>&1 &
   local w=$!
   sleep 3.5
   rss_kib "$PID_PROXY"
@@ -335,6 +345,15 @@ main() {
   # 1,000 connections through a proxy need ~2,000 descriptors per process; HAProxy asks for 2 x maxconn.
   ulimit -n "$(ulimit -Hn)"
   install_missing
+  if [[ $TLS == 1 ]]; then
+    mkdir -p "$WORK/tls"
+    # One certificate for all three proxies; OpenSSL 3 writes the key as PKCS#8, as the router wants it.
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=bench.test \
+      -addext subjectAltName=DNS:bench.test,IP:127.0.0.1 \
+      -keyout "$WORK/tls/key.pem" -out "$WORK/tls/cert.pem" 2>"$WORK/tls/openssl.log"
+    chmod 600 "$WORK/tls/key.pem"
+    cat "$WORK/tls/cert.pem" "$WORK/tls/key.pem" >"$WORK/tls/haproxy.pem"
+  fi
   log "building the CLI (once) and writing configs to $WORK"
   # A fresh build: re-shading over an existing jar can keep stale classes of other modules.
   rm -f "$root/cli/target/slipway.jar"
@@ -347,7 +366,17 @@ main() {
   haproxy_config "server east 127.0.0.1:$P_EAST" >"$WORK/haproxy.cfg"
   haproxy_config "option httpchk GET /healthz" "server east 127.0.0.1:$P_EAST check" "server west 127.0.0.1:$P_WEST check" >"$WORK/haproxy-failover.cfg"
 
-  echo "## Router benchmark ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $(uname -r))"
+  echo "## Router benchmark ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $(uname -r), clients over $SCHEME," \
+       "load average $(cut -d' ' -f1 /proc/loadavg) at the start)"
+  if [[ ${ONLY:-} == tls ]]; then
+    start_backend east $P_EAST 0
+    layout_run pinned 1 0
+    echo
+    echo "RSS at 1,000 keep-alive $SCHEME connections (pinned layout): slipway $((RSS_slipway / 1024)) MiB," \
+         "haproxy $((RSS_haproxy / 1024)) MiB, nginx $((RSS_nginx / 1024)) MiB;" \
+         "load average $(cut -d' ' -f1 /proc/loadavg) at the end"
+    return
+  fi
   if [[ ${ONLY:-} != failover ]]; then
   start_backend east $P_EAST 0
   layout_run pinned 1 0

@@ -24,6 +24,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
@@ -45,6 +46,7 @@ final class Exchange {
     private static final AsciiString FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
     private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
     private static final AsciiString HTTP = AsciiString.cached("http");
+    private static final AsciiString HTTPS = AsciiString.cached("https");
     private static final long DISCARDABLE_BODY_BYTES = 64 * 1024;
 
     private final ProxyFrontendHandler frontend;
@@ -187,7 +189,7 @@ final class Exchange {
         h.remove(HttpHeaderNames.EXPECT);
         String forwardedFor = h.get(FORWARDED_FOR);
         h.set(FORWARDED_FOR, forwardedFor == null ? clientIp : forwardedFor + ", " + clientIp);
-        h.set(FORWARDED_PROTO, HTTP);
+        h.set(FORWARDED_PROTO, frontend.secure() ? HTTPS : HTTP);
         if (rawHost != null) {
             h.set(FORWARDED_HOST, rawHost);
         }
@@ -248,13 +250,21 @@ final class Exchange {
         }
         endpoint = e;
         // A connection that began with a PROXY header names one client: never shared, so never pooled.
-        Channel pooled = backend.config.proxyProtocol() > 0 ? null : pool.poll(e.address);
+        SslContext tls = runtime.upstreamTls.of(backend.config);
+        Channel pooled = backend.config.proxyProtocol() > 0 ? null : pool.poll(e.address, tls);
         if (pooled != null) {
             send(pooled);
             return;
         }
         int connectMillis = (int) Math.max(1, route.config.connectTimeout().toMillis());
-        pool.connect(e.address, connectMillis).addListener((ChannelFutureListener) f -> onConnected(f, e));
+        String serverName = tls == null
+                ? null
+                : backend.config
+                        .tls()
+                        .flatMap(RouterConfig.UpstreamTls::serverName)
+                        .orElse(e.address.getHostString());
+        pool.connect(e.address, connectMillis, tls, serverName, backend.name())
+                .addListener((ChannelFutureListener) f -> onConnected(f, e));
     }
 
     private void onConnected(ChannelFuture f, EndpointState e) {

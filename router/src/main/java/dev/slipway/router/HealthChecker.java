@@ -24,6 +24,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslContext;
 import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.SocketAddress;
@@ -43,11 +44,22 @@ final class HealthChecker {
     private final AddressResolverGroup<? extends SocketAddress> resolver;
     private final List<ScheduledFuture<?>> scheduled = new ArrayList<>();
     private final Set<EndpointState> probing = new HashSet<>();
+    private final UpstreamTlsContexts tls;
 
     HealthChecker(EventLoop loop, Transport transport, AddressResolverGroup<? extends SocketAddress> resolver) {
+        this(loop, transport, resolver, new UpstreamTlsContexts());
+    }
+
+    /** Probing backends with {@code tls:} over TLS, with the contexts their requests use. */
+    HealthChecker(
+            EventLoop loop,
+            Transport transport,
+            AddressResolverGroup<? extends SocketAddress> resolver,
+            UpstreamTlsContexts tls) {
         this.loop = loop;
         this.transport = transport;
         this.resolver = resolver;
+        this.tls = tls;
     }
 
     /** Replaces the probes with those of {@code snapshot}. */
@@ -61,10 +73,7 @@ final class HealthChecker {
                     for (BackendPool.ClusterEndpoints c : b.clusters) {
                         for (EndpointState e : c.endpoints()) {
                             scheduled.add(loop.scheduleAtFixedRate(
-                                    () -> probe(e, check, b.config.proxyProtocol()),
-                                    0,
-                                    interval,
-                                    TimeUnit.NANOSECONDS));
+                                    () -> probe(e, check, b.config), 0, interval, TimeUnit.NANOSECONDS));
                         }
                     }
                 });
@@ -79,10 +88,14 @@ final class HealthChecker {
         });
     }
 
-    private void probe(EndpointState e, RouterConfig.HealthCheck check, int proxyProtocol) {
+    private void probe(EndpointState e, RouterConfig.HealthCheck check, RouterConfig.Backend backend) {
         if (!probing.add(e)) {
             return;
         }
+        int proxyProtocol = backend.proxyProtocol();
+        SslContext context = tls.of(backend);
+        String serverName =
+                backend.tls().flatMap(RouterConfig.UpstreamTls::serverName).orElse(e.address.getHostString());
         Probe probe = new Probe(e, check);
         Bootstrap b = new Bootstrap()
                 .group(loop)
@@ -93,6 +106,10 @@ final class HealthChecker {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (context != null) {
+                            // The request waits in the handler until the handshake is done; a failed one closes.
+                            ch.pipeline().addLast(context.newHandler(ch.alloc(), serverName, e.address.getPort()));
+                        }
                         ch.pipeline().addLast(HAProxyMessageEncoder.INSTANCE, new HttpClientCodec(), probe);
                     }
                 });

@@ -30,9 +30,11 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -74,11 +76,17 @@ final class NettyRouter implements Router, AdminOperations {
     private Channel server;
     private Channel admin;
     private ConfigWatcher watcher;
+    // The listener's certificates (null: plain HTTP, decided at start) and the watch on their files.
+    private final ListenerTls tls;
+    private ConfigWatcher certificateWatcher;
+    private Set<Path> watchedCertificates = Set.of();
 
     private NettyRouter(
             Optional<Path> file, Clock clock, RouterConfig config, DnsServerAddressStreamProvider nameServers) {
         this.file = file;
         this.clock = clock;
+        // Read first: a certificate that cannot serve stops the start before any thread is made.
+        this.tls = config.tls().map(t -> ListenerTls.load(t, clock)).orElse(null);
         this.transport = Transport.best();
         int threads = Integer.getInteger(
                 "slipway.router.threads", Runtime.getRuntime().availableProcessors());
@@ -89,6 +97,14 @@ final class NettyRouter implements Router, AdminOperations {
                 .socketChannelType(transport.socketChannel())
                 .nameServerProvider(nameServers));
         this.runtime = new ProxyRuntime(new RouterMetrics(registry), transport, clock, threads, resolver);
+        runtime.upstreamTls.prepare(config);
+        if (tls != null) {
+            runtime.metrics.certificates(tls.notAfterByHost(), clock);
+            runtime.metrics.declare(RouterMeters.TLS_RELOADS, "applied", "none");
+            for (ListenerTls.Refusal r : ListenerTls.Refusal.values()) {
+                runtime.metrics.declare(RouterMeters.TLS_RELOADS, "rejected", r.tag);
+            }
+        }
         this.workers = transport.group(threads, "router-io");
         this.health = transport.group(1, "router-health");
         this.adminLoop = transport.group(1, "router-admin");
@@ -97,7 +113,7 @@ final class NettyRouter implements Router, AdminOperations {
             t.setDaemon(true);
             return t;
         });
-        this.healthChecker = new HealthChecker(health.next(), transport, resolver);
+        this.healthChecker = new HealthChecker(health.next(), transport, resolver, runtime.upstreamTls);
         configStages = stagesOf(config);
         install(RoutingSnapshot.build(config, overrides, null, clock));
     }
@@ -130,16 +146,18 @@ final class NettyRouter implements Router, AdminOperations {
         try {
             bind(config);
             watch.run();
+            watchCertificates(config);
         } catch (RuntimeException e) {
             close();
             throw e;
         }
         log.info(
-                "router listening on {} (admin {}, {} transport, {} routes)",
+                "router listening on {} (admin {}, {} transport, {} routes{})",
                 address(),
                 adminAddress(),
                 transport.name(),
-                config.routes().size());
+                config.routes().size(),
+                tls == null ? "" : ", TLS: " + tls.describe());
         exposureWarning(adminAddress(), config.adminToken().isPresent()).ifPresent(log::warn);
         return this;
     }
@@ -175,6 +193,15 @@ final class NettyRouter implements Router, AdminOperations {
                             // Behind an L4 balancer: the header names the client; the decoder goes once it is read.
                             ch.pipeline().addLast("proxy-protocol", new HAProxyMessageDecoder());
                         }
+                        if (tls != null) {
+                            // After the PROXY header (which a balancer sends in the clear), before HTTP: the
+                            // ClientHello's name picks the certificate.
+                            ch.pipeline()
+                                    .addLast(
+                                            "tls",
+                                            tls.newHandler(
+                                                    limits.headerReadTimeout().toMillis()));
+                        }
                         ch.pipeline()
                                 .addLast(
                                         "http",
@@ -183,7 +210,7 @@ final class NettyRouter implements Router, AdminOperations {
                                                 .setMaxHeaderSize(limits.maxHeaderBytes())
                                                 .setMaxChunkSize(16 * 1024)))
                                 .addLast("continue", new HttpServerExpectContinueHandler())
-                                .addLast("proxy", new ProxyFrontendHandler(runtime, guard));
+                                .addLast("proxy", new ProxyFrontendHandler(runtime, guard, tls != null));
                         clients.add(ch);
                     }
                 });
@@ -267,6 +294,7 @@ final class NettyRouter implements Router, AdminOperations {
                 c.telemetry(),
                 c.site(),
                 c.proxyProtocol(),
+                c.tls(),
                 c.backends(),
                 routes,
                 c.source());
@@ -360,6 +388,11 @@ final class NettyRouter implements Router, AdminOperations {
     }
 
     private ReloadOutcome swapIn(RouterConfig next, String what) {
+        try {
+            runtime.upstreamTls.prepare(next);
+        } catch (InvalidInputException e) {
+            return rejected(e.problems());
+        }
         RoutingSnapshot current = runtime.snapshot();
         if (!next.listen().equals(current.config.listen()) || !next.admin().equals(current.config.admin())) {
             log.warn("listen and admin addresses change only on restart; keeping {} and {}", address(), adminAddress());
@@ -374,8 +407,68 @@ final class NettyRouter implements Router, AdminOperations {
         install(RoutingSnapshot.build(next, overrides, current, clock));
         runtime.metrics.count(RouterMeters.RELOADS, "applied");
         log.info("{}: {}", what, ConfigChanges.describe(current.config, next));
+        reloadCertificates(next);
+        watchCertificates(next);
         lastReload = ReloadOutcome.ok();
         return lastReload;
+    }
+
+    /** Re-reads the certificate files of the config in place (their watch calls this). */
+    synchronized void reloadCertificates() {
+        reloadCertificates(runtime.snapshot().config);
+    }
+
+    /**
+     * Re-reads the listener's certificates: new connections get the new ones, open ones keep theirs; a bad file
+     * keeps the last good set, said in the log and in {@code slipway_router_tls_reloads_total}.
+     */
+    private void reloadCertificates(RouterConfig config) {
+        if (tls == null) {
+            if (config.tls().isPresent()) {
+                log.warn("tls: is turned on only on restart; the listener keeps serving plain HTTP");
+            }
+            return;
+        }
+        if (config.tls().isEmpty()) {
+            log.warn("tls: is turned off only on restart; the listener keeps serving its certificates");
+            return;
+        }
+        ListenerTls.Reload r = tls.reload(config.tls().get());
+        if (!r.applied()) {
+            runtime.metrics.count(RouterMeters.TLS_RELOADS, "rejected", r.refusal().tag);
+            log.warn(
+                    "certificates not reloaded, the last good ones keep serving ({}):\n{}",
+                    tls.describe(),
+                    new InvalidInputException(r.problems()).getMessage());
+            return;
+        }
+        runtime.metrics.count(RouterMeters.TLS_RELOADS, "applied", "none");
+        runtime.metrics.certificates(tls.notAfterByHost(), clock);
+        if (r.changed()) {
+            log.info("certificates reloaded: {}", tls.describe());
+        }
+    }
+
+    /** Watches the certificate files of {@code config} (again, when they are other files than before). */
+    private synchronized void watchCertificates(RouterConfig config) {
+        if (tls == null || config.tls().isEmpty()) {
+            return;
+        }
+        Set<Path> files = new LinkedHashSet<>();
+        for (RouterConfig.Certificate c : config.tls().get().certificates()) {
+            files.add(c.chain().toAbsolutePath());
+            files.add(c.key().toAbsolutePath());
+        }
+        if (files.equals(watchedCertificates)) {
+            return;
+        }
+        if (certificateWatcher != null) {
+            certificateWatcher.close();
+        }
+        // On the reload thread: reading files and building contexts never holds a watch thread or a loop.
+        certificateWatcher =
+                ConfigWatcher.watch(files, "router-certificate-watch", () -> reloads.execute(this::reloadCertificates));
+        watchedCertificates = files;
     }
 
     static String describe(RouterConfig.Telemetry t) {
@@ -466,6 +559,11 @@ final class NettyRouter implements Router, AdminOperations {
         }
         if (watcher != null) {
             watcher.close();
+        }
+        synchronized (this) {
+            if (certificateWatcher != null) {
+                certificateWatcher.close();
+            }
         }
         runtime.startDraining();
         healthChecker.stop();

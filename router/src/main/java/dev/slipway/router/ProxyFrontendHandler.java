@@ -63,9 +63,21 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean closing;
     private boolean dispatching;
 
+    private final boolean secure;
+
     ProxyFrontendHandler(ProxyRuntime runtime, ConnectionGuard guard) {
+        this(runtime, guard, false);
+    }
+
+    /** @param secure whether the connection arrived over TLS (X-Forwarded-Proto: https) */
+    ProxyFrontendHandler(ProxyRuntime runtime, ConnectionGuard guard, boolean secure) {
         this.runtime = runtime;
         this.guard = guard;
+        this.secure = secure;
+    }
+
+    boolean secure() {
+        return secure;
     }
 
     @Override

@@ -20,6 +20,9 @@ final class ProxyRuntime {
     /** Resolves endpoint host names without blocking the event loop (IP endpoints need no lookup). */
     final AddressResolverGroup<? extends SocketAddress> resolver;
 
+    /** Client TLS contexts of the backends with {@code tls:}, prepared when a config is installed. */
+    final UpstreamTlsContexts upstreamTls = new UpstreamTlsContexts();
+
     final AtomicInteger connections = new AtomicInteger();
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicInteger tunnels = new AtomicInteger();

@@ -19,6 +19,7 @@ import java.util.Optional;
  *     traffic while one of them is healthy, the other sites' clusters only when none is; empty: no preference
  * @param proxyProtocol whether every client connection starts with a PROXY protocol header (v1 or v2) naming the
  *     real client, as an L4 load balancer in front sends it; a connection without one is closed
+ * @param tls TLS termination on the listener (certificates per host name); empty: plain HTTP
  * @param source the file it was read from (for messages and reloads); empty when built in code
  */
 public record RouterConfig(
@@ -30,6 +31,7 @@ public record RouterConfig(
         Telemetry telemetry,
         Optional<String> site,
         boolean proxyProtocol,
+        Optional<Tls> tls,
         Map<String, Backend> backends,
         List<Route> routes,
         Optional<Path> source) {
@@ -55,6 +57,7 @@ public record RouterConfig(
                 Telemetry.defaults(),
                 Optional.empty(),
                 false,
+                Optional.empty(),
                 byName,
                 routes,
                 Optional.empty());
@@ -73,6 +76,63 @@ public record RouterConfig(
             return host.contains(":") ? "[" + host + "]:" + port : host + ":" + port;
         }
     }
+
+    /**
+     * TLS termination on the listener: the certificate is picked by the name the client asks for (SNI); a client
+     * that names none, or a name no certificate lists, gets the first certificate. TLS 1.3 and 1.2 only.
+     *
+     * @param certificates at least one; the first is the default
+     * @param ciphers the cipher suites offered for TLS 1.2 and 1.3, in order of preference ({@link #MODERN_CIPHERS}
+     *     unless the config names others)
+     */
+    public record Tls(List<Certificate> certificates, List<String> ciphers) {
+        /** The only protocol versions the listener speaks. */
+        public static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+
+        /** Forward-secret AEAD suites only: TLS 1.3's three, then ECDHE with AES-GCM or ChaCha20-Poly1305. */
+        public static final List<String> MODERN_CIPHERS = List.of(
+                "TLS_AES_128_GCM_SHA256",
+                "TLS_AES_256_GCM_SHA384",
+                "TLS_CHACHA20_POLY1305_SHA256",
+                "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+                "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+                "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+                "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+                "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+                "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+
+        public Tls {
+            certificates = List.copyOf(certificates);
+            ciphers = List.copyOf(ciphers);
+            if (certificates.isEmpty()) {
+                throw new IllegalArgumentException("TLS needs at least one certificate");
+            }
+        }
+
+        /** The given certificates with the modern cipher list. */
+        public static Tls of(List<Certificate> certificates) {
+            return new Tls(certificates, MODERN_CIPHERS);
+        }
+    }
+
+    /**
+     * A certificate chain (PEM, leaf first) and its private key (PEM, PKCS#8, readable by the owner only), served
+     * for {@code hosts} (exact names, or {@code *.example.com} for any subdomain).
+     */
+    public record Certificate(List<String> hosts, Path chain, Path key) {
+        public Certificate {
+            hosts = List.copyOf(hosts);
+        }
+    }
+
+    /**
+     * TLS on the connections to a backend's endpoints.
+     *
+     * @param ca the PEM file of the certificate authorities to trust (the backend's certificate must chain to one)
+     * @param serverName the name sent as SNI and checked against the backend's certificate; empty: the endpoint's
+     *     host
+     */
+    public record UpstreamTls(Path ca, Optional<String> serverName) {}
 
     /** Protection against slow, huge or too many clients. */
     public record Limits(
@@ -170,6 +230,7 @@ public record RouterConfig(
      *     traffic moves to the backend's other clusters
      * @param proxyProtocol 1 or 2: each connection to an endpoint starts with a PROXY protocol header of that
      *     version naming the client (such connections serve one client connection and are not pooled); 0: none
+     * @param tls TLS to the endpoints, verified with the given CA; empty: plain HTTP
      */
     public record Backend(
             String name,
@@ -177,12 +238,27 @@ public record RouterConfig(
             double failoverBelow,
             Optional<HealthCheck> healthCheck,
             OutlierDetection outlierDetection,
-            int proxyProtocol) {
+            int proxyProtocol,
+            Optional<UpstreamTls> tls) {
         public Backend {
             clusters = List.copyOf(clusters);
             if (proxyProtocol < 0 || proxyProtocol > 2) {
                 throw new IllegalArgumentException("proxyProtocol is 0 (off), 1 or 2");
             }
+            if (proxyProtocol > 0 && tls.isPresent()) {
+                throw new IllegalArgumentException("a backend takes a PROXY protocol header or TLS, not both (yet)");
+            }
+        }
+
+        /** A backend reached over plain HTTP. */
+        public Backend(
+                String name,
+                List<Cluster> clusters,
+                double failoverBelow,
+                Optional<HealthCheck> healthCheck,
+                OutlierDetection outlierDetection,
+                int proxyProtocol) {
+            this(name, clusters, failoverBelow, healthCheck, outlierDetection, proxyProtocol, Optional.empty());
         }
 
         /** A backend that is sent no PROXY protocol header. */

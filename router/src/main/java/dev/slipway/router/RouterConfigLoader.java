@@ -180,6 +180,7 @@ public final class RouterConfigLoader {
                 "tracing",
                 "site",
                 "proxyProtocol",
+                "tls",
                 "backends",
                 "routes");
         Address listen = address(root.get("listen"), "/listen", new Address("0.0.0.0", 8080));
@@ -272,6 +273,7 @@ public final class RouterConfigLoader {
             }
         });
         boolean proxyProtocol = bool(root.get("proxyProtocol"), "/proxyProtocol");
+        Optional<RouterConfig.Tls> tls = tls(root.get("tls"));
         return new RouterConfig(
                 listen,
                 admin,
@@ -281,9 +283,134 @@ public final class RouterConfigLoader {
                 telemetry,
                 site,
                 proxyProtocol,
+                tls,
                 backends,
                 routes,
                 Optional.of(file));
+    }
+
+    /**
+     * {@code tls: {certificates: [{hosts: [...], chain: FILE, key: FILE}], ciphers: [...]}}; files relative to
+     * the config file's directory. The files themselves are read when the router starts or reloads, so a bad
+     * certificate there keeps the last good one rather than the whole config from applying.
+     */
+    private Optional<RouterConfig.Tls> tls(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return Optional.empty();
+        }
+        if (!node.isObject()) {
+            problem("/tls", "'tls' must be a mapping", "see docs/router.md, TLS");
+            return Optional.empty();
+        }
+        allowOnly(node, "/tls", "certificates", "ciphers");
+        List<RouterConfig.Certificate> certificates = new ArrayList<>();
+        JsonNode cs = node.get("certificates");
+        String example = "e.g. certificates: [{hosts: [shop.example.com], chain: shop.pem, key: shop.key}]";
+        if (cs == null || !cs.isArray() || cs.isEmpty()) {
+            problem("/tls/certificates", "TLS needs at least one certificate", example);
+            return Optional.empty();
+        }
+        Map<String, String> hostsSeen = new HashMap<>();
+        for (int i = 0; i < cs.size(); i++) {
+            String at = "/tls/certificates/" + i;
+            JsonNode c = cs.get(i);
+            if (!c.isObject()) {
+                problem(at, "a certificate must be a mapping of hosts, chain and key", example);
+                continue;
+            }
+            allowOnly(c, at, "hosts", "chain", "key");
+            List<String> hosts = new ArrayList<>();
+            JsonNode hs = c.get("hosts");
+            if (hs != null && hs.isValueNode() && !hs.isNull()) {
+                hs = YAML.createArrayNode().add(hs);
+            }
+            if (hs == null || !hs.isArray() || hs.isEmpty()) {
+                problem(at + "/hosts", "a certificate needs the host names it is served for", example);
+            } else {
+                for (int j = 0; j < hs.size(); j++) {
+                    String hat = at + "/hosts/" + j;
+                    String host = text(hs.get(j), hat).orElse("").toLowerCase(Locale.ROOT);
+                    if (!host.matches("(\\*\\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")) {
+                        problem(hat, "'" + host + "' is not a host name", "write shop.example.com or *.example.com");
+                        continue;
+                    }
+                    String before = hostsSeen.putIfAbsent(host, at);
+                    if (before != null) {
+                        problem(hat, "host '" + host + "' is listed by two certificates", "list each host once");
+                    }
+                    hosts.add(host);
+                }
+            }
+            Optional<String> chain = text(c.get("chain"), at + "/chain");
+            Optional<String> key = text(c.get("key"), at + "/key");
+            if (chain.isEmpty()) {
+                problem(at + "/chain", "a certificate needs its chain file (PEM, leaf first)", example);
+            }
+            if (key.isEmpty()) {
+                problem(at + "/key", "a certificate needs its private key file (PEM)", example);
+            }
+            if (chain.isPresent() && key.isPresent()) {
+                certificates.add(
+                        new RouterConfig.Certificate(hosts, dir().resolve(chain.get()), dir().resolve(key.get())));
+            }
+        }
+        List<String> ciphers = RouterConfig.Tls.MODERN_CIPHERS;
+        JsonNode cn = node.get("ciphers");
+        if (cn != null && !cn.isNull()) {
+            if (!cn.isArray() || cn.isEmpty()) {
+                problem(
+                        "/tls/ciphers",
+                        "ciphers must be a list of cipher suite names",
+                        "or leave it out for the modern" + " default: "
+                                + String.join(", ", RouterConfig.Tls.MODERN_CIPHERS));
+            } else {
+                ciphers = new ArrayList<>();
+                for (int i = 0; i < cn.size(); i++) {
+                    String suite = text(cn.get(i), "/tls/ciphers/" + i).orElse("");
+                    if (!ListenerTls.SUPPORTED_CIPHERS.contains(suite)) {
+                        problem(
+                                "/tls/ciphers/" + i,
+                                "'" + suite + "' is not a cipher suite this Java runtime offers",
+                                "write IANA names such as TLS_AES_128_GCM_SHA256, or leave ciphers out");
+                    } else {
+                        ciphers.add(suite);
+                    }
+                }
+            }
+        }
+        if (certificates.isEmpty() || ciphers.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new RouterConfig.Tls(certificates, ciphers));
+    }
+
+    /** A backend's {@code tls: {ca: FILE, serverName: NAME}}; the CA file must hold at least one certificate. */
+    private Optional<RouterConfig.UpstreamTls> upstreamTls(JsonNode node, String at) {
+        if (node == null || node.isNull()) {
+            return Optional.empty();
+        }
+        if (!node.isObject()) {
+            problem(at, "'tls' must be a mapping", "e.g. tls: {ca: backend-ca.pem, serverName: api.internal}");
+            return Optional.empty();
+        }
+        allowOnly(node, at, "ca", "serverName");
+        Optional<String> ca = text(node.get("ca"), at + "/ca");
+        if (ca.isEmpty()) {
+            problem(
+                    at + "/ca",
+                    "TLS to a backend needs the CA that signed its certificates",
+                    "e.g. tls: {ca: backend-ca.pem}");
+            return Optional.empty();
+        }
+        Path caFile = dir().resolve(ca.get());
+        try {
+            UpstreamTlsContexts.readCa(caFile);
+        } catch (InvalidInputException e) {
+            e.problems().forEach(p -> problem(at + "/ca", p.what(), p.fix()));
+            return Optional.empty();
+        }
+        Optional<String> serverName = text(node.get("serverName"), at + "/serverName");
+        return Optional.of(new RouterConfig.UpstreamTls(caFile, serverName));
     }
 
     /** {@code accessLog:} and {@code tracing:}; relative paths are the config file's directory's. */
@@ -416,7 +543,7 @@ public final class RouterConfigLoader {
             problem(at, "backend '" + name + "' must be a mapping", "see docs/router.md");
             return Optional.empty();
         }
-        allowOnly(node, at, "clusters", "failoverBelow", "healthCheck", "outlierDetection", "proxyProtocol");
+        allowOnly(node, at, "clusters", "failoverBelow", "healthCheck", "outlierDetection", "proxyProtocol", "tls");
         double failoverBelow = 0.5;
         JsonNode fb = node.get("failoverBelow");
         if (fb != null) {
@@ -510,7 +637,15 @@ public final class RouterConfigLoader {
                 problem(at + "/proxyProtocol", "'" + v + "' is not a PROXY protocol version", "write v1, v2 or off");
             }
         }
-        return Optional.of(new Backend(name, clusters, failoverBelow, health, outliers, proxyProtocol));
+        Optional<RouterConfig.UpstreamTls> tls = upstreamTls(node.get("tls"), at + "/tls");
+        if (tls.isPresent() && proxyProtocol > 0) {
+            problem(
+                    at + "/tls",
+                    "backend '" + name + "' has both proxyProtocol and tls, which the router cannot combine yet",
+                    "drop one of them");
+            tls = Optional.empty();
+        }
+        return Optional.of(new Backend(name, clusters, failoverBelow, health, outliers, proxyProtocol, tls));
     }
 
     private Optional<Route> route(

@@ -71,6 +71,19 @@ public enum RouterMeters {
             "backend"),
     UPSTREAM_CONNECTS("slipway.router.upstream.connects", "New upstream connections opened", null, "result"),
     RELOADS("slipway.router.config.reloads", "Config reloads", null, "result"),
+    TLS_CERTIFICATE_EXPIRY(
+            "slipway.router.tls.certificate.expiry",
+            "Time until the certificate the listener serves for the host expires (negative once expired)",
+            "seconds",
+            "host"),
+    TLS_RELOADS(
+            "slipway.router.tls.reloads",
+            "Re-reads of the listener's certificate files: applied, or rejected (the last good certificates keep"
+                    + " serving) with the reason: unreadable, expired, not-yet-valid, key-mismatch or"
+                    + " key-permissions",
+            null,
+            "result",
+            "reason"),
     ACCESS_LOG_DROPPED(
             "slipway.router.access.log.dropped",
             "Access log lines dropped because the writer could not keep up or the file could not be opened",

@@ -6,7 +6,9 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -15,6 +17,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
@@ -31,6 +34,7 @@ final class RouterMetrics {
     };
     private final List<Meter> snapshotMeters = new ArrayList<>();
     private final Map<String, StaleGauge> staleGauges = new HashMap<>();
+    private final Map<String, ExpiryGauge> expiryGauges = new HashMap<>();
 
     RouterMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -250,6 +254,37 @@ final class RouterMetrics {
     }
 
     private record StaleGauge(AtomicInteger value, Gauge gauge) {}
+
+    /**
+     * The expiry gauge per host the listener serves a certificate for, read against {@code clock} at each scrape;
+     * hosts no longer served lose their gauge.
+     */
+    synchronized void certificates(Map<String, Instant> notAfter, Clock clock) {
+        expiryGauges.entrySet().removeIf(e -> {
+            if (notAfter.containsKey(e.getKey())) {
+                return false;
+            }
+            registry.remove(e.getValue().gauge);
+            return true;
+        });
+        notAfter.forEach((host, until) -> {
+            ExpiryGauge g = expiryGauges.computeIfAbsent(host, h -> {
+                AtomicReference<Instant> value = new AtomicReference<>(until);
+                Gauge gauge = Gauge.builder(
+                                RouterMeters.TLS_CERTIFICATE_EXPIRY.meterName(),
+                                value,
+                                v -> Duration.between(clock.instant(), v.get()).toMillis() / 1000.0)
+                        .description(RouterMeters.TLS_CERTIFICATE_EXPIRY.description())
+                        .baseUnit(RouterMeters.TLS_CERTIFICATE_EXPIRY.baseUnit())
+                        .tags(tags(RouterMeters.TLS_CERTIFICATE_EXPIRY, h))
+                        .register(registry);
+                return new ExpiryGauge(value, gauge);
+            });
+            g.value.set(until);
+        });
+    }
+
+    private record ExpiryGauge(AtomicReference<Instant> value, Gauge gauge) {}
 
     private static List<String> key(RouterMeters meter, String... tagValues) {
         String[] k = new String[tagValues.length + 1];

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.threeten.extra.MutableClock;
@@ -233,5 +234,63 @@ class RouterConfigLoaderTest {
                   otlp: {endpoint: "http://collector.observability:4318/v1/traces", insecure: true}
                 """ + MINIMAL));
         assertThat(insecure.telemetry().otlp()).isPresent();
+    }
+
+    @Test
+    void tlsCertificatesAndBackendCasAreTheConfigFilesDirectorysAndTheModernCiphersAreTheDefault() throws IOException {
+        Path ca = new TestCertificates("Backend CA").writeCa(dir.resolve("backend-ca.pem"));
+        RouterConfig config = RouterConfigLoader.load(write("""
+                tls:
+                  certificates:
+                    - {hosts: [shop.example.com, '*.shop.example.com'], chain: certs/shop.pem, key: certs/shop.key}
+                    - {hosts: api.example.com, chain: /etc/api.pem, key: /etc/api.key}
+                backends:
+                  web: {clusters: [{name: a, endpoints: [10.0.0.1:443]}], tls: {ca: backend-ca.pem, serverName: web.internal}}
+                routes:
+                  - {name: web, backend: web}
+                """));
+        RouterConfig.Tls tls = config.tls().orElseThrow();
+        assertThat(tls.certificates())
+                .containsExactly(
+                        new RouterConfig.Certificate(
+                                List.of("shop.example.com", "*.shop.example.com"),
+                                dir.resolve("certs/shop.pem"),
+                                dir.resolve("certs/shop.key")),
+                        new RouterConfig.Certificate(
+                                List.of("api.example.com"), Path.of("/etc/api.pem"), Path.of("/etc/api.key")));
+        assertThat(tls.ciphers()).isEqualTo(RouterConfig.Tls.MODERN_CIPHERS);
+        assertThat(config.backends().get("web").tls())
+                .contains(new RouterConfig.UpstreamTls(ca, java.util.Optional.of("web.internal")));
+        assertThat(RouterConfigLoader.load(write(MINIMAL)).tls()).isEmpty();
+    }
+
+    @Test
+    void tlsMistakesAreReportedWithFileLineAndField() throws IOException {
+        new TestCertificates("Backend CA").writeCa(dir.resolve("ca.pem"));
+        Path file = write("""
+                tls:
+                  certificates:
+                    - {hosts: [shop.example.com], chain: shop.pem}
+                    - {hosts: [shop.example.com, 'not a host'], chain: b.pem, key: b.key}
+                  ciphers: [TLS_AES_128_GCM_SHA256, TLS_RSA_WITH_RC4_128_MD5_PLEASE]
+                backends:
+                  web: {clusters: [{name: a, endpoints: [10.0.0.1:443]}], tls: {ca: missing-ca.pem}}
+                  legacy:
+                    clusters: [{name: a, endpoints: [10.0.0.2:443]}]
+                    proxyProtocol: v2
+                    tls: {ca: ca.pem}
+                routes:
+                  - {name: web, backend: web}
+                """);
+        assertThatThrownBy(() -> RouterConfigLoader.load(file))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining(file + ":3 (tls.certificates.0.key): a certificate needs its private key file")
+                .hasMessageContaining(
+                        file + ":4 (tls.certificates.1.hosts.0): host 'shop.example.com' is listed by two certificates")
+                .hasMessageContaining(file + ":4 (tls.certificates.1.hosts.1): 'not a host' is not a host name")
+                .hasMessageContaining(file + ":5 (tls.ciphers.1): 'TLS_RSA_WITH_RC4_128_MD5_PLEASE' is not a cipher")
+                .hasMessageContaining(file + ":7 (backends.web.tls.ca): the CA file does not exist")
+                .hasMessageContaining(
+                        file + ":11 (backends.legacy.tls): backend 'legacy' has both proxyProtocol and tls");
     }
 }

@@ -42,6 +42,11 @@ final class TestBackend implements AutoCloseable {
     private final Channel server;
 
     TestBackend(String name) {
+        this(name, null);
+    }
+
+    /** A backend that speaks TLS with {@code tls} (a server context), or plain HTTP when null. */
+    TestBackend(String name, io.netty.handler.ssl.SslContext tls) {
         this.name = name;
         this.server = new ServerBootstrap()
                 .group(GROUP)
@@ -50,6 +55,9 @@ final class TestBackend implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         channels.add(ch);
+                        if (tls != null) {
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+                        }
                         ch.pipeline()
                                 .addLast(new HttpServerCodec())
                                 .addLast(new HttpObjectAggregator(1 << 20))

@@ -33,9 +33,14 @@ final class TestClient implements AutoCloseable {
 
     /** A client whose requests carry {@code Host: host}. */
     TestClient(InetSocketAddress address, String host) {
+        this(connect(address), host);
+    }
+
+    /** A client over {@code socket} (a TLS one, say), whose requests carry {@code Host: host}. */
+    TestClient(Socket socket, String host) {
         this.host = host;
+        this.socket = socket;
         try {
-            socket = new Socket(address.getAddress(), address.getPort());
             socket.setSoTimeout(15_000);
             socket.setTcpNoDelay(true);
             in = new BufferedInputStream(socket.getInputStream());
@@ -56,6 +61,14 @@ final class TestClient implements AutoCloseable {
                 + body.getBytes(StandardCharsets.UTF_8).length + "\r\n" + String.join("", lines(headerLines))
                 + "\r\n" + body);
         return read();
+    }
+
+    private static Socket connect(InetSocketAddress address) {
+        try {
+            return new Socket(address.getAddress(), address.getPort());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static String[] lines(String... headerLines) {

@@ -156,6 +156,7 @@ public final class FeedRouting {
                 settings.telemetry(),
                 settings.site(),
                 false,
+                Optional.empty(),
                 backends,
                 routes,
                 Optional.empty());
