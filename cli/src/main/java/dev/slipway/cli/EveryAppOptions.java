@@ -53,7 +53,11 @@ final class EveryAppOptions {
 
     /** The clusters an every-app freeze is kept on: the group's, or every cluster of the clusters file. */
     List<Cluster> clusters(CliContext context, ClusterOptions options) {
-        ClustersConfig config = options.load(context);
+        return clustersOf(options.load(context), group);
+    }
+
+    /** Every cluster of {@code config}, or ({@code group} not null) that group's, refused naming the groups. */
+    static List<Cluster> clustersOf(ClustersConfig config, String group) {
         if (group == null) {
             return config.allClusters();
         }

@@ -1,9 +1,7 @@
 package dev.slipway.cli;
 
 import dev.slipway.core.InvalidInputException;
-import dev.slipway.core.Problem;
 import dev.slipway.core.cluster.Cluster;
-import dev.slipway.core.cluster.ClustersConfig;
 import dev.slipway.core.deploy.Freeze;
 import dev.slipway.core.deploy.FreezeWindows;
 import java.io.PrintWriter;
@@ -80,17 +78,7 @@ final class FreezeWindowsCommand implements Runnable {
         }
 
         List<Cluster> targets() {
-            ClustersConfig config = clusters.load(context());
-            if (group == null) {
-                return config.allClusters();
-            }
-            return config.group(group)
-                    .orElseThrow(() -> new InvalidInputException(new Problem(
-                            config.source().toString(),
-                            "no cluster group '" + group + "' (this clusters file defines: "
-                                    + String.join(", ", config.groups().keySet()) + ")",
-                            "pass one of those with --group, or drop --group for every cluster")))
-                    .clusters();
+            return EveryAppOptions.clustersOf(clusters.load(context()), group);
         }
     }
 

@@ -1320,19 +1320,11 @@ public final class DeployEngine implements CanaryTracks {
      */
     @Override
     public Map<String, Freeze> holdingFreezes(EnvironmentTarget env) {
-        List<Job> placeholders = env.group().clusters().stream()
-                .map(c -> new Job(c, env.on(), List.of(), OptionalInt.empty()))
-                .toList();
         Instant now = clock.instant();
         Map<String, Freeze> frozen = new LinkedHashMap<>();
-        try (Connections connections = connect(placeholders)) {
-            for (Job job : placeholders) {
-                ClusterTarget target = connections.target(job.cluster());
-                if (target != null) {
-                    holding(target, job.scope(), now).ifPresent(h -> frozen.put(job.name(), h.freeze()));
-                }
-            }
-        }
+        onEach(
+                placeholders(env),
+                (job, target) -> holding(target, job.scope(), now).ifPresent(h -> frozen.put(job.name(), h.freeze())));
         return frozen;
     }
 
@@ -1365,24 +1357,39 @@ public final class DeployEngine implements CanaryTracks {
         return windows;
     }
 
-    /** Opens each cluster and runs {@code action} on it; returns the clusters that could not be reached or failed. */
+    /** Runs {@code action} on each of {@code clusters}, whose Slipway-wide objects live in slipway-system. */
     private List<ClusterFailure> onEach(List<Cluster> clusters, Consumer<ClusterTarget> action) {
-        List<Job> placeholders = clusters.stream()
+        List<Job> system = clusters.stream()
                 .map(c -> new Job(
                         c,
                         new AppEnvironment("slipway", "system", Labels.SYSTEM_NAMESPACE),
                         List.of(),
                         OptionalInt.empty()))
                 .toList();
-        try (Connections connections = connect(placeholders)) {
+        return onEach(system, (job, target) -> action.accept(target));
+    }
+
+    /** A job per cluster of {@code env}'s group, with no objects: for reads and writes beside a deploy. */
+    private static List<Job> placeholders(EnvironmentTarget env) {
+        return env.group().clusters().stream()
+                .map(c -> new Job(c, env.on(), List.of(), OptionalInt.empty()))
+                .toList();
+    }
+
+    /**
+     * Opens each job's cluster and runs {@code action} on it, each reachable one whatever the others do; returns the
+     * clusters that could not be reached or failed, so the caller can say where it did not take.
+     */
+    private List<ClusterFailure> onEach(List<Job> jobs, java.util.function.BiConsumer<Job, ClusterTarget> action) {
+        try (Connections connections = connect(jobs)) {
             List<ClusterFailure> failures = new ArrayList<>(connections.failures());
-            for (Job job : placeholders) {
+            for (Job job : jobs) {
                 ClusterTarget target = connections.target(job.cluster());
                 if (target == null) {
                     continue;
                 }
                 try {
-                    action.accept(target);
+                    action.accept(job, target);
                 } catch (ClusterFailureException e) {
                     failures.add(e.failure());
                 }
@@ -1397,40 +1404,13 @@ public final class DeployEngine implements CanaryTracks {
      * take.
      */
     public List<ClusterFailure> setFreeze(EnvironmentTarget env, Optional<Freeze> freeze) {
-        List<Job> placeholders = env.group().clusters().stream()
-                .map(c -> new Job(c, env.on(), List.of(), OptionalInt.empty()))
-                .toList();
-        try (Connections connections = connect(placeholders)) {
-            List<ClusterFailure> failures = new ArrayList<>(connections.failures());
-            for (Job job : placeholders) {
-                ClusterTarget target = connections.target(job.cluster());
-                if (target == null) {
-                    continue;
-                }
-                try {
-                    target.setFreeze(job.scope(), freeze);
-                } catch (ClusterFailureException e) {
-                    failures.add(e.failure());
-                }
-            }
-            return failures;
-        }
+        return onEach(placeholders(env), (job, target) -> target.setFreeze(job.scope(), freeze));
     }
 
     /** The environment's freeze on each cluster of its group that could be read, by cluster, in group order. */
     public Map<String, Optional<Freeze>> freezes(EnvironmentTarget env) {
-        List<Job> placeholders = env.group().clusters().stream()
-                .map(c -> new Job(c, env.on(), List.of(), OptionalInt.empty()))
-                .toList();
         Map<String, Optional<Freeze>> freezes = new LinkedHashMap<>();
-        try (Connections connections = connect(placeholders)) {
-            for (Job job : placeholders) {
-                ClusterTarget target = connections.target(job.cluster());
-                if (target != null) {
-                    freezes.put(job.name(), target.freeze(job.scope()));
-                }
-            }
-        }
+        onEach(placeholders(env), (job, target) -> freezes.put(job.name(), target.freeze(job.scope())));
         return freezes;
     }
 
