@@ -8,7 +8,6 @@ import dev.slipway.core.deploy.Freeze;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -92,21 +91,12 @@ final class FreezeCommand implements Callable<Integer> {
     public Integer call() {
         CliContext context = root.context();
         Instant now = context.clock().instant();
-        Optional<Instant> until = Optional.empty();
-        if (ends != null && ends.lasting != null) {
-            until = Optional.of(now.plus(ends.lasting));
-        } else if (ends != null && ends.until != null) {
-            try {
-                until = Optional.of(Instant.parse(ends.until));
-            } catch (DateTimeParseException e) {
-                throw new InvalidInputException(new Problem(
-                        "--until " + ends.until, "is not a time", "write it in UTC like 2026-12-24T18:00:00Z"));
-            }
-            if (!until.get().isAfter(now)) {
-                throw new InvalidInputException(new Problem(
-                        "--until " + ends.until, "is not in the future", "give a later time, or --for a duration"));
-            }
-        }
+        Optional<Instant> until = Freeze.end(
+                Optional.ofNullable(ends).map(e -> e.lasting),
+                Optional.ofNullable(ends).map(e -> e.until),
+                now,
+                "--for",
+                "--until");
         if (reason.isBlank()) {
             throw new InvalidInputException(
                     new Problem("--reason", "is empty", "say why: it is shown to everyone whose deploy is refused"));

@@ -13,7 +13,6 @@ import dev.slipway.store.Store;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -127,27 +126,10 @@ final class FreezeActions {
             throw ApiException.badRequest("reason", "a freeze needs a reason", "say why: everyone refused reads it");
         }
         Instant now = clock.instant();
-        Optional<Instant> end = Optional.empty();
-        if (lasting.isPresent()) {
-            Duration d = Durations.parse(lasting.get())
-                    .filter(x -> !x.isZero() && !x.isNegative())
-                    .orElseThrow(() -> ApiException.badRequest(
-                            "for", "'" + Inputs.echo(lasting.get()) + "' is not a duration", "write it like 2h or 3d"));
-            end = Optional.of(now.plus(d));
-        } else if (until.isPresent()) {
-            try {
-                end = Optional.of(Instant.parse(until.get()));
-            } catch (DateTimeParseException e) {
-                throw ApiException.badRequest(
-                        "until",
-                        "'" + Inputs.echo(until.get()) + "' is not a time",
-                        "write it in UTC like 2026-12-24T18:00:00Z");
-            }
-            if (!end.get().isAfter(now)) {
-                throw ApiException.badRequest(
-                        "until", "'" + until.get() + "' is not in the future", "give a later time");
-            }
-        }
+        Optional<Duration> length = lasting.map(text -> Durations.parse(text)
+                .orElseThrow(() -> ApiException.badRequest(
+                        "for", "'" + Inputs.echo(text) + "' is not a duration", "write it like 2h or 3d")));
+        Optional<Instant> end = Freeze.end(length, until, now, "for", "until");
         return new Freeze(caller.name(), reason.strip(), now, end);
     }
 

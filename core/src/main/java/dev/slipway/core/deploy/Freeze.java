@@ -1,6 +1,9 @@
 package dev.slipway.core.deploy;
 
+import dev.slipway.core.InvalidInputException;
+import dev.slipway.core.Problem;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -24,6 +27,52 @@ public record Freeze(String by, String reason, Instant since, Optional<Instant> 
         if (until.isPresent() && !until.get().isAfter(since)) {
             throw new IllegalArgumentException("a freeze must end after it starts");
         }
+    }
+
+    /**
+     * When a freeze asked for at {@code now} ends: {@code now + lasting}, or {@code until} (UTC, ISO-8601), else
+     * never (until lifted) — one reading for the command line, the API and chat.
+     *
+     * @param forField how the caller names the duration ({@code --for}, {@code for}), for the problem
+     * @param untilField how the caller names the end ({@code --until}, {@code until})
+     * @throws InvalidInputException when both are given, the duration is not positive, or {@code until} is not a
+     *     time in the future
+     */
+    public static Optional<Instant> end(
+            Optional<java.time.Duration> lasting,
+            Optional<String> until,
+            Instant now,
+            String forField,
+            String untilField) {
+        if (lasting.isPresent() && until.isPresent()) {
+            throw new InvalidInputException(new Problem(
+                    forField + " and " + untilField, "give either one end or the other, not both", "name one end"));
+        }
+        if (lasting.isPresent()) {
+            if (lasting.get().isZero() || lasting.get().isNegative()) {
+                throw new InvalidInputException(
+                        new Problem(forField, "must be a positive duration", "write it like 2h or 3d"));
+            }
+            return Optional.of(now.plus(lasting.get()));
+        }
+        if (until.isEmpty()) {
+            return Optional.empty();
+        }
+        String shown = until.get().length() > 80 ? until.get().substring(0, 80) + "..." : until.get();
+        Instant end;
+        try {
+            end = Instant.parse(until.get());
+        } catch (DateTimeParseException e) {
+            throw new InvalidInputException(new Problem(
+                    untilField + " " + shown, "is not a time", "write it in UTC like 2026-12-24T18:00:00Z"));
+        }
+        if (!end.isAfter(now)) {
+            throw new InvalidInputException(new Problem(
+                    untilField + " " + shown,
+                    "is not in the future",
+                    "give a later time, or " + forField + " a duration"));
+        }
+        return Optional.of(end);
     }
 
     /**

@@ -23,4 +23,27 @@ class FreezeTest {
         assertThatThrownBy(() -> new Freeze("alice", "x", SET, Optional.of(SET)))
                 .hasMessageContaining("must end after it starts");
     }
+
+    @Test
+    void itsEndIsReadTheSameWayForEveryCallerAndBadEndsAreRefusedNamingTheField() {
+        assertThat(Freeze.end(Optional.of(Duration.ofHours(2)), Optional.empty(), SET, "--for", "--until"))
+                .contains(SET.plus(Duration.ofHours(2)));
+        assertThat(Freeze.end(Optional.empty(), Optional.of("2026-12-24T18:00:00Z"), SET, "for", "until"))
+                .contains(Instant.parse("2026-12-24T18:00:00Z"));
+        assertThat(Freeze.end(Optional.empty(), Optional.empty(), SET, "for", "until"))
+                .as("until someone lifts it")
+                .isEmpty();
+        assertThatThrownBy(() -> Freeze.end(Optional.empty(), Optional.of("tomorrow"), SET, "--for", "--until"))
+                .isInstanceOf(dev.slipway.core.InvalidInputException.class)
+                .hasMessageContaining("--until tomorrow")
+                .hasMessageContaining("is not a time");
+        assertThatThrownBy(() -> Freeze.end(Optional.empty(), Optional.of("2020-01-01T00:00:00Z"), SET, "for", "until"))
+                .hasMessageContaining("until 2020-01-01T00:00:00Z")
+                .hasMessageContaining("is not in the future");
+        assertThatThrownBy(() -> Freeze.end(Optional.of(Duration.ZERO), Optional.empty(), SET, "for", "until"))
+                .hasMessageContaining("must be a positive duration");
+        assertThatThrownBy(() -> Freeze.end(
+                        Optional.of(Duration.ofHours(1)), Optional.of("2027-01-01T00:00:00Z"), SET, "for", "until"))
+                .hasMessageContaining("not both");
+    }
 }
