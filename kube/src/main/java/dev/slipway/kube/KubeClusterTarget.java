@@ -11,6 +11,7 @@ import dev.slipway.core.deploy.DeployLock;
 import dev.slipway.core.deploy.FieldConflict;
 import dev.slipway.core.deploy.HealthOutcome;
 import dev.slipway.core.deploy.HealthState;
+import dev.slipway.core.deploy.HealthWait;
 import dev.slipway.core.deploy.LockGrant;
 import dev.slipway.core.deploy.ObjectHealth;
 import dev.slipway.core.manifest.ObjectRef;
@@ -30,6 +31,8 @@ import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.ServerSideApplicable;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -47,6 +50,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -231,38 +235,18 @@ final class KubeClusterTarget implements ClusterTarget {
 
     @Override
     public HealthOutcome awaitHealthy(List<ObjectNode> objects, Duration timeout, Consumer<ObjectHealth> progress) {
-        HealthWatch watch = new HealthWatch(objects, progress);
-        List<CompletableFuture<?>> informers = new ArrayList<>();
-        try {
-            call(Optional.empty(), () -> {
-                watch.workloadKinds()
-                        .forEach(key -> informers.add(resources(key)
-                                .informOnCondition(items -> watch.onWorkloads(
-                                        key, items.stream().map(this::toNode).toList()))));
-                watch.serviceNamespaces()
-                        .forEach(namespace -> informers.add(endpointSlices()
-                                .inNamespace(namespace)
-                                .informOnCondition(items -> watch.onEndpointSlices(
-                                        namespace,
-                                        items.stream().map(this::toNode).toList()))));
-                return null;
-            });
-            CompletableFuture<Void> all = CompletableFuture.allOf(informers.toArray(CompletableFuture[]::new));
-            CompletableFuture.anyOf(all, watch.failure()).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            return HealthOutcome.timedOut(watch.pending());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return HealthOutcome.timedOut(watch.pending());
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof KubernetesClientException k) {
-                throw ApiErrors.translate(cluster, Optional.empty(), k);
-            }
-            throw new IllegalStateException("watching health on cluster " + cluster + " failed", e.getCause());
-        } finally {
-            informers.forEach(f -> f.cancel(true));
+        try (HealthWait wait = watchHealth(objects, progress)) {
+            return wait.await(timeout);
         }
-        return watch.failed().map(HealthOutcome::failed).orElseGet(HealthOutcome::allHealthy);
+    }
+
+    /**
+     * Starts one informer per workload kind and namespace and one on the EndpointSlices of each namespace with a
+     * Service to wait for; their list and watch run while the deploy applies. Nothing is written.
+     */
+    @Override
+    public HealthWait watchHealth(List<ObjectNode> objects, Consumer<ObjectHealth> progress) {
+        return new InformerHealthWait(new HealthWatch(objects, progress));
     }
 
     @Override
@@ -532,6 +516,122 @@ final class KubeClusterTarget implements ClusterTarget {
         }
     }
 
+    /**
+     * A health wait over informers started before the writes: events before {@link #await} only fill the caches;
+     * from then on every event re-judges the objects of its kind from the cache.
+     */
+    private final class InformerHealthWait implements HealthWait {
+        private final HealthWatch watch;
+        /** Each informer with how to judge its objects from its cache (true: nothing left to wait for). */
+        private final Map<SharedIndexInformer<GenericKubernetesResource>, Predicate<List<ObjectNode>>> informers =
+                new LinkedHashMap<>();
+
+        private final Map<SharedIndexInformer<GenericKubernetesResource>, Boolean> settled = new HashMap<>();
+        private final List<CompletableFuture<Void>> synced = new ArrayList<>();
+        private final CompletableFuture<Void> done = new CompletableFuture<>();
+        private boolean armed;
+
+        InformerHealthWait(HealthWatch watch) {
+            this.watch = watch;
+            try {
+                call(Optional.empty(), () -> {
+                    for (KindKey key : watch.workloadKinds()) {
+                        start(resources(key).runnableInformer(0), items -> watch.onWorkloads(key, items));
+                    }
+                    for (String namespace : watch.serviceNamespaces()) {
+                        start(
+                                endpointSlices().inNamespace(namespace).runnableInformer(0),
+                                items -> watch.onEndpointSlices(namespace, items));
+                    }
+                    return null;
+                });
+            } catch (RuntimeException e) {
+                close();
+                throw e;
+            }
+        }
+
+        private void start(SharedIndexInformer<GenericKubernetesResource> informer, Predicate<List<ObjectNode>> judge) {
+            synchronized (this) {
+                informers.put(informer, judge);
+            }
+            informer.addEventHandler(new ResourceEventHandler<GenericKubernetesResource>() {
+                @Override
+                public void onAdd(GenericKubernetesResource obj) {
+                    judge(informer);
+                }
+
+                @Override
+                public void onUpdate(GenericKubernetesResource oldObj, GenericKubernetesResource newObj) {
+                    judge(informer);
+                }
+
+                @Override
+                public void onDelete(GenericKubernetesResource obj, boolean deletedFinalStateUnknown) {
+                    judge(informer);
+                }
+            });
+            synced.add(informer.start().toCompletableFuture());
+        }
+
+        /** Judges one informer's objects from its cache once armed; completes {@code done} when all have settled. */
+        private synchronized void judge(SharedIndexInformer<GenericKubernetesResource> informer) {
+            if (!armed || done.isDone()) {
+                return;
+            }
+            List<ObjectNode> items = informer.getStore().list().stream()
+                    .map(KubeClusterTarget.this::toNode)
+                    .toList();
+            settled.put(informer, informers.get(informer).test(items));
+            if (settled.size() == informers.size() && !settled.containsValue(false)) {
+                done.complete(null);
+            }
+        }
+
+        @Override
+        public void applied(ObjectNode live) {
+            watch.applied(live);
+        }
+
+        @Override
+        public HealthOutcome await(Duration timeout) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            try {
+                CompletableFuture.allOf(synced.toArray(CompletableFuture[]::new))
+                        .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                synchronized (this) {
+                    armed = true;
+                    informers.keySet().forEach(this::judge);
+                    if (informers.isEmpty()) {
+                        done.complete(null);
+                    }
+                }
+                long left = Math.max(0, deadline - System.nanoTime());
+                CompletableFuture.anyOf(done, watch.failure()).get(left, TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                return HealthOutcome.timedOut(watch.pending());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return HealthOutcome.timedOut(watch.pending());
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof KubernetesClientException k) {
+                    throw ApiErrors.translate(cluster, Optional.empty(), k);
+                }
+                throw new IllegalStateException("watching health on cluster " + cluster + " failed", e.getCause());
+            }
+            return watch.failed().map(HealthOutcome::failed).orElseGet(HealthOutcome::allHealthy);
+        }
+
+        @Override
+        public void close() {
+            List<SharedIndexInformer<GenericKubernetesResource>> all;
+            synchronized (this) {
+                all = new ArrayList<>(informers.keySet());
+            }
+            all.forEach(SharedIndexInformer::stop);
+        }
+    }
+
     /** Tracks the health of one wait's objects as informers report them. */
     private static final class HealthWatch {
         private final Map<ObjectRef, ObjectHealth> states = new ConcurrentHashMap<>();
@@ -540,6 +640,8 @@ final class KubeClusterTarget implements ClusterTarget {
         private final List<ObjectRef> order = new ArrayList<>();
         private final Consumer<ObjectHealth> progress;
         private final CompletableFuture<ObjectHealth> failure = new CompletableFuture<>();
+        /** The generation each applied workload got from the API server: older live versions do not count. */
+        private final Map<ObjectRef, Long> appliedGenerations = new ConcurrentHashMap<>();
 
         HealthWatch(List<ObjectNode> objects, Consumer<ObjectHealth> progress) {
             this.progress = progress;
@@ -575,11 +677,25 @@ final class KubeClusterTarget implements ClusterTarget {
             return failure;
         }
 
+        /** Notes the version of a watched object that this deploy's apply produced. */
+        void applied(ObjectNode live) {
+            ObjectRef ref = ObjectRef.of(live);
+            if (states.containsKey(ref)) {
+                appliedGenerations.put(
+                        ref, live.path("metadata").path("generation").asLong(0));
+            }
+        }
+
         boolean onWorkloads(KindKey key, List<ObjectNode> items) {
             Map<String, ObjectNode> byName = byName(items);
             boolean done = true;
             for (ObjectRef ref : workloads.get(key)) {
-                done &= update(WorkloadHealth.of(ref, byName.get(ref.name())));
+                ObjectNode live = byName.get(ref.name());
+                long applied = appliedGenerations.getOrDefault(ref, 0L);
+                done &= update(
+                        live != null && live.path("metadata").path("generation").asLong(0) < applied
+                                ? ObjectHealth.progressing(ref, "waiting for the applied version to be seen")
+                                : WorkloadHealth.of(ref, live));
             }
             return done;
         }
