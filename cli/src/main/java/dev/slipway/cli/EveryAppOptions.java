@@ -3,7 +3,6 @@ package dev.slipway.cli;
 import dev.slipway.core.InvalidInputException;
 import dev.slipway.core.Problem;
 import dev.slipway.core.cluster.Cluster;
-import dev.slipway.core.cluster.ClustersConfig;
 import dev.slipway.core.deploy.ClusterFailure;
 import java.io.PrintWriter;
 import java.util.List;
@@ -53,21 +52,7 @@ final class EveryAppOptions {
 
     /** The clusters an every-app freeze is kept on: the group's, or every cluster of the clusters file. */
     List<Cluster> clusters(CliContext context, ClusterOptions options) {
-        return clustersOf(options.load(context), group);
-    }
-
-    /** Every cluster of {@code config}, or ({@code group} not null) that group's, refused naming the groups. */
-    static List<Cluster> clustersOf(ClustersConfig config, String group) {
-        if (group == null) {
-            return config.allClusters();
-        }
-        return config.group(group)
-                .orElseThrow(() -> new InvalidInputException(new Problem(
-                        config.source().toString(),
-                        "no cluster group '" + group + "' (this clusters file defines: "
-                                + String.join(", ", config.groups().keySet()) + ")",
-                        "pass one of those with --group, or drop --group for every cluster")))
-                .clusters();
+        return options.load(context).clustersOf(groupName());
     }
 
     /** What was done where; fails naming the clusters that were missed. */

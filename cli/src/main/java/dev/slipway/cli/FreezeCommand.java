@@ -104,7 +104,7 @@ final class FreezeCommand implements Callable<Integer> {
         everyApp.check(app, "freeze");
         Optional<String> lasting =
                 Optional.ofNullable(ends).map(e -> e.lasting).map(dev.slipway.core.spec.Durations::format);
-        Optional<String> untilText = until.map(Instant::toString).filter(u -> ends != null && ends.until != null);
+        Optional<String> untilText = Optional.ofNullable(ends).map(e -> e.until); // checked by Freeze.end
         if (everyApp.allApps) {
             if (server.enabled(context)) {
                 var answer = server.connect(context)

@@ -78,7 +78,7 @@ final class FreezeWindowsCommand implements Runnable {
         }
 
         List<Cluster> targets() {
-            return EveryAppOptions.clustersOf(clusters.load(context()), group);
+            return clusters.load(context()).clustersOf(java.util.Optional.ofNullable(group));
         }
     }
 

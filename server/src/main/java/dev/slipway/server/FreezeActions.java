@@ -2,7 +2,6 @@ package dev.slipway.server;
 
 import dev.slipway.core.Problem;
 import dev.slipway.core.cluster.Cluster;
-import dev.slipway.core.cluster.ClustersConfig;
 import dev.slipway.core.deploy.ClusterFailure;
 import dev.slipway.core.deploy.DeployEngine;
 import dev.slipway.core.deploy.EnvironmentTarget;
@@ -108,16 +107,7 @@ final class FreezeActions {
     }
 
     private List<Cluster> everyAppClusters(Optional<String> group) {
-        ClustersConfig config = sources.clusters();
-        if (group.isEmpty()) {
-            return config.allClusters();
-        }
-        return config.group(group.get())
-                .orElseThrow(() -> ApiException.badRequest(
-                        "group",
-                        "no cluster group '" + Inputs.echo(group.get()) + "'",
-                        "name one of: " + String.join(", ", config.groups().keySet())))
-                .clusters();
+        return sources.clusters().clustersOf(group);
     }
 
     /** The freeze {@code caller} asks for, checked: a reason, and at most one end, in the future. */

@@ -30,6 +30,26 @@ public record ClustersConfig(Map<String, ClusterGroup> groups, SourceLocation so
         return java.util.List.copyOf(byName.values());
     }
 
+    /**
+     * Where something kept for every app goes: the clusters of {@code group}, or without one every cluster
+     * ({@link #allClusters}).
+     *
+     * @throws InvalidInputException naming this file and the groups it defines when there is no such group
+     */
+    public java.util.List<Cluster> clustersOf(Optional<String> group) {
+        if (group.isEmpty()) {
+            return allClusters();
+        }
+        String name = group.get().length() > 63 ? group.get().substring(0, 63) + "..." : group.get();
+        return group(group.get())
+                .orElseThrow(() -> new InvalidInputException(Problem.at(
+                        source,
+                        "no cluster group '" + name + "' (this clusters file defines: "
+                                + String.join(", ", groups.keySet()) + ")",
+                        "name one of those, or none for every cluster")))
+                .clusters();
+    }
+
     public Optional<ClusterGroup> group(String name) {
         return Optional.ofNullable(groups.get(name));
     }

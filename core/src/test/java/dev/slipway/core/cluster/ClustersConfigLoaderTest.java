@@ -1,6 +1,7 @@
 package dev.slipway.core.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.slipway.core.InvalidInputException;
@@ -226,5 +227,27 @@ class ClustersConfigLoaderTest {
                 TestApps.write(home, Map.of("c.yaml", TestApps.THREE_CLUSTERS)).resolve("c.yaml");
 
         assertThat(ClustersConfigLoader.load(file).source().file()).isEqualTo(file);
+    }
+
+    @Test
+    void everyClusterOnceOrOneGroupsAndAnUnknownGroupNamesTheGroups() {
+        ClustersConfig config = ClustersConfigLoader.parse("""
+                groups:
+                  production:
+                    clusters: [{name: east-1}, {name: west-1}]
+                  staging:
+                    clusters: [{name: east-1}, {name: lab-1}]
+                """, FILE);
+
+        assertThat(config.clustersOf(java.util.Optional.empty()))
+                .extracting(Cluster::name)
+                .containsExactly("east-1", "west-1", "lab-1");
+        assertThat(config.clustersOf(java.util.Optional.of("staging")))
+                .extracting(Cluster::name)
+                .containsExactly("east-1", "lab-1");
+        assertThatThrownBy(() -> config.clustersOf(java.util.Optional.of("prod")))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("no cluster group 'prod'")
+                .hasMessageContaining("production, staging");
     }
 }
